@@ -1,0 +1,57 @@
+# Steering workbench: `make` lists the targets. Every target sets up what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+WAREHOUSE := data/warehouse.duckdb
+SAMPLE_STAMP := data/sample/.complete
+SRC := $(shell find src/helpers -name '*.py' 2>/dev/null)
+SQLS := $(shell find sql -name '*.sql' 2>/dev/null)
+REFS := $(wildcard data/reference/*.csv)
+
+.DEFAULT_GOAL := help
+.PHONY: help reports test data lab bench clean lock venv
+
+help: ## Show the targets
+	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name helpers --display-name "Python (helpers)" >/dev/null
+	@touch $@
+
+venv: $(STAMP) ## Create .venv with the locked dependencies and the package in editable mode
+
+$(SAMPLE_STAMP): $(STAMP) $(SRC) $(REFS)
+	$(PY) -m helpers sample
+
+$(WAREHOUSE): $(SAMPLE_STAMP) $(SQLS)
+	$(PY) -m helpers build
+
+data: $(WAREHOUSE) ## Generate the embedded sample data and build the warehouse
+
+reports: data ## Render every report on the embedded data (reports/index.html lists them)
+	$(PY) -m helpers reports
+
+test: data ## Run every test (unit, view contracts, ingestion, notebooks, browser)
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+lab: data ## Open JupyterLab on the project kernel
+	$(VENV)/bin/jupyter lab notebooks
+
+bench: data ## Run the benchmarks; results in reports/bench/
+	$(PY) -m helpers bench
+
+lock: ## Re-resolve the dependencies into requirements.lock (needs the network)
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -e '.[test]'
+	( echo "# Locked dependencies (pip freeze of a fresh Python 3.11 venv with the project's and the test dependencies)."; \
+	  echo "# Regenerate with: make lock"; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^helpers' ) > requirements.lock
+	rm -rf .lock-venv
+
+clean: ## Delete everything that can be rebuilt (venv, sample, staged data, warehouse, reports)
+	rm -rf $(VENV) data/sample data/staged data/quarantine $(WAREHOUSE) $(WAREHOUSE).wal reports/*/ reports/index.html .pytest_cache

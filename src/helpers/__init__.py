@@ -1,0 +1,3 @@
+"""Steering workbench for Danish specialised social services: ingestion, warehouse and analyses."""
+
+__version__ = "0.1.0"

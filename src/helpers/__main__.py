@@ -1,0 +1,5 @@
+"""Entry point for `python -m helpers`."""
+
+from helpers.cli import main
+
+raise SystemExit(main())

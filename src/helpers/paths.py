@@ -1,0 +1,38 @@
+"""Where the project's files live; one place so notebooks, CLI and tests agree."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("HELPERS_SHARED_DIR", ROOT.parent / "shared"))
+REAL_DATA = SHARED / "data" / "real"
+PUBLISHED = SHARED / "reference"
+REFERENCE = ROOT / "data" / "reference"
+SQL = ROOT / "sql"
+
+
+def data_dir() -> Path:
+    """Root of the rebuildable data (sample extracts, staged files, warehouse); HELPERS_DATA_DIR overrides."""
+    return Path(os.environ.get("HELPERS_DATA_DIR", ROOT / "data"))
+
+
+def sample_dir() -> Path:
+    """Raw extracts of the embedded sample, as the users' systems would deliver them."""
+    return data_dir() / "sample"
+
+
+def staged_dir() -> Path:
+    """Accepted rows of every ingested extract, as Parquet in canonical columns."""
+    return data_dir() / "staged"
+
+
+def quarantine_dir() -> Path:
+    """Rejected rows of every ingested extract, kept with the reason."""
+    return data_dir() / "quarantine"
+
+
+def warehouse_path() -> Path:
+    """The DuckDB warehouse file built from the SQL views."""
+    return data_dir() / "warehouse.duckdb"
