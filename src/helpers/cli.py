@@ -3,17 +3,110 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
+
+from helpers import paths
 
 
 class UserError(Exception):
     """A mistake by the user (bad path, bad value): printed as one line, exit code 2."""
 
 
-def main(argv: list[str] | None = None) -> int:
+def _cmd_reference(args: argparse.Namespace) -> int:
+    from helpers.reference import build_reference
+
+    for path in build_reference():
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from helpers.sample import generate_sample
+
+    out = Path(args.out) if args.out else paths.sample_dir()
+    manifest = generate_sample(out, seed=args.seed)
+    print(f"wrote {len(manifest)} extracts under {out} (seed {args.seed}):")
+    for kind, part in manifest.groupby("kind", sort=True):
+        print(f"  {kind:<18} {len(part):>3} file(s) {part['bytes'].sum():>12,} bytes")
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from helpers.ingest import ingest
+    from helpers.readers import ExtractError
+
+    try:
+        result = ingest(args.kind, Path(args.file))
+    except ExtractError as exc:
+        raise UserError(str(exc)) from None
+    if args.quarantine:
+        result.rejected.to_csv(args.quarantine, index=False)
+    if args.json:
+        print(json.dumps(result.summary(), ensure_ascii=False, default=str))
+        return 0
+    s = result.summary()
+    print(f"{s['file']} ({s['kind']}): {s['rows_read']} rows read, {s['accepted']} accepted, {s['rejected']} quarantined")
+    for e in s["errors"]:
+        print(f"  line {e['line']}, column {e['column']}, value {e['value']!r}: {e['reason']}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from helpers.warehouse import build
+
+    try:
+        report = build()
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
+    log = report.ingested
+    print(f"ingested {len(log)} files: {log['rows_read'].sum():,} rows read, {log['accepted'].sum():,} accepted, "
+          f"{log['rejected'].sum():,} quarantined (see data/quarantine/)")
+    print(f"built {paths.warehouse_path()}:")
+    for row in report.view_rows.itertuples():
+        print(f"  {row.view:<42} {row.rows:>9,} rows")
+    print(f"data-quality checks: {len(report.checks)} finding(s)")
+    for name, part in report.checks.groupby("check_name", sort=True):
+        print(f"  {name} ({len(part)}):")
+        for text in part["description"].head(args.show):
+            print(f"    - {text}")
+        if len(part) > args.show:
+            print(f"    ... and {len(part) - args.show} more")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per task."""
+    from helpers.ingest import KINDS
+
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    args = parser.parse_args(argv)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    p = sub.add_parser("reference", help="rebuild data/reference/municipalities.csv and regions.csv from the real DAWA files")
+    p.set_defaults(func=_cmd_reference)
+
+    p = sub.add_parser("sample", help="generate the embedded sample extracts (deterministic from the seed)")
+    p.add_argument("--out", help="output folder (default data/sample)")
+    p.add_argument("--seed", type=int, default=2017, help="random seed (default 2017)")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("ingest", help="validate one extract: every row accepted or quarantined with a reason")
+    p.add_argument("--kind", required=True, choices=sorted(KINDS), help="what the file holds")
+    p.add_argument("--file", required=True, help="CSV (; or , separated, UTF-8 or latin-1) or XLSX")
+    p.add_argument("--json", action="store_true", help="print {rows_read, accepted, rejected, errors} as JSON")
+    p.add_argument("--quarantine", help="also write the quarantined rows (line, reason, raw) to this CSV")
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("build", help="ingest the sample and build data/warehouse.duckdb from sql/ (idempotent)")
+    p.add_argument("--show", type=int, default=5, help="findings to print per check (default 5)")
+    p.set_defaults(func=_cmd_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command; user mistakes print one line to stderr and exit 2."""
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except UserError as exc:

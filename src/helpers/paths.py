@@ -36,3 +36,6 @@ def quarantine_dir() -> Path:
 def warehouse_path() -> Path:
     """The DuckDB warehouse file built from the SQL views."""
     return data_dir() / "warehouse.duckdb"
+
+
+MANIFEST = "MANIFEST.csv"  # in the sample folder: every extract with its ingest kind

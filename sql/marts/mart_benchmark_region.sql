@@ -1,0 +1,71 @@
+-- grain: one row per region (081-085) or the whole country (000), year, area and measure group;
+-- source: mart_benchmark_municipality
+-- Sums over sums, never means of ratios: expenditure / population summed over the municipalities.
+-- User shares and unit costs use only municipalities that reported users for that group (and, for the
+-- § 85 split, both halves), with their expenditure and population, so numerator and denominator match.
+with municipal as (
+    select * from mart_benchmark_municipality
+),
+
+areas as (
+    select region_code as code, region_name as name, municipality_code from ref_municipalities
+    union all
+    select '000' as code, 'Hele landet' as name, municipality_code from ref_municipalities
+),
+
+summed as (
+    select
+        areas.code,
+        areas.name,
+        municipal.year,
+        municipal.area,
+        municipal.measure_group,
+        any_value(municipal.kind) as kind,
+        any_value(municipal.sort_order) as sort_order,
+        any_value(municipal.label_da) as label_da,
+        any_value(municipal.price_base_year) as price_base_year,
+        sum(municipal.expenditure_kr) as expenditure_kr,
+        sum(municipal.expenditure_kr_fixed) as expenditure_kr_fixed,
+        sum(municipal.potential_users) as potential_users,
+        sum(municipal.user_population) as user_population,
+        count(*) as n_municipalities,
+        count(municipal.users) as n_reporting_users,
+        sum(municipal.users) as users,
+        sum(case when municipal.users is not null then municipal.user_population end) as user_population_reporting,
+        sum(case when municipal.unit_cost is not null then municipal.expenditure_kr end) as expenditure_kr_unit,
+        sum(case when municipal.unit_cost is not null then municipal.expenditure_kr_fixed end) as expenditure_kr_fixed_unit,
+        sum(case when municipal.unit_cost is not null then municipal.users end) as users_unit,
+        count(municipal.unit_cost) as n_unit_cost,
+    from municipal
+    inner join areas on areas.municipality_code = municipal.municipality_code
+    group by all
+),
+
+final as (
+    select
+        code,
+        name,
+        year,
+        area,
+        measure_group,
+        kind,
+        sort_order,
+        label_da,
+        price_base_year,
+        expenditure_kr,
+        expenditure_kr_fixed,
+        potential_users,
+        user_population,
+        users,
+        n_municipalities,
+        n_reporting_users,
+        n_unit_cost,
+        expenditure_kr / potential_users as expenditure_per_inhabitant,
+        expenditure_kr_fixed / potential_users as expenditure_per_inhabitant_fixed,
+        users * 10000.0 / nullif(user_population_reporting, 0) as users_per_10000,
+        expenditure_kr_unit / nullif(users_unit, 0) as unit_cost,
+        expenditure_kr_fixed_unit / nullif(users_unit, 0) as unit_cost_fixed,
+    from summed
+)
+
+select * from final

@@ -1,0 +1,17 @@
+-- grain: one row per municipality, account function, account group and year; source: raw_expenditure (accounts extract, 1,000 kr.)
+with source as (
+    select * from raw_expenditure
+),
+
+final as (
+    select
+        municipality_code,
+        function,
+        coalesce(account_group, '') as account_group,
+        cast(year as integer) as year,
+        cast(round(amount_1000_kr * 1000, 0) as decimal(18, 0)) as amount_kr,
+        source_file,
+    from source
+)
+
+select * from final
