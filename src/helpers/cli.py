@@ -23,7 +23,7 @@ def _cmd_reference(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from helpers.sample import generate_sample
+    from helpers.sample.generate import generate_sample
 
     out = Path(args.out) if args.out else paths.sample_dir()
     manifest = generate_sample(out, seed=args.seed)

@@ -1,0 +1,49 @@
+"""Shared fixtures: the pseudonym key for tests, and the warehouse built once from the embedded sample."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+# Tests never touch the user's key file: a fixed test key, set before any helper reads it.
+os.environ.setdefault("HELPERS_PSEUDONYM_KEY", "test-key-not-for-production")
+
+from helpers import paths  # noqa: E402
+
+
+def _ensure_warehouse() -> Path:
+    """Build sample and warehouse in the data folder if missing (`make test` has built them already)."""
+    target = paths.warehouse_path()
+    lock = target.parent / ".build.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # pytest-xdist workers wait for one build
+        if not target.exists():
+            from helpers.sample.generate import generate_sample
+            from helpers.warehouse import build
+
+            if not (paths.sample_dir() / paths.MANIFEST).exists():
+                generate_sample(paths.sample_dir())
+            build()
+    return target
+
+
+@pytest.fixture(scope="session")
+def warehouse_path() -> Path:
+    return _ensure_warehouse()
+
+
+@pytest.fixture(scope="session")
+def con(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(warehouse_path), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def published() -> Path:
+    return paths.PUBLISHED

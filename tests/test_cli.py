@@ -1,0 +1,41 @@
+"""The one CLI: every command has --help, user mistakes are one line on stderr with exit 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from helpers.cli import build_parser
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True, timeout=300)
+
+
+def _commands() -> list[str]:
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    return sorted(sub.choices)
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_has_help(command):
+    out = _run(command, "--help")
+    assert out.returncode == 0 and "usage: python -m helpers " + command in out.stdout
+
+
+def test_unknown_command_and_bad_arguments_fail_cleanly():
+    out = _run("nonsense")
+    assert out.returncode == 2 and "invalid choice" in out.stderr and "Traceback" not in out.stderr
+    out = _run("ingest", "--kind", "nonsense", "--file", "x.csv")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+def test_build_without_sample_is_one_clear_line(tmp_path):
+    import os
+
+    env = dict(os.environ, HELPERS_DATA_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-m", "helpers", "build"], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: ") and "no sample data" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,43 @@
+"""The three dependency files agree: pyproject.toml (ranges), requirements.lock (pins), environment.yml (conda)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from packaging.requirements import Requirement
+
+from helpers import paths
+
+
+def _lock() -> dict[str, str]:
+    pins = {}
+    for line in (paths.ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return pins
+
+
+def test_every_declared_dependency_is_pinned_within_its_range():
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + project["optional-dependencies"]["test"]
+    pins = _lock()
+    for spec in declared:
+        req = Requirement(spec)
+        name = re.sub(r"[-_.]+", "-", req.name).lower()
+        assert name in pins, f"{req.name} is declared in pyproject.toml but not pinned in requirements.lock"
+        assert req.specifier.contains(pins[name], prereleases=True), f"{req.name}=={pins[name]} is outside {req.specifier}"
+
+
+def test_environment_yml_installs_the_lock_and_the_package():
+    text = (paths.ROOT / "environment.yml").read_text()
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
+    assert "python=3.11" in text and project["requires-python"].startswith(">=3.11")
+    assert "-r requirements.lock" in text and "-e ." in text
+
+
+def test_makefile_installs_from_the_lock():
+    makefile = (paths.ROOT / "Makefile").read_text()
+    assert "pip install --quiet --no-deps -r requirements.lock" in makefile
+    assert "$(STAMP): requirements.lock pyproject.toml" in makefile
