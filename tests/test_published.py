@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-CHILD_GROUPS = ["doegninstitutioner", "familiepleje", "opholdssteder_mv", "familiepleje_og_opholdssteder", "anbragte_i_alt",
-                "forebyggende_foranstaltninger", "i_alt"]
+AGGREGATES = {"familiepleje_og_opholdssteder", "anbragte_i_alt", "i_alt"}
 
 
-def _region(con, area: str, year: int = 2017, fixed_base: int | None = None) -> pd.DataFrame:
+def _region(con, area: str, year: int = 2017) -> pd.DataFrame:
     return con.execute("select * from mart_benchmark_region where area = ? and year = ?", [area, year]).df()
 
 
@@ -23,7 +22,9 @@ def test_regional_2017_expenditure_per_inhabitant(con, published, area, file, co
     for row in pub.itertuples():
         value = mart[(row.region_code, row.measure_group)]
         assert value == pytest.approx(getattr(row, column), rel=0.005), (row.region_code, row.measure_group)
-        assert abs(value - getattr(row, column)) <= 1.0  # in fact to the krone (the published figures are rounded)
+        # In fact to the krone; aggregates are sums of the rounded published parts, so up to 2 kr.
+        tolerance = 2.0 if row.measure_group in AGGREGATES else 1.0
+        assert abs(value - getattr(row, column)) <= tolerance, (row.region_code, row.measure_group)
 
 
 def test_country_is_population_weighted_regions(con):

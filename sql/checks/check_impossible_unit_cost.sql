@@ -1,12 +1,24 @@
--- Impossible ratios: negative net expenditure with users, a unit cost above 4 mio. kr. a year, or more users than inhabitants.
+-- Impossible ratios: negative net expenditure, more users than inhabitants, or a unit cost above 4 mio. kr. a year or
+-- above 5 times the whole country's for that measure group and year.
+with country as (
+    select year, area, measure_group, unit_cost as country_unit_cost
+    from mart_benchmark_region
+    where code = '000'
+)
+
 select
-    municipality_code, municipality_name, year, area, measure_group, unit_cost,
-    municipality_name || ' ' || year || ', ' || label_da || ': ' || case
-        when expenditure_kr < 0 then 'negative nettoudgifter (' || round(expenditure_kr / 1000)::bigint || ' t.kr.) - salg af pladser over egne udgifter?'
-        when users > user_population then 'flere brugere (' || users || ') end indbyggere i aldersgruppen'
-        else 'enhedsudgift på ' || round(unit_cost)::bigint || ' kr. pr. bruger er ikke mulig (' || users || ' brugere)'
+    municipal.municipality_code, municipal.municipality_name, municipal.year, municipal.area, municipal.measure_group, municipal.unit_cost,
+    municipal.municipality_name || ' ' || municipal.year || ', ' || municipal.label_da || ': ' || case
+        when municipal.expenditure_kr < 0 then 'negative nettoudgifter (' || round(municipal.expenditure_kr / 1000)::bigint || ' t.kr.) - salg af pladser over egne udgifter?'
+        when municipal.users > municipal.user_population then 'flere brugere end indbyggere i aldersgruppen'
+        -- counts under 5 are not shown: reports must not identify a person
+        else 'enhedsudgift på ' || round(municipal.unit_cost)::bigint || ' kr. pr. bruger er ikke mulig ('
+            || case when municipal.users < 5 then 'under 5' else municipal.users::varchar end || ' brugere; hele landet: '
+            || round(country.country_unit_cost)::bigint || ' kr.)'
     end as description,
-from mart_benchmark_municipality
-where kind in ('base', 'user_group')
-    and (expenditure_kr < 0 or unit_cost > 4000000 or users > user_population)
-order by municipality_code, year, area, measure_group
+from mart_benchmark_municipality as municipal
+inner join country using (year, area, measure_group)
+where municipal.kind in ('base', 'user_group')
+    and (municipal.expenditure_kr < 0 or municipal.users > municipal.user_population
+         or municipal.unit_cost > 4000000 or municipal.unit_cost > 5 * country.country_unit_cost)
+order by municipal.municipality_code, municipal.year, municipal.area, municipal.measure_group

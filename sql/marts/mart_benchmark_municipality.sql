@@ -30,6 +30,11 @@ base_year as (
     select coalesce(getvariable('price_base_year'), (select max(year) from prices)) as year
 ),
 
+factors as (
+    select year, (select price_index from prices where year = (select year from base_year)) / price_index as price_factor
+    from prices
+),
+
 grid as (
     select municipalities.*, years.year, groups.area, groups.measure_group, groups.kind, groups.sort_order, groups.label_da
     from ref_municipalities as municipalities
@@ -50,8 +55,8 @@ joined as (
         grid.sort_order,
         grid.label_da,
         coalesce(expenditure.expenditure_kr, 0) as expenditure_kr,
-        coalesce(expenditure.expenditure_kr, 0) * (select price_index from prices where year = (select year from base_year))
-            / price_year.price_index as expenditure_kr_fixed,
+        factors.price_factor,
+        coalesce(expenditure.expenditure_kr, 0) * factors.price_factor as expenditure_kr_fixed,
         (select year from base_year) as price_base_year,
         case grid.area when 'children' then population."0_22" else population."18_64" end as potential_users,
         case grid.area when 'children' then population."0_17" else population."18_64" end as user_population,
@@ -65,7 +70,7 @@ joined as (
         on users.municipality_code = grid.municipality_code and users.year = grid.year
         and users.area = grid.area and users.measure_group = grid.measure_group
     left join population on population.municipality_code = grid.municipality_code and population.year = grid.year
-    left join prices as price_year on price_year.year = grid.year
+    left join factors on factors.year = grid.year
 ),
 
 final as (

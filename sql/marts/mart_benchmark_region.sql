@@ -3,6 +3,7 @@
 -- Sums over sums, never means of ratios: expenditure / population summed over the municipalities.
 -- User shares and unit costs use only municipalities that reported users for that group (and, for the
 -- § 85 split, both halves), with their expenditure and population, so numerator and denominator match.
+-- Fixed prices are exact sums (DECIMAL) times the year's price factor, so figures do not depend on summation order.
 with municipal as (
     select * from mart_benchmark_municipality
 ),
@@ -25,7 +26,7 @@ summed as (
         any_value(municipal.label_da) as label_da,
         any_value(municipal.price_base_year) as price_base_year,
         sum(municipal.expenditure_kr) as expenditure_kr,
-        sum(municipal.expenditure_kr_fixed) as expenditure_kr_fixed,
+        sum(municipal.expenditure_kr) * any_value(municipal.price_factor) as expenditure_kr_fixed,
         sum(municipal.potential_users) as potential_users,
         sum(municipal.user_population) as user_population,
         count(*) as n_municipalities,
@@ -33,7 +34,7 @@ summed as (
         sum(municipal.users) as users,
         sum(case when municipal.users is not null then municipal.user_population end) as user_population_reporting,
         sum(case when municipal.unit_cost is not null then municipal.expenditure_kr end) as expenditure_kr_unit,
-        sum(case when municipal.unit_cost is not null then municipal.expenditure_kr_fixed end) as expenditure_kr_fixed_unit,
+        sum(case when municipal.unit_cost is not null then municipal.expenditure_kr end) * any_value(municipal.price_factor) as expenditure_kr_fixed_unit,
         sum(case when municipal.unit_cost is not null then municipal.users end) as users_unit,
         count(municipal.unit_cost) as n_unit_cost,
     from municipal

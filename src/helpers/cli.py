@@ -76,6 +76,20 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reports(args: argparse.Namespace) -> int:
+    from helpers.reports import parse_overrides, render_all
+
+    try:
+        results = render_all(only=args.only, overrides=parse_overrides(args.param or []), workers=args.workers)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+    failed = [r for r in results if r.error]
+    print(f"rendered {len(results) - len(failed)} of {len(results)} reports; index: {paths.ROOT / 'reports' / 'index.html'}")
+    for r in failed:
+        print(f"  FAILED {r.report}/{r.slug} at cell {r.failing_cell}: {r.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per task."""
     from helpers.ingest import KINDS
@@ -101,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="ingest the sample and build data/warehouse.duckdb from sql/ (idempotent)")
     p.add_argument("--show", type=int, default=5, help="findings to print per check (default 5)")
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("reports", help="render the report notebooks for every parameter set from the warehouse")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="render only these reports (e.g. data_quality)")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="only parameter sets with this value (repeatable)")
+    p.add_argument("--workers", type=int, help="parallel workers (default: the cores, at most 2)")
+    p.set_defaults(func=_cmd_reports)
     return parser
 
 

@@ -103,8 +103,10 @@ def build(data_dir: Path | None = None, sql_dir: Path = paths.SQL, key: bytes | 
             _load(con, f"raw_{kind}", frame)
         _load(con, "raw_ingest_log", log)
         _load(con, "raw_quarantine", quarantine)
-        views = _create_views(con, sql_files(sql_dir))
-        checks = _create_views(con, [p for p in check_files(sql_dir)])
+        # Checks read the marts and mart_data_quality reads the checks: one pass resolves the order.
+        created = _create_views(con, sql_files(sql_dir) + check_files(sql_dir))
+        checks = [v for v in created if v.startswith("check_")]
+        views = [p.stem for p in sql_files(sql_dir)]
         view_rows = pd.DataFrame({"view": views, "rows": [con.execute(f"select count(*) from {v}").fetchone()[0] for v in views]})
         findings = pd.concat([con.execute(f"select '{c}' as check_name, description from {c}").df() for c in checks] or
                              [pd.DataFrame(columns=["check_name", "description"])], ignore_index=True)

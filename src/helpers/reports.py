@@ -1,0 +1,228 @@
+"""Batch rendering of report notebooks: parameters from the warehouse, papermill, self-contained HTML, an index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import re
+import tempfile
+import traceback
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from helpers import paths
+from helpers.warehouse import query
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """A report: its notebook template and how to get its parameter sets from the warehouse."""
+
+    name: str
+    notebook: str
+    title: str
+    parameter_sets: Callable[[], list[dict]]
+
+
+@dataclass
+class RenderResult:
+    """The outcome of rendering one report: output path or the failing cell and error."""
+
+    report: str
+    slug: str
+    params: dict
+    path: Path | None = None
+    seconds: float = 0.0
+    error: str | None = None
+    failing_cell: int | None = None
+    rendered_at: str = field(default_factory=lambda: dt.datetime.now().isoformat(timespec="seconds"))
+
+
+def slugify(text: str) -> str:
+    """'Region Sjælland' -> 'region-sjaelland': ASCII, lower case, dashes."""
+    text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def region_parameter_sets() -> list[dict]:
+    """One parameter set per region in the warehouse, and one for the whole country ('000')."""
+    regions = query("select distinct region_code, region_name from mart_municipalities order by region_code")
+    sets = [{"region": "000", "region_name": "Hele landet"}]
+    sets += [{"region": r.region_code, "region_name": r.region_name} for r in regions.itertuples()]
+    return sets
+
+
+REPORTS: list[ReportSpec] = [
+    ReportSpec("data_quality", "data_quality.ipynb", "Datakvalitet", region_parameter_sets),
+]
+
+PAGE = """<!DOCTYPE html>
+<html lang="da">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: "Segoe UI", Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 72rem; color: #1d2733; line-height: 1.45; padding: 0 1rem; }}
+h1 {{ color: #0b4f6c; }} h2 {{ color: #0b4f6c; border-bottom: 1px solid #c9d6df; padding-bottom: .2rem; margin-top: 2rem; }}
+table {{ border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }}
+th, td {{ border-bottom: 1px solid #dde5ea; padding: .25rem .6rem; text-align: left; }}
+td {{ font-variant-numeric: tabular-nums; }}
+.params {{ background: #f3f7f9; padding: .6rem 1rem; border-radius: 4px; font-size: .9rem; }}
+nav.toc {{ background: #f8fafb; border-left: 3px solid #0b4f6c; padding: .4rem 1rem; margin: 1rem 0; }}
+.jp-OutputArea-output pre, pre {{ white-space: pre-wrap; }}
+</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<div class="params"><strong>Parametre for kørslen:</strong> {params}<br>
+<strong>Data:</strong> {vintage} &middot; <strong>Dannet:</strong> {rendered}</div>
+</header>
+<nav class="toc"><strong>Indhold</strong><ol>{toc}</ol></nav>
+<main>
+{body}
+</main>
+</body>
+</html>
+"""
+
+
+def _notebook_html(executed: nbformat.NotebookNode) -> str:
+    """The executed notebook as HTML body only (no code, no prompts, no scripts from the network)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(executed)
+    if re.search(r"<script[^>]+src=|<link[^>]+href=\"?https?:", body):
+        raise RuntimeError("rendered report would load something from the network")
+    return body
+
+
+def _table_of_contents(body: str) -> str:
+    """List items linking to every h2 of the body (nbconvert gives headings ids)."""
+    items = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)(?:<a class="anchor-link".*?)?</h2>', body, flags=re.S)
+    return "".join(f'<li><a href="#{hid}">{re.sub("<[^>]+>", "", text).strip()}</a></li>' for hid, text in items)
+
+
+def data_vintage() -> str:
+    """What data the warehouse holds: years covered and when it was built."""
+    years = query("select min(year) as lo, max(year) as hi from mart_benchmark_region").iloc[0]
+    built = dt.datetime.fromtimestamp(paths.warehouse_path().stat().st_mtime).strftime("%d.%m.%Y %H:%M")
+    return f"indbakket eksempeldata {int(years['lo'])}-{int(years['hi'])}, datavarehus bygget {built}"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so readers never see half of it (temporary file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
+    """Execute one notebook with papermill and write it as self-contained HTML; errors are returned, not raised."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    slug = slugify(params.get("region_name") or "-".join(str(v) for v in params.values()))
+    result = RenderResult(spec.name, slug, params)
+    start = dt.datetime.now()
+    with tempfile.TemporaryDirectory() as tmp:
+        executed_path = Path(tmp) / spec.notebook
+        try:
+            papermill.execute_notebook(str(paths.ROOT / "notebooks" / spec.notebook), str(executed_path), parameters=params,
+                                       kernel_name="python3", progress_bar=False, cwd=str(paths.ROOT / "notebooks"))
+        except PapermillExecutionError as exc:
+            result.error, result.failing_cell = f"{exc.ename}: {exc.evalue}", exc.cell_index
+            return result
+        except Exception as exc:  # a broken template or kernel: reported per report, the batch goes on
+            result.error = "".join(traceback.format_exception_only(exc)).strip()
+            return result
+        body = _notebook_html(nbformat.read(executed_path, as_version=4))
+    page = PAGE.format(title=html.escape(f"{spec.title}: {params.get('region_name', '')}".rstrip(": ")),
+                       params=html.escape(", ".join(f"{k} = {v}" for k, v in params.items())),
+                       vintage=html.escape(data_vintage()), rendered=start.strftime("%d.%m.%Y %H:%M"),
+                       toc=_table_of_contents(body), body=body)
+    result.path = out_dir / spec.name / f"{slug}.html"
+    write_atomic(result.path, page)
+    result.seconds = (dt.datetime.now() - start).total_seconds()
+    return result
+
+
+def _render_job(args: tuple[str, dict, str]) -> RenderResult:
+    name, params, out_dir = args
+    spec = next(s for s in REPORTS if s.name == name)
+    return render(spec, params, Path(out_dir))
+
+
+def render_all(only: list[str] | None = None, overrides: dict | None = None, out_dir: Path | None = None,
+               workers: int | None = None, progress: bool = True) -> list[RenderResult]:
+    """Render every report (or those in `only`) for every parameter set, in parallel; then write the index."""
+    from tqdm import tqdm
+
+    out_dir = out_dir or paths.ROOT / "reports"
+    specs = [s for s in REPORTS if not only or s.name in only]
+    unknown = set(only or []) - {s.name for s in REPORTS}
+    if unknown:
+        raise ValueError(f"unknown report(s): {', '.join(sorted(unknown))}; known: {', '.join(s.name for s in REPORTS)}")
+    jobs = [(spec.name, params, str(out_dir)) for spec in specs for params in select_parameter_sets(spec.parameter_sets(), overrides or {})]
+    results: list[RenderResult] = []
+    with ProcessPoolExecutor(max_workers=workers or min(2, os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(_render_job, job) for job in jobs]
+        for future in tqdm(as_completed(futures), total=len(futures), desc="rapporter", disable=not progress):
+            results.append(future.result())
+    results.sort(key=lambda r: (r.report, r.slug))
+    write_index(results, out_dir)
+    return results
+
+
+def write_index(results: list[RenderResult], out_dir: Path) -> Path:
+    """reports/index.html: every report with its parameters, data vintage and render time (and failures)."""
+    rows = []
+    for r in results:
+        target = f'<a href="{r.path.relative_to(out_dir).as_posix()}">{html.escape(r.slug)}</a>' if r.path else html.escape(r.slug)
+        status = f"fejl i celle {r.failing_cell}: {html.escape(r.error or '')}" if r.error else f"{r.seconds:.1f} s".replace(".", ",")
+        rows.append(f"<tr><td>{html.escape(r.report)}</td><td>{target}</td><td>{html.escape(', '.join(f'{k} = {v}' for k, v in r.params.items()))}</td>"
+                    f"<td>{html.escape(r.rendered_at.replace('T', ' '))}</td><td>{status}</td></tr>")
+    table = ("<table><thead><tr><th>Rapport</th><th>Fil</th><th>Parametre</th><th>Dannet</th><th>Tid / fejl</th></tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table>")
+    page = PAGE.format(title="Rapporter", params=f"{len(results)} rapporter", vintage=html.escape(data_vintage()),
+                       rendered=dt.datetime.now().strftime("%d.%m.%Y %H:%M"), toc="", body=table)
+    path = out_dir / "index.html"
+    write_atomic(path, page)
+    return path
+
+
+def select_parameter_sets(sets: list[dict], overrides: dict) -> list[dict]:
+    """The sets matching every override (e.g. region=085); if none match, the first set with the overrides."""
+    if not overrides:
+        return sets
+    matching = [p for p in sets if all(str(p.get(k)) == str(v) for k, v in overrides.items())]
+    return matching or [sets[0] | overrides]
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """`key=value` pairs from the command line (values stay text: '000' is a region code, not 0)."""
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ValueError(f"--param takes key=value, got {pair!r}")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def results_frame(results: list[RenderResult]) -> pd.DataFrame:
+    """The results as a table (for the CLI's summary)."""
+    return pd.DataFrame([{"report": r.report, "slug": r.slug, "path": str(r.path or ""), "seconds": r.seconds,
+                          "error": r.error, "failing_cell": r.failing_cell} for r in results])
