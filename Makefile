@@ -37,7 +37,7 @@ reports: data ## Render every report on the embedded data (reports/index.html li
 	$(PY) -m helpers reports
 
 test: data ## Run every test (unit, view contracts, ingestion, notebooks, browser)
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env tests notebooks
 
 lab: data ## Open JupyterLab on the project kernel
 	$(VENV)/bin/jupyter lab notebooks

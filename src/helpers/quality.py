@@ -17,11 +17,19 @@ FINDING_LABELS = {
 }
 
 
+KIND_LABELS = {
+    "population": "Befolkning", "expenditure": "Regnskab (nettodrift)", "users": "Brugere", "price_index": "Pris- og lønindeks",
+    "municipal_facts": "Kommunefakta", "budget": "Budget", "cases": "Sager (øjebliksbilleder)", "actuals": "Bogførte udgifter",
+    "transitions": "Overgang til voksenområdet", "registrations": "Progressionsregistreringer", "parameter_scores": "Parameterscorer",
+}
+
+
 def ingest_log() -> pd.DataFrame:
-    """Rows read, accepted and quarantined per extract file, grouped by kind."""
-    return query("""select kind, count(*) as files, sum(rows_read) as rows_read, sum(accepted) as accepted,
-                           sum(rejected) as rejected, bool_and(reconciles) as reconciles
+    """Rows read, accepted and quarantined per extract file, grouped by kind (Danish names)."""
+    frame = query("""select kind, count(*) as files, sum(rows_read)::bigint as rows_read, sum(accepted)::bigint as accepted,
+                           sum(rejected)::bigint as rejected, bool_and(reconciles) as reconciles
                     from mart_ingest_log group by kind order by kind""")
+    return frame.assign(kind=frame["kind"].map(KIND_LABELS).fillna(frame["kind"]))
 
 
 def findings(region_code: str = "000") -> pd.DataFrame:

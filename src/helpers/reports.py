@@ -26,7 +26,7 @@ class ReportSpec:
     """A report: its notebook template and how to get its parameter sets from the warehouse."""
 
     name: str
-    notebook: str
+    notebook: str  # file name in notebooks/ (or an absolute path)
     title: str
     parameter_sets: Callable[[], list[dict]]
 

@@ -1,0 +1,105 @@
+"""Rendered reports: self-contained Danish HTML, parameters on top, failures reported per report."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers import paths, reports
+
+NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def rendered(warehouse_path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    results = reports.render_all(only=["data_quality"], overrides={"region": "000"}, out_dir=out, workers=1, progress=False)
+    assert [r.error for r in results] == [None]
+    return out
+
+
+def test_notebooks_are_stored_without_outputs_and_start_with_parameters():
+    assert NOTEBOOKS
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        assert nb.cells[0].metadata.get("tags") == ["parameters"], path
+        assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code"), path
+        assert not any(re.search(r"^\s*(def|class) ", c.source, re.M) for c in nb.cells if c.cell_type == "code"), path
+
+
+def test_every_report_has_parameter_sets_from_the_warehouse(warehouse_path):
+    sets = reports.region_parameter_sets()
+    assert [s["region"] for s in sets] == ["000", "081", "082", "083", "084", "085"]
+    assert sets[5]["region_name"] == "Region Sjælland"
+    assert reports.slugify("Region Sjælland") == "region-sjaelland" and reports.slugify("Hele landet") == "hele-landet"
+
+
+def test_report_is_self_contained_danish_html(rendered):
+    page = (rendered / "data_quality" / "hele-landet.html").read_text(encoding="utf-8")
+    assert '<html lang="da">' in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "nothing may load from the network"
+    assert "Parametre for kørslen" in page and "region = 000" in page and "Hele landet" in page
+    assert page.count("<li><a href=") == 4  # table of contents: one entry per section
+    assert "<pre" not in page or "Traceback" not in page
+    assert re.search(r">\d{1,3}(\.\d{3})+<", page), "counts use Danish thousands separators"
+    assert "Vallensbæk 2018" in page and "Køge 2019" in page  # findings are listed
+
+
+def test_report_suppresses_small_counts_and_holds_no_cpr(rendered):
+    page = (rendered / "data_quality" / "hele-landet.html").read_text(encoding="utf-8")
+    assert "Lemvig 2019" in page and "under 5 brugere" in page
+    assert not re.search(r"\(\s*[1-4] brugere", page)
+    assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", page)
+
+
+def test_index_lists_every_report_with_parameters(rendered):
+    index = (rendered / "index.html").read_text(encoding="utf-8")
+    assert 'href="data_quality/hele-landet.html"' in index and "region = 000" in index
+
+
+def test_a_failing_report_is_listed_with_its_cell_and_the_batch_goes_on(warehouse_path, tmp_path, monkeypatch):
+    broken = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("region = '000'\nregion_name = 'Hele landet'")
+    cell.metadata["tags"] = ["parameters"]
+    broken.cells = [cell, nbformat.v4.new_code_cell("1 / 0")]
+    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(broken, path)
+    spec = reports.ReportSpec("broken", str(path), "Fejl", lambda: [{"region": "000", "region_name": "Hele landet"}])
+    monkeypatch.setattr(reports, "REPORTS", [*reports.REPORTS, spec])
+    results = reports.render_all(only=["broken", "data_quality"], overrides={"region": "085"}, out_dir=tmp_path / "out",
+                                 workers=1, progress=False)
+    by_name = {r.report: r for r in results}
+    assert by_name["broken"].error.startswith("ZeroDivisionError") and by_name["broken"].failing_cell == 2
+    assert by_name["data_quality"].error is None and by_name["data_quality"].path.exists()
+    assert not (tmp_path / "out" / "broken").exists()
+    assert "fejl i celle 2" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_cli_rejects_unknown_report(warehouse_path):
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "helpers", "reports", "--only", "nonsense"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "unknown report" in out.stderr and "Traceback" not in out.stderr
+
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.mark.browser
+def test_report_renders_in_headless_chromium_without_network(rendered, tmp_path):
+    assert CHROMIUM, "install Debian's chromium (apt-get install chromium) for the browser checks; .ci/run does"
+    page = rendered / "data_quality" / "hele-landet.html"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+             "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    assert "Alle fund" in dom and dom.count("<table") == 3 and "<tbody>" in dom
+    shot = tmp_path / "page.png"
+    subprocess.run([CHROMIUM, *flags, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000
