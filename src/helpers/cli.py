@@ -90,6 +90,16 @@ def _cmd_reports(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from helpers.bench import run
+
+    results = run(repeat=args.repeat)
+    for key, value in results.items():
+        print(f"  {key:<34} {value:8.3f}")
+    print(f"wrote {paths.ROOT / 'reports' / 'bench' / 'results.json'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per task."""
     from helpers.ingest import KINDS
@@ -121,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="only parameter sets with this value (repeatable)")
     p.add_argument("--workers", type=int, help="parallel workers (default: the cores, at most 2)")
     p.set_defaults(func=_cmd_reports)
+
+    p = sub.add_parser("bench", help="benchmarks as ratios run side by side; writes reports/bench/results.json")
+    p.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts (default 3)")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 
