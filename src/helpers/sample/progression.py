@@ -143,7 +143,8 @@ def generate_progression(out_dir: Path, seed: int = 2018) -> dict[str, int]:
     - registration 3 with `vum_score` `5` (outside 0-4): line 45;
     - registration 3 dated two years too early, i.e. before registration 2: line 61.
 
-    Line numbers are those of `registrations_101.csv` with the default seed (header = line 1).
+    Line numbers are those of `registrations_101.csv` with the default seed (header = line 1); with seed
+    2017 (the whole sample's default) they are lines 46, 13 and 128.
     """
     rng = np.random.default_rng(seed)
     cases = _build_cases(rng)
