@@ -54,4 +54,4 @@ lock: ## Re-resolve the dependencies into requirements.lock (needs the network)
 	rm -rf .lock-venv
 
 clean: ## Delete everything that can be rebuilt (venv, sample, staged data, warehouse, reports)
-	rm -rf $(VENV) data/sample data/staged data/quarantine $(WAREHOUSE) $(WAREHOUSE).wal reports/*/ reports/index.html .pytest_cache
+	rm -rf $(VENV) data/sample data/quarantine $(WAREHOUSE) $(WAREHOUSE).wal reports/*/ reports/index.html .pytest_cache

@@ -93,7 +93,10 @@ def _cmd_reports(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from helpers.bench import run
 
-    results = run(repeat=args.repeat)
+    try:
+        results = run(repeat=args.repeat)
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
     for key, value in results.items():
         print(f"  {key:<34} {value:8.3f}")
     print(f"wrote {paths.ROOT / 'reports' / 'bench' / 'results.json'}")

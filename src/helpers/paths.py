@@ -23,16 +23,6 @@ def sample_dir() -> Path:
     return data_dir() / "sample"
 
 
-def staged_dir() -> Path:
-    """Accepted rows of every ingested extract, as Parquet in canonical columns."""
-    return data_dir() / "staged"
-
-
-def quarantine_dir() -> Path:
-    """Rejected rows of every ingested extract, kept with the reason."""
-    return data_dir() / "quarantine"
-
-
 def warehouse_path() -> Path:
     """The DuckDB warehouse file built from the SQL views."""
     return data_dir() / "warehouse.duckdb"

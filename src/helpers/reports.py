@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 
 from helpers import paths
 from helpers.warehouse import query
@@ -220,9 +219,3 @@ def parse_overrides(pairs: list[str]) -> dict:
         key, value = pair.split("=", 1)
         out[key.strip()] = value.strip()
     return out
-
-
-def results_frame(results: list[RenderResult]) -> pd.DataFrame:
-    """The results as a table (for the CLI's summary)."""
-    return pd.DataFrame([{"report": r.report, "slug": r.slug, "path": str(r.path or ""), "seconds": r.seconds,
-                          "error": r.error, "failing_cell": r.failing_cell} for r in results])

@@ -150,7 +150,7 @@ def generate_accounts(pop: pd.DataFrame, seed: int = 2017) -> dict[str, pd.DataF
         users[group] = u17[group][:, None] * (sum(users[g] for g in source) / sum(u17[g] for g in source)[:, None])
 
     _calibrate_rs_development(e_fixed, users, region, p17, p22)
-    _calibrate_study_budgets(e_fixed, anchors, codes, p64, study)
+    _calibrate_study_budgets(e_fixed, codes, study)
 
     expenditure = _expenditure_rows(e_fixed, deflate, codes, pop, rng)
     user_rows = _user_rows(users, codes)
@@ -349,7 +349,7 @@ def _calibrate_rs_development(e_fixed: dict, users: dict, region: pd.Series, p17
         users[g][rs, : i14 + 1] *= k_u
 
 
-def _calibrate_study_budgets(e_fixed: dict, anchors: Anchors, codes: list[str], p64: pd.DataFrame, study: dict) -> None:
+def _calibrate_study_budgets(e_fixed: dict, codes: list[str], study: dict) -> None:
     """Rescale the study municipalities' adult groups so each year's total is budget plus its overrun."""
     for (code, year), total in study.items():
         i, yi = codes.index(code), year - YEARS[0]
