@@ -103,6 +103,25 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_benchmark(args: argparse.Namespace) -> int:
+    from helpers.benchmark import as_json, key_figures
+    from helpers.danish import format_number
+
+    try:
+        frame = key_figures(args.area, args.year, args.by, args.region, args.prices, args.base_year)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+    if args.json:
+        print(json.dumps(as_json(frame, args.area, args.year, args.by), ensure_ascii=False))
+    elif args.format == "csv":
+        print(frame.to_csv(index=False), end="")
+    else:
+        shown = frame.assign(**{c: [format_number(v, 0) for v in frame[c]] for c in ("expenditure_per_inhabitant", "unit_cost")},
+                             users_per_10000=[format_number(v, 1) for v in frame["users_per_10000"]])
+        print(shown.to_string(index=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per task."""
     from helpers.ingest import KINDS
@@ -128,6 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="ingest the sample and build data/warehouse.duckdb from sql/ (idempotent)")
     p.add_argument("--show", type=int, default=5, help="findings to print per check (default 5)")
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("benchmark", help="key figures per region or municipality: expenditure per inhabitant, users per 10,000, unit cost")
+    p.add_argument("--area", required=True, choices=["children", "adults"])
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--by", default="region", choices=["region", "municipality"], help="regions and the whole country, or municipalities")
+    p.add_argument("--region", help="region code 081-085 (with --by municipality: its municipalities)")
+    p.add_argument("--prices", default="current", choices=["current", "fixed"])
+    p.add_argument("--base-year", type=int, help="price base year for fixed prices (default: the latest year)")
+    p.add_argument("--json", action="store_true", help="print {area, year, by, rows} as JSON")
+    p.add_argument("--format", default="table", choices=["table", "csv"], help="output for people (default table)")
+    p.set_defaults(func=_cmd_benchmark)
 
     p = sub.add_parser("reports", help="render the report notebooks for every parameter set from the warehouse")
     p.add_argument("--only", nargs="+", metavar="NAME", help="render only these reports (e.g. data_quality)")
