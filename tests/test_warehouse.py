@@ -77,7 +77,7 @@ ACCEPTED = {
     ("stg_cases__case_periods", "status"): {"current", "expected"},
     ("stg_cases__transitions", "colour"): {"red", "yellow", "green"},
     ("stg_progression__registrations", "service"): {"sel_85", "sel_107"},
-    ("int_population_by_age_group", "age_group"): {"0_17", "0_22", "18_64"},
+    ("int_population_by_age_group", "age_group"): {"0_17", "0_22", "18_64", "65_plus", "all"},
 }
 
 

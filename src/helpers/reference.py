@@ -94,6 +94,6 @@ def measures() -> pd.DataFrame:
 
 
 def age_groups() -> pd.DataFrame:
-    """Age groups used as denominators: 0-17, 0-22, 18-64."""
+    """Age groups: 0-17, 0-22, 18-64 (denominators), 65+ and all ages (peer groups)."""
     frame = _read("age_groups.csv")
     return frame.assign(min_age=frame["min_age"].astype(int), max_age=frame["max_age"].astype(int))
