@@ -44,6 +44,19 @@ def con(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
     connection.close()
 
 
+@pytest.fixture
+def chromium(tmp_path: Path) -> list[str]:
+    """Headless Debian chromium with no network (a dead proxy), ready for a URL and an output flag."""
+    import shutil
+
+    binary = shutil.which("chromium")
+    assert binary, "install Debian's chromium (apt-get install chromium) for the browser checks; .ci/run does"
+    return [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+            "--virtual-time-budget=5000"]
+
+
 @pytest.fixture(scope="session")
 def published() -> Path:
     return paths.PUBLISHED

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import altair as alt
@@ -24,18 +23,13 @@ def test_bundle_once_then_only_div_and_call():
 
 
 @pytest.mark.browser
-def test_chart_draws_offline_with_danish_axis(tmp_path):
-    chromium = shutil.which("chromium")
-    assert chromium, "install Debian's chromium (apt-get install chromium) for the browser checks; .ci/run does"
+def test_chart_draws_offline_with_danish_axis(tmp_path, chromium):
     frame = pd.DataFrame({"kommune": ["Køge", "Greve"], "udgift": [1706.5, 2_000_000.0]})
     chart = alt.Chart(frame, title="Udgift").mark_bar().encode(x=alt.X("kommune:N", title="Kommune"),
                                                                 y=alt.Y("udgift:Q", title="Kr.", axis=alt.Axis(format=",.0f")))
     page = tmp_path / "chart.html"
     page.write_text(f'<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"></head><body>'
                     f"{charts.chart_html(chart.to_dict(), include_bundle=True)}</body></html>", encoding="utf-8")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'p'}", "--proxy-server=127.0.0.1:9",
-             "--virtual-time-budget=5000"]
-    dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
     assert "<svg" in dom and "mark-rect" in dom, "the chart did not draw"
     assert "2.000.000" in dom  # Danish thousands separator on the axis

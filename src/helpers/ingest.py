@@ -100,11 +100,19 @@ def _share(value: str) -> float:
     return number
 
 
-def _year(value: str) -> int:
-    year = _int(value)
-    if not 1990 <= year <= 2100:
-        raise ValueError(f"not a year: {value!r}")
-    return year
+def _int_between(lo: int, hi: int, what: str) -> Parser:
+    """Parser for a whole number within [lo, hi]; the error names what it should have been."""
+
+    def parse(value: str) -> int:
+        number = _int(value)
+        if not lo <= number <= hi:
+            raise ValueError(f"{what} outside {lo}-{hi}: {value!r}")
+        return number
+
+    return parse
+
+
+_year = _int_between(1990, 2100, "year")
 
 
 def _date(value: str) -> dt.date | None:
@@ -301,20 +309,6 @@ def _registration_sequence(rows: list[tuple[int, dict[str, Any]]]) -> dict[int, 
     return bad
 
 
-def _registration_range(value: str) -> int:
-    number = _int(value)
-    if not 1 <= number <= 9:
-        raise ValueError(f"registration number outside 1-9: {value!r}")
-    return number
-
-
-def _score_0_4(value: str) -> int:
-    score = _int(value)
-    if not 0 <= score <= 4:
-        raise ValueError(f"score outside 0-4: {value!r}")
-    return score
-
-
 # ---------------------------------------------------------------- the kinds
 
 MUNICIPALITY = Column("municipality_code", _municipality, aliases=("kommunekode", "kommune_kode", "kommunenr", "komkode"))
@@ -403,7 +397,7 @@ KINDS: dict[str, Kind] = {
     "registrations": Kind("registrations", (
         *PERSON,
         MUNICIPALITY,
-        Column("registration_no", _registration_range, aliases=("registrering_nr", "registreringsnummer")),
+        Column("registration_no", _int_between(1, 9, "registration number"), aliases=("registrering_nr", "registreringsnummer")),
         Column("registration_date", _required_date, aliases=("registreringsdato", "dato")),
         Column("service", _enum(_same("sel_85", "sel_107")), aliases=("ydelse",)),
         Column("vum_score", _vum, nullable=True, aliases=("vum",)),
@@ -431,7 +425,7 @@ KINDS: dict[str, Kind] = {
         MUNICIPALITY,
         Column("assessment_date", _required_date, aliases=("dato", "vurderingsdato")),
         Column("theme", _text, aliases=("tema", "parameter")),
-        Column("score", _score_0_4, aliases=("score_0_4", "vurdering")),
+        Column("score", _int_between(0, 4, "score"), aliases=("score_0_4", "vurdering")),
     ), key=("case_id", "assessment_date", "theme"), person_id=True),
 }
 

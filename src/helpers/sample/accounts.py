@@ -310,9 +310,9 @@ def _exact_extremes(e17: dict, users: dict, rs: np.ndarray, reporting: np.ndarra
         target = sum(users[g][i] for g in parts) * c_bt[list(rs).index(i)]
         e17["sel_107_midlertidige_botilbud"][i] += target - sum(e17[g][i] for g in parts)
     # The other municipalities give back the difference, so the region's published totals still hold.
+    fixed = extremes | {reporting[np.argmin(c[reporting])] for c in (c85h, c85o)} | {reporting[np.argmax(c[reporting])] for c in (c85h, c85o)}
+    free = np.array([i for i in rs if i not in fixed])
     for series, total in before.items():
-        fixed = extremes | {reporting[np.argmin(c[reporting])] for c in (c85h, c85o)} | {reporting[np.argmax(c[reporting])] for c in (c85h, c85o)}
-        free = np.array([i for i in rs if i not in fixed])
         e17[series][free] *= 1 + (total - e17[series][rs].sum()) / e17[series][free].sum()
     e17["sel_85_socialpaedagogisk_stoette"][rs] = e17["sel_85_botilbudslignende"][rs] + e17["sel_85_bostoette"][rs]
 

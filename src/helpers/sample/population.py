@@ -144,38 +144,36 @@ def generate_population(seed: int = 1701) -> pd.DataFrame:
     region_of = dict(zip(munis["municipality_code"], munis["region_code"])) | {reference.CHRISTIANSOE_CODE: "084"}
     growth = ((jan[2024] / jan[2022]) ** 0.5 - 1).clip(-0.012, 0.02)
     tilts = {code: _age_tilt(rng, float(growth[code])) for code in sorted(region_of)}
-    study_ratio: dict[str, float] = {}
+    adult_cols = np.concatenate([ADULT_AGES, ADULT_AGES])
 
     for region in reference.REGION_CODES:
         members = sorted(c for c, r in region_of.items() if r == region)
         known = [c for c in members if c in KNOWN_MUNICIPALITIES]
         free = [c for c in members if c not in KNOWN_MUNICIPALITIES]
-        for code in known:
+        for code in members:
             cells[code] = np.zeros((len(YEARS), 202), dtype=np.int64)
-        for code in free:
-            cells[code] = np.zeros((len(YEARS), 202), dtype=np.int64)
-        for year in REAL_YEARS:
-            yi, fi = year - YEARS.start, year - first
-            region_cells = folk1a[region][fi].reshape(202)
-            for code in known:
-                cells[code][yi] = folk1a[code][fi].reshape(202)
-            cols = region_cells - sum((folk1a[c][fi].reshape(202) for c in known), np.zeros(202, dtype=np.int64))
+
+        def fit(year: int) -> tuple[np.ndarray, np.ndarray]:
+            """The region's cells less the known municipalities', and the unconstrained fit of the free ones."""
+            fi = year - first
+            cols = folk1a[region][fi].reshape(202) - sum((folk1a[c][fi].reshape(202) for c in known), np.zeros(202, dtype=np.int64))
             totals = np.array([jan.loc[c, 2022] / (1 + growth[c]) ** (2022 - year) for c in free])
             rows = _largest_remainder(totals, int(cols.sum())).astype(float)
             profile = cols / cols.sum()
-            seed_matrix = np.array([profile * tilts[c] for c in free])
-            x = _ipf(seed_matrix, rows, cols.astype(float))
-            fixed: dict[int, int] = {}
-            adult_cols = np.concatenate([ADULT_AGES, ADULT_AGES])
-            # Scale the study municipalities' 18-64 share so that 2017 hits the published figure,
-            # applying the same factor in every year so their series has no break.
-            for i, c in enumerate(free):
-                if c in adults_2017:
-                    if c not in study_ratio:
-                        study_ratio[c] = adults_2017[c] / _model_adults_2017(folk1a, first, region, known, free, jan, growth, tilts, c)
-                    x[i, adult_cols] *= study_ratio[c]
-                    if year == 2017:
-                        fixed[i] = adults_2017[c]
+            return cols, _ipf(np.array([profile * tilts[c] for c in free]), rows, cols.astype(float))
+
+        # Scale the study municipalities' 18-64 share so that 2017 hits the published figure,
+        # applying the same factor in every year so their series has no break.
+        model_2017 = fit(2017)[1]
+        study_ratio = {i: adults_2017[c] / float(model_2017[i, adult_cols].sum()) for i, c in enumerate(free) if c in adults_2017}
+        for year in REAL_YEARS:
+            yi = year - YEARS.start
+            for code in known:
+                cells[code][yi] = folk1a[code][year - first].reshape(202)
+            cols, x = fit(year)
+            for i, ratio in study_ratio.items():
+                x[i, adult_cols] *= ratio
+            fixed = {i: adults_2017[free[i]] for i in study_ratio} if year == 2017 else {}
             xa = _ipf(x[:, adult_cols], x[:, adult_cols].sum(axis=1), cols[adult_cols].astype(float), 30)
             xb = _ipf(x[:, ~adult_cols], x[:, ~adult_cols].sum(axis=1), cols[~adult_cols].astype(float), 30)
             ia = _round_columns(xa, cols[adult_cols], fixed)
@@ -186,16 +184,6 @@ def generate_population(seed: int = 1701) -> pd.DataFrame:
 
     _project_forward(cells, jan)
     return _to_frame(cells, region_of)
-
-
-def _model_adults_2017(folk1a, first, region, known, free, jan, growth, tilts, code) -> float:
-    """The 18-64 population of 2017 the unconstrained model gives a municipality (for calibration)."""
-    fi = 2017 - first
-    cols = folk1a[region][fi].reshape(202) - sum((folk1a[c][fi].reshape(202) for c in known), np.zeros(202, dtype=np.int64))
-    totals = np.array([jan.loc[c, 2022] / (1 + growth[c]) ** (2022 - 2017) for c in free])
-    rows = _largest_remainder(totals, int(cols.sum())).astype(float)
-    x = _ipf(np.array([cols / cols.sum() * tilts[c] for c in free]), rows, cols.astype(float))
-    return float(x[free.index(code), np.concatenate([ADULT_AGES, ADULT_AGES])].sum())
 
 
 def _project_forward(cells: dict[str, np.ndarray], jan: pd.DataFrame) -> None:
