@@ -15,7 +15,7 @@ select
     logs.municipality_code, logs.municipality_name, logs.year, logs.area, logs.measure_group,
     (logs.log_value - stats.med) / (1.4826 * stats.mad) as robust_z,
     logs.municipality_name || ' ' || logs.year || ', ' || logs.label_da || ': ekstrem udgift på '
-        || round(logs.expenditure_per_inhabitant)::bigint || ' kr. pr. indbygger (' || round(exp(stats.med))::bigint || ' kr. i midten af kommunerne)' as description,
+        || replace(format('{:,}', round(logs.expenditure_per_inhabitant)::bigint), ',', '.') || ' kr. pr. indbygger (' || replace(format('{:,}', round(exp(stats.med))::bigint), ',', '.') || ' kr. i midten af kommunerne)' as description,
 from logs
 inner join stats using (year, area, measure_group)
 where stats.mad > 0 and abs(logs.log_value - stats.med) / (1.4826 * stats.mad) > 3.5

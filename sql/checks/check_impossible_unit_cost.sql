@@ -9,12 +9,12 @@ with country as (
 select
     municipal.municipality_code, municipal.municipality_name, municipal.year, municipal.area, municipal.measure_group, municipal.unit_cost,
     municipal.municipality_name || ' ' || municipal.year || ', ' || municipal.label_da || ': ' || case
-        when municipal.expenditure_kr < 0 then 'negative nettoudgifter (' || round(municipal.expenditure_kr / 1000)::bigint || ' t.kr.) - salg af pladser over egne udgifter?'
+        when municipal.expenditure_kr < 0 then 'negative nettoudgifter (' || replace(format('{:,}', round(municipal.expenditure_kr / 1000)::bigint), ',', '.') || ' t.kr.) - salg af pladser over egne udgifter?'
         when municipal.users > municipal.user_population then 'flere brugere end indbyggere i aldersgruppen'
         -- counts under 5 are not shown: reports must not identify a person
-        else 'enhedsudgift på ' || round(municipal.unit_cost)::bigint || ' kr. pr. bruger er ikke mulig ('
+        else 'enhedsudgift på ' || replace(format('{:,}', round(municipal.unit_cost)::bigint), ',', '.') || ' kr. pr. bruger er ikke mulig ('
             || case when municipal.users < 5 then 'under 5' else municipal.users::varchar end || ' brugere; hele landet: '
-            || round(country.country_unit_cost)::bigint || ' kr.)'
+            || replace(format('{:,}', round(country.country_unit_cost)::bigint), ',', '.') || ' kr.)'
     end as description,
 from mart_benchmark_municipality as municipal
 inner join country using (year, area, measure_group)

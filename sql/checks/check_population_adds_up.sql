@@ -19,7 +19,7 @@ summed as (
 select
     summed.parent as area_code, summed.period, summed.sex, summed.age,
     'Befolkning ' || summed.period || ', område ' || summed.parent || ', køn ' || summed.sex || ', alder ' || summed.age || ': '
-        || population.inhabitants || ' i alt, men ' || summed.children_sum || ' summeret over delene' as description,
+        || replace(format('{:,}', population.inhabitants::bigint), ',', '.') || ' i alt, men ' || replace(format('{:,}', summed.children_sum::bigint), ',', '.') || ' summeret over delene' as description,
 from summed
 inner join population
     on population.area_code = summed.parent and population.sex = summed.sex and population.age = summed.age and population.period = summed.period

@@ -5,7 +5,7 @@ with mapped_functions as (
 
 select
     expenditure.municipality_code, expenditure.year, expenditure.function, expenditure.account_group,
-    'Kommune ' || expenditure.municipality_code || ' ' || expenditure.year || ': ' || round(expenditure.amount_kr / 1000)::bigint
+    'Kommune ' || expenditure.municipality_code || ' ' || expenditure.year || ': ' || replace(format('{:,}', round(expenditure.amount_kr / 1000)::bigint), ',', '.')
         || ' t.kr. på ' || expenditure.function || ' gruppering ''' || expenditure.account_group || ''' indgår ikke i nøgletallene' as description,
 from stg_finance__expenditure as expenditure
 inner join mapped_functions on mapped_functions.function = expenditure.function

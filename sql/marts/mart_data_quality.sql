@@ -1,18 +1,18 @@
 -- grain: one row per data-quality finding; source: the check_* views of sql/checks (what the reports list)
 with findings as (
-    select 'break' as finding, municipality_code, year, area, description from check_series_break
+    select 'break' as finding, municipality_code, year, area, measure_group, description from check_series_break
     union all
-    select 'impossible', municipality_code, year, area, description from check_impossible_unit_cost
+    select 'impossible', municipality_code, year, area, measure_group, description from check_impossible_unit_cost
     union all
-    select 'missing_users', municipality_code, year, area, description from check_missing_users
+    select 'missing_users', municipality_code, year, area, measure_group, description from check_missing_users
     union all
-    select 'extreme', municipality_code, year, area, description from check_extreme_values
+    select 'extreme', municipality_code, year, area, measure_group, description from check_extreme_values
     union all
-    select 'unmapped_account', municipality_code, year, null, description from check_unmapped_accounts
+    select 'unmapped_account', municipality_code, year, null, null, description from check_unmapped_accounts
     union all
-    select 'quarantined_row', null, null, null, description from check_quarantined_rows
+    select 'quarantined_row', null, null, null, null, description from check_quarantined_rows
     union all
-    select 'population', null, null, null, description from check_population_adds_up
+    select 'population', null, null, null, null, description from check_population_adds_up
 ),
 
 final as (
@@ -23,6 +23,7 @@ final as (
         municipalities.region_code,
         findings.year,
         findings.area,
+        findings.measure_group,
         findings.description,
     from findings
     left join ref_municipalities as municipalities on municipalities.municipality_code = findings.municipality_code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import os
 import re
 import tempfile
@@ -28,6 +29,11 @@ class ReportSpec:
     notebook: str  # file name in notebooks/ (or an absolute path)
     title: str
     parameter_sets: Callable[[], list[dict]]
+    folder: str = ""  # under reports/; default: the name
+
+    @property
+    def out_folder(self) -> str:
+        return self.folder or self.name
 
 
 @dataclass
@@ -42,6 +48,7 @@ class RenderResult:
     error: str | None = None
     failing_cell: int | None = None
     rendered_at: str = field(default_factory=lambda: dt.datetime.now().isoformat(timespec="seconds"))
+    vintage: str = ""
 
 
 def slugify(text: str) -> str:
@@ -59,8 +66,19 @@ def region_parameter_sets() -> list[dict]:
     return sets
 
 
+def benchmark_parameter_sets() -> list[dict]:
+    """Every region and the country, for the latest year in the warehouse: period the last 3 years, long series from the first."""
+    years = query("select min(year) as first, max(year) as last from mart_benchmark_region").iloc[0]
+    first, last = int(years["first"]), int(years["last"])
+    return [s | {"year": last, "period_start": max(first, last - 3), "long_series_start": first, "price_base_year": last}
+            for s in region_parameter_sets()]
+
+
 REPORTS: list[ReportSpec] = [
     ReportSpec("data_quality", "data_quality.ipynb", "Datakvalitet", region_parameter_sets),
+    ReportSpec("benchmark_children", "benchmark_children.ipynb", "Benchmark, udsatte børn og unge", benchmark_parameter_sets,
+               "benchmark/children"),
+    ReportSpec("benchmark_adults", "benchmark_adults.ipynb", "Benchmark, voksenområdet", benchmark_parameter_sets, "benchmark/adults"),
 ]
 
 PAGE = """<!DOCTYPE html>
@@ -78,6 +96,12 @@ td {{ font-variant-numeric: tabular-nums; }}
 .params {{ background: #f3f7f9; padding: .6rem 1rem; border-radius: 4px; font-size: .9rem; }}
 nav.toc {{ background: #f8fafb; border-left: 3px solid #0b4f6c; padding: .4rem 1rem; margin: 1rem 0; }}
 .jp-OutputArea-output pre, pre {{ white-space: pre-wrap; }}
+figure.helpers-figure {{ margin: 1rem 0 2rem; }}
+figcaption {{ font-size: .85rem; color: #44515e; }}
+figcaption ul.notes {{ margin: .3rem 0; padding-left: 1.2rem; }}
+a.download {{ display: inline-block; margin-top: .3rem; padding: .15rem .6rem; border: 1px solid #0b4f6c; border-radius: 3px; color: #0b4f6c; text-decoration: none; }}
+ul.conclusions li {{ margin: .3rem 0; }}
+.vega-bind {{ margin: .3rem 0; font-size: .9rem; }}
 </style>
 </head>
 <body>
@@ -125,6 +149,9 @@ def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is for readers
     os.replace(tmp, path)
 
 
@@ -148,11 +175,12 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
             result.error = "".join(traceback.format_exception_only(exc)).strip()
             return result
         body = _notebook_html(nbformat.read(executed_path, as_version=4))
+    result.vintage = data_vintage()
     page = PAGE.format(title=html.escape(f"{spec.title}: {params.get('region_name', '')}".rstrip(": ")),
                        params=html.escape(", ".join(f"{k} = {v}" for k, v in params.items())),
-                       vintage=html.escape(data_vintage()), rendered=start.strftime("%d.%m.%Y %H:%M"),
+                       vintage=html.escape(result.vintage), rendered=start.strftime("%d.%m.%Y %H:%M"),
                        toc=_table_of_contents(body), body=body)
-    result.path = out_dir / spec.name / f"{slug}.html"
+    result.path = out_dir / spec.out_folder / f"{slug}.html"
     write_atomic(result.path, page)
     result.seconds = (dt.datetime.now() - start).total_seconds()
     return result
@@ -186,36 +214,63 @@ def render_all(only: list[str] | None = None, overrides: dict | None = None, out
 
 
 def write_index(results: list[RenderResult], out_dir: Path) -> Path:
-    """reports/index.html: every report with its parameters, data vintage and render time (and failures)."""
-    rows = []
+    """reports/index.html: every report on disk with its parameters, data vintage and render time, and the failures.
+
+    Entries live in reports/index.json, so rendering a subset (--only, --param) updates its rows and keeps the rest.
+    """
+    store = out_dir / "index.json"
+    entries = {(e["report"], e["slug"]): e for e in (json.loads(store.read_text()) if store.exists() else [])}
     for r in results:
-        target = f'<a href="{r.path.relative_to(out_dir).as_posix()}">{html.escape(r.slug)}</a>' if r.path else html.escape(r.slug)
-        status = f"fejl i celle {r.failing_cell}: {html.escape(r.error or '')}" if r.error else f"{r.seconds:.1f} s".replace(".", ",")
-        rows.append(f"<tr><td>{html.escape(r.report)}</td><td>{target}</td><td>{html.escape(', '.join(f'{k} = {v}' for k, v in r.params.items()))}</td>"
-                    f"<td>{html.escape(r.rendered_at.replace('T', ' '))}</td><td>{status}</td></tr>")
-    table = ("<table><thead><tr><th>Rapport</th><th>Fil</th><th>Parametre</th><th>Dannet</th><th>Tid / fejl</th></tr></thead>"
+        entries[(r.report, r.slug)] = {"report": r.report, "slug": r.slug, "params": r.params, "seconds": round(r.seconds, 1),
+                                       "path": r.path.relative_to(out_dir).as_posix() if r.path else None, "error": r.error,
+                                       "failing_cell": r.failing_cell, "rendered_at": r.rendered_at, "vintage": r.vintage}
+    kept = [e for _, e in sorted(entries.items()) if e["error"] or (out_dir / (e["path"] or "")).is_file()]
+    rows = []
+    for e in kept:
+        target = f'<a href="{html.escape(e["path"])}">{html.escape(e["slug"])}</a>' if e["path"] else html.escape(e["slug"])
+        status = f"fejl i celle {e['failing_cell']}: {html.escape(e['error'])}" if e["error"] else f"{e['seconds']:.1f} s".replace(".", ",")
+        rendered = dt.datetime.fromisoformat(e["rendered_at"]).strftime("%d.%m.%Y %H:%M")
+        rows.append(f"<tr><td>{html.escape(e['report'])}</td><td>{target}</td>"
+                    f"<td>{html.escape(', '.join(f'{k} = {v}' for k, v in e['params'].items()))}</td>"
+                    f"<td>{html.escape(e['vintage'])}</td><td>{rendered}</td><td>{status}</td></tr>")
+    table = ("<table><thead><tr><th>Rapport</th><th>Fil</th><th>Parametre</th><th>Data</th><th>Dannet</th><th>Tid / fejl</th></tr></thead>"
              f"<tbody>{''.join(rows)}</tbody></table>")
-    page = PAGE.format(title="Rapporter", params=f"{len(results)} rapporter", vintage=html.escape(data_vintage()),
+    page = PAGE.format(title="Rapporter", params=f"{len(kept)} rapporter", vintage=html.escape(data_vintage()),
                        rendered=dt.datetime.now().strftime("%d.%m.%Y %H:%M"), toc="", body=table)
+    write_atomic(store, json.dumps(kept, indent=1, ensure_ascii=False) + "\n")
     path = out_dir / "index.html"
     write_atomic(path, page)
     return path
 
 
 def select_parameter_sets(sets: list[dict], overrides: dict) -> list[dict]:
-    """The sets matching every override (e.g. region=085); if none match, the first set with the overrides."""
-    if not overrides:
-        return sets
-    matching = [p for p in sets if all(str(p.get(k)) == str(v) for k, v in overrides.items())]
-    return matching or [sets[0] | overrides]
+    """The sets chosen by the overrides, with the overrides applied.
+
+    A key whose values differ between sets (e.g. region) selects: `region=085` keeps that set, and a value
+    no set has is an error. Any other key (e.g. year) overrides the value of every set.
+    """
+    chosen = sets
+    for key, value in overrides.items():
+        values = {str(p.get(key)) for p in sets}
+        if len(values) > 1:
+            chosen = [p for p in chosen if str(p.get(key)) == str(value)]
+            if not chosen:
+                raise ValueError(f"no parameter set has {key}={value}; known: {', '.join(sorted(values))}")
+    return [p | overrides for p in chosen]
 
 
 def parse_overrides(pairs: list[str]) -> dict:
-    """`key=value` pairs from the command line (values stay text: '000' is a region code, not 0)."""
+    """`key=value` pairs from the command line. Values stay text ('000' is a region code, not 0), except
+    JSON objects and lists: `exclude={"259": "brud i serien"}`."""
     out = {}
     for pair in pairs:
         if "=" not in pair:
             raise ValueError(f"--param takes key=value, got {pair!r}")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = value.strip()
+        key, value = (part.strip() for part in pair.split("=", 1))
+        if value[:1] in "{[":
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"--param {key}: not valid JSON ({exc.msg}): {value}") from None
+        out[key] = value
     return out

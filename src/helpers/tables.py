@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import pandas as pd
+from IPython.display import HTML
 from pandas.io.formats.style import Styler
 
 SMALL = 5  # counts below this are shown as "<5" in rendered reports
@@ -23,3 +26,8 @@ def danish_table(frame: pd.DataFrame, labels: dict[str, str] | None = None, deci
     shown = frame.rename(columns=labels or {})
     styler = shown.style.format(decimal=",", thousands=".", precision=decimals, na_rep="", escape="html")
     return styler.hide(axis="index")
+
+
+def bullets(items: list[str]) -> HTML:
+    """Sentences as an HTML bullet list (escaped), e.g. a report's main conclusions."""
+    return HTML("<ul class=\"conclusions\">" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
