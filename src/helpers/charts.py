@@ -6,11 +6,11 @@ vl-convert ships once per kernel (so once per rendered report) and, per chart, a
 
 from __future__ import annotations
 
+import base64
 import json
 from functools import cache
 from html import escape
 from itertools import count
-from urllib.parse import quote
 
 import altair as alt
 import pandas as pd
@@ -36,7 +36,8 @@ def bundle() -> str:
 def chart_html(spec: dict, include_bundle: bool) -> str:
     """A div and the script that embeds `spec` in it (with the bundle first, if asked)."""
     div = f"helpers-chart-{next(_ids)}"
-    script = f'<script>vegaEmbed("#{div}", {json.dumps(spec)}, {json.dumps(EMBED_OPTIONS)});</script>'
+    spec_json = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")  # UTF-8 page; no early </script>
+    script = f'<script>vegaEmbed("#{div}", {spec_json}, {json.dumps(EMBED_OPTIONS)});</script>'
     head = f"<script>{bundle()}</script>" if include_bundle else ""
     return f'{head}<div id="{div}" class="helpers-chart"></div>{script}'
 
@@ -69,7 +70,7 @@ class Figure:
     """A chart with notes and a CSV link, shown as one HTML block in a notebook and in the rendered report."""
 
     def __init__(self, chart: alt.TopLevelMixin, data: pd.DataFrame, filename: str, notes: list[str] | None = None):
-        self.chart, self.data, self.filename, self.notes = chart, data, filename, notes or []
+        self.chart, self.data, self.filename, self.notes = chart, rounded(data), filename, notes or []
 
     def html(self) -> str:
         global _bundle_sent
@@ -84,10 +85,17 @@ class Figure:
         return self.html()
 
 
+def rounded(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """Float columns to `decimals` places: what a reader can use, and a page a tenth of the size."""
+    floats = frame.select_dtypes("float").columns
+    return frame.assign(**{c: frame[c].round(decimals) for c in floats})
+
+
 def download_link(frame: pd.DataFrame, filename: str) -> str:
     """A link that downloads `frame` as a CSV Excel opens in Danish (semicolons, decimal commas, UTF-8 with BOM)."""
-    text = "\ufeff" + frame.round(2).to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n")
-    return f'<a class="download" download="{escape(filename)}" href="data:text/csv;charset=utf-8,{quote(text)}">Hent data (CSV)</a>'
+    text = "\ufeff" + frame.to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n")
+    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return f'<a class="download" download="{escape(filename)}" href="data:text/csv;charset=utf-8;base64,{encoded}">Hent data (CSV)</a>'
 
 
 def group_picker(data: pd.DataFrame, name: str = "gruppe") -> alt.Parameter:
@@ -113,13 +121,13 @@ def municipal_bars(data: pd.DataFrame, lines: pd.DataFrame, value: str, title: s
                alt.Tooltip(f"{value}:Q", title=axis, format=fmt)]
     if peer:
         tooltip.append(alt.Tooltip(f"{peer}:Q", title="Gns. sammenlignelige kommuner", format=fmt))
-    base = alt.Chart(data).transform_filter(_in_group(picker))
+    base = alt.Chart(rounded(data[["name", "label_da", value] + ([peer] if peer else [])])).transform_filter(_in_group(picker))
     y = alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending"))
     bars = base.mark_bar(color="#5b8db8").encode(y=y, x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)), tooltip=tooltip)
     layers = [bars]
     if peer:
         layers.append(base.mark_tick(color="#1d2733", thickness=2, size=12).encode(y=y, x=f"{peer}:Q", tooltip=tooltip))
-    rules = alt.Chart(lines).transform_filter(_in_group(picker)).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
+    rules = alt.Chart(rounded(lines)).transform_filter(_in_group(picker)).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
         x="value:Q",
         color=alt.Color("line:N", title="Linjer", scale=alt.Scale(range=["#b2182b", "#2166ac", "#4d4d4d", "#1b7837"])),
         tooltip=[alt.Tooltip("line:N", title="Linje"), alt.Tooltip("value:Q", title=axis, format=fmt)])
@@ -131,7 +139,7 @@ def municipal_bars(data: pd.DataFrame, lines: pd.DataFrame, value: str, title: s
 def change_bars(data: pd.DataFrame, value: str, title: str, axis: str) -> alt.Chart:
     """Bars of a change in percent per municipality (picked measure group), rises and falls in two colours."""
     picker = group_picker(data)
-    return alt.Chart(data).transform_filter(_in_group(picker)).mark_bar().encode(
+    return alt.Chart(rounded(data[["name", "label_da", value]])).transform_filter(_in_group(picker)).mark_bar().encode(
         y=alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending")),
         x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=PCT_AXIS)),
         color=alt.condition(alt.datum[value] >= 0, alt.value("#b2182b"), alt.value("#2166ac")),
@@ -145,7 +153,7 @@ def region_index(data: pd.DataFrame, selected: str, title: str, axis: str) -> al
     tooltip = [alt.Tooltip("name:N", title="Område"), alt.Tooltip("label_da:N", title="Indsatsgruppe"),
                alt.Tooltip("value:Q", title=axis, format=KR), alt.Tooltip("index:Q", title="Indeks (hele landet = 100)", format=",.0f")]
     y = alt.Y("label_da:N", title=None, sort=alt.EncodingSortField("sort_order", order="ascending"))
-    points = alt.Chart(data).mark_point(filled=True).encode(
+    points = alt.Chart(rounded(data)).mark_point(filled=True).encode(
         y=y, x=alt.X("index:Q", title="Indeks (hele landet = 100)", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
         color=alt.Color("name:N", title="Region"),
         size=alt.condition(alt.datum.code == selected, alt.value(220), alt.value(60)),
@@ -160,7 +168,7 @@ def development_lines(data: pd.DataFrame, value: str, selected: str, period: tup
     picker = group_picker(data)
     span = alt.Chart(pd.DataFrame({"start": [period[0]], "end": [period[1]]})).mark_rect(opacity=0.12, color="#0b4f6c").encode(
         x="start:Q", x2="end:Q")
-    lines = alt.Chart(data).transform_filter(_in_group(picker)).mark_line(point=True).encode(
+    lines = alt.Chart(rounded(data[["code", "name", "year", "label_da", value]])).transform_filter(_in_group(picker)).mark_line(point=True).encode(
         x=alt.X("year:Q", title="År", scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(format="d", tickMinStep=1)),
         y=alt.Y(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)),
         color=alt.Color("name:N", title="Område"),
@@ -176,7 +184,7 @@ def decomposition_bars(data: pd.DataFrame, title: str) -> alt.LayerChart:
     y = alt.Y("name:N", title=None, sort=alt.EncodingSortField("change_pct", order="descending"))
     tooltip = [alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("part:N", title="Del"),
                alt.Tooltip("pct:Q", title="Bidrag, pct.", format=PCT), alt.Tooltip("change_pct:Q", title="Ændring i alt, pct.", format=PCT)]
-    base = alt.Chart(data).transform_filter(_in_group(picker))
+    base = alt.Chart(rounded(data[["name", "label_da", "part", "pct", "change_pct"]])).transform_filter(_in_group(picker))
     parts = base.mark_bar().encode(y=y, x=alt.X("pct:Q", title="Bidrag til ændringen, pct.", axis=alt.Axis(format=PCT_AXIS)),
                                    color=alt.Color("part:N", title="Del", scale=alt.Scale(range=["#5b8db8", "#e08214", "#999999"])),
                                    tooltip=tooltip)
@@ -188,12 +196,12 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, title: str, axis: str) ->
     """Users per 10,000 against the population they come from, with 95 % and 99,8 % control limits (picked group)."""
     picker = group_picker(points)
     x = alt.X("user_population:Q", title="Indbyggere i aldersgruppen (logaritmisk akse)", scale=alt.Scale(type="log"), axis=alt.Axis(format=",.0f"))
-    dots = alt.Chart(points).transform_filter(_in_group(picker)).mark_circle(size=70).encode(
+    dots = alt.Chart(rounded(points[["name", "label_da", "user_population", "users_per_10000", "outside", "where"]])).transform_filter(_in_group(picker)).mark_circle(size=70).encode(
         x=x, y=alt.Y("users_per_10000:Q", title=axis, axis=alt.Axis(format=RATE)),
         color=alt.Color("where:N", title="Kommuner", scale=alt.Scale(range=["#b2182b", "#bbbbbb"])),
         tooltip=[alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("user_population:Q", title="Indbyggere", format=",.0f"),
                  alt.Tooltip("users_per_10000:Q", title=axis, format=RATE), alt.Tooltip("outside:N", title="Kontrolgrænser")])
-    bands = alt.Chart(limits).transform_filter(_in_group(picker)).mark_line(strokeDash=[4, 3]).encode(
+    bands = alt.Chart(rounded(limits[["label_da", "user_population", "limit", "level", "value"]])).transform_filter(_in_group(picker)).mark_line(strokeDash=[4, 3]).encode(
         x=x, y="value:Q", detail="limit:N",
         color=alt.Color("level:N", title="Kontrolgrænse", scale=alt.Scale(range=["#4d4d4d", "#1b7837", "#999999"])),
         tooltip=[alt.Tooltip("level:N", title="Kontrolgrænse"), alt.Tooltip("value:Q", title=axis, format=RATE)])

@@ -1,0 +1,135 @@
+"""Rendered benchmark reports: self-contained, Danish, every chart titled with tooltips and its data as CSV, the
+published figures in the downloads, every chart drawn in headless chromium with no network."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import reports
+from helpers.warehouse import query
+
+SJAELLAND_2017 = {"region": "085", "year": "2017", "period_start": "2014", "long_series_start": "2010", "price_base_year": "2017"}
+
+
+@pytest.fixture(scope="module")
+def rendered(warehouse_path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("benchmark")
+    children = reports.render_all(only=["benchmark_children"], overrides=SJAELLAND_2017, out_dir=out, workers=1, progress=False)
+    adults = reports.render_all(only=["benchmark_adults"], overrides={"region": "000"}, out_dir=out, workers=1, progress=False)
+    assert [r.error for r in children + adults] == [None, None]
+    return out
+
+
+def _page(rendered: Path, which: str) -> str:
+    path = {"children": "benchmark/children/region-sjaelland.html", "adults": "benchmark/adults/hele-landet.html"}[which]
+    return (rendered / path).read_text(encoding="utf-8")
+
+
+def _specs(page: str) -> list[dict]:
+    decoder = json.JSONDecoder()
+    return [decoder.raw_decode(page, m.end())[0] for m in re.finditer(r'vegaEmbed\("#helpers-chart-\d+", ', page)]
+
+
+def _csvs(page: str) -> dict[str, pd.DataFrame]:
+    links = re.findall(r'download="([^"]+)" href="data:text/csv;charset=utf-8;base64,([^"]+)"', page)
+    return {name: pd.read_csv(io.StringIO(base64.b64decode(data).decode("utf-8-sig")), sep=";", decimal=",", dtype={"code": str})
+            for name, data in links}
+
+
+def test_parameter_sets_come_from_the_warehouse(warehouse_path):
+    sets = reports.benchmark_parameter_sets()
+    last, first = query("select max(year), min(year) from mart_benchmark_region").iloc[0]
+    assert [s["region"] for s in sets] == ["000", "081", "082", "083", "084", "085"]
+    assert {(s["year"], s["period_start"], s["long_series_start"], s["price_base_year"]) for s in sets} == {(last, last - 3, first, last)}
+    assert {s.out_folder for s in reports.REPORTS} == {"data_quality", "benchmark/children", "benchmark/adults"}
+
+
+def test_overrides_select_by_region_and_set_everything_else():
+    sets = [{"region": "000", "year": 2024}, {"region": "085", "year": 2024}]
+    assert reports.select_parameter_sets(sets, {"region": "085", "year": "2017"}) == [{"region": "085", "year": "2017"}]
+    assert len(reports.select_parameter_sets(sets, {"year": "2017"})) == 2
+    with pytest.raises(ValueError, match="no parameter set has region=999"):
+        reports.select_parameter_sets(sets, {"region": "999"})
+    assert reports.parse_overrides(['exclude={"259": "ny kontering"}', "region=000"]) == {"exclude": {"259": "ny kontering"}, "region": "000"}
+    with pytest.raises(ValueError, match="not valid JSON"):
+        reports.parse_overrides(["exclude={259: x}"])
+
+
+@pytest.mark.parametrize("which", ["children", "adults"])
+def test_report_is_self_contained_with_hidden_code_parameters_and_contents(rendered, which):
+    page = _page(rendered, which)
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page) and not re.search(r"<script[^>]+src=|<link[^>]+href=|@import", page)
+    assert "regional.prepare" not in page and "jp-InputArea" not in page  # code hidden
+    assert "Parametre for kørslen" in page and "Data:</strong> indbakket eksempeldata 2010-2024" in page
+    toc = re.search(r'<nav class="toc">(.*?)</nav>', page, re.S).group(1)
+    assert toc.count("<li>") == 10 and "Datakvalitet" in toc and "Tragtplot" in toc
+    assert page.count("window.vegaEmbed=") == 1  # the Vega bundle once per page
+
+
+@pytest.mark.parametrize("which", ["children", "adults"])
+def test_every_chart_has_a_danish_title_axis_titles_tooltips_and_a_csv(rendered, which):
+    page = _page(rendered, which)
+    specs, csvs = _specs(page), _csvs(page)
+    assert len(specs) == 10 and len(csvs) == 10
+    for spec in specs:
+        assert spec.get("title"), spec.get("title")
+        layers = spec.get("layer", [spec])
+        encodings = [layer.get("encoding", {}) for layer in layers]
+        assert any("tooltip" in e for e in encodings)
+        assert any(e.get("x", {}).get("title") for e in encodings) and any("y" in e for e in encodings)
+        formats = [t.get("format") for e in encodings for t in e.get("tooltip", []) if t.get("type") == "quantitative"]
+        assert formats and all(formats), "every number in a tooltip has a format (Danish via the da-DK locale)"
+    assert all(not frame.empty for frame in csvs.values())
+
+
+def test_downloads_hold_the_published_region_sjaelland_2017_figures(rendered, published):
+    csvs = _csvs(_page(rendered, "children"))
+    users = csvs["kommuner_users_per_10000_children_2017.csv"]
+    total = users[users["label_da"] == "I alt"]
+    pub = pd.read_csv(published / "published_rs17_municipal_2017.csv")
+    pub = pub[pub["key_figure"] == "users_per_10000_0_17"].set_index("statistic")["value"]
+    assert len(total) == 17
+    assert round(total["users_per_10000"].min()) == pub["min"] and round(total["users_per_10000"].max()) == pub["max"]
+    assert round(total["Gennemsnit i regionen"].iloc[0]) == pub["region_average"]
+    page = _page(rendered, "children")
+    assert "Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); brugerandelen er steget 3 % og enhedsudgiften er steget 2 %." in page
+
+
+def test_country_report_names_left_out_municipalities_and_suppresses_small_counts(rendered):
+    page = _page(rendered, "adults")
+    assert re.search(r"Greve indgår ikke i figuren: [^<]*§ 85 i eget hjem", page)
+    assert "Læsø indgår ikke i figuren: færre end 5 brugere, vises ikke af hensyn til persondata" in page  # 1 § 110 user in 2024
+    funnel = _csvs(page)["tragtplot_adults_2024.csv"]
+    shelters = funnel[funnel["label_da"] == "Forsorgshjem og herberger (§ 110)"]
+    assert "Læsø" not in set(shelters["name"]) and len(shelters) > 80 and funnel["users_per_10000"].notna().all()
+    parts = re.split(r"(<script>.*?</script>)", page, flags=re.S)
+    text = "".join(p for p in parts if "window.vegaEmbed=" not in p)  # the Vega bundle's constants are not CPR numbers; chart data is scanned
+    assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", text)
+
+
+def test_index_lists_both_reports_with_vintage_and_render_time(rendered):
+    index = (rendered / "index.html").read_text(encoding="utf-8")
+    assert 'href="benchmark/children/region-sjaelland.html"' in index and 'href="benchmark/adults/hele-landet.html"' in index
+    assert "year = 2017" in index and "indbakket eksempeldata 2010-2024" in index and re.search(r"<td>\d+,\d s</td>", index)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("which", ["children", "adults"])
+def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromium, which):
+    page = rendered / {"children": "benchmark/children/region-sjaelland.html", "adults": "benchmark/adults/hele-landet.html"}[which]
+    dom = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180).stdout
+    charts = re.split(r'<div[^>]* id="helpers-chart-\d+"', dom)[1:]
+    assert len(charts) == 10
+    for n, chart in enumerate(charts, start=1):
+        drawn = chart.split("</figure>")[0]
+        assert "<svg" in drawn and re.search(r'class="mark-(rect|line|symbol|rule|tick)', drawn), f"chart {n} did not draw"
+        assert "<select" in drawn or n == 1, f"chart {n} has no measure-group picker"
+    assert re.search(r">\d{1,3}(\.\d{3})+<", dom), "axes use Danish thousands separators"

@@ -1,0 +1,209 @@
+"""The regional benchmark report's building blocks: hand-worked sums over sums, peers, changes, exclusions,
+conclusions, and the published Region Sjælland 2017 figures through the functions the notebooks call."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import benchmark, conclusions, exclusions, regional
+from helpers.funnel import dispersion, outside_limits
+
+
+def _frame(rows: list[tuple]) -> pd.DataFrame:
+    """code, measure_group, expenditure, potential users, users, user population (unit cost where users > 0)."""
+    f = pd.DataFrame(rows, columns=["code", "measure_group", "expenditure_kr_fixed", "potential_users", "users", "user_population"])
+    f["users"] = f["users"].astype(float)
+    f["unit_cost"] = f["expenditure_kr_fixed"] / f["users"].where(f["users"] > 0)
+    return f
+
+
+def test_pooled_is_sums_over_sums_with_matching_coverage():
+    # A: 1,000,000 kr., 1,000 inhabitants, 10 users of 800; B: 3,000,000 kr., 2,000 inhabitants, users not reported.
+    f = _frame([("A", "g", 1_000_000, 1_000, 10, 800), ("B", "g", 3_000_000, 2_000, None, 1_600)])
+    got = benchmark.pooled(f, ["measure_group"]).iloc[0]
+    assert got["expenditure_per_inhabitant"] == pytest.approx(4_000_000 / 3_000)  # not the mean of 1000 and 1500
+    assert got["users_per_10000"] == pytest.approx(10 * 10_000 / 800)  # B has no users: its population is left out too
+    assert got["unit_cost"] == pytest.approx(1_000_000 / 10)  # and its expenditure
+
+
+def test_peer_average_is_pooled_over_the_peers_only():
+    f = _frame([("A", "g", 100, 10, 1, 5), ("B", "g", 300, 10, 2, 5), ("C", "g", 900, 20, 3, 10)])
+    peers = pd.DataFrame({"municipality_code": ["A", "A", "B", "B"], "peer_code": ["B", "C", "A", "C"]})
+    got = benchmark.peer_averages(f, peers).set_index("code")
+    assert got.loc["A", "peer_expenditure_per_inhabitant"] == pytest.approx(1200 / 30)
+    assert got.loc["B", "peer_unit_cost"] == pytest.approx(1000 / 4)
+    assert "C" not in got.index
+
+
+def test_change_and_decomposition_hand_worked():
+    f = pd.DataFrame({"code": ["A", "A"], "measure_group": ["g", "g"], "year": [2014, 2017],
+                      "expenditure_per_inhabitant": [1000.0, 1092.0], "users_per_10000": [100.0, 104.0], "unit_cost": [10.0, 10.5]})
+    ch = benchmark.change(f, 2014, 2017).iloc[0]
+    assert ch["expenditure_per_inhabitant_change_pct"] == pytest.approx(9.2)
+    assert ch["users_per_10000_change_pct"] == pytest.approx(4.0) and ch["unit_cost_change_pct"] == pytest.approx(5.0)
+    parts = benchmark.decompose_changes(f, 2014, 2017).iloc[0]
+    scale = 9.2 / math.log(1.092)
+    assert parts["user_share_pct"] == pytest.approx(math.log(1.04) * scale)
+    assert parts["user_share_pct"] + parts["unit_cost_pct"] + parts["population_mix_pct"] == pytest.approx(9.2, abs=1e-12)
+
+
+def test_change_is_empty_where_a_year_is_missing_or_zero():
+    f = pd.DataFrame({"code": ["A", "A", "B"], "measure_group": ["g"] * 3, "year": [2014, 2017, 2017],
+                      "expenditure_per_inhabitant": [0.0, 50.0, 70.0], "users_per_10000": [1.0, 2.0, 3.0], "unit_cost": [1.0, 1.0, 1.0]})
+    ch = benchmark.change(f, 2014, 2017).set_index("code")
+    assert np.isnan(ch.loc["A", "expenditure_per_inhabitant_change_pct"]) and np.isnan(ch.loc["B", "expenditure_per_inhabitant_change_pct"])
+    assert ch.loc["A", "users_per_10000_change_pct"] == pytest.approx(100.0)
+    assert benchmark.decompose_changes(f, 2014, 2017).empty  # no row has all figures positive at both ends
+
+
+def test_small_user_counts_are_blanked_and_flagged():
+    f = _frame([("A", "g", 100, 10, 3, 5), ("B", "g", 100, 10, 5, 5), ("C", "g", 100, 10, 0, 5)]).assign(users_per_10000=1.0)
+    got = benchmark.suppress_small_users(f).set_index("code")
+    assert got.loc["A", "small_users"] and np.isnan(got.loc["A", "unit_cost"]) and np.isnan(got.loc["A", "users_per_10000"])
+    assert not got.loc["B", "small_users"] and got.loc["B", "unit_cost"] == 20 and not got.loc["C", "small_users"]
+
+
+def test_peer_extremes_flag_over_twice_or_under_half():
+    year = pd.DataFrame({"code": ["A", "B", "C"], "name": ["Aby", "Bby", "Cby"], "year": 2017, "measure_group": "g",
+                         "label_da": "Gruppe", "kind": "base", "expenditure_per_inhabitant": [2100.0, 1900.0, 400.0]})
+    averages = pd.DataFrame({"code": ["A", "B", "C"], "measure_group": "g", "peer_expenditure_per_inhabitant": [1000.0, 1000.0, 1000.0]})
+    got = benchmark.peer_extremes(year, averages)
+    assert got["code"].tolist() == ["A", "C"]
+    assert got["description"].iloc[0] == ("Aby 2017, Gruppe: 2.100 kr. pr. indbygger, 2,1 gange gennemsnittet for de "
+                                          "sammenlignelige kommuner (1.000 kr.)")
+
+
+def test_exclusions_apply_by_kind_group_and_years():
+    brk = exclusions.Exclusion("259", "Køge", "2019, Familiepleje: brud i serien", "break", "familiepleje", 2019)
+    bad = exclusions.Exclusion("187", "Vallensbæk", "2018, § 108: negative nettoudgifter", "impossible", "sel_108", 2018)
+    man = exclusions.Exclusion("101", "København", "ny kontering")
+    assert brk.applies("familiepleje", (2017, 2020)) and not brk.applies("familiepleje", (2019, 2020))
+    assert not brk.applies("familiepleje", (2019,)) and not brk.applies("doegninstitutioner", (2017, 2020))
+    assert bad.applies("sel_108", (2018,)) and bad.applies("sel_108", (2014, 2018)) and not bad.applies("sel_108", (2017,))
+    assert man.applies("anything", (2017,))
+    frame = pd.DataFrame({"code": ["259", "259", "187", "101", "147"], "name": ["Køge", "Køge", "Vallensbæk", "København", "Frederiksberg"],
+                          "measure_group": ["familiepleje", "doegninstitutioner", "sel_108", "sel_108", "sel_108"],
+                          "value": [1.0, 2.0, -3.0, 4.0, None]})
+    kept, notes = exclusions.apply(frame, [brk, bad, man], (2018, 2020), value="value", labels={"sel_108": "§ 108"})
+    assert kept["code"].tolist() == ["259"] and kept["measure_group"].tolist() == ["doegninstitutioner"]
+    assert notes == ["Frederiksberg indgår ikke i figuren: tallet mangler (§ 108).",
+                     "København indgår ikke i figuren: ny kontering.",
+                     "Køge indgår ikke i figuren: 2019, Familiepleje: brud i serien.",
+                     "Vallensbæk indgår ikke i figuren: 2018, § 108: negative nettoudgifter."]
+
+
+def test_manual_exclusions_need_a_known_code_and_a_reason():
+    names = {"259": "Køge"}
+    assert exclusions.manual({"259": "brud"}, names)[0].name == "Køge"
+    with pytest.raises(ValueError, match="unknown municipality code '999'"):
+        exclusions.manual({"999": "x"}, names)
+    with pytest.raises(ValueError, match="give a reason"):
+        exclusions.manual({"259": " "}, names)
+
+
+def test_conclusion_sentences_hand_worked():
+    assert conclusions.change_sentence("pr. 0-22-årig", 2014, 2017, 2017, 4.6, 3.3, 2.2) == (
+        "Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); "
+        "brugerandelen er steget 3 % og enhedsudgiften er steget 2 %.")
+    assert conclusions.moved(-0.4) == "uændret" and conclusions.moved(-2.6) == "faldet 3 %"
+    assert conclusions.level_sentence("Region X", "pr. 18-64-årig", 2017, 8012.4, 7444.0) == (
+        "Region X brugte 8.012 kr. pr. 18-64-årig i 2017, 8 % over hele landet (7.444 kr.).")
+    assert conclusions.funnel_sentence("i alt", [], []).startswith("Ingen kommuner")
+    assert conclusions.funnel_sentence("i alt", ["Holbæk"], ["Sorø"]).startswith("2 kommuner ligger uden for")
+
+
+def test_overdispersion_widens_limits_only_when_municipalities_differ_beyond_chance():
+    pop = pd.Series([10_000.0] * 10)
+    same = pd.Series([100.0] * 10)
+    assert dispersion(same, pop) == 1.0
+    spread = pd.Series([60.0, 70, 80, 90, 100, 100, 110, 120, 130, 140])
+    z = (spread / pop - 0.01) / np.sqrt(0.01 * 0.99 / pop)
+    low, high = np.quantile(z, [0.1, 0.9])
+    assert dispersion(spread, pop) == pytest.approx(np.mean(np.clip(z, low, high) ** 2))
+    assert outside_limits(spread, pop, overdispersion=False).abs().sum() > outside_limits(spread, pop).abs().sum()
+
+
+# -- the published Region Sjælland 2017 figures, through the report's own functions ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def children(warehouse_path) -> regional.RegionalBenchmark:
+    return regional.prepare("children", "085", 2017, 2014, 2010, 2017)
+
+
+@pytest.fixture(scope="module")
+def adults(warehouse_path) -> regional.RegionalBenchmark:
+    return regional.prepare("adults", "085", 2017, 2014, 2010, 2017)
+
+
+def _lines(figure, label: str) -> pd.Series:
+    row = figure.data[figure.data["label_da"] == label].iloc[0]
+    return row[["Laveste", "Højeste", "Gennemsnit i regionen"]]
+
+
+def test_children_report_reproduces_published_spread_and_development(children, published):
+    pub = pd.read_csv(published / "published_rs17_municipal_2017.csv")
+    users = pub[pub["key_figure"] == "users_per_10000_0_17"].set_index("statistic")["value"]
+    lines = _lines(children.municipal_figure("users_per_10000"), "I alt")
+    assert [round(v) for v in lines] == [users["min"], users["max"], users["region_average"]]
+    assert ("Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); "
+            "brugerandelen er steget 3 % og enhedsudgiften er steget 2 %.") in children.conclusions()
+    children.check()
+
+
+def test_adults_report_reproduces_published_unit_costs_and_notes_the_missing(adults, published):
+    pub = pd.read_csv(published / "published_rs17_municipal_2017.csv").set_index(["key_figure", "statistic"])["value"]
+    figure = adults.municipal_figure("unit_cost")
+    residential = _lines(figure, "Botilbud i alt (§§ 107-108 og § 85 i botilbudslignende tilbud)")
+    key = "unit_cost_residential_care_total_kr_per_user"
+    assert round(residential["Laveste"]) == pub[(key, "min")] and round(residential["Højeste"]) == pub[(key, "max")]
+    assert residential["Gennemsnit i regionen"] == pytest.approx(pub[(key, "region_average")], rel=0.005)  # as test_published
+    own_home = figure.data[figure.data["label_da"] == "§ 85 i eget hjem"]
+    assert len(own_home) == 13 and round(own_home["unit_cost"].min()) == pub[("unit_cost_sel85_own_home_kr_per_user", "min")]
+    for name in ("Greve", "Lolland", "Ringsted", "Solrød"):  # the 4 without § 85 own-home users are named under the figure
+        assert any(n.startswith(f"{name} indgår ikke i figuren: ingen enhedsudgift, brugertal mangler") and "§ 85 i eget hjem" in n
+                   for n in figure.notes), name
+    adults.check()
+
+
+def test_check_catches_a_region_figure_that_is_not_a_sum_over_its_municipalities(children):
+    broken = regional.RegionalBenchmark(**{**children.__dict__, "regions": children.regions.copy()})
+    row = (broken.regions["code"] == "085") & (broken.regions["measure_group"] == "familiepleje") & (broken.regions["year"] == 2016)
+    broken.regions.loc[row, "expenditure_per_inhabitant"] *= 1.001
+    with pytest.raises(AssertionError, match="expenditure_per_inhabitant"):
+        broken.check()
+
+
+def test_findings_leave_municipalities_out_of_the_affected_figures_only(warehouse_path):
+    report = regional.prepare("children", "085", 2020, 2017, 2010, 2020)
+    change = report.municipal_change_figure("expenditure_per_inhabitant")
+    koege = change.data[change.data["name"] == "Køge"]
+    assert set(koege["label_da"]) >= {"Døgninstitutioner", "I alt"}  # the 2019 break moved money between two groups only
+    assert not set(koege["label_da"]) & {"Familiepleje", "Opholdssteder mv."}
+    assert any(n.startswith("Køge indgår ikke i figuren: 2019, Familiepleje: brud i serien") for n in change.notes)
+    level = report.municipal_figure("expenditure_per_inhabitant")
+    assert "Familiepleje" in set(level.data.loc[level.data["name"] == "Køge", "label_da"])  # a level after a break is shown
+
+
+def test_manual_exclusion_reaches_every_municipal_figure_and_the_quality_table(warehouse_path):
+    report = regional.prepare("children", "085", 2017, 2014, 2010, 2017, exclude={"259": "ny kontering af anbringelser"})
+    for figure in (report.municipal_figure("expenditure_per_inhabitant"), report.municipal_change_figure("unit_cost"),
+                   report.decomposition_figure()):
+        assert "Køge" not in set(figure.data["name"])
+        assert "Køge indgår ikke i figuren: ny kontering af anbringelser." in figure.notes
+    quality = report.quality()
+    assert ((quality["name"] == "Køge") & (quality["finding"] == "Udeladt af analytikeren")).any()
+
+
+def test_country_report_covers_every_municipality(warehouse_path):
+    report = regional.prepare("adults", "000", 2017, 2014, 2010, 2017)
+    assert len(report.members) == 98
+    assert report.conclusions()[0].startswith("Hele landet brugte ") and "over hele landet" not in report.conclusions()[0]
+    with pytest.raises(ValueError, match="unknown region '086'"):
+        regional.prepare("adults", "086", 2017, 2014, 2010, 2017)
+    with pytest.raises(ValueError, match="long series start <= period start < year"):
+        regional.prepare("adults", "085", 2017, 2018, 2010, 2017)
