@@ -126,7 +126,10 @@ class RegionalBenchmark:
         period = benchmark.change(frame, self.period_start, self.year)
         long = benchmark.change(frame, self.long_series_start, self.year)
         own = self.regions[(self.regions["code"] == self.region) & (self.regions["year"] == self.year)][["measure_group", "label_da"]]
-        get = lambda f, code, col: own["measure_group"].map(f[f["code"] == code].set_index("measure_group")[col])  # noqa: E731
+
+        def get(frame: pd.DataFrame, code: str, column: str) -> pd.Series:
+            return own["measure_group"].map(frame[frame["code"] == code].set_index("measure_group")[column])
+
         table = pd.DataFrame({
             "Indsatsgruppe": own["label_da"],
             f"{self.long_series_start}, kr.": get(long, self.region, "expenditure_per_inhabitant_start"),
