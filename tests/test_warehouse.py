@@ -32,6 +32,8 @@ GRAIN = {
     "mart_population": ("level", "code", "year", "age_group"),
     "mart_data_quality": ("finding", "description"),
     "mart_ingest_log": ("file",),
+    "mart_progression_registrations": ("case_id", "registration_no"),
+    "mart_progression_parameter_scores": ("case_id", "assessment_date", "theme"),
 }
 NULLABLE_KEYS = {("stg_dst__population", "age")}  # totals rows of label extracts have no age
 

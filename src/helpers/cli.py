@@ -122,6 +122,41 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_progression(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from helpers import progression
+    from helpers.privacy import load_key
+    from helpers.readers import ExtractError
+
+    frames, rejected = [], 0
+    for name in args.registrations:
+        path = Path(name)
+        if not path.is_file():
+            raise UserError(f"{path}: no such file")
+        try:
+            frame, bad = progression.from_file(path, load_key())
+        except (ValueError, ExtractError) as exc:
+            raise UserError(str(exc)) from None
+        frames.append(frame)
+        rejected += bad
+    frame = progression.select(pd.concat(frames, ignore_index=True), args.municipality or "000")
+    if frame.empty:
+        raise UserError(f"no registrations for municipality {args.municipality}")
+    summary = progression.summary(frame)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    fulfilment = summary["goal_fulfilment"]["overall"]
+    print(f"cases {summary['cases']}, with 2+ registrations {summary['with_2_registrations']}, with 3+ {summary['with_3_registrations']}"
+          f" ({rejected} rows quarantined)")
+    print(f"goals set at the first registration: {100 * summary['goals_set_share']:.1f} %")
+    print(f"goals fully or partially met: {100 * fulfilment['fully_or_partially']:.1f} % of {fulfilment['n']} assessed")
+    for pair, months in summary["months_between_registrations"].items():
+        print(f"months between registrations {pair}: {months}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per task."""
     from helpers.ingest import KINDS
@@ -158,6 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print {area, year, by, rows} as JSON")
     p.add_argument("--format", default="table", choices=["table", "csv"], help="output for people (default table)")
     p.set_defaults(func=_cmd_benchmark)
+
+    p = sub.add_parser("progression", help="progression and goal fulfilment from registration extracts (VUM, goals, follow-up)")
+    p.add_argument("--registrations", required=True, nargs="+", metavar="FILE", help="registration extract(s), CSV or XLSX")
+    p.add_argument("--municipality", help="only this municipality's cases (3-digit code)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.set_defaults(func=_cmd_progression)
 
     p = sub.add_parser("reports", help="render the report notebooks for every parameter set from the warehouse")
     p.add_argument("--only", nargs="+", metavar="NAME", help="render only these reports (e.g. data_quality)")

@@ -74,11 +74,22 @@ def benchmark_parameter_sets() -> list[dict]:
             for s in region_parameter_sets()]
 
 
+def progression_parameter_sets() -> list[dict]:
+    """All cases, and each municipality that reported progression registrations, over the whole period registered."""
+    found = query("""select municipality_code, municipality_name, min(registration_date) as first, max(registration_date) as last
+                     from mart_progression_registrations group by all order by municipality_code""")
+    period = {"period_start": found["first"].min().strftime("%Y-%m-%d"), "period_end": found["last"].max().strftime("%Y-%m-%d")}
+    sets = [{"municipality": "000", "municipality_name": "Alle kommuner"}]
+    sets += [{"municipality": r.municipality_code, "municipality_name": r.municipality_name} for r in found.itertuples()]
+    return [s | {"service": "all"} | period for s in sets]
+
+
 REPORTS: list[ReportSpec] = [
     ReportSpec("data_quality", "data_quality.ipynb", "Datakvalitet", region_parameter_sets),
     ReportSpec("benchmark_children", "benchmark_children.ipynb", "Benchmark, udsatte børn og unge", benchmark_parameter_sets,
                "benchmark/children"),
     ReportSpec("benchmark_adults", "benchmark_adults.ipynb", "Benchmark, voksenområdet", benchmark_parameter_sets, "benchmark/adults"),
+    ReportSpec("progression", "progression.ipynb", "Progression og målopfyldelse", progression_parameter_sets),
 ]
 
 PAGE = """<!DOCTYPE html>
@@ -160,7 +171,8 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    slug = slugify(params.get("region_name") or "-".join(str(v) for v in params.values()))
+    label = params.get("region_name") or params.get("municipality_name") or ""
+    slug = slugify(label or "-".join(str(v) for v in params.values()))
     result = RenderResult(spec.name, slug, params)
     start = dt.datetime.now()
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,7 +188,7 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
             return result
         body = _notebook_html(nbformat.read(executed_path, as_version=4))
     result.vintage = data_vintage()
-    page = PAGE.format(title=html.escape(f"{spec.title}: {params.get('region_name', '')}".rstrip(": ")),
+    page = PAGE.format(title=html.escape(f"{spec.title}: {label}".rstrip(": ")),
                        params=html.escape(", ".join(f"{k} = {v}" for k, v in params.items())),
                        vintage=html.escape(result.vintage), rendered=start.strftime("%d.%m.%Y %H:%M"),
                        toc=_table_of_contents(body), body=body)

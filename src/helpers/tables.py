@@ -31,3 +31,62 @@ def danish_table(frame: pd.DataFrame, labels: dict[str, str] | None = None, deci
 def bullets(items: list[str]) -> HTML:
     """Sentences as an HTML bullet list (escaped), e.g. a report's main conclusions."""
     return HTML("<ul class=\"conclusions\">" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
+
+
+def suppression_mask(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | None = None, column_totals: bool = False,
+                     threshold: int = SMALL) -> pd.DataFrame:
+    """Which count cells a report must not show: counts 1..threshold-1, and complementary cells.
+
+    `parts`: groups of count columns that add up to a total a reader knows (a row's n): where one cell of a
+    group is hidden, the smallest other non-zero cell is hidden too, so it cannot be derived back. With
+    `column_totals`, the same within each count column (whose total the report gives). Repeated until stable.
+    """
+    values = frame[counts].astype(float)
+    mask = (values > 0) & (values < threshold)
+    lines: list[tuple[list, list[str]]] = [([i], group) for i in frame.index for group in (parts or [])]
+    if column_totals:
+        lines += [(list(frame.index), [col]) for col in counts]
+    changed = True
+    while changed:
+        changed = False
+        for rows, cols in lines:
+            cells = mask.loc[rows, cols]
+            if int(cells.to_numpy().sum()) == 1:
+                open_cells = values.loc[rows, cols].where(~cells & (values.loc[rows, cols] > 0)).stack().dropna()
+                if not open_cells.empty:
+                    row, col = open_cells.idxmin()
+                    mask.loc[row, col] = True
+                    changed = True
+    return mask
+
+
+def protected(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | None = None, column_totals: bool = False,
+              shares: dict[str, tuple[str, str]] | None = None, means: dict[str, str] | None = None,
+              decimals: dict[str, int] | None = None, few: int = 10, threshold: int = SMALL) -> pd.DataFrame:
+    """A table of Danish-formatted text that is safe to publish.
+
+    Counts under `threshold` and their complements are `<5`; a share {column: (successes, n)} is hidden when
+    its successes or failures are hidden or small; a mean {column: n} is hidden when its n is; shares and
+    means on fewer than `few` cases are marked ` *`.
+    """
+    from helpers.danish import format_number
+
+    mask = suppression_mask(frame, counts, parts, column_totals, threshold)
+    decimals = decimals or {}
+    out = frame.astype(object).copy()
+    for col in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[col]):
+            out[col] = [format_number(v, decimals.get(col, 0)) for v in frame[col]]
+    for col in counts:
+        out.loc[mask[col], col] = f"<{threshold}"
+    for col, (k, n) in (shares or {}).items():
+        failures = frame[n] - frame[k]
+        hidden = (mask[k] if k in mask else False) | (mask[n] if n in mask else False) | ((failures > 0) & (failures < threshold)) \
+            | ((frame[k] > 0) & (frame[k] < threshold)) | (frame[n] < threshold)
+        out.loc[hidden, col] = ""
+        out.loc[~hidden & (frame[n] < few), col] = out.loc[~hidden & (frame[n] < few), col] + " *"
+    for col, n in (means or {}).items():
+        hidden = (mask[n] if n in mask else False) | (frame[n] < threshold)
+        out.loc[hidden, col] = ""
+        out.loc[~hidden & (frame[n] < few), col] = out.loc[~hidden & (frame[n] < few), col] + " *"
+    return out

@@ -1,0 +1,166 @@
+"""Progression measures on hand-worked registrations, small-number protection, the published shapes on the
+embedded sample, the CLI, and the rendered report (tiny groups suppressed in the HTML, charts drawn offline)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import paths, progression, reports
+from helpers.tables import protected, suppression_mask
+
+
+def _registrations(rows: list[tuple]) -> pd.DataFrame:
+    """case, municipality, registration no, date, service, vum, goals set, goal type, previous goal met, hours, daily rate."""
+    cols = ["case_id", "municipality_code", "registration_no", "registration_date", "service", "vum_score", "goals_set",
+            "goal_type", "previous_goal_met", "hours_per_month", "daily_rate"]
+    frame = pd.DataFrame(rows, columns=cols)
+    return frame.assign(registration_date=pd.to_datetime(frame["registration_date"]), age=30, target_vum=None)
+
+
+HAND = _registrations([
+    # case A (101): 3 -> 2 -> 2, goal improvement set at 1 and met partially at 2; status quo at 2, not met at 3
+    ("A", "101", 1, "2017-01-31", "sel_85", 3.0, True, "improvement", None, 20.0, None),
+    ("A", "101", 2, "2017-02-01", "sel_85", 2.0, True, "status_quo", "partially", 16.0, None),
+    ("A", "101", 3, "2018-02-15", "sel_85", 2.0, True, None, "not", 16.0, None),
+    # case B (101): 2 -> 3 (worse), improvement goal fully met at 2
+    ("B", "101", 1, "2017-03-10", "sel_107", 2.0, True, "improvement", None, None, 2000.0),
+    ("B", "101", 2, "2017-12-09", "sel_107", 3.0, True, None, "fully", None, 2100.0),
+    # case C (157): no goals at 1, score missing at 2 (not assessed)
+    ("C", "157", 1, "2017-05-01", "sel_85", 3.5, False, None, None, 30.0, None),
+    ("C", "157", 2, "2018-05-01", "sel_85", None, True, "improvement", None, 30.0, None),
+    # case D (157): one registration only
+    ("D", "157", 1, "2018-01-01", "sel_85", 2.0, True, "improvement", None, 10.0, None),
+])
+
+
+def test_summary_hand_worked():
+    s = progression.summary(HAND)
+    assert (s["cases"], s["with_2_registrations"], s["with_3_registrations"]) == (4, 3, 1)
+    assert s["goals_set_share"] == 0.75  # A, B, D at the first registration; not C
+    assert s["vum_transitions"]["1-2"] == {
+        "2": {"improved": 0, "same": 0, "worse": 1, "not_assessed": 0},
+        "3": {"improved": 1, "same": 0, "worse": 0, "not_assessed": 0},
+        "3.5": {"improved": 0, "same": 0, "worse": 0, "not_assessed": 1},
+    }
+    assert s["vum_transitions"]["2-3"] == {"2": {"improved": 0, "same": 1, "worse": 0, "not_assessed": 0}}
+    # assessed goals: A2 partially (type improvement, from A1), B2 fully (improvement), A3 not (status_quo, from A2)
+    assert s["goal_fulfilment"]["overall"] == {"n": 3, "fully_or_partially": round(2 / 3, 4)}
+    assert s["goal_fulfilment"]["by_goal_type"] == {"improvement": {"n": 2, "fully_or_partially": 1.0},
+                                                    "status_quo": {"n": 1, "fully_or_partially": 0.0}}
+    assert s["goal_fulfilment"]["by_municipality"] == {"101": {"n": 3, "fully_or_partially": round(2 / 3, 4)}}
+    # calendar months: A 31 Jan -> 1 Feb = 1, B Mar -> Dec = 9, C May -> May = 12; A Feb 2017 -> Feb 2018 = 12
+    assert s["months_between_registrations"] == {"1-2": round((1 + 9 + 12) / 3, 2), "2-3": 12.0}
+
+
+def test_wilson_interval_hand_worked():
+    low, high = progression.wilson(5, 10)
+    assert low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(0.7634, abs=1e-4)  # textbook values for 5/10
+    low, high = progression.wilson(0, 10)
+    assert low == pytest.approx(0.0, abs=1e-12) and high == pytest.approx(0.2775, abs=1e-4)
+
+
+def test_support_change_is_sums_over_sums_by_goal_met():
+    got = progression.support_change_by_goal(HAND).set_index(["service", "goal"])["change_pct"]
+    assert got[("sel_85", "mål helt eller delvist nået")] == pytest.approx(100 * (16 / 20 - 1))  # A1 -> A2
+    assert got[("sel_85", "mål ikke nået")] == pytest.approx(0.0)  # A2 -> A3
+    assert got[("sel_107", "mål helt eller delvist nået")] == pytest.approx(5.0)  # B
+
+
+def test_cost_per_outcome_hand_worked():
+    got = progression.cost_per_outcome(HAND, hourly_rate=500).set_index(["service", "municipality_code"])
+    # A: 20 h x 12 x 500 x 1/12 year + 16 h x 12 x 500 x 12/12 = 10,000 + 96,000; improved 3 -> 2, and goals met
+    a = got.loc[("sel_85", "101")]
+    assert a["cost"] == pytest.approx(106_000) and a["case_years"] == pytest.approx(13 / 12)
+    assert a["improved"] == 1 and a["cost_per_improved"] == pytest.approx(106_000) and a["goal_met"] == 1
+    b = got.loc[("sel_107", "101")]  # 2000 kr. x 365 x 9/12, worse, goal met
+    assert b["cost"] == pytest.approx(2000 * 365 * 0.75) and b["improved"] == 0 and pd.isna(b["cost_per_improved"])
+    assert b["cost_per_goal_met"] == pytest.approx(2000 * 365 * 0.75)
+
+
+def test_parameter_improvement_is_first_minus_last_by_theme_and_sex():
+    scores = pd.DataFrame({"case_id": ["A"] * 3 + ["B"] * 2, "sex": ["K"] * 3 + ["M"] * 2, "theme": ["familie"] * 5,
+                           "assessment_date": pd.to_datetime(["2017-01-01", "2017-07-01", "2018-01-01", "2017-01-01", "2017-07-01"]),
+                           "score": [3, 2, 1, 2, 3]})
+    got = progression.parameter_improvement(scores).set_index("sex")
+    assert got.loc["K", "improvement"] == 2 and got.loc["M", "improvement"] == -1 and got.loc["K", "n"] == 1
+
+
+def test_suppression_hides_small_counts_and_their_complements():
+    frame = pd.DataFrame({"group": ["a", "b"], "yes": [3, 40], "no": [30, 2], "n": [33, 42]})
+    mask = suppression_mask(frame, ["yes", "no", "n"], parts=[["yes", "no"]])
+    assert mask.loc[0, "yes"] and mask.loc[0, "no"]  # 3 hidden, so 30 (= 33 - 3) is hidden too
+    assert mask.loc[1, "no"] and mask.loc[1, "yes"] and not mask.loc[0, "n"]
+    column = suppression_mask(pd.DataFrame({"n": [2, 50, 7, 0]}), ["n"], column_totals=True)
+    assert column["n"].tolist() == [True, False, True, False]  # the smallest other non-zero cell of the column
+    shown = protected(frame.assign(share=100 * frame["yes"] / frame["n"], few=[8.0, 9.0]).assign(m=[1.0, 2.0]),
+                      ["yes", "no", "n"], parts=[["yes", "no"]], shares={"share": ("yes", "n")}, means={"m": "n"}, decimals={"share": 1})
+    assert shown["yes"].tolist() == ["<5", "<5"] and shown["share"].tolist() == ["", ""]
+    tiny = protected(pd.DataFrame({"n": [7, 12], "mean": [3.25, 4.5]}), ["n"], means={"mean": "n"}, decimals={"mean": 2})
+    assert tiny["mean"].tolist() == ["3,25 *", "4,50"]  # fewer than 10 cases: marked
+
+
+def test_embedded_sample_reproduces_the_published_shapes(warehouse_path):
+    s = progression.summary(progression.from_warehouse())
+    assert (s["cases"], s["with_2_registrations"], s["with_3_registrations"]) == (401, 382, 169)
+    assert round(100 * s["goals_set_share"]) == 93
+    frame = progression.from_warehouse()
+    assert frame.groupby("case_id")["registration_no"].max().max() == 9
+    assert 0.4 <= s["goal_fulfilment"]["overall"]["fully_or_partially"] <= 0.6
+    shares = [v["fully_or_partially"] for v in s["goal_fulfilment"]["by_municipality"].values()]
+    assert 0.2 <= min(shares) <= 0.3 and 0.7 <= max(shares) <= 0.8
+    assert all(10 <= m <= 12 for m in s["months_between_registrations"].values())
+
+
+def test_cli_reads_files_and_filters_a_municipality(warehouse_path):
+    files = sorted(str(p) for p in (paths.sample_dir() / "progression").glob("registrations_*"))
+    out = subprocess.run([sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--json"],
+                         capture_output=True, text=True, timeout=180, check=True)
+    got = json.loads(out.stdout)
+    assert got == progression.summary(progression.from_warehouse())  # the file route and the warehouse agree
+    one = subprocess.run([sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--municipality", "330", "--json"],
+                         capture_output=True, text=True, timeout=180, check=True)
+    assert set(json.loads(one.stdout)["goal_fulfilment"]["by_municipality"]) == {"330"}
+    bad = subprocess.run([sys.executable, "-m", "helpers", "progression", "--registrations", "nope.csv"], capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert bad.returncode == 2 and "nope.csv" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def rendered(warehouse_path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("progression")
+    results = reports.render_all(only=["progression"], overrides={"municipality": "479"}, out_dir=out, workers=1, progress=False)
+    assert [r.error for r in results] == [None]
+    return results[0].path
+
+
+def _value_cells(page: str) -> list[list[str]]:
+    """Each table body row's cells after the first (the first names the row: a VUM score '2' is a label, not a count)."""
+    rows = re.findall(r"<tr>(.*?)</tr>", "".join(re.findall(r"<tbody>.*?</tbody>", page, flags=re.S)), flags=re.S)
+    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)][1:] for row in rows]
+
+
+def test_report_for_a_small_municipality_shows_no_count_under_5(rendered):
+    page = rendered.read_text(encoding="utf-8")
+    assert "Progression og målopfyldelse: Svendborg" in page and "municipality = 479" in page
+    assert "&lt;5" in page and " *" in page
+    rows = _value_cells(page)
+    assert len(rows) > 30
+    for cells in rows:
+        assert not any(re.fullmatch(r"[1-4]", c) for c in cells), cells  # counts 1-4 never appear as numbers
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+
+
+@pytest.mark.browser
+def test_progression_charts_draw_offline(rendered, chromium):
+    dom = subprocess.run([*chromium, "--dump-dom", rendered.as_uri()], capture_output=True, text=True, timeout=180, check=False).stdout
+    charts = re.split(r'<div[^>]* id="helpers-chart-\d+"', dom)[1:]
+    assert len(charts) == 3
+    for chart in charts:
+        assert "<svg" in chart.split("</figure>")[0] and "mark-" in chart.split("</figure>")[0]
