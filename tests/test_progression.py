@@ -164,3 +164,10 @@ def test_progression_charts_draw_offline(rendered, chromium):
     assert len(charts) == 3
     for chart in charts:
         assert "<svg" in chart.split("</figure>")[0] and "mark-" in chart.split("</figure>")[0]
+
+
+def test_progression_parameter_sets_come_from_the_warehouse(warehouse_path):
+    sets = reports.progression_parameter_sets()
+    assert sets[0]["municipality"] == "000" and len(sets) == 11
+    assert {s["municipality_name"] for s in sets[1:]} >= {"Svendborg", "København"}
+    assert all(s["period_start"] < s["period_end"] for s in sets)
