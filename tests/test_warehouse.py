@@ -33,6 +33,10 @@ GRAIN = {
     "mart_data_quality": ("finding", "description"),
     "mart_ingest_log": ("file",),
     "mart_progression_registrations": ("case_id", "registration_no"),
+    "mart_forecast_case_periods": ("snapshot_date", "case_id", "measure", "start_date"),
+    "mart_forecast_actuals": ("case_id", "measure", "month"),
+    "mart_forecast_budget": ("municipality_code", "year", "area", "measure"),
+    "mart_forecast_transitions": ("case_id",),
     "mart_progression_parameter_scores": ("case_id", "assessment_date", "theme"),
 }
 NULLABLE_KEYS = {("stg_dst__population", "age")}  # totals rows of label extracts have no age

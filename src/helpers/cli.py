@@ -157,6 +157,68 @@ def _cmd_progression(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_of(text: str | None):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise UserError(f"--as-of: not a date YYYY-MM-DD: {text}") from None
+
+
+def _read(reader, name: str):
+    """An extract through its ingest kind; a missing file or a missing column is one line (exit 2)."""
+    from helpers.privacy import load_key
+    from helpers.readers import ExtractError
+
+    if not Path(name).is_file():
+        raise UserError(f"{name}: no such file")
+    try:
+        frame, rejected = reader(Path(name), load_key())
+    except (ValueError, ExtractError) as exc:
+        raise UserError(str(exc)) from None
+    if rejected:
+        print(f"{name}: {rejected} row(s) quarantined, not in the forecast (see python -m helpers ingest)", file=sys.stderr)
+    return frame
+
+
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    from helpers import forecast
+    from helpers.danish import format_number
+
+    cases = _read(forecast.read_cases, args.cases)
+    actuals = _read(forecast.read_actuals, args.actuals) if args.actuals else None
+    result = forecast.forecast(cases, args.year, _as_of(args.as_of), actuals, args.pool)
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+        return 0
+    print(f"Prognose {args.year}" + (f" pr. {args.as_of}" if args.as_of else ""))
+    for label, value in (("Igangværende sager", result.current_total), ("Forventede sager", result.expected_total),
+                         ("Pulje (skøn)", result.pool), ("Prognose i alt", result.forecast_total)):
+        print(f"  {label:<22}{format_number(value):>18} kr.")
+    for month, value in result.by_month().items():
+        print(f"  {month:<22}{format_number(value):>18} kr.")
+    for overlap in result.overlaps:
+        print(f"  advarsel: overlappende perioder for {overlap['case_id']} ({overlap['measure']}) fra {overlap['start_date']}")
+    return 0
+
+
+def _cmd_forecast_diff(args: argparse.Namespace) -> int:
+    from helpers import forecast
+    from helpers.danish import format_number
+
+    before, after = _read(forecast.read_cases, args.before), _read(forecast.read_cases, args.after)
+    result = forecast.diff(before, after, args.year, _as_of(args.as_of))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    print(f"Før {format_number(result['before_total'])} kr., efter {format_number(result['after_total'])} kr., "
+          f"ændring {format_number(result['change'])} kr. ({len(result['items'])} sager)")
+    for item in result["items"]:
+        print(f"  {item['case_id']}  {item['measure']:<26}{format_number(item['change']):>14} kr.  {item['reason']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per task."""
     from helpers.ingest import KINDS
@@ -199,6 +261,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--municipality", help="only this municipality's cases (3-digit code)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=_cmd_progression)
+
+    p = sub.add_parser("forecast", help="the year's expected result case by case (dispositionsregnskab)")
+    p.add_argument("--cases", required=True, help="case periods (the cases ingest kind), CSV or XLSX")
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--as-of", help="YYYY-MM-DD: months to this date are to date; actuals replace them")
+    p.add_argument("--actuals", help="booked actuals: case_id or cpr, [measure,] month (YYYY-MM), amount")
+    p.add_argument("--pool", type=float, default=0.0, help="pool (skøn) for unknown inflow and outflow, kr.")
+    p.add_argument("--json", action="store_true", help="print totals, 12 months and one entry per case as JSON")
+    p.set_defaults(func=_cmd_forecast)
+
+    p = sub.add_parser("forecast-diff", help="the change in the forecast between two case extracts, per case with a reason")
+    p.add_argument("--before", required=True, help="last month's case extract")
+    p.add_argument("--after", required=True, help="this month's case extract")
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--as-of", help="YYYY-MM-DD")
+    p.add_argument("--json", action="store_true", help="print {before_total, after_total, change, items} as JSON")
+    p.set_defaults(func=_cmd_forecast_diff)
 
     p = sub.add_parser("reports", help="render the report notebooks for every parameter set from the warehouse")
     p.add_argument("--only", nargs="+", metavar="NAME", help="render only these reports (e.g. data_quality)")

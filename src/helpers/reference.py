@@ -93,6 +93,12 @@ def measures() -> pd.DataFrame:
     return _read("measures.csv")
 
 
+def municipal_settings() -> pd.DataFrame:
+    """Per-municipality forecast settings: whether citizens turning 65 move to the elderly area."""
+    frame = _read("municipal_settings.csv")
+    return frame.assign(move_to_elderly_at_65=frame["move_to_elderly_at_65"].eq("yes"))
+
+
 def age_groups() -> pd.DataFrame:
     """Age groups: 0-17, 0-22, 18-64 (denominators), 65+ and all ages (peer groups)."""
     frame = _read("age_groups.csv")

@@ -84,12 +84,24 @@ def progression_parameter_sets() -> list[dict]:
     return [s | {"service": "all"} | period for s in sets]
 
 
+def forecast_parameter_sets() -> list[dict]:
+    """Each municipality with case snapshots, both areas, at its latest snapshot (the as-of date) and that year."""
+    found = query("""select p.municipality_code, m.municipality_name, p.area, max(p.snapshot_date) as as_of
+                     from mart_forecast_case_periods as p join ref_municipalities as m using (municipality_code)
+                     group by all order by p.municipality_code, p.area desc""")
+    area_da = {"children": "børn og unge", "adults": "voksne"}
+    return [{"municipality": r.municipality_code, "municipality_name": r.municipality_name, "area": r.area,
+             "year": r.as_of.year, "as_of": r.as_of.strftime("%Y-%m-%d"), "label": f"{r.municipality_name}, {area_da[r.area]}"}
+            for r in found.itertuples()]
+
+
 REPORTS: list[ReportSpec] = [
     ReportSpec("data_quality", "data_quality.ipynb", "Datakvalitet", region_parameter_sets),
     ReportSpec("benchmark_children", "benchmark_children.ipynb", "Benchmark, udsatte børn og unge", benchmark_parameter_sets,
                "benchmark/children"),
     ReportSpec("benchmark_adults", "benchmark_adults.ipynb", "Benchmark, voksenområdet", benchmark_parameter_sets, "benchmark/adults"),
     ReportSpec("progression", "progression.ipynb", "Progression og målopfyldelse", progression_parameter_sets),
+    ReportSpec("forecast", "forecast.ipynb", "Prognose (dispositionsregnskab)", forecast_parameter_sets),
 ]
 
 PAGE = """<!DOCTYPE html>
@@ -171,7 +183,7 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    label = params.get("region_name") or params.get("municipality_name") or ""
+    label = params.get("label") or params.get("region_name") or params.get("municipality_name") or ""
     slug = slugify(label or "-".join(str(v) for v in params.values()))
     result = RenderResult(spec.name, slug, params)
     start = dt.datetime.now()

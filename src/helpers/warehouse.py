@@ -21,6 +21,7 @@ REFERENCE_TABLES = {
     "ref_measure_groups": reference.measure_groups,
     "ref_measures": reference.measures,
     "ref_age_groups": reference.age_groups,
+    "ref_municipal_settings": reference.municipal_settings,
 }
 
 

@@ -1,0 +1,16 @@
+-- grain: one row per snapshot, case (pseudonym) and measure period; source: stg_cases__case_periods, ref_measures
+-- The case periods the forecast engine reads, with the measure's Danish label; one snapshot per month-end.
+with periods as (
+    select * from stg_cases__case_periods
+),
+
+final as (
+    select
+        periods.* exclude (source_file, source_line),
+        measures.label_da as measure_label,
+        measures.section,
+    from periods
+    left join ref_measures as measures using (measure)
+)
+
+select * from final
