@@ -72,6 +72,74 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
         results["parallel_workers"] = os.cpu_count() or 1
     results["report_vs_empty_notebook_ratio"] = results["one_report_s"] / results["papermill_empty_notebook_s"]
     results["sequential_vs_parallel_ratio"] = results["all_benchmark_reports_sequential_s"] / results["all_benchmark_reports_parallel_s"]
+    results |= forecast_benchmark()
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+def synthetic_periods(n: int, seed: int = 1) -> pd.DataFrame:
+    """`n` case periods shaped like the national scale: 2 periods per case, day and month rates, some expected."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    cases = (n + 1) // 2
+    first = np.datetime64("2019-01-01") + rng.integers(0, 6 * 365, cases).astype("timedelta64[D]")
+    change = first + rng.integers(30, 3 * 365, cases).astype("timedelta64[D]")  # a new rate from this date
+    last = np.where(rng.random(cases) < 0.4, np.datetime64("NaT"), change + rng.integers(30, 3 * 365, cases).astype("timedelta64[D]"))
+    start = np.stack([first, change], axis=1).ravel()[:n]
+    end = np.stack([change - np.timedelta64(1, "D"), last], axis=1).ravel()[:n]
+    expected = rng.random(n) < 0.05
+    return pd.DataFrame({
+        "case_id": [f"C{i // 2}" for i in range(n)],
+        "measure": rng.choice(["sel_85_bostoette", "sel_107", "sel_108", "sel_104", "familiepleje", "opholdssted"], n),
+        "rate": rng.uniform(100, 60_000, n).round(2),
+        "rate_unit": np.where(rng.random(n) < 0.3, "day", "month"),
+        "start_date": start, "end_date": end,
+        "status": np.where(expected, "expected", "current"),
+        "probability": np.where(expected, rng.uniform(0.1, 1, n).round(2), np.nan),
+    })
+
+
+def rowwise_forecast(periods: pd.DataFrame, year: int) -> dict[tuple[str, str], float]:
+    """The same rules in plain pandas, row by row: each case's total for the year and the next (the benchmark's baseline)."""
+    import calendar
+    import datetime as dt
+
+    out: dict[tuple[str, str], float] = {}
+    for _, row in periods.iterrows():
+        start = pd.Timestamp(row["start_date"]).date()
+        end = dt.date(9999, 12, 31) if pd.isna(row["end_date"]) else pd.Timestamp(row["end_date"]).date()
+        weight = row["probability"] if row["status"] == "expected" and not pd.isna(row["probability"]) else 1.0
+        total = 0.0
+        for y in (year, year + 1):
+            for m in range(1, 13):
+                days = calendar.monthrange(y, m)[1]
+                covered = (min(end, dt.date(y, m, days)) - max(start, dt.date(y, m, 1))).days + 1
+                if covered > 0:
+                    total += row["rate"] * covered * (1.0 if row["rate_unit"] == "day" else 1.0 / days) * weight
+        key = (row["case_id"], row["measure"])
+        out[key] = out.get(key, 0.0) + total
+    return out
+
+
+def forecast_benchmark(n: int = 1_000_000, rowwise_n: int = 5_000) -> dict[str, float]:
+    """The engine on `n` periods (time and peak memory) and, side by side on `rowwise_n` periods, against the row-by-row baseline."""
+    import tracemalloc
+
+    from helpers.forecast import forecast
+
+    periods = synthetic_periods(n)
+    tracemalloc.start()
+    start = time.perf_counter()
+    forecast(periods, 2024)
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    small = periods.iloc[:rowwise_n]
+    vector_small = _best_of(lambda: forecast(small, 2024), 3)
+    rowwise_small = _best_of(lambda: rowwise_forecast(small, 2024), 1)
+    return {"forecast_periods": n, "forecast_s": seconds, "forecast_peak_mb": peak / 2**20,
+            "forecast_rowwise_periods": rowwise_n, "forecast_rowwise_s": rowwise_small, "forecast_vectorised_same_rows_s": vector_small,
+            "forecast_rowwise_vs_vectorised_ratio": rowwise_small / vector_small,
+            "forecast_rowwise_extrapolated_s": rowwise_small * n / rowwise_n}

@@ -68,8 +68,13 @@ class Forecast:
 
     def by_month(self) -> pd.Series:
         """current + expected per month (YYYY-MM), pool excluded."""
-        amount = self.monthly.assign(amount=self.monthly["current"] + self.monthly["expected"])
-        return amount.groupby("month")["amount"].sum().reindex(self.months, fill_value=0.0)
+        amount = self.monthly["current"] + self.monthly["expected"]
+        return amount.groupby(self.monthly["month"].astype(str)).sum().reindex(self.months, fill_value=0.0)
+
+    def by_measure(self) -> pd.DataFrame:
+        """current and expected per measure for the year (actuals included), pool excluded."""
+        measure = self.monthly["case"].map(self.cases["measure"])
+        return self.monthly[["current", "expected"]].groupby(measure).sum().rename_axis("measure")
 
     def as_json(self) -> dict:
         """The CLI's JSON: totals, 12 months and one entry per case (amounts in kr. to the øre)."""
@@ -95,12 +100,13 @@ def _amounts(start: np.ndarray, end: np.ndarray, rate: np.ndarray, per_day: np.n
     return amount, covered * weight
 
 
-def overlapping_periods(periods: pd.DataFrame) -> list[dict]:
+def overlapping_periods(periods: pd.DataFrame, codes: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[dict]:
     """Periods of the same case (citizen and measure) that overlap: reported, since they would be costed twice."""
-    p = periods.assign(_start=_days(periods["start_date"]), _end=_days(periods["end_date"], OPEN_END)).sort_values([*KEY, "_start"])
-    previous_end = p.groupby(KEY, sort=False)["_end"].shift()
-    hit = p[previous_end.notna() & (p["_start"] <= previous_end)]
-    return [{"case_id": r.case_id, "measure": r.measure, "start_date": pd.Timestamp(r.start_date).date().isoformat()} for r in hit.itertuples()]
+    order = np.lexsort((start, codes))
+    same = codes[order][1:] == codes[order][:-1]
+    hit = order[1:][same & (start[order][1:] <= end[order][:-1])]
+    rows = periods.iloc[np.sort(hit)]
+    return [{"case_id": r.case_id, "measure": r.measure, "start_date": pd.Timestamp(r.start_date).date().isoformat()} for r in rows.itertuples()]
 
 
 def forecast(periods: pd.DataFrame, year: int, as_of: dt.date | None = None, actuals: pd.DataFrame | None = None,
@@ -109,8 +115,9 @@ def forecast(periods: pd.DataFrame, year: int, as_of: dt.date | None = None, act
     status, probability), with booked actuals (case_id, [measure,] month YYYY-MM, amount) replacing computed
     months up to `as_of`, and the next year and `shadow_years` more computed by the same rules."""
     p = periods.reset_index(drop=True)
-    codes, keys = pd.MultiIndex.from_frame(p[KEY].astype(str)).factorize()
-    n = len(keys)
+    codes = p.groupby(KEY, sort=False).ngroup().to_numpy()
+    first_rows = np.unique(codes, return_index=True)[1]
+    n = len(first_rows)
     start, end = _days(p["start_date"]), _days(p["end_date"], OPEN_END)
     rate = pd.to_numeric(p["rate"]).to_numpy(dtype=float)
     per_day = (p["rate_unit"] == "day").to_numpy()
@@ -134,18 +141,19 @@ def forecast(periods: pd.DataFrame, year: int, as_of: dt.date | None = None, act
             total += np.bincount(codes, _amounts(start, end, rate, per_day, weight, first, last, days)[0], minlength=n)
         later.append(total)
 
-    cases = pd.DataFrame({"case_id": keys.get_level_values(0), "measure": keys.get_level_values(1)})
+    cases = p.loc[first_rows, KEY].reset_index(drop=True)
     has_current = np.bincount(codes, ~expected, minlength=n) > 0
     cases["status"] = np.where(has_current, "current", "expected")
     for col in ("area", "municipality_code"):
         if col in p:
-            cases[col] = p.groupby(codes)[col].first().reindex(range(n)).to_numpy()
+            cases[col] = p[col].to_numpy()[first_rows]
     cases["days_in_year"] = days_covered
     for k, total in enumerate(later, start=1):
         cases["next_year_total" if k == 1 else f"shadow_{k - 1}_total"] = total
 
     month_names = [m[0] for m in months]
-    monthly = pd.DataFrame({"case": np.repeat(np.arange(n), 12), "month": np.tile(month_names, n),
+    monthly = pd.DataFrame({"case": np.repeat(np.arange(n), 12),
+                            "month": pd.Categorical.from_codes(np.tile(np.arange(12), n), categories=month_names),
                             "current": current.ravel(), "expected": expect.ravel(), "booked": False})
     cutoff = _cutoff(year, as_of)
     if actuals is not None and cutoff:
@@ -155,9 +163,7 @@ def forecast(periods: pd.DataFrame, year: int, as_of: dt.date | None = None, act
     cases["year_total"] = amount.groupby(monthly["case"]).sum().reindex(range(len(cases)), fill_value=0.0).to_numpy()
     cases["to_date"] = amount[to_date].groupby(monthly.loc[to_date, "case"]).sum().reindex(range(len(cases)), fill_value=0.0).to_numpy()
     cases["rest_of_year"] = cases["year_total"] - cases["to_date"]
-    return Forecast(year, as_of, month_names, cases, monthly.assign(case_id=monthly["case"].map(cases["case_id"]),
-                                                                     measure=monthly["case"].map(cases["measure"])),
-                    float(pool), overlapping_periods(p))
+    return Forecast(year, as_of, month_names, cases, monthly, float(pool), overlapping_periods(p, codes, start, end))
 
 
 def _cutoff(year: int, as_of: dt.date | None) -> int:
@@ -180,7 +186,8 @@ def _apply_actuals(monthly: pd.DataFrame, cases: pd.DataFrame, actuals: pd.DataF
     by_measure = "measure" in booked and booked["measure"].notna().all()
     keys = KEY if by_measure else ["case_id"]
     booked = booked.groupby([*keys, "month"], as_index=False)["amount"].sum()
-    frame = monthly.assign(case_id=monthly["case"].map(cases["case_id"]), measure=monthly["case"].map(cases["measure"]))
+    frame = monthly.assign(case_id=monthly["case"].map(cases["case_id"]), measure=monthly["case"].map(cases["measure"]),
+                           month=monthly["month"].astype(str))
     frame = frame.merge(booked, on=[*keys, "month"], how="left")
     hit = frame["amount"].notna()
     computed = frame["current"] + frame["expected"]
@@ -275,7 +282,7 @@ def budget_deviation(fc: Forecast, budget: pd.DataFrame) -> pd.DataFrame:
     price effect = full-year cases x (forecast price - budget price), at the forecast quantity.
     """
     days_in_year = 366 if calendar.isleap(fc.year) else 365
-    amount = fc.monthly.assign(amount=fc.monthly["current"] + fc.monthly["expected"]).groupby("measure")["amount"].sum()
+    amount = fc.by_measure().sum(axis=1)
     cases = fc.cases.groupby("measure")["days_in_year"].sum() / days_in_year
     b = budget.set_index("measure")
     out = pd.DataFrame({"forecast": amount, "full_year_cases": cases}).join(

@@ -59,7 +59,7 @@ class ForecastReport:
     def summary(self) -> pd.io.formats.style.Styler:
         """Expected result against budget per sub-area: current, expected, pool, forecast, budget, deviation."""
         dev = forecast.budget_deviation(self.result, self.budget).set_index("measure")
-        by = self.result.monthly.groupby("measure")[["current", "expected"]].sum()
+        by = self.result.by_measure()
         table = dev.join(by, how="left").fillna({"current": 0.0, "expected": 0.0})
         table["pool"] = self.pool_by_measure.reindex(table.index).fillna(0.0)
         table["total"] = table["forecast"] + table["pool"]
@@ -75,10 +75,11 @@ class ForecastReport:
 
     def monthly_figure(self) -> charts.Figure:
         """Booked and forecast amounts per month of the year (booked to the as-of date, computed after)."""
-        m = self.result.monthly.assign(amount=self.result.monthly["current"] + self.result.monthly["expected"])
+        m = self.result.monthly.assign(amount=self.result.monthly["current"] + self.result.monthly["expected"],
+                                       month=self.result.monthly["month"].astype(str))
         m["kind"] = m["booked"].map({True: "Bogført", False: "Prognose"})
         data = m.groupby(["month", "kind"], as_index=False)["amount"].sum()
-        chart = alt.Chart(data).mark_bar().encode(
+        chart = alt.Chart(charts.rounded(data)).mark_bar().encode(
             x=alt.X("month:O", title="Måned"), y=alt.Y("amount:Q", title="Kr.", axis=alt.Axis(format=",.0f"), stack=True),
             color=alt.Color("kind:N", title="", scale=alt.Scale(domain=["Bogført", "Prognose"], range=["#0b4f6c", "#9ecae1"])),
             tooltip=[alt.Tooltip("month:O", title="Måned"), alt.Tooltip("kind:N", title="Art"), alt.Tooltip("amount:Q", title="Kr.", format=",.0f")],
@@ -95,15 +96,15 @@ class ForecastReport:
         long["measure"] = long["measure"].map(self.label)
         tooltip = [alt.Tooltip("measure:N", title="Delområde"), alt.Tooltip("effect:N", title="Effekt"),
                    alt.Tooltip("kr:Q", title="Kr.", format=",.0f"), alt.Tooltip("deviation:Q", title="Afvigelse i alt, kr.", format=",.0f")]
-        bars = alt.Chart(long).mark_bar().encode(
+        bars = alt.Chart(charts.rounded(long)).mark_bar().encode(
             y=alt.Y("measure:N", title=None), x=alt.X("kr:Q", title="Afvigelse fra budget, kr.", axis=alt.Axis(format=",.0f")),
             color=alt.Color("effect:N", title="Effekt", scale=alt.Scale(range=["#5b8db8", "#e08214"])), tooltip=tooltip)
-        ticks = alt.Chart(long).mark_tick(color="#1d2733", thickness=2, size=14).encode(y="measure:N", x="deviation:Q", tooltip=tooltip)
+        ticks = alt.Chart(charts.rounded(long)).mark_tick(color="#1d2733", thickness=2, size=14).encode(y="measure:N", x="deviation:Q", tooltip=tooltip)
         chart = alt.layer(bars, ticks).properties(title="Afvigelse fra budget: mængde og pris", width=560, height=26 * dev["measure"].nunique())
         data = dev.assign(measure=dev["measure"].map(self.label))[["measure", "budget_cases", "full_year_cases", "budget_price", "forecast_price",
                                                                    "budget", "forecast", "deviation", "quantity_effect", "price_effect"]]
-        notes = ["Mængde = (helårssager i prognosen - budgetterede sager) x budgetteret pris; pris = helårssager x (prognosens pris - "
-                 "budgetteret pris). De to lægger sig præcist sammen til afvigelsen (den sorte streg). Puljen indgår ikke."]
+        notes = [("Mængde = (helårssager i prognosen - budgetterede sager) x budgetteret pris; pris = helårssager x (prognosens pris - "
+                  "budgetteret pris). De to lægger sig præcist sammen til afvigelsen (den sorte streg). Puljen indgår ikke.")]
         return charts.Figure(chart, data, f"afvigelse_{self.year}.csv", notes)
 
     def change_since_last_month(self) -> tuple[list[str], pd.io.formats.style.Styler | None]:
@@ -158,7 +159,7 @@ class ForecastReport:
         if frame.empty:
             return None
         data = frame.assign(label=frame["snapshot_date"].dt.strftime("%m-%Y"))
-        base = alt.Chart(data).encode(x=alt.X("label:O", title="Prognose lavet ved udgangen af", sort=None))
+        base = alt.Chart(charts.rounded(data)).encode(x=alt.X("label:O", title="Prognose lavet ved udgangen af", sort=None))
         tooltip = [alt.Tooltip("label:O", title="Måned"), alt.Tooltip("forecast:Q", title="Prognose, kr.", format=",.0f"),
                    alt.Tooltip("booked:Q", title="Endeligt bogført, kr.", format=",.0f"), alt.Tooltip("deviation_pct:Q", title="Afvigelse, pct.", format="+,.1f")]
         line = base.mark_line(point=True, color="#0b4f6c").encode(y=alt.Y("forecast:Q", title="Kr.", axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
@@ -238,7 +239,7 @@ def _suggested_pool(municipality: str, area: str, year: int, actuals: pd.DataFra
         if pd.isna(snaps) or actuals["month"].max() < f"{past}-12":
             continue
         fc = forecast.forecast(_periods(municipality, area, snaps.date()), past, snaps.date(), actuals)
-        computed = fc.monthly.assign(amount=fc.monthly["current"] + fc.monthly["expected"]).groupby("measure")["amount"].sum()
+        computed = fc.by_measure().sum(axis=1)
         booked = actuals[actuals["month"].str.startswith(str(past))].groupby("measure")["amount"].sum()
         gaps.append(booked.sub(computed, fill_value=0.0))
     return pd.concat(gaps, axis=1).mean(axis=1) if gaps else pd.Series(dtype=float)

@@ -88,7 +88,7 @@ class ProgressionReport:
         long = table.melt(id_vars=["pair", "start_score"], value_vars=outcomes, var_name="outcome", value_name="cases")
         long["hidden"] = mask.melt(value_vars=outcomes)["value"].to_numpy()
         long = long[~long["hidden"] & (long["cases"] > 0)].assign(outcome=lambda f: f["outcome"].map(OUTCOME_LABELS))
-        chart = alt.Chart(long).mark_bar().encode(
+        chart = alt.Chart(charts.rounded(long)).mark_bar().encode(
             x=alt.X("cases:Q", title="Sager", axis=alt.Axis(format=",.0f")),
             y=alt.Y("start_score:N", title="VUM-score før"),
             color=alt.Color("outcome:N", title="VUM ved næste registrering", sort=list(OUTCOME_LABELS.values()),
@@ -113,7 +113,7 @@ class ProgressionReport:
                          decimals={"fully_or_partially": 1, "low": 1, "high": 1})
         shown = table[safe["fully_or_partially"] != ""]
         title = "måltype" if by == "goal_type" else "kommune"
-        base = alt.Chart(shown).encode(y=alt.Y("group:N", title=None, sort=alt.EncodingSortField("fully_or_partially", order="descending")))
+        base = alt.Chart(charts.rounded(shown)).encode(y=alt.Y("group:N", title=None, sort=alt.EncodingSortField("fully_or_partially", order="descending")))
         tooltip = [alt.Tooltip("group:N", title=title.capitalize()), alt.Tooltip("n:Q", title="Vurderede mål (n)", format=",.0f"),
                    alt.Tooltip("fully_or_partially:Q", title="Helt eller delvist nået, pct.", format=",.1f"),
                    alt.Tooltip("low:Q", title="95 %-interval, fra", format=",.1f"), alt.Tooltip("high:Q", title="95 %-interval, til", format=",.1f")]
