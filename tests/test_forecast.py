@@ -200,3 +200,15 @@ def test_vectorised_engine_equals_the_row_by_row_baseline():
     got = (fc.cases["year_total"] + fc.cases["next_year_total"]).to_numpy()
     want = rowwise_forecast(periods, 2024)
     assert got == pytest.approx([want[(c, m)] for c, m in zip(fc.cases["case_id"], fc.cases["measure"])], rel=1e-9)
+
+
+def test_accuracy_converges_to_the_booked_result_and_a_pool_is_suggested(warehouse_path):
+    from helpers import forecast_report
+
+    acc = forecast_report.accuracy("479", "adults", 2023)
+    assert len(acc) == 12 and acc["booked"].nunique() == 1
+    assert abs(acc["deviation_pct"].iloc[-1]) < 0.5 < abs(acc["deviation_pct"].iloc[0])  # December knows (almost) all bookings
+    report = forecast_report.prepare("479", "adults", 2024, "2024-09-30")
+    assert report.snapshot == dt.date(2024, 9, 30) and report.previous == dt.date(2024, 8, 31)
+    assert report.result.pool == pytest.approx(report.pool_by_measure.sum()) and len(report.pool_by_measure) >= 5
+    assert report.result.as_json()["forecast_total"] == pytest.approx(report.result.forecast_total, abs=0.01)

@@ -153,7 +153,7 @@ class ForecastReport:
         names |= {c: str(self.year + 1 + int(c.split("_")[1])) for c in cols if c.startswith("shadow_")}
         return danish_table(table[["measure", *cols]], names)
 
-    def accuracy(self) -> tuple[pd.DataFrame, charts.Figure] | None:
+    def accuracy(self) -> tuple[pd.io.formats.style.Styler, charts.Figure] | None:
         """For the last complete year with monthly snapshots: the forecast at each month-end against the booked result."""
         frame = accuracy(self.municipality, self.area, self.year - 1)
         if frame.empty:
@@ -167,7 +167,10 @@ class ForecastReport:
         rule = base.mark_line(strokeDash=[5, 3], color="#b2182b").encode(y="booked:Q", tooltip=tooltip)
         chart = alt.layer(line, rule).properties(title=f"Prognosens træfsikkerhed {self.year - 1}: prognose pr. måned mod endeligt regnskab (stiplet)",
                                                  width=600, height=260)
-        return frame, charts.Figure(chart, frame, f"traefsikkerhed_{self.year - 1}.csv")
+        table = danish_table(data[["label", "forecast", "booked", "deviation_pct"]],
+                             {"label": "Prognose lavet ved udgangen af", "forecast": "Prognose, kr.", "booked": "Endeligt bogført, kr.",
+                              "deviation_pct": "Afvigelse, pct."}).format(precision=1, subset=["Afvigelse, pct."], decimal=",", thousands=".")
+        return table, charts.Figure(chart, frame, f"traefsikkerhed_{self.year - 1}.csv")
 
     def overlaps(self) -> list[str]:
         return [f"Overlappende perioder: sag {o['case_id']} ({self.label(o['measure'])}) fra {o['start_date']}." for o in self.result.overlaps]
