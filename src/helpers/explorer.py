@@ -1,0 +1,156 @@
+"""The analyst explorer (notebooks/explore.ipynb): widgets that drive a chart and a table from the warehouse.
+
+The data of an area are read once (one query, both price bases); every widget change filters in memory,
+so the chart and table follow in well under half a second. `Explorer.state()`, `frame()`, `table()` and
+`chart()` are plain functions of the widget values, which is how the tests drive it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import altair as alt
+import ipywidgets as widgets
+import pandas as pd
+from IPython.display import display
+
+from helpers import charts, paths
+from helpers.peers import peer_groups
+from helpers.tables import danish_table
+from helpers.warehouse import query
+
+FIGURES = {"expenditure_per_inhabitant": "Udgift pr. indbygger", "users_per_10000": "Brugere pr. 10.000", "unit_cost": "Enhedsudgift"}
+AREAS = {"children": "Børn og unge", "adults": "Voksne"}
+SELECTIONS = {"region": "Kommunerne i regionen", "chosen": "Valgte kommuner", "peers": "Fremhævet kommune og dens sammenlignelige"}
+
+
+class Explorer:
+    """Controls: area, key figure, measure group, years, prices, region, municipalities or peers, highlight; a chart, a table, export."""
+
+    def __init__(self, out_dir: Path | None = None):
+        self.out_dir = out_dir or paths.ROOT / "reports" / "explore"
+        self._data: dict[str, pd.DataFrame] = {}
+        years = query("select min(year) as lo, max(year) as hi from mart_benchmark_region").iloc[0]
+        lo, hi = int(years["lo"]), int(years["hi"])
+        self.municipalities = query("select municipality_code, municipality_name, region_code from ref_municipalities order by municipality_name")
+        regions = query("select region_code, region_name from ref_regions order by region_code")
+        names = list(zip(self.municipalities["municipality_name"], self.municipalities["municipality_code"]))
+        style = {"description_width": "9rem"}
+        self.area = widgets.Dropdown(options=[(v, k) for k, v in AREAS.items()], description="Område", style=style)
+        self.figure = widgets.Dropdown(options=[(v, k) for k, v in FIGURES.items()], description="Nøgletal", style=style)
+        self.group = widgets.Dropdown(description="Indsatsgruppe", style=style)
+        self.years = widgets.IntRangeSlider(min=lo, max=hi, value=(max(lo, hi - 6), hi), description="År", style=style)
+        self.prices = widgets.ToggleButtons(options=[("Løbende priser", "current"), (f"Faste {hi}-priser", "fixed")], description="Priser", style=style)
+        self.region = widgets.Dropdown(options=[("Hele landet", "000")] + list(zip(regions["region_name"], regions["region_code"])),
+                                       value="085", description="Region", style=style)
+        self.selection = widgets.ToggleButtons(options=[(v, k) for k, v in SELECTIONS.items()], description="Kommuner", style=style)
+        self.chosen = widgets.SelectMultiple(options=names, rows=8, description="Valgte", style=style)
+        self.highlight = widgets.Dropdown(options=[("(ingen)", "")] + names, description="Fremhæv", style=style)
+        self.export = widgets.Button(description="Eksportér tabel (XLSX og CSV)", icon="download", layout={"width": "18rem"})
+        self.message = widgets.HTML()
+        self.output = widgets.Output()
+        self._update_groups()
+        self.area.observe(lambda _: self._update_groups(), names="value")
+        for control in (self.figure, self.group, self.years, self.prices, self.region, self.selection, self.chosen, self.highlight):
+            control.observe(lambda _: self.refresh(), names="value")
+        self.export.on_click(lambda _: self._export_clicked())
+
+    # -- data -----------------------------------------------------------------------------------------------------------
+
+    def _area_data(self, area: str) -> pd.DataFrame:
+        """Every municipality, year and measure group of an area, current and fixed prices (read once per area)."""
+        if area not in self._data:
+            self._data[area] = query("""
+                select municipality_code as code, municipality_name as name, region_code, year, measure_group, label_da, sort_order,
+                       expenditure_per_inhabitant, expenditure_per_inhabitant_fixed, users_per_10000, users,
+                       unit_cost, unit_cost_fixed
+                from mart_benchmark_municipality where area = ? order by code, year, sort_order""", [area])
+        return self._data[area]
+
+    def _update_groups(self) -> None:
+        groups = self._area_data(self.area.value)[["measure_group", "label_da", "sort_order"]].drop_duplicates().sort_values("sort_order")
+        self.group.options = list(zip(groups["label_da"], groups["measure_group"]))
+        self.group.value = "i_alt"
+        self.refresh()
+
+    def state(self) -> dict:
+        """The widget values as plain data (what a test sets and what the export records)."""
+        return {"area": self.area.value, "figure": self.figure.value, "measure_group": self.group.value, "years": tuple(self.years.value),
+                "prices": self.prices.value, "region": self.region.value, "selection": self.selection.value,
+                "chosen": list(self.chosen.value), "highlight": self.highlight.value}
+
+    def codes(self) -> list[str]:
+        """The municipalities shown: the region's, the chosen ones, or the highlighted one and its peers."""
+        s = self.state()
+        if s["selection"] == "chosen" and s["chosen"]:
+            return sorted(s["chosen"])
+        if s["selection"] == "peers" and s["highlight"]:
+            peers = peer_groups(s["years"][1])
+            return sorted([s["highlight"], *peers.loc[peers["municipality_code"] == s["highlight"], "peer_code"]])
+        m = self.municipalities
+        return sorted(m["municipality_code"] if s["region"] == "000" else m.loc[m["region_code"] == s["region"], "municipality_code"])
+
+    def frame(self) -> pd.DataFrame:
+        """The long frame behind chart and table: code, name, year, value (users under 5 left out)."""
+        s = self.state()
+        data = self._area_data(s["area"])
+        column = s["figure"] + ("_fixed" if s["prices"] == "fixed" and s["figure"] != "users_per_10000" else "")
+        rows = data[(data["measure_group"] == s["measure_group"]) & data["year"].between(*s["years"]) & data["code"].isin(self.codes())]
+        small = rows["users"].notna() & (rows["users"] > 0) & (rows["users"] < 5) & (s["figure"] != "expenditure_per_inhabitant")
+        out = rows.assign(value=rows[column]).loc[~small, ["code", "name", "year", "value"]]
+        return out[out["value"].notna()].reset_index(drop=True)
+
+    def table(self) -> pd.DataFrame:
+        """Municipalities as rows, years as columns."""
+        frame = self.frame()
+        return frame.pivot_table(index="name", columns="year", values="value").rename_axis(None, axis=1).reset_index().rename(columns={"name": "Kommune"})
+
+    def chart(self) -> alt.LayerChart:
+        """Lines per municipality over the years; the highlighted one in colour and thick."""
+        s = self.state()
+        frame = charts.rounded(self.frame())
+        highlight = self.municipalities.set_index("municipality_code")["municipality_name"].get(s["highlight"], "")
+        label = FIGURES[s["figure"]]
+        fmt = ",.1f" if s["figure"] == "users_per_10000" else ",.0f"
+        tooltip = [alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("year:Q", title="År", format="d"), alt.Tooltip("value:Q", title=label, format=fmt)]
+        base = alt.Chart(frame).encode(x=alt.X("year:Q", title="År", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False)),
+                                       y=alt.Y("value:Q", title=label, axis=alt.Axis(format=fmt)), detail="name:N", tooltip=tooltip)
+        others = base.transform_filter(alt.datum.name != highlight).mark_line(color="#b8c4cc", point=True)
+        chosen = base.transform_filter(alt.datum.name == highlight).mark_line(color="#b2182b", strokeWidth=3.5, point=True)
+        group = dict((v, k) for k, v in self.group.options)[s["measure_group"]]
+        prices = "faste priser" if s["prices"] == "fixed" else "løbende priser"
+        return alt.layer(others, chosen).properties(title=f"{label}: {group} ({AREAS[s['area']].lower()}, {prices})", width=640, height=340)
+
+    # -- display and export -----------------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Redraw chart and table for the current widget values."""
+        self.output.clear_output(wait=True)
+        with self.output:
+            display(self.chart())
+            display(danish_table(self.table(), decimals=1 if self.figure.value == "users_per_10000" else 0))
+
+    def export_table(self) -> tuple[Path, Path]:
+        """Write the current table to XLSX (Danish number formats) and CSV (semicolons, decimal commas)."""
+        from helpers.workbook import write_workbook
+
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        s = self.state()
+        stem = f"udforsk_{s['area']}_{s['figure']}_{s['measure_group']}_{stamp}"
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        table = self.table()
+        xlsx, csv = self.out_dir / f"{stem}.xlsx", self.out_dir / f"{stem}.csv"
+        write_workbook(xlsx, {"Tabel": table})
+        table.to_csv(csv, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+        return xlsx, csv
+
+    def _export_clicked(self) -> None:
+        xlsx, csv = self.export_table()
+        self.message.value = f"Gemt: <code>{xlsx.name}</code> og <code>{csv.name}</code> i <code>{self.out_dir}</code>"
+
+    def widget(self) -> widgets.Widget:
+        """The whole explorer as one widget to display."""
+        left = widgets.VBox([self.area, self.figure, self.group, self.years, self.prices])
+        right = widgets.VBox([self.region, self.selection, self.chosen, self.highlight, widgets.HBox([self.export, self.message])])
+        return widgets.VBox([widgets.HBox([left, right]), self.output])

@@ -1,0 +1,80 @@
+"""The explorer driven programmatically: set widget values, check the frame, the table, the chart spec and the export."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from helpers.explorer import Explorer
+from helpers.warehouse import query
+
+
+@pytest.fixture(scope="module")
+def explorer(warehouse_path, tmp_path_factory) -> Explorer:
+    return Explorer(tmp_path_factory.mktemp("explore"))
+
+
+def test_region_figure_and_years_drive_the_frame(explorer):
+    explorer.area.value, explorer.figure.value, explorer.group.value = "children", "expenditure_per_inhabitant", "i_alt"
+    explorer.region.value, explorer.selection.value, explorer.prices.value = "085", "region", "current"
+    explorer.years.value = (2014, 2017)
+    frame = explorer.frame()
+    assert frame["code"].nunique() == 17 and sorted(frame["year"].unique()) == [2014, 2015, 2016, 2017]
+    koege = frame[(frame["code"] == "259") & (frame["year"] == 2017)]["value"].iloc[0]
+    want = query("""select expenditure_per_inhabitant from mart_benchmark_municipality where municipality_code = '259'
+                    and year = 2017 and area = 'children' and measure_group = 'i_alt'""").iloc[0, 0]
+    assert koege == pytest.approx(want)
+    explorer.prices.value = "fixed"
+    fixed = explorer.frame()
+    assert fixed.loc[fixed["year"] == 2014, "value"].sum() > frame.loc[frame["year"] == 2014, "value"].sum()  # 2014 lifted to 2024 prices
+    assert explorer.table().shape == (17, 5)
+
+
+def test_peers_and_highlight_reach_the_chart_spec(explorer):
+    explorer.highlight.value, explorer.selection.value = "259", "peers"
+    assert len(explorer.codes()) == 6 and "259" in explorer.codes()
+    spec = explorer.chart().to_dict()
+    names = {row["name"] for rows in spec["datasets"].values() for row in rows}
+    assert "Køge" in names and len(names) == 6
+    assert spec["layer"][1]["mark"]["strokeWidth"] == 3.5 and "Køge" in spec["layer"][1]["transform"][0]["filter"]
+    assert spec["title"].startswith("Udgift pr. indbygger: I alt")
+
+
+def test_chosen_municipalities_and_area_switch(explorer):
+    explorer.area.value = "adults"
+    assert explorer.group.value == "i_alt" and ("Botilbud i alt (§§ 107-108 og § 85 i botilbudslignende tilbud)", "botilbud_i_alt") in explorer.group.options
+    explorer.selection.value, explorer.chosen.value = "chosen", ("101", "751")
+    assert explorer.codes() == ["101", "751"] and set(explorer.frame()["name"]) == {"København", "Aarhus"}
+
+
+def test_small_user_counts_are_not_shown(explorer):
+    explorer.area.value, explorer.figure.value, explorer.group.value = "adults", "unit_cost", "sel_110_forsorgshjem"
+    explorer.selection.value, explorer.chosen.value, explorer.years.value = "chosen", ("825",), (2017, 2024)  # Læsø: 1 user
+    assert explorer.frame().empty
+
+
+def test_each_change_is_answered_in_under_half_a_second(explorer):
+    explorer.area.value = "children"
+    explorer.selection.value = "region"
+    timings = []
+    for control, value in ((explorer.region, "081"), (explorer.figure, "unit_cost"), (explorer.prices, "current"),
+                           (explorer.years, (2012, 2020)), (explorer.group, "familiepleje"), (explorer.highlight, "851")):
+        start = time.perf_counter()
+        control.value = value  # the observer redraws chart and table
+        timings.append(time.perf_counter() - start)
+    assert max(timings) < 0.5, timings
+
+
+def test_export_writes_xlsx_and_csv_with_the_table(explorer):
+    explorer.area.value, explorer.figure.value, explorer.group.value = "children", "users_per_10000", "i_alt"
+    explorer.selection.value, explorer.region.value, explorer.years.value = "region", "085", (2016, 2017)
+    xlsx, csv = explorer.export_table()
+    table = explorer.table()
+    sheet = load_workbook(xlsx).active
+    assert [c.value for c in sheet[1]] == ["Kommune", "2016", "2017"] and sheet.max_row == 18
+    assert sheet["B2"].number_format == "#,##0.0" and isinstance(sheet["B2"].value, float)  # shown 333,0 in a Danish Excel
+    back = pd.read_csv(csv, sep=";", decimal=",", encoding="utf-8-sig")
+    assert back["2017"].tolist() == pytest.approx(table[2017].tolist())
