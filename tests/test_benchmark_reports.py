@@ -133,3 +133,16 @@ def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromi
         assert "<svg" in drawn and re.search(r'class="mark-(rect|line|symbol|rule|tick)', drawn), f"chart {n} did not draw"
         assert "<select" in drawn or n == 1, f"chart {n} has no measure-group picker"
     assert re.search(r">\d{1,3}(\.\d{3})+<", dom), "axes use Danish thousands separators"
+
+
+def test_every_report_writes_a_workbook_with_its_tables_as_numbers(rendered):
+    from openpyxl import load_workbook
+
+    book = load_workbook(rendered / "benchmark" / "children" / "region-sjaelland.xlsx")
+    assert len(book.sheetnames) == 5 and book.sheetnames[0].startswith("Regionen sammenlignet")
+    first = book.worksheets[0]
+    assert first["A1"].value == "Indsatsgruppe" and isinstance(first["B2"].value, int) and first["B2"].number_format == "#,##0"
+    quality = book["Datakvalitet"]
+    years = [c.value for c in quality["C"][1:]]
+    assert all(isinstance(y, int) and 2014 <= y <= 2017 for y in years if y is not None)
+    assert quality["C2"].number_format in ("0", "General")  # a year is never shown as 2.017

@@ -19,6 +19,7 @@ import nbformat
 
 from helpers import paths
 from helpers.warehouse import query
+from helpers.workbook import notebook_tables, write_workbook
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,9 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
         except Exception as exc:  # a broken template or kernel: reported per report, the batch goes on
             result.error = "".join(traceback.format_exception_only(exc)).strip()
             return result
-        body = _notebook_html(nbformat.read(executed_path, as_version=4))
+        executed = nbformat.read(executed_path, as_version=4)
+        body = _notebook_html(executed)
+        tables = notebook_tables(executed)
     result.vintage = data_vintage()
     page = PAGE.format(title=html.escape(f"{spec.title}: {label}".rstrip(": ")),
                        params=html.escape(", ".join(f"{k} = {v}" for k, v in params.items())),
@@ -206,6 +209,8 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
                        toc=_table_of_contents(body), body=body)
     result.path = out_dir / spec.out_folder / f"{slug}.html"
     write_atomic(result.path, page)
+    if tables:
+        write_workbook(result.path.with_suffix(".xlsx"), tables)  # the same tables for analysts to continue in Excel
     result.seconds = (dt.datetime.now() - start).total_seconds()
     return result
 

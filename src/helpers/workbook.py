@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +30,7 @@ def sheet_name(title: str, taken: set[str]) -> str:
 def _number_format(values: pd.Series) -> str:
     numbers = pd.to_numeric(values, errors="coerce").dropna()
     if numbers.empty or (numbers == numbers.round()).all():
-        return "#,##0"
+        return "0" if not numbers.empty and numbers.between(1900, 2100).all() else "#,##0"  # years without separators
     return "#,##0.0" if numbers.abs().max() >= 100 else "#,##0.00"
 
 
@@ -48,7 +49,8 @@ def write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
         for j, col in enumerate(frame.columns, start=1):
             letter = ws.cell(row=1, column=j).column_letter
             ws.column_dimensions[letter].width = min(60, max(10, len(str(col)) + 2, *(len(str(v)) + 2 for v in frame[col].head(200))))
-            if pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col]):
+            numbers = pd.to_numeric(frame[col], errors="coerce")
+            if not pd.api.types.is_bool_dtype(frame[col]) and numbers.notna().any():
                 fmt = _number_format(frame[col])
                 for cell in ws[letter][1:]:
                     cell.number_format = fmt
@@ -60,3 +62,68 @@ def write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
     book.save(tmp)
     os.replace(tmp, path)
     return path
+
+
+class _Tables(HTMLParser):
+    """Collect the cells of every <table> in an HTML fragment (header rows and body rows)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+DANISH_NUMBER = re.compile(r"[-+]?\d{1,3}(\.\d{3})*(,\d+)?|[-+]?\d+(,\d+)?")
+
+
+def _value(text: str) -> object:
+    """A table cell back as a number where it is one in Danish format ('1.706,5' -> 1706.5); else the text."""
+    from helpers.danish import parse_number
+
+    return parse_number(text) if DANISH_NUMBER.fullmatch(text) else text
+
+
+def notebook_tables(notebook) -> dict[str, pd.DataFrame]:
+    """Every table an executed notebook shows, titled by the section (## heading) it appears under."""
+    tables: dict[str, pd.DataFrame] = {}
+    section, count = "Tabel", 0
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            heading = re.search(r"^##\s+(.+)$", cell.source, flags=re.MULTILINE)
+            if heading:
+                section, count = heading.group(1).strip(), 0
+            continue
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html", "")
+            parser = _Tables()
+            parser.feed(html if isinstance(html, str) else "".join(html))
+            for rows in parser.tables:
+                if len(rows) < 2:
+                    continue
+                count += 1
+                width = max(len(r) for r in rows)
+                header = rows[0] + [""] * (width - len(rows[0]))
+                body = [[_value(v) for v in r] + [None] * (width - len(r)) for r in rows[1:]]
+                tables[f"{section} {count}" if count > 1 else section] = pd.DataFrame(body, columns=header)
+    return tables

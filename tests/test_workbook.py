@@ -1,0 +1,35 @@
+"""Workbooks: tables from an executed notebook back as numbers, sheet names Excel accepts, number formats."""
+
+from __future__ import annotations
+
+import nbformat
+import pandas as pd
+from openpyxl import load_workbook
+
+from helpers.tables import danish_table, protected
+from helpers.workbook import notebook_tables, sheet_name, write_workbook
+
+
+def test_notebook_tables_read_danish_numbers_and_keep_suppressed_cells_as_text(tmp_path):
+    frame = pd.DataFrame({"Kommune": ["Køge", "Solrød"], "Udgift": [1706.5, 2_000_000.0], "Sager": [3, 12]})
+    html = danish_table(protected(frame, ["Sager"], decimals={"Udgift": 1})).to_html()
+    nb = nbformat.v4.new_notebook()
+    out = nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "x"})
+    code = nbformat.v4.new_code_cell("t")
+    code.outputs = [out]
+    nb.cells = [nbformat.v4.new_markdown_cell("## Udgifter pr. kommune\n\ntekst"), code]
+    tables = notebook_tables(nb)
+    got = tables["Udgifter pr. kommune"]
+    assert got.columns.tolist() == ["Kommune", "Udgift", "Sager"]
+    assert got["Udgift"].tolist() == [1706.5, 2_000_000.0] and got["Sager"].tolist() == ["<5", 12]
+    path = write_workbook(tmp_path / "t.xlsx", tables)
+    sheet = load_workbook(path)["Udgifter pr. kommune"]
+    assert sheet["B2"].value == 1706.5 and sheet["B2"].number_format == "#,##0.0" and sheet["C2"].value == "<5"
+
+
+def test_sheet_names_are_short_unique_and_legal():
+    taken: set[str] = set()
+    first = sheet_name("Afvigelse: mængde/pris [kr.] og meget lang overskrift", taken)
+    second = sheet_name("Afvigelse: mængde/pris [kr.] og meget lang overskrift", taken)
+    assert len(first) <= 31 and len(second) <= 31 and first != second
+    assert not set("[]:*?/\\") & set(first + second)
