@@ -31,6 +31,7 @@ class ReportSpec:
     title: str
     parameter_sets: Callable[[], list[dict]]
     folder: str = ""  # under reports/; default: the name
+    path_keys: tuple[str, ...] = ()  # parameters that name sub-folders and file, e.g. (municipality_name, audience)
 
     @property
     def out_folder(self) -> str:
@@ -96,6 +97,19 @@ def forecast_parameter_sets() -> list[dict]:
             for r in found.itertuples()]
 
 
+AUDIENCE_DA = {"politicians": "politikere", "finance": "økonomi", "department": "fagchef og afdeling"}
+
+
+def indicator_parameter_sets() -> list[dict]:
+    """Each municipality with case snapshots and each audience, for the quarter of its latest snapshot."""
+    found = query("""select p.municipality_code, m.municipality_name, max(p.snapshot_date) as last
+                     from mart_forecast_case_periods as p join ref_municipalities as m using (municipality_code)
+                     group by all order by p.municipality_code""")
+    return [{"municipality": r.municipality_code, "municipality_name": r.municipality_name, "audience": audience,
+             "period": f"{r.last.year}-Q{(r.last.month - 1) // 3 + 1}", "label": f"{r.municipality_name}, {AUDIENCE_DA[audience]}"}
+            for r in found.itertuples() for audience in ("politicians", "finance", "department")]
+
+
 REPORTS: list[ReportSpec] = [
     ReportSpec("data_quality", "data_quality.ipynb", "Datakvalitet", region_parameter_sets),
     ReportSpec("benchmark_children", "benchmark_children.ipynb", "Benchmark, udsatte børn og unge", benchmark_parameter_sets,
@@ -103,6 +117,7 @@ REPORTS: list[ReportSpec] = [
     ReportSpec("benchmark_adults", "benchmark_adults.ipynb", "Benchmark, voksenområdet", benchmark_parameter_sets, "benchmark/adults"),
     ReportSpec("progression", "progression.ipynb", "Progression og målopfyldelse", progression_parameter_sets),
     ReportSpec("forecast", "forecast.ipynb", "Prognose (dispositionsregnskab)", forecast_parameter_sets),
+    ReportSpec("indicators", "indicators.ipynb", "Nøgletal", indicator_parameter_sets, path_keys=("municipality_name", "audience")),
 ]
 
 PAGE = """<!DOCTYPE html>
@@ -207,7 +222,9 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
                        params=html.escape(", ".join(f"{k} = {v}" for k, v in params.items())),
                        vintage=html.escape(result.vintage), rendered=start.strftime("%d.%m.%Y %H:%M"),
                        toc=_table_of_contents(body), body=body)
-    result.path = out_dir / spec.out_folder / f"{slug}.html"
+    parts = [slugify(str(params[k])) for k in spec.path_keys] or [slug]
+    result.path = out_dir / spec.out_folder / Path(*parts[:-1], f"{parts[-1]}.html")
+    result.slug = "/".join(parts)
     write_atomic(result.path, page)
     if tables:
         write_workbook(result.path.with_suffix(".xlsx"), tables)  # the same tables for analysts to continue in Excel
