@@ -75,7 +75,7 @@ def rendered(warehouse_path, tmp_path_factory) -> Path:
 @pytest.mark.parametrize(("audience", "sections"), [
     ("politicians", ["Holder budgettet?", "Modtagere og gennemsnitspriser", "Tilgang og afgang", "Handleplan"]),
     ("finance", ["Afvigelse: mængde og pris", "Refusion for særligt dyre enkeltsager"]),
-    ("department", ["Unge over 15 år", "Dyre sager", "Leverandører og forløbets længde", "Sagsbehandlere"]),
+    ("department", ["Unge over 15 år", "Dyre sager", "Leverandører og forløbets længde", "Opfølgning til tiden", "Sagsbehandlere"]),
 ])
 def test_each_audience_gets_its_sections_and_a_workbook(rendered, audience, sections):
     page = (rendered / f"{audience}.html").read_text(encoding="utf-8")
@@ -87,3 +87,10 @@ def test_each_audience_gets_its_sections_and_a_workbook(rendered, audience, sect
     for cells in re.findall(r"<tr>(.*?)</tr>", "".join(re.findall(r"<tbody>.*?</tbody>", page, re.S)), re.S):
         values = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
         assert not any(re.fullmatch(r"[1-4]", v) for v in values), values
+
+
+def test_follow_up_on_time_hand_worked():
+    regs = pd.DataFrame({"case_id": ["A", "A", "A", "B", "B"], "registration_no": [1, 2, 3, 1, 2], "service": "sel_85",
+                         "registration_date": pd.to_datetime(["2017-01-10", "2018-01-31", "2019-03-01", "2017-05-01", "2018-04-30"])})
+    got = indicators.followed_up_on_time(regs).iloc[0]
+    assert (got["follow_ups"], got["on_time"]) == (3, 2)  # 12, 14 and 11 calendar months

@@ -147,3 +147,13 @@ def providers(periods: pd.DataFrame, on: dt.date) -> pd.DataFrame:
     r = recipients(periods, on)
     own = np.where(r["provider_type"].eq("own_municipality"), "egne tilbud", "andre leverandører")
     return r.assign(own=own).pivot_table(index="measure", columns="own", values="case_id", aggfunc="count", fill_value=0).reset_index()
+
+
+def followed_up_on_time(registrations: pd.DataFrame, limit_months: int = 12) -> pd.DataFrame:
+    """Per service: follow-up registrations, and how many came within `limit_months` calendar months of the previous one."""
+    from helpers.progression import consecutive
+
+    pairs = consecutive(registrations)
+    pairs = pairs.assign(on_time=pairs["months"] <= limit_months)
+    return pairs.groupby("service_start", as_index=False).agg(follow_ups=("on_time", "size"), on_time=("on_time", "sum")).rename(
+        columns={"service_start": "service"})

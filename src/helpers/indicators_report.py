@@ -176,6 +176,20 @@ class Pack:
         shown = protected(table[["area", "caseworker", "cases", "cost"]], ["cases"], means={"cost": "cases"})
         return danish_table(shown, {"area": "Område", "caseworker": "Sagsbehandler (pseudonym)", "cases": "Sager", "cost": "Årets udgift, kr."})
 
+    def follow_up(self) -> pd.io.formats.style.Styler | HTML:
+        """Share of follow-up registrations made within 12 months of the previous one (from the progression data)."""
+        from helpers.progression import from_warehouse
+
+        registrations = from_warehouse(self.municipality)
+        if registrations.empty:
+            return HTML("<p>Kommunen har ikke indberettet opfølgninger (progressionsregistreringer), så andelen kan ikke opgøres.</p>")
+        table = indicators.followed_up_on_time(registrations)
+        table["service"] = table["service"].map({"sel_85": "SEL § 85", "sel_107": "SEL § 107"})
+        table["share"] = 100 * table["on_time"] / table["follow_ups"]
+        shown = protected(table, ["follow_ups", "on_time"], shares={"share": ("on_time", "follow_ups")}, decimals={"share": 1})
+        return danish_table(shown, {"service": "Ydelse", "follow_ups": "Opfølgninger", "on_time": "Inden for 12 måneder",
+                                    "share": "Andel til tiden, pct."})
+
     def action_plan(self) -> HTML:
         """A template the analyst fills: one row per measure with a forecast overrun."""
         rows = []
@@ -207,8 +221,10 @@ class Pack:
                            ("Dyre sager", "Borgere med en årlig udgift over grænsen, i år og sidste år.", self.expensive_cases),
                            ("Leverandører og forløbets længde", "Egne tilbud mod andre leverandører og den mediane varighed af de "
                             "igangværende forløb.", self.providers_and_stay),
-                           ("Sagsbehandlere", "Sager og årets udgift pr. sagsbehandler (pseudonym). Opfølgning til tiden og belægning kan "
-                            "ikke opgøres: udtrækket har ingen opfølgningsdatoer og ingen kapacitetsdata.", self.caseworkers)],
+                           ("Opfølgning til tiden", "Andelen af opfølgninger (progressionsregistreringer), der kom inden for 12 "
+                            "kalendermåneder efter den forrige.", self.follow_up),
+                           ("Sagsbehandlere", "Sager og årets udgift pr. sagsbehandler (pseudonym). Belægning kan ikke opgøres: "
+                            "udtrækkene har ingen kapacitetsdata.", self.caseworkers)],
         }
         for heading, text, make in common + extra[self.audience]:
             yield heading, text, make()
