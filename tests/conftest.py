@@ -60,3 +60,24 @@ def chromium(tmp_path: Path) -> list[str]:
 @pytest.fixture(scope="session")
 def published() -> Path:
     return paths.PUBLISHED
+
+
+def drawn_charts(chromium: list[str], page: Path) -> tuple[str, list[str]]:
+    """The page's DOM after headless chromium ran its scripts, and per chart the markup drawn in its figure."""
+    import re
+    import subprocess
+
+    dom = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180, check=False).stdout
+    charts = [part.split("</figure>")[0] for part in re.split(r'<div[^>]* id="helpers-chart-\d+"', dom)[1:]]
+    return dom, charts
+
+
+def assert_charts_drew(chromium: list[str], page: Path, expected: int) -> str:
+    """Every chart of a rendered page drew an SVG with marks (offline); returns the DOM for further checks."""
+    import re
+
+    dom, charts = drawn_charts(chromium, page)
+    assert len(charts) == expected
+    for n, chart in enumerate(charts, start=1):
+        assert "<svg" in chart and re.search(r'class="mark-(rect|line|symbol|rule|tick|text)', chart), f"chart {n} did not draw"
+    return dom

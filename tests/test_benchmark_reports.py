@@ -7,11 +7,12 @@ import base64
 import io
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from conftest import assert_charts_drew, drawn_charts
 
 from helpers import reports
 from helpers.warehouse import query
@@ -125,13 +126,9 @@ def test_index_lists_both_reports_with_vintage_and_render_time(rendered):
 @pytest.mark.parametrize("which", ["children", "adults"])
 def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromium, which):
     page = rendered / {"children": "benchmark/children/region-sjaelland.html", "adults": "benchmark/adults/hele-landet.html"}[which]
-    dom = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180).stdout
-    charts = re.split(r'<div[^>]* id="helpers-chart-\d+"', dom)[1:]
-    assert len(charts) == 10
-    for n, chart in enumerate(charts, start=1):
-        drawn = chart.split("</figure>")[0]
-        assert "<svg" in drawn and re.search(r'class="mark-(rect|line|symbol|rule|tick)', drawn), f"chart {n} did not draw"
-        assert "<select" in drawn or n == 1, f"chart {n} has no measure-group picker"
+    dom = assert_charts_drew(chromium, page, 10)
+    for n, chart in enumerate(drawn_charts(chromium, page)[1], start=1):
+        assert "<select" in chart or n == 1, f"chart {n} has no measure-group picker"
     assert re.search(r">\d{1,3}(\.\d{3})+<", dom), "axes use Danish thousands separators"
 
 

@@ -14,6 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import assert_charts_drew
+
 from helpers import forecast, paths, reports
 
 
@@ -184,11 +186,7 @@ def test_forecast_report_sections_and_no_cpr(rendered):
 
 @pytest.mark.browser
 def test_forecast_charts_draw_offline(rendered, chromium):
-    dom = subprocess.run([*chromium, "--dump-dom", rendered.as_uri()], capture_output=True, text=True, timeout=180, check=False).stdout
-    charts = re.split(r'<div[^>]* id="helpers-chart-\d+"', dom)[1:]
-    assert len(charts) == 3
-    for chart in charts:
-        assert "<svg" in chart.split("</figure>")[0] and "mark-" in chart.split("</figure>")[0]
+    assert_charts_drew(chromium, rendered, 3)
 
 
 def test_vectorised_engine_equals_the_row_by_row_baseline():

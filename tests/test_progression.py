@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import assert_charts_drew
+
 from helpers import paths, progression, reports
 from helpers.tables import protected, suppression_mask
 
@@ -159,11 +161,7 @@ def test_report_for_a_small_municipality_shows_no_count_under_5(rendered):
 
 @pytest.mark.browser
 def test_progression_charts_draw_offline(rendered, chromium):
-    dom = subprocess.run([*chromium, "--dump-dom", rendered.as_uri()], capture_output=True, text=True, timeout=180, check=False).stdout
-    charts = re.split(r'<div[^>]* id="helpers-chart-\d+"', dom)[1:]
-    assert len(charts) == 3
-    for chart in charts:
-        assert "<svg" in chart.split("</figure>")[0] and "mark-" in chart.split("</figure>")[0]
+    assert_charts_drew(chromium, rendered, 3)
 
 
 def test_progression_parameter_sets_come_from_the_warehouse(warehouse_path):
