@@ -39,7 +39,8 @@ def _empty_notebook(folder: Path) -> Path:
 
 def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     """Time ingestion against a bare pandas read, the warehouse build, one report against papermill on an empty
-    notebook, and the 12 benchmark reports rendered one at a time against in parallel on every core."""
+    notebook, the 12 benchmark reports rendered one at a time against in parallel on every core, the forecast engine
+    against a row-by-row baseline, and explorer changes against a warehouse read."""
     import papermill
 
     from helpers.ingest import ingest
@@ -73,6 +74,7 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     results["report_vs_empty_notebook_ratio"] = results["one_report_s"] / results["papermill_empty_notebook_s"]
     results["sequential_vs_parallel_ratio"] = results["all_benchmark_reports_sequential_s"] / results["all_benchmark_reports_parallel_s"]
     results |= forecast_benchmark()
+    results |= explorer_benchmark(repeat)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     return results
@@ -143,3 +145,30 @@ def forecast_benchmark(n: int = 1_000_000, rowwise_n: int = 5_000) -> dict[str, 
             "forecast_rowwise_periods": rowwise_n, "forecast_rowwise_s": rowwise_small, "forecast_vectorised_same_rows_s": vector_small,
             "forecast_rowwise_vs_vectorised_ratio": rowwise_small / vector_small,
             "forecast_rowwise_extrapolated_s": rowwise_small * n / rowwise_n}
+
+
+def explorer_benchmark(repeat: int = 3) -> dict[str, float]:
+    """Each explorer control change, chart and table formatted as a kernel would (an IPython shell), against
+    reading both areas from the warehouse: the cost a change would have if it went back to the warehouse."""
+    import contextlib
+    import io
+    import statistics
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from helpers.explorer import Explorer
+
+    InteractiveShell.instance()  # display() now computes the HTML and Vega bundles, as in JupyterLab
+    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
+        explorer = Explorer(Path(tmp))
+        changes = ((explorer.region, "081"), (explorer.figure, "unit_cost"), (explorer.prices, "fixed"), (explorer.years, (2012, 2020)),
+                   (explorer.group, "familiepleje"), (explorer.highlight, "851"), (explorer.selection, "peers"), (explorer.area, "adults"),
+                   (explorer.region, "000"), (explorer.selection, "region"), (explorer.area, "children"))
+        timings = []
+        for control, value in changes:
+            start = time.perf_counter()
+            control.value = value  # the observers redraw chart and table
+            timings.append(time.perf_counter() - start)
+    read = _best_of(Explorer._read_areas, repeat)
+    return {"explorer_changes": len(timings), "explorer_change_median_s": statistics.median(timings), "explorer_change_max_s": max(timings),
+            "explorer_read_both_areas_s": read, "explorer_change_median_vs_read_ratio": statistics.median(timings) / read}

@@ -1,7 +1,7 @@
 """The analyst explorer (notebooks/explore.ipynb): widgets that drive a chart and a table from the warehouse.
 
-The data of an area are read once (one query, both price bases); every widget change filters in memory,
-so the chart and table follow in well under half a second. `Explorer.state()`, `frame()`, `table()` and
+The data of both areas are read once (one query, both price bases) and peer groups once per year; every widget
+change filters in memory and redraws once, so the chart and table follow in well under half a second. `Explorer.state()`, `frame()`, `table()` and
 `chart()` are plain functions of the widget values, which is how the tests drive it.
 """
 
@@ -30,7 +30,9 @@ class Explorer:
 
     def __init__(self, out_dir: Path | None = None):
         self.out_dir = out_dir or paths.ROOT / "reports" / "explore"
-        self._data: dict[str, pd.DataFrame] = {}
+        self._data = self._read_areas()
+        self._peers: dict[int, pd.DataFrame] = {}
+        self._quiet = False  # set while one change moves several controls, so the redraw happens once
         years = query("select min(year) as lo, max(year) as hi from mart_benchmark_region").iloc[0]
         lo, hi = int(years["lo"]), int(years["hi"])
         self.municipalities = query("select municipality_code, municipality_name, region_code from ref_municipalities order by municipality_name")
@@ -58,21 +60,32 @@ class Explorer:
 
     # -- data -----------------------------------------------------------------------------------------------------------
 
-    def _area_data(self, area: str) -> pd.DataFrame:
-        """Every municipality, year and measure group of an area, current and fixed prices (read once per area)."""
-        if area not in self._data:
-            self._data[area] = query("""
-                select municipality_code as code, municipality_name as name, region_code, year, measure_group, label_da, sort_order,
-                       expenditure_per_inhabitant, expenditure_per_inhabitant_fixed, users_per_10000, users,
-                       unit_cost, unit_cost_fixed
-                from mart_benchmark_municipality where area = ? order by code, year, sort_order""", [area])
-        return self._data[area]
+    @staticmethod
+    def _read_areas() -> dict[str, pd.DataFrame]:
+        """Every municipality, year and measure group of both areas, current and fixed prices, in one query."""
+        data = query("""
+            select area, municipality_code as code, municipality_name as name, region_code, year, measure_group, label_da, sort_order,
+                   expenditure_per_inhabitant, expenditure_per_inhabitant_fixed, users_per_10000, users,
+                   unit_cost, unit_cost_fixed
+            from mart_benchmark_municipality order by area, code, year, sort_order""")
+        return {area: rows.drop(columns="area").reset_index(drop=True) for area, rows in data.groupby("area", sort=True)}
 
     def _update_groups(self) -> None:
-        groups = self._area_data(self.area.value)[["measure_group", "label_da", "sort_order"]].drop_duplicates().sort_values("sort_order")
-        self.group.options = list(zip(groups["label_da"], groups["measure_group"]))
-        self.group.value = "i_alt"
+        """The measure groups of the chosen area, 'I alt' selected, then one redraw."""
+        groups = self._data[self.area.value][["measure_group", "label_da", "sort_order"]].drop_duplicates().sort_values("sort_order")
+        self._quiet = True
+        try:
+            self.group.options = list(zip(groups["label_da"], groups["measure_group"]))
+            self.group.value = "i_alt"
+        finally:
+            self._quiet = False
         self.refresh()
+
+    def _peer_groups(self, year: int) -> pd.DataFrame:
+        """Peer groups of a year, computed once per year."""
+        if year not in self._peers:
+            self._peers[year] = peer_groups(year)
+        return self._peers[year]
 
     def state(self) -> dict:
         """The widget values as plain data (what a test sets and what the export records)."""
@@ -86,7 +99,7 @@ class Explorer:
         if s["selection"] == "chosen" and s["chosen"]:
             return sorted(s["chosen"])
         if s["selection"] == "peers" and s["highlight"]:
-            peers = peer_groups(s["years"][1])
+            peers = self._peer_groups(s["years"][1])
             return sorted([s["highlight"], *peers.loc[peers["municipality_code"] == s["highlight"], "peer_code"]])
         m = self.municipalities
         return sorted(m["municipality_code"] if s["region"] == "000" else m.loc[m["region_code"] == s["region"], "municipality_code"])
@@ -94,7 +107,7 @@ class Explorer:
     def frame(self) -> pd.DataFrame:
         """The long frame behind chart and table: code, name, year, value (users under 5 left out)."""
         s = self.state()
-        data = self._area_data(s["area"])
+        data = self._data[s["area"]]
         column = s["figure"] + ("_fixed" if s["prices"] == "fixed" and s["figure"] != "users_per_10000" else "")
         rows = data[(data["measure_group"] == s["measure_group"]) & data["year"].between(*s["years"]) & data["code"].isin(self.codes())]
         small = rows["users"].notna() & (rows["users"] > 0) & (rows["users"] < 5) & (s["figure"] != "expenditure_per_inhabitant")
@@ -126,6 +139,8 @@ class Explorer:
 
     def refresh(self) -> None:
         """Redraw chart and table for the current widget values."""
+        if self._quiet:
+            return
         self.output.clear_output(wait=True)
         with self.output:
             display(self.chart())
