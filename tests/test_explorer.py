@@ -80,4 +80,22 @@ def test_export_writes_xlsx_and_csv_with_the_table(explorer):
     assert [c.value for c in sheet[1]] == ["Kommune", "2016", "2017"] and sheet.max_row == 18
     assert sheet["B2"].number_format == "#,##0.0" and isinstance(sheet["B2"].value, float)  # shown 333,0 in a Danish Excel
     back = pd.read_csv(csv, sep=";", decimal=",", encoding="utf-8-sig")
-    assert back["2017"].tolist() == pytest.approx(table[2017].tolist())
+    assert back["2017"].tolist() == table[2017].round(1).tolist()  # as shown on screen, one decimal
+    assert "_current_region085_2016-2017_" in csv.name and xlsx.stem == csv.stem
+    assert oct(xlsx.stat().st_mode & 0o777) == oct(csv.stat().st_mode & 0o777)  # both readable as the user's other files
+
+
+def test_unit_costs_export_in_whole_kroner_for_a_peer_group(explorer):
+    explorer.area.value, explorer.figure.value, explorer.group.value = "adults", "unit_cost", "i_alt"
+    explorer.highlight.value, explorer.selection.value, explorer.prices.value = "265", "peers", "fixed"
+    xlsx, csv = explorer.export_table()
+    sheet = load_workbook(xlsx).active
+    assert sheet["B2"].number_format == "#,##0" and sheet["B2"].value == round(sheet["B2"].value)
+    assert "_fixed_sammenlignelige265_" in csv.name and sheet.max_row == 7  # Roskilde and its 5 peers
+
+
+def test_without_a_highlight_the_chart_has_no_empty_layer(explorer):
+    explorer.area.value, explorer.selection.value, explorer.highlight.value = "children", "region", ""
+    assert len(explorer.chart().to_dict()["layer"]) == 1
+    explorer.highlight.value = "259"
+    assert len(explorer.chart().to_dict()["layer"]) == 2

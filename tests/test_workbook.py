@@ -33,3 +33,13 @@ def test_sheet_names_are_short_unique_and_legal():
     second = sheet_name("Afvigelse: mængde/pris [kr.] og meget lang overskrift", taken)
     assert len(first) <= 31 and len(second) <= 31 and first != second
     assert not set("[]:*?/\\") & set(first + second)
+
+
+def test_year_columns_by_header_decimals_as_shown_and_readable_by_all(tmp_path):
+    frame = pd.DataFrame({"År": [2023, 2024], "Udgift pr. indbygger": [1950.4, 2004.6], "Brugere": [1990, 2010]})
+    path = write_workbook(tmp_path / "t.xlsx", {"Tabel": frame}, decimals=0)
+    sheet = load_workbook(path)["Tabel"]
+    assert [sheet[f"{c}2"].number_format for c in "ABC"] == ["0", "#,##0", "#,##0"]  # only the År column is a year
+    assert path.stat().st_mode & 0o044 == 0o044  # not the 0600 of a temporary file
+    default = load_workbook(write_workbook(tmp_path / "d.xlsx", {"Tabel": frame}))["Tabel"]
+    assert default["B2"].number_format == "#,##0.0" and default["C2"].number_format == "#,##0"

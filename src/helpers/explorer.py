@@ -38,17 +38,21 @@ class Explorer:
         self.municipalities = query("select municipality_code, municipality_name, region_code from ref_municipalities order by municipality_name")
         regions = query("select region_code, region_name from ref_regions order by region_code")
         names = list(zip(self.municipalities["municipality_name"], self.municipalities["municipality_code"]))
-        style = {"description_width": "9rem"}
-        self.area = widgets.Dropdown(options=[(v, k) for k, v in AREAS.items()], description="Område", style=style)
-        self.figure = widgets.Dropdown(options=[(v, k) for k, v in FIGURES.items()], description="Nøgletal", style=style)
-        self.group = widgets.Dropdown(description="Indsatsgruppe", style=style)
-        self.years = widgets.IntRangeSlider(min=lo, max=hi, value=(max(lo, hi - 6), hi), description="År", style=style)
-        self.prices = widgets.ToggleButtons(options=[("Løbende priser", "current"), (f"Faste {hi}-priser", "fixed")], description="Priser", style=style)
+        style = {"description_width": "7rem"}
+        wide = {"width": "26rem"}
+        self.area = widgets.Dropdown(options=[(v, k) for k, v in AREAS.items()], description="Område", style=style, layout=wide)
+        self.figure = widgets.Dropdown(options=[(v, k) for k, v in FIGURES.items()], description="Nøgletal", style=style, layout=wide)
+        self.group = widgets.Dropdown(description="Indsatsgruppe", style=style, layout=wide)
+        self.years = widgets.IntRangeSlider(min=lo, max=hi, value=(max(lo, hi - 6), hi), description="År", style=style,
+                                            layout=wide)
+        self.prices = widgets.ToggleButtons(options=[("Løbende priser", "current"), (f"Faste {hi}-priser", "fixed")], description="Priser",
+                                         style=style | {"button_width": "9.5rem"})
         self.region = widgets.Dropdown(options=[("Hele landet", "000")] + list(zip(regions["region_name"], regions["region_code"])),
-                                       value="085", description="Region", style=style)
-        self.selection = widgets.ToggleButtons(options=[(v, k) for k, v in SELECTIONS.items()], description="Kommuner", style=style)
-        self.chosen = widgets.SelectMultiple(options=names, rows=8, description="Valgte", style=style)
-        self.highlight = widgets.Dropdown(options=[("(ingen)", "")] + names, description="Fremhæv", style=style)
+                                       value="085", description="Region", style=style, layout=wide)
+        self.selection = widgets.RadioButtons(options=[(v, k) for k, v in SELECTIONS.items()], description="Kommuner", style=style,
+                                              layout=wide)
+        self.chosen = widgets.SelectMultiple(options=names, rows=8, description="Valgte", style=style, layout=wide)
+        self.highlight = widgets.Dropdown(options=[("(ingen)", "")] + names, description="Fremhæv", style=style, layout=wide)
         self.export = widgets.Button(description="Eksportér tabel (XLSX og CSV)", icon="download", layout={"width": "18rem"})
         self.message = widgets.HTML()
         self.output = widgets.Output()
@@ -129,13 +133,18 @@ class Explorer:
         tooltip = [alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("year:Q", title="År", format="d"), alt.Tooltip("value:Q", title=label, format=fmt)]
         base = alt.Chart(frame).encode(x=alt.X("year:Q", title="År", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False)),
                                        y=alt.Y("value:Q", title=label, axis=alt.Axis(format=fmt)), detail="name:N", tooltip=tooltip)
-        others = base.transform_filter(alt.datum.name != highlight).mark_line(color="#b8c4cc", point=True)
-        chosen = base.transform_filter(alt.datum.name == highlight).mark_line(color="#b2182b", strokeWidth=3.5, point=True)
+        layers = [base.transform_filter(alt.datum.name != highlight).mark_line(color="#b8c4cc", point=True)]
+        if highlight in set(frame["name"]):  # no empty layer: Vega warns of an infinite extent
+            layers.append(base.transform_filter(alt.datum.name == highlight).mark_line(color="#b2182b", strokeWidth=3.5, point=True))
         group = dict((v, k) for k, v in self.group.options)[s["measure_group"]]
         prices = "faste priser" if s["prices"] == "fixed" else "løbende priser"
-        return alt.layer(others, chosen).properties(title=f"{label}: {group} ({AREAS[s['area']].lower()}, {prices})", width=640, height=340)
+        return alt.layer(*layers).properties(title=f"{label}: {group} ({AREAS[s['area']].lower()}, {prices})", width=640, height=340)
 
     # -- display and export -----------------------------------------------------------------------------------------------
+
+    def decimals(self) -> int:
+        """Decimals shown on screen and in the exports: one for users per 10,000, none for kroner."""
+        return 1 if self.figure.value == "users_per_10000" else 0
 
     def refresh(self) -> None:
         """Redraw chart and table for the current widget values."""
@@ -144,19 +153,21 @@ class Explorer:
         self.output.clear_output(wait=True)
         with self.output:
             display(self.chart())
-            display(danish_table(self.table(), decimals=1 if self.figure.value == "users_per_10000" else 0))
+            display(danish_table(self.table(), decimals=self.decimals()))
 
     def export_table(self) -> tuple[Path, Path]:
-        """Write the current table to XLSX (Danish number formats) and CSV (semicolons, decimal commas)."""
+        """Write the current table as shown (same rounding) to XLSX (Danish number formats) and CSV (semicolons,
+        decimal commas); the file name says area, key figure, measure group, prices and which municipalities."""
         from helpers.workbook import write_workbook
 
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         s = self.state()
-        stem = f"udforsk_{s['area']}_{s['figure']}_{s['measure_group']}_{stamp}"
+        which = {"region": f"region{s['region']}", "chosen": "valgte", "peers": f"sammenlignelige{s['highlight']}"}[s["selection"]]
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        stem = f"udforsk_{s['area']}_{s['figure']}_{s['measure_group']}_{s['prices']}_{which}_{s['years'][0]}-{s['years'][1]}_{stamp}"
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        table = self.table()
+        table = self.table().round(self.decimals())
         xlsx, csv = self.out_dir / f"{stem}.xlsx", self.out_dir / f"{stem}.csv"
-        write_workbook(xlsx, {"Tabel": table})
+        write_workbook(xlsx, {"Tabel": table}, decimals=self.decimals())
         table.to_csv(csv, sep=";", decimal=",", index=False, encoding="utf-8-sig")
         return xlsx, csv
 
@@ -165,7 +176,12 @@ class Explorer:
         self.message.value = f"Gemt: <code>{xlsx.name}</code> og <code>{csv.name}</code> i <code>{self.out_dir}</code>"
 
     def widget(self) -> widgets.Widget:
-        """The whole explorer as one widget to display."""
-        left = widgets.VBox([self.area, self.figure, self.group, self.years, self.prices])
-        right = widgets.VBox([self.region, self.selection, self.chosen, self.highlight, widgets.HBox([self.export, self.message])])
-        return widgets.VBox([widgets.HBox([left, right]), self.output])
+        """The whole explorer as one widget to display: two columns of controls, the export row, chart and table."""
+        column = {"width": "27rem", "min_width": "27rem"}
+        left = widgets.VBox([self.area, self.figure, self.group, self.years, self.prices], layout=column)
+        right = widgets.VBox([self.region, self.selection, self.chosen, self.highlight], layout=column)
+        css = widgets.HTML("<style>.helpers-explorer .widget-readout { min-width: 7rem; }</style>")  # room for '2018 – 2024'
+        controls = widgets.HBox([left, right], layout={"flex_flow": "row wrap"})
+        explorer = widgets.VBox([css, controls, widgets.HBox([self.export, self.message]), self.output])
+        explorer.add_class("helpers-explorer")
+        return explorer

@@ -29,3 +29,12 @@ def warehouse_path() -> Path:
 
 
 MANIFEST = "MANIFEST.csv"  # in the sample folder: every extract with its ingest kind
+
+
+def publish(tmp: Path | str, path: Path) -> None:
+    """Give a finished temporary file the usual permissions (mkstemp makes 0600; reports are for readers) and
+    rename it into place, so readers never see half a file."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)

@@ -188,10 +188,7 @@ def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is for readers
-    os.replace(tmp, path)
+    paths.publish(tmp, path)
 
 
 def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:

@@ -15,6 +15,8 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from helpers import paths
+
 
 def sheet_name(title: str, taken: set[str]) -> str:
     """An Excel-safe, unique sheet name (at most 31 characters, none of []:*?/\\)."""
@@ -27,15 +29,23 @@ def sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
-def _number_format(values: pd.Series) -> str:
+YEAR_HEADERS = {"år", "aar", "year", "regnskabsår", "budgetår"}
+
+
+def _number_format(header: object, values: pd.Series, decimals: int | None = None) -> str:
+    """Thousands separators; decimals as given, else as the values need; a year column (by its header) without separators."""
     numbers = pd.to_numeric(values, errors="coerce").dropna()
-    if numbers.empty or (numbers == numbers.round()).all():
-        return "0" if not numbers.empty and numbers.between(1900, 2100).all() else "#,##0"  # years without separators
-    return "#,##0.0" if numbers.abs().max() >= 100 else "#,##0.00"
+    if str(header).strip().lower() in YEAR_HEADERS and numbers.between(1900, 2100).all():
+        return "0"
+    if decimals is None:
+        decimals = 0 if numbers.empty or (numbers == numbers.round()).all() else 1 if numbers.abs().max() >= 100 else 2
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
-def write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    """Write each frame to its own sheet (header in bold, number formats per column), atomically."""
+def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], decimals: int | None = None) -> Path:
+    """Write each frame to its own sheet (header in bold, number formats per column), atomically, readable by all.
+
+    `decimals`: the decimals the screen shows for every number column (default: as the values need)."""
     book = Workbook()
     book.remove(book.active)
     taken: set[str] = set()
@@ -51,7 +61,7 @@ def write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
             ws.column_dimensions[letter].width = min(60, max(10, len(str(col)) + 2, *(len(str(v)) + 2 for v in frame[col].head(200))))
             numbers = pd.to_numeric(frame[col], errors="coerce")
             if not pd.api.types.is_bool_dtype(frame[col]) and numbers.notna().any():
-                fmt = _number_format(frame[col])
+                fmt = _number_format(col, frame[col], decimals)
                 for cell in ws[letter][1:]:
                     cell.number_format = fmt
         ws.freeze_panes = "A2"
@@ -60,7 +70,7 @@ def write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     book.save(tmp)
-    os.replace(tmp, path)
+    paths.publish(tmp, path)
     return path
 
 
