@@ -44,7 +44,7 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     import papermill
 
     from helpers.ingest import ingest
-    from helpers.reports import REPORTS, render, render_all
+    from helpers.reports import REPORTS, kernel_manager_class, render, render_all
     from helpers.warehouse import build
 
     out_dir = out_dir or paths.ROOT / "reports" / "bench"
@@ -57,7 +57,8 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         empty = _empty_notebook(Path(tmp))
         results["papermill_empty_notebook_s"] = _best_of(
-            lambda: papermill.execute_notebook(str(empty), str(Path(tmp) / "out.ipynb"), kernel_name="python3", progress_bar=False), repeat)
+            lambda: papermill.execute_notebook(str(empty), str(Path(tmp) / "out.ipynb"), kernel_name="python3", progress_bar=False,
+                                               kernel_manager_class=kernel_manager_class()), repeat)
         spec = next(s for s in REPORTS if s.name == "benchmark_children")
         params = spec.parameter_sets()[-1]  # one region
         results["one_report_s"] = _best_of(lambda: render(spec, params, Path(tmp)), repeat)

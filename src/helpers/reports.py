@@ -191,6 +191,20 @@ def write_atomic(path: Path, text: str) -> None:
     paths.publish(tmp, path)
 
 
+def kernel_manager_class() -> type:
+    """A kernel manager that encrypts the kernel's local TCP channels where the kernel supports it (CurveZMQ);
+    ipykernel 7.4 warns on every start otherwise, which buried the batch's progress bar."""
+    from jupyter_client.manager import KernelManager
+    from traitlets import default
+
+    class EncryptedKernelManager(KernelManager):
+        @default("transport_encryption")
+        def _default_transport_encryption(self) -> str:
+            return "auto"
+
+    return EncryptedKernelManager
+
+
 def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
     """Execute one notebook with papermill and write it as self-contained HTML; errors are returned, not raised."""
     import papermill
@@ -204,7 +218,8 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
         executed_path = Path(tmp) / spec.notebook
         try:
             papermill.execute_notebook(str(paths.ROOT / "notebooks" / spec.notebook), str(executed_path), parameters=params,
-                                       kernel_name="python3", progress_bar=False, cwd=str(paths.ROOT / "notebooks"))
+                                       kernel_name="python3", progress_bar=False, cwd=str(paths.ROOT / "notebooks"),
+                                       kernel_manager_class=kernel_manager_class())
         except PapermillExecutionError as exc:
             result.error, result.failing_cell = f"{exc.ename}: {exc.evalue}", exc.cell_index
             return result
