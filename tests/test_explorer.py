@@ -92,6 +92,9 @@ def test_unit_costs_export_in_whole_kroner_for_a_peer_group(explorer):
     sheet = load_workbook(xlsx).active
     assert sheet["B2"].number_format == "#,##0" and sheet["B2"].value == round(sheet["B2"].value)
     assert "_fixed_sammenlignelige265_" in csv.name and sheet.max_row == 7  # Roskilde and its 5 peers
+    first = csv.read_text(encoding="utf-8-sig").splitlines()[1].split(";")
+    assert first[1].isdigit() and int(first[1]) == sheet["B2"].value  # '290062', not '290062,0'
+    assert explorer.chart().to_dict()["title"].endswith("(voksne, faste 2024-priser)")
 
 
 def test_without_a_highlight_the_chart_has_no_empty_layer(explorer):

@@ -47,13 +47,15 @@ class Explorer:
                                             layout=wide)
         self.prices = widgets.ToggleButtons(options=[("Løbende priser", "current"), (f"Faste {hi}-priser", "fixed")], description="Priser",
                                          style=style | {"button_width": "9.5rem"})
+        self.prices.add_class("widget-inline-hbox")  # label beside the buttons, as for the drop-downs
         self.region = widgets.Dropdown(options=[("Hele landet", "000")] + list(zip(regions["region_name"], regions["region_code"])),
                                        value="085", description="Region", style=style, layout=wide)
         self.selection = widgets.RadioButtons(options=[(v, k) for k, v in SELECTIONS.items()], description="Kommuner", style=style,
                                               layout=wide)
         self.chosen = widgets.SelectMultiple(options=names, rows=8, description="Valgte", style=style, layout=wide)
         self.highlight = widgets.Dropdown(options=[("(ingen)", "")] + names, description="Fremhæv", style=style, layout=wide)
-        self.export = widgets.Button(description="Eksportér tabel (XLSX og CSV)", icon="download", layout={"width": "18rem"})
+        self.export = widgets.Button(description="Eksportér tabel (XLSX og CSV)", icon="download",
+                                     layout={"width": "18rem", "flex": "0 0 auto"})
         self.message = widgets.HTML()
         self.output = widgets.Output()
         self._update_groups()
@@ -137,7 +139,7 @@ class Explorer:
         if highlight in set(frame["name"]):  # no empty layer: Vega warns of an infinite extent
             layers.append(base.transform_filter(alt.datum.name == highlight).mark_line(color="#b2182b", strokeWidth=3.5, point=True))
         group = dict((v, k) for k, v in self.group.options)[s["measure_group"]]
-        prices = "faste priser" if s["prices"] == "fixed" else "løbende priser"
+        prices = dict((v, k) for k, v in self.prices.options)[s["prices"]].lower()  # 'faste 2024-priser' or 'løbende priser'
         return alt.layer(*layers).properties(title=f"{label}: {group} ({AREAS[s['area']].lower()}, {prices})", width=640, height=340)
 
     # -- display and export -----------------------------------------------------------------------------------------------
@@ -166,6 +168,8 @@ class Explorer:
         stem = f"udforsk_{s['area']}_{s['figure']}_{s['measure_group']}_{s['prices']}_{which}_{s['years'][0]}-{s['years'][1]}_{stamp}"
         self.out_dir.mkdir(parents=True, exist_ok=True)
         table = self.table().round(self.decimals())
+        if not self.decimals():  # whole kroner: 290062, not 290062,0
+            table = table.astype({c: "Int64" for c in table.columns if c != "Kommune"})
         xlsx, csv = self.out_dir / f"{stem}.xlsx", self.out_dir / f"{stem}.csv"
         write_workbook(xlsx, {"Tabel": table}, decimals=self.decimals())
         table.to_csv(csv, sep=";", decimal=",", index=False, encoding="utf-8-sig")
