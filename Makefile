@@ -40,7 +40,7 @@ test: data ## Run every test (unit, view contracts, ingestion, notebooks, browse
 	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env tests notebooks
 
 lab: data ## Open JupyterLab on the project kernel
-	$(VENV)/bin/jupyter lab notebooks
+	$(VENV)/bin/jupyter lab --KernelManager.transport_encryption=auto notebooks
 
 bench: data ## Run the benchmarks; results in reports/bench/
 	$(PY) -m helpers bench

@@ -44,7 +44,10 @@ def test_peers_and_highlight_reach_the_chart_spec(explorer):
 def test_chosen_municipalities_and_area_switch(explorer):
     explorer.area.value = "adults"
     assert explorer.group.value == "i_alt" and ("Botilbud i alt (§§ 107-108 og § 85 i botilbudslignende tilbud)", "botilbud_i_alt") in explorer.group.options
+    explorer.selection.value = "region"
+    assert explorer.chosen.disabled  # the list only counts when 'Valgte kommuner' is chosen
     explorer.selection.value, explorer.chosen.value = "chosen", ("101", "751")
+    assert not explorer.chosen.disabled
     assert explorer.codes() == ["101", "751"] and set(explorer.frame()["name"]) == {"København", "Aarhus"}
 
 

@@ -63,6 +63,8 @@ class Explorer:
         for control in (self.figure, self.group, self.years, self.prices, self.region, self.selection, self.chosen, self.highlight):
             control.observe(lambda _: self.refresh(), names="value")
         self.export.on_click(lambda _: self._export_clicked())
+        self.selection.observe(lambda _: self._enable_choice(), names="value")
+        self._enable_choice()
 
     # -- data -----------------------------------------------------------------------------------------------------------
 
@@ -86,6 +88,10 @@ class Explorer:
         finally:
             self._quiet = False
         self.refresh()
+
+    def _enable_choice(self) -> None:
+        """The list of municipalities is only live when the selection is 'chosen municipalities'."""
+        self.chosen.disabled = self.selection.value != "chosen"
 
     def _peer_groups(self, year: int) -> pd.DataFrame:
         """Peer groups of a year, computed once per year."""
