@@ -96,3 +96,24 @@ def test_report_renders_in_headless_chromium_without_network(rendered, tmp_path,
     shot = tmp_path / "page.png"
     subprocess.run([*chromium, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_batch_after_a_notebook_run_in_the_same_process_does_not_hang(warehouse_path, tmp_path):
+    """`make bench` runs a notebook in-process before the batch; forked workers then waited forever for a kernel."""
+    import sys
+
+    script = f"""
+import nbformat, papermill
+from pathlib import Path
+from helpers import reports
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+nb.metadata["kernelspec"] = {{"name": "python3", "display_name": "Python 3", "language": "python"}}
+nbformat.write(nb, r"{tmp_path / 'empty.ipynb'}")
+papermill.execute_notebook(r"{tmp_path / 'empty.ipynb'}", r"{tmp_path / 'out.ipynb'}", kernel_name="python3", progress_bar=False,
+                           kernel_manager_class=reports.kernel_manager_class())
+done = reports.render_all(only=["data_quality"], overrides={{"region": "085"}}, out_dir=Path(r"{tmp_path / 'out'}"), workers=1, progress=False)
+print([r.error for r in done])
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[None]" and (tmp_path / "out" / "data_quality" / "region-sjaelland.html").exists()

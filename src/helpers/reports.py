@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import multiprocessing
 import os
 import re
 import tempfile
@@ -12,7 +13,7 @@ import traceback
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -244,9 +245,8 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
     return result
 
 
-def _render_job(args: tuple[str, dict, str]) -> RenderResult:
-    name, params, out_dir = args
-    spec = next(s for s in REPORTS if s.name == name)
+def _render_job(args: tuple[ReportSpec, dict, str]) -> RenderResult:
+    spec, params, out_dir = args
     return render(spec, params, Path(out_dir))
 
 
@@ -260,9 +260,14 @@ def render_all(only: list[str] | None = None, overrides: dict | None = None, out
     unknown = set(only or []) - {s.name for s in REPORTS}
     if unknown:
         raise ValueError(f"unknown report(s): {', '.join(sorted(unknown))}; known: {', '.join(s.name for s in REPORTS)}")
-    jobs = [(spec.name, params, str(out_dir)) for spec in specs for params in select_parameter_sets(spec.parameter_sets(), overrides or {})]
+    # a worker gets the spec itself (it need not be in its REPORTS), without the parameter-set query, which may not pickle
+    jobs = [(replace(spec, parameter_sets=list), params, str(out_dir))
+            for spec in specs for params in select_parameter_sets(spec.parameter_sets(), overrides or {})]
     results: list[RenderResult] = []
-    with ProcessPoolExecutor(max_workers=workers or min(2, os.cpu_count() or 1)) as pool:
+    # spawned, not forked: a fork copies jupyter's event-loop runner without its thread, and a kernel start in the
+    # child then waits forever once the parent has run a notebook itself (as `make bench` does)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers or min(2, os.cpu_count() or 1), mp_context=spawn) as pool:
         futures = [pool.submit(_render_job, job) for job in jobs]
         for future in tqdm(as_completed(futures), total=len(futures), desc="rapporter", disable=not progress):
             results.append(future.result())
