@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
@@ -87,6 +88,21 @@ def test_each_audience_gets_its_sections_and_a_workbook(rendered, audience, sect
     for cells in re.findall(r"<tr>(.*?)</tr>", "".join(re.findall(r"<tbody>.*?</tbody>", page, re.S)), re.S):
         values = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
         assert not any(re.fullmatch(r"[1-4]", v) for v in values), values
+
+
+@pytest.mark.parametrize("audience", ["politicians", "department"])
+def test_average_prices_of_fewer_than_5_full_year_cases_are_hidden(rendered, audience):
+    page = (rendered / f"{audience}.html").read_text(encoding="utf-8")
+    table = next(t for t in re.findall(r"<table.*?</table>", page, re.S) if "Helårssager i prognosen" in t)
+    head = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    full, price = head.index("Helårssager i prognosen"), head.index("Gns. pris pr. helårssag, kr.")
+    rows = [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+            for r in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "<td" in r]
+    hidden = [r for r in rows if r[full] == "<5"]
+    assert hidden, "the sample has measures with fewer than 5 full-year cases (e.g. § 95)"
+    assert all(r[price] == "" for r in hidden)
+    shown = [float(r[full].replace(".", "").replace(",", ".")) for r in rows if r[full] not in ("<5", "")]
+    assert all(v == 0 or v >= 5 for v in shown)
 
 
 def test_follow_up_on_time_hand_worked():

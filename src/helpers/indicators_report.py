@@ -69,7 +69,10 @@ class Pack:
             table.insert(2, "section", table["measure"].map(self.sections_of))
         table["measure"] = table["measure"].map(self._label)
         table = table.astype({"recipients": int, "recipients_before": int})
-        shown = protected(table, ["recipients", "recipients_before"], column_totals=True, decimals={"full_year_cases": 1, "budget_cases": 1})
+        # full-year cases in the forecast are a count of people too (1,3 is about one citizen), and the average
+        # price over fewer than 5 of them is that citizen's rate: both hidden; the budget's assumptions are not person data
+        shown = protected(table, ["recipients", "recipients_before", "full_year_cases"], column_totals=True,
+                          means={"forecast_price": "full_year_cases"}, decimals={"full_year_cases": 1, "budget_cases": 1})
         return danish_table(shown, {"area": "Område", "measure": "Delområde", "section": "Paragraf", "recipients": "Modtagere nu",
                                     "recipients_before": "Modtagere for et år siden", "budget_cases": "Budgetterede helårssager",
                                     "full_year_cases": "Helårssager i prognosen", "forecast_price": "Gns. pris pr. helårssag, kr.",
