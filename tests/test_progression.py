@@ -103,7 +103,8 @@ def test_suppression_hides_small_counts_and_their_complements():
     assert column["n"].tolist() == [True, False, True, False]  # the smallest other non-zero cell of the column
     shown = protected(frame.assign(share=100 * frame["yes"] / frame["n"], few=[8.0, 9.0]).assign(m=[1.0, 2.0]),
                       ["yes", "no", "n"], parts=[["yes", "no"]], shares={"share": ("yes", "n")}, means={"m": "n"}, decimals={"share": 1})
-    assert shown["yes"].tolist() == ["<5", "<5"] and shown["share"].tolist() == ["", ""]
+    assert shown["yes"].tolist() == ["<5", ".."] and shown["share"].tolist() == ["", ""]  # 40 is hidden, not 'fewer than 5'
+    assert shown["no"].tolist() == ["..", "<5"]
     tiny = protected(pd.DataFrame({"n": [7, 12], "mean": [3.25, 4.5]}), ["n"], means={"mean": "n"}, decimals={"mean": 2})
     assert tiny["mean"].tolist() == ["3,25 *", "4,50"]  # fewer than 10 cases: marked
 

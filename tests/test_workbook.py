@@ -11,8 +11,8 @@ from helpers.workbook import notebook_tables, sheet_name, write_workbook
 
 
 def test_notebook_tables_read_danish_numbers_and_keep_suppressed_cells_as_text(tmp_path):
-    frame = pd.DataFrame({"Kommune": ["Køge", "Solrød"], "Udgift": [1706.5, 2_000_000.0], "Sager": [3, 12]})
-    html = danish_table(protected(frame, ["Sager"], decimals={"Udgift": 1})).to_html()
+    frame = pd.DataFrame({"Kommune": ["Køge", "Solrød", "Greve"], "Udgift": [1706.5, 2_000_000.0, 12.0], "Sager": [3, 12, 40]})
+    html = danish_table(protected(frame, ["Sager"], column_totals=True, decimals={"Udgift": 1})).to_html()
     nb = nbformat.v4.new_notebook()
     out = nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "x"})
     code = nbformat.v4.new_code_cell("t")
@@ -21,7 +21,7 @@ def test_notebook_tables_read_danish_numbers_and_keep_suppressed_cells_as_text(t
     tables = notebook_tables(nb)
     got = tables["Udgifter pr. kommune"]
     assert got.columns.tolist() == ["Kommune", "Udgift", "Sager"]
-    assert got["Udgift"].tolist() == [1706.5, 2_000_000.0] and got["Sager"].tolist() == ["<5", 12]
+    assert got["Udgift"].tolist() == [1706.5, 2_000_000.0, 12.0] and got["Sager"].tolist() == ["<5", "..", 40]
     path = write_workbook(tmp_path / "t.xlsx", tables)
     sheet = load_workbook(path)["Udgifter pr. kommune"]
     assert sheet["B2"].value == 1706.5 and sheet["B2"].number_format == "#,##0.0" and sheet["C2"].value == "<5"

@@ -1,7 +1,7 @@
 """Key-figure packs per audience (notebooks/indicators.ipynb): politicians, finance, department.
 
 `Pack.sections()` gives (heading, text, table) in the audience's order; the notebook only displays them.
-Counts under 5 are `<5` (with a complementary cell), as in every rendered report.
+Counts under 5 are `<5` and a complementary cell `..`, as in every rendered report.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The progression report (notebooks/progression.ipynb): its tables and figures in Danish, small numbers protected.
 
-Every count under 5 is shown as `<5` together with a complementary cell, shares and means on under 5 cases
+Every count under 5 is shown as `<5` and a complementary cell as `..`, shares and means on under 5 cases
 are left out, and estimates on under 10 cases are marked `*` (see helpers.tables.protected). Charts and CSV
 downloads are built from the protected tables, so they cannot reveal what the tables hide.
 """
@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from helpers import charts, progression
-from helpers.tables import danish_table, protected, suppression_mask
+from helpers.tables import LEGEND, danish_table, protected, suppression_mask
 
 OUTCOME_LABELS = {"improved": "Forbedret", "same": "Uændret", "worse": "Forværret", "not_assessed": "Ikke vurderet"}
 GOAL_LABELS = {"improvement": "Forbedring", "status_quo": "Status quo", "limited_deterioration": "Begrænset forværring", "ukendt": "Ukendt"}
@@ -21,7 +21,6 @@ SERVICE_LABELS = {"sel_85": "§ 85", "sel_107": "§ 107"}
 GROUP_LABELS = {"intellectual": "Udviklingshæmning/kognitiv", "mental_illness": "Sindslidelse", "physical": "Fysisk handicap",
                 "social": "Sociale problemer"}
 INITIATOR_LABELS = {"myndighed": "Myndighed", "borger": "Borger", "leverandoer": "Leverandør"}
-LEGEND = "<5: færre end 5 sager, vises ikke. *: skøn på færre end 10 sager, usikkert. Tomme felter: kan ikke vises uden at afsløre små tal."
 
 
 @dataclass

@@ -9,6 +9,9 @@ from IPython.display import HTML
 from pandas.io.formats.style import Styler
 
 SMALL = 5  # counts below this are shown as "<5" in rendered reports
+HIDDEN = ".."  # a larger cell hidden so that a small one cannot be derived back (Statistics Denmark's sign)
+LEGEND = ("<5: færre end 5. ..: skjult, så et lille tal ikke kan regnes ud. *: skøn på færre end 10 sager, usikkert. "
+          "Tomme felter: kan ikke vises uden at afsløre små tal.")
 
 
 def suppress_small(frame: pd.DataFrame, count_columns: list[str], threshold: int = SMALL) -> pd.DataFrame:
@@ -65,7 +68,8 @@ def protected(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | N
               decimals: dict[str, int] | None = None, few: int = 10, threshold: int = SMALL) -> pd.DataFrame:
     """A table of Danish-formatted text that is safe to publish.
 
-    Counts under `threshold` and their complements are `<5`; a share {column: (successes, n)} is hidden when
+    Counts under `threshold` are `<5` and their complements `..` (a complement is not small: `<5` would be
+    untrue); a share {column: (successes, n)} is hidden when
     its successes or failures are hidden or small; a mean {column: n} is hidden when its n is; shares and
     means on fewer than `few` cases are marked ` *`.
     """
@@ -78,7 +82,9 @@ def protected(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | N
         if pd.api.types.is_numeric_dtype(frame[col]):
             out[col] = [format_number(v, decimals.get(col, 0)) for v in frame[col]]
     for col in counts:
-        out.loc[mask[col], col] = f"<{threshold}"
+        small = (frame[col] > 0) & (frame[col] < threshold)
+        out.loc[mask[col] & small, col] = f"<{threshold}"
+        out.loc[mask[col] & ~small, col] = HIDDEN
     for col, (k, n) in (shares or {}).items():
         failures = frame[n] - frame[k]
         hidden = (mask[k] if k in mask else False) | (mask[n] if n in mask else False) | ((failures > 0) & (failures < threshold)) \
