@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pandas as pd
 import pytest
 
 from helpers import indicators, reports
+from helpers.workbook import html_tables
 
 
 def _p(case, start, end=None, measure="m", provider="own_municipality", born="2008-01-01"):
@@ -93,11 +93,8 @@ def test_each_audience_gets_its_sections_and_a_workbook(rendered, audience, sect
 @pytest.mark.parametrize("audience", ["politicians", "department"])
 def test_average_prices_of_fewer_than_5_full_year_cases_are_hidden(rendered, audience):
     page = (rendered / f"{audience}.html").read_text(encoding="utf-8")
-    table = next(t for t in re.findall(r"<table.*?</table>", page, re.S) if "Helårssager i prognosen" in t)
-    head = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    head, *rows = next(t for t in html_tables(page) if "Helårssager i prognosen" in t[0])
     full, price = head.index("Helårssager i prognosen"), head.index("Gns. pris pr. helårssag, kr.")
-    rows = [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
-            for r in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "<td" in r]
     hidden = [r for r in rows if r[full] == "<5"]
     assert hidden, "the sample has measures with fewer than 5 full-year cases (e.g. § 95)"
     assert all(r[price] == "" for r in hidden + [r for r in rows if r[full] == ".."])

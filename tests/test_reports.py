@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -82,8 +83,6 @@ def test_a_failing_report_is_listed_with_its_cell_and_the_batch_goes_on(warehous
 
 
 def test_cli_rejects_unknown_report(warehouse_path):
-    import sys
-
     out = subprocess.run([sys.executable, "-m", "helpers", "reports", "--only", "nonsense"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "unknown report" in out.stderr and "Traceback" not in out.stderr
 
@@ -100,8 +99,6 @@ def test_report_renders_in_headless_chromium_without_network(rendered, tmp_path,
 
 def test_batch_after_a_notebook_run_in_the_same_process_does_not_hang(warehouse_path, tmp_path):
     """`make bench` runs a notebook in-process before the batch; forked workers then waited forever for a kernel."""
-    import sys
-
     script = f"""
 import nbformat, papermill
 from pathlib import Path

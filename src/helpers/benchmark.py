@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.danish import format_number
+from helpers.tables import SMALL, is_small
 from helpers.warehouse import connect
 
 AREAS = ("children", "adults")
@@ -73,7 +74,7 @@ SERIES_SQL = {
                  order by code = '000', code, year, sort_order""",
 }
 FIGURES = ["expenditure_per_inhabitant", "users_per_10000", "unit_cost"]
-SMALL_USERS = 5  # user shares and unit costs of fewer users than this would point at persons
+SMALL_USERS = SMALL  # user shares and unit costs of fewer users than this would point at persons
 
 
 def series(area: str, start: int, end: int, price_base_year: int, level: str = "municipality") -> pd.DataFrame:
@@ -101,7 +102,7 @@ def series(area: str, start: int, end: int, price_base_year: int, level: str = "
 
 def suppress_small_users(frame: pd.DataFrame, threshold: int = SMALL_USERS) -> pd.DataFrame:
     """Blank user shares and unit costs built on 1-4 users (they would identify persons); flag them."""
-    small = frame["users"].notna() & (frame["users"] > 0) & (frame["users"] < threshold)
+    small = is_small(frame["users"], threshold)
     return frame.assign(users_per_10000=frame["users_per_10000"].where(~small), unit_cost=frame["unit_cost"].where(~small),
                         small_users=small)
 

@@ -14,14 +14,9 @@ LEGEND = ("<5: færre end 5. ..: skjult, så et lille tal ikke kan regnes ud. *:
           "Tomme felter: kan ikke vises uden at afsløre små tal.")
 
 
-def suppress_small(frame: pd.DataFrame, count_columns: list[str], threshold: int = SMALL) -> pd.DataFrame:
-    """Replace counts in 1..threshold-1 by the text '<5' so no cell can identify a person."""
-    out = frame.copy()
-    for col in count_columns:
-        values = out[col]
-        small = values.notna() & (values > 0) & (values < threshold)
-        out[col] = values.astype("object").where(~small, f"<{threshold}")
-    return out
+def is_small(values: pd.Series | pd.DataFrame, threshold: int = SMALL) -> pd.Series | pd.DataFrame:
+    """Counts in 1..threshold-1: few enough to point at a person (0 and missing are not)."""
+    return values.notna() & (values > 0) & (values < threshold)
 
 
 def danish_table(frame: pd.DataFrame, labels: dict[str, str] | None = None, decimals: int = 0) -> Styler:
@@ -45,7 +40,7 @@ def suppression_mask(frame: pd.DataFrame, counts: list[str], parts: list[list[st
     `column_totals`, the same within each count column (whose total the report gives). Repeated until stable.
     """
     values = frame[counts].astype(float)
-    mask = (values > 0) & (values < threshold)
+    mask = is_small(values, threshold)
     lines: list[tuple[list, list[str]]] = [([i], group) for i in frame.index for group in (parts or [])]
     if column_totals:
         lines += [(list(frame.index), [col]) for col in counts]
@@ -82,13 +77,13 @@ def protected(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | N
         if pd.api.types.is_numeric_dtype(frame[col]):
             out[col] = [format_number(v, decimals.get(col, 0)) for v in frame[col]]
     for col in counts:
-        small = (frame[col] > 0) & (frame[col] < threshold)
+        small = is_small(frame[col], threshold)
         out.loc[mask[col] & small, col] = f"<{threshold}"
         out.loc[mask[col] & ~small, col] = HIDDEN
     for col, (k, n) in (shares or {}).items():
         failures = frame[n] - frame[k]
-        hidden = (mask[k] if k in mask else False) | (mask[n] if n in mask else False) | ((failures > 0) & (failures < threshold)) \
-            | ((frame[k] > 0) & (frame[k] < threshold)) | (frame[n] < threshold)
+        hidden = (mask[k] if k in mask else False) | (mask[n] if n in mask else False) | is_small(failures, threshold) \
+            | is_small(frame[k], threshold) | (frame[n] < threshold)
         out.loc[hidden, col] = ""
         out.loc[~hidden & (frame[n] < few), col] = out.loc[~hidden & (frame[n] < few), col] + " *"
     for col, n in (means or {}).items():

@@ -114,6 +114,13 @@ def _value(text: str) -> object:
     return parse_number(text) if DANISH_NUMBER.fullmatch(text) else text
 
 
+def html_tables(fragment: str) -> list[list[list[str]]]:
+    """The cell texts of every <table> in an HTML fragment, row by row (entities decoded, whitespace collapsed)."""
+    parser = _Tables()
+    parser.feed(fragment)
+    return parser.tables
+
+
 def notebook_tables(notebook) -> dict[str, pd.DataFrame]:
     """Every table an executed notebook shows, titled by the section (## heading) it appears under."""
     tables: dict[str, pd.DataFrame] = {}
@@ -126,9 +133,7 @@ def notebook_tables(notebook) -> dict[str, pd.DataFrame]:
             continue
         for output in cell.get("outputs", []):
             html = output.get("data", {}).get("text/html", "")
-            parser = _Tables()
-            parser.feed(html if isinstance(html, str) else "".join(html))
-            for rows in parser.tables:
+            for rows in html_tables(html if isinstance(html, str) else "".join(html)):
                 if len(rows) < 2:
                     continue
                 count += 1
