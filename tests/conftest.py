@@ -24,7 +24,7 @@ def _ensure_warehouse() -> Path:
         fcntl.flock(fh, fcntl.LOCK_EX)  # pytest-xdist workers wait for one build
         if not target.exists():
             from helpers.sample.generate import generate_sample
-            from helpers.warehouse import build
+            from helpers.warehouse.build import build
 
             if not (paths.sample_dir() / paths.MANIFEST).exists():
                 generate_sample(paths.sample_dir())

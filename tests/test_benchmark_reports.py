@@ -14,8 +14,8 @@ import pytest
 
 from conftest import assert_charts_drew, drawn_charts
 
-from helpers import reports
-from helpers.warehouse import query
+from helpers.render import batch as reports
+from helpers.warehouse.query import query
 
 SJAELLAND_2017 = {"region": "085", "year": "2017", "period_start": "2014", "long_series_start": "2010", "price_base_year": "2017"}
 
@@ -23,8 +23,9 @@ SJAELLAND_2017 = {"region": "085", "year": "2017", "period_start": "2014", "long
 @pytest.fixture(scope="module")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("benchmark")
-    children = reports.render_all(only=["benchmark_children"], overrides=SJAELLAND_2017, out_dir=out, workers=1, progress=False)
-    adults = reports.render_all(only=["benchmark_adults"], overrides={"region": "000"}, out_dir=out, workers=1, progress=False)
+    children = reports.render_all(only=["benchmark"], overrides=SJAELLAND_2017 | {"area": "children"}, out_dir=out, workers=1,
+                                  progress=False)
+    adults = reports.render_all(only=["benchmark"], overrides={"region": "000", "area": "adults"}, out_dir=out, workers=1, progress=False)
     assert [r.error for r in children + adults] == [None, None]
     return out
 
@@ -48,9 +49,10 @@ def _csvs(page: str) -> dict[str, pd.DataFrame]:
 def test_parameter_sets_come_from_the_warehouse(warehouse_path):
     sets = reports.benchmark_parameter_sets()
     last, first = query("select max(year), min(year) from mart_benchmark_region").iloc[0]
-    assert [s["region"] for s in sets] == ["000", "081", "082", "083", "084", "085"]
+    assert [(s["area"], s["region"]) for s in sets] == [(a, r) for a in ("children", "adults") for r in ("000", "081", "082", "083", "084", "085")]
     assert {(s["year"], s["period_start"], s["long_series_start"], s["price_base_year"]) for s in sets} == {(last, last - 3, first, last)}
-    assert {s.out_folder for s in reports.REPORTS} >= {"data_quality", "benchmark/children", "benchmark/adults"}
+    spec = next(s for s in reports.REPORTS if s.name == "benchmark")  # one notebook, both areas, the reports' paths as before
+    assert spec.notebook == "benchmark.ipynb" and spec.path_keys == ("area", "region_name")
 
 
 def test_overrides_select_by_region_and_set_everything_else():

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from helpers import charts
+from helpers.render import charts
 
 
 def test_bundle_once_then_only_div_and_call():

@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from helpers.danish import format_date, format_number, parse_date, parse_number
+from helpers.render.formats import format_date, format_number
+from helpers.intake.parsing import parse_date, parse_number
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from helpers.sample.generate import generate_sample
-from helpers.warehouse import build
+from helpers.warehouse.build import build
 
 pytestmark = pytest.mark.slow
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from helpers.explorer import Explorer
-from helpers.warehouse import query
+from helpers.reports.explorer import Explorer
+from helpers.warehouse.query import query
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_changes_within_an_area_are_answered_from_memory(explorer, monkeypatch):
     def no_query(*args, **kwargs):
         raise AssertionError(f"the explorer queried the warehouse on a change: {args[:1]}")
 
-    monkeypatch.setattr("helpers.explorer.query", no_query)
+    monkeypatch.setattr("helpers.warehouse.marts.query", no_query)
     for control, value in ((explorer.region, "081"), (explorer.figure, "unit_cost"), (explorer.prices, "current"),
                            (explorer.years, (2012, 2020)), (explorer.group, "familiepleje"), (explorer.highlight, "851")):
         control.value = value  # the observer redraws chart and table

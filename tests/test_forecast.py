@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 from conftest import assert_charts_drew
 
-from helpers import forecast, paths, reports
+from helpers import paths
+from helpers.render import batch as reports
+from helpers.analysis import forecast
 
 
 def _period(case="A", measure="m", rate=31_000.0, unit="month", start="2024-01-01", end=None, status="current", probability=None):
@@ -201,7 +203,7 @@ def test_vectorised_engine_equals_the_row_by_row_baseline():
 
 
 def test_accuracy_converges_to_the_booked_result_and_a_pool_is_suggested(warehouse_path):
-    from helpers import forecast_report
+    from helpers.reports import forecast as forecast_report
 
     acc = forecast_report.accuracy("479", "adults", 2023)
     assert len(acc) == 12 and acc["booked"].nunique() == 1

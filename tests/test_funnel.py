@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.funnel import funnel_limits, outside_limits
+from helpers.analysis.funnel import funnel_limits, outside_limits
 
 
 def test_pooled_rate_and_limits_hand_worked():

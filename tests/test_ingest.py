@@ -10,9 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from helpers import privacy
-from helpers.ingest import KINDS, ingest
-from helpers.readers import ExtractError
+from helpers.intake import privacy
+from helpers.intake.ingest import KINDS, ingest
+from helpers.intake.readers import ExtractError
 
 CORPUS = Path(__file__).parent / "data" / "ingest"
 KEY = b"test-key"

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.decomposition import decompose
-from helpers.peers import nearest_peers, peer_groups
+from helpers.analysis.decomposition import decompose
+from helpers.analysis.peers import nearest_peers, peer_groups
+from helpers.warehouse import marts
 
 
 def test_decomposition_hand_worked():
@@ -42,8 +43,8 @@ def test_nearest_peers_hand_worked():
 
 
 def test_peer_groups_from_the_warehouse_are_similar_and_reproducible(warehouse_path):
-    peers = peer_groups(2017, k=5)
-    assert len(peers) == 98 * 5 and peers.equals(peer_groups(2017, k=5))
+    peers = peer_groups(marts.peer_features(2017), k=5)
+    assert len(peers) == 98 * 5 and peers.equals(peer_groups(marts.peer_features(2017), k=5))
     copenhagen = peers[peers["municipality_name"] == "København"]["peer_name"].tolist()
     assert len({"Aarhus", "Odense", "Aalborg"} & set(copenhagen)) >= 2  # the other big cities
     small = peers[peers["municipality_name"] == "Læsø"]["peer_name"].tolist()

@@ -7,7 +7,7 @@ import stat
 import numpy as np
 import pytest
 
-from helpers import privacy
+from helpers.intake import privacy
 
 
 @pytest.mark.parametrize(

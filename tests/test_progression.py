@@ -14,8 +14,11 @@ import pytest
 
 from conftest import assert_charts_drew
 
-from helpers import paths, progression, reports
-from helpers.tables import protected, suppression_mask
+from helpers import paths
+from helpers.render import batch as reports
+from helpers.warehouse import marts
+from helpers.analysis import progression
+from helpers.render.tables import protected, suppression_mask
 
 
 def _registrations(rows: list[tuple]) -> pd.DataFrame:
@@ -70,9 +73,9 @@ def test_wilson_interval_hand_worked():
 
 def test_support_change_is_sums_over_sums_by_goal_met():
     got = progression.support_change_by_goal(HAND).set_index(["service", "goal"])["change_pct"]
-    assert got[("sel_85", "mål helt eller delvist nået")] == pytest.approx(100 * (16 / 20 - 1))  # A1 -> A2
-    assert got[("sel_85", "mål ikke nået")] == pytest.approx(0.0)  # A2 -> A3
-    assert got[("sel_107", "mål helt eller delvist nået")] == pytest.approx(5.0)  # B
+    assert got[("sel_85", "met")] == pytest.approx(100 * (16 / 20 - 1))  # A1 -> A2
+    assert got[("sel_85", "not_met")] == pytest.approx(0.0)  # A2 -> A3
+    assert got[("sel_107", "met")] == pytest.approx(5.0)  # B
 
 
 def test_cost_per_outcome_hand_worked():
@@ -110,10 +113,10 @@ def test_suppression_hides_small_counts_and_their_complements():
 
 
 def test_embedded_sample_reproduces_the_published_shapes(warehouse_path):
-    s = progression.summary(progression.from_warehouse())
+    s = progression.summary(progression.select(marts.progression_registrations()))
     assert (s["cases"], s["with_2_registrations"], s["with_3_registrations"]) == (401, 382, 169)
     assert round(100 * s["goals_set_share"]) == 93
-    frame = progression.from_warehouse()
+    frame = progression.select(marts.progression_registrations())
     assert frame.groupby("case_id")["registration_no"].max().max() == 9
     assert 0.4 <= s["goal_fulfilment"]["overall"]["fully_or_partially"] <= 0.6
     shares = [v["fully_or_partially"] for v in s["goal_fulfilment"]["by_municipality"].values()]
@@ -126,7 +129,7 @@ def test_cli_reads_files_and_filters_a_municipality(warehouse_path):
     out = subprocess.run([sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--json"],
                          capture_output=True, text=True, timeout=180, check=True)
     got = json.loads(out.stdout)
-    assert got == progression.summary(progression.from_warehouse())  # the file route and the warehouse agree
+    assert got == progression.summary(progression.select(marts.progression_registrations()))  # the file route and the warehouse agree
     one = subprocess.run([sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--municipality", "330", "--json"],
                          capture_output=True, text=True, timeout=180, check=True)
     assert set(json.loads(one.stdout)["goal_fulfilment"]["by_municipality"]) == {"330"}

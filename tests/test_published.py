@@ -117,11 +117,11 @@ def test_planted_data_errors_are_found_by_the_checks(con):
     def found(check: str, where: str) -> int:
         return con.execute(f"select count(*) from {check} where {where}").fetchone()[0]
 
-    assert found("check_series_break", "municipality_name = 'Køge' and year = 2019 and measure_group = 'familiepleje'") == 1
-    assert found("check_impossible_unit_cost", "municipality_code = '665' and year = 2019") == 1
-    assert found("check_impossible_unit_cost", "municipality_code = '187' and year = 2018") == 1
-    assert found("check_missing_users", "municipality_code = '159' and year = 2017") == 1
-    assert found("check_missing_users", "municipality_code in ('253', '269', '329', '360') and measure_group = 'sel_85_bostoette'") == 60
-    assert found("check_missing_users", "municipality_code = '671' and year = 2012 and area = 'children'") >= 4
-    assert found("check_quarantined_rows", "file like 'accounts/%' and reason like 'duplicate of line%'") == 1
-    assert found("check_population_adds_up", "true") == 0
+    assert found("int_check_series_break", "municipality_name = 'Køge' and year = 2019 and measure_group = 'familiepleje'") == 1
+    assert found("int_check_impossible_unit_cost", "municipality_code = '665' and year = 2019") == 1
+    assert found("int_check_impossible_unit_cost", "municipality_code = '187' and year = 2018") == 1
+    assert found("int_check_missing_users", "municipality_code = '159' and year = 2017") == 1
+    assert found("int_check_missing_users", "municipality_code in ('253', '269', '329', '360') and measure_group = 'sel_85_bostoette'") == 60
+    assert found("int_check_missing_users", "municipality_code = '671' and year = 2012 and area = 'children'") >= 4
+    assert found("int_check_quarantined_rows", "file like 'accounts/%' and reason like 'duplicate of line%'") == 1
+    assert found("int_check_population_adds_up", "true") == 0

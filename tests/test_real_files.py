@@ -1,7 +1,7 @@
 """The real public files in shared/data/real are read as they are, with nothing lost."""
 
 from helpers import paths
-from helpers.ingest import ingest
+from helpers.intake.ingest import ingest
 
 
 def test_folk1a_codes_file_reads_completely():

@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from helpers import paths, reference
+from helpers import paths
+from helpers.intake import reference
 
 
 def test_committed_municipalities_match_a_rebuild_from_the_real_files(tmp_path):

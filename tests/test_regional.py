@@ -9,8 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import benchmark, conclusions, exclusions, regional
-from helpers.funnel import dispersion, outside_limits
+from helpers.analysis import benchmark
+from helpers.reports import conclusions
+from helpers.reports import exclusions
+from helpers.reports import benchmark as regional
+from helpers.analysis.funnel import dispersion, outside_limits
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
@@ -71,7 +74,7 @@ def test_peer_extremes_flag_over_twice_or_under_half():
     year = pd.DataFrame({"code": ["A", "B", "C"], "name": ["Aby", "Bby", "Cby"], "year": 2017, "measure_group": "g",
                          "label_da": "Gruppe", "kind": "base", "expenditure_per_inhabitant": [2100.0, 1900.0, 400.0]})
     averages = pd.DataFrame({"code": ["A", "B", "C"], "measure_group": "g", "peer_expenditure_per_inhabitant": [1000.0, 1000.0, 1000.0]})
-    got = benchmark.peer_extremes(year, averages)
+    got = regional.describe_peer_extremes(benchmark.peer_extremes(year, averages))
     assert got["code"].tolist() == ["A", "C"]
     assert got["description"].iloc[0] == ("Aby 2017, Gruppe: 2.100 kr. pr. indbygger, 2,1 gange gennemsnittet for de "
                                           "sammenlignelige kommuner (1.000 kr.)")

@@ -10,7 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import paths, reports
+from helpers import paths
+from helpers.render import batch as reports
 
 NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
 
@@ -102,7 +103,7 @@ def test_batch_after_a_notebook_run_in_the_same_process_does_not_hang(warehouse_
     script = f"""
 import nbformat, papermill
 from pathlib import Path
-from helpers import reports
+from helpers.render import batch as reports
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
 nb.metadata["kernelspec"] = {{"name": "python3", "display_name": "Python 3", "language": "python"}}
 nbformat.write(nb, r"{tmp_path / 'empty.ipynb'}")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import reference
-from helpers.danish import parse_date, parse_number
-from helpers.privacy import parse_cpr
+from helpers.intake import reference
+from helpers.intake.parsing import parse_date, parse_number
+from helpers.intake.privacy import parse_cpr
 from helpers.sample.cases import generate_cases
 
 SEED = 2024

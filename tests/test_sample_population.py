@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from helpers import paths
-from helpers.ingest import ingest
+from helpers.intake.ingest import ingest
 from helpers.sample.population import generate_population, read_folk1a
 
 
@@ -26,7 +26,7 @@ def test_regions_country_and_six_municipalities_equal_the_real_extract_2010_2020
 
 
 def test_municipalities_and_christiansoe_add_up_to_their_region(pop):
-    from helpers import reference
+    from helpers.intake import reference
 
     region_of = reference.municipalities().set_index("municipality_code")["region_code"].to_dict() | {"411": "084"}
     parts = pop[pop["area"].isin(region_of)].assign(region=lambda d: d["area"].map(region_of))

@@ -7,46 +7,41 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from helpers import paths
-from helpers.warehouse import check_files, sql_files, view_names
+from helpers.warehouse.build import LAYERS, sql_files
+from helpers.warehouse.query import view_names
 
-GRAIN = {
-    "stg_dst__population": ("area_code", "sex", "age", "period"),
-    "stg_finance__expenditure": ("municipality_code", "function", "account_group", "year"),
-    "stg_collection__users": ("municipality_code", "area", "measure_group", "year"),
-    "stg_kl__price_index": ("year",),
-    "stg_facts__municipal_facts": ("municipality_code", "year"),
-    "stg_budget__budget": ("municipality_code", "year", "area", "measure"),
-    "stg_cases__case_periods": ("snapshot_date", "case_id", "measure", "start_date"),
-    "stg_cases__transitions": ("source_file", "case_id"),
-    "stg_finance__actuals": ("source_file", "source_line"),
-    "stg_progression__registrations": ("case_id", "registration_no"),
-    "stg_progression__parameter_scores": ("case_id", "assessment_date", "theme"),
-    "int_population_by_age_group": ("municipality_code", "year", "age_group"),
-    "int_expenditure_by_measure_group": ("municipality_code", "year", "area", "measure_group"),
-    "int_users_by_measure_group": ("municipality_code", "year", "area", "measure_group"),
-    "mart_benchmark_municipality": ("municipality_code", "year", "area", "measure_group"),
-    "mart_benchmark_region": ("code", "year", "area", "measure_group"),
-    "mart_municipalities": ("municipality_code",),
-    "mart_population": ("level", "code", "year", "age_group"),
-    "mart_data_quality": ("finding", "description"),
-    "mart_ingest_log": ("file",),
-    "mart_progression_registrations": ("case_id", "registration_no"),
-    "mart_forecast_case_periods": ("snapshot_date", "case_id", "measure", "start_date"),
-    "mart_forecast_actuals": ("case_id", "measure", "month"),
-    "mart_forecast_budget": ("municipality_code", "year", "area", "measure"),
-    "mart_forecast_transitions": ("case_id",),
-    "mart_progression_parameter_scores": ("case_id", "assessment_date", "theme"),
-}
-NULLABLE_KEYS = {("stg_dst__population", "age")}  # totals rows of label extracts have no age
+CONTRACTS = {m["name"]: m for layer in LAYERS for m in yaml.safe_load((paths.SQL / layer / f"_{layer}.yml").read_text(encoding="utf-8"))["models"]}
 
 
-def test_every_view_file_is_built_and_has_a_grain_test(con):
+def _tests(kind: str) -> list[tuple[str, str, object]]:
+    """(view, column, argument) for every column test of a kind in the contracts."""
+    out = []
+    for view, model in sorted(CONTRACTS.items()):
+        for column in model["columns"]:
+            for test in column.get("tests", []):
+                name, arg = (test, None) if isinstance(test, str) else next(iter(test.items()))
+                if name == kind:
+                    out.append((view, column["name"], arg))
+    return out
+
+
+def test_every_view_file_is_built_and_has_a_contract(con):
     built = set(view_names(con))
     files = {p.stem for p in sql_files()}
     assert files <= built
-    assert files == set(GRAIN), "add the grain of a new view to GRAIN"
+    assert files == set(CONTRACTS), "add the contract of a new view to its layer's _<layer>.yml"
+
+
+def test_contracts_describe_every_column_and_only_those(con):
+    for view, model in CONTRACTS.items():
+        actual = [r[0] for r in con.execute("select column_name from information_schema.columns where table_name = ? "
+                                            "order by ordinal_position", [view]).fetchall()]
+        assert [c["name"] for c in model["columns"]] == actual, view
+        assert model["description"] and all(c["description"] for c in model["columns"]), view
+        assert set(model["grain"]) <= set(actual), view
 
 
 def test_every_view_states_its_grain_and_source():
@@ -54,43 +49,41 @@ def test_every_view_states_its_grain_and_source():
         lines = path.read_text(encoding="utf-8").splitlines()
         head = " ".join(line for line in lines[:4] if line.startswith("--"))
         assert head.startswith("-- grain: one row per") and "source:" in head, path
-    for path in check_files():
-        assert path.read_text(encoding="utf-8").startswith("-- "), path
 
 
-@pytest.mark.parametrize("view", sorted(GRAIN))
-def test_grain_is_unique_and_not_null(con, view):
-    key = GRAIN[view]
-    cols = ", ".join(key)
+@pytest.mark.parametrize("view", sorted(CONTRACTS))
+def test_grain_is_unique(con, view):
+    cols = ", ".join(CONTRACTS[view]["grain"])
     dup = con.execute(f"select {cols}, count(*) from {view} group by all having count(*) > 1 limit 3").fetchall()
     assert dup == [], f"{view}: duplicate keys {dup}"
-    for col in key:
-        if (view, col) in NULLABLE_KEYS:
-            continue
-        nulls = con.execute(f"select count(*) from {view} where {col} is null").fetchone()[0]
-        assert nulls == 0, f"{view}.{col}: {nulls} nulls"
+
+
+@pytest.mark.parametrize(("view", "column", "arg"), _tests("not_null"))
+def test_not_null(con, view, column, arg):
+    assert con.execute(f"select count(*) from {view} where {column} is null").fetchone()[0] == 0, f"{view}.{column}"
+
+
+@pytest.mark.parametrize(("view", "column", "arg"), _tests("accepted_values"))
+def test_accepted_values(con, view, column, arg):
+    values = {r[0] for r in con.execute(f"select distinct {column} from {view} where {column} is not null").fetchall()}
+    assert values <= set(arg["values"]), f"{view}.{column}: {sorted(values - set(arg['values']))}"
+
+
+@pytest.mark.parametrize(("view", "column", "arg"), _tests("relationships"))
+def test_relationships(con, view, column, arg):
+    orphans = con.execute(f"""select distinct {column} from {view} where {column} is not null
+                              except select {arg['field']} from {arg['to']}""").fetchall()
+    assert orphans == [], f"{view}.{column} not in {arg['to']}.{arg['field']}: {orphans[:3]}"
+
+
+def test_contracts_hold_tests_of_every_kind():
+    assert len(_tests("not_null")) > 50 and len(_tests("accepted_values")) >= 5 and len(_tests("relationships")) >= 5
 
 
 def test_views_are_not_empty(con):
-    for view in GRAIN:
+    checks = {v for v in CONTRACTS if v.startswith("int_check_")}  # a check finds nothing when the data is clean
+    for view in set(CONTRACTS) - checks:
         assert con.execute(f"select count(*) from {view}").fetchone()[0] > 0, view
-
-
-ACCEPTED = {
-    ("mart_benchmark_municipality", "area"): {"children", "adults"},
-    ("mart_benchmark_region", "code"): {"000", "081", "082", "083", "084", "085"},
-    ("stg_cases__case_periods", "rate_unit"): {"month", "day"},
-    ("stg_cases__case_periods", "status"): {"current", "expected"},
-    ("stg_cases__transitions", "colour"): {"red", "yellow", "green"},
-    ("stg_progression__registrations", "service"): {"sel_85", "sel_107"},
-    ("int_population_by_age_group", "age_group"): {"0_17", "0_22", "18_64", "65_plus", "all"},
-}
-
-
-@pytest.mark.parametrize(("view", "column"), sorted(ACCEPTED))
-def test_accepted_values(con, view, column):
-    values = {r[0] for r in con.execute(f"select distinct {column} from {view}").fetchall()}
-    assert values == ACCEPTED[(view, column)]
 
 
 def test_measure_groups_in_marts_are_the_reference_ones(con):

@@ -6,8 +6,8 @@ import nbformat
 import pandas as pd
 from openpyxl import load_workbook
 
-from helpers.tables import danish_table, protected
-from helpers.workbook import notebook_tables, sheet_name, write_workbook
+from helpers.render.tables import danish_table, protected
+from helpers.render.workbook import notebook_tables, sheet_name, write_workbook
 
 
 def test_notebook_tables_read_danish_numbers_and_keep_suppressed_cells_as_text(tmp_path):

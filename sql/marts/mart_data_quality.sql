@@ -1,18 +1,18 @@
--- grain: one row per data-quality finding; source: the check_* views of sql/checks (what the reports list)
+-- grain: one row per data-quality finding; source: the int_check_* models (what the reports list)
 with findings as (
-    select 'break' as finding, municipality_code, year, area, measure_group, description from check_series_break
+    select 'break' as finding, municipality_code, year, area, measure_group, description from int_check_series_break
     union all
-    select 'impossible', municipality_code, year, area, measure_group, description from check_impossible_unit_cost
+    select 'impossible', municipality_code, year, area, measure_group, description from int_check_impossible_unit_cost
     union all
-    select 'missing_users', municipality_code, year, area, measure_group, description from check_missing_users
+    select 'missing_users', municipality_code, year, area, measure_group, description from int_check_missing_users
     union all
-    select 'extreme', municipality_code, year, area, measure_group, description from check_extreme_values
+    select 'extreme', municipality_code, year, area, measure_group, description from int_check_extreme_values
     union all
-    select 'unmapped_account', municipality_code, year, null, null, description from check_unmapped_accounts
+    select 'unmapped_account', municipality_code, year, null, null, description from int_check_unmapped_accounts
     union all
-    select 'quarantined_row', null, null, null, null, description from check_quarantined_rows
+    select 'quarantined_row', null, null, null, null, description from int_check_quarantined_rows
     union all
-    select 'population', null, null, null, null, description from check_population_adds_up
+    select 'population', null, null, null, null, description from int_check_population_adds_up
 ),
 
 final as (

@@ -1,11 +1,11 @@
--- grain: one row per ingested file; source: raw_ingest_log (rows read, accepted and quarantined per extract)
-with source as (
-    select * from raw_ingest_log
+-- grain: one row per ingested file; source: stg_ingest__extracts (rows read, accepted and quarantined, checksum, period)
+with extracts as (
+    select * from stg_ingest__extracts
 ),
 
 final as (
-    select file, kind, rows_read, accepted, rejected, rows_read = accepted + rejected as reconciles,
-    from source
+    select file, kind, sha256, bytes, period_start, period_end, rows_read, accepted, rejected, rows_read = accepted + rejected as reconciles,
+    from extracts
 )
 
 select * from final

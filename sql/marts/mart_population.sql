@@ -1,4 +1,4 @@
--- grain: one row per area (municipality, region, country '000'), year and age group; source: int_population_by_age_group
+-- grain: one row per area (municipality, region, the whole country), year and age group; source: int_population_by_age_group, ref_constants
 with population as (
     select * from int_population_by_age_group
 ),
@@ -19,8 +19,10 @@ final as (
     inner join municipalities using (municipality_code)
     group by municipalities.region_code, population.year, population.age_group
     union all
-    select 'country' as level, '000' as code, 'Hele landet' as name, population.year, population.age_group, sum(population.inhabitants) as inhabitants
+    select 'country' as level, any_value(constants.country_code) as code, any_value(constants.country_name) as name, population.year,
+        population.age_group, sum(population.inhabitants) as inhabitants
     from population
+    cross join ref_constants as constants
     group by population.year, population.age_group
 )
 

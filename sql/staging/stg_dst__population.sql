@@ -1,5 +1,5 @@
 -- grain: one row per area, sex, age and StatBank period; source: raw_population (StatBank FOLK1A/FOLK1AM extracts)
--- area_code: '000' country, '081'-'085' regions, municipality codes, '411' Christiansø; sex 'T' and age null are totals.
+-- area_code: the country code (ref_constants), '081'-'085' regions, municipality codes, '411' Christiansø; sex 'T' and age null are totals.
 with source as (
     select * from raw_population
 ),

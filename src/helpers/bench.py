@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from helpers import paths
+from helpers import labels, paths
 
 
 def _best_of(fn: Callable[[], object], repeat: int = 3) -> float:
@@ -28,7 +29,7 @@ def _best_of(fn: Callable[[], object], repeat: int = 3) -> float:
 def _empty_notebook(folder: Path) -> Path:
     """A notebook with only a parameters cell: papermill's fixed cost per report."""
     nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("region = '000'")
+    cell = nbformat.v4.new_code_cell(f"region = {labels.COUNTRY_CODE!r}")
     cell.metadata["tags"] = ["parameters"]
     nb.cells = [cell]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -43,9 +44,9 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     against a row-by-row baseline, and explorer changes against a warehouse read."""
     import papermill
 
-    from helpers.ingest import ingest
-    from helpers.reports import REPORTS, kernel_manager_class, render, render_all
-    from helpers.warehouse import build
+    from helpers.intake.ingest import ingest
+    from helpers.render.batch import REPORTS, kernel_manager_class, render, render_all
+    from helpers.warehouse.build import build
 
     out_dir = out_dir or paths.ROOT / "reports" / "bench"
     population = paths.sample_dir() / "population" / "FOLK1A_2010K1-2024K1.csv"
@@ -53,16 +54,19 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     results["ingest_population_s"] = _best_of(lambda: ingest("population", population), repeat)
     results["pandas_read_population_s"] = _best_of(lambda: pd.read_csv(population, sep=";", dtype=str), repeat)
     results["ingest_vs_pandas_ratio"] = results["ingest_population_s"] / results["pandas_read_population_s"]
+    shutil.rmtree(paths.data_dir() / "staged", ignore_errors=True)  # a full build ingests every extract again
     results["warehouse_build_s"] = _best_of(build, 1)
+    results["warehouse_rebuild_unchanged_s"] = _best_of(build, repeat)  # every extract's checksum unchanged: nothing re-ingested
+    results["rebuild_vs_build_ratio"] = results["warehouse_rebuild_unchanged_s"] / results["warehouse_build_s"]
     with tempfile.TemporaryDirectory() as tmp:
         empty = _empty_notebook(Path(tmp))
         results["papermill_empty_notebook_s"] = _best_of(
             lambda: papermill.execute_notebook(str(empty), str(Path(tmp) / "out.ipynb"), kernel_name="python3", progress_bar=False,
                                                kernel_manager_class=kernel_manager_class()), repeat)
-        spec = next(s for s in REPORTS if s.name == "benchmark_children")
-        params = spec.parameter_sets()[-1]  # one region
+        spec = next(s for s in REPORTS if s.name == "benchmark")
+        params = [p for p in spec.parameter_sets() if p["area"] == "children"][-1]  # one region
         results["one_report_s"] = _best_of(lambda: render(spec, params, Path(tmp)), repeat)
-        benchmarks = ["benchmark_children", "benchmark_adults"]
+        benchmarks = ["benchmark"]
         for label, workers in (("sequential", 1), ("parallel", os.cpu_count() or 1)):
             start = time.perf_counter()
             rendered = render_all(only=benchmarks, out_dir=Path(tmp) / label, workers=workers, progress=False)
@@ -130,7 +134,7 @@ def forecast_benchmark(n: int = 1_000_000, rowwise_n: int = 5_000) -> dict[str, 
     """The engine on `n` periods (time and peak memory) and, side by side on `rowwise_n` periods, against the row-by-row baseline."""
     import tracemalloc
 
-    from helpers.forecast import forecast
+    from helpers.analysis.forecast import forecast
 
     periods = synthetic_periods(n)
     tracemalloc.start()
@@ -157,14 +161,14 @@ def explorer_benchmark(repeat: int = 3) -> dict[str, float]:
 
     from IPython.core.interactiveshell import InteractiveShell
 
-    from helpers.explorer import Explorer
+    from helpers.reports.explorer import Explorer
 
     InteractiveShell.instance()  # display() now computes the HTML and Vega bundles, as in JupyterLab
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
         explorer = Explorer(Path(tmp))
         changes = ((explorer.region, "081"), (explorer.figure, "unit_cost"), (explorer.prices, "fixed"), (explorer.years, (2012, 2020)),
                    (explorer.group, "familiepleje"), (explorer.highlight, "851"), (explorer.selection, "peers"), (explorer.area, "adults"),
-                   (explorer.region, "000"), (explorer.selection, "region"), (explorer.area, "children"))
+                   (explorer.region, labels.COUNTRY_CODE), (explorer.selection, "region"), (explorer.area, "children"))
         timings = []
         for control, value in changes:
             start = time.perf_counter()

@@ -15,7 +15,7 @@ class UserError(Exception):
 
 
 def _cmd_reference(args: argparse.Namespace) -> int:
-    from helpers.reference import build_reference
+    from helpers.intake.reference import build_reference
 
     for path in build_reference():
         print(f"wrote {path}")
@@ -34,8 +34,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from helpers.ingest import ingest
-    from helpers.readers import ExtractError
+    from helpers.intake.ingest import ingest
+    from helpers.intake.readers import ExtractError
 
     try:
         result = ingest(args.kind, Path(args.file))
@@ -54,7 +54,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from helpers.warehouse import build
+    from helpers.warehouse.build import build
 
     try:
         report = build()
@@ -77,7 +77,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from helpers.reports import parse_overrides, render_all
+    from helpers.render.batch import parse_overrides, render_all
 
     try:
         results = render_all(only=args.only, overrides=parse_overrides(args.param or []), workers=args.workers)
@@ -104,15 +104,16 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
-    from helpers.benchmark import as_json, key_figures
-    from helpers.danish import format_number
+    from helpers.warehouse.marts import key_figures
+    from helpers.render.formats import format_number
 
     try:
         frame = key_figures(args.area, args.year, args.by, args.region, args.prices, args.base_year)
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from None
     if args.json:
-        print(json.dumps(as_json(frame, args.area, args.year, args.by), ensure_ascii=False))
+        rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        print(json.dumps({"area": args.area, "year": args.year, "by": args.by, "rows": rows}, ensure_ascii=False))
     elif args.format == "csv":
         print(frame.to_csv(index=False), end="")
     else:
@@ -125,9 +126,11 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
 def _cmd_progression(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from helpers import progression
-    from helpers.privacy import load_key
-    from helpers.readers import ExtractError
+    from helpers import labels
+    from helpers.analysis import progression
+    from helpers.intake.extracts import read_registrations
+    from helpers.intake.privacy import load_key
+    from helpers.intake.readers import ExtractError
 
     frames, rejected = [], 0
     for name in args.registrations:
@@ -135,12 +138,12 @@ def _cmd_progression(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise UserError(f"{path}: no such file")
         try:
-            frame, bad = progression.from_file(path, load_key())
+            frame, bad = read_registrations(path, load_key())
         except (ValueError, ExtractError) as exc:
             raise UserError(str(exc)) from None
         frames.append(frame)
         rejected += bad
-    frame = progression.select(pd.concat(frames, ignore_index=True), args.municipality or "000")
+    frame = progression.select(pd.concat(frames, ignore_index=True), args.municipality or labels.COUNTRY_CODE)
     if frame.empty:
         raise UserError(f"no registrations for municipality {args.municipality}")
     summary = progression.summary(frame)
@@ -168,8 +171,8 @@ def _as_of(text: str | None):
 
 def _read(reader, name: str):
     """An extract through its ingest kind; a missing file or a missing column is one line (exit 2)."""
-    from helpers.privacy import load_key
-    from helpers.readers import ExtractError
+    from helpers.intake.privacy import load_key
+    from helpers.intake.readers import ExtractError
 
     if not Path(name).is_file():
         raise UserError(f"{name}: no such file")
@@ -183,11 +186,12 @@ def _read(reader, name: str):
 
 
 def _cmd_forecast(args: argparse.Namespace) -> int:
-    from helpers import forecast
-    from helpers.danish import format_number
+    from helpers.analysis import forecast
+    from helpers.intake.extracts import read_actuals, read_cases
+    from helpers.render.formats import format_number
 
-    cases = _read(forecast.read_cases, args.cases)
-    actuals = _read(forecast.read_actuals, args.actuals) if args.actuals else None
+    cases = _read(read_cases, args.cases)
+    actuals = _read(read_actuals, args.actuals) if args.actuals else None
     result = forecast.forecast(cases, args.year, _as_of(args.as_of), actuals, args.pool)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
@@ -204,10 +208,11 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def _cmd_forecast_diff(args: argparse.Namespace) -> int:
-    from helpers import forecast
-    from helpers.danish import format_number
+    from helpers.analysis import forecast
+    from helpers.intake.extracts import read_cases
+    from helpers.render.formats import format_number
 
-    before, after = _read(forecast.read_cases, args.before), _read(forecast.read_cases, args.after)
+    before, after = _read(read_cases, args.before), _read(read_cases, args.after)
     result = forecast.diff(before, after, args.year, _as_of(args.as_of))
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
@@ -221,7 +226,7 @@ def _cmd_forecast_diff(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per task."""
-    from helpers.ingest import KINDS
+    from helpers.intake.ingest import KINDS
 
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")

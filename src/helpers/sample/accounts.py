@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers import paths, reference
+from helpers import labels
+from helpers import paths
+from helpers.intake import reference
 from helpers.sample.spread import calibrate_spread
 
 YEARS = np.arange(2010, 2025)
@@ -224,7 +226,7 @@ def _children_users_2017(anchors: Anchors, codes: list[str], region: pd.Series, 
                          need: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Unique 0-17-year-old users per group; Region Sjælland's total share hits the published spread."""
     level = anchors.children.set_index(["region_code", "measure_group"])["kr_per_inhabitant_0_22"]
-    national = np.mean([level[(r, "i_alt")] for r in reference.REGION_CODES])
+    national = np.mean([level[(r, "i_alt")] for r in labels.REGION_CODES])
     share = np.array([310.0 * (level[(region[c], "i_alt")] / national) ** 0.6 for c in codes]) * need ** 0.7 * np.exp(rng.normal(0, 0.2, len(codes)))
     rs = [i for i, c in enumerate(codes) if region[c] == RS]
     share[rs] = calibrate_spread(share[rs], p17.iloc[rs].to_numpy(), *RS_CHILD_SHARE, kind="arithmetic")

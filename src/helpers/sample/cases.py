@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import reference
-from helpers.danish import format_date, format_number
-from helpers.privacy import synthetic_cpr
+from helpers.intake import reference
+from helpers.render.formats import format_date, format_number
+from helpers.intake.privacy import synthetic_cpr
 from helpers.sample.io import write_extract
 
 DAY = dt.timedelta(days=1)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import paths, reference
-from helpers.danish import format_number
+from helpers import paths
+from helpers.intake import reference
+from helpers.render.formats import format_number
 from helpers.sample.accounts import DUPLICATED_ROW, generate_accounts
 from helpers.sample.cases import generate_cases
 from helpers.sample.io import write_extract

@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import paths, reference
+from helpers import labels
+from helpers import paths
+from helpers.intake import reference
 from helpers.sample.io import write_extract
 
 YEARS = range(2010, 2025)
@@ -51,7 +53,7 @@ def read_folk1a(path: Path) -> dict[str, np.ndarray]:
             arr[i, :, a] = np.floor(est + 0.5)
         out[str(area)] = arr
     # The country's interpolated age 38 is the sum of the regions', so that regions still add up exactly.
-    out[reference.COUNTRY_CODE][:, :, INTERPOLATED_AGE] = sum(out[r][:, :, INTERPOLATED_AGE] for r in reference.REGION_CODES)
+    out[labels.COUNTRY_CODE][:, :, INTERPOLATED_AGE] = sum(out[r][:, :, INTERPOLATED_AGE] for r in labels.REGION_CODES)
     out["_first_year"] = np.array([years[0]])
     return out
 
@@ -135,18 +137,18 @@ def generate_population(seed: int = 1701) -> pd.DataFrame:
     munis = reference.municipalities()
     folk1a = read_folk1a(paths.REAL_DATA / "dst_FOLK1A_codes_koen_alder_2008-2020K1.csv")
     first = int(folk1a["_first_year"][0])
-    names = dict(zip(munis["municipality_name"], munis["municipality_code"])) | {"Christiansø": reference.CHRISTIANSOE_CODE}
+    names = dict(zip(munis["municipality_name"], munis["municipality_code"])) | {"Christiansø": labels.CHRISTIANSOE_CODE}
     january = read_folk1am_january(paths.REAL_DATA / "dst_FOLK1AM_omraade_2021M10-2024M04.csv", names)
     jan = january.pivot(index="code", columns="year", values="count")
     adults_2017 = published_adults_2017(paths.PUBLISHED / "published_adult_municipal_facts_2015_2017.csv")
 
     cells: dict[str, np.ndarray] = {}  # area -> [year index 2010.., sex*age (202)]
-    region_of = dict(zip(munis["municipality_code"], munis["region_code"])) | {reference.CHRISTIANSOE_CODE: "084"}
+    region_of = dict(zip(munis["municipality_code"], munis["region_code"])) | {labels.CHRISTIANSOE_CODE: "084"}
     growth = ((jan[2024] / jan[2022]) ** 0.5 - 1).clip(-0.012, 0.02)
     tilts = {code: _age_tilt(rng, float(growth[code])) for code in sorted(region_of)}
     adult_cols = np.concatenate([ADULT_AGES, ADULT_AGES])
 
-    for region in reference.REGION_CODES:
+    for region in labels.REGION_CODES:
         members = sorted(c for c, r in region_of.items() if r == region)
         known = [c for c in members if c in KNOWN_MUNICIPALITIES]
         free = [c for c in members if c not in KNOWN_MUNICIPALITIES]
@@ -212,10 +214,10 @@ def _project_forward(cells: dict[str, np.ndarray], jan: pd.DataFrame) -> None:
 def _to_frame(cells: dict[str, np.ndarray], region_of: dict[str, str]) -> pd.DataFrame:
     """Long frame area, sex, age, year, count, with regions and country as sums of their parts for 2021-2024."""
     areas = dict(cells)
-    for region in reference.REGION_CODES:
+    for region in labels.REGION_CODES:
         areas[region] = sum(cells[c] for c, r in region_of.items() if r == region)
-    areas[reference.COUNTRY_CODE] = sum(areas[r] for r in reference.REGION_CODES)
-    order = [reference.COUNTRY_CODE, *reference.REGION_CODES, *sorted(cells)]
+    areas[labels.COUNTRY_CODE] = sum(areas[r] for r in labels.REGION_CODES)
+    order = [labels.COUNTRY_CODE, *labels.REGION_CODES, *sorted(cells)]
     n = len(YEARS) * 202
     frames = []
     for area in order:

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.danish import format_date, format_number
-from helpers.privacy import synthetic_cpr
+from helpers.render.formats import format_date, format_number
+from helpers.intake.privacy import synthetic_cpr
 from helpers.sample.io import write_extract
 
 COLUMNS = ["cpr", "municipality_code", "registration_no", "registration_date", "service", "vum_score", "goals_set",

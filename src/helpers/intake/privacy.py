@@ -1,0 +1,95 @@
+"""Data protection: CPR parsing, keyed pseudonyms, and synthetic CPR numbers for the sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+CPR_PATTERN = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
+KEY_ENV = "HELPERS_PSEUDONYM_KEY"
+KEY_FILE_ENV = "HELPERS_PSEUDONYM_KEY_FILE"
+DEFAULT_KEY_FILE = Path.home() / ".config" / "helpers" / "pseudonym.key"
+
+
+class CprError(ValueError):
+    """A value that is not a valid CPR number."""
+
+
+def _century(year2: int, digit7: int) -> int:
+    """Century from the 7th digit and the two-digit year (the CPR Office's table)."""
+    if digit7 <= 3:
+        return 1900
+    if digit7 in (4, 9):
+        return 2000 if year2 <= 36 else 1900
+    return 2000 if year2 <= 57 else 1800
+
+
+def parse_cpr(text: str) -> tuple[dt.date, str]:
+    """Return (birth date, sex 'M'/'K') derived from a CPR number; raise CprError if impossible.
+
+    The modulus-11 check is not applied: it has not been required since 2007.
+    """
+    m = CPR_PATTERN.match(text.strip())
+    if not m:
+        raise CprError(f"not a CPR number (DDMMYY-SSSS): {text!r}")
+    day, month, year2, serial = int(m[1]), int(m[2]), int(m[3]), m[4]
+    year = _century(year2, int(serial[0])) + year2
+    try:
+        born = dt.date(year, month, day)
+    except ValueError as exc:
+        raise CprError(f"impossible birth date in CPR number: {exc}") from None
+    sex = "M" if int(serial[-1]) % 2 == 1 else "K"
+    return born, sex
+
+
+def load_key() -> bytes:
+    """The pseudonymisation key: from $HELPERS_PSEUDONYM_KEY, else a key file outside the repository.
+
+    The key file ($HELPERS_PSEUDONYM_KEY_FILE or ~/.config/helpers/pseudonym.key) is created with a
+    random key on first use, readable by the owner only. Keep it: a new key gives new pseudonyms.
+    """
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return env.encode()
+    path = Path(os.environ.get(KEY_FILE_ENV, DEFAULT_KEY_FILE))
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def pseudonymise(cpr: str, key: bytes) -> str:
+    """Keyed pseudonym (HMAC-SHA256, 16 hex digits) of a CPR number, the same with or without dash."""
+    digits = cpr.strip().replace("-", "")
+    return "P" + hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def synthetic_cpr(born: dt.date, sex: str, rng: np.random.Generator) -> str:
+    """A CPR-formatted number for a fictitious person, consistent with birth date and sex ('M'/'K').
+
+    The 7th digit is chosen so that the century rule gives back `born`; the last digit is odd for men.
+    """
+    y2 = born.year % 100
+    if born.year < 1900:
+        d7 = int(rng.integers(5, 9))
+    elif born.year < 2000:
+        d7 = int(rng.integers(0, 4))
+    else:
+        d7 = 4 if y2 <= 36 else int(rng.integers(5, 9))
+    middle = int(rng.integers(0, 100))
+    last = int(rng.choice([1, 3, 5, 7, 9] if sex == "M" else [0, 2, 4, 6, 8]))
+    return f"{born:%d%m}{y2:02d}-{d7}{middle:02d}{last}"
+
+
+def pseudonymise_caseworker(code: str, key: bytes) -> str:
+    """A caseworker's id as a short keyed pseudonym (the extract's initials are not shown)."""
+    return "SB-" + hashlib.blake2s(str(code).encode("utf-8"), key=key[:32], digest_size=3).hexdigest()

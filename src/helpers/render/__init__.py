@@ -1,0 +1,1 @@
+"""Render: charts, tables with small-count suppression, workbooks, Danish number formats and the papermill batch."""

@@ -1,0 +1,340 @@
+"""Batch rendering of report notebooks: parameters from the warehouse, papermill, self-contained HTML, an index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import multiprocessing
+import os
+import re
+import tempfile
+import traceback
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import nbformat
+
+from helpers import labels, paths
+from helpers.warehouse import marts
+from helpers.render.formats import slugify
+from helpers.render.workbook import notebook_tables, write_workbook
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """A report: its notebook template and how to get its parameter sets from the warehouse."""
+
+    name: str
+    notebook: str  # file name in notebooks/ (or an absolute path)
+    title: str | Callable[[dict], str]  # a title, or a function of the parameters giving one
+    parameter_sets: Callable[[], list[dict]]
+    folder: str = ""  # under reports/; default: the name
+    path_keys: tuple[str, ...] = ()  # parameters that name sub-folders and file, e.g. (municipality_name, audience)
+    kinds: tuple[str, ...] = ()  # the extract kinds the report reads (its data vintage); empty: all
+
+    def title_for(self, params: dict) -> str:
+        return self.title(params) if callable(self.title) else self.title
+
+    @property
+    def out_folder(self) -> str:
+        return self.folder or self.name
+
+
+@dataclass
+class RenderResult:
+    """The outcome of rendering one report: output path or the failing cell and error."""
+
+    report: str
+    slug: str
+    params: dict
+    path: Path | None = None
+    seconds: float = 0.0
+    error: str | None = None
+    failing_cell: int | None = None
+    rendered_at: str = field(default_factory=lambda: dt.datetime.now().isoformat(timespec="seconds"))
+    vintage: str = ""
+
+
+def region_parameter_sets() -> list[dict]:
+    """One parameter set per region in the warehouse, and one for the whole country."""
+    sets = [{"region": labels.COUNTRY_CODE, "region_name": labels.COUNTRY_NAME}]
+    sets += [{"region": r.region_code, "region_name": r.region_name} for r in marts.regions().itertuples()]
+    return sets
+
+
+def benchmark_parameter_sets() -> list[dict]:
+    """Both areas, every region and the country, for the latest year in the warehouse: period the last 3 years,
+    long series from the first."""
+    first, last = marts.benchmark_years()
+    return [{"area": area} | s | {"year": last, "period_start": max(first, last - 3), "long_series_start": first, "price_base_year": last}
+            for area in labels.AREAS for s in region_parameter_sets()]
+
+
+def benchmark_title(params: dict) -> str:
+    """'Benchmark, udsatte børn og unge' or 'Benchmark, voksenområdet', by the report's area."""
+    return labels.AREA_TEXT[params["area"]]["title"]
+
+
+def progression_parameter_sets() -> list[dict]:
+    """All cases, and each municipality that reported progression registrations, over the whole period registered."""
+    found = marts.progression_periods()
+    period = {"period_start": found["first"].min().strftime("%Y-%m-%d"), "period_end": found["last"].max().strftime("%Y-%m-%d")}
+    sets = [{"municipality": labels.COUNTRY_CODE, "municipality_name": labels.ALL_MUNICIPALITIES_NAME}]
+    sets += [{"municipality": r.municipality_code, "municipality_name": r.municipality_name} for r in found.itertuples()]
+    return [s | {"service": "all"} | period for s in sets]
+
+
+def forecast_parameter_sets() -> list[dict]:
+    """Each municipality with case snapshots, both areas, at its latest snapshot (the as-of date) and that year."""
+    return [{"municipality": r.municipality_code, "municipality_name": r.municipality_name, "area": r.area,
+             "year": r.as_of.year, "as_of": r.as_of.strftime("%Y-%m-%d"),
+             "label": f"{r.municipality_name}, {labels.AREA_NAMES_LOWER[r.area]}"}
+            for r in marts.latest_snapshots().itertuples()]
+
+
+def indicator_parameter_sets() -> list[dict]:
+    """Each municipality with case snapshots and each audience, for the quarter of its latest snapshot."""
+    found = marts.latest_snapshots().groupby(["municipality_code", "municipality_name"], as_index=False)["as_of"].max()
+    return [{"municipality": r.municipality_code, "municipality_name": r.municipality_name, "audience": audience,
+             "period": f"{r.as_of.year}-Q{(r.as_of.month - 1) // 3 + 1}",
+             "label": f"{r.municipality_name}, {labels.AUDIENCE_NAMES_LOWER[audience]}"}
+            for r in found.itertuples() for audience in labels.AUDIENCE_LABELS]
+
+
+REPORTS: list[ReportSpec] = [
+    ReportSpec("data_quality", "data_quality.ipynb", "Datakvalitet", region_parameter_sets),
+    ReportSpec("benchmark", "benchmark.ipynb", benchmark_title, benchmark_parameter_sets, path_keys=("area", "region_name"),
+               kinds=("population", "expenditure", "users", "price_index", "municipal_facts")),
+    ReportSpec("progression", "progression.ipynb", "Progression og målopfyldelse", progression_parameter_sets,
+               kinds=("registrations", "parameter_scores")),
+    ReportSpec("forecast", "forecast.ipynb", "Prognose (dispositionsregnskab)", forecast_parameter_sets,
+               kinds=("cases", "actuals", "budget", "transitions")),
+    ReportSpec("indicators", "indicators.ipynb", "Nøgletal", indicator_parameter_sets, path_keys=("municipality_name", "audience"),
+               kinds=("cases", "actuals", "budget", "population", "registrations")),
+]
+
+PAGE = """<!DOCTYPE html>
+<html lang="da">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: "Segoe UI", Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 72rem; color: #1d2733; line-height: 1.45; padding: 0 1rem; }}
+h1 {{ color: #0b4f6c; }} h2 {{ color: #0b4f6c; border-bottom: 1px solid #c9d6df; padding-bottom: .2rem; margin-top: 2rem; }}
+table {{ border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }}
+th, td {{ border-bottom: 1px solid #dde5ea; padding: .25rem .6rem; text-align: left; }}
+td {{ font-variant-numeric: tabular-nums; }}
+.params {{ background: #f3f7f9; padding: .6rem 1rem; border-radius: 4px; font-size: .9rem; }}
+nav.toc {{ background: #f8fafb; border-left: 3px solid #0b4f6c; padding: .4rem 1rem; margin: 1rem 0; }}
+.jp-OutputArea-output pre, pre {{ white-space: pre-wrap; }}
+figure.helpers-figure {{ margin: 1rem 0 2rem; }}
+figcaption {{ font-size: .85rem; color: #44515e; }}
+figcaption ul.notes {{ margin: .3rem 0; padding-left: 1.2rem; }}
+a.download {{ display: inline-block; margin-top: .3rem; padding: .15rem .6rem; border: 1px solid #0b4f6c; border-radius: 3px; color: #0b4f6c; text-decoration: none; }}
+ul.conclusions li {{ margin: .3rem 0; }}
+.vega-bind {{ margin: .3rem 0; font-size: .9rem; }}
+</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<div class="params"><strong>Parametre for kørslen:</strong> {params}<br>
+<strong>Data:</strong> {vintage} &middot; <strong>Dannet:</strong> {rendered}</div>
+</header>
+<nav class="toc"><strong>Indhold</strong><ol>{toc}</ol></nav>
+<main>
+{body}
+</main>
+</body>
+</html>
+"""
+
+
+def _notebook_html(executed: nbformat.NotebookNode) -> str:
+    """The executed notebook as HTML body only (no code, no prompts, no scripts from the network)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(executed)
+    if re.search(r"<script[^>]+src=|<link[^>]+href=\"?https?:", body):
+        raise RuntimeError("rendered report would load something from the network")
+    return body
+
+
+def _table_of_contents(body: str) -> str:
+    """List items linking to every h2 of the body (nbconvert gives headings ids)."""
+    items = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)(?:<a class="anchor-link".*?)?</h2>', body, flags=re.S)
+    return "".join(f'<li><a href="#{hid}">{re.sub("<[^>]+>", "", text).strip()}</a></li>' for hid, text in items)
+
+
+def data_vintage(kinds: tuple[str, ...] = ()) -> str:
+    """Which extracts a report used (all when `kinds` is empty): per kind, the file (or the number of files), the
+    period they cover and the file's checksum, from the warehouse's ingest log."""
+    found = marts.extracts(list(kinds) or None)
+    parts = []
+    for kind, rows in found.groupby("kind", sort=True):
+        period = f"{rows['period_start'].min()}–{rows['period_end'].max()}"
+        what = f"{Path(rows['file'].iloc[0]).name}, sha256 {rows['sha256'].iloc[0][:8]}" if len(rows) == 1 else f"{len(rows)} filer"
+        parts.append(f"{labels.KIND_LABELS.get(kind, kind)}: {what}, {period}")
+    return "; ".join(parts)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so readers never see half of it (temporary file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    paths.publish(tmp, path)
+
+
+def kernel_manager_class() -> type:
+    """A kernel manager that encrypts the kernel's local TCP channels where the kernel supports it (CurveZMQ);
+    ipykernel 7.4 warns on every start otherwise, which buried the batch's progress bar."""
+    from jupyter_client.manager import KernelManager
+    from traitlets import default
+
+    class EncryptedKernelManager(KernelManager):
+        @default("transport_encryption")
+        def _default_transport_encryption(self) -> str:
+            return "auto"
+
+    return EncryptedKernelManager
+
+
+def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
+    """Execute one notebook with papermill and write it as self-contained HTML; errors are returned, not raised."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    label = params.get("label") or params.get("region_name") or params.get("municipality_name") or ""
+    slug = slugify(label or "-".join(str(v) for v in params.values()))
+    result = RenderResult(spec.name, slug, params)
+    start = dt.datetime.now()
+    with tempfile.TemporaryDirectory() as tmp:
+        executed_path = Path(tmp) / spec.notebook
+        try:
+            papermill.execute_notebook(str(paths.ROOT / "notebooks" / spec.notebook), str(executed_path), parameters=params,
+                                       kernel_name="python3", progress_bar=False, cwd=str(paths.ROOT / "notebooks"),
+                                       kernel_manager_class=kernel_manager_class())
+        except PapermillExecutionError as exc:
+            result.error, result.failing_cell = f"{exc.ename}: {exc.evalue}", exc.cell_index
+            return result
+        except Exception as exc:  # a broken template or kernel: reported per report, the batch goes on
+            result.error = "".join(traceback.format_exception_only(exc)).strip()
+            return result
+        executed = nbformat.read(executed_path, as_version=4)
+        body = _notebook_html(executed)
+        tables = notebook_tables(executed)
+    result.vintage = data_vintage(spec.kinds)
+    page = PAGE.format(title=html.escape(f"{spec.title_for(params)}: {label}".rstrip(": ")),
+                       params=html.escape(", ".join(f"{k} = {v}" for k, v in params.items())),
+                       vintage=html.escape(result.vintage), rendered=start.strftime("%d.%m.%Y %H:%M"),
+                       toc=_table_of_contents(body), body=body)
+    parts = [slugify(str(params[k])) for k in spec.path_keys] or [slug]
+    result.path = out_dir / spec.out_folder / Path(*parts[:-1], f"{parts[-1]}.html")
+    result.slug = "/".join(parts)
+    write_atomic(result.path, page)
+    if tables:
+        write_workbook(result.path.with_suffix(".xlsx"), tables)  # the same tables for analysts to continue in Excel
+    result.seconds = (dt.datetime.now() - start).total_seconds()
+    return result
+
+
+def _render_job(args: tuple[ReportSpec, dict, str]) -> RenderResult:
+    spec, params, out_dir = args
+    return render(spec, params, Path(out_dir))
+
+
+def render_all(only: list[str] | None = None, overrides: dict | None = None, out_dir: Path | None = None,
+               workers: int | None = None, progress: bool = True) -> list[RenderResult]:
+    """Render every report (or those in `only`) for every parameter set, in parallel; then write the index."""
+    from tqdm import tqdm
+
+    out_dir = out_dir or paths.ROOT / "reports"
+    specs = [s for s in REPORTS if not only or s.name in only]
+    unknown = set(only or []) - {s.name for s in REPORTS}
+    if unknown:
+        raise ValueError(f"unknown report(s): {', '.join(sorted(unknown))}; known: {', '.join(s.name for s in REPORTS)}")
+    # a worker gets the spec itself (it need not be in its REPORTS), without the parameter-set query, which may not pickle
+    jobs = [(replace(spec, parameter_sets=list), params, str(out_dir))
+            for spec in specs for params in select_parameter_sets(spec.parameter_sets(), overrides or {})]
+    results: list[RenderResult] = []
+    # spawned, not forked: a fork copies jupyter's event-loop runner without its thread, and a kernel start in the
+    # child then waits forever once the parent has run a notebook itself (as `make bench` does)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers or min(2, os.cpu_count() or 1), mp_context=spawn) as pool:
+        futures = [pool.submit(_render_job, job) for job in jobs]
+        for future in tqdm(as_completed(futures), total=len(futures), desc="rapporter", disable=not progress):
+            results.append(future.result())
+    results.sort(key=lambda r: (r.report, r.slug))
+    write_index(results, out_dir)
+    return results
+
+
+def write_index(results: list[RenderResult], out_dir: Path) -> Path:
+    """reports/index.html: every report on disk with its parameters, data vintage and render time, and the failures.
+
+    Entries live in reports/index.json, so rendering a subset (--only, --param) updates its rows and keeps the rest.
+    """
+    store = out_dir / "index.json"
+    entries = {(e["report"], e["slug"]): e for e in (json.loads(store.read_text()) if store.exists() else [])}
+    for r in results:
+        entries[(r.report, r.slug)] = {"report": r.report, "slug": r.slug, "params": r.params, "seconds": round(r.seconds, 1),
+                                       "path": r.path.relative_to(out_dir).as_posix() if r.path else None, "error": r.error,
+                                       "failing_cell": r.failing_cell, "rendered_at": r.rendered_at, "vintage": r.vintage}
+    kept = [e for _, e in sorted(entries.items()) if e["error"] or (out_dir / (e["path"] or "")).is_file()]
+    rows = []
+    for e in kept:
+        target = f'<a href="{html.escape(e["path"])}">{html.escape(e["slug"])}</a>' if e["path"] else html.escape(e["slug"])
+        status = f"fejl i celle {e['failing_cell']}: {html.escape(e['error'])}" if e["error"] else f"{e['seconds']:.1f} s".replace(".", ",")
+        rendered = dt.datetime.fromisoformat(e["rendered_at"]).strftime("%d.%m.%Y %H:%M")
+        rows.append(f"<tr><td>{html.escape(e['report'])}</td><td>{target}</td>"
+                    f"<td>{html.escape(', '.join(f'{k} = {v}' for k, v in e['params'].items()))}</td>"
+                    f"<td>{html.escape(e['vintage'])}</td><td>{rendered}</td><td>{status}</td></tr>")
+    table = ("<table><thead><tr><th>Rapport</th><th>Fil</th><th>Parametre</th><th>Data</th><th>Dannet</th><th>Tid / fejl</th></tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table>")
+    page = PAGE.format(title="Rapporter", params=f"{len(kept)} rapporter", vintage=html.escape(data_vintage()),
+                       rendered=dt.datetime.now().strftime("%d.%m.%Y %H:%M"), toc="", body=table)
+    write_atomic(store, json.dumps(kept, indent=1, ensure_ascii=False) + "\n")
+    path = out_dir / "index.html"
+    write_atomic(path, page)
+    return path
+
+
+def select_parameter_sets(sets: list[dict], overrides: dict) -> list[dict]:
+    """The sets chosen by the overrides, with the overrides applied.
+
+    A key whose values differ between sets (e.g. region) selects: `region=085` keeps that set, and a value
+    no set has is an error. Any other key (e.g. year) overrides the value of every set.
+    """
+    chosen = sets
+    for key, value in overrides.items():
+        values = {str(p.get(key)) for p in sets}
+        if len(values) > 1:
+            chosen = [p for p in chosen if str(p.get(key)) == str(value)]
+            if not chosen:
+                raise ValueError(f"no parameter set has {key}={value}; known: {', '.join(sorted(values))}")
+    return [p | overrides for p in chosen]
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """`key=value` pairs from the command line. Values stay text (a code such as '081' is not the number 81), except
+    JSON objects and lists: `exclude={"259": "brud i serien"}`."""
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ValueError(f"--param takes key=value, got {pair!r}")
+        key, value = (part.strip() for part in pair.split("=", 1))
+        if value[:1] in "{[":
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"--param {key}: not valid JSON ({exc.msg}): {value}") from None
+        out[key] = value
+    return out

@@ -1,0 +1,210 @@
+"""Altair charts that draw offline: the Vega bundle once per page, Danish number and date formats.
+
+Altair's default renderer loads Vega from a CDN (blank offline); this renderer emits the bundle that
+vl-convert ships once per kernel (so once per rendered report) and, per chart, a div and a vegaEmbed call.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from functools import cache
+from html import escape
+from itertools import count
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+
+from helpers import labels
+
+RENDERER = "helpers_offline"
+EMBED_OPTIONS = {
+    "formatLocale": vlc.get_format_locale("da-DK"),
+    "timeFormatLocale": vlc.get_time_format_locale("da-DK"),
+    "actions": {"export": True, "source": False, "compiled": False, "editor": False},
+    "renderer": "svg",
+}
+_ids = count(1)
+_bundle_sent = False
+
+
+@cache
+def bundle() -> str:
+    """Vega, Vega-Lite and Vega-Embed as one script (sets window.vegaEmbed), matching Altair's Vega-Lite."""
+    return vlc.javascript_bundle(vl_version=alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0])
+
+
+def chart_html(spec: dict, include_bundle: bool) -> str:
+    """A div and the script that embeds `spec` in it (with the bundle first, if asked)."""
+    div = f"helpers-chart-{next(_ids)}"
+    spec_json = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")  # UTF-8 page; no early </script>
+    script = f'<script>vegaEmbed("#{div}", {spec_json}, {json.dumps(EMBED_OPTIONS)});</script>'
+    head = f"<script>{bundle()}</script>" if include_bundle else ""
+    return f'{head}<div id="{div}" class="helpers-chart"></div>{script}'
+
+
+def _render(spec: dict, **_: object) -> dict:
+    """Altair renderer: the bundle with the first chart of the kernel, then only div + call."""
+    global _bundle_sent
+    html = chart_html(spec, include_bundle=not _bundle_sent)
+    _bundle_sent = True
+    return {"text/html": html}
+
+
+def enable() -> None:
+    """Use the offline renderer and Danish formats for every chart from here on (call once per notebook)."""
+    alt.renderers.register(RENDERER, _render)
+    alt.renderers.enable(RENDERER)
+    alt.data_transformers.disable_max_rows()  # data is aggregated in DuckDB before it is charted
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Report figures: one chart, its notes (who is left out and why) and its data as a CSV download.
+
+KR = ",.0f"
+RATE = ",.1f"
+PCT = "+,.1f"
+PCT_AXIS = "+,.0f"
+
+
+class Figure:
+    """A chart with notes and a CSV link, shown as one HTML block in a notebook and in the rendered report."""
+
+    def __init__(self, chart: alt.TopLevelMixin, data: pd.DataFrame, filename: str, notes: list[str] | None = None):
+        self.chart, self.data, self.filename, self.notes = chart, rounded(data), filename, notes or []
+
+    def html(self) -> str:
+        global _bundle_sent
+        block = chart_html(self.chart.to_dict(), include_bundle=not _bundle_sent)
+        _bundle_sent = True
+        notes = "".join(f"<li>{escape(n)}</li>" for n in self.notes)
+        return (f'<figure class="helpers-figure">{block}<figcaption>'
+                + (f'<ul class="notes">{notes}</ul>' if notes else "")
+                + f"{download_link(self.data, self.filename)}</figcaption></figure>")
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+def rounded(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """Float columns to `decimals` places: what a reader can use, and a page a tenth of the size."""
+    floats = frame.select_dtypes("float").columns
+    return frame.assign(**{c: frame[c].round(decimals) for c in floats})
+
+
+def download_link(frame: pd.DataFrame, filename: str) -> str:
+    """A link that downloads `frame` as a CSV Excel opens in Danish (semicolons, decimal commas, UTF-8 with BOM)."""
+    text = "\ufeff" + frame.to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n")
+    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return f'<a class="download" download="{escape(filename)}" href="data:text/csv;charset=utf-8;base64,{encoded}">Hent data (CSV)</a>'
+
+
+def group_picker(data: pd.DataFrame, name: str = "gruppe") -> alt.Parameter:
+    """A drop-down of the measure groups in `data` (Danish labels, in sort_order; 'I alt' first shown)."""
+    ordered = data.sort_values("sort_order", kind="stable") if "sort_order" in data else data
+    labels = list(dict.fromkeys(ordered["label_da"]))
+    default = "I alt" if "I alt" in labels else labels[0]
+    return alt.param(name=name, value=default, bind=alt.binding_select(options=labels, name="Indsatsgruppe: "))
+
+
+def _in_group(picker: alt.Parameter) -> alt.expr.core.Expression:
+    return alt.datum.label_da == picker
+
+
+def municipal_bars(data: pd.DataFrame, lines: pd.DataFrame, value: str, title: str, axis: str, fmt: str = KR,
+                   peer: str | None = None) -> alt.LayerChart:
+    """Horizontal bars per municipality for the picked measure group, with min/max/average lines and peer ticks.
+
+    `data`: name, label_da, `value` (and `peer`); `lines`: label_da, line (Danish name of the line), value.
+    """
+    picker = group_picker(data)
+    tooltip = [alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("label_da:N", title="Indsatsgruppe"),
+               alt.Tooltip(f"{value}:Q", title=axis, format=fmt)]
+    if peer:
+        tooltip.append(alt.Tooltip(f"{peer}:Q", title="Gns. sammenlignelige kommuner", format=fmt))
+    base = alt.Chart(rounded(data[["name", "label_da", value] + ([peer] if peer else [])])).transform_filter(_in_group(picker))
+    y = alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending"))
+    bars = base.mark_bar(color="#5b8db8").encode(y=y, x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)), tooltip=tooltip)
+    layers = [bars]
+    if peer:
+        layers.append(base.mark_tick(color="#1d2733", thickness=2, size=12).encode(y=y, x=f"{peer}:Q", tooltip=tooltip))
+    rules = alt.Chart(rounded(lines)).transform_filter(_in_group(picker)).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
+        x="value:Q",
+        color=alt.Color("line:N", title="Linjer", scale=alt.Scale(range=["#b2182b", "#2166ac", "#4d4d4d", "#1b7837"])),
+        tooltip=[alt.Tooltip("line:N", title="Linje"), alt.Tooltip("value:Q", title=axis, format=fmt)])
+    layers.append(rules)
+    height = 16 * data["name"].nunique() + 20
+    return alt.layer(*layers).add_params(picker).properties(title=title, width=560, height=height)
+
+
+def change_bars(data: pd.DataFrame, value: str, title: str, axis: str) -> alt.Chart:
+    """Bars of a change in percent per municipality (picked measure group), rises and falls in two colours."""
+    picker = group_picker(data)
+    return alt.Chart(rounded(data[["name", "label_da", value]])).transform_filter(_in_group(picker)).mark_bar().encode(
+        y=alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending")),
+        x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=PCT_AXIS)),
+        color=alt.condition(alt.datum[value] >= 0, alt.value("#b2182b"), alt.value("#2166ac")),
+        tooltip=[alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("label_da:N", title="Indsatsgruppe"),
+                 alt.Tooltip(f"{value}:Q", title=axis, format=PCT)],
+    ).add_params(picker).properties(title=title, width=560, height=16 * data["name"].nunique() + 20)
+
+
+def region_index(data: pd.DataFrame, selected: str, title: str, axis: str) -> alt.LayerChart:
+    """Each region's figure as an index of the whole country's (= 100) for every measure group; `selected` stands out."""
+    tooltip = [alt.Tooltip("name:N", title="Område"), alt.Tooltip("label_da:N", title="Indsatsgruppe"),
+               alt.Tooltip("value:Q", title=axis, format=KR), alt.Tooltip("index:Q", title="Indeks (hele landet = 100)", format=",.0f")]
+    y = alt.Y("label_da:N", title=None, sort=alt.EncodingSortField("sort_order", order="ascending"))
+    points = alt.Chart(rounded(data)).mark_point(filled=True).encode(
+        y=y, x=alt.X("index:Q", title="Indeks (hele landet = 100)", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
+        color=alt.Color("name:N", title="Region"),
+        size=alt.condition(alt.datum.code == selected, alt.value(220), alt.value(60)),
+        opacity=alt.condition(alt.datum.code == selected, alt.value(1.0), alt.value(0.55)),
+        tooltip=tooltip)
+    hundred = alt.Chart(pd.DataFrame({"index": [100]})).mark_rule(color="#4d4d4d", strokeDash=[4, 3]).encode(x="index:Q")
+    return alt.layer(hundred, points).properties(title=title, width=560, height=26 * data["label_da"].nunique())
+
+
+def development_lines(data: pd.DataFrame, value: str, selected: str, period: tuple[int, int], title: str, axis: str, fmt: str = KR) -> alt.LayerChart:
+    """A figure over the years for the regions and the whole country (picked measure group); the period shaded."""
+    picker = group_picker(data)
+    span = alt.Chart(pd.DataFrame({"start": [period[0]], "end": [period[1]]})).mark_rect(opacity=0.12, color="#0b4f6c").encode(
+        x="start:Q", x2="end:Q")
+    lines = alt.Chart(rounded(data[["code", "name", "year", "label_da", value]])).transform_filter(_in_group(picker)).mark_line(point=True).encode(
+        x=alt.X("year:Q", title="År", scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(format="d", tickMinStep=1)),
+        y=alt.Y(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)),
+        color=alt.Color("name:N", title="Område"),
+        strokeWidth=alt.condition((alt.datum.code == selected) | (alt.datum.code == labels.COUNTRY_CODE), alt.value(3.5), alt.value(1.2)),
+        tooltip=[alt.Tooltip("name:N", title="Område"), alt.Tooltip("year:Q", title="År", format="d"),
+                 alt.Tooltip(f"{value}:Q", title=axis, format=fmt)])
+    return alt.layer(span, lines).add_params(picker).properties(title=title, width=560, height=300)
+
+
+def decomposition_bars(data: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Stacked parts of each municipality's change (user share, unit cost, population mix) with the total as a tick."""
+    picker = group_picker(data)
+    y = alt.Y("name:N", title=None, sort=alt.EncodingSortField("change_pct", order="descending"))
+    tooltip = [alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("part:N", title="Del"),
+               alt.Tooltip("pct:Q", title="Bidrag, pct.", format=PCT), alt.Tooltip("change_pct:Q", title="Ændring i alt, pct.", format=PCT)]
+    base = alt.Chart(rounded(data[["name", "label_da", "part", "pct", "change_pct"]])).transform_filter(_in_group(picker))
+    parts = base.mark_bar().encode(y=y, x=alt.X("pct:Q", title="Bidrag til ændringen, pct.", axis=alt.Axis(format=PCT_AXIS)),
+                                   color=alt.Color("part:N", title="Del", scale=alt.Scale(range=["#5b8db8", "#e08214", "#999999"])),
+                                   tooltip=tooltip)
+    total = base.mark_tick(color="#1d2733", thickness=2, size=14).encode(y=y, x="change_pct:Q", tooltip=tooltip)
+    return alt.layer(parts, total).add_params(picker).properties(title=title, width=560, height=16 * data["name"].nunique() + 20)
+
+
+def funnel(points: pd.DataFrame, limits: pd.DataFrame, title: str, axis: str) -> alt.LayerChart:
+    """Users per 10,000 against the population they come from, with 95 % and 99,8 % control limits (picked group)."""
+    picker = group_picker(points)
+    x = alt.X("user_population:Q", title="Indbyggere i aldersgruppen (logaritmisk akse)", scale=alt.Scale(type="log"), axis=alt.Axis(format=",.0f"))
+    dots = alt.Chart(rounded(points[["name", "label_da", "user_population", "users_per_10000", "outside", "where"]])).transform_filter(_in_group(picker)).mark_circle(size=70).encode(
+        x=x, y=alt.Y("users_per_10000:Q", title=axis, axis=alt.Axis(format=RATE)),
+        color=alt.Color("where:N", title="Kommuner", scale=alt.Scale(range=["#b2182b", "#bbbbbb"])),
+        tooltip=[alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("user_population:Q", title="Indbyggere", format=",.0f"),
+                 alt.Tooltip("users_per_10000:Q", title=axis, format=RATE), alt.Tooltip("outside:N", title="Kontrolgrænser")])
+    bands = alt.Chart(rounded(limits[["label_da", "user_population", "limit", "level", "value"]])).transform_filter(_in_group(picker)).mark_line(strokeDash=[4, 3]).encode(
+        x=x, y="value:Q", detail="limit:N",
+        color=alt.Color("level:N", title="Kontrolgrænse", scale=alt.Scale(range=["#4d4d4d", "#1b7837", "#999999"])),
+        tooltip=[alt.Tooltip("level:N", title="Kontrolgrænse"), alt.Tooltip("value:Q", title=axis, format=RATE)])
+    return alt.layer(bands, dots).add_params(picker).resolve_scale(color="independent").properties(title=title, width=560, height=360)

@@ -1,0 +1,88 @@
+"""Tables for Danish readers: number formats 1.706,5, Danish column labels, small counts suppressed."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+from IPython.display import HTML
+from pandas.io.formats.style import Styler
+
+from helpers.labels import FEW, HIDDEN, SMALL, SMALL_TEXT, is_small
+
+LEGEND = (f"{SMALL_TEXT}: færre end {SMALL}. {HIDDEN}: skjult, så et lille tal ikke kan regnes ud. *: skøn på færre end {FEW} sager, "
+          "usikkert. Tomme felter: kan ikke vises uden at afsløre små tal.")
+
+
+def danish_table(frame: pd.DataFrame, labels: dict[str, str] | None = None, decimals: int = 0) -> Styler:
+    """A Styler with Danish thousands and decimal separators, Danish headers, escaped text and no index."""
+    shown = frame.rename(columns=labels or {})
+    styler = shown.style.format(decimal=",", thousands=".", precision=decimals, na_rep="", escape="html")
+    return styler.hide(axis="index")
+
+
+def bullets(items: list[str]) -> HTML:
+    """Sentences as an HTML bullet list (escaped), e.g. a report's main conclusions."""
+    return HTML("<ul class=\"conclusions\">" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
+
+
+def suppression_mask(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | None = None, column_totals: bool = False,
+                     threshold: int = SMALL) -> pd.DataFrame:
+    """Which count cells a report must not show: counts 1..threshold-1, and complementary cells.
+
+    `parts`: groups of count columns that add up to a total a reader knows (a row's n): where one cell of a
+    group is hidden, the smallest other non-zero cell is hidden too, so it cannot be derived back. With
+    `column_totals`, the same within each count column (whose total the report gives). Repeated until stable.
+    """
+    values = frame[counts].astype(float)
+    mask = is_small(values, threshold)
+    lines: list[tuple[list, list[str]]] = [([i], group) for i in frame.index for group in (parts or [])]
+    if column_totals:
+        lines += [(list(frame.index), [col]) for col in counts]
+    changed = True
+    while changed:
+        changed = False
+        for rows, cols in lines:
+            cells = mask.loc[rows, cols]
+            if int(cells.to_numpy().sum()) == 1:
+                open_cells = values.loc[rows, cols].where(~cells & (values.loc[rows, cols] > 0)).stack().dropna()
+                if not open_cells.empty:
+                    row, col = open_cells.idxmin()
+                    mask.loc[row, col] = True
+                    changed = True
+    return mask
+
+
+def protected(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | None = None, column_totals: bool = False,
+              shares: dict[str, tuple[str, str]] | None = None, means: dict[str, str] | None = None,
+              decimals: dict[str, int] | None = None, few: int = FEW, threshold: int = SMALL) -> pd.DataFrame:
+    """A table of Danish-formatted text that is safe to publish.
+
+    Counts under `threshold` are `<5` and their complements `..` (a complement is not small: `<5` would be
+    untrue); a share {column: (successes, n)} is hidden when
+    its successes or failures are hidden or small; a mean {column: n} is hidden when its n is; shares and
+    means on fewer than `few` cases are marked ` *`.
+    """
+    from helpers.render.formats import format_number
+
+    mask = suppression_mask(frame, counts, parts, column_totals, threshold)
+    decimals = decimals or {}
+    out = frame.astype(object).copy()
+    for col in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[col]):
+            out[col] = [format_number(v, decimals.get(col, 0)) for v in frame[col]]
+    for col in counts:
+        small = is_small(frame[col], threshold)
+        out.loc[mask[col] & small, col] = f"<{threshold}"
+        out.loc[mask[col] & ~small, col] = HIDDEN
+    for col, (k, n) in (shares or {}).items():
+        failures = frame[n] - frame[k]
+        hidden = (mask[k] if k in mask else False) | (mask[n] if n in mask else False) | is_small(failures, threshold) \
+            | is_small(frame[k], threshold) | (frame[n] < threshold)
+        out.loc[hidden, col] = ""
+        out.loc[~hidden & (frame[n] < few), col] = out.loc[~hidden & (frame[n] < few), col] + " *"
+    for col, n in (means or {}).items():
+        hidden = (mask[n] if n in mask else False) | (frame[n] < threshold)
+        out.loc[hidden, col] = ""
+        out.loc[~hidden & (frame[n] < few), col] = out.loc[~hidden & (frame[n] < few), col] + " *"
+    return out

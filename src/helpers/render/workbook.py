@@ -1,0 +1,148 @@
+"""XLSX workbooks for analysts: one sheet per table, numbers kept as numbers with thousands separators.
+
+Excel shows `#,##0.0` with the reader's own separators, so a Danish Excel shows 1.706,5.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from helpers import paths
+
+
+def sheet_name(title: str, taken: set[str]) -> str:
+    """An Excel-safe, unique sheet name (at most 31 characters, none of []:*?/\\)."""
+    base = re.sub(r"[\[\]:*?/\\]", "-", title).strip() or "Tabel"
+    name, n = base[:31], 2
+    while name.lower() in {t.lower() for t in taken}:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name)
+    return name
+
+
+YEAR_HEADERS = {"år", "aar", "year", "regnskabsår", "budgetår"}
+
+
+def _number_format(header: object, values: pd.Series, decimals: int | None = None) -> str:
+    """Thousands separators; decimals as given, else as the values need; a year column (by its header) without separators."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    if str(header).strip().lower() in YEAR_HEADERS and numbers.between(1900, 2100).all():
+        return "0"
+    if decimals is None:
+        decimals = 0 if numbers.empty or (numbers == numbers.round()).all() else 1 if numbers.abs().max() >= 100 else 2
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], decimals: int | None = None) -> Path:
+    """Write each frame to its own sheet (header in bold, number formats per column), atomically, readable by all.
+
+    `decimals`: the decimals the screen shows for every number column (default: as the values need)."""
+    book = Workbook()
+    book.remove(book.active)
+    taken: set[str] = set()
+    for title, frame in sheets.items():
+        ws = book.create_sheet(sheet_name(title, taken))
+        ws.append([str(c) for c in frame.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False):
+            ws.append([None if (isinstance(v, float) and pd.isna(v)) or v is pd.NA else (v.item() if hasattr(v, "item") else v) for v in row])
+        for j, col in enumerate(frame.columns, start=1):
+            letter = ws.cell(row=1, column=j).column_letter
+            ws.column_dimensions[letter].width = min(60, max(10, len(str(col)) + 2, *(len(str(v)) + 2 for v in frame[col].head(200))))
+            numbers = pd.to_numeric(frame[col], errors="coerce")
+            if not pd.api.types.is_bool_dtype(frame[col]) and numbers.notna().any():
+                fmt = _number_format(col, frame[col], decimals)
+                for cell in ws[letter][1:]:
+                    cell.number_format = fmt
+        ws.freeze_panes = "A2"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    book.save(tmp)
+    paths.publish(tmp, path)
+    return path
+
+
+class _Tables(HTMLParser):
+    """Collect the cells of every <table> in an HTML fragment (header rows and body rows)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+DANISH_NUMBER = re.compile(r"[-+]?\d{1,3}(\.\d{3})*(,\d+)?|[-+]?\d+(,\d+)?")
+
+
+def _value(text: str) -> object:
+    """A table cell back as a number where it is one in Danish format ('1.706,5' -> 1706.5); else the text."""
+    from helpers.intake.parsing import parse_number
+
+    return parse_number(text) if DANISH_NUMBER.fullmatch(text) else text
+
+
+def html_tables(fragment: str) -> list[list[list[str]]]:
+    """The cell texts of every <table> in an HTML fragment, row by row (entities decoded, whitespace collapsed)."""
+    parser = _Tables()
+    parser.feed(fragment)
+    return parser.tables
+
+
+def notebook_tables(notebook) -> dict[str, pd.DataFrame]:
+    """Every table an executed notebook shows, titled by the section (## heading) it appears under."""
+    tables: dict[str, pd.DataFrame] = {}
+    section, count = "Tabel", 0
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            heading = re.search(r"^##\s+(.+)$", cell.source, flags=re.MULTILINE)
+            if heading:
+                section, count = heading.group(1).strip(), 0
+            continue
+        for output in cell.get("outputs", []):
+            markdown = output.get("data", {}).get("text/markdown", "")
+            heading = re.search(r"^##\s+(.+)$", markdown if isinstance(markdown, str) else "".join(markdown), flags=re.MULTILINE)
+            if heading:  # a section heading a report module writes (its text depends on the parameters)
+                section, count = heading.group(1).strip(), 0
+            html = output.get("data", {}).get("text/html", "")
+            for rows in html_tables(html if isinstance(html, str) else "".join(html)):
+                if len(rows) < 2:
+                    continue
+                count += 1
+                width = max(len(r) for r in rows)
+                header = rows[0] + [""] * (width - len(rows[0]))
+                body = [[_value(v) for v in r] + [None] * (width - len(r)) for r in rows[1:]]
+                tables[f"{section} {count}" if count > 1 else section] = pd.DataFrame(body, columns=header)
+    return tables

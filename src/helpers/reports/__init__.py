@@ -1,0 +1,1 @@
+"""Reports: one module per notebook, reading the marts and building its sections, figures and Danish text."""

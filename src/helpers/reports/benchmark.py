@@ -1,0 +1,389 @@
+"""The regional benchmark report (notebooks/benchmark.ipynb, either area): its tables, figures, prose and conclusions.
+
+`prepare` reads the marts once; each method returns one table (a Styler) or one Figure (chart, notes on
+who is left out and why, CSV download), so the notebooks hold only parameters, calls and prose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from IPython.display import Markdown
+
+from helpers import labels
+from helpers.analysis import benchmark
+from helpers.analysis.funnel import funnel_limits, outside_limits
+from helpers.analysis.peers import peer_groups
+from helpers.render import charts
+from helpers.render.formats import format_number
+from helpers.render.tables import danish_table
+from helpers.reports import conclusions, exclusions
+from helpers.warehouse import marts
+
+TOTAL = labels.TOTAL_GROUP
+COUNTRY = labels.COUNTRY_CODE
+
+
+PROSE = {  # the notebook's area-specific prose (markdown), shown by RegionalBenchmark.prose(key)
+    "about": {
+        "children": "## Om rapporten\n\nRapporten sammenligner udgifterne til udsatte børn og unge som **pris x mængde**: udgift pr. 0-22-årig (nettodriftsudgifter fra de kommunale regnskaber), hvor mange der modtager en indsats (brugere pr. 10.000 0-17-årige) og hvad en bruger i gennemsnit koster (enhedsudgift = udgift pr. bruger). Regionens og landets tal er summer over kommunerne (udgift i alt delt med indbyggere i alt), ikke gennemsnit af kommunernes nøgletal. Udviklingen er opgjort i faste priser.\n\nHver kommune sammenlignes også med sine **sammenlignelige kommuner**: de fem kommuner, der ligner den mest på befolkningens størrelse og alderssammensætning og det forventede udgiftsbehov. En kommune, der ikke kan indgå i en figur (fx fordi brugertallet mangler, eller fordi der er et brud i serien), står under figuren med begrundelsen. Alle figurers tal kan hentes som CSV under figuren, og figurerne har en rullemenu til at vælge indsatsgruppe.",
+        "adults": "## Om rapporten\n\nRapporten sammenligner udgifterne til voksne med handicap og sociale problemer (serviceloven §§ 85, 95-96, 103-104, 107-108 og 110) som **pris x mængde**: udgift pr. 18-64-årig (nettodriftsudgifter fra de kommunale regnskaber), hvor mange der modtager en indsats (brugere pr. 10.000 18-64-årige) og hvad en bruger i gennemsnit koster (enhedsudgift = udgift pr. bruger). Regionens og landets tal er summer over kommunerne (udgift i alt delt med indbyggere i alt), ikke gennemsnit af kommunernes nøgletal. Udviklingen er opgjort i faste priser.\n\nHver kommune sammenlignes også med sine **sammenlignelige kommuner**: de fem kommuner, der ligner den mest på befolkningens størrelse og alderssammensætning og det forventede udgiftsbehov. En kommune, der ikke kan indgå i en figur (fx fordi brugertallet mangler, eller fordi der er et brud i serien), står under figuren med begrundelsen. Alle figurers tal kan hentes som CSV under figuren, og figurerne har en rullemenu til at vælge indsatsgruppe.",
+    },
+    "regions": {
+        "children": "## Regionen sammenlignet med de andre regioner\n\nUdgift pr. 0-22-årig i hver region og hele landet for alle indsatsgrupper i rapportåret. Figuren viser hver regions udgift som indeks i forhold til hele landet (= 100); den valgte region er fremhævet.",
+        "adults": "## Regionen sammenlignet med de andre regioner\n\nUdgift pr. 18-64-årig i hver region og hele landet for alle indsatsgrupper i rapportåret. Figuren viser hver regions udgift som indeks i forhold til hele landet (= 100); den valgte region er fremhævet.",
+    },
+    "users": {
+        "children": "Brugerandele og enhedsudgifter for regionen og hele landet. Kun kommuner, der har indberettet brugere for en indsatsgruppe, indgår i gruppens brugerandel og enhedsudgift, med deres egne udgifter og indbyggere.",
+        "adults": "Brugerandele og enhedsudgifter for regionen og hele landet. Kun kommuner, der har indberettet brugere for en indsatsgruppe, indgår i gruppens brugerandel og enhedsudgift, med deres egne udgifter og indbyggere. For § 85 vises også de alternative enhedsudgifter: § 85 i botilbudslignende tilbud og § 85 i eget hjem, og botilbud i alt (§§ 107-108 og § 85 i botilbudslignende tilbud). De beregnes kun for kommuner, der har opgjort brugere for begge dele af § 85.",
+    },
+    "development": {
+        "children": "## Udvikling over perioden og den lange serie\n\nUdgift pr. 0-22-årig i faste priser ved periodens start, den lange series start og i rapportåret, og ændringen i procent. Figuren viser hele serien for regionerne og hele landet; perioden er markeret.",
+        "adults": "## Udvikling over perioden og den lange serie\n\nUdgift pr. 18-64-årig i faste priser ved periodens start, den lange series start og i rapportåret, og ændringen i procent. Figuren viser hele serien for regionerne og hele landet; perioden er markeret.",
+    },
+    "municipal": {
+        "children": "## Kommunerne: udgift pr. 0-22-årig\n\nSøjlerne er kommunernes udgift i rapportåret; de stiplede linjer er den højeste, den laveste og regionens gennemsnit (for hele landet: landsgennemsnittet). Den sorte streg på hver søjle er gennemsnittet for kommunens sammenlignelige kommuner. Derefter kommunernes udvikling i procent over perioden i faste priser.",
+        "adults": "## Kommunerne: udgift pr. 18-64-årig\n\nSøjlerne er kommunernes udgift i rapportåret; de stiplede linjer er den højeste, den laveste og regionens gennemsnit (for hele landet: landsgennemsnittet). Den sorte streg på hver søjle er gennemsnittet for kommunens sammenlignelige kommuner. Derefter kommunernes udvikling i procent over perioden i faste priser.",
+    },
+    "user_shares": {
+        "children": "## Brugerandele og enhedsudgifter\n\nBrugere pr. 10.000 0-17-årige og udgift pr. bruger i hver kommune, med samme linjer og sammenlignelige kommuner som ovenfor, og udviklingen over perioden. Tal bygget på færre end 5 brugere vises ikke, da de kan pege på enkeltpersoner.",
+        "adults": "## Brugerandele og enhedsudgifter\n\nBrugere pr. 10.000 18-64-årige og udgift pr. bruger i hver kommune, med samme linjer og sammenlignelige kommuner som ovenfor, og udviklingen over perioden. Tal bygget på færre end 5 brugere vises ikke, da de kan pege på enkeltpersoner.",
+    },
+    "drivers": {
+        "children": "## Hvad driver udviklingen?\n\nHver kommunes ændring i udgift pr. 0-22-årig over perioden delt op i bidraget fra brugerandelen (flere eller færre brugere) og fra enhedsudgiften (dyrere eller billigere indsatser). Delene er beregnet logaritmisk, så de lægger sig præcist sammen til ændringen i alt (den sorte streg). Befolkningssammensætningen er andelen af 0-17-årige blandt de 0-22-årige, og for samlede grupper også forskelle i, hvilke kommuner der har opgjort brugere.",
+        "adults": "## Hvad driver udviklingen?\n\nHver kommunes ændring i udgift pr. 18-64-årig over perioden delt op i bidraget fra brugerandelen (flere eller færre brugere) og fra enhedsudgiften (dyrere eller billigere indsatser). Delene er beregnet logaritmisk, så de lægger sig præcist sammen til ændringen i alt (den sorte streg). Befolkningssammensætningen er for voksne altid nul, da udgift og brugere opgøres pr. 18-64-årig, og for samlede grupper også forskelle i, hvilke kommuner der har opgjort brugere.",
+    },
+    "funnel": {
+        "children": "## Tragtplot: er forskellene i brugerandele mere end tilfældige?\n\nHver prik er en kommune: brugere pr. 10.000 0-17-årige mod antallet af 0-17-årige. Kontrolgrænserne (95 % og 99,8 %) omkring landsgennemsnittet bliver smallere, jo flere indbyggere en kommune har, så en lille kommune ikke kaldes ekstrem på grund af tilfældig variation. Grænserne er udvidet med den spredning mellem kommunerne, som er større end tilfældig (overspredning).",
+        "adults": "## Tragtplot: er forskellene i brugerandele mere end tilfældige?\n\nHver prik er en kommune: brugere pr. 10.000 18-64-årige mod antallet af 18-64-årige. Kontrolgrænserne (95 % og 99,8 %) omkring landsgennemsnittet bliver smallere, jo flere indbyggere en kommune har, så en lille kommune ikke kaldes ekstrem på grund af tilfældig variation. Grænserne er udvidet med den spredning mellem kommunerne, som er større end tilfældig (overspredning).",
+    },
+}
+
+
+@dataclass
+class RegionalBenchmark:
+    """Everything a regional benchmark report shows, for one area, region (or the whole country) and period."""
+
+    area: str
+    region: str
+    region_name: str
+    year: int
+    period_start: int
+    long_series_start: int
+    price_base_year: int
+    regions: pd.DataFrame  # regions + country, every year of the long series
+    municipal: pd.DataFrame  # every municipality, every year of the long series (small user counts blanked)
+    members: dict[str, str]  # the region's municipalities {code: name}
+    peers: pd.DataFrame
+    findings: pd.DataFrame
+    excluded: list[exclusions.Exclusion] = field(default_factory=list)
+
+    @property
+    def text(self) -> dict[str, str]:
+        return labels.AREA_TEXT[self.area]
+
+    def prose(self, key: str) -> Markdown:
+        """The notebook's explanation of a section for this report's area (a heading and its paragraphs)."""
+        return Markdown(PROSE[key][self.area])
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(zip(self.regions["measure_group"], self.regions["label_da"]))
+
+    @property
+    def average_name(self) -> str:
+        return "landsgennemsnittet" if self.region == COUNTRY else "gennemsnittet i regionen"
+
+    # -- data ----------------------------------------------------------------------------------------------------------
+
+    def _region_rows(self, year: int) -> pd.DataFrame:
+        return self.regions[self.regions["year"] == year]
+
+    def _own(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["code"].isin(self.members)]
+
+    def municipal_year(self, year: int | None = None) -> pd.DataFrame:
+        """The region's municipalities in a year, with each one's peer averages (sums over its peers)."""
+        year = year or self.year
+        every = self.municipal[self.municipal["year"] == year]
+        clean, _ = exclusions.apply(every, self.excluded, (year,))  # peers' averages without impossible figures
+        averages = benchmark.peer_averages(clean, self.peers)
+        return self._own(every).merge(averages, on=["code", "measure_group"], how="left")
+
+    def _lines(self, frame: pd.DataFrame, figure: str) -> pd.DataFrame:
+        """Min and max over the shown municipalities and the region's (sums over sums) average, per measure group."""
+        spread = frame.groupby("label_da", sort=False)[figure].agg(["max", "min"])
+        rows = self._region_rows(self.year)
+        region = rows[rows["code"] == self.region].set_index("label_da")[figure]
+        average = "Landsgennemsnit" if self.region == COUNTRY else "Gennemsnit i regionen"
+        lines = pd.DataFrame({"Højeste": spread["max"], "Laveste": spread["min"], average: region.reindex(spread.index)})
+        return lines.rename_axis("label_da").reset_index().melt("label_da", var_name="line", value_name="value")
+
+    # -- the region against the others ----------------------------------------------------------------------------------
+
+    def region_table(self) -> pd.io.formats.style.Styler:
+        """Expenditure per inhabitant in every region and the whole country, all measure groups (columns: areas)."""
+        rows = self._region_rows(self.year)
+        wide = rows.pivot_table(index=["sort_order", "label_da"], columns="name", values="expenditure_per_inhabitant", sort=False)
+        order = list(dict.fromkeys(rows["name"]))
+        wide = wide[order].reset_index(level="sort_order", drop=True).reset_index().rename(columns={"label_da": "Indsatsgruppe"})
+        return danish_table(wide)
+
+    def region_users_table(self) -> pd.io.formats.style.Styler:
+        """The region's user shares and unit costs beside the whole country's, all measure groups."""
+        rows = self._region_rows(self.year)
+        own = rows[rows["code"] == self.region].set_index("measure_group")
+        country = rows[rows["code"] == COUNTRY].set_index("measure_group")
+        frame = pd.DataFrame({"Indsatsgruppe": own["label_da"],
+                              f"{self.text['users']}, {self.region_name}": own["users_per_10000"],
+                              f"{self.text['users']}, {labels.COUNTRY_NAME.lower()}": country["users_per_10000"],
+                              f"Enhedsudgift, {self.region_name}": own["unit_cost"],
+                              f"Enhedsudgift, {labels.COUNTRY_NAME.lower()}": country["unit_cost"],
+                              "Kommuner med brugertal": own["n_reporting_users"]})
+        if self.region == COUNTRY:
+            frame = frame.drop(columns=[c for c in frame if c.endswith(f", {labels.COUNTRY_NAME}")])
+        return danish_table(frame.reset_index(drop=True), decimals=1).format(precision=0, subset=[c for c in frame if "Enhedsudgift" in c or "Kommuner" in c], thousands=".", decimal=",")
+
+    def region_figure(self) -> charts.Figure:
+        """Every region's expenditure per inhabitant as an index of the whole country's, all measure groups."""
+        rows = self._region_rows(self.year)
+        country = rows[rows["code"] == COUNTRY].set_index("measure_group")["expenditure_per_inhabitant"]
+        data = rows[rows["code"] != COUNTRY].assign(value=lambda f: f["expenditure_per_inhabitant"],
+                                                  index=lambda f: 100 * f["value"] / f["measure_group"].map(country))
+        data = data[data["index"].notna()][["code", "name", "measure_group", "label_da", "sort_order", "value", "index"]]
+        chart = charts.region_index(data, self.region, f"Udgift {self.text['per']} i forhold til hele landet, {self.year}",
+                                    f"Udgift {self.text['per']}, kr.")
+        return charts.Figure(chart, data, f"regioner_{self.area}_{self.year}.csv")
+
+    def development_table(self) -> pd.io.formats.style.Styler:
+        """The region's expenditure per inhabitant at the start of the long series, the period and now, and the changes."""
+        frame = self.regions[self.regions["code"].isin([self.region, COUNTRY])]
+        period = benchmark.change(frame, self.period_start, self.year)
+        long = benchmark.change(frame, self.long_series_start, self.year)
+        own = self.regions[(self.regions["code"] == self.region) & (self.regions["year"] == self.year)][["measure_group", "label_da"]]
+
+        def get(frame: pd.DataFrame, code: str, column: str) -> pd.Series:
+            return own["measure_group"].map(frame[frame["code"] == code].set_index("measure_group")[column])
+
+        table = pd.DataFrame({
+            "Indsatsgruppe": own["label_da"],
+            f"{self.long_series_start}, kr.": get(long, self.region, "expenditure_per_inhabitant_start"),
+            f"{self.period_start}, kr.": get(period, self.region, "expenditure_per_inhabitant_start"),
+            f"{self.year}, kr.": get(period, self.region, "expenditure_per_inhabitant_end"),
+            f"Ændring {self.period_start}-{self.year}, pct.": get(period, self.region, "expenditure_per_inhabitant_change_pct"),
+            f"Ændring {self.long_series_start}-{self.year}, pct.": get(long, self.region, "expenditure_per_inhabitant_change_pct"),
+            f"{labels.COUNTRY_NAME}, ændring {self.period_start}-{self.year}, pct.": get(period, COUNTRY, "expenditure_per_inhabitant_change_pct"),
+        })
+        if self.region == COUNTRY:
+            table = table.drop(columns=table.columns[-1])
+        pct = [c for c in table if "pct." in c]
+        return danish_table(table.reset_index(drop=True)).format(precision=1, subset=pct, decimal=",", thousands=".")
+
+    def development_figure(self) -> charts.Figure:
+        """Expenditure per inhabitant in fixed prices over the long series, regions and the whole country."""
+        data = self.regions[["code", "name", "year", "measure_group", "label_da", "sort_order", "expenditure_per_inhabitant"]]
+        chart = charts.development_lines(
+            data, "expenditure_per_inhabitant", self.region, (self.period_start, self.year),
+            f"Udgift {self.text['per']} {self.long_series_start}-{self.year}, faste {self.price_base_year}-priser",
+            f"Udgift {self.text['per']}, kr.")
+        return charts.Figure(chart, data, f"udvikling_{self.area}_{self.long_series_start}_{self.year}.csv")
+
+    # -- the municipalities -----------------------------------------------------------------------------------------------
+
+    def municipal_figure(self, figure: str) -> charts.Figure:
+        """Bars per municipality for a key figure in the report year, with min/max/average lines and peer averages."""
+        frame = self.municipal_year()
+        shown, notes = exclusions.apply(frame, self.excluded, (self.year,), value=figure, labels=self.labels,
+                                        expected=self.members, missing_reason=MISSING[figure])
+        lines = self._lines(shown, figure)
+        data = shown[["code", "name", "measure_group", "label_da", "sort_order", figure, f"peer_{figure}"]]
+        data = data.merge(lines.pivot(index="label_da", columns="line", values="value").reset_index(), on="label_da")
+        axis = {"expenditure_per_inhabitant": f"Udgift {self.text['per']}, kr.", "users_per_10000": self.text["users"],
+                "unit_cost": "Enhedsudgift, kr. pr. bruger"}[figure]
+        fmt = charts.RATE if figure == "users_per_10000" else charts.KR
+        chart = charts.municipal_bars(data, lines, figure, f"{axis.split(',')[0]}, {self.year}", axis, fmt, peer=f"peer_{figure}")
+        return charts.Figure(chart, data, f"kommuner_{figure}_{self.area}_{self.year}.csv", notes)
+
+    def municipal_change_figure(self, figure: str) -> charts.Figure:
+        """Change in percent of a key figure per municipality over the period (fixed prices)."""
+        years = (self.period_start, self.year)
+        ch = benchmark.change(self.municipal, *years)
+        frame = self._own(ch).merge(self.municipal[["code", "name", "measure_group", "label_da", "sort_order"]].drop_duplicates(),
+                                    on=["code", "measure_group"])
+        shown, notes = exclusions.apply(frame, self.excluded, years, value=f"{figure}_change_pct", labels=self.labels,
+                                        expected=self.members, missing_reason=f"{MISSING[figure]} i {self.period_start} eller {self.year}")
+        value = f"{figure}_change_pct"
+        data = shown[["code", "name", "measure_group", "label_da", "sort_order", f"{figure}_start", f"{figure}_end", value]]
+        title = f"{labels.FIGURE_LABELS[figure]} {self.text['per'] if figure == 'expenditure_per_inhabitant' else ''}".strip()
+        chart = charts.change_bars(data, value, f"Ændring i {title.lower()} {self.period_start}-{self.year}", "Ændring, pct.")
+        return charts.Figure(chart, data, f"kommuner_{value}_{self.area}_{self.period_start}_{self.year}.csv", notes)
+
+    def decomposition_figure(self) -> charts.Figure:
+        """Each municipality's change in expenditure per inhabitant split into user share, unit cost and population mix."""
+        years = (self.period_start, self.year)
+        parts = benchmark.decompose_changes(self.municipal, *years)
+        grid = self._own(self.municipal[self.municipal["year"] == self.year])[["code", "name", "measure_group", "label_da", "sort_order"]]
+        frame = grid.merge(parts, on=["code", "measure_group"], how="left")
+        shown, notes = exclusions.apply(frame, self.excluded, years, value="change_pct", labels=self.labels, expected=self.members,
+                                        missing_reason=f"brugertal eller enhedsudgift mangler i {self.period_start} eller {self.year}")
+        long = shown.melt(id_vars=["code", "name", "measure_group", "label_da", "sort_order", "change_pct"],
+                          value_vars=["user_share_pct", "unit_cost_pct", "population_mix_pct"], var_name="part", value_name="pct")
+        long["part"] = long["part"].map({"user_share_pct": "Brugerandel", "unit_cost_pct": "Enhedsudgift",
+                                         "population_mix_pct": "Befolkningssammensætning"})
+        chart = charts.decomposition_bars(long, f"Ændring i udgift {self.text['per']} {self.period_start}-{self.year} fordelt på brugerandel og enhedsudgift")
+        data = shown[["code", "name", "measure_group", "label_da", "change_pct", "user_share_pct", "unit_cost_pct", "population_mix_pct"]]
+        return charts.Figure(chart, data, f"dekomponering_{self.area}_{self.period_start}_{self.year}.csv", notes)
+
+    def funnel_figure(self) -> charts.Figure:
+        """Users per 10,000 against population with control limits from the whole country's pooled share."""
+        year = self.municipal[(self.municipal["year"] == self.year) & self.municipal["users"].notna()]
+        clean, _ = exclusions.apply(year, self.excluded, (self.year,))
+        points, limits = [], []
+        for (group, label), rows in clean.groupby(["measure_group", "label_da"], sort=False):
+            rows = rows[rows["user_population"] > 0]
+            if rows.empty:
+                continue
+            _, band = funnel_limits(rows["users"], rows["user_population"])
+            side = outside_limits(rows["users"], rows["user_population"])
+            band = band.melt("population", var_name="limit", value_name="value").rename(columns={"population": "user_population"})
+            band["level"] = band["limit"].str.replace("lower_", "").str.replace("upper_", "").map({"95": "95 %", "99.8": "99,8 %"})
+            limits.append(band.assign(label_da=label, value=band["value"].round(2), user_population=band["user_population"].round()))
+            points.append(rows.assign(side=side, label_da=label, measure_group=group))
+        pts = pd.concat(points, ignore_index=True)
+        pts = pts[pts["users_per_10000"].notna()]  # small counts are blanked: a dot would reveal them
+        pts = pts.assign(user_population=pts["user_population"].round(), users_per_10000=pts["users_per_10000"].round(2))
+        pts["outside"] = pts["side"].map({1: "over", -1: "under", 0: "inden for"})
+        pts["where"] = pts["code"].isin(self.members).map({True: self.region_name if self.region != COUNTRY else "Kommuner",
+                                                           False: "Øvrige kommuner"})
+        data = pts[["code", "name", "label_da", "sort_order", "user_population", "users_per_10000", "outside", "where"]]
+        chart = charts.funnel(data.sort_values("where", ascending=False), pd.concat(limits, ignore_index=True),
+                              f"Tragtplot: brugere pr. 10.000 {self.text['user_population']}, {self.year}", self.text["users"])
+        _, notes = exclusions.apply(year[year["code"].isin(self.members)], self.excluded, (self.year,), expected=self.members,
+                                    value="users_per_10000", labels=self.labels, missing_reason="intet brugertal")
+        return charts.Figure(chart, data, f"tragtplot_{self.area}_{self.year}.csv", notes)
+
+    def funnel_outliers(self, measure_group: str = TOTAL) -> tuple[list[str], list[str]]:
+        """The region's municipalities above and below the 99,8 % limits for a measure group's user share."""
+        year = self.municipal[(self.municipal["year"] == self.year) & (self.municipal["measure_group"] == measure_group)
+                              & self.municipal["users"].notna() & (self.municipal["user_population"] > 0)]
+        side = outside_limits(year["users"], year["user_population"])
+        own = year["code"].isin(self.members)
+        return sorted(year.loc[own & (side == 1), "name"]), sorted(year.loc[own & (side == -1), "name"])
+
+    # -- peers, quality and conclusions ---------------------------------------------------------------------------------
+
+    def peer_table(self) -> pd.io.formats.style.Styler:
+        """Each of the region's municipalities with its peer group and its expenditure against the peers' (total)."""
+        own = self.municipal_year()
+        total = own[own["measure_group"] == TOTAL].set_index("code")
+        groups = self.peers[self.peers["municipality_code"].isin(self.members)]
+        listed = groups.sort_values("rank").groupby("municipality_code")["peer_name"].agg(", ".join)
+        frame = pd.DataFrame({"Kommune": pd.Series(self.members),
+                              "Sammenlignelige kommuner": listed,
+                              f"Udgift {self.text['per']}, kr.": total["expenditure_per_inhabitant"],
+                              "Gns. sammenlignelige kommuner, kr.": total["peer_expenditure_per_inhabitant"]})
+        return danish_table(frame.sort_values("Kommune").reset_index(drop=True))
+
+    def quality(self) -> pd.DataFrame:
+        """Every finding for the region's municipalities in the area and period, plus peer extremes and the analyst's exclusions."""
+        found = self.findings[self.findings["municipality_code"].isin(self.members) & (self.findings["area"] == self.area)
+                              & self.findings["year"].between(self.period_start, self.year)]
+        frame = found.rename(columns={"municipality_code": "code", "municipality_name": "name"})[["finding", "code", "name", "year", "description"]]
+        averages = benchmark.peer_averages(self.municipal[self.municipal["year"] == self.year], self.peers)
+        extreme = describe_peer_extremes(benchmark.peer_extremes(self._own(self.municipal[self.municipal["year"] == self.year]), averages))
+        manual = pd.DataFrame([{"finding": "manual", "code": e.code, "name": e.name, "year": None, "description": e.reason}
+                               for e in self.excluded if e.kind == "manual"], columns=frame.columns)
+        frame = pd.concat([frame, extreme.assign(finding="peer_extreme")[frame.columns], manual], ignore_index=True)
+        frame = frame.assign(finding=frame["finding"].map(labels.FINDING_LABELS), year=frame["year"].astype("Int64").astype("str").replace("<NA>", ""))
+        return frame.sort_values(["name", "year", "finding"], ignore_index=True)
+
+    def quality_table(self) -> pd.io.formats.style.Styler:
+        return danish_table(self.quality().drop(columns="code"), {"finding": "Fund", "name": "Kommune", "year": "År", "description": "Beskrivelse"})
+
+    def conclusions(self) -> list[str]:
+        """The main conclusions as Danish sentences with the figures."""
+        per, group_labels = self.text["per"], self.labels
+        now = self._region_rows(self.year).set_index(["code", "measure_group"])
+        own, country = now.loc[(self.region, TOTAL)], now.loc[(COUNTRY, TOTAL)]
+        subject = labels.COUNTRY_NAME if self.region == COUNTRY else self.region_name
+        out = [conclusions.level_sentence(subject, per, self.year, own["expenditure_per_inhabitant"],
+                                          None if self.region == COUNTRY else country["expenditure_per_inhabitant"])]
+        ch = benchmark.change(self.regions[self.regions["code"] == self.region], self.period_start, self.year).set_index("measure_group")
+        total = ch.loc[TOTAL]
+        out.append(conclusions.change_sentence(per, self.period_start, self.year, self.price_base_year,
+                                               total["expenditure_per_inhabitant_change_pct"], total["users_per_10000_change_pct"],
+                                               total["unit_cost_change_pct"]))
+        base = ch[ch.index.map(lambda g: g in set(self.regions.loc[self.regions["kind"] == "base", "measure_group"]))]
+        kr = (base["expenditure_per_inhabitant_end"] - base["expenditure_per_inhabitant_start"]).dropna()
+        if not kr.empty:
+            driver = kr.abs().idxmax()
+            out.append(conclusions.driver_sentence(per, group_labels[driver], kr[driver]))
+        frame = self.municipal_year()
+        shown, _ = exclusions.apply(frame[frame["measure_group"] == TOTAL], self.excluded, (self.year,), value="expenditure_per_inhabitant")
+        if len(shown) > 1:
+            hi, lo = shown.loc[shown["expenditure_per_inhabitant"].idxmax()], shown.loc[shown["expenditure_per_inhabitant"].idxmin()]
+            out.append(conclusions.spread_sentence(per, self.year, (hi["name"], hi["expenditure_per_inhabitant"]),
+                                                   (lo["name"], lo["expenditure_per_inhabitant"]), own["expenditure_per_inhabitant"],
+                                                   self.average_name))
+        above, below = self.funnel_outliers()
+        out.append(conclusions.funnel_sentence(group_labels[TOTAL].lower(), above, below))
+        flagged = self.quality()["name"].nunique()
+        if flagged:
+            out.append(f"{flagged} af {len(self.members)} kommuner har fund i datakvaliteten; de er nævnt under figurerne og i afsnittet om datakvalitet.")
+        return out
+
+
+    def check(self) -> None:
+        """Assert the report reconciles: the region's figures are sums over its municipalities; the decomposition adds up.
+
+        Run as the last cell of the notebooks, so every batch run and every nbval run re-checks the key figures.
+        """
+        own = self._own(self.municipal)
+        pooled = benchmark.pooled(own, ["year", "measure_group"]).set_index(["year", "measure_group"])
+        mart = self.regions[self.regions["code"] == self.region].set_index(["year", "measure_group"])
+        suppressed = own.groupby(["year", "measure_group"])["small_users"].any()
+        for figure in benchmark.FIGURES:
+            got, want = pooled[figure], mart[figure].reindex(pooled.index)
+            if figure == "unit_cost":  # blanked small counts leave municipalities out of the pooled unit cost
+                got, want = got[~suppressed.reindex(got.index)], want[~suppressed.reindex(want.index)]
+            diff = (got - want).abs() > 1e-6 * want.abs().clip(lower=1)
+            if diff.any():
+                raise AssertionError(f"{figure}: region figures are not sums over its municipalities for {list(got[diff].index)[:3]}")
+        parts = benchmark.decompose_changes(own, self.period_start, self.year)
+        gap = (parts["change_pct"] - parts[["user_share_pct", "unit_cost_pct", "population_mix_pct"]].sum(axis=1)).abs()
+        if (gap > 1e-9).any():
+            raise AssertionError("the decomposition parts do not add up to the change")
+
+
+def describe_peer_extremes(extreme: pd.DataFrame) -> pd.DataFrame:
+    """Peer extremes (analysis.benchmark.peer_extremes) with a Danish sentence each, as the quality table lists them."""
+    return extreme.assign(description=[
+        f"{r.name} {r.year}, {r.label_da}: {format_number(r.expenditure_per_inhabitant)} kr. pr. indbygger, "
+        f"{format_number(r.ratio, 1)} gange gennemsnittet for de sammenlignelige kommuner ({format_number(r.peer_expenditure_per_inhabitant)} kr.)"
+        for r in extreme.itertuples()])
+
+
+MISSING = {"expenditure_per_inhabitant": "ingen udgift opgjort", "users_per_10000": "intet brugertal",
+           "unit_cost": "ingen enhedsudgift, brugertal mangler"}
+
+
+def prepare(area: str, region: str = COUNTRY, year: int = 2017, period_start: int = 2014, long_series_start: int = 2010,
+            price_base_year: int | None = None, exclude: dict[str, str] | None = None, peers: int = 5) -> RegionalBenchmark:
+    """Read the marts for one report: regions and municipalities over the long series, peers and findings."""
+    region, year, period_start, long_series_start = str(region).zfill(3), int(year), int(period_start), int(long_series_start)
+    price_base_year = int(price_base_year or year)
+    if not long_series_start <= period_start < year:
+        raise ValueError(f"need long series start <= period start < year, got {long_series_start}, {period_start}, {year}")
+    regions = marts.benchmark_series(area, long_series_start, year, price_base_year, level="region")
+    if region not in set(regions["code"]):
+        raise ValueError(f"unknown region {region!r}; use {COUNTRY} (whole country) or one of {', '.join(sorted(set(regions['code']) - {COUNTRY}))}")
+    municipal = benchmark.suppress_small_users(marts.benchmark_series(area, long_series_start, year, price_base_year))
+    names = dict(zip(municipal["code"], municipal["name"]))
+    members = {c: n for c, n, r in municipal[["code", "name", "region_code"]].drop_duplicates().itertuples(index=False)
+               if region == COUNTRY or r == region}
+    region_name = regions.loc[regions["code"] == region, "name"].iloc[0]
+    findings = marts.findings(with_municipality=True)
+    excluded = exclusions.manual(exclude or {}, names) + exclusions.from_findings(findings[findings["area"] == area])
+    return RegionalBenchmark(area, region, region_name, year, period_start, long_series_start, price_base_year, regions,
+                             municipal, members, peer_groups(marts.peer_features(year), peers), findings, excluded)

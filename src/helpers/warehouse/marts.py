@@ -1,0 +1,244 @@
+"""Named readers of the marts: the only way reports, the explorer and the CLI get data from the warehouse.
+
+Each function is one query on `mart_*` views (a test parses every query here and in reports/render/cli and
+fails on any other table), so the layers below can change without touching a report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from helpers import labels
+from helpers.warehouse.query import connect, query
+
+KEY_FIGURE_COLUMNS = ["code", "name", "measure_group", "expenditure_per_inhabitant", "users_per_10000", "unit_cost"]
+
+SERIES_SQL = {
+    "municipality": """select municipality_code as code, municipality_name as name, region_code, year, measure_group, label_da, kind,
+                              sort_order, expenditure_kr_fixed, potential_users, users, user_population,
+                              expenditure_per_inhabitant_fixed as expenditure_per_inhabitant, users_per_10000,
+                              unit_cost_fixed as unit_cost
+                       from mart_benchmark_municipality where area = ? and year between ? and ?
+                       order by code, year, sort_order""",
+    "region": """select code, name, code as region_code, year, measure_group, label_da, kind, sort_order, expenditure_kr_fixed,
+                        potential_users, users, user_population, expenditure_per_inhabitant_fixed as expenditure_per_inhabitant,
+                        users_per_10000, unit_cost_fixed as unit_cost, n_reporting_users, n_unit_cost
+                 from mart_benchmark_region where area = ? and year between ? and ?
+                 order by is_country, code, year, sort_order""",
+}
+
+
+def _check_area(area: str) -> None:
+    if area not in labels.AREAS:
+        raise ValueError(f"area must be one of {', '.join(labels.AREAS)}, not {area!r}")
+
+
+def price_years() -> list[int]:
+    """The years with a price index (the possible price base years)."""
+    return query("select year from mart_price_index order by year")["year"].astype(int).tolist()
+
+
+def key_figures(area: str, year: int, by: str = "region", region: str | None = None, prices: str = "current",
+                price_base_year: int | None = None) -> pd.DataFrame:
+    """Expenditure per inhabitant, users per 10,000 and unit cost per measure group.
+
+    `by="region"` gives the 5 regions and the whole country; `by="municipality"` every municipality, or those
+    of `region`. Fixed prices are in prices of `price_base_year` (default: the latest year). Region and country
+    figures are sums over sums (see mart_benchmark_region).
+    """
+    _check_area(area)
+    if by not in ("region", "municipality"):
+        raise ValueError(f"by must be region or municipality, not {by!r}")
+    if prices not in ("current", "fixed"):
+        raise ValueError(f"prices must be current or fixed, not {prices!r}")
+    suffix = "_fixed" if prices == "fixed" else ""
+    if by == "region":
+        sql = f"""select code, name, measure_group, expenditure_per_inhabitant{suffix} as expenditure_per_inhabitant,
+                         users_per_10000, unit_cost{suffix} as unit_cost
+                  from mart_benchmark_region where area = ? and year = ? and (? is null or code = ? or is_country)
+                  order by is_country, code, sort_order"""
+    else:
+        sql = f"""select municipality_code as code, municipality_name as name, measure_group,
+                         expenditure_per_inhabitant{suffix} as expenditure_per_inhabitant, users_per_10000, unit_cost{suffix} as unit_cost
+                  from mart_benchmark_municipality where area = ? and year = ? and (? is null or region_code = ?)
+                  order by municipality_name, sort_order"""
+    years = price_years()
+    if year not in years:
+        raise ValueError(f"no data for {year}; the warehouse has {years[0]}-{years[-1]}")
+    if price_base_year is not None and price_base_year not in years:
+        raise ValueError(f"no price index for {price_base_year}; the warehouse has {years[0]}-{years[-1]}")
+    con = connect()
+    try:
+        if price_base_year is not None:
+            con.execute(f"set variable price_base_year = {int(price_base_year)}")
+        frame = con.execute(sql, [area, year, region, region]).df()
+    finally:
+        con.close()
+    if region is not None and frame.empty:
+        raise ValueError(f"unknown region {region!r}; regions are {', '.join(labels.REGION_CODES)}")
+    return frame[KEY_FIGURE_COLUMNS]
+
+
+def benchmark_series(area: str, start: int, end: int, price_base_year: int, level: str = "municipality") -> pd.DataFrame:
+    """Key figures for every year start..end and measure group, in fixed prices of `price_base_year`.
+
+    `level="municipality"` gives every municipality (with its region code), `level="region"` the five regions
+    and the whole country, summed over municipalities.
+    """
+    _check_area(area)
+    years = price_years()
+    if price_base_year not in years:
+        raise ValueError(f"no price index for {price_base_year}; the warehouse has {years[0]}-{years[-1]}")
+    con = connect()
+    try:
+        con.execute(f"set variable price_base_year = {int(price_base_year)}")
+        frame = con.execute(SERIES_SQL[level], [area, start, end]).df()
+    finally:
+        con.close()
+    missing = sorted(set(range(start, end + 1)) - set(frame["year"]))
+    if missing:
+        raise ValueError(f"no {area} key figures for {', '.join(map(str, missing))}")
+    return frame
+
+
+def benchmark_years() -> tuple[int, int]:
+    """The first and last year with key figures."""
+    years = query("select min(year) as lo, max(year) as hi from mart_benchmark_region").iloc[0]
+    return int(years["lo"]), int(years["hi"])
+
+
+def municipal_key_figures_all() -> pd.DataFrame:
+    """Every municipality, year and measure group of both areas, current and fixed prices (the explorer's data)."""
+    return query("""
+        select area, municipality_code as code, municipality_name as name, region_code, year, measure_group, label_da, sort_order,
+               expenditure_per_inhabitant, expenditure_per_inhabitant_fixed, users_per_10000, users, unit_cost, unit_cost_fixed
+        from mart_benchmark_municipality order by area, code, year, sort_order""")
+
+
+def peer_features(year: int) -> pd.DataFrame:
+    """Per municipality in a year: log population, shares of 0-17 and 65+ year-olds and the expenditure-need index."""
+    frame = query("""
+        select m.municipality_code, m.municipality_name, m.expected_expenditure_need_index,
+               ln(max(p.inhabitants) filter (where p.age_group = 'all')) as log_population,
+               max(p.inhabitants) filter (where p.age_group = '0_17') / max(p.inhabitants) filter (where p.age_group = 'all') as share_0_17,
+               max(p.inhabitants) filter (where p.age_group = '65_plus') / max(p.inhabitants) filter (where p.age_group = 'all') as share_65_plus,
+        from mart_municipalities as m
+        join mart_population as p on p.code = m.municipality_code and p.level = 'municipality' and p.year = ?
+        group by all order by m.municipality_code""", [year])
+    if frame.empty:
+        raise ValueError(f"no population for {year}")
+    return frame
+
+
+def municipalities() -> pd.DataFrame:
+    """The 98 municipalities with region, in Danish alphabetical order of the names."""
+    return query("""select municipality_code, municipality_name, region_code, region_name, move_to_elderly_at_65
+                    from mart_municipalities order by municipality_name""")
+
+
+def municipality_names() -> dict[str, str]:
+    """{municipality code: name}."""
+    frame = municipalities()
+    return dict(zip(frame["municipality_code"], frame["municipality_name"]))
+
+
+def regions() -> pd.DataFrame:
+    """The five regions (code, name)."""
+    return query("select distinct region_code, region_name from mart_municipalities order by region_code")
+
+
+def measures() -> pd.DataFrame:
+    """Case-level measures: area, section of the Act, measure group and Danish label."""
+    return query("select measure, area, section, measure_group, label_da from mart_measures order by measure")
+
+
+# -- case data (forecast, packs) -----------------------------------------------------------------------------------------
+
+
+def snapshots(municipality: str, area: str) -> list[dt.date]:
+    """The dates of a municipality's case snapshots for an area, oldest first."""
+    frame = query("""select distinct snapshot_date from mart_forecast_case_periods where municipality_code = ? and area = ?
+                     order by 1""", [municipality, area])
+    return frame["snapshot_date"].dt.date.tolist()
+
+
+def case_periods(municipality: str, area: str, snapshot: dt.date) -> pd.DataFrame:
+    """The case periods of one snapshot (pseudonymised case ids)."""
+    return query("""select * from mart_forecast_case_periods where municipality_code = ? and area = ? and snapshot_date = ?
+                    order by case_id, measure, start_date""", [municipality, area, snapshot])
+
+
+def latest_snapshots() -> pd.DataFrame:
+    """Each municipality and area with case snapshots: its latest snapshot date."""
+    return query("""select p.municipality_code, m.municipality_name, p.area, max(p.snapshot_date) as as_of
+                    from mart_forecast_case_periods as p join mart_municipalities as m using (municipality_code)
+                    group by all order by p.municipality_code, p.area desc""")
+
+
+def actuals(municipality: str, area: str) -> pd.DataFrame:
+    """Booked actuals per case, measure and month (amount as float kroner)."""
+    frame = query("select case_id, measure, month, amount_kr from mart_forecast_actuals where municipality_code = ? and area = ?",
+                  [municipality, area])
+    return frame.assign(amount=frame["amount_kr"].astype(float)).drop(columns="amount_kr")
+
+
+def budget(municipality: str, area: str, year: int) -> pd.DataFrame:
+    """The budget per measure: amount, assumed full-year cases."""
+    return query("""select measure, amount_kr::double as amount, cases from mart_forecast_budget
+                    where municipality_code = ? and area = ? and year = ?""", [municipality, area, year])
+
+
+def transitions(municipality: str) -> pd.DataFrame:
+    """The children's area's transition list for a municipality."""
+    return query("select * from mart_forecast_transitions where municipality_code = ?", [municipality])
+
+
+def inhabitants(municipality: str, age_group: str, year: int) -> float:
+    """A municipality's inhabitants in an age group in the latest year up to `year`."""
+    return float(query("""select max(inhabitants) from mart_population where level = 'municipality' and code = ? and age_group = ?
+                          and year <= ?""", [municipality, age_group, year]).iloc[0, 0])
+
+
+# -- progression -------------------------------------------------------------------------------------------------------
+
+
+def progression_registrations() -> pd.DataFrame:
+    """Every registration (pseudonymised case ids), ordered by case and registration number."""
+    return query("select * from mart_progression_registrations order by case_id, registration_no")
+
+
+def progression_periods() -> pd.DataFrame:
+    """Each municipality with registrations and its first and last registration date."""
+    return query("""select municipality_code, municipality_name, min(registration_date) as first, max(registration_date) as last
+                    from mart_progression_registrations group by all order by municipality_code""")
+
+
+def parameter_scores() -> pd.DataFrame:
+    """The 0-4 parameter scores."""
+    return query("select * from mart_progression_parameter_scores")
+
+
+# -- data quality and provenance -------------------------------------------------------------------------------------
+
+
+def ingest_log() -> pd.DataFrame:
+    """Rows read, accepted and quarantined per kind of extract."""
+    return query("""select kind, count(*) as files, sum(rows_read)::bigint as rows_read, sum(accepted)::bigint as accepted,
+                           sum(rejected)::bigint as rejected, bool_and(reconciles) as reconciles
+                    from mart_ingest_log group by kind order by kind""")
+
+
+def findings(region_code: str | None = None, with_municipality: bool = False) -> pd.DataFrame:
+    """Data-quality findings: every one (None), or a region's municipalities' and those tied to no municipality."""
+    every = region_code is None or region_code == labels.COUNTRY_CODE
+    frame = query("""select * from mart_data_quality where ? or region_code = ? or municipality_code is null
+                     order by finding, municipality_name nulls first, year, area, measure_group, description""", [every, region_code])
+    return frame[frame["municipality_code"].notna()].reset_index(drop=True) if with_municipality else frame
+
+
+def extracts(kinds: list[str] | None = None) -> pd.DataFrame:
+    """The extracts the warehouse was built from: file, kind, checksum, period covered and rows."""
+    frame = query("select * from mart_ingest_log order by kind, file")
+    return frame[frame["kind"].isin(kinds)].reset_index(drop=True) if kinds else frame
