@@ -7,11 +7,11 @@ STAMP := $(VENV)/.installed
 WAREHOUSE := data/warehouse.duckdb
 SAMPLE_STAMP := data/sample/.complete
 SRC := $(shell find src/helpers -name '*.py' 2>/dev/null)
-SQLS := $(shell find sql -name '*.sql' 2>/dev/null)
+SQLS := $(shell find sql -name '*.sql' -o -name '*.yml' 2>/dev/null)
 REFS := $(wildcard data/reference/*.csv)
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test data lab bench clean lock venv
+.PHONY: help reports test data lab bench clean lock venv browser
 
 help: ## Show the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,7 +36,16 @@ data: $(WAREHOUSE) ## Generate the embedded sample data and build the warehouse
 reports: data ## Render every report on the embedded data (reports/index.html lists them)
 	$(PY) -m helpers reports
 
-test: data ## Run every test (unit, view contracts, ingestion, notebooks, browser)
+browser: ## Make sure Debian's chromium is there for the browser checks (installs it when run as root)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser checks ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser checks need Debian's chromium. Install it with:  sudo apt-get install -y chromium" >&2; exit 1; \
+	  fi; }
+
+test: browser data ## Run every test (unit, view contracts, ingestion, notebooks, browser)
 	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env tests notebooks
 
 lab: data ## Open JupyterLab on the project kernel
@@ -54,4 +63,5 @@ lock: ## Re-resolve the dependencies into requirements.lock (needs the network)
 	rm -rf .lock-venv
 
 clean: ## Delete everything that can be rebuilt (venv, sample, staged data, warehouse, reports)
-	rm -rf $(VENV) data/sample data/quarantine $(WAREHOUSE) $(WAREHOUSE).wal reports/*/ reports/index.html .pytest_cache
+	rm -rf $(VENV) data/sample data/quarantine data/staged $(WAREHOUSE) $(WAREHOUSE).wal data/.warehouse.duckdb.*.tmp data/.build.lock \
+	  reports/*/ reports/index.html reports/index.json .pytest_cache

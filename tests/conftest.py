@@ -50,7 +50,7 @@ def chromium(tmp_path: Path) -> list[str]:
     import shutil
 
     binary = shutil.which("chromium")
-    assert binary, "install Debian's chromium (apt-get install chromium) for the browser checks; .ci/run does"
+    assert binary, "install Debian's chromium (apt-get install chromium) for the browser checks; `make test` does when run as root"
     return [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             f"--user-data-dir={tmp_path / 'chromium-profile'}", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",

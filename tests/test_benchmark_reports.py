@@ -71,7 +71,10 @@ def test_report_is_self_contained_with_hidden_code_parameters_and_contents(rende
     page = _page(rendered, which)
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page) and not re.search(r"<script[^>]+src=|<link[^>]+href=|@import", page)
     assert "regional.prepare" not in page and "jp-InputArea" not in page  # code hidden
-    assert "Parametre for kørslen" in page and "Data:</strong> indbakket eksempeldata 2010-2024" in page
+    assert "Parametre for kørslen" in page
+    vintage = re.search(r"Data:</strong> (.*?) &middot;", page).group(1)  # the extracts the report read, from the warehouse
+    assert "Befolkning: FOLK1A_2010K1-2024K1.csv, sha256 " in vintage and "2010K1–2024K1" in vintage
+    assert "Regnskab (nettodrift): nettodrift_2010-2024.csv" in vintage and "Sager" not in vintage
     toc = re.search(r'<nav class="toc">(.*?)</nav>', page, re.S).group(1)
     assert toc.count("<li>") == 10 and "Datakvalitet" in toc and "Tragtplot" in toc
     assert page.count("window.vegaEmbed=") == 1  # the Vega bundle once per page
@@ -121,7 +124,7 @@ def test_country_report_names_left_out_municipalities_and_suppresses_small_count
 def test_index_lists_both_reports_with_vintage_and_render_time(rendered):
     index = (rendered / "index.html").read_text(encoding="utf-8")
     assert 'href="benchmark/children/region-sjaelland.html"' in index and 'href="benchmark/adults/hele-landet.html"' in index
-    assert "year = 2017" in index and "indbakket eksempeldata 2010-2024" in index and re.search(r"<td>\d+,\d s</td>", index)
+    assert "year = 2017" in index and "Befolkning: FOLK1A_2010K1-2024K1.csv" in index and re.search(r"<td>\d+,\d s</td>", index)
 
 
 @pytest.mark.browser

@@ -41,3 +41,27 @@ def test_makefile_installs_from_the_lock():
     makefile = (paths.ROOT / "Makefile").read_text()
     assert "pip install --quiet --no-deps -r requirements.lock" in makefile
     assert "$(STAMP): requirements.lock pyproject.toml" in makefile
+
+
+def test_make_test_stops_at_once_with_the_command_when_chromium_cannot_be_installed(tmp_path):
+    """Without chromium and without a way to install it, `make browser` (run by `make test`) names the one command and stops."""
+    import shutil
+    import subprocess
+    import time
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("make", "sh", "bash", "id"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    start = time.monotonic()
+    done = subprocess.run(["make", "-s", "-C", str(paths.ROOT), "browser"], env={"PATH": str(bin_dir)}, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0 and "apt-get install -y chromium" in done.stderr
+    assert time.monotonic() - start < 10
+
+
+def test_ci_is_a_thin_wrapper_around_the_readme_test_command():
+    run = (paths.ROOT / ".ci" / "run").read_text()
+    commands = [line for line in run.splitlines() if line.strip() and not line.startswith("#")]
+    assert commands[-1].strip() == "make test" and "apt-get" not in run
+    assert "make test" in (paths.ROOT / "README.md").read_text().split("```")[1]
