@@ -1,4 +1,4 @@
-"""The real public files in shared/data/real are read as they are, with nothing lost."""
+"""The real public files in data/external are read as they are, with nothing lost."""
 
 from helpers import paths
 from helpers.intake.ingest import ingest

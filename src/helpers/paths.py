@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("HELPERS_SHARED_DIR", ROOT.parent / "shared"))
-REAL_DATA = SHARED / "data" / "real"
-PUBLISHED = SHARED / "reference"
+EXTERNAL = ROOT / "data" / "external"  # real public data the project uses, each file with a .source.txt sidecar
+REAL_DATA = EXTERNAL  # DST population files and DAWA municipalities and regions, unchanged
+PUBLISHED = EXTERNAL / "published"  # published figures the sample is calibrated to and the tests check against
 REFERENCE = ROOT / "data" / "reference"
 SQL = ROOT / "sql"
 

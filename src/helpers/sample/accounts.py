@@ -1,6 +1,6 @@
 """Expenditure by account function, unique users by measure group and a price index, 2010-2024.
 
-Calibrated to the published figures in shared/reference (see docs/data.md): the regional 2017
+Calibrated to the published figures in data/external/published (see docs/data.md): the regional 2017
 expenditure per 0-22 / 18-64-year-old per measure group, the Region Sjælland spread of 2017 and its
 2014-2017 development, the seven study municipalities' adult budgets and the six municipalities'
 2017 user counts. Everything else is generated around those anchors, with trends and noise.
