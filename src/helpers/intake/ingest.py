@@ -1,52 +1,51 @@
-"""Ingestion: validate a raw extract row by row; accept it, or quarantine it with a reason. Nothing is lost.
+"""Ingestion: validate a raw extract column by column; accept each row, or quarantine it with a reason. Nothing is lost.
 
-Each kind declares its columns (with the names Danish systems use as aliases), how to parse each cell,
-cross-field and cross-row rules and a key for duplicates. CPR numbers are replaced by keyed pseudonyms
-here, after birth date and sex are derived from them; no later step ever sees a CPR number.
+Each kind declares its columns (names as real systems write them: data/reference/column_aliases.csv), how each is
+parsed, which mapping table classifies it (data/reference/mappings/), cross-field rules and a key for duplicates.
+Only what makes a row unusable quarantines it; an unfamiliar word in a classification column is kept with the mapped
+value `unmapped` and listed. CPR numbers are replaced by keyed pseudonyms here, after birth date and sex are derived
+from them; no later step ever sees a CPR number. Validation is vectorised over the distinct values of each column.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from helpers import labels
-from helpers.intake import privacy
-from helpers.intake import reference
-from helpers.intake.parsing import parse_date, parse_number
+from helpers import labels, paths
+from helpers.intake import mappings, privacy, reference, values
 from helpers.intake.readers import ExtractError, RawTable, normalise_header, read_table
 
-Parser = Callable[[str], Any]
+ALIASES = paths.REFERENCE / "column_aliases.csv"
+RATE_UNITS_PER_DAY = {"week": 7.0, "year": 365.0}  # a weekly or yearly rate becomes a daily one
+IMPLIED_UNITS = {"prisprdag": "day", "doegntakst": "day", "prisprdoegn": "day", "prisprmaaned": "month", "maanedstakst": "month"}
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a kind: canonical name, parser, and whether it must be present / may be empty."""
+    """One column of a kind: canonical name, how it is parsed, whether it must be present / may be empty."""
 
     name: str
-    parse: Parser
+    parse: str  # a key of PARSERS, or "map:<table>" for a classification column
     required: bool = True
     nullable: bool = False
-    aliases: tuple[str, ...] = ()
     default: Any = None
 
 
 @dataclass(frozen=True)
 class Kind:
-    """An extract kind: its columns, duplicate key and extra rules."""
+    """An extract kind: its columns, duplicate key (empty: rows identical in every column) and row rules."""
 
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
-    row_rule: Callable[[dict[str, Any]], tuple[str, Any, str] | None] | None = None
-    sequence_rule: Callable[[list[tuple[int, dict[str, Any]]]], dict[int, tuple[str, Any, str]]] | None = None
     person_id: bool = False  # has `cpr` or `case_id`
 
 
@@ -60,376 +59,332 @@ class IngestResult:
     accepted: pd.DataFrame
     rejected: pd.DataFrame
     errors: list[dict[str, Any]] = field(default_factory=list)
+    unmapped: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        """The JSON the CLI prints: counts and every error with file line, column and value."""
+        """The JSON the CLI prints: counts, every error with file line, column and value, unmapped values, notes."""
+        unmapped_rows = int(self.accepted["unmapped"].sum()) if "unmapped" in self.accepted else 0
         return {"file": str(self.path), "kind": self.kind, "rows_read": self.rows_read, "accepted": len(self.accepted),
-                "rejected": len(self.rejected), "errors": self.errors}
+                "rejected": len(self.rejected), "unmapped_rows": unmapped_rows, "errors": self.errors, "unmapped": self.unmapped,
+                "notes": self.notes}
 
 
-# ---------------------------------------------------------------- cell parsers
+# ---------------------------------------------------------------- column parsers (vectorised: values, errors)
+
+Parsed = tuple[pd.Series, pd.Series]
 
 
-def _text(value: str) -> str:
-    return value.strip()
+def _none(index: pd.Index) -> pd.Series:
+    return pd.Series([None] * len(index), index=index, dtype=object)
 
 
-def _int(value: str) -> int:
-    number = parse_number(value)
-    if not number.is_integer():
-        raise ValueError(f"not a whole number: {value!r}")
-    return int(number)
+def _text(raw: pd.Series) -> Parsed:
+    return values._text(raw).astype(object), _none(raw.index)
 
 
-def _nonneg_int(value: str) -> int:
-    number = _int(value)
-    if number < 0:
-        raise ValueError(f"negative count: {value!r}")
-    return number
+def _checked(raw: pd.Series, decimal: str | None, check: Callable[[pd.Series], pd.Series], reason: str) -> Parsed:
+    """Numbers, with cells failing `check` reported as `reason` (formatted with the cell)."""
+    number, errors = values.parse_numbers(raw, decimal)
+    bad = number.notna() & ~check(number)
+    errors[bad] = [reason.format(v) for v in values._text(raw[bad])]
+    return number.where(~bad), errors
 
 
-def _nonneg_number(value: str) -> float:
-    number = parse_number(value)
-    if number < 0:
-        raise ValueError(f"negative amount: {value!r}")
-    return number
+def _as_int(parsed: Parsed) -> Parsed:
+    number, errors = parsed
+    fraction = number.notna() & (number != number.round())
+    errors[fraction] = [f"not a whole number: {v:g}" for v in number[fraction]]
+    return number.where(~fraction).round().astype("Int64").astype(object).where(number.notna() & ~fraction, None), errors
 
 
-def _share(value: str) -> float:
-    number = parse_number(value.rstrip("%")) / (100 if value.strip().endswith("%") else 1)
-    if not 0 <= number <= 1:
-        raise ValueError(f"probability outside 0-1: {value!r}")
-    return number
+def _between(lo: float, hi: float, what: str) -> Callable[[pd.Series, str | None], Parsed]:
+    return lambda raw, decimal: _as_int(_checked(raw, decimal, lambda n: n.between(lo, hi), f"{what} outside {lo:g}-{hi:g}: {{!r}}"))
 
 
-def _int_between(lo: int, hi: int, what: str) -> Parser:
-    """Parser for a whole number within [lo, hi]; the error names what it should have been."""
-
-    def parse(value: str) -> int:
-        number = _int(value)
-        if not lo <= number <= hi:
-            raise ValueError(f"{what} outside {lo}-{hi}: {value!r}")
-        return number
-
-    return parse
+def _dates(raw: pd.Series, decimal: str | None) -> Parsed:
+    return values.parse_dates(raw)
 
 
-_year = _int_between(1990, 2100, "year")
+def _required_date(raw: pd.Series, decimal: str | None) -> Parsed:
+    parsed, errors = values.parse_dates(raw)
+    sentinel = parsed.isna() & errors.isna() & (values._text(raw) != "")
+    errors[sentinel] = [f"open-ended sentinel where a date is required: {v!r}" for v in values._text(raw[sentinel])]
+    return parsed, errors
 
 
-def _date(value: str) -> dt.date | None:
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise ValueError(f"impossible or unreadable date: {value!r} ({exc})") from None
+def _municipality(raw: pd.Series, decimal: str | None) -> Parsed:
+    """A municipality's 3-digit DST code ('101'); 4-digit DAWA codes ('0101') and names are accepted."""
+    text = values._text(raw).str.replace(r"\.0$", "", regex=True)
+    code = text.where(~text.str.fullmatch(r"\d{1,4}"), text.str.zfill(3).str[-3:])
+    code = code.where(code.isin(_municipality_names()), text.map(lambda t: _municipality_by_name().get(t.lower())))
+    errors = _none(raw.index)
+    bad = code.isna()
+    errors[bad] = [f"unknown municipality code: {v!r}" for v in text[bad]]
+    return code.astype(object).where(~bad, None), errors
 
 
-def _required_date(value: str) -> dt.date:
-    parsed = _date(value)
-    if parsed is None:
-        raise ValueError(f"open-ended sentinel where a date is required: {value!r}")
-    return parsed
+def _population_area(raw: pd.Series, decimal: str | None) -> Parsed:
+    text = values._text(raw)
+    lookup = _area_lookup()
+    code = text.str.lower().map(lookup).fillna(text.where(~text.str.fullmatch(r"\d{1,3}"), text.str.zfill(3)).map(lookup))
+    errors = _none(raw.index)
+    errors[code.isna()] = [f"unknown area (code or name): {v!r}" for v in text[code.isna()]]
+    return code.astype(object).where(code.notna(), None), errors
 
 
-def _month(value: str) -> str:
-    """A booking month as 'YYYY-MM' from '2024-03', '2024M03', '03-2024' or '03.2024'."""
-    s = value.strip()
-    m = re.fullmatch(r"(\d{4})[-M/](\d{1,2})", s) or re.fullmatch(r"(\d{1,2})[-./](\d{4})", s)
-    if not m:
-        raise ValueError(f"not a month (YYYY-MM): {value!r}")
-    year, month = (int(m[1]), int(m[2])) if len(m[1]) == 4 else (int(m[2]), int(m[1]))
-    if not 1 <= month <= 12:
-        raise ValueError(f"no such month: {value!r}")
-    return f"{year:04d}-{month:02d}"
+def _population_sex(raw: pd.Series, decimal: str | None) -> Parsed:
+    lookup = {"1": "1", "maend": "1", "m": "1", "2": "2", "kvinder": "2", "k": "2", "tot": "T", "ialt": "T", "koenialt": "T"}
+    code = values._text(raw).map(lambda v: lookup.get(normalise_header(v)))
+    errors = _none(raw.index)
+    errors[code.isna()] = [f"not a sex (1, 2, Mænd, Kvinder, I alt): {v!r}" for v in values._text(raw[code.isna()])]
+    return code.astype(object), errors
 
 
-def _enum(allowed: dict[str, str]) -> Parser:
-    """Parser accepting the canonical values and their synonyms (case-insensitive)."""
-    lookup = {k.lower(): v for k, v in allowed.items()}
-
-    def parse(value: str) -> str:
-        key = value.strip().lower()
-        if key not in lookup:
-            raise ValueError(f"not one of {sorted(set(allowed.values()))}: {value!r}")
-        return lookup[key]
-
-    return parse
+def _population_age(raw: pd.Series, decimal: str | None) -> Parsed:
+    text = values._text(raw).str.lower().str.removesuffix(" år")
+    total = text.isin(["ialt", "i alt", "alder i alt", "tot"])
+    number, errors = _as_int(_checked(text.where(~total, ""), None, lambda n: n.between(0, 125), "impossible age: {!r}"))
+    return number.where(~total, None), errors
 
 
-def _same(*values: str) -> dict[str, str]:
-    return {v: v for v in values}
+def _statbank_period(raw: pd.Series, decimal: str | None) -> Parsed:
+    text = values._text(raw).str.upper()
+    ok = text.str.fullmatch(r"\d{4}(K[1-4]|M(0[1-9]|1[0-2]))?")
+    errors = _none(raw.index)
+    errors[~ok] = [f"not a StatBank period (2017K1, 2022M01, 2017): {v!r}" for v in text[~ok]]
+    return text.astype(object).where(ok, None), errors
 
 
-YES_NO = _enum({"yes": "yes", "ja": "yes", "j": "yes", "1": "yes", "true": "yes", "no": "no", "nej": "no", "n": "no", "0": "no", "false": "no"})
-RATE_UNIT = _enum({"month": "month", "måned": "month", "maaned": "month", "md": "month", "mdr": "month",
-                   "day": "day", "dag": "day", "døgn": "day", "doegn": "day"})
-STATUS = _enum({"current": "current", "aktuel": "current", "igangværende": "current", "expected": "expected", "forventet": "expected"})
-COLOUR = _enum({"red": "red", "rød": "red", "roed": "red", "yellow": "yellow", "gul": "yellow", "green": "green", "grøn": "green", "groen": "green"})
-AREA = _enum({"children": "children", "børn": "children", "boern": "children", "børn og unge": "children",
-              "adults": "adults", "voksne": "adults"})
-PROVIDER_TYPE = _enum(_same("own_municipality", "other_municipality", "region", "private"))
-SEX = _enum({"m": "M", "mand": "M", "k": "K", "kvinde": "K", "f": "K"})
-VUM_SCORES = (0.0, 1.0, 2.0, 3.0, 3.5, 4.0)
+def _function(raw: pd.Series, decimal: str | None) -> Parsed:
+    parts = values._text(raw).str.extract(r"^(\d)\.?(\d{2})\.?(\d{2})$")
+    ok = parts[0].notna()
+    errors = _none(raw.index)
+    errors[~ok] = [f"not an account function (d.dd.dd): {v!r}" for v in values._text(raw[~ok])]
+    return (parts[0] + "." + parts[1] + "." + parts[2]).astype(object).where(ok, None), errors
 
 
-def _vum(value: str) -> float:
-    score = parse_number(value)
-    if score not in VUM_SCORES:
-        raise ValueError(f"VUM score not in 0, 1, 2, 3, 3.5, 4: {value!r}")
-    return score
+def _account_group(raw: pd.Series, decimal: str | None) -> Parsed:
+    text = values._text(raw).str.replace(r"\.0$", "", regex=True)
+    ok = text.str.fullmatch(r"\d{1,3}")
+    errors = _none(raw.index)
+    errors[~ok] = [f"not an account group (3 digits): {v!r}" for v in text[~ok]]
+    return text.str.zfill(3).astype(object).where(ok, None), errors
+
+
+def _share(raw: pd.Series, decimal: str | None) -> Parsed:
+    text = values._text(raw)
+    percent = text.str.endswith("%")
+    number, errors = values.parse_numbers(text.str.rstrip("%").where(values._is_text(raw), raw), decimal)
+    number = number.where(~percent, number / 100)
+    bad = number.notna() & ~number.between(0, 1)
+    errors[bad] = [f"probability outside 0-1: {v!r}" for v in text[bad]]
+    return number.where(~bad), errors
+
+
+def _vum(raw: pd.Series, decimal: str | None) -> Parsed:
+    return _checked(raw, decimal, lambda n: n.isin([0.0, 1.0, 2.0, 3.0, 3.5, 4.0]), "VUM score not in 0, 1, 2, 3, 3.5, 4: {!r}")
+
+
+PARSERS: dict[str, Callable[[pd.Series, str | None], Parsed]] = {
+    "text": lambda raw, decimal: _text(raw),
+    "number": lambda raw, decimal: values.parse_numbers(raw, decimal),
+    "amount": lambda raw, decimal: _checked(raw, decimal, lambda n: n >= 0, "negative amount: {!r}"),
+    "count": lambda raw, decimal: _as_int(_checked(raw, decimal, lambda n: n >= 0, "negative count: {!r}")),
+    "int": lambda raw, decimal: _as_int(values.parse_numbers(raw, decimal)),
+    "year": _between(1990, 2100, "year"),
+    "registration_no": _between(1, 9, "registration number"),
+    "score": _between(0, 4, "score"),
+    "share": _share,
+    "vum": _vum,
+    "date": _dates,
+    "required_date": _required_date,
+    "month": lambda raw, decimal: values.parse_months(raw),
+    "municipality": _municipality,
+    "population_area": _population_area,
+    "population_sex": _population_sex,
+    "population_age": _population_age,
+    "statbank_period": _statbank_period,
+    "function": _function,
+    "account_group": _account_group,
+}
+NUMERIC = {"number", "amount", "count", "int", "share", "vum"}
 
 
 @cache
-def _municipality_names() -> dict[str, str]:
-    return dict(zip(reference.municipalities()["municipality_code"], reference.municipalities()["municipality_name"]))
+def _municipality_names() -> frozenset[str]:
+    return frozenset(reference.municipalities()["municipality_code"])
 
 
-def _municipality(value: str) -> str:
-    """A municipality's 3-digit DST code ('101'); 4-digit DAWA codes ('0101') are accepted."""
-    s = value.strip()
-    if not s.isdigit():
-        raise ValueError(f"not a municipality code: {value!r}")
-    code = s.zfill(3)[-3:] if len(s) <= 4 else s
-    if code not in _municipality_names():
-        raise ValueError(f"unknown municipality code: {value!r}")
-    return code
+@cache
+def _municipality_by_name() -> dict[str, str]:
+    munis = reference.municipalities()
+    return {n.lower(): c for n, c in zip(munis["municipality_name"], munis["municipality_code"])}
 
 
 @cache
 def _area_lookup() -> dict[str, str]:
     """Area names and codes for population extracts: country, regions, municipalities, Christiansø."""
-    munis = reference.municipalities()
-    regs = reference.regions()
+    munis, regs = reference.municipalities(), reference.regions()
     lookup = {labels.COUNTRY_NAME.lower(): labels.COUNTRY_CODE, "christiansø": labels.CHRISTIANSOE_CODE}
     lookup |= {n.lower(): c for n, c in zip(regs["region_name"], regs["region_code"])}
     lookup |= {n.lower(): c for n, c in zip(munis["municipality_name"], munis["municipality_code"])}
-    lookup |= {c: c for c in lookup.values()}
-    return lookup
-
-
-def _population_area(value: str) -> str:
-    s = value.strip()
-    code = _area_lookup().get(s.lower()) or _area_lookup().get(s.zfill(3) if s.isdigit() else s)
-    if code is None:
-        raise ValueError(f"unknown area (code or name): {value!r}")
-    return code
-
-
-def _population_sex(value: str) -> str:
-    return _enum({"1": "1", "mænd": "1", "maend": "1", "m": "1", "2": "2", "kvinder": "2", "k": "2",
-                  "tot": "T", "i alt": "T", "køn i alt": "T"})(value)
-
-
-def _population_age(value: str) -> int | None:
-    s = value.strip().lower().removesuffix(" år")
-    if s in ("ialt", "i alt", "alder i alt", "tot"):
-        return None
-    age = _nonneg_int(s)
-    if age > 125:
-        raise ValueError(f"impossible age: {value!r}")
-    return age
-
-
-def _period(value: str) -> str:
-    """StatBank time: '2017K1' (quarter), '2022M01' (month) or '2017' (year)."""
-    s = value.strip().upper()
-    if not re.fullmatch(r"\d{4}(K[1-4]|M(0[1-9]|1[0-2]))?", s):
-        raise ValueError(f"not a StatBank period (2017K1, 2022M01, 2017): {value!r}")
-    return s
-
-
-def _function(value: str) -> str:
-    s = value.strip()
-    m = re.fullmatch(r"(\d)\.?(\d{2})\.?(\d{2})", s)
-    if not m:
-        raise ValueError(f"not an account function (d.dd.dd): {value!r}")
-    return f"{m[1]}.{m[2]}.{m[3]}"
-
-
-def _account_group(value: str) -> str:
-    s = value.strip()
-    if not s.isdigit() or len(s) > 3:
-        raise ValueError(f"not an account group (3 digits): {value!r}")
-    return s.zfill(3)
+    return lookup | {c: c for c in lookup.values()}
 
 
 @cache
-def _measure_group_ids() -> frozenset[tuple[str, str]]:
-    groups = reference.measure_groups()
-    return frozenset(zip(groups["area"], groups["measure_group"]))
+def _measure_by_function() -> dict[str, str]:
+    """Account functions that belong to exactly one measure (5.28.22 -> familiepleje)."""
+    measures = reference.measures()
+    counts = measures["function"].value_counts()
+    return {f: m for f, m in zip(measures["function"], measures["measure"]) if counts[f] == 1}
 
 
 @cache
-def _measure_ids() -> frozenset[str]:
-    return frozenset(reference.measures()["measure"])
-
-
-def _measure(value: str) -> str:
-    s = value.strip()
-    if s not in _measure_ids():
-        raise ValueError(f"unknown measure (see data/reference/measures.csv): {value!r}")
-    return s
-
-
-def _budget_measure(value: str) -> str:
-    s = value.strip()
-    if s not in _measure_ids() and s not in {g for _, g in _measure_group_ids()}:
-        raise ValueError(f"unknown measure or measure group: {value!r}")
-    return s
-
-
-# ---------------------------------------------------------------- row and sequence rules
-
-
-def _dates_in_order(row: dict[str, Any]) -> tuple[str, Any, str] | None:
-    if row["end_date"] is not None and row["end_date"] < row["start_date"]:
-        return ("end_date", row["end_date"].isoformat(), f"stop date {row['end_date']:%d.%m.%Y} before start date {row['start_date']:%d.%m.%Y}")
-    return None
-
-
-def _users_group_known(row: dict[str, Any]) -> tuple[str, Any, str] | None:
-    if (row["area"], row["measure_group"]) not in _measure_group_ids():
-        return ("measure_group", row["measure_group"], f"unknown measure group for area {row['area']}")
-    return None
-
-
-def _registration_sequence(rows: list[tuple[int, dict[str, Any]]]) -> dict[int, tuple[str, Any, str]]:
-    """Registration numbers must run 1, 2, 3 ... per case and dates must increase; offending rows by line."""
-    bad: dict[int, tuple[str, Any, str]] = {}
-    last: dict[str, tuple[int, dt.date]] = {}
-    for line, row in rows:
-        case, number, date = row["case_id"], row["registration_no"], row["registration_date"]
-        prev = last.get(case)
-        expected = 1 if prev is None else prev[0] + 1
-        if number != expected:
-            bad[line] = ("registration_no", number, f"registration number out of sequence: {number} where {expected} was expected")
-            continue
-        if prev is not None and date <= prev[1]:
-            bad[line] = ("registration_date", date.isoformat(), f"registration date {date:%d.%m.%Y} not after registration {prev[0]} ({prev[1]:%d.%m.%Y})")
-            continue
-        last[case] = (number, date)
-    return bad
+def _area_by_measure() -> dict[str, str]:
+    measures, groups = reference.measures(), reference.measure_groups()
+    return dict(zip(measures["measure"], measures["area"])) | dict(zip(groups["measure_group"], groups["area"]))
 
 
 # ---------------------------------------------------------------- the kinds
 
-MUNICIPALITY = Column("municipality_code", _municipality, aliases=("kommunekode", "kommune_kode", "kommunenr", "komkode"))
-PERSON = (
-    Column("cpr", _text, required=False, aliases=("cpr_nr", "cprnr", "cpr_nummer")),
-    Column("case_id", _text, required=False, aliases=("sags_id", "sagsid", "borger_id", "pseudonym")),
-)
+MUNICIPALITY = Column("municipality_code", "municipality")
+PERSON = (Column("cpr", "text", required=False), Column("case_id", "text", required=False))
 
 KINDS: dict[str, Kind] = {
     "population": Kind("population", (
-        Column("area_code", _population_area, aliases=("område", "omraade", "area", "kommune")),
-        Column("sex", _population_sex, required=False, aliases=("køn", "koen", "kon"), default="T"),
-        Column("age", _population_age, required=False, nullable=True, aliases=("alder",)),
-        Column("period", _period, aliases=("tid", "time", "kvartal", "måned")),
-        Column("count", _nonneg_int, aliases=("indhold", "antal", "value", "personer")),
+        Column("area_code", "population_area"),
+        Column("sex", "population_sex", required=False, default="T"),
+        Column("age", "population_age", required=False, nullable=True),
+        Column("period", "statbank_period"),
+        Column("count", "count"),
     ), key=("area_code", "sex", "age", "period")),
     "expenditure": Kind("expenditure", (
         MUNICIPALITY,
-        Column("municipality_name", _text, required=False, nullable=True, aliases=("kommune", "kommunenavn")),
-        Column("function", _function, aliases=("funktion", "funktionskode")),
-        Column("account_group", _account_group, required=False, nullable=True, aliases=("gruppering", "dranst_gruppering"), default=""),
-        Column("year", _year, aliases=("aar", "år", "regnskabsaar", "tid")),
-        Column("amount_1000_kr", parse_number, aliases=("nettodrift_1000_kr", "nettodriftsudgifter_1000_kr", "beloeb_1000_kr", "beløb_1000_kr", "amount")),
+        Column("municipality_name", "text", required=False, nullable=True),
+        Column("function", "function"),
+        Column("account_group", "account_group", required=False, nullable=True, default=""),
+        Column("year", "year"),
+        Column("amount_1000_kr", "number"),
     ), key=("municipality_code", "function", "account_group", "year")),
     "users": Kind("users", (
         MUNICIPALITY,
-        Column("area", AREA, aliases=("omraade", "område")),
-        Column("measure_group", _text, aliases=("foranstaltning", "maalgruppe", "measure")),
-        Column("year", _year, aliases=("aar", "år")),
-        Column("users", _nonneg_int, aliases=("brugere", "antal_brugere")),
-    ), key=("municipality_code", "area", "measure_group", "year"), row_rule=_users_group_known),
-    "price_index": Kind("price_index", (
-        Column("year", _year, aliases=("aar", "år")),
-        Column("index", _nonneg_number, aliases=("pl_indeks", "indeks")),
-    ), key=("year",)),
+        Column("area", "map:area"),
+        Column("measure_group", "text"),
+        Column("year", "year"),
+        Column("users", "count"),
+    ), key=("municipality_code", "area", "measure_group", "year")),
+    "price_index": Kind("price_index", (Column("year", "year"), Column("index", "amount")), key=("year",)),
     "municipal_facts": Kind("municipal_facts", (
         MUNICIPALITY,
-        Column("year", _year, aliases=("aar", "år")),
-        Column("expected_expenditure_need_index", parse_number, nullable=True, aliases=("udgiftsbehov_indeks",)),
-        Column("purchase_share_pct", parse_number, required=False, nullable=True),
-        Column("sales_income_kr_per_18_64", parse_number, required=False, nullable=True),
-        Column("appeals_changed_pct", parse_number, required=False, nullable=True),
+        Column("year", "year"),
+        Column("expected_expenditure_need_index", "number", nullable=True),
+        Column("purchase_share_pct", "number", required=False, nullable=True),
+        Column("sales_income_kr_per_18_64", "number", required=False, nullable=True),
+        Column("appeals_changed_pct", "number", required=False, nullable=True),
     ), key=("municipality_code", "year")),
     "budget": Kind("budget", (
         MUNICIPALITY,
-        Column("year", _year, aliases=("aar", "år", "budgetaar")),
-        Column("area", AREA, aliases=("omraade", "område")),
-        Column("measure", _budget_measure, aliases=("foranstaltning", "ydelse")),
-        Column("amount", parse_number, aliases=("beloeb", "beløb", "budget")),
-        Column("cases", _nonneg_number, required=False, nullable=True, aliases=("antal_sager", "helaarspersoner")),
-        Column("average_price", _nonneg_number, required=False, nullable=True, aliases=("gennemsnitspris",)),
-    ), key=("municipality_code", "year", "area", "measure")),
+        Column("year", "year"),
+        Column("area", "map:area"),
+        Column("measure", "map:measure"),
+        Column("amount", "number"),
+        Column("cases", "amount", required=False, nullable=True),
+        Column("average_price", "amount", required=False, nullable=True),
+    ), key=("municipality_code", "year", "area", "measure", "measure_raw")),
     "cases": Kind("cases", (
         *PERSON,
-        Column("municipality_code", _municipality, required=False, nullable=True, aliases=("kommunekode",)),
-        Column("area", AREA, required=False, nullable=True, aliases=("omraade", "område")),
-        Column("measure", _measure, aliases=("foranstaltning", "ydelse", "delomraade")),
-        Column("rate", _nonneg_number, aliases=("takst", "sats")),
-        Column("rate_unit", RATE_UNIT, aliases=("takst_enhed", "enhed")),
-        Column("start_date", _required_date, aliases=("startdato", "start")),
-        Column("end_date", _date, nullable=True, aliases=("slutdato", "stopdato", "stop_date", "slut")),
-        Column("status", STATUS),
-        Column("probability", _share, required=False, nullable=True, aliases=("sandsynlighed",), default=1.0),
-        Column("provider", _text, required=False, nullable=True, aliases=("leverandoer", "leverandør")),
-        Column("provider_type", PROVIDER_TYPE, required=False, nullable=True, aliases=("leverandoertype", "leverandørtype")),
-        Column("caseworker", _text, required=False, nullable=True, aliases=("sagsbehandler",)),
-        Column("target_group", _text, required=False, nullable=True, aliases=("maalgruppe", "målgruppe")),
-    ), key=("case_id", "measure", "start_date"), row_rule=_dates_in_order, person_id=True),
+        Column("municipality_code", "municipality", required=False, nullable=True),
+        Column("area", "map:area", required=False, nullable=True),
+        Column("measure", "map:measure"),
+        Column("function", "function", required=False, nullable=True),
+        Column("legal_basis", "text", required=False, nullable=True),
+        Column("rate", "amount", required=False, nullable=True),
+        Column("count", "amount", required=False, nullable=True),
+        Column("unit_price", "amount", required=False, nullable=True),
+        Column("rate_unit", "map:rate_unit", required=False, nullable=True),
+        Column("start_date", "required_date"),
+        Column("end_date", "date", nullable=True),
+        Column("status", "map:status", required=False, nullable=True),
+        Column("probability", "share", required=False, nullable=True, default=1.0),
+        Column("provider", "text", required=False, nullable=True),
+        Column("provider_type", "map:provider_type", required=False, nullable=True),
+        Column("caseworker", "text", required=False, nullable=True),
+        Column("target_group", "map:target_group", required=False, nullable=True),
+    ), person_id=True),
     "actuals": Kind("actuals", (
         *PERSON,
-        Column("measure", _measure, required=False, nullable=True, aliases=("foranstaltning", "ydelse")),
-        Column("month", _month, aliases=("maaned", "måned", "periode")),
-        Column("amount", parse_number, aliases=("beloeb", "beløb", "bogfoert", "bogført")),
+        Column("municipality_code", "municipality", required=False, nullable=True),
+        Column("measure", "map:measure", required=False, nullable=True),
+        Column("month", "month"),
+        Column("amount", "number"),
     ), person_id=True),
     "transitions": Kind("transitions", (
         *PERSON,
-        Column("municipality_code", _municipality, required=False, nullable=True),
-        Column("birth_date", _date, required=False, nullable=True, aliases=("foedselsdato", "fødselsdato")),
-        Column("expected_transition_date", _required_date, aliases=("forventet_overgang", "overgangsdato")),
-        Column("aftercare", YES_NO, required=False, nullable=True, aliases=("efterværn", "eftervaern")),
-        Column("probability", _share, aliases=("sandsynlighed",)),
-        Column("colour", COLOUR, aliases=("farve", "color", "farvekode")),
-        Column("expected_measure", _measure, nullable=True, aliases=("forventet_indsats", "forventet_ydelse")),
-        Column("annual_cost", _nonneg_number, nullable=True, aliases=("aarlig_udgift", "årlig_udgift")),
+        Column("municipality_code", "municipality", required=False, nullable=True),
+        Column("birth_date", "date", required=False, nullable=True),
+        Column("expected_transition_date", "required_date"),
+        Column("aftercare", "map:yes_no", required=False, nullable=True),
+        Column("probability", "share"),
+        Column("colour", "map:colour"),
+        Column("expected_measure", "map:measure", nullable=True),
+        Column("annual_cost", "amount", nullable=True),
     ), key=("case_id",), person_id=True),
     "registrations": Kind("registrations", (
         *PERSON,
         MUNICIPALITY,
-        Column("registration_no", _int_between(1, 9, "registration number"), aliases=("registrering_nr", "registreringsnummer")),
-        Column("registration_date", _required_date, aliases=("registreringsdato", "dato")),
-        Column("service", _enum(_same("sel_85", "sel_107")), aliases=("ydelse",)),
-        Column("vum_score", _vum, nullable=True, aliases=("vum",)),
-        Column("goals_set", YES_NO, aliases=("maal_opsat", "mål_opsat")),
-        Column("goal_type", _enum(_same("improvement", "status_quo", "limited_deterioration")), required=False, nullable=True),
-        Column("previous_goal_met", _enum(_same("fully", "partially", "not")), required=False, nullable=True),
-        Column("target_vum", _vum, required=False, nullable=True),
-        Column("hours_per_month", _nonneg_number, required=False, nullable=True),
-        Column("daily_rate", _nonneg_number, required=False, nullable=True),
-        Column("initiator", _text, required=False, nullable=True),
-        Column("provider_type", PROVIDER_TYPE, required=False, nullable=True),
-        Column("target_group", _enum(_same("intellectual", "mental_illness", "physical", "social")), required=False, nullable=True),
-        Column("age", _nonneg_int, required=False, nullable=True, aliases=("alder",)),
-        Column("sex", SEX, required=False, nullable=True, aliases=("køn", "koen")),
-        Column("means_of_support", _text, required=False, nullable=True),
-        Column("employment_measure", _text, required=False, nullable=True),
-        Column("concurrent_services", _text, required=False, nullable=True),
-        Column("concurrent_services_price", _nonneg_number, required=False, nullable=True),
-        Column("closed", YES_NO, required=False, nullable=True),
-        Column("closing_date", _date, required=False, nullable=True),
-        Column("closing_reason", _text, required=False, nullable=True),
-    ), key=("case_id", "registration_no"), sequence_rule=_registration_sequence, person_id=True),
+        Column("registration_no", "registration_no"),
+        Column("registration_date", "required_date"),
+        Column("service", "map:service"),
+        Column("vum_score", "vum", nullable=True),
+        Column("goals_set", "map:yes_no"),
+        Column("goal_type", "map:goal_type", required=False, nullable=True),
+        Column("previous_goal_met", "map:goal_met", required=False, nullable=True),
+        Column("target_vum", "vum", required=False, nullable=True),
+        Column("hours_per_month", "amount", required=False, nullable=True),
+        Column("daily_rate", "amount", required=False, nullable=True),
+        Column("initiator", "text", required=False, nullable=True),
+        Column("provider_type", "map:provider_type", required=False, nullable=True),
+        Column("target_group", "map:target_group", required=False, nullable=True),
+        Column("age", "count", required=False, nullable=True),
+        Column("sex", "map:sex", required=False, nullable=True),
+        Column("means_of_support", "text", required=False, nullable=True),
+        Column("employment_measure", "text", required=False, nullable=True),
+        Column("concurrent_services", "text", required=False, nullable=True),
+        Column("concurrent_services_price", "amount", required=False, nullable=True),
+        Column("closed", "map:yes_no", required=False, nullable=True),
+        Column("closing_date", "date", required=False, nullable=True),
+        Column("closing_reason", "text", required=False, nullable=True),
+    ), key=("case_id", "registration_no"), person_id=True),
     "parameter_scores": Kind("parameter_scores", (
         *PERSON,
         MUNICIPALITY,
-        Column("assessment_date", _required_date, aliases=("dato", "vurderingsdato")),
-        Column("theme", _text, aliases=("tema", "parameter")),
-        Column("score", _int_between(0, 4, "score"), aliases=("score_0_4", "vurdering")),
+        Column("assessment_date", "required_date"),
+        Column("theme", "text"),
+        Column("score", "score"),
     ), key=("case_id", "assessment_date", "theme"), person_id=True),
 }
+# what a case extract needs besides its required columns: a rate (or Antal x Pris pr stk) and a unit (or a header implying one)
+CASE_RATE_COLUMNS = ("rate", "count", "unit_price")
+
+
+@cache
+def aliases() -> dict[str, dict[str, tuple[str, ...]]]:
+    """{kind: {column: (the column's name and its aliases, as written in the alias table)}}."""
+    table = pd.read_csv(ALIASES, dtype=str, comment="#")
+    out: dict[str, dict[str, tuple[str, ...]]] = {k: {c.name: (c.name,) for c in kind.columns} for k, kind in KINDS.items()}
+    for row in table.itertuples():
+        if row.kind in out and row.column in out[row.kind]:
+            out[row.kind][row.column] += (row.alias,)
+    return out
+
+
+def describe_columns(kind_name: str) -> list[dict[str, Any]]:
+    """Each column of a kind with its aliases, whether required, and its mapping table (for `ingest --columns`)."""
+    kind = KINDS[kind_name]
+    return [{"column": c.name, "required": c.required and not c.nullable, "must_be_present": c.required,
+             "mapping": c.parse.removeprefix("map:") if c.parse.startswith("map:") else None, "aliases": list(aliases()[kind_name][c.name][1:])}
+            for c in kind.columns]
 
 
 # ---------------------------------------------------------------- the engine
@@ -437,128 +392,286 @@ KINDS: dict[str, Kind] = {
 
 def _locate_columns(kind: Kind, table: RawTable) -> dict[str, int | None]:
     """Map each canonical column to its position in the file, by name or alias; raise on missing ones."""
-    positions = {normalise_header(h): i for i, h in enumerate(table.header)}
-    found: dict[str, int | None] = {}
-    for col in kind.columns:
-        names = (col.name, *col.aliases)
-        found[col.name] = next((positions[n] for n in names if n in positions), None)
+    positions: dict[str, int] = {}
+    for i, h in enumerate(table.header):
+        positions.setdefault(normalise_header(h), i)
+    found = {c.name: next((positions[n] for n in map(normalise_header, aliases()[kind.name][c.name]) if n in positions), None)
+             for c in kind.columns}
     missing = [c.name for c in kind.columns if c.required and found[c.name] is None]
     if kind.person_id and found["cpr"] is None and found["case_id"] is None:
         missing.append("cpr or case_id")
+    if kind.name == "cases" and found["rate"] is None and (found["count"] is None or found["unit_price"] is None):
+        missing.append("rate (or Antal and Pris pr stk)")
+    if kind.name == "cases" and found["rate_unit"] is None and (found["rate"] is None or
+                                                                 normalise_header(table.header[found["rate"]]) not in IMPLIED_UNITS):
+        missing.append("rate_unit (or a rate named per day or per month)")
     if missing:
-        raise ExtractError(f"{table.path}: missing required column(s) for kind {kind.name}: {', '.join(missing)}"
-                           f" (found: {', '.join(table.header) or 'none'})")
+        shown = ", ".join(privacy.mask(h) for h in table.header) or "none"
+        raise ExtractError(f"{table.path}: missing required column(s) for kind {kind.name}: {', '.join(missing)} (found: {shown})")
     return found
 
 
-def _mask(value: str) -> str:
-    """A CPR-like value as it may appear in an error report: birth date part only."""
-    return re.sub(r"\b(\d{6})-?\d{4}\b", r"\1-****", value)
+def _by_unique(raw: pd.Series, parse: Callable[[pd.Series], Parsed]) -> Parsed:
+    """Parse each distinct value once and spread the results back (extracts repeat dates, rates and codes a lot)."""
+    key = raw.map(lambda v: (type(v).__name__, v))
+    codes, uniques = pd.factorize(key, use_na_sentinel=False)
+    first = pd.Series(raw.to_numpy()[pd.Series(range(len(codes))).groupby(codes).first().to_numpy()], dtype=object) if len(raw) else raw
+    parsed, errors = parse(first.reset_index(drop=True))
+    return (pd.Series(parsed.to_numpy()[codes], index=raw.index, dtype=parsed.dtype),
+            pd.Series(errors.to_numpy()[codes], index=raw.index, dtype=object))
 
 
-def _person(raw_cpr: str, raw_case: str, key: bytes) -> tuple[dict[str, Any], tuple[str, str, str] | None]:
-    """Pseudonymise the person id; derive birth date and sex from a CPR number."""
-    if raw_cpr.strip():
-        try:
-            born, sex = privacy.parse_cpr(raw_cpr)
-        except privacy.CprError as exc:
-            return {}, ("cpr", _mask(raw_cpr), str(exc).replace(raw_cpr.strip(), _mask(raw_cpr.strip())))
-        return {"case_id": privacy.pseudonymise(raw_cpr, key), "birth_date": born, "cpr_sex": sex}, None
-    if raw_case.strip():
-        if privacy.CPR_PATTERN.match(raw_case.strip()):
-            return {}, ("case_id", _mask(raw_case), "case_id holds a CPR number; put it in a cpr column to pseudonymise it")
-        return {"case_id": raw_case.strip(), "birth_date": None, "cpr_sex": None}, None
-    return {}, ("cpr", "", "missing person id: neither cpr nor case_id is filled")
+def _decimal_hint(kind: Kind, cells: dict[str, pd.Series], table: RawTable, override: str | None) -> str | None:
+    """The file's decimal convention: the override, else what its unambiguous numeric columns say, else ',' never guessed."""
+    if override:
+        return override
+    comma = dot = False
+    for col in kind.columns:
+        if col.parse in NUMERIC and col.name in cells:
+            text = values._text(cells[col.name][values._is_text(cells[col.name])].drop_duplicates())
+            c, d, _ = values.decimal_evidence(values._clean_number_text(text)[0])
+            comma, dot = comma or c, dot or d
+    if comma != dot:
+        return "," if comma else "."
+    return None
 
 
-def ingest(kind_name: str, path: Path, key: bytes | None = None) -> IngestResult:
-    """Read and validate one extract; raise ExtractError when the file as a whole cannot be used."""
+def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | None = None) -> IngestResult:
+    """Read and validate one extract; raise ExtractError when the file as a whole cannot be used.
+
+    `decimal` (',' or '.') overrides the decimal convention of text files, which is otherwise decided per column."""
     if kind_name not in KINDS:
         raise ExtractError(f"unknown kind {kind_name!r}; known kinds: {', '.join(KINDS)}")
     kind = KINDS[kind_name]
-    table = read_table(Path(path))
+    known = {normalise_header(a) for names in aliases()[kind_name].values() for a in names}
+    table = read_table(Path(path), known)
     positions = _locate_columns(kind, table)
     if kind.person_id:
         key = key if key is not None else privacy.load_key()
-    header_names = {c.name: (table.header[positions[c.name]] if positions[c.name] is not None else c.name) for c in kind.columns}
+    header = {c.name: table.header[positions[c.name]] if positions[c.name] is not None else c.name for c in kind.columns}
+    width = len(table.header)
+    frame = pd.DataFrame([(r + [""] * (width - len(r)))[:width] for r in table.rows], columns=range(width), dtype=object) \
+        if table.rows else pd.DataFrame(columns=range(width), dtype=object)
+    index = frame.index
+    cells = {name: frame[i] for name, i in positions.items() if i is not None}
+    hint = _decimal_hint(kind, cells, table, decimal)
+    problems: list[pd.Series] = []  # per column: reason or None
+    problem_columns: list[str] = []
+    out: dict[str, pd.Series] = {}
+    unmapped: list[dict[str, Any]] = []
+    notes = list(table.notes)
 
-    parsed: list[tuple[int, dict[str, Any]]] = []
-    rejected: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
+    def report(column: str, reasons: pd.Series) -> None:
+        problems.append(reasons.reindex(index))
+        problem_columns.append(column)
 
-    def reject(line: int, raw: list[str], problems: list[tuple[str, Any, str]]) -> None:
-        for column, value, reason in problems:
-            errors.append({"line": line, "column": column, "value": value, "reason": reason})
-        masked = [_mask(c) for c in raw] if kind.person_id else raw
-        rejected.append({"line": line, "reason": "; ".join(p[2] for p in problems), "raw": table.delimiter.join(masked) or "|".join(masked)})
-
-    for raw, line in zip(table.rows, table.lines):
-        problems: list[tuple[str, Any, str]] = []
-        row: dict[str, Any] = {}
-        if len(raw) > len(table.header) and any(c.strip() for c in raw[len(table.header):]):
-            problems.append(("(row)", len(raw), f"{len(raw)} fields where the header has {len(table.header)}"))
-        for col in kind.columns:
-            if col.name in ("cpr", "case_id"):
-                continue
-            i = positions[col.name]
-            cell = raw[i] if i is not None and i < len(raw) else ""
-            if not cell.strip():
-                if i is not None and col.required and not col.nullable:
-                    problems.append((header_names[col.name], cell, "missing value"))
-                row[col.name] = col.default
-                continue
-            try:
-                row[col.name] = col.parse(cell)
-            except ValueError as exc:
-                problems.append((header_names[col.name], cell, str(exc)))
-        if kind.person_id:
-            cell = lambda name: raw[positions[name]] if positions[name] is not None and positions[name] < len(raw) else ""  # noqa: E731
-            person, problem = _person(cell("cpr"), cell("case_id"), key)
-            if problem:
-                problems.append(problem)
-            row |= person
-        if not problems and kind.row_rule:
-            problem = kind.row_rule(row)
-            if problem:
-                problems.append(problem)
-        if problems:
-            reject(line, raw, problems)
+    for col in kind.columns:
+        if col.name in ("cpr", "case_id"):
+            continue
+        raw = cells.get(col.name)
+        if raw is None:
+            out[col.name] = pd.Series([col.default] * len(index), index=index, dtype=object)
+            if col.parse.startswith("map:"):
+                out[f"{col.name}_raw"] = pd.Series([None] * len(index), index=index, dtype=object)
+            continue
+        empty = values._text(raw) == ""
+        if col.parse.startswith("map:"):
+            table_name = col.parse.removeprefix("map:")
+            mapped = _by_unique(raw, lambda u, t=table_name: (mappings.apply(u, t), _none(u.index)))[0]
+            out[col.name], out[f"{col.name}_raw"] = mapped, values._text(raw).where(~empty, None).astype(object)
         else:
-            parsed.append((line, row))
+            parser = PARSERS[col.parse]
+            try:
+                decided = values.decide_decimal(values._clean_number_text(values._text(raw[values._is_text(raw)].drop_duplicates()))[0], hint) \
+                    if col.parse in NUMERIC else None
+                parsed, errors = _by_unique(raw, lambda u, p=parser, d=decided: p(u, d))
+            except values.Ambiguous as exc:
+                parsed, errors = pd.Series([None] * len(index), index=index, dtype=object), pd.Series(str(exc), index=index, dtype=object).where(~empty)
+            parsed = parsed.astype(object)
+            parsed[empty] = col.default
+            out[col.name] = parsed
+            report(header[col.name], errors.where(~empty))
+        if col.required and not col.nullable:
+            report(header[col.name], pd.Series("missing value", index=index).where(empty))
+    long_rows = pd.Series([len(r) > width and any(str(c).strip() for c in r[width:]) for r in table.rows], index=index, dtype=bool)
+    report("(row)", pd.Series([f"{len(r)} fields where the header has {width}" for r in table.rows], index=index, dtype=object).where(long_rows))
 
-    raw_by_line = dict(zip(table.lines, table.rows))
-    if kind.sequence_rule:
-        bad = kind.sequence_rule(parsed)
-        for line, problem in bad.items():
-            reject(line, raw_by_line[line], [problem])
-        parsed = [(line, row) for line, row in parsed if line not in bad]
+    if kind.person_id:
+        person, reasons, column = _persons(cells.get("cpr"), cells.get("case_id"), key, index)
+        out |= person
+        report(header[column] if column in header else column, reasons)
+    if kind.name == "cases":
+        _cases_rules(out, cells, table, positions, report, header, index)
+    elif kind.name == "budget":
+        out["area"] = out["area"].where(out["area"].notna() & (out["area"] != mappings.UNMAPPED), out["measure"].map(_area_by_measure()))
+    if kind.name == "users":
+        known_groups = set(zip(reference.measure_groups()["area"], reference.measure_groups()["measure_group"]))
+        bad = pd.Series([(a, g) not in known_groups for a, g in zip(out["area"], out["measure_group"])], index=index) & out["measure_group"].notna()
+        report(header["measure_group"], pd.Series([f"unknown measure group for area {a}" for a in out["area"]], index=index, dtype=object).where(bad))
+
+    for col in kind.columns:  # unmapped values are listed, never a reason to drop a row
+        if col.parse.startswith("map:") and col.name in cells:
+            hit = out[col.name] == mappings.UNMAPPED
+            for value, rows in out[f"{col.name}_raw"][hit].value_counts().sort_index().items():
+                unmapped.append({"column": header[col.name], "value": privacy.mask(value), "rows": int(rows)})
+
+    reasons = pd.concat(problems, axis=1, keys=range(len(problems))) if problems else pd.DataFrame(index=index)
+    bad_rows = reasons.notna().any(axis=1) if len(reasons.columns) else pd.Series(False, index=index)
+    accepted_index = index[~bad_rows]
+    frame_out = pd.DataFrame(out, index=index)
+    frame_out["source_line"] = pd.Series(table.lines, index=index, dtype="int64")
+    kept = frame_out.loc[accepted_index]
+    rejected_rows = {i: [(problem_columns[j], reasons.at[i, j]) for j in reasons.columns if reasons.at[i, j] is not None and reasons.at[i, j] == reasons.at[i, j]]
+                     for i in index[bad_rows]}
+
+    if kind.name == "registrations":
+        kept, sequence_rejects, gaps = _registration_sequence(kept)
+        rejected_rows |= sequence_rejects
+        notes += gaps
+    kept, duplicates = _duplicates(kind, kept, frame.loc[kept.index])
+    rejected_rows |= duplicates
+
+    lines = dict(zip(index, table.lines))
+    errors, rejected = [], []
+    for i, found in sorted(rejected_rows.items(), key=lambda kv: lines[kv[0]]):
+        raw_cells = [privacy.mask(c) for c in values._text(pd.Series(table.rows[i], dtype=object))]
+        for column, reason in found:
+            column_index = table.header.index(column) if column in table.header else None
+            value = raw_cells[column_index] if column_index is not None and column_index < len(raw_cells) else ""
+            errors.append({"line": lines[i], "column": column, "value": value, "reason": privacy.mask(reason)})
+        rejected.append({"line": lines[i], "reason": privacy.mask("; ".join(r for _, r in found)),
+                         "raw": (table.delimiter or "|").join(raw_cells)})
+    accepted = finish_frame(kind, kept)
+    rejected_frame = pd.DataFrame(rejected, columns=["line", "reason", "raw"])
+    return IngestResult(kind.name, Path(path), len(table.rows), accepted, rejected_frame, errors, unmapped, notes)
+
+
+def _persons(cpr: pd.Series | None, case_id: pd.Series | None, key: bytes, index: pd.Index) -> tuple[dict[str, pd.Series], pd.Series, str]:
+    """Pseudonymise the person id (a CPR number in any spelling, or a case id; a CPR in the case id too) and derive
+    birth date and sex from CPR numbers. Returns the columns, the reasons for rows without a usable id, the column."""
+    cpr_text = values._text(cpr) if cpr is not None else pd.Series("", index=index)
+    case_text = values._text(case_id) if case_id is not None else pd.Series("", index=index)
+    normal = (cpr if cpr is not None else cpr_text).map(lambda v: privacy.normalise_cpr(v) if str(v).strip() else None)
+    from_case = case_text.map(lambda v: privacy.normalise_cpr(v) if v and privacy.CPR_IN_TEXT.fullmatch(v.replace(" ", "")) else None)
+    use_cpr = cpr_text != ""
+    number = normal.where(use_cpr, from_case)
+    unique = {n: _parse(n) for n in number.dropna().unique()}
+    born = number.map(lambda n: unique[n][0] if n in unique else None)
+    sex = number.map(lambda n: unique[n][1] if n in unique else None)
+    ok = number.map(lambda n: n in unique and unique[n][0] is not None)
+    pseudonyms = {n: privacy.pseudonymise(n, key) for n, (b, _) in unique.items() if b is not None}
+    case = pd.Series(np.where(ok, number.map(pseudonyms), case_text), index=index, dtype=object)
+    reasons = pd.Series([None] * len(index), index=index, dtype=object)
+    bad_cpr = use_cpr & ~ok
+    reasons[bad_cpr] = [unique.get(n, (None, "not a CPR number (DDMMYY-SSSS)"))[1] if n else "not a CPR number (DDMMYY-SSSS)"
+                        for n in number[bad_cpr]]
+    reasons[~use_cpr & (case_text == "")] = "missing person id: neither cpr nor case_id is filled"
+    column = "cpr" if cpr is not None else "case_id"
+    return {"case_id": case.where(case != "", None), "birth_date": born.astype(object), "cpr_sex": sex.astype(object)}, reasons, column
+
+
+def _parse(number: str) -> tuple[dt.date | None, str]:
+    """(birth date, sex) of a normalised CPR number, or (None, reason)."""
+    try:
+        return privacy.parse_cpr(number)
+    except privacy.CprError as exc:
+        return None, privacy.mask(str(exc))
+
+
+def _cases_rules(out: dict[str, pd.Series], cells: dict[str, pd.Series], table: RawTable, positions: dict[str, int | None],
+                 report: Callable[[str, pd.Series], None], header: dict[str, str], index: pd.Index) -> None:
+    """Case lines: the measure through its name, else its account function or legal basis; the rate as written or
+    Antal x Pris pr stk; the unit (a weekly, yearly or one-off rate as a daily one); status; dates in order."""
+    measure = out["measure"]
+    raw_measure = out["measure_raw"]
+    fallback = out["function"].map(_measure_by_function())
+    if "legal_basis" in cells:
+        fallback = fallback.fillna(mappings.apply(out["legal_basis"], "legal_basis").replace(mappings.UNMAPPED, None))
+    measure = measure.where(measure != mappings.UNMAPPED, fallback.fillna(mappings.UNMAPPED))
+    out["measure"] = measure.where(raw_measure.notna() | fallback.isna(), fallback)
+    area = out["area"]
+    out["area"] = area.where(area.notna() & (area != mappings.UNMAPPED), out["measure"].map(_area_by_measure()))
+    out["area"] = out["area"].where(out["area"].notna(), out["function"].map(
+        lambda f: "children" if isinstance(f, str) and f.startswith("5.28") else "adults" if isinstance(f, str) and f.startswith("5.3") else None))
+
+    rate = out["rate"].astype("float64")
+    product = out["count"].astype("float64") * out["unit_price"].astype("float64")
+    rate = rate.where(rate.notna(), product)
+    rate_empty = values._text(cells["rate"]) == "" if "rate" in cells else pd.Series(True, index=index)
+    report(header.get("rate", "rate"), pd.Series("missing value", index=index).where(rate.isna() & rate_empty))
+    unit = out["rate_unit"]
+    rate_header = normalise_header(table.header[positions["rate"]]) if positions["rate"] is not None else ""
+    unit = unit.where(unit.notna(), IMPLIED_UNITS.get(rate_header))
+    report(header["rate_unit"], pd.Series([f"a unit that cannot become money: {v!r}" for v in out["rate_unit_raw"]], index=index,
+                                          dtype=object).where(unit == mappings.UNMAPPED))
+    report(header["rate_unit"], pd.Series("missing value", index=index).where(unit.isna()))
+    start = pd.to_datetime(out["start_date"])
+    end = pd.to_datetime(out["end_date"])
+    per_day = unit.map(RATE_UNITS_PER_DAY)
+    rate = rate.where(per_day.isna(), rate / per_day)
+    one_off = unit == "one_off"
+    days = (end - start).dt.days + 1
+    rate = rate.where(~one_off, rate / days)
+    report(header["rate_unit"], pd.Series("a one-off amount without a stop date cannot be spread over months", index=index).where(one_off & end.isna()))
+    out["rate"], out["rate_unit"] = rate, unit.where(~unit.isin(["week", "year", "one_off"]), "day")
+    status = out["status"]
+    out["status"] = status.where(status.notna(), "current")
+    backwards = end.notna() & start.notna() & (end < start)
+    report(header["end_date"], pd.Series([f"stop date {e:%d.%m.%Y} before start date {s:%d.%m.%Y}" if b else None
+                                          for e, s, b in zip(end, start, backwards)], index=index, dtype=object))
+    out["probability"] = out["probability"].where(out["probability"].notna(), 1.0)
+
+
+def _registration_sequence(kept: pd.DataFrame) -> tuple[pd.DataFrame, dict, list[str]]:
+    """On the registrations that remain: a date not after the citizen's previous registration is quarantined; a
+    number missing between two (its row quarantined or never delivered) is reported as a gap, not held against the rest."""
+    ordered = kept.sort_values(["case_id", "registration_no", "source_line"])
+    rejects, notes, keep = {}, [], []
+    for case, rows in ordered.groupby("case_id", sort=False):
+        last_no, last_date = 0, None
+        for i, row in rows.iterrows():
+            no, date = int(row["registration_no"]), row["registration_date"]
+            if last_date is not None and date <= last_date:
+                rejects[i] = [("registration_date", f"registration date {date:%d.%m.%Y} not after registration {last_no} ({last_date:%d.%m.%Y})")]
+                continue
+            if no > last_no + 1:
+                missing = ", ".join(str(n) for n in range(last_no + 1, no))
+                notes.append(f"case {case}: registration(s) {missing} missing before registration {no} (line {row['source_line']})")
+            last_no, last_date = no, date
+            keep.append(i)
+    return kept.loc[sorted(keep, key=list(kept.index).index)], rejects, notes
+
+
+def _duplicates(kind: Kind, kept: pd.DataFrame, raw: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Rows with the kind's key seen before (for case lines: rows identical in every column) are duplicates."""
     if kind.key:
-        seen: dict[tuple, int] = {}
-        kept = []
-        for line, row in parsed:
-            k = tuple(row[c] for c in kind.key)
-            if k in seen:
-                reject(line, raw_by_line[line], [("(row)", ", ".join(map(str, k)), f"duplicate of line {seen[k]} (same {', '.join(kind.key)})")])
-            else:
-                seen[k] = line
-                kept.append((line, row))
-        parsed = kept
-
-    accepted = finish_frame(kind, [row | {"source_line": line} for line, row in parsed])
-    errors.sort(key=lambda e: e["line"])
-    rejected_frame = pd.DataFrame(rejected, columns=["line", "reason", "raw"]).sort_values("line", ignore_index=True)
-    return IngestResult(kind.name, Path(path), len(table.rows), accepted, rejected_frame, errors)
+        keys = kept[list(kind.key)].astype(str)
+        what = f"same {', '.join(c for c in kind.key if not c.endswith('_raw'))}"
+    else:
+        keys = raw.astype(str)
+        what = "identical in every column"
+    if keys.empty:
+        return kept, {}
+    first_index = pd.Series(keys.index, index=keys.index).groupby([keys[c] for c in keys.columns], sort=False, dropna=False).transform("first")
+    dup = first_index != pd.Series(keys.index, index=keys.index)
+    lines = kept["source_line"]
+    rejects = {i: [("(row)", f"duplicate of line {lines[first_index[i]]} ({what})")] for i in kept.index[dup]}
+    return kept[~dup], rejects
 
 
-def finish_frame(kind: Kind, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Accepted rows as a frame in canonical columns; person ids pseudonymised, CPR dropped."""
+def finish_frame(kind: Kind, rows: pd.DataFrame | list) -> pd.DataFrame:
+    """Accepted rows as a frame in canonical columns; person ids pseudonymised, CPR dropped; `<col>_raw` beside each
+    classification column; `unmapped` counts the row's unmapped values."""
     names = [c.name for c in kind.columns if c.name not in ("cpr", "case_id")]
+    names += [f"{c.name}_raw" for c in kind.columns if c.parse.startswith("map:")]
     if kind.person_id:
         names = ["case_id", "birth_date", "cpr_sex", *names]
-    frame = pd.DataFrame(rows, columns=[*names, "source_line"])
+    frame = pd.DataFrame(rows, columns=[*names, "source_line"]) if isinstance(rows, list) else rows.reindex(columns=[*names, "source_line"])
+    mapped = [c.name for c in kind.columns if c.parse.startswith("map:")]
+    frame["unmapped"] = (frame[mapped] == mappings.UNMAPPED).sum(axis=1).astype("int64") if mapped else 0
     if kind.name == "population":
         frame["year"] = frame["period"].str[:4].astype(int)
     if kind.name == "registrations":
         # Sex and age follow from the CPR where one was given.
         frame["sex"] = frame["cpr_sex"].where(frame["cpr_sex"].notna(), frame["sex"])
-    return frame
+    return frame.reset_index(drop=True)

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 
 CPR_PATTERN = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
+# a CPR number inside any text: DDMMYY, then a hyphen, en or em dash, space or nothing, then 4 digits
+CPR_IN_TEXT = re.compile(r"(?<![0-9])([0-3][0-9][01][0-9]{3})[ \-\u2010-\u2015]?([0-9]{4})(?![0-9])")
 KEY_ENV = "HELPERS_PSEUDONYM_KEY"
 KEY_FILE_ENV = "HELPERS_PSEUDONYM_KEY_FILE"
 DEFAULT_KEY_FILE = Path.home() / ".config" / "helpers" / "pseudonym.key"
@@ -47,6 +49,24 @@ def parse_cpr(text: str) -> tuple[dt.date, str]:
         raise CprError(f"impossible birth date in CPR number: {exc}") from None
     sex = "M" if int(serial[-1]) % 2 == 1 else "K"
     return born, sex
+
+
+def normalise_cpr(value: object) -> str | None:
+    """A CPR number in any spelling as 'DDMMYY-SSSS': with hyphen, en dash, space or none, surrounding spaces, typed as a
+    number in Excel (0101084195.0) or with the leading zero lost (9 digits). None when it is not one."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    digits = re.sub(r"[ \-\u2010-\u2015]", "", text)
+    if not digits.isdigit() or len(digits) not in (9, 10):
+        return None
+    digits = digits.zfill(10)
+    return f"{digits[:6]}-{digits[6:]}"
+
+
+def mask(text: object) -> str:
+    """A text with every CPR-like number shown as DDMMYY-xxxx (enough to find the row, not the person)."""
+    return CPR_IN_TEXT.sub(lambda m: f"{m.group(1)}-xxxx", str(text))
 
 
 def load_key() -> bytes:

@@ -1,13 +1,17 @@
-"""Read raw extracts (CSV in any of the Danish conventions, or XLSX) into header + text rows with line numbers."""
+"""Read raw extracts as systems deliver them (CSV in any of the Danish conventions, or XLSX) into a header and rows of
+cells with their line numbers: the header found below title lines, the data sheet found behind a cover sheet."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
+import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+HEADER_SCAN = 30  # rows searched for the header (title lines, notes and empty rows above it)
 
 
 class ExtractError(Exception):
@@ -16,103 +20,149 @@ class ExtractError(Exception):
 
 @dataclass
 class RawTable:
-    """A file's header and rows as text; `lines` holds each row's line number in the file (header = 1)."""
+    """A file's header and rows; `lines` holds each row's line (CSV) or row number (XLSX) in the file."""
 
     path: Path
     header: list[str]
-    rows: list[list[str]]
+    rows: list[list[object]]
     lines: list[int]
     encoding: str
     delimiter: str
+    sheet: str = ""
+    header_line: int = 1
+    notes: list[str] = field(default_factory=list)
 
 
-def normalise_header(name: str) -> str:
-    """Lower-case, strip, spaces and dashes to underscores: 'Nettodrift (1.000 kr.)' -> 'nettodrift_(1.000_kr.)'."""
-    text = unicodedata.normalize("NFC", name.replace("\ufeff", "")).strip().lower()
-    return "_".join(text.replace("-", " ").split())
+def normalise_header(name: object) -> str:
+    """'Nettodrift (1.000 kr.)' -> 'nettodrift1000kr', 'Budgetår' -> 'budgetaar': case, accents, spaces and punctuation ignored."""
+    text = unicodedata.normalize("NFC", str(name).replace("\ufeff", "")).strip().lower()
+    text = text.replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]", "", text)
 
 
-def decode(data: bytes, path: Path) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else latin-1 (Windows exports)."""
+def decode(data: bytes, path: Path) -> tuple[str, str, list[str]]:
+    """Decode CSV bytes: UTF-8 (with or without BOM) first, UTF-16 with BOM; a UTF-8 file with a few Windows-1252
+    bytes keeps UTF-8 and decodes those lines as cp1252 (and says which); a Windows file is cp1252 (not latin-1)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16", []
     if b"\x00" in data:
         raise ExtractError(f"{path}: cannot be decoded: binary content (NUL bytes) and no UTF-16 byte-order mark")
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+        pass
+    lines = data.split(b"\n")
+    bad = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(number)
+    utf8_multibyte = re.search(rb"[\xc2-\xf4][\x80-\xbf]", data) is not None
+    if utf8_multibyte and len(bad) <= max(3, len(lines) // 100):
+        text = "\n".join(line.decode("utf-8") if i + 1 not in set(bad) else line.decode("cp1252", errors="replace")
+                         for i, line in enumerate(lines))
+        shown = ", ".join(map(str, bad[:10])) + (" ..." if len(bad) > 10 else "")
+        return text, "utf-8", [f"line(s) {shown} held Windows-1252 bytes in a UTF-8 file; read as Windows-1252"]
+    return data.decode("cp1252", errors="replace"), "cp1252", []
 
 
-def sniff_delimiter(first_line: str) -> str:
-    """The header's separator: ';' (Danish exports), tab, or ','."""
-    counts = {d: first_line.count(d) for d in (";", "\t", ",")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ";"
+def sniff_delimiter(lines: list[str]) -> str:
+    """The separator used most consistently in the first lines: ';' (Danish exports), tab, or ','."""
+    best, best_score = ";", -1
+    for delimiter in (";", "\t", ","):
+        counts = [line.count(delimiter) for line in lines if line.strip()]
+        score = max(counts, default=0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
-def read_csv_text(path: Path) -> RawTable:
-    """Read a CSV extract as text, keeping each record's line number (quoted line breaks are followed)."""
-    text, encoding = decode(path.read_bytes(), path)
-    if not text.strip():
+def _header_row(rows: list[list[object]], known: set[str]) -> int:
+    """The index of the header among the first rows: the row naming most known columns (the first row when none does)."""
+    best, best_hits = 0, 0
+    for i, row in enumerate(rows[:HEADER_SCAN]):
+        hits = len({normalise_header(c) for c in row if str(c or "").strip()} & known)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best
+
+
+def _table(path: Path, records: list[list[object]], numbers: list[int], known: set[str], **info) -> RawTable:
+    if not records:
         raise ExtractError(f"{path}: the file is empty (no header line)")
-    delimiter = sniff_delimiter(text.splitlines()[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader)
-    rows, lines, start = [], [], reader.line_num + 1
-    for record in reader:
-        if any(cell.strip() for cell in record):
-            rows.append(record)
-            lines.append(start)
-        start = reader.line_num + 1
-    return RawTable(path, header, rows, lines, encoding, delimiter)
-
-
-def _cell_text(value: object) -> str:
-    """An Excel cell as the text a CSV export would hold (dates ISO, whole floats without '.0')."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def read_xlsx(path: Path) -> RawTable:
-    """Read the first sheet of an XLSX workbook; row numbers are the sheet's (header = row 1)."""
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several types for a damaged or non-XLSX file
-        raise ExtractError(f"{path}: cannot be read as XLSX: {exc}") from None
-    sheet = workbook.worksheets[0]
-    rows_iter = sheet.iter_rows(values_only=True)
-    try:
-        header = [_cell_text(v) for v in next(rows_iter)]
-    except StopIteration:
-        raise ExtractError(f"{path}: the sheet is empty (no header row)") from None
+    at = _header_row(records, known) if known else 0
+    header = [str(c).strip() if c is not None else "" for c in records[at]]
     while header and not header[-1]:
         header.pop()
     rows, lines = [], []
-    for number, values in enumerate(rows_iter, start=2):
-        cells = [_cell_text(v) for v in values[: len(header)]]
-        if any(c.strip() for c in cells):
-            rows.append(cells)
+    for record, number in zip(records[at + 1:], numbers[at + 1:]):
+        if any(str(c).strip() for c in record if c is not None):
+            rows.append(record)
             lines.append(number)
-    workbook.close()
-    return RawTable(path, header, rows, lines, "xlsx", "")
+    return RawTable(path, header, rows, lines, header_line=numbers[at], **info)
 
 
-def read_table(path: Path) -> RawTable:
+def read_csv_text(path: Path, known: set[str] = frozenset()) -> RawTable:
+    """Read a CSV extract as text cells, keeping each record's line number (quoted line breaks are followed).
+
+    An Excel `sep=;` first line sets the separator; the header is the row among the first that names most columns
+    of the kind (`known`, normalised names), so title lines above it are skipped."""
+    text, encoding, notes = decode(path.read_bytes(), path)
+    if not text.strip():
+        raise ExtractError(f"{path}: the file is empty (no header line)")
+    head = text[:20000].splitlines()
+    skip = 0
+    delimiter = None
+    if head and re.fullmatch(r'"?sep=(.)"?', head[0].strip()):
+        delimiter, skip = re.fullmatch(r'"?sep=(.)"?', head[0].strip()).group(1), 1
+    delimiter = delimiter or sniff_delimiter(head[skip:skip + HEADER_SCAN])
+    stream = io.StringIO(text, newline="")
+    for _ in range(skip):
+        stream.readline()
+    reader = csv.reader(stream, delimiter=delimiter)
+    records, numbers, start = [], [], skip + 1
+    for record in reader:
+        records.append(record)
+        numbers.append(start)
+        start = skip + reader.line_num + 1
+    return _table(path, records, numbers, known, encoding=encoding, delimiter=delimiter, notes=notes)
+
+
+def _sheet_rows(values: Iterable[list[object]]) -> list[list[object]]:
+    return [["" if v is None else v for v in row] for row in values]
+
+
+def read_xlsx(path: Path, known: set[str] = frozenset()) -> RawTable:
+    """Read the data sheet of an XLSX workbook (the sheet whose header names most known columns: a cover sheet is
+    passed over) with cells as typed: numbers stay numbers and dates stay dates. Row numbers are the sheet's."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several types for a damaged or non-XLSX file
+        raise ExtractError(f"{path}: cannot be read as XLSX: {exc}") from None
+    best = None
+    for name in book.sheet_names:
+        rows = _sheet_rows(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+        if not rows:
+            continue
+        hits = len({normalise_header(c) for c in rows[_header_row(rows, known)] if str(c).strip()} & known) if known else 0
+        if best is None or hits > best[0]:
+            best = (hits, name, rows)
+    if best is None:
+        raise ExtractError(f"{path}: the sheet is empty (no header row)")
+    _, name, rows = best
+    return _table(path, rows, list(range(1, len(rows) + 1)), known, encoding="xlsx", delimiter="", sheet=name)
+
+
+def read_table(path: Path, known: set[str] = frozenset()) -> RawTable:
     """Read CSV or XLSX by the file's content (XLSX is a zip file)."""
     if not path.exists():
         raise ExtractError(f"{path}: no such file")
     with path.open("rb") as fh:
         magic = fh.read(4)
-    return read_xlsx(path) if magic == b"PK\x03\x04" else read_csv_text(path)
+    return read_xlsx(path, known) if magic == b"PK\x03\x04" else read_csv_text(path, known)

@@ -1,0 +1,173 @@
+"""Whole columns of raw cells to typed values, vectorised: numbers as Danish and other systems write them, dates and
+months in the common forms. Each parser returns (values, errors): `errors` holds a reason where a cell is unusable.
+
+Cells from XLSX arrive typed (numbers, datetimes) and are taken as typed; text cells are parsed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+
+SENTINEL_YEAR = 9999  # open-ended periods carry 01.01.9999, 9999-12-31 ...
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+MONTHS_DA = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "maj": 5, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "okt": 10, "oct": 10,
+             "nov": 11, "dec": 12}
+
+
+class Ambiguous(ValueError):
+    """A column whose decimal separator cannot be decided from its values."""
+
+
+def _is_text(raw: pd.Series) -> pd.Series:
+    return raw.map(lambda v: isinstance(v, str))
+
+
+def _text(raw: pd.Series) -> pd.Series:
+    """The cells as stripped text ('' for missing), whatever their type."""
+    def text(v: object) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    return raw.map(text)
+
+
+# -- numbers -----------------------------------------------------------------------------------------------------------
+
+_CURRENCY = re.compile(r"(?i)\s*(kr\.?|dkk)\s*")
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def _clean_number_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Strip currency and spaces; a trailing minus or parentheses become a sign. Returns (text, negative)."""
+    t = text.str.replace(_CURRENCY, "", regex=True).str.replace(_SPACES, "", regex=True)
+    paren = t.str.match(r"^\(.*\)$")
+    trailing = t.str.match(r"^[^-]*\d-$")
+    t = t.mask(paren, t.str.slice(1, -1)).mask(trailing, t.str.slice(0, -1))
+    return t, paren | trailing
+
+
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$|^[+-]?\d+,(\d{1,2}|\d{4,})$|^[+-]?\d{1,3}(\.\d{3}){2,}$")
+_DOT_DECIMAL = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$|^[+-]?\d*\.(\d{1,2}|\d{4,})$|^[+-]?\d{1,3}(,\d{3}){2,}$|^[+-]?\d{4,}\.\d+$")
+_AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}[.,]\d{3}$")
+_PLAIN = re.compile(r"^[+-]?\d+$")
+
+
+def decimal_evidence(text: pd.Series) -> tuple[bool, bool, bool]:
+    """Whether a column's cleaned number texts say comma decimal, dot decimal, and whether some are ambiguous ('845.500')."""
+    return bool(text.str.match(_COMMA_DECIMAL).any()), bool(text.str.match(_DOT_DECIMAL).any()), bool(text.str.match(_AMBIGUOUS).any())
+
+
+def decide_decimal(text: pd.Series, hint: str | None = None) -> str | None:
+    """',' or '.' for a column from all its values; `hint` (an override or the file's convention) decides what they
+    leave open; None when no value needs deciding. Raises Ambiguous when the values contradict each other or stay open."""
+    comma, dot, ambiguous = decimal_evidence(text)
+    if comma and dot:
+        raise Ambiguous("the column mixes decimal commas and decimal points")
+    if comma or dot:
+        return "," if comma else "."
+    if not ambiguous:
+        return None
+    if hint:
+        return hint
+    example = text[text.str.match(_AMBIGUOUS)].iloc[0]
+    raise Ambiguous(f"'{example}' can be read with a decimal comma or a decimal point; give --decimal , or --decimal .")
+
+
+def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Series]:
+    """Numbers from typed cells or text in the column's decimal convention (',' or '.'; None: only whole numbers seen)."""
+    values = pd.Series(np.nan, index=raw.index, dtype="float64")
+    errors = pd.Series([None] * len(raw.index), index=raw.index, dtype=object)
+    typed = raw.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
+    values[typed] = raw[typed].astype("float64")
+    is_text = _is_text(raw) & ~typed
+    text, negative = _clean_number_text(_text(raw[is_text]))
+    if decimal == ",":
+        normal = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        shape = text.str.match(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+    elif decimal == ".":
+        normal = text.str.replace(",", "", regex=False)
+        shape = text.str.match(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
+    else:
+        normal, shape = text, text.str.match(_PLAIN)
+    number = pd.to_numeric(normal.where(shape), errors="coerce")
+    number = number.where(~negative, -number.abs())
+    values[is_text] = number
+    bad = is_text & values.isna() & (_text(raw) != "")
+    errors[bad] = [f"not a number: {v!r}" for v in _text(raw[bad])]
+    return values, errors
+
+
+# -- dates ----------------------------------------------------------------------------------------------------------------
+
+_DATE_FORMS = (
+    (re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"), False),
+    (re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"), False),
+    (re.compile(r"^(?P<d>\d{1,2})[./-](?P<m>\d{1,2})[./-](?P<y>\d{4})(?:\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"), False),
+    (re.compile(r"^(?P<d>\d{1,2})[./-](?P<m>\d{1,2})[./-](?P<y>\d{2})$"), True),
+)
+
+
+def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates (datetime.date, None for empty or open-ended sentinels) from typed cells, Excel serial numbers or text:
+    ISO with or without time, yyyymmdd, d.m.yyyy, d/m/yyyy, d-m-yyyy (day first) and d.m.yy (00-69: 2000s)."""
+    values = pd.Series([None] * len(raw.index), index=raw.index, dtype=object)
+    errors = pd.Series([None] * len(raw.index), index=raw.index, dtype=object)
+    stamps = raw.map(lambda v: isinstance(v, (dt.date, dt.datetime, pd.Timestamp)))
+    values[stamps] = [pd.Timestamp(v).date() for v in raw[stamps]]
+    serial = raw.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and not pd.isna(v))
+    if serial.any():
+        days = raw[serial].astype("float64")
+        ok = days.between(1, 2958465)  # Excel's 01.01.1900 .. 31.12.9999
+        values[serial & ok.reindex(raw.index, fill_value=False)] = [(EXCEL_EPOCH + pd.Timedelta(days=int(d))).date() for d in days[ok]]
+        errors[serial & ~ok.reindex(raw.index, fill_value=True)] = "not a date (an Excel serial number out of range)"
+    text = _text(raw[~stamps & ~serial])
+    text = text[text != ""]
+    year = pd.Series(np.nan, index=text.index)
+    month, day = year.copy(), year.copy()
+    for pattern, two_digit in _DATE_FORMS:
+        todo = year.isna()
+        parts = text[todo].str.extract(pattern).astype("float64")
+        if two_digit:
+            parts["y"] = np.where(parts["y"] < 70, 2000 + parts["y"], 1900 + parts["y"])
+        year[todo], month[todo], day[todo] = parts["y"], parts["m"], parts["d"]
+    sentinel = year >= SENTINEL_YEAR
+    real = year.notna() & ~sentinel
+    parsed = pd.to_datetime(pd.DataFrame({"year": year[real], "month": month[real], "day": day[real]}), errors="coerce")
+    good = parsed.notna()
+    values[good[good].index] = [d.date() for d in parsed[good]]
+    bad = list(parsed[~good].index) + list(year[year.isna()].index)
+    errors[bad] = [f"impossible or unreadable date: {raw[i]!r}" for i in bad]
+    return values, errors
+
+
+def parse_months(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Booking months as 'YYYY-MM' from 202410, 2024-10, 2024/10, 2024M10, 'okt 2024', 10-2024, 10.2024 or a date."""
+    values = pd.Series([None] * len(raw.index), index=raw.index, dtype=object)
+    errors = pd.Series([None] * len(raw.index), index=raw.index, dtype=object)
+    stamps = raw.map(lambda v: isinstance(v, (dt.date, dt.datetime, pd.Timestamp)))
+    values[stamps] = [f"{pd.Timestamp(v):%Y-%m}" for v in raw[stamps]]
+    text = _text(raw[~stamps]).str.lower().str.replace(r"\.0$", "", regex=True)
+    text = text[text != ""]
+    year = pd.Series(np.nan, index=text.index)
+    month = year.copy()
+    for pattern in (r"^(?P<y>\d{4})[-/m]?(?P<m>\d{1,2})$", r"^(?P<m>\d{1,2})[-./](?P<y>\d{4})$"):
+        todo = year.isna()
+        parts = text[todo].str.extract(pattern).astype("float64")
+        year[todo], month[todo] = parts["y"], parts["m"]
+    named = year.isna() & text.str.match(r"^[a-zæøå]{3}")
+    if named.any():
+        parts = text[named].str.extract(r"^(?P<name>[a-zæøå]{3})[a-zæøå]*\.?\s*(?P<y>\d{4})$")
+        month[named] = parts["name"].map(MONTHS_DA)
+        year[named] = pd.to_numeric(parts["y"], errors="coerce")
+    good = year.notna() & month.between(1, 12)
+    values[good[good].index] = [f"{int(y):04d}-{int(m):02d}" for y, m in zip(year[good], month[good])]
+    bad = good[~good].index
+    errors[bad] = [f"not a month (YYYY-MM): {raw[i]!r}" for i in bad]
+    return values, errors
