@@ -121,7 +121,8 @@ def _sql_strings(path: Path) -> list[str]:
     out = []
     for source in sources:
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.match(r"\s*(select|with)\b", node.value, re.I):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                    re.match(r"\s*(select\b.*\bfrom\b|with\s+\w+\s+as\s*\()", node.value, re.I | re.S):
                 out.append(node.value)
     return out
 

@@ -13,6 +13,10 @@ with findings as (
     select 'quarantined_row', null, null, null, null, description from int_check_quarantined_rows
     union all
     select 'population', null, null, null, null, description from int_check_population_adds_up
+    union all
+    select 'unmapped_value', municipality_code, null, null, null, description from int_check_unmapped_values
+    union all
+    select 'failed_extract', municipality_code, null, null, null, description from int_check_failed_extracts
 ),
 
 final as (

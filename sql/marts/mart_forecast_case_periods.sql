@@ -1,4 +1,4 @@
--- grain: one row per snapshot, case (pseudonym) and measure period; source: stg_cases__case_periods, ref_measures
+-- grain: one row per snapshot and case line (municipality, snapshot date, line of its extract); source: stg_cases__case_periods, ref_measures
 -- The case periods the forecast engine reads, with the measure's Danish label; one snapshot per month-end.
 with periods as (
     select * from stg_cases__case_periods
@@ -6,7 +6,7 @@ with periods as (
 
 final as (
     select
-        periods.* exclude (source_file, source_line),
+        periods.* exclude (source_file),
         measures.label_da as measure_label,
         measures.section,
     from periods

@@ -4,7 +4,8 @@ with extracts as (
 ),
 
 final as (
-    select file, kind, sha256, bytes, period_start, period_end, rows_read, accepted, rejected, rows_read = accepted + rejected as reconciles,
+    select file, kind, municipality_code, sha256, bytes, period_start, period_end, rows_read, accepted, rejected, unmapped,
+        rows_read = accepted + rejected as reconciles, failed,
     from extracts
 )
 

@@ -1,23 +1,26 @@
--- grain: one row per snapshot, pseudonymised case id, measure and period start; source: raw_cases (monthly case-system snapshots)
--- The snapshot date comes from the file name (cases_YYYY-MM-DD.csv); case_id is the keyed pseudonym of the CPR number.
+-- grain: one row per snapshot and case line (a case may have several lines with the same start date); source: raw_cases
+-- (monthly case-system snapshots). The snapshot date and, where the rows lack it, the municipality come from the manifest;
+-- case_id is the keyed pseudonym of the CPR number. An unmapped measure keeps its own name (its money still counts).
 with source as (
     select * from raw_cases
 ),
 
 final as (
     select
-        cast(regexp_extract(source_file, 'cases_(\d{4}-\d{2}-\d{2})', 1) as date) as snapshot_date,
+        cast(snapshot_date as date) as snapshot_date,
         case_id,
         cast(birth_date as date) as birth_date,
         cpr_sex as sex,
-        municipality_code,
+        coalesce(municipality_code, manifest_municipality_code) as municipality_code,
         area,
-        measure,
+        case when measure = 'unmapped' then measure_raw else measure end as measure,
+        measure <> 'unmapped' as measure_mapped,
         cast(rate as decimal(18, 2)) as rate,
         rate_unit,
         cast(start_date as date) as start_date,
         cast(end_date as date) as end_date,
-        status,
+        case when status = 'expected' then 'expected' else 'current' end as status,
+        status_raw,
         cast(coalesce(probability, 1) as double) as probability,
         provider,
         provider_type,

@@ -1,13 +1,15 @@
 -- grain: one row per booking line (case, measure, month); source: raw_actuals (booked actuals from the finance system)
+-- The municipality comes from the rows (Betalingskommune) or the manifest, never from the file's path; an unmapped
+-- measure is booked under its own name.
 with source as (
     select * from raw_actuals
 ),
 
 final as (
     select
-        regexp_extract(source_file, '^cases/(\d{3})_', 1) as municipality_code,
+        coalesce(municipality_code, manifest_municipality_code) as municipality_code,
         case_id,
-        measure,
+        case when measure = 'unmapped' then measure_raw else measure end as measure,
         month,
         cast(amount as decimal(18, 2)) as amount_kr,
         source_file,

@@ -34,22 +34,59 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from helpers.intake.ingest import ingest
+    from helpers.intake.ingest import describe_columns, ingest
+    from helpers.intake.readers import ExtractError
+
+    if args.columns:
+        for col in describe_columns(args.kind):
+            need = "required" if col["required"] else "must be present" if col["must_be_present"] else "optional"
+            mapping = f", mapped by data/reference/mappings/{col['mapping']}.csv" if col["mapping"] else ""
+            print(f"{col['column']} ({need}{mapping}): {', '.join(col['aliases']) or '-'}")
+        return 0
+    if not args.file:
+        raise UserError("ingest: give --file (or --columns to list the kind's columns)")
+    try:
+        result = ingest(args.kind, Path(args.file), decimal=args.decimal)
+    except ExtractError as exc:
+        raise UserError(str(exc)) from None
+    if args.quarantine:
+        result.rejected.to_csv(args.quarantine, index=False)
+    s = result.summary()
+    if args.json:
+        print(json.dumps(s, ensure_ascii=False, default=str))
+        return 0
+    print(f"{s['file']} ({s['kind']}): {s['rows_read']} rows read, {s['accepted']} accepted, {s['rejected']} quarantined, "
+          f"{s['unmapped_rows']} with unmapped values")
+    for e in s["errors"]:
+        print(f"  line {e['line']}, column {e['column']}, value {e['value']!r}: {e['reason']}")
+    for u in s["unmapped"]:
+        print(f"  unmapped in {u['column']}: {u['value']!r} ({u['rows']} rows)")
+    for note in s["notes"]:
+        print(f"  note: {note}")
+    return 0
+
+
+def _cmd_mappings(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from helpers.intake import mappings
+    from helpers.intake.ingest import KINDS, ingest
     from helpers.intake.readers import ExtractError
 
     try:
         result = ingest(args.kind, Path(args.file))
     except ExtractError as exc:
         raise UserError(str(exc)) from None
-    if args.quarantine:
-        result.rejected.to_csv(args.quarantine, index=False)
-    if args.json:
-        print(json.dumps(result.summary(), ensure_ascii=False, default=str))
-        return 0
-    s = result.summary()
-    print(f"{s['file']} ({s['kind']}): {s['rows_read']} rows read, {s['accepted']} accepted, {s['rejected']} quarantined")
-    for e in s["errors"]:
-        print(f"  line {e['line']}, column {e['column']}, value {e['value']!r}: {e['reason']}")
+    tables = {c.name: c.parse.removeprefix("map:") for c in KINDS[args.kind].columns if c.parse.startswith("map:")}
+    frames = []
+    for column, name in tables.items():
+        raw = result.accepted.loc[result.accepted[column] == mappings.UNMAPPED, f"{column}_raw"]
+        frames.append(mappings.suggest(raw, name).assign(column=column))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    target = Path(args.out or f"{Path(args.file).stem}_unmapped.csv")
+    out.to_csv(target, index=False, lineterminator="\n")
+    print(f"wrote {len(out)} unmapped value(s) with suggestions to {target}; confirm them and copy value,mapped rows into "
+          f"{mappings.local_dir()}/<table>.csv")
     return 0
 
 
@@ -58,11 +95,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     try:
         report = build()
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, PermissionError) as exc:
         raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot write the warehouse or its staging files: {exc}") from None
     log = report.ingested
-    print(f"ingested {len(log)} files: {log['rows_read'].sum():,} rows read, {log['accepted'].sum():,} accepted, "
-          f"{log['rejected'].sum():,} quarantined (see data/quarantine/)")
+    failed = log[log["failed"].notna()]
+    print(f"ingested {len(log) - len(failed)} of {len(log)} files: {log['rows_read'].sum():,} rows read, {log['accepted'].sum():,} accepted, "
+          f"{log['rejected'].sum():,} quarantined (see data/quarantine/), {log['unmapped'].sum():,} with unmapped values")
+    for row in failed.itertuples():
+        print(f"  FAILED {row.file}: {row.failed}", file=sys.stderr)
     print(f"built {paths.warehouse_path()}:")
     for row in report.view_rows.itertuples():
         print(f"  {row.view:<42} {row.rows:>9,} rows")
@@ -73,7 +115,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             print(f"    - {text}")
         if len(part) > args.show:
             print(f"    ... and {len(part) - args.show} more")
-    return 0
+    return 1 if len(failed) else 0
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
@@ -132,27 +174,28 @@ def _cmd_progression(args: argparse.Namespace) -> int:
     from helpers.intake.privacy import load_key
     from helpers.intake.readers import ExtractError
 
-    frames, rejected = [], 0
+    frames, rows = [], {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
     for name in args.registrations:
         path = Path(name)
         if not path.is_file():
             raise UserError(f"{path}: no such file")
         try:
-            frame, bad = read_registrations(path, load_key())
+            frame, found, notes = read_registrations(path, load_key())
         except (ValueError, ExtractError) as exc:
             raise UserError(str(exc)) from None
+        _report_rows(name, found, notes)
         frames.append(frame)
-        rejected += bad
+        rows = {k: rows[k] + found[k] for k in rows}
     frame = progression.select(pd.concat(frames, ignore_index=True), args.municipality or labels.COUNTRY_CODE)
     if frame.empty:
         raise UserError(f"no registrations for municipality {args.municipality}")
-    summary = progression.summary(frame)
+    summary = progression.summary(frame) | {"rows": rows}
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
         return 0
     fulfilment = summary["goal_fulfilment"]["overall"]
     print(f"cases {summary['cases']}, with 2+ registrations {summary['with_2_registrations']}, with 3+ {summary['with_3_registrations']}"
-          f" ({rejected} rows quarantined)")
+          f" ({rows['rejected']} rows quarantined)")
     print(f"goals set at the first registration: {100 * summary['goals_set_share']:.1f} %")
     print(f"goals fully or partially met: {100 * fulfilment['fully_or_partially']:.1f} % of {fulfilment['n']} assessed")
     for pair, months in summary["months_between_registrations"].items():
@@ -169,19 +212,31 @@ def _as_of(text: str | None):
         raise UserError(f"--as-of: not a date YYYY-MM-DD: {text}") from None
 
 
-def _read(reader, name: str):
-    """An extract through its ingest kind; a missing file or a missing column is one line (exit 2)."""
+def _report_rows(name: str, rows: dict[str, int], notes: list[str] = ()) -> None:
+    """Rows read, accepted, quarantined and unmapped of one extract, on stderr: nothing is dropped silently."""
+    print(f"{name}: {rows['read']} rows read, {rows['accepted']} accepted, {rows['rejected']} quarantined"
+          + (" (see python -m helpers ingest)" if rows["rejected"] else "") + f", {rows['unmapped']} with unmapped values", file=sys.stderr)
+    for note in notes:
+        print(f"{name}: {note}", file=sys.stderr)
+
+
+def _read(reader, name: str, totals: dict[str, int] | None = None):
+    """An extract through its ingest kind, its counts on stderr (and added to `totals`); a missing file or column is one line."""
     from helpers.intake.privacy import load_key
     from helpers.intake.readers import ExtractError
 
     if not Path(name).is_file():
         raise UserError(f"{name}: no such file")
     try:
-        frame, rejected = reader(Path(name), load_key())
+        frame, rows = reader(Path(name), load_key())
     except (ValueError, ExtractError) as exc:
         raise UserError(str(exc)) from None
-    if rejected:
-        print(f"{name}: {rejected} row(s) quarantined, not in the forecast (see python -m helpers ingest)", file=sys.stderr)
+    except OSError as exc:
+        raise UserError(f"cannot read the pseudonym key or {name}: {exc}") from None
+    _report_rows(name, rows)
+    if totals is not None:
+        for k in totals:
+            totals[k] += rows[k]
     return frame
 
 
@@ -190,11 +245,12 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     from helpers.intake.extracts import read_actuals, read_cases
     from helpers.render.formats import format_number
 
-    cases = _read(read_cases, args.cases)
-    actuals = _read(read_actuals, args.actuals) if args.actuals else None
+    rows = {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
+    cases = _read(read_cases, args.cases, rows)
+    actuals = _read(read_actuals, args.actuals, rows) if args.actuals else None
     result = forecast.forecast(cases, args.year, _as_of(args.as_of), actuals, args.pool)
     if args.json:
-        print(json.dumps(result.as_json(), ensure_ascii=False))
+        print(json.dumps(result.as_json() | {"rows": rows}, ensure_ascii=False))
         return 0
     print(f"Prognose {args.year}" + (f" pr. {args.as_of}" if args.as_of else ""))
     for label, value in (("Igangværende sager", result.current_total), ("Forventede sager", result.expected_total),
@@ -212,10 +268,11 @@ def _cmd_forecast_diff(args: argparse.Namespace) -> int:
     from helpers.intake.extracts import read_cases
     from helpers.render.formats import format_number
 
-    before, after = _read(read_cases, args.before), _read(read_cases, args.after)
+    rows = {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
+    before, after = _read(read_cases, args.before, rows), _read(read_cases, args.after, rows)
     result = forecast.diff(before, after, args.year, _as_of(args.as_of))
     if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+        print(json.dumps(result | {"rows": rows}, ensure_ascii=False))
         return 0
     print(f"Før {format_number(result['before_total'])} kr., efter {format_number(result['after_total'])} kr., "
           f"ændring {format_number(result['change'])} kr. ({len(result['items'])} sager)")
@@ -241,10 +298,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="validate one extract: every row accepted or quarantined with a reason")
     p.add_argument("--kind", required=True, choices=sorted(KINDS), help="what the file holds")
-    p.add_argument("--file", required=True, help="CSV (; or , separated, UTF-8 or latin-1) or XLSX")
-    p.add_argument("--json", action="store_true", help="print {rows_read, accepted, rejected, errors} as JSON")
+    p.add_argument("--file", help="CSV (; , or tab separated, UTF-8 or Windows-1252) or XLSX")
+    p.add_argument("--columns", action="store_true", help="list the kind's columns with the names real systems give them")
+    p.add_argument("--decimal", choices=[",", "."], help="decimal separator of a text file (default: decided per column)")
+    p.add_argument("--json", action="store_true", help="print {rows_read, accepted, rejected, unmapped_rows, errors, unmapped, notes} as JSON")
     p.add_argument("--quarantine", help="also write the quarantined rows (line, reason, raw) to this CSV")
     p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("mappings", help="list an extract's unmapped values with counts and best guesses, as a CSV to confirm")
+    p.add_argument("--suggest", action="store_true", required=True, help="write the suggestions (the only action)")
+    p.add_argument("--kind", required=True, choices=sorted(KINDS))
+    p.add_argument("--file", required=True)
+    p.add_argument("--out", help="output CSV (default <file>_unmapped.csv in the current folder)")
+    p.set_defaults(func=_cmd_mappings)
 
     p = sub.add_parser("build", help="ingest the sample and build data/warehouse.duckdb from sql/ (idempotent)")
     p.add_argument("--show", type=int, default=5, help="findings to print per check (default 5)")

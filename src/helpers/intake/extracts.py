@@ -1,4 +1,5 @@
-"""One extract read for a command: the accepted rows, typed as the warehouse types them, and the count quarantined."""
+"""One extract read for a command: the accepted rows, typed as the warehouse types them, and the row counts
+(read, accepted, rejected, unmapped) the command reports, so nothing is dropped silently."""
 
 from __future__ import annotations
 
@@ -8,23 +9,38 @@ import duckdb
 import pandas as pd
 
 from helpers import paths
-from helpers.intake.ingest import ingest
+from helpers.intake import mappings
+from helpers.intake.ingest import IngestResult, ingest
 
 
-def read_cases(path: Path, key: bytes | None = None) -> tuple[pd.DataFrame, int]:
+def counts(result: IngestResult) -> dict[str, int]:
+    """{read, accepted, rejected, unmapped}: rows of the file, and the accepted rows holding an unmapped value."""
+    s = result.summary()
+    return {"read": s["rows_read"], "accepted": s["accepted"], "rejected": s["rejected"], "unmapped": s["unmapped_rows"]}
+
+
+def _own_names(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """An unmapped measure counts under its own name (its money is never dropped for an unfamiliar word)."""
+    if column not in frame:
+        return frame
+    unmapped = frame[column] == mappings.UNMAPPED
+    return frame.assign(**{column: frame[column].where(~unmapped, frame[f"{column}_raw"])})
+
+
+def read_cases(path: Path, key: bytes | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
     """Case periods from a `cases` extract: the accepted rows only (quarantined rows never reach the engine)."""
     result = ingest("cases", Path(path), key)
-    return result.accepted, len(result.rejected)
+    return _own_names(result.accepted, "measure"), counts(result)
 
 
-def read_actuals(path: Path, key: bytes | None = None) -> tuple[pd.DataFrame, int]:
+def read_actuals(path: Path, key: bytes | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
     """Booked actuals (case_id, measure, month YYYY-MM, amount) from an `actuals` extract, accepted rows only."""
     result = ingest("actuals", Path(path), key)
-    return result.accepted, len(result.rejected)
+    return _own_names(result.accepted, "measure"), counts(result)
 
 
-def read_registrations(path: Path, key: bytes | None = None) -> tuple[pd.DataFrame, int]:
-    """A registrations extract typed by the staging view (as in the warehouse), and the number of rows quarantined."""
+def read_registrations(path: Path, key: bytes | None = None) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
+    """A registrations extract typed by the staging view (as in the warehouse), the row counts and the notes (gaps)."""
     result = ingest("registrations", Path(path), key)
     con = duckdb.connect()
     try:
@@ -33,4 +49,4 @@ def read_registrations(path: Path, key: bytes | None = None) -> tuple[pd.DataFra
         frame = con.execute(f"{sql} order by case_id, registration_no").df()
     finally:
         con.close()
-    return frame, len(result.rejected)
+    return frame, counts(result), result.notes

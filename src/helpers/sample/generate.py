@@ -71,10 +71,19 @@ def generate_sample(out_dir: Path, seed: int = DEFAULT_SEED) -> pd.DataFrame:
         "kind": [k for _, k in files],
         "bytes": [p.stat().st_size for p, _ in files],
         "sha256": [hashlib.sha256(p.read_bytes()).hexdigest() for p, _ in files],
+        # what the files themselves do not say: whose extract it is and the snapshot it was taken at
+        "municipality_code": [_municipality_of(p, out_dir) for p, _ in files],
+        "snapshot_date": [p.stem.removeprefix("cases_") if k == "cases" else "" for p, k in files],
     })
     manifest.to_csv(out_dir / paths.MANIFEST, index=False, lineterminator="\n")
     (out_dir / COMPLETE).write_text("")
     return manifest
+
+
+def _municipality_of(path: Path, out_dir: Path) -> str:
+    """The municipality whose system delivered a case extract (the generator writes them to <code>_<name>/), else ''."""
+    folder = path.relative_to(out_dir).parts
+    return folder[1].split("_")[0] if folder[0] == "cases" else ""
 
 
 def _case_kind(path: Path) -> str:

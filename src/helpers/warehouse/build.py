@@ -16,8 +16,9 @@ import sqlglot
 from sqlglot import exp
 
 from helpers import labels, paths
-from helpers.intake import privacy, reference
+from helpers.intake import mappings, privacy, reference
 from helpers.intake.ingest import KINDS, IngestResult, finish_frame, ingest
+from helpers.intake.readers import ExtractError
 
 LAYERS = ("staging", "intermediate", "marts")
 PREFIXES = {"staging": "stg_", "intermediate": "int_", "marts": "mart_"}
@@ -112,7 +113,8 @@ def sql_files(sql_dir: Path = paths.SQL) -> list[Path]:
 def _code_version() -> str:
     """A fingerprint of what decides an ingestion result besides the file: the intake code and the reference data."""
     digest = hashlib.sha256()
-    for path in sorted((paths.ROOT / "src" / "helpers" / "intake").glob("*.py")) + sorted(paths.REFERENCE.glob("*.csv")):
+    sources = sorted((paths.ROOT / "src" / "helpers" / "intake").glob("*.py")) + sorted(paths.REFERENCE.rglob("*.csv"))
+    for path in sources + sorted(mappings.local_dir().glob("*.csv")):  # a municipality's own mappings change results too
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -135,36 +137,68 @@ def _ingest_cached(kind: str, path: Path, sha256: str, key: bytes, cache_dir: Pa
     result = ingest(kind, path, key=key)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    with tmp.open("wb") as fh:
-        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, cached)
+    try:
+        with tmp.open("wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cached)
+    finally:
+        tmp.unlink(missing_ok=True)
     return result, False
 
 
 def _ingest_manifest(sample_dir: Path, key: bytes, cache_dir: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
-    """Ingest every file of the manifest; accepted rows by kind, a log per file (checksum, period), quarantined rows."""
-    manifest = pd.read_csv(sample_dir / paths.MANIFEST, dtype=str)
+    """Ingest every file of the manifest; accepted rows by kind, a log per file (checksum, period, unmapped, failure),
+    quarantined rows. An extract that cannot be read is logged as failed with its one-line reason; the rest go on."""
+    manifest = pd.read_csv(sample_dir / paths.MANIFEST, dtype=str, keep_default_na=False)
+    for optional in ("municipality_code", "snapshot_date"):
+        if optional not in manifest:
+            manifest[optional] = ""
     version = _code_version()
     accepted: dict[str, list[pd.DataFrame]] = {k: [] for k in KINDS}
-    log, quarantine, used = [], [], set()
+    log, quarantine, unmapped, used = [], [], [], set()
     for row in manifest.itertuples():
         path = sample_dir / row.file
-        data = path.read_bytes()
-        sha256 = hashlib.sha256(data).hexdigest()
-        result, cached = _ingest_cached(row.kind, path, sha256, key, cache_dir, version)
+        entry = {"file": row.file, "kind": row.kind, "sha256": None, "bytes": None, "period_start": None, "period_end": None,
+                 "municipality_code": row.municipality_code or None, "rows_read": 0, "accepted": 0, "rejected": 0, "unmapped": 0,
+                 "cached": False, "failed": None}
+        try:
+            if row.kind not in KINDS:
+                raise ExtractError(f"unknown kind {row.kind!r} in the manifest")
+            if row.kind == "cases" and not row.snapshot_date:
+                raise ExtractError("a case extract needs its snapshot date (snapshot_date) in the manifest")
+            data = path.read_bytes()
+            sha256 = hashlib.sha256(data).hexdigest()
+            result, cached = _ingest_cached(row.kind, path, sha256, key, cache_dir, version)
+        except (ExtractError, OSError, ValueError) as exc:
+            entry["failed"] = privacy.mask(str(exc).splitlines()[0].replace(str(sample_dir) + "/", ""))
+            log.append(entry)
+            continue
         used.add(f"{row.kind}-{sha256[:24]}")
-        accepted[row.kind].append(result.accepted.assign(source_file=row.file))
+        frame = result.accepted.assign(source_file=row.file, manifest_municipality_code=row.municipality_code or None,
+                                       snapshot_date=row.snapshot_date or None)
+        accepted[row.kind].append(frame)
         start, end = _period(row.kind, result.accepted)
-        log.append({"file": row.file, "kind": row.kind, "sha256": sha256, "bytes": len(data), "period_start": start, "period_end": end,
-                    "rows_read": result.rows_read, "accepted": len(result.accepted), "rejected": len(result.rejected), "cached": cached})
+        entry |= {"sha256": sha256, "bytes": len(data), "period_start": start, "period_end": end, "rows_read": result.rows_read,
+                  "accepted": len(result.accepted), "rejected": len(result.rejected), "unmapped": int(result.summary()["unmapped_rows"]),
+                  "cached": cached}
+        if entry["municipality_code"] is None and "municipality_code" in result.accepted and result.accepted["municipality_code"].nunique() == 1:
+            entry["municipality_code"] = result.accepted["municipality_code"].dropna().iloc[0]
+        log.append(entry)
         quarantine.append(result.rejected.assign(file=row.file, kind=row.kind))
-    for stale in cache_dir.glob("*.pkl"):  # results of extracts no longer in the manifest, or of older code
-        if "-".join(stale.name.split("-")[:2]) not in used or not stale.stem.endswith(version):
-            stale.unlink()
+        unmapped += [u | {"file": row.file, "kind": row.kind} for u in result.unmapped]
+    if cache_dir.is_dir():
+        for stale in cache_dir.glob("*.pkl"):  # results of extracts no longer in the manifest, or of older code
+            if "-".join(stale.name.split("-")[:2]) not in used or not stale.stem.endswith(version):
+                stale.unlink()
     # A kind without files still gets its (empty) table, so every view builds.
-    frames = {k: pd.concat(v, ignore_index=True) if v else finish_frame(KINDS[k], []).assign(source_file="") for k, v in accepted.items()}
-    q = pd.concat(quarantine, ignore_index=True)[["file", "kind", "line", "reason", "raw"]]
-    return frames, pd.DataFrame(log), q
+    frames = {k: pd.concat(v, ignore_index=True) if v else
+              finish_frame(KINDS[k], []).assign(source_file="", manifest_municipality_code=None, snapshot_date=None)
+              for k, v in accepted.items()}
+    q = pd.concat(quarantine, ignore_index=True)[["file", "kind", "line", "reason", "raw"]] if quarantine else \
+        pd.DataFrame(columns=["file", "kind", "line", "reason", "raw"])
+    unmapped_frame = pd.DataFrame(unmapped, columns=["file", "kind", "column", "value", "rows"]).rename(
+        columns={"column": "column_name", "rows": "row_count"})
+    return frames, pd.DataFrame(log), q, unmapped_frame
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, views: dict[str, View], order: list[str]) -> None:
@@ -186,18 +220,19 @@ def build(data_dir: Path | None = None, sql_dir: Path = paths.SQL, key: bytes | 
     problems = layer_violations(views)
     if problems:
         raise ValueError("SQL layers: " + "; ".join(problems))
-    frames, log, quarantine = _ingest_manifest(sample_dir, key if key is not None else privacy.load_key(), data_dir / "staged")
+    frames, log, quarantine, unmapped = _ingest_manifest(sample_dir, key if key is not None else privacy.load_key(), data_dir / "staged")
     qdir = data_dir / "quarantine"
     qdir.mkdir(parents=True, exist_ok=True)
     for kind, part in quarantine.groupby("kind", sort=True):
         part.to_csv(qdir / f"{kind}.csv", index=False, lineterminator="\n")
 
-    loaded = {*REFERENCE_TABLES, *(f"raw_{k}" for k in frames), "raw_ingest_log", "raw_quarantine"}
+    loaded = {*REFERENCE_TABLES, *(f"raw_{k}" for k in frames), "raw_ingest_log", "raw_quarantine", "raw_unmapped"}
     order = build_order(views, loaded)
     target = data_dir / "warehouse.duckdb"
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
+    finished = False
     try:
         con.execute("set threads to 2")
         for name, loader in REFERENCE_TABLES.items():
@@ -206,6 +241,7 @@ def build(data_dir: Path | None = None, sql_dir: Path = paths.SQL, key: bytes | 
             _load(con, f"raw_{kind}", frame)
         _load(con, "raw_ingest_log", log)
         _load(con, "raw_quarantine", quarantine)
+        _load(con, "raw_unmapped", unmapped)
         _create_views(con, views, order)
         marts = [n for n in order if views[n].layer == "marts"]
         shown = [n for n in order if views[n].layer != "intermediate" or not n.startswith("int_check_")]
@@ -213,9 +249,14 @@ def build(data_dir: Path | None = None, sql_dir: Path = paths.SQL, key: bytes | 
         findings = con.execute("select finding as check_name, description from mart_data_quality").df() \
             if "mart_data_quality" in marts else pd.DataFrame(columns=["check_name", "description"])
         con.execute("checkpoint")
+        con.close()
+        os.replace(tmp, target)
+        finished = True
     finally:
         con.close()
-    os.replace(tmp, target)
+        if not finished:  # an error or Ctrl-C: the previous warehouse stays, no half-written file is left behind
+            tmp.unlink(missing_ok=True)
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
     return BuildReport(log, view_rows, findings)
 
 
