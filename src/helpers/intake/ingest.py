@@ -411,14 +411,32 @@ def _locate_columns(kind: Kind, table: RawTable) -> dict[str, int | None]:
     return found
 
 
-def _by_unique(raw: pd.Series, parse: Callable[[pd.Series], Parsed]) -> Parsed:
-    """Parse each distinct value once and spread the results back (extracts repeat dates, rates and codes a lot)."""
-    key = raw.map(lambda v: (type(v).__name__, v))
-    codes, uniques = pd.factorize(key, use_na_sentinel=False)
-    first = pd.Series(raw.to_numpy()[pd.Series(range(len(codes))).groupby(codes).first().to_numpy()], dtype=object) if len(raw) else raw
-    parsed, errors = parse(first.reset_index(drop=True))
-    return (pd.Series(parsed.to_numpy()[codes], index=raw.index, dtype=parsed.dtype),
-            pd.Series(errors.to_numpy()[codes], index=raw.index, dtype=object))
+@dataclass
+class Distinct:
+    """A column's distinct cells (typed cells told apart by type: the number 1 is not the text '1') and, per row,
+    the position of its cell among them: all Python-level work runs on the distinct cells only."""
+
+    codes: np.ndarray
+    cells: pd.Series
+    text: pd.Series
+
+    @classmethod
+    def of(cls, raw: pd.Series, typed: bool) -> Distinct:
+        if typed:
+            codes, uniques = pd.factorize(raw.map(lambda v: (type(v).__name__, v)), use_na_sentinel=False)
+            cells = pd.Series([u[1] for u in uniques], dtype=object)
+        else:
+            codes, uniques = pd.factorize(raw.to_numpy(), use_na_sentinel=False)  # first occurrences, in order
+            cells = pd.Series(uniques, dtype=object)
+        return cls(codes, cells, values._text(cells))
+
+    def spread(self, series: pd.Series, index: pd.Index) -> pd.Series:
+        """Per-distinct results back to one per row."""
+        return pd.Series(series.to_numpy()[self.codes], index=index, dtype=series.dtype)
+
+    def parse(self, parser: Callable[[pd.Series], Parsed], index: pd.Index) -> Parsed:
+        parsed, errors = parser(self.cells)
+        return self.spread(parsed, index), self.spread(errors.astype(object), index)
 
 
 def _decimal_hint(kind: Kind, cells: dict[str, pd.Series], table: RawTable, override: str | None) -> str | None:
@@ -428,8 +446,8 @@ def _decimal_hint(kind: Kind, cells: dict[str, pd.Series], table: RawTable, over
     comma = dot = False
     for col in kind.columns:
         if col.parse in NUMERIC and col.name in cells:
-            text = values._text(cells[col.name][values._is_text(cells[col.name])].drop_duplicates())
-            c, d, _ = values.decimal_evidence(values._clean_number_text(text)[0])
+            text = cells[col.name].text[values._is_text(cells[col.name].cells)]
+            c, d, _ = values.decimal_evidence(values.evidence_text(text))
             comma, dot = comma or c, dot or d
     if comma != dot:
         return "," if comma else "."
@@ -450,10 +468,9 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         key = key if key is not None else privacy.load_key()
     header = {c.name: table.header[positions[c.name]] if positions[c.name] is not None else c.name for c in kind.columns}
     width = len(table.header)
-    frame = pd.DataFrame([(r + [""] * (width - len(r)))[:width] for r in table.rows], columns=range(width), dtype=object) \
-        if table.rows else pd.DataFrame(columns=range(width), dtype=object)
+    frame = table.frame
     index = frame.index
-    cells = {name: frame[i] for name, i in positions.items() if i is not None}
+    cells = {name: Distinct.of(frame[i], table.typed) for name, i in positions.items() if i is not None}
     hint = _decimal_hint(kind, cells, table, decimal)
     problems: list[pd.Series] = []  # per column: reason or None
     problem_columns: list[str] = []
@@ -468,33 +485,34 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
     for col in kind.columns:
         if col.name in ("cpr", "case_id"):
             continue
-        raw = cells.get(col.name)
-        if raw is None:
+        distinct = cells.get(col.name)
+        if distinct is None:
             out[col.name] = pd.Series([col.default] * len(index), index=index, dtype=object)
             if col.parse.startswith("map:"):
                 out[f"{col.name}_raw"] = pd.Series([None] * len(index), index=index, dtype=object)
             continue
-        empty = values._text(raw) == ""
+        empty = pd.Series((distinct.text == "").to_numpy()[distinct.codes], index=index)
         if col.parse.startswith("map:"):
-            table_name = col.parse.removeprefix("map:")
-            mapped = _by_unique(raw, lambda u, t=table_name: (mappings.apply(u, t), _none(u.index)))[0]
-            out[col.name], out[f"{col.name}_raw"] = mapped, values._text(raw).where(~empty, None).astype(object)
+            mapped = mappings.apply(distinct.cells, col.parse.removeprefix("map:"))
+            out[col.name] = distinct.spread(mapped, index)
+            out[f"{col.name}_raw"] = distinct.spread(distinct.text.where(distinct.text != "", None).astype(object), index)
         else:
             parser = PARSERS[col.parse]
             try:
-                decided = values.decide_decimal(values._clean_number_text(values._text(raw[values._is_text(raw)].drop_duplicates()))[0], hint) \
+                decided = values.decide_decimal(values.evidence_text(distinct.text[values._is_text(distinct.cells)]), hint) \
                     if col.parse in NUMERIC else None
-                parsed, errors = _by_unique(raw, lambda u, p=parser, d=decided: p(u, d))
+                parsed, errors = distinct.parse(lambda u, p=parser, d=decided: p(u, d), index)
             except values.Ambiguous as exc:
-                parsed, errors = pd.Series([None] * len(index), index=index, dtype=object), pd.Series(str(exc), index=index, dtype=object).where(~empty)
+                parsed, errors = _none(index), pd.Series(str(exc), index=index, dtype=object).where(~empty)
             parsed = parsed.astype(object)
             parsed[empty] = col.default
             out[col.name] = parsed
             report(header[col.name], errors.where(~empty))
         if col.required and not col.nullable:
             report(header[col.name], pd.Series("missing value", index=index).where(empty))
-    long_rows = pd.Series([len(r) > width and any(str(c).strip() for c in r[width:]) for r in table.rows], index=index, dtype=bool)
-    report("(row)", pd.Series([f"{len(r)} fields where the header has {width}" for r in table.rows], index=index, dtype=object).where(long_rows))
+    if table.extra:
+        long_rows = pd.Series({i: f"{width + len(cells)} fields where the header has {width}" for i, cells in table.extra.items()}, dtype=object)
+        report("(row)", long_rows)
 
     if kind.person_id:
         person, reasons, column = _persons(cells.get("cpr"), cells.get("case_id"), key, index)
@@ -534,7 +552,7 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
     lines = dict(zip(index, table.lines))
     errors, rejected = [], []
     for i, found in sorted(rejected_rows.items(), key=lambda kv: lines[kv[0]]):
-        raw_cells = [privacy.mask(c) for c in values._text(pd.Series(table.rows[i], dtype=object))]
+        raw_cells = [privacy.mask(c) for c in values._text(pd.Series(table.row_cells(i), dtype=object))]
         for column, reason in found:
             column_index = table.header.index(column) if column in table.header else None
             value = raw_cells[column_index] if column_index is not None and column_index < len(raw_cells) else ""
@@ -543,31 +561,40 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
                          "raw": (table.delimiter or "|").join(raw_cells)})
     accepted = finish_frame(kind, kept)
     rejected_frame = pd.DataFrame(rejected, columns=["line", "reason", "raw"])
-    return IngestResult(kind.name, Path(path), len(table.rows), accepted, rejected_frame, errors, unmapped, notes)
+    return IngestResult(kind.name, Path(path), len(frame), accepted, rejected_frame, errors, unmapped, notes)
 
 
-def _persons(cpr: pd.Series | None, case_id: pd.Series | None, key: bytes, index: pd.Index) -> tuple[dict[str, pd.Series], pd.Series, str]:
+def _persons(cpr: Distinct | None, case_id: Distinct | None, key: bytes, index: pd.Index) -> tuple[dict[str, pd.Series], pd.Series, str]:
     """Pseudonymise the person id (a CPR number in any spelling, or a case id; a CPR in the case id too) and derive
     birth date and sex from CPR numbers. Returns the columns, the reasons for rows without a usable id, the column."""
-    cpr_text = values._text(cpr) if cpr is not None else pd.Series("", index=index)
-    case_text = values._text(case_id) if case_id is not None else pd.Series("", index=index)
-    normal = (cpr if cpr is not None else cpr_text).map(lambda v: privacy.normalise_cpr(v) if str(v).strip() else None)
-    from_case = case_text.map(lambda v: privacy.normalise_cpr(v) if v and privacy.CPR_IN_TEXT.fullmatch(v.replace(" ", "")) else None)
+
+    def per_row(distinct: Distinct | None, fn: Callable[[object, str], object]) -> pd.Series:
+        if distinct is None:
+            return pd.Series([None] * len(index), index=index, dtype=object)
+        return distinct.spread(pd.Series([fn(c, t) for c, t in zip(distinct.cells, distinct.text)], dtype=object), index)
+
+    def as_cpr(cell: object, text: str) -> str | None:
+        return privacy.normalise_cpr(cell) if text else None
+
+    def cpr_in_case(cell: object, text: str) -> str | None:
+        return privacy.normalise_cpr(text) if text and privacy.CPR_IN_TEXT.fullmatch(text.replace(" ", "")) else None
+
+    cpr_text = per_row(cpr, lambda c, t: t).fillna("")
+    case_text = per_row(case_id, lambda c, t: t).fillna("")
     use_cpr = cpr_text != ""
-    number = normal.where(use_cpr, from_case)
+    number = per_row(cpr, as_cpr).where(use_cpr, per_row(case_id, cpr_in_case))
     unique = {n: _parse(n) for n in number.dropna().unique()}
-    born = number.map(lambda n: unique[n][0] if n in unique else None)
-    sex = number.map(lambda n: unique[n][1] if n in unique else None)
-    ok = number.map(lambda n: n in unique and unique[n][0] is not None)
-    pseudonyms = {n: privacy.pseudonymise(n, key) for n, (b, _) in unique.items() if b is not None}
-    case = pd.Series(np.where(ok, number.map(pseudonyms), case_text), index=index, dtype=object)
+    pseudonyms = {n: privacy.pseudonymise(n, key) for n, (born, _) in unique.items() if born is not None}
+    ok = number.map(pseudonyms).notna()
+    born = number.map(lambda n: unique[n][0] if n in pseudonyms else None)
+    sex = number.map(lambda n: unique[n][1] if n in pseudonyms else None)
+    case = number.map(pseudonyms).where(ok, case_text)
     reasons = pd.Series([None] * len(index), index=index, dtype=object)
     bad_cpr = use_cpr & ~ok
-    reasons[bad_cpr] = [unique.get(n, (None, "not a CPR number (DDMMYY-SSSS)"))[1] if n else "not a CPR number (DDMMYY-SSSS)"
-                        for n in number[bad_cpr]]
+    reasons[bad_cpr] = [unique[n][1] if n in unique else "not a CPR number (DDMMYY-SSSS)" for n in number[bad_cpr]]
     reasons[~use_cpr & (case_text == "")] = "missing person id: neither cpr nor case_id is filled"
     column = "cpr" if cpr is not None else "case_id"
-    return {"case_id": case.where(case != "", None), "birth_date": born.astype(object), "cpr_sex": sex.astype(object)}, reasons, column
+    return {"case_id": case.where(case != "", None).astype(object), "birth_date": born.astype(object), "cpr_sex": sex.astype(object)}, reasons, column
 
 
 def _parse(number: str) -> tuple[dt.date | None, str]:
@@ -597,7 +624,8 @@ def _cases_rules(out: dict[str, pd.Series], cells: dict[str, pd.Series], table: 
     rate = out["rate"].astype("float64")
     product = out["count"].astype("float64") * out["unit_price"].astype("float64")
     rate = rate.where(rate.notna(), product)
-    rate_empty = values._text(cells["rate"]) == "" if "rate" in cells else pd.Series(True, index=index)
+    rate_empty = pd.Series((cells["rate"].text == "").to_numpy()[cells["rate"].codes], index=index) if "rate" in cells \
+        else pd.Series(True, index=index)
     report(header.get("rate", "rate"), pd.Series("missing value", index=index).where(rate.isna() & rate_empty))
     unit = out["rate_unit"]
     rate_header = normalise_header(table.header[positions["rate"]]) if positions["rate"] is not None else ""
@@ -644,18 +672,20 @@ def _registration_sequence(kept: pd.DataFrame) -> tuple[pd.DataFrame, dict, list
 
 def _duplicates(kind: Kind, kept: pd.DataFrame, raw: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Rows with the kind's key seen before (for case lines: rows identical in every column) are duplicates."""
+    if kept.empty:
+        return kept, {}
     if kind.key:
-        keys = kept[list(kind.key)].astype(str)
+        keys = kept[list(kind.key)]
         what = f"same {', '.join(c for c in kind.key if not c.endswith('_raw'))}"
     else:
-        keys = raw.astype(str)
+        keys = raw
         what = "identical in every column"
-    if keys.empty:
+    dup = keys.duplicated(keep="first")
+    if not dup.any():
         return kept, {}
-    first_index = pd.Series(keys.index, index=keys.index).groupby([keys[c] for c in keys.columns], sort=False, dropna=False).transform("first")
-    dup = first_index != pd.Series(keys.index, index=keys.index)
-    lines = kept["source_line"]
-    rejects = {i: [("(row)", f"duplicate of line {lines[first_index[i]]} ({what})")] for i in kept.index[dup]}
+    hashed = pd.util.hash_pandas_object(keys.astype(str), index=False)
+    first_line = kept["source_line"].groupby(hashed.to_numpy()).transform("first")
+    rejects = {i: [("(row)", f"duplicate of line {first_line[i]} ({what})")] for i in kept.index[dup]}
     return kept[~dup], rejects
 
 
@@ -670,7 +700,8 @@ def finish_frame(kind: Kind, rows: pd.DataFrame | list) -> pd.DataFrame:
     mapped = [c.name for c in kind.columns if c.parse.startswith("map:")]
     frame["unmapped"] = (frame[mapped] == mappings.UNMAPPED).sum(axis=1).astype("int64") if mapped else 0
     if kind.name == "population":
-        frame["year"] = frame["period"].str[:4].astype(int)
+        codes, periods = pd.factorize(frame["period"])
+        frame["year"] = np.array([int(str(p)[:4]) for p in periods], dtype="int64")[codes] if len(frame) else pd.Series(dtype="int64")
     if kind.name == "registrations":
         # Sex and age follow from the CPR where one was given.
         frame["sex"] = frame["cpr_sex"].where(frame["cpr_sex"].notna(), frame["sex"])

@@ -43,13 +43,17 @@ def _read(path: Path) -> dict[str, str]:
     return {normalise(v): m.strip() for v, m in zip(frame["value"], frame["mapped"]) if normalise(v)}
 
 
-@cache
-def table(name: str, local: Path | None = None) -> dict[str, str]:
+def table(name: str) -> dict[str, str]:
     """The mapping {normalised value: code} of one table: shipped, then the local file on top."""
+    own = local_dir() / f"{name}.csv"
+    return _table(name, own, own.stat().st_mtime_ns if own.is_file() else 0)
+
+
+@cache
+def _table(name: str, own: Path, version: int) -> dict[str, str]:
     shipped = SHIPPED / f"{name}.csv"
     mapping = _read(shipped) if shipped.is_file() else {}
-    own = (local or local_dir()) / f"{name}.csv"
-    if own.is_file():
+    if version:
         mapping |= _read(own)
     return mapping
 

@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 HEADER_SCAN = 30  # rows searched for the header (title lines, notes and empty rows above it)
 
 
@@ -20,17 +23,24 @@ class ExtractError(Exception):
 
 @dataclass
 class RawTable:
-    """A file's header and rows; `lines` holds each row's line (CSV) or row number (XLSX) in the file."""
+    """A file's header and data rows: `frame` holds the cells (one column per header position; text for CSV, typed
+    for XLSX), `lines` each row's line (CSV) or row number (XLSX), `extra` the cells beyond the header's width."""
 
     path: Path
     header: list[str]
-    rows: list[list[object]]
-    lines: list[int]
+    frame: pd.DataFrame
+    lines: np.ndarray
     encoding: str
     delimiter: str
     sheet: str = ""
     header_line: int = 1
     notes: list[str] = field(default_factory=list)
+    extra: dict[int, list[object]] = field(default_factory=dict)  # row position -> the non-empty cells past the header
+    typed: bool = False  # cells typed as in a workbook (numbers, dates), not all text
+
+    def row_cells(self, position: int) -> list[object]:
+        """A row's cells as read, those past the header included."""
+        return list(self.frame.iloc[position]) + self.extra.get(position, [])
 
 
 def normalise_header(name: object) -> str:
@@ -98,12 +108,16 @@ def _table(path: Path, records: list[list[object]], numbers: list[int], known: s
     header = [str(c).strip() if c is not None else "" for c in records[at]]
     while header and not header[-1]:
         header.pop()
-    rows, lines = [], []
+    width = len(header)
+    rows, lines, extra = [], [], {}
     for record, number in zip(records[at + 1:], numbers[at + 1:]):
         if any(str(c).strip() for c in record if c is not None):
-            rows.append(record)
+            if len(record) > width and any(str(c).strip() for c in record[width:]):
+                extra[len(rows)] = list(record[width:])
+            rows.append((list(record) + [""] * (width - len(record)))[:width])
             lines.append(number)
-    return RawTable(path, header, rows, lines, header_line=numbers[at], **info)
+    frame = pd.DataFrame(rows, columns=range(width), dtype=object) if rows else pd.DataFrame(columns=range(width), dtype=object)
+    return RawTable(path, header, frame, np.array(lines, dtype="int64"), header_line=numbers[at], extra=extra, **info)
 
 
 def read_csv_text(path: Path, known: set[str] = frozenset()) -> RawTable:
@@ -120,6 +134,10 @@ def read_csv_text(path: Path, known: set[str] = frozenset()) -> RawTable:
     if head and re.fullmatch(r'"?sep=(.)"?', head[0].strip()):
         delimiter, skip = re.fullmatch(r'"?sep=(.)"?', head[0].strip()).group(1), 1
     delimiter = delimiter or sniff_delimiter(head[skip:skip + HEADER_SCAN])
+    if '"' not in text:  # no quoted fields, so every record is one line: pandas' C reader keeps the line numbers
+        fast = _read_plain(path, text, delimiter, skip, known, encoding, notes)
+        if fast is not None:
+            return fast
     stream = io.StringIO(text, newline="")
     for _ in range(skip):
         stream.readline()
@@ -130,6 +148,37 @@ def read_csv_text(path: Path, known: set[str] = frozenset()) -> RawTable:
         numbers.append(start)
         start = skip + reader.line_num + 1
     return _table(path, records, numbers, known, encoding=encoding, delimiter=delimiter, notes=notes)
+
+
+def _read_plain(path: Path, text: str, delimiter: str, skip: int, known: set[str], encoding: str, notes: list[str]) -> RawTable | None:
+    """A CSV without quotes read by pandas (fast); None when a row has more fields than the header (the csv module
+    then reads it, so the row can be reported)."""
+    lines = text.split("\n", skip + HEADER_SCAN + 1)
+    head = [line.rstrip("\r").split(delimiter) for line in lines[skip:skip + HEADER_SCAN]]
+    at = _header_row(head, known) if known else 0
+    header = [c.strip() for c in head[at]] if head else []
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    if not width:
+        return None
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, skiprows=skip + at + 1, names=range(width), dtype=object,
+                            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_NONE)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        if isinstance(exc, pd.errors.EmptyDataError):
+            frame = pd.DataFrame(columns=range(width), dtype=object)
+        else:
+            return None
+    numbers = np.arange(len(frame), dtype="int64") + skip + at + 2
+    first = frame[0].to_numpy()
+    keep = (first != "") & (first == first)  # most rows: a first cell settles it; the rest are checked in full
+    doubt = np.flatnonzero(~keep)
+    if len(doubt):
+        rest = frame.iloc[doubt].to_numpy()
+        keep[doubt] = ((rest != "") & (rest == rest)).any(axis=1)
+    frame = frame[keep].reset_index(drop=True)
+    return RawTable(path, header, frame, numbers[keep], encoding, delimiter, header_line=skip + at + 1, notes=notes)
 
 
 def _sheet_rows(values: Iterable[list[object]]) -> list[list[object]]:
@@ -156,7 +205,7 @@ def read_xlsx(path: Path, known: set[str] = frozenset()) -> RawTable:
     if best is None:
         raise ExtractError(f"{path}: the sheet is empty (no header row)")
     _, name, rows = best
-    return _table(path, rows, list(range(1, len(rows) + 1)), known, encoding="xlsx", delimiter="", sheet=name)
+    return _table(path, rows, list(range(1, len(rows) + 1)), known, encoding="xlsx", delimiter="", sheet=name, typed=True)
 
 
 def read_table(path: Path, known: set[str] = frozenset()) -> RawTable:

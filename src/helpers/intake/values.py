@@ -59,8 +59,19 @@ _AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}[.,]\d{3}$")
 _PLAIN = re.compile(r"^[+-]?\d+$")
 
 
+def _separated(text: pd.Series) -> pd.Series:
+    """The texts holding a comma or a point (the only ones that say anything about the decimal separator)."""
+    return text[text.str.contains(",", regex=False) | text.str.contains(".", regex=False)]
+
+
+def evidence_text(text: pd.Series) -> pd.Series:
+    """The cleaned texts of a column that can tell its decimal separator (those holding a comma or a point)."""
+    return _clean_number_text(_separated(text))[0]
+
+
 def decimal_evidence(text: pd.Series) -> tuple[bool, bool, bool]:
     """Whether a column's cleaned number texts say comma decimal, dot decimal, and whether some are ambiguous ('845.500')."""
+    text = _separated(text)
     return bool(text.str.match(_COMMA_DECIMAL).any()), bool(text.str.match(_DOT_DECIMAL).any()), bool(text.str.match(_AMBIGUOUS).any())
 
 
@@ -76,7 +87,7 @@ def decide_decimal(text: pd.Series, hint: str | None = None) -> str | None:
         return None
     if hint:
         return hint
-    example = text[text.str.match(_AMBIGUOUS)].iloc[0]
+    example = _separated(text)[_separated(text).str.match(_AMBIGUOUS)].iloc[0]
     raise Ambiguous(f"'{example}' can be read with a decimal comma or a decimal point; give --decimal , or --decimal .")
 
 
@@ -87,6 +98,11 @@ def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Se
     typed = raw.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
     values[typed] = raw[typed].astype("float64")
     is_text = _is_text(raw) & ~typed
+    plain_text = _text(raw[is_text])
+    quick = pd.to_numeric(plain_text, errors="coerce")  # whole numbers without separators, the common case
+    quick = quick.where(~(plain_text.str.contains(".", regex=False) | plain_text.str.contains(",", regex=False)))
+    values[quick.dropna().index] = quick.dropna()
+    is_text = is_text & values.isna()
     text, negative = _clean_number_text(_text(raw[is_text]))
     if decimal == ",":
         normal = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)

@@ -170,7 +170,7 @@ def _ingest_manifest(sample_dir: Path, key: bytes, cache_dir: Path) -> tuple[dic
             sha256 = hashlib.sha256(data).hexdigest()
             result, cached = _ingest_cached(row.kind, path, sha256, key, cache_dir, version)
         except (ExtractError, OSError, ValueError) as exc:
-            entry["failed"] = privacy.mask(str(exc).splitlines()[0].replace(str(sample_dir) + "/", ""))
+            entry["failed"] = privacy.mask(str(exc).splitlines()[0].removeprefix(f"{path}: "))
             log.append(entry)
             continue
         used.add(f"{row.kind}-{sha256[:24]}")
