@@ -129,7 +129,9 @@ def test_cli_reads_files_and_filters_a_municipality(warehouse_path):
     out = subprocess.run([sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--json"],
                          capture_output=True, text=True, timeout=180, check=True)
     got = json.loads(out.stdout)
+    rows = got.pop("rows")
     assert got == progression.summary(progression.select(marts.progression_registrations()))  # the file route and the warehouse agree
+    assert rows["read"] == rows["accepted"] + rows["rejected"] and rows["rejected"] == 3  # the three planted rows
     one = subprocess.run([sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--municipality", "330", "--json"],
                          capture_output=True, text=True, timeout=180, check=True)
     assert set(json.loads(one.stdout)["goal_fulfilment"]["by_municipality"]) == {"330"}

@@ -130,7 +130,7 @@ def test_exactly_the_four_planted_errors(snapshots: dict[str, dict[dt.date, pd.D
     last = snapshots["479_svendborg"][AS_OF]
     planted = last[last["problem"] != ""]
     assert planted["cpr"].nunique() == 4
-    assert "31.02.2024" in set(planted["start_date"]) and "uge" in set(planted["rate_unit"])
+    assert "31.02.2024" in set(planted["start_date"]) and "pr. gang" in set(planted["rate_unit"])
 
 
 def test_cprs_and_ages_consistent(snapshots: dict[str, dict[dt.date, pd.DataFrame]]) -> None:

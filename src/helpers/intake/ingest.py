@@ -439,16 +439,22 @@ class Distinct:
         return self.spread(parsed, index), self.spread(errors.astype(object), index)
 
 
-def _decimal_hint(kind: Kind, cells: dict[str, pd.Series], table: RawTable, override: str | None) -> str | None:
-    """The file's decimal convention: the override, else what its unambiguous numeric columns say, else ',' never guessed."""
-    if override:
-        return override
-    comma = dot = False
+def _decimal_evidence(kind: Kind, cells: dict[str, Distinct]) -> dict[str, tuple[pd.Series, tuple[bool, bool, bool]]]:
+    """Per numeric text column: the texts that tell the decimal separator and what they say (comma, point, open)."""
+    out = {}
     for col in kind.columns:
         if col.parse in NUMERIC and col.name in cells:
-            text = cells[col.name].text[values._is_text(cells[col.name].cells)]
-            c, d, _ = values.decimal_evidence(values.evidence_text(text))
-            comma, dot = comma or c, dot or d
+            text = values.evidence_text(cells[col.name].text[values._is_text(cells[col.name].cells)])
+            out[col.name] = (text, values.decimal_evidence(text))
+    return out
+
+
+def _decimal_hint(evidence: dict[str, tuple[pd.Series, tuple[bool, bool, bool]]], override: str | None) -> str | None:
+    """The file's decimal convention: the override, else what its unambiguous numeric columns say; never a guess."""
+    if override:
+        return override
+    comma = any(e[0] for _, e in evidence.values())
+    dot = any(e[1] for _, e in evidence.values())
     if comma != dot:
         return "," if comma else "."
     return None
@@ -471,7 +477,8 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
     frame = table.frame
     index = frame.index
     cells = {name: Distinct.of(frame[i], table.typed) for name, i in positions.items() if i is not None}
-    hint = _decimal_hint(kind, cells, table, decimal)
+    evidence = _decimal_evidence(kind, cells)
+    hint = _decimal_hint(evidence, decimal)
     problems: list[pd.Series] = []  # per column: reason or None
     problem_columns: list[str] = []
     out: dict[str, pd.Series] = {}
@@ -499,8 +506,7 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         else:
             parser = PARSERS[col.parse]
             try:
-                decided = values.decide_decimal(values.evidence_text(distinct.text[values._is_text(distinct.cells)]), hint) \
-                    if col.parse in NUMERIC else None
+                decided = values.decide_decimal(*evidence[col.name][:1], hint, evidence[col.name][1]) if col.parse in NUMERIC else None
                 parsed, errors = distinct.parse(lambda u, p=parser, d=decided: p(u, d), index)
             except values.Ambiguous as exc:
                 parsed, errors = _none(index), pd.Series(str(exc), index=index, dtype=object).where(~empty)
@@ -566,43 +572,56 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
 
 def _persons(cpr: Distinct | None, case_id: Distinct | None, key: bytes, index: pd.Index) -> tuple[dict[str, pd.Series], pd.Series, str]:
     """Pseudonymise the person id (a CPR number in any spelling, or a case id; a CPR in the case id too) and derive
-    birth date and sex from CPR numbers. Returns the columns, the reasons for rows without a usable id, the column."""
+    birth date and sex from CPR numbers. Returns the columns, the reasons for rows without a usable id, the column.
+    The work runs once per distinct number."""
 
-    def per_row(distinct: Distinct | None, fn: Callable[[object, str], object]) -> pd.Series:
-        if distinct is None:
-            return pd.Series([None] * len(index), index=index, dtype=object)
-        return distinct.spread(pd.Series([fn(c, t) for c, t in zip(distinct.cells, distinct.text)], dtype=object), index)
+    def person(distinct: Distinct, from_case: bool) -> pd.DataFrame:
+        """Per distinct cell: the normalised CPR number (None if it is none), birth date, sex, pseudonym, reason."""
+        if from_case:  # a case id is pseudonymised only when it is a CPR number
+            number = privacy.normalise_cprs(distinct.text).where(distinct.text.str.replace(" ", "").str.fullmatch(privacy.CPR_IN_TEXT.pattern))
+        else:
+            number = privacy.normalise_cprs(distinct.cells).where(distinct.text != "")
+        parsed = privacy.parse_cprs(number)
+        good = parsed["reason"].isna() & number.notna()
+        one = privacy.pseudonymiser(key)
+        pseudonym = pd.Series([one(n) if g else None for n, g in zip(number, good)], dtype=object)
+        return parsed.assign(number=number, pseudonym=pseudonym, text=distinct.text)
 
-    def as_cpr(cell: object, text: str) -> str | None:
-        return privacy.normalise_cpr(cell) if text else None
-
-    def cpr_in_case(cell: object, text: str) -> str | None:
-        return privacy.normalise_cpr(text) if text and privacy.CPR_IN_TEXT.fullmatch(text.replace(" ", "")) else None
-
-    cpr_text = per_row(cpr, lambda c, t: t).fillna("")
-    case_text = per_row(case_id, lambda c, t: t).fillna("")
+    empty = pd.Series([""] * len(index), index=index, dtype=object)
+    if cpr is not None:
+        by_cpr = person(cpr, False)
+        cpr_text = cpr.spread(by_cpr["text"], index)
+    else:
+        by_cpr, cpr_text = None, empty
+    by_case = person(case_id, True) if case_id is not None else None
+    case_text = case_id.spread(by_case["text"], index) if by_case is not None else empty
     use_cpr = cpr_text != ""
-    number = per_row(cpr, as_cpr).where(use_cpr, per_row(case_id, cpr_in_case))
-    unique = {n: _parse(n) for n in number.dropna().unique()}
-    pseudonyms = {n: privacy.pseudonymise(n, key) for n, (born, _) in unique.items() if born is not None}
-    ok = number.map(pseudonyms).notna()
-    born = number.map(lambda n: unique[n][0] if n in pseudonyms else None)
-    sex = number.map(lambda n: unique[n][1] if n in pseudonyms else None)
-    case = number.map(pseudonyms).where(ok, case_text)
+
+    def pick(column: str) -> pd.Series:
+        from_cpr = cpr.spread(by_cpr[column], index) if by_cpr is not None else pd.Series([None] * len(index), index=index, dtype=object)
+        in_case = case_id.spread(by_case[column], index) if by_case is not None else pd.Series([None] * len(index), index=index, dtype=object)
+        return from_cpr.where(use_cpr, in_case)
+
+    pseudonym, born, sex = pick("pseudonym"), pick("birth_date"), pick("sex")
+    ok = pseudonym.notna()
+    case = pseudonym.where(ok, case_text)
     reasons = pd.Series([None] * len(index), index=index, dtype=object)
     bad_cpr = use_cpr & ~ok
-    reasons[bad_cpr] = [unique[n][1] if n in unique else "not a CPR number (DDMMYY-SSSS)" for n in number[bad_cpr]]
+    if bad_cpr.any():
+        reasons[bad_cpr] = cpr.spread(by_cpr["reason"].fillna("not a CPR number (DDMMYY-SSSS)"), index)[bad_cpr]
     reasons[~use_cpr & (case_text == "")] = "missing person id: neither cpr nor case_id is filled"
     column = "cpr" if cpr is not None else "case_id"
-    return {"case_id": case.where(case != "", None).astype(object), "birth_date": born.astype(object), "cpr_sex": sex.astype(object)}, reasons, column
+    return {"case_id": case.where(case != "", None).astype(object), "birth_date": born.where(ok, None).astype(object),
+            "cpr_sex": sex.where(ok, None).astype(object)}, reasons, column
 
 
-def _parse(number: str) -> tuple[dt.date | None, str]:
-    """(birth date, sex) of a normalised CPR number, or (None, reason)."""
-    try:
-        return privacy.parse_cpr(number)
-    except privacy.CprError as exc:
-        return None, privacy.mask(str(exc))
+def _as_datetime(dates: pd.Series) -> pd.Series:
+    """Python dates (None for none) as datetime64, converting each distinct date once."""
+    codes, uniques = pd.factorize(dates, use_na_sentinel=True)
+    converted = pd.to_datetime(pd.Series(uniques, dtype=object)).to_numpy()
+    out = np.full(len(dates), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[codes >= 0] = converted[codes[codes >= 0]]
+    return pd.Series(out, index=dates.index)
 
 
 def _cases_rules(out: dict[str, pd.Series], cells: dict[str, pd.Series], table: RawTable, positions: dict[str, int | None],
@@ -618,8 +637,9 @@ def _cases_rules(out: dict[str, pd.Series], cells: dict[str, pd.Series], table: 
     out["measure"] = measure.where(raw_measure.notna() | fallback.isna(), fallback)
     area = out["area"]
     out["area"] = area.where(area.notna() & (area != mappings.UNMAPPED), out["measure"].map(_area_by_measure()))
-    out["area"] = out["area"].where(out["area"].notna(), out["function"].map(
-        lambda f: "children" if isinstance(f, str) and f.startswith("5.28") else "adults" if isinstance(f, str) and f.startswith("5.3") else None))
+    functions = {f: "children" if f.startswith("5.28") else "adults" if f.startswith("5.3") else None
+                 for f in out["function"].dropna().unique()}
+    out["area"] = out["area"].where(out["area"].notna(), out["function"].map(functions))
 
     rate = out["rate"].astype("float64")
     product = out["count"].astype("float64") * out["unit_price"].astype("float64")
@@ -633,8 +653,8 @@ def _cases_rules(out: dict[str, pd.Series], cells: dict[str, pd.Series], table: 
     report(header["rate_unit"], pd.Series([f"a unit that cannot become money: {v!r}" for v in out["rate_unit_raw"]], index=index,
                                           dtype=object).where(unit == mappings.UNMAPPED))
     report(header["rate_unit"], pd.Series("missing value", index=index).where(unit.isna()))
-    start = pd.to_datetime(out["start_date"])
-    end = pd.to_datetime(out["end_date"])
+    start = _as_datetime(out["start_date"])
+    end = _as_datetime(out["end_date"])
     per_day = unit.map(RATE_UNITS_PER_DAY)
     rate = rate.where(per_day.isna(), rate / per_day)
     one_off = unit == "one_off"
@@ -645,8 +665,8 @@ def _cases_rules(out: dict[str, pd.Series], cells: dict[str, pd.Series], table: 
     status = out["status"]
     out["status"] = status.where(status.notna(), "current")
     backwards = end.notna() & start.notna() & (end < start)
-    report(header["end_date"], pd.Series([f"stop date {e:%d.%m.%Y} before start date {s:%d.%m.%Y}" if b else None
-                                          for e, s, b in zip(end, start, backwards)], index=index, dtype=object))
+    report(header["end_date"], pd.Series({i: f"stop date {end[i]:%d.%m.%Y} before start date {start[i]:%d.%m.%Y}"
+                                          for i in index[backwards]}, dtype=object))
     out["probability"] = out["probability"].where(out["probability"].notna(), 1.0)
 
 

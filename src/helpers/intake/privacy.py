@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 CPR_PATTERN = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
 # a CPR number inside any text: DDMMYY, then a hyphen, en or em dash, space or nothing, then 4 digits
@@ -62,6 +63,47 @@ def normalise_cpr(value: object) -> str | None:
         return None
     digits = digits.zfill(10)
     return f"{digits[:6]}-{digits[6:]}"
+
+
+def parse_cprs(numbers: pd.Series) -> pd.DataFrame:
+    """Birth date and sex of many normalised CPR numbers ('DDMMYY-SSSS') at once; `reason` where one is impossible.
+
+    The same rules as parse_cpr (the century from the 7th digit and the two-digit year; odd last digit: a man)."""
+    text = numbers.fillna("").astype(str)
+    ok = text.str.fullmatch(r"\d{6}-\d{4}")
+    digits = text.where(ok, "000000-0000")
+    day, month, year2 = (pd.to_numeric(digits.str[a:b]) for a, b in ((0, 2), (2, 4), (4, 6)))
+    d7, last = pd.to_numeric(digits.str[7]), pd.to_numeric(digits.str[10])
+    century = np.where(d7 <= 3, 1900, np.where(d7.isin([4, 9]), np.where(year2 <= 36, 2000, 1900), np.where(year2 <= 57, 2000, 1800)))
+    born = pd.to_datetime(pd.DataFrame({"year": century + year2, "month": month, "day": day}), errors="coerce")
+    reason = pd.Series(None, index=numbers.index, dtype=object)
+    reason[~ok] = "not a CPR number (DDMMYY-SSSS)"
+    reason[ok & born.isna()] = "impossible birth date in CPR number"
+    good = ok & born.notna()
+    return pd.DataFrame({"birth_date": pd.Series(born.dt.date, index=numbers.index).where(good, None),
+                         "sex": np.where(good, np.where(last % 2 == 1, "M", "K"), None), "reason": reason}, index=numbers.index)
+
+
+def normalise_cprs(cells: pd.Series) -> pd.Series:
+    """normalise_cpr for many cells at once (numbers typed in Excel included)."""
+    typed = cells.map(lambda v: isinstance(v, float) and v.is_integer() or isinstance(v, int) and not isinstance(v, bool))
+    text = cells.where(~typed, cells[typed].map(lambda v: str(int(v)))).fillna("").astype(str).str.strip()
+    digits = text.str.replace(r"[ \-\u2010-\u2015]", "", regex=True)
+    ok = digits.str.fullmatch(r"\d{9,10}")
+    digits = digits.str.zfill(10)
+    return (digits.str[:6] + "-" + digits.str[6:]).where(ok, None)
+
+
+def pseudonymiser(key: bytes):
+    """pseudonymise with the key's HMAC state prepared once (for many numbers)."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+
+    def one(cpr: str) -> str:
+        h = keyed.copy()
+        h.update(cpr.strip().replace("-", "").encode())
+        return "P" + h.hexdigest()[:16]
+
+    return one
 
 
 def mask(text: object) -> str:

@@ -23,11 +23,15 @@ class Ambiguous(ValueError):
 
 
 def _is_text(raw: pd.Series) -> pd.Series:
+    if pd.api.types.infer_dtype(raw, skipna=False) == "string":
+        return pd.Series(True, index=raw.index)
     return raw.map(lambda v: isinstance(v, str))
 
 
 def _text(raw: pd.Series) -> pd.Series:
     """The cells as stripped text ('' for missing), whatever their type."""
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):  # all text (CSV): no per-cell type checks
+        return raw.fillna("").astype(object).str.strip()
     def text(v: object) -> str:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return ""
@@ -65,20 +69,29 @@ def _separated(text: pd.Series) -> pd.Series:
 
 
 def evidence_text(text: pd.Series) -> pd.Series:
-    """The cleaned texts of a column that can tell its decimal separator (those holding a comma or a point)."""
-    return _clean_number_text(_separated(text))[0]
+    """The texts of a column that can tell its decimal separator (those holding a comma or a point)."""
+    return _separated(text)
 
 
 def decimal_evidence(text: pd.Series) -> tuple[bool, bool, bool]:
     """Whether a column's cleaned number texts say comma decimal, dot decimal, and whether some are ambiguous ('845.500')."""
-    text = _separated(text)
-    return bool(text.str.match(_COMMA_DECIMAL).any()), bool(text.str.match(_DOT_DECIMAL).any()), bool(text.str.match(_AMBIGUOUS).any())
+    if text.empty:
+        return False, False, False
+    con = _duck()
+    con.register("_evidence", pd.DataFrame({"t": text.to_numpy(dtype=object)}))
+    try:
+        found = con.execute(f"with cleaned as (select {_CLEAN_SQL.format(column='t')} as t from _evidence) "
+                            "select bool_or(regexp_matches(t, ?)), bool_or(regexp_matches(t, ?)), bool_or(regexp_matches(t, ?)) "
+                            "from cleaned", [_COMMA_DECIMAL.pattern, _DOT_DECIMAL.pattern, _AMBIGUOUS.pattern]).fetchall()[0]
+    finally:
+        con.unregister("_evidence")
+    return tuple(bool(v) for v in found)
 
 
-def decide_decimal(text: pd.Series, hint: str | None = None) -> str | None:
+def decide_decimal(text: pd.Series, hint: str | None = None, evidence: tuple[bool, bool, bool] | None = None) -> str | None:
     """',' or '.' for a column from all its values; `hint` (an override or the file's convention) decides what they
     leave open; None when no value needs deciding. Raises Ambiguous when the values contradict each other or stay open."""
-    comma, dot, ambiguous = decimal_evidence(text)
+    comma, dot, ambiguous = evidence or decimal_evidence(text)
     if comma and dot:
         raise Ambiguous("the column mixes decimal commas and decimal points")
     if comma or dot:
@@ -89,6 +102,46 @@ def decide_decimal(text: pd.Series, hint: str | None = None) -> str | None:
         return hint
     example = _separated(text)[_separated(text).str.match(_AMBIGUOUS)].iloc[0]
     raise Ambiguous(f"'{example}' can be read with a decimal comma or a decimal point; give --decimal , or --decimal .")
+
+
+_DUCK = None
+# currency and spaces out, a trailing minus or parentheses as a leading minus
+_CLEAN_SQL = r"""regexp_replace(regexp_replace(regexp_replace(regexp_replace(trim({column}), '(?i)\s*(kr\.?|dkk)\s*', '', 'g'),
+    '[\s\x{{00a0}}\x{{202f}}'']', '', 'g'), '^\((.*)\)$', '-\1'), '^([^-]*\d)-$', '-\1')"""
+
+
+def _duck():
+    """One in-memory DuckDB connection per process for vectorised text work (RE2 regular expressions run in C)."""
+    global _DUCK
+    if _DUCK is None:
+        import duckdb
+
+        _DUCK = duckdb.connect()
+        _DUCK.execute("set threads to 1")
+    return _DUCK
+
+
+def _numbers_sql(text: pd.Series, decimal: str | None) -> pd.DataFrame:
+    """Clean and convert number texts in DuckDB: (value, ok) per text, in order."""
+    if decimal == ",":
+        shape, normal = r"(\d{1,3}(\.\d{3})+|\d+)(,\d+)?", "replace(replace(t, '.', ''), ',', '.')"
+    elif decimal == ".":
+        shape, normal = r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+", "replace(t, ',', '')"
+    else:
+        shape, normal = r"\d+", "t"
+    frame = pd.DataFrame({"raw": text.to_numpy(dtype=object)})
+    sql = f"""
+        with cleaned as (select row_number() over () as i, {_CLEAN_SQL.format(column='raw')} as c from _numbers),
+        signed as (select i, starts_with(c, '-') as negative, ltrim(c, '+-') as t from cleaned)
+        select case when regexp_full_match(t, '{shape}') and regexp_matches(t, '^[0-9.]') then try_cast({normal} as double) end
+                   * case when negative then -1 else 1 end as value
+        from signed order by i"""
+    con = _duck()
+    con.register("_numbers", frame)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.unregister("_numbers")
 
 
 def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Series]:
@@ -103,17 +156,7 @@ def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Se
     quick = quick.where(~(plain_text.str.contains(".", regex=False) | plain_text.str.contains(",", regex=False)))
     values[quick.dropna().index] = quick.dropna()
     is_text = is_text & values.isna()
-    text, negative = _clean_number_text(_text(raw[is_text]))
-    if decimal == ",":
-        normal = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        shape = text.str.match(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
-    elif decimal == ".":
-        normal = text.str.replace(",", "", regex=False)
-        shape = text.str.match(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
-    else:
-        normal, shape = text, text.str.match(_PLAIN)
-    number = pd.to_numeric(normal.where(shape), errors="coerce")
-    number = number.where(~negative, -number.abs())
+    number = pd.Series(_numbers_sql(_text(raw[is_text]), decimal)["value"].to_numpy(), index=raw.index[is_text], dtype="float64")
     values[is_text] = number
     bad = is_text & values.isna() & (_text(raw) != "")
     errors[bad] = [f"not a number: {v!r}" for v in _text(raw[bad])]

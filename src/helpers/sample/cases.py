@@ -183,7 +183,7 @@ def generate_cases(out_dir: Path, seed: int = 2024) -> dict[str, int]:
 
     Planted errors, all in the last snapshot of 479 Svendborg (cases_2024-09-30.csv), one row each:
     a negative rate; an end date a year before the start date; an impossible start date `31.02.2024`;
-    the unknown rate unit `uge`. Everything else is valid.
+    the rate unit `pr. gang` (per occasion: it cannot become money). Everything else is valid.
     """
     counts: dict[str, int] = {}
     for muni in MUNICIPALITIES:
@@ -470,7 +470,7 @@ def _plant_errors(frame: pd.DataFrame, muni: Municipality, rng: np.random.Genera
     start = frame.loc[reversed_, "start_date"]
     frame.loc[reversed_, "end_date"] = f"{start[:6]}{int(start[6:]) - 1}"
     frame.loc[impossible, "start_date"] = "31.02.2024"
-    frame.loc[weekly, "rate_unit"] = "uge"
+    frame.loc[weekly, "rate_unit"] = "pr. gang"  # per occasion: no unit that can become money
 
 
 # --- actuals, budget and transitions ----------------------------------------------------------------------------

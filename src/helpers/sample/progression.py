@@ -139,7 +139,7 @@ def generate_progression(out_dir: Path, seed: int = 2018) -> dict[str, int]:
     with two registrations (so rejecting them leaves exactly the valid data; the row counts returned
     include them):
 
-    - registration number 4 following registration 2 (out of sequence): line 24 with the default seed;
+    - registration number 2 delivered twice (a duplicate of the case's registration 2): line 24 with the default seed;
     - registration 3 with `vum_score` `5` (outside 0-4): line 45;
     - registration 3 dated two years too early, i.e. before registration 2: line 61.
 
@@ -517,8 +517,8 @@ def _plant_errors(own: list[Case], rows: list[dict], rng: np.random.Generator) -
         row = last | {"registration_no": 3, "registration_date": date, "previous_goal_met": "partially",
                       "initiator": "myndighed", "age": _age(i.born, date), "goal_type": i.goal_type[1],
                       "target_vum": i.target[1]}
-        if kind == "sequence":
-            row["registration_no"] = 4
+        if kind == "sequence":  # the number typed again: a duplicate of registration 2
+            row["registration_no"] = 2
         elif kind == "date":  # the year typed two years too early
             row["registration_date"] = date.replace(year=date.year - 2)
             row["age"] = _age(i.born, row["registration_date"])
