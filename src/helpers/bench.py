@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -80,6 +81,7 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     results["sequential_vs_parallel_ratio"] = results["all_benchmark_reports_sequential_s"] / results["all_benchmark_reports_parallel_s"]
     results |= forecast_benchmark()
     results |= explorer_benchmark(repeat)
+    results |= ingest_benchmark()
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     return results
@@ -177,3 +179,63 @@ def explorer_benchmark(repeat: int = 3) -> dict[str, float]:
     read = _best_of(Explorer._read_areas, repeat)
     return {"explorer_changes": len(timings), "explorer_change_median_s": statistics.median(timings), "explorer_change_max_s": max(timings),
             "explorer_read_both_areas_s": read, "explorer_change_median_vs_read_ratio": statistics.median(timings) / read}
+
+
+def synthetic_case_extract(n: int, folder: Path, seed: int = 1) -> tuple[Path, Path]:
+    """A national-scale case extract as a DUBU/Sensum export writes it (Danish headers, decimal commas, dd.mm.yyyy,
+    Danish status and unit words, CPR numbers), `n` rows, as CSV and as XLSX."""
+    import numpy as np
+    from openpyxl import Workbook
+
+    from helpers.intake.privacy import synthetic_cpr
+
+    rng = np.random.default_rng(seed)
+    people = n // 3
+    born = [dt.date(1950, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 25_000, people)]
+    cprs = np.array([synthetic_cpr(b, "M" if i % 2 else "K", rng) for i, b in enumerate(born)])
+    tariffs = np.round(rng.uniform(500, 40_000, 3_000), 2)
+    measures = np.array(["Anbringelse i plejefamilie", "Midlertidigt botilbud", "Længerevarende botilbud", "Bostøtte", "Aflastning",
+                         "Aktivitets- og samværstilbud", "Familiebehandling", "Kontaktperson"])
+    start = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 2_000, n), unit="D")
+    ends = np.where(rng.random(n) < 0.5, "", (start + pd.to_timedelta(rng.integers(30, 900, n), unit="D")).strftime("%d.%m.%Y"))
+    frame = pd.DataFrame({
+        "CPR-nr.": cprs[rng.integers(0, people, n)], "Kommunekode": "479", "Indsats": measures[rng.integers(0, len(measures), n)],
+        "Takst": [f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".") for v in tariffs[rng.integers(0, len(tariffs), n)]],
+        "Frekvens": np.where(rng.random(n) < 0.5, "md.", "pr. døgn"), "Ydelse startdato": start.strftime("%d.%m.%Y"),
+        "Ydelse slutdato": ends, "Status": np.where(rng.random(n) < 0.9, "Aktiv", "Forventet"), "Leverandør": "Bostedet",
+        "Leverandørtype": "Privat", "Sagsbehandler": "AB", "Målgruppe": "Sindslidelse"})
+    csv_path, xlsx_path = folder / "cases_national.csv", folder / "cases_national.xlsx"
+    frame.to_csv(csv_path, sep=";", index=False, encoding="utf-8")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Indsatser")
+    sheet.append(list(frame.columns))
+    numbers = [float(t.replace(".", "").replace(",", ".")) for t in frame["Takst"]]
+    for row, number, first in zip(frame.itertuples(index=False), numbers, start):
+        cells = list(row)
+        cells[3], cells[5] = number, first.to_pydatetime()  # typed as Excel types them
+        sheet.append(cells)
+    book.save(xlsx_path)
+    return csv_path, xlsx_path
+
+
+def _peak_mb_of(code: str) -> tuple[float, float]:
+    """Seconds and peak resident memory (MB) of `code` run in a fresh Python process."""
+    import subprocess
+    import sys
+
+    probe = ("import resource, time, os; os.environ.setdefault('HELPERS_PSEUDONYM_KEY', 'bench'); start = time.perf_counter(); "
+             f"{code}; print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    return float(out[-2]), float(out[-1])
+
+
+def ingest_benchmark(n: int = 300_000) -> dict[str, float]:
+    """Validated ingestion of a national-scale case extract (CSV and XLSX), each in a fresh process: seconds and peak memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path, xlsx_path = synthetic_case_extract(n, Path(tmp))
+        out = {}
+        for label, path in (("csv", csv_path), ("xlsx", xlsx_path)):
+            seconds, peak = _peak_mb_of(f"from helpers.intake.ingest import ingest; r = ingest('cases', {str(path)!r}); "
+                                        f"assert len(r.accepted) + len(r.rejected) == {n}")
+            out[f"ingest_cases_300k_{label}_s"], out[f"ingest_cases_300k_{label}_peak_mb"] = seconds, peak
+    return out

@@ -422,8 +422,8 @@ class Distinct:
 
     @classmethod
     def of(cls, raw: pd.Series, typed: bool) -> Distinct:
-        if typed:
-            codes, uniques = pd.factorize(raw.map(lambda v: (type(v).__name__, v)), use_na_sentinel=False)
+        if typed and pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty", "floating", "integer", "datetime", "date"):
+            codes, uniques = pd.factorize(raw.map(lambda v: (type(v).__name__, v)), use_na_sentinel=False)  # mixed types
             cells = pd.Series([u[1] for u in uniques], dtype=object)
         else:
             codes, uniques = pd.factorize(raw.to_numpy(), use_na_sentinel=False)  # first occurrences, in order

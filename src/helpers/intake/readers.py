@@ -163,7 +163,10 @@ def _read_plain(path: Path, text: str, delimiter: str, skip: int, known: set[str
     if not width:
         return None
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, skiprows=skip + at + 1, names=range(width), dtype=object,
+        clean = encoding in ("utf-8", "cp1252") and not notes  # the file decodes as a whole: pandas reads the bytes itself
+        source = path if clean else io.StringIO(text)
+        frame = pd.read_csv(source, encoding=encoding if clean else None, sep=delimiter, header=None, skiprows=skip + at + 1,
+                            names=range(width), dtype=object,
                             keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_NONE)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         if isinstance(exc, pd.errors.EmptyDataError):
