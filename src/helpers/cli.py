@@ -46,7 +46,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if not args.file:
         raise UserError("ingest: give --file (or --columns to list the kind's columns)")
     try:
-        result = ingest(args.kind, Path(args.file), decimal=args.decimal)
+        result = ingest(args.kind, Path(args.file), decimal=args.decimal, keep=tuple(args.keep or ()))
     except ExtractError as exc:
         raise UserError(str(exc)) from None
     if args.quarantine:
@@ -63,6 +63,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         print(f"  unmapped in {u['column']}: {u['value']!r} ({u['rows']} rows)")
     for note in s["notes"]:
         print(f"  note: {note}")
+    for column, count in s["cpr_replaced"].items():
+        print(f"  {count} CPR number(s) in column {column} replaced by a pseudonym or [CPR]")
     return 0
 
 
@@ -301,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file", help="CSV (; , or tab separated, UTF-8 or Windows-1252) or XLSX")
     p.add_argument("--columns", action="store_true", help="list the kind's columns with the names real systems give them")
     p.add_argument("--decimal", choices=[",", "."], help="decimal separator of a text file (default: decided per column)")
+    p.add_argument("--keep", action="append", metavar="COLUMN", help="also carry this column the kind does not read (CPR numbers "
+                   "in it replaced by [CPR]); names, phone numbers and notes are otherwise never read")
     p.add_argument("--json", action="store_true", help="print {rows_read, accepted, rejected, unmapped_rows, errors, unmapped, notes} as JSON")
     p.add_argument("--quarantine", help="also write the quarantined rows (line, reason, raw) to this CSV")
     p.set_defaults(func=_cmd_ingest)

@@ -61,13 +61,14 @@ class IngestResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
     unmapped: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    cpr_replaced: dict[str, int] = field(default_factory=dict)  # per column: CPR numbers replaced by [CPR] or a pseudonym
 
     def summary(self) -> dict[str, Any]:
         """The JSON the CLI prints: counts, every error with file line, column and value, unmapped values, notes."""
         unmapped_rows = int(self.accepted["unmapped"].sum()) if "unmapped" in self.accepted else 0
         return {"file": str(self.path), "kind": self.kind, "rows_read": self.rows_read, "accepted": len(self.accepted),
                 "rejected": len(self.rejected), "unmapped_rows": unmapped_rows, "errors": self.errors, "unmapped": self.unmapped,
-                "notes": self.notes}
+                "notes": self.notes, "cpr_replaced": self.cpr_replaced}
 
 
 # ---------------------------------------------------------------- column parsers (vectorised: values, errors)
@@ -460,10 +461,12 @@ def _decimal_hint(evidence: dict[str, tuple[pd.Series, tuple[bool, bool, bool]]]
     return None
 
 
-def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | None = None) -> IngestResult:
+def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | None = None, keep: tuple[str, ...] = ()) -> IngestResult:
     """Read and validate one extract; raise ExtractError when the file as a whole cannot be used.
 
-    `decimal` (',' or '.') overrides the decimal convention of text files, which is otherwise decided per column."""
+    `decimal` (',' or '.') overrides the decimal convention of text files, which is otherwise decided per column.
+    Columns the kind does not know (names, phone numbers, addresses, free-text notes) are never read; `keep` names
+    such a column to carry along anyway, as `kept_<name>`, with CPR numbers in it replaced by [CPR]."""
     if kind_name not in KINDS:
         raise ExtractError(f"unknown kind {kind_name!r}; known kinds: {', '.join(KINDS)}")
     kind = KINDS[kind_name]
@@ -510,9 +513,11 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
                 parsed, errors = distinct.parse(lambda u, p=parser, d=decided: p(u, d), index)
             except values.Ambiguous as exc:
                 parsed, errors = _none(index), pd.Series(str(exc), index=index, dtype=object).where(~empty)
-            parsed = parsed.astype(object)
-            parsed[empty] = col.default
-            out[col.name] = parsed
+            if col.default is not None:
+                parsed = parsed.where(~empty, col.default)
+            elif parsed.dtype == object:
+                parsed[empty] = None
+            out[col.name] = parsed  # numbers stay float64 (NaN where empty), the rest are objects (None where empty)
             report(header[col.name], errors.where(~empty))
         if col.required and not col.nullable:
             report(header[col.name], pd.Series("missing value", index=index).where(empty))
@@ -520,8 +525,32 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         long_rows = pd.Series({i: f"{width + len(cells)} fields where the header has {width}" for i, cells in table.extra.items()}, dtype=object)
         report("(row)", long_rows)
 
+    cpr_replaced: dict[str, int] = {}
+    kept_headers: dict[str, str] = {}
+    for name in keep:
+        at = next((i for i, h in enumerate(table.header) if normalise_header(h) == normalise_header(name)), None)
+        if at is None:
+            raise ExtractError(f"{table.path}: --keep {privacy.mask(name)}: no such column")
+        kept = Distinct.of(frame[at], table.typed)
+        out[f"kept_{normalise_header(name)}"] = kept.spread(kept.text.where(kept.text != "", None).astype(object), index)
+        kept_headers[f"kept_{normalise_header(name)}"] = table.header[at]
+    for name, series in list(out.items()):  # a CPR number in any text column: out before anything is stored
+        if name in ("cpr", "case_id") or series.dtype != object or not series.map(lambda v: isinstance(v, str)).any():
+            continue
+        scrubbed, count = _scrub(series)
+        if count:
+            out[name] = scrubbed
+            cpr_replaced[kept_headers.get(name) or header.get(name.removesuffix("_raw"), name)] = count
+    if "caseworker" in out:  # caseworkers are identified by a keyed pseudonym, never by their initials or a number
+        key = key if key is not None else privacy.load_key()
+        out["caseworker"] = _pseudonymise_caseworkers(out["caseworker"], key)
     if kind.person_id:
         person, reasons, column = _persons(cells.get("cpr"), cells.get("case_id"), key, index)
+        in_case = cells.get("case_id")
+        if in_case is not None:
+            replaced = int((person["case_id"] != in_case.spread(in_case.text, index)).where(in_case.spread(in_case.text, index) != "", False).sum())
+            if replaced and cells.get("cpr") is None:
+                cpr_replaced[header["case_id"]] = replaced
         out |= person
         report(header[column] if column in header else column, reasons)
     if kind.name == "cases":
@@ -555,7 +584,7 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
     kept, duplicates = _duplicates(kind, kept, frame.loc[kept.index])
     rejected_rows |= duplicates
 
-    lines = dict(zip(index, table.lines))
+    lines = dict(zip(index, (int(n) for n in table.lines)))
     errors, rejected = [], []
     for i, found in sorted(rejected_rows.items(), key=lambda kv: lines[kv[0]]):
         raw_cells = [privacy.mask(c) for c in values._text(pd.Series(table.row_cells(i), dtype=object))]
@@ -567,7 +596,28 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
                          "raw": (table.delimiter or "|").join(raw_cells)})
     accepted = finish_frame(kind, kept)
     rejected_frame = pd.DataFrame(rejected, columns=["line", "reason", "raw"])
-    return IngestResult(kind.name, Path(path), len(frame), accepted, rejected_frame, errors, unmapped, notes)
+    return IngestResult(kind.name, Path(path), len(frame), accepted, rejected_frame, errors, unmapped, notes, cpr_replaced)
+
+
+def _scrub(series: pd.Series) -> tuple[pd.Series, int]:
+    """Text with every CPR-like number replaced by [CPR], and how many cells held one (worked out per distinct value)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    found = [isinstance(u, str) and privacy.CPR_IN_TEXT.search(u) is not None for u in uniques]
+    if not any(found):
+        return series, 0
+    cleaned = np.array([privacy.CPR_IN_TEXT.sub("[CPR]", u) if f else u for u, f in zip(uniques, found)], dtype=object)
+    out = pd.Series([None] * len(series), index=series.index, dtype=object)
+    out[codes >= 0] = cleaned[codes[codes >= 0]]
+    return out, int(np.asarray(found)[codes[codes >= 0]].sum())
+
+
+def _pseudonymise_caseworkers(caseworkers: pd.Series, key: bytes) -> pd.Series:
+    """Each distinct caseworker id as its keyed pseudonym (SB-...)."""
+    codes, uniques = pd.factorize(caseworkers, use_na_sentinel=True)
+    pseudonyms = np.array([privacy.pseudonymise_caseworker(u, key) for u in uniques], dtype=object)
+    out = pd.Series([None] * len(caseworkers), index=caseworkers.index, dtype=object)
+    out[codes >= 0] = pseudonyms[codes[codes >= 0]]
+    return out
 
 
 def _persons(cpr: Distinct | None, case_id: Distinct | None, key: bytes, index: pd.Index) -> tuple[dict[str, pd.Series], pd.Series, str]:
@@ -716,7 +766,8 @@ def finish_frame(kind: Kind, rows: pd.DataFrame | list) -> pd.DataFrame:
     names += [f"{c.name}_raw" for c in kind.columns if c.parse.startswith("map:")]
     if kind.person_id:
         names = ["case_id", "birth_date", "cpr_sex", *names]
-    frame = pd.DataFrame(rows, columns=[*names, "source_line"]) if isinstance(rows, list) else rows.reindex(columns=[*names, "source_line"])
+    kept = [c for c in (rows.columns if isinstance(rows, pd.DataFrame) else []) if c.startswith("kept_")]
+    frame = pd.DataFrame(rows, columns=[*names, "source_line"]) if isinstance(rows, list) else rows.reindex(columns=[*names, *kept, "source_line"])
     mapped = [c.name for c in kind.columns if c.parse.startswith("map:")]
     frame["unmapped"] = (frame[mapped] == mappings.UNMAPPED).sum(axis=1).astype("int64") if mapped else 0
     if kind.name == "population":

@@ -17,7 +17,6 @@ from IPython.display import HTML
 from helpers import labels
 from helpers.analysis import flows as indicators
 from helpers.analysis import forecast, progression
-from helpers.intake.privacy import load_key, pseudonymise_caseworker
 from helpers.render.formats import format_number, slugify
 from helpers.render.tables import danish_table, protected
 from helpers.warehouse import marts
@@ -170,13 +169,12 @@ class Pack:
 
     def caseworkers(self) -> pd.io.formats.style.Styler:
         """Recipients and the year's forecast per caseworker (keyed pseudonyms, not the extract's initials)."""
-        key = load_key()
         frames = []
         for area, f in self.figures.items():
             r = indicators.recipients(f["periods"], f["end"])
             cost = f["forecast"].cases.set_index(["case_id", "measure"])["year_total"]
             r = r.assign(cost=[cost.get((c, m), 0.0) for c, m in zip(r["case_id"], r["measure"])],
-                         caseworker=r["caseworker"].fillna("ukendt").map(lambda c: pseudonymise_caseworker(c, key)))
+                         caseworker=r["caseworker"].fillna("ukendt"))  # keyed pseudonyms since ingestion
             frames.append(r.groupby("caseworker", as_index=False).agg(cases=("case_id", "count"), cost=("cost", "sum")).assign(area=AREA_LABELS[area]))
         table = pd.concat(frames, ignore_index=True).sort_values(["area", "cases"], ascending=[True, False])
         shown = protected(table[["area", "caseworker", "cases", "cost"]], ["cases"], means={"cost": "cases"})
