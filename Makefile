@@ -48,8 +48,8 @@ browser: ## Make sure Debian's chromium is there for the browser checks (install
 test: browser data ## Run every test (unit, view contracts, ingestion, notebooks, browser)
 	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env tests notebooks
 
-lab: data ## Open JupyterLab on the project kernel
-	$(VENV)/bin/jupyter lab --KernelManager.transport_encryption=auto notebooks
+lab: data ## Open JupyterLab on working copies of the notebooks in lab/ (the tracked ones stay unchanged)
+	$(PY) -m helpers lab
 
 bench: data ## Run the benchmarks; results in reports/bench/
 	$(PY) -m helpers bench

@@ -141,8 +141,8 @@ def test_every_report_writes_a_workbook_with_its_tables_as_numbers(rendered):
     from openpyxl import load_workbook
 
     book = load_workbook(rendered / "benchmark" / "children" / "region-sjaelland.xlsx")
-    assert len(book.sheetnames) == 5 and book.sheetnames[0].startswith("Regionen sammenlignet")
-    first = book.worksheets[0]
+    assert len(book.sheetnames) == 6 and book.sheetnames[0] == "Om" and book.sheetnames[1].startswith("Regionen sammenlignet")
+    first = book.worksheets[1]
     assert first["A1"].value == "Indsatsgruppe" and isinstance(first["B2"].value, int) and first["B2"].number_format == "#,##0"
     quality = book["Datakvalitet"]
     years = [c.value for c in quality["C"][1:]]

@@ -49,3 +49,11 @@ def test_format_number_uses_danish_separators():
 def test_format_date_writes_sentinel_for_open_ended():
     assert format_date(dt.date(2024, 3, 1)) == "01.03.2024"
     assert format_date(None) == "01.01.9999"
+
+
+def test_danish_alphabetical_order_puts_aa_with_aa_after_oe():
+    from helpers.render.formats import danish_key
+
+    names = ["Aarhus", "Ærø", "Albertslund", "Aabenraa", "Ødsherred", "Faaborg-Midtfyn", "Furesø", "Århus"]
+    assert sorted(names, key=danish_key) == ["Albertslund", "Furesø", "Faaborg-Midtfyn", "Ærø", "Ødsherred", "Aabenraa", "Aarhus",
+                                             "Århus"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -31,14 +33,101 @@ def test_region_figure_and_years_drive_the_frame(explorer):
     assert explorer.table().shape == (17, 5)
 
 
-def test_peers_and_highlight_reach_the_chart_spec(explorer):
+def _layers(spec: dict) -> list[tuple[dict, list[dict]]]:
+    """Each layer of a chart spec with its rows (a layer's own data, else the chart's)."""
+    data = lambda part: spec["datasets"][part["data"]["name"]] if "data" in part else None  # noqa: E731
+    return [(layer, data(layer) or data(spec)) for layer in spec["layer"]]
+
+
+def test_peers_and_highlight_reach_the_chart_spec_with_a_legend_and_names(explorer):
+    explorer.area.value, explorer.figure.value, explorer.group.value = "children", "expenditure_per_inhabitant", "i_alt"
     explorer.highlight.value, explorer.selection.value = "259", "peers"
     assert len(explorer.codes()) == 6 and "259" in explorer.codes()
     spec = explorer.chart().to_dict()
     names = {row["name"] for rows in spec["datasets"].values() for row in rows}
     assert "Køge" in names and len(names) == 6
-    assert spec["layer"][1]["mark"]["strokeWidth"] == 3.5 and "Køge" in spec["layer"][1]["transform"][0]["filter"]
+    layers = _layers(spec)
+    assert layers[1][0]["mark"]["strokeWidth"] == 3.5 and "Køge (fremhævet)" in layers[1][0]["transform"][0]["filter"]
+    colour = layers[0][0]["encoding"]["color"]
+    assert colour["scale"]["domain"] == ["Køge (fremhævet)", "Sammenlignelige kommuner"] and "legend" in colour  # the legend says who
+    text = next((layer, rows) for layer, rows in layers if layer["mark"]["type"] == "text")
+    assert {row["name"] for row in text[1]} == names  # six lines: each named at its end
     assert spec["title"].startswith("Udgift pr. indbygger: I alt")
+
+
+def test_many_lines_name_only_the_highlighted_one(explorer):
+    explorer.area.value, explorer.selection.value, explorer.region.value, explorer.highlight.value = "children", "region", "085", "259"
+    layers = _layers(explorer.chart().to_dict())
+    assert [{row["name"] for row in rows} for layer, rows in layers if layer["mark"]["type"] == "text"] == [{"Køge"}]
+
+
+def test_units_on_axes_and_table_headers(explorer):
+    explorer.area.value, explorer.figure.value, explorer.prices.value = "children", "expenditure_per_inhabitant", "current"
+    explorer.selection.value, explorer.region.value = "region", "085"
+    spec = explorer.chart().to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "Kr. pr. 0-22-årig, løbende priser"
+    explorer.figure.value = "users_per_10000"
+    assert explorer.chart().to_dict()["layer"][0]["encoding"]["y"]["title"] == "Brugere pr. 10.000 0-17-årige"
+    html = explorer.shown_table().to_html()
+    assert "brugere pr. 10.000 0-17-årige</th>" in html and ">Kommune</th>" in html
+    explorer.area.value, explorer.figure.value = "adults", "unit_cost"
+    assert explorer.unit_text() == "kr. pr. bruger, løbende priser"
+    explorer.figure.value = "expenditure_per_inhabitant"
+    assert explorer.unit_text() == "kr. pr. 18-64-årig, løbende priser"
+
+
+def test_prices_toggle_is_off_for_counts(explorer):
+    explorer.figure.value = "users_per_10000"
+    assert explorer.prices.disabled
+    explorer.figure.value = "unit_cost"
+    assert not explorer.prices.disabled
+
+
+def test_municipality_lists_are_in_danish_order(explorer):
+    names = [name for name, _ in explorer.chosen.options]
+    assert names[-3:] == ["Aabenraa", "Aalborg", "Aarhus"] and names[0] == "Albertslund"  # Aa sorts as Å, after Ø
+    assert names.index("Vordingborg") < names.index("Ærø") < names.index("Aabenraa")
+    assert [name for name, _ in explorer.highlight.options][1:] == names
+    explorer.area.value, explorer.figure.value, explorer.selection.value = "children", "expenditure_per_inhabitant", "chosen"
+    explorer.chosen.value = ("751", "580", "101", "492")  # Aarhus, Aabenraa, København, Ærø
+    assert explorer.table()["Kommune"].tolist() == ["København", "Ærø", "Aabenraa", "Aarhus"]
+
+
+def test_notes_when_a_mode_falls_back_to_the_region_or_the_highlight_is_not_shown(explorer):
+    explorer.area.value, explorer.figure.value, explorer.group.value = "children", "expenditure_per_inhabitant", "i_alt"
+    explorer.region.value, explorer.highlight.value = "085", ""
+    explorer.chosen.value, explorer.selection.value = (), "chosen"
+    assert explorer.notes()[0].startswith("Ingen kommuner valgt") and "Region Sjælland" in explorer.notes()[0]
+    assert len(explorer.codes()) == 17  # the region's municipalities
+    explorer.selection.value = "peers"
+    assert explorer.notes()[0].startswith("Ingen kommune valgt under 'Fremhæv'") and len(explorer.codes()) == 17
+    explorer.selection.value, explorer.highlight.value = "region", "851"  # Aalborg is in Nordjylland
+    assert "Aalborg (fremhævet) hører ikke til de viste kommuner og er ikke i figuren." in explorer.notes()
+    assert explorer.chart().to_dict()["layer"][0]["encoding"]["color"]["scale"]["domain"] == ["Kommunerne i Region Sjælland"]
+    explorer.highlight.value = "259"
+    assert not explorer.notes()
+
+
+def test_flagged_values_are_left_out_or_marked_with_the_reason(explorer):
+    explorer.area.value, explorer.figure.value, explorer.prices.value = "adults", "unit_cost", "current"
+    explorer.group.value, explorer.selection.value, explorer.region.value = "sel_108_laengerevarende_botilbud", "region", "084"
+    explorer.years.value, explorer.highlight.value = (2016, 2020), "187"
+    # Vallensbæk 2018: net expenditure -20.865 t.kr. over 54 users = -386.393 kr. per user, found impossible by the checks
+    frame = explorer.frame()
+    assert not ((frame["code"] == "187") & (frame["year"] == 2018)).any() and ((frame["code"] == "187") & (frame["year"] == 2017)).any()
+    note = next(n for n in explorer.notes() if n.startswith("Vallensbæk 2018"))
+    assert "negative nettoudgifter" in note and "udeladt af figur og tabel: enhedsudgift -386.393 kr. pr. bruger" in note
+    assert pd.isna(explorer.table().set_index("Kommune").loc["Vallensbæk", 2018])
+    gladsaxe = next(n for n in explorer.notes() if n.startswith("Gladsaxe 2017"))  # no users reported: no unit cost to show
+    assert "ingen brugere" in gladsaxe and "tallet mangler" in gladsaxe
+    explorer.area.value, explorer.figure.value, explorer.group.value = "children", "expenditure_per_inhabitant", "forebyggende_foranstaltninger"
+    explorer.region.value, explorer.years.value, explorer.highlight.value = "085", (2012, 2013), ""
+    frame = explorer.frame()  # Holbæk's extreme expenditure: shown, ringed in the chart, coloured in the table
+    assert frame.loc[frame["code"] == "316", "flagged"].tolist() == [True, True] and frame.loc[frame["code"] != "316", "flagged"].eq(False).all()
+    assert sum(n.startswith("Holbæk 201") and "markeret med en ring" in n for n in explorer.notes()) == 2
+    rings = [rows for layer, rows in _layers(explorer.chart().to_dict()) if layer["mark"]["type"] == "point"]
+    assert [(r["name"], r["year"]) for r in rings[0]] == [("Holbæk", 2012), ("Holbæk", 2013)]
+    assert "background-color" in explorer.shown_table().to_html()
 
 
 def test_chosen_municipalities_and_area_switch(explorer):
@@ -79,12 +168,19 @@ def test_export_writes_xlsx_and_csv_with_the_table(explorer):
     explorer.selection.value, explorer.region.value, explorer.years.value = "region", "085", (2016, 2017)
     xlsx, csv = explorer.export_table()
     table = explorer.table()
-    sheet = load_workbook(xlsx).active
+    book = load_workbook(xlsx)
+    assert book.sheetnames == ["Om", "Brugere pr. 10.000"]
+    sheet = book["Brugere pr. 10.000"]
     assert [c.value for c in sheet[1]] == ["Kommune", "2016", "2017"] and sheet.max_row == 18
     assert sheet["B2"].number_format == "#,##0.0" and isinstance(sheet["B2"].value, float)  # shown 333,0 in a Danish Excel
     back = pd.read_csv(csv, sep=";", decimal=",", encoding="utf-8-sig")
     assert back["2017"].tolist() == table[2017].round(1).tolist()  # as shown on screen, one decimal
-    assert "_current_region085_2016-2017_" in csv.name and xlsx.stem == csv.stem
+    assert csv.name.startswith("Udforsk - Børn og unge - Brugere pr. 10.000 - I alt - Region Sjælland - 2016-2017 - ")
+    assert xlsx.stem == csv.stem and not re.search(r"[a-z]+_[a-z]+|current|region085", csv.name)  # Danish, no codes
+    about = dict(book["Om"].iter_rows(values_only=True))
+    assert (about["Område"], about["Nøgletal"], about["Enhed"], about["Indsatsgruppe"], about["År"]) == (
+        "Børn og unge", "Brugere pr. 10.000", "brugere pr. 10.000 0-17-årige", "I alt", "2016–2017")
+    assert about["Kommuner"].startswith("Kommunerne i Region Sjælland: Faxe, Greve, Guldborgsund") and "Befolkning" in about["Data"]
     assert oct(xlsx.stat().st_mode & 0o777) == oct(csv.stat().st_mode & 0o777)  # both readable as the user's other files
 
 
@@ -92,16 +188,26 @@ def test_unit_costs_export_in_whole_kroner_for_a_peer_group(explorer):
     explorer.area.value, explorer.figure.value, explorer.group.value = "adults", "unit_cost", "i_alt"
     explorer.highlight.value, explorer.selection.value, explorer.prices.value = "265", "peers", "fixed"
     xlsx, csv = explorer.export_table()
-    sheet = load_workbook(xlsx).active
+    sheet = load_workbook(xlsx)["Enhedsudgift"]
     assert sheet["B2"].number_format == "#,##0" and sheet["B2"].value == round(sheet["B2"].value)
-    assert "_fixed_sammenlignelige265_" in csv.name and sheet.max_row == 7  # Roskilde and its 5 peers
+    assert " - faste 2024-priser - Roskilde og sammenlignelige - " in csv.name and sheet.max_row == 7  # Roskilde and its 5 peers
     first = csv.read_text(encoding="utf-8-sig").splitlines()[1].split(";")
     assert first[1].isdigit() and int(first[1]) == sheet["B2"].value  # '290062', not '290062,0'
-    assert explorer.chart().to_dict()["title"].endswith("(voksne, faste 2024-priser)")
+    assert explorer.chart().to_dict()["title"].endswith("(voksne, kr. pr. bruger, faste 2024-priser)")
 
 
 def test_without_a_highlight_the_chart_has_no_empty_layer(explorer):
     explorer.area.value, explorer.selection.value, explorer.highlight.value = "children", "region", ""
-    assert len(explorer.chart().to_dict()["layer"]) == 1
+    explorer.figure.value, explorer.group.value, explorer.region.value = "expenditure_per_inhabitant", "i_alt", "085"
+    assert [layer["mark"]["type"] for layer in explorer.chart().to_dict()["layer"]] == ["line"]
     explorer.highlight.value = "259"
-    assert len(explorer.chart().to_dict()["layer"]) == 2
+    assert [layer["mark"]["type"] for layer in explorer.chart().to_dict()["layer"]] == ["line", "line", "text"]
+
+
+def test_the_chart_is_shown_as_a_vega_lite_bundle_jupyterlab_draws_itself(explorer, monkeypatch):
+    shown = []
+    monkeypatch.setattr("helpers.reports.explorer.display", lambda *args, **kwargs: shown.append((args, kwargs)))
+    explorer.refresh()
+    (bundle,), options = shown[0]
+    assert set(bundle) == {"application/vnd.vegalite.v5+json", "text/plain"} and options["raw"]  # not a script: survives a reload
+    assert options["metadata"]["application/vnd.vegalite.v5+json"]["embed_options"]["formatLocale"]["decimal"] == ","

@@ -33,6 +33,34 @@ def test_sheet_names_are_short_unique_and_legal():
     second = sheet_name("Afvigelse: mængde/pris [kr.] og meget lang overskrift", taken)
     assert len(first) <= 31 and len(second) <= 31 and first != second
     assert not set("[]:*?/\\") & set(first + second)
+    assert first == "Afvigelse mængde-pris (kr.)…" and second == "Afvigelse mængde-pris… (2)"  # cut at a word, numbered
+    long = "Regionen sammenlignet med de andre regioner"
+    assert sheet_name(f"{long} (2)", taken) == "Regionen sammenlignet med… (2)"  # the section's second table keeps its number
+    assert sheet_name("Om", taken) == "Om" and sheet_name("om", taken) == "om (2)"  # Excel compares names without case
+
+
+def _notebook(*outputs: dict) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("x")
+    code.outputs = [nbformat.v4.new_output("display_data", data=data) for data in outputs]
+    nb.cells = [nbformat.v4.new_markdown_cell("## Indledning"), code]
+    return nb
+
+
+def test_sections_from_html_headings_in_outputs_as_the_packs_write_them():
+    table = "<table><tr><th>Område</th><th>Kr.</th></tr><tr><td>Børn</td><td>1.706,5</td></tr></table>"
+    nb = _notebook({"text/html": '<script>var t = "<h2>${x}</h2>";</script><h2 id="holder">Holder budgettet?</h2><p>Tekst</p>'},
+                   {"text/html": table}, {"text/html": f'<h2 id="a">Tilgang og afgang</h2><p>t</p>{table}{table}'})
+    tables = notebook_tables(nb)
+    assert list(tables) == ["Holder budgettet?", "Tilgang og afgang", "Tilgang og afgang (2)"]  # not 'Indledning 2' etc.
+    assert tables["Holder budgettet?"]["Kr."].tolist() == [1706.5]
+
+
+def test_about_sheet_comes_first_with_its_lines(tmp_path):
+    about = [("Rapport", "Benchmark, voksne: Region Sjælland"), ("Region", "Region Sjælland"), ("Tegn", "<5: færre end 5.")]
+    book = load_workbook(write_workbook(tmp_path / "t.xlsx", {"Om": pd.DataFrame({"a": [1]})}, about=about))
+    assert book.sheetnames == ["Om", "Om (2)"]  # a section called "Om" does not overwrite the about sheet
+    assert [tuple(r) for r in book["Om"].iter_rows(values_only=True)] == about and book["Om"]["A1"].font.bold
 
 
 def test_year_columns_by_header_decimals_as_shown_and_readable_by_all(tmp_path):

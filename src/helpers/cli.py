@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -283,6 +285,31 @@ def _cmd_forecast_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def lab_copies(folder: Path) -> list[str]:
+    """Working copies of the notebooks in `folder` for JupyterLab, so running and saving them never changes the tracked
+    notebooks (JupyterLab saves outputs and kernel metadata into the file it opened). An existing copy is kept: it
+    holds the analyst's work. Returns a line for each copy made, and for each copy older than its tracked notebook."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for tracked in sorted((paths.ROOT / "notebooks").glob("*.ipynb")):
+        copy = folder / tracked.name
+        if not copy.exists():
+            shutil.copyfile(tracked, copy)
+            lines.append(f"copied {tracked.name}")
+        elif tracked.stat().st_mtime > copy.stat().st_mtime:
+            lines.append(f"kept your {copy}; notebooks/{tracked.name} changed since: delete the copy to get the new one")
+    return lines
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    folder = Path(args.dir) if args.dir else paths.ROOT / "lab"
+    for line in lab_copies(folder):
+        print(line)
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}", "--KernelManager.transport_encryption=auto",
+               *args.jupyter]
+    os.execv(sys.executable, command)  # JupyterLab in this process, so stopping it stops the server
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per task."""
     from helpers.intake.ingest import KINDS
@@ -359,6 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="only parameter sets with this value (repeatable)")
     p.add_argument("--workers", type=int, help="parallel workers (default: the cores, at most 2)")
     p.set_defaults(func=_cmd_reports)
+
+    p = sub.add_parser("lab", help="JupyterLab on working copies of the notebooks (lab/), so the tracked notebooks stay unchanged")
+    p.add_argument("--dir", help="folder of the working copies (default lab/, ignored by git)")
+    p.add_argument("jupyter", nargs="*", help="further JupyterLab options after --, e.g. -- --port=8899 --no-browser")
+    p.set_defaults(func=_cmd_lab)
 
     p = sub.add_parser("bench", help="benchmarks as ratios run side by side; writes reports/bench/results.json")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts (default 3)")

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 
 from helpers import labels, paths
 from helpers.warehouse import marts
-from helpers.render.formats import slugify
+from helpers.render.formats import danish_key, format_date, format_number, slugify
+from helpers.render.tables import LEGEND
 from helpers.render.workbook import notebook_tables, write_workbook
 
 
@@ -35,9 +37,14 @@ class ReportSpec:
     folder: str = ""  # under reports/; default: the name
     path_keys: tuple[str, ...] = ()  # parameters that name sub-folders and file, e.g. (municipality_name, audience)
     kinds: tuple[str, ...] = ()  # the extract kinds the report reads (its data vintage); empty: all
+    kind_key: str = ""  # a parameter whose value makes a kind of its own on the index (area, audience)
 
     def title_for(self, params: dict) -> str:
         return self.title(params) if callable(self.title) else self.title
+
+    def kind_for(self, params: dict) -> str:
+        """The report's kind on the index: its name, with the `kind_key` parameter's value (benchmark_children)."""
+        return f"{self.name}_{params[self.kind_key]}" if self.kind_key in params else self.name
 
     @property
     def out_folder(self) -> str:
@@ -57,6 +64,9 @@ class RenderResult:
     failing_cell: int | None = None
     rendered_at: str = field(default_factory=lambda: dt.datetime.now().isoformat(timespec="seconds"))
     vintage: str = ""
+    vintage_short: str = ""  # per kind of extract only the period it covers, for the index
+    kind: str = ""
+    xlsx: Path | None = None
 
 
 def region_parameter_sets() -> list[dict]:
@@ -108,13 +118,13 @@ def indicator_parameter_sets() -> list[dict]:
 REPORTS: list[ReportSpec] = [
     ReportSpec("data_quality", "data_quality.ipynb", "Datakvalitet", region_parameter_sets),
     ReportSpec("benchmark", "benchmark.ipynb", benchmark_title, benchmark_parameter_sets, path_keys=("area", "region_name"),
-               kinds=("population", "expenditure", "users", "price_index", "municipal_facts")),
+               kinds=("population", "expenditure", "users", "price_index", "municipal_facts"), kind_key="area"),
     ReportSpec("progression", "progression.ipynb", "Progression og målopfyldelse", progression_parameter_sets,
                kinds=("registrations", "parameter_scores")),
     ReportSpec("forecast", "forecast.ipynb", "Prognose (dispositionsregnskab)", forecast_parameter_sets,
                kinds=("cases", "actuals", "budget", "transitions")),
     ReportSpec("indicators", "indicators.ipynb", "Nøgletal", indicator_parameter_sets, path_keys=("municipality_name", "audience"),
-               kinds=("cases", "actuals", "budget", "population", "registrations")),
+               kinds=("cases", "actuals", "budget", "population", "registrations"), kind_key="audience"),
 ]
 
 PAGE = """<!DOCTYPE html>
@@ -172,15 +182,16 @@ def _table_of_contents(body: str) -> str:
     return "".join(f'<li><a href="#{hid}">{re.sub("<[^>]+>", "", text).strip()}</a></li>' for hid, text in items)
 
 
-def data_vintage(kinds: tuple[str, ...] = ()) -> str:
+def data_vintage(kinds: tuple[str, ...] = (), short: bool = False) -> str:
     """Which extracts a report used (all when `kinds` is empty): per kind, the file (or the number of files), the
-    period they cover and the file's checksum, from the warehouse's ingest log."""
+    period they cover and the file's checksum, from the warehouse's ingest log; `short`: per kind only the period."""
     found = marts.extracts(list(kinds) or None)
     parts = []
     for kind, rows in found.groupby("kind", sort=True):
-        period = f"{rows['period_start'].min()}–{rows['period_end'].max()}"
+        start, end = rows["period_start"].min(), rows["period_end"].max()
+        period = str(start) if start == end else f"{start}–{end}"
         what = f"{Path(rows['file'].iloc[0]).name}, sha256 {rows['sha256'].iloc[0][:8]}" if len(rows) == 1 else f"{len(rows)} filer"
-        parts.append(f"{labels.KIND_LABELS.get(kind, kind)}: {what}, {period}")
+        parts.append(f"{labels.KIND_LABELS.get(kind, kind)} {period}" if short else f"{labels.KIND_LABELS.get(kind, kind)}: {what}, {period}")
     return "; ".join(parts)
 
 
@@ -231,7 +242,7 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
         executed = nbformat.read(executed_path, as_version=4)
         body = _notebook_html(executed)
         tables = notebook_tables(executed)
-    result.vintage = data_vintage(spec.kinds)
+    result.vintage, result.vintage_short, result.kind = data_vintage(spec.kinds), data_vintage(spec.kinds, short=True), spec.kind_for(params)
     page = PAGE.format(title=html.escape(f"{spec.title_for(params)}: {label}".rstrip(": ")),
                        params=html.escape(", ".join(f"{k} = {v}" for k, v in params.items())),
                        vintage=html.escape(result.vintage), rendered=start.strftime("%d.%m.%Y %H:%M"),
@@ -240,8 +251,10 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
     result.path = out_dir / spec.out_folder / Path(*parts[:-1], f"{parts[-1]}.html")
     result.slug = "/".join(parts)
     write_atomic(result.path, page)
-    if tables:
-        write_workbook(result.path.with_suffix(".xlsx"), tables)  # the same tables for analysts to continue in Excel
+    if tables:  # the same tables for analysts to continue in Excel, with a first sheet saying what they are
+        title = f"{spec.title_for(params)}: {label}".rstrip(": ")
+        result.xlsx = write_workbook(result.path.with_suffix(".xlsx"), tables,
+                                     about=about_lines(title, params, result.vintage, start, result.path.name, tables))
     result.seconds = (dt.datetime.now() - start).total_seconds()
     return result
 
@@ -277,18 +290,132 @@ def render_all(only: list[str] | None = None, overrides: dict | None = None, out
     return results
 
 
-def write_index(results: list[RenderResult], out_dir: Path) -> Path:
-    """reports/index.html: every report on disk with its parameters, data vintage and render time, and the failures.
+MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december")
 
-    Entries live in reports/index.json, so rendering a subset (--only, --param) updates its rows and keeps the rest.
-    """
-    store = out_dir / "index.json"
-    entries = {(e["report"], e["slug"]): e for e in (json.loads(store.read_text()) if store.exists() else [])}
-    for r in results:
-        entries[(r.report, r.slug)] = {"report": r.report, "slug": r.slug, "params": r.params, "seconds": round(r.seconds, 1),
-                                       "path": r.path.relative_to(out_dir).as_posix() if r.path else None, "error": r.error,
-                                       "failing_cell": r.failing_cell, "rendered_at": r.rendered_at, "vintage": r.vintage}
-    kept = [e for _, e in sorted(entries.items()) if e["error"] or (out_dir / (e["path"] or "")).is_file()]
+
+def _day(text: str) -> str:
+    """'2024-09-30' -> '30.09.2024'."""
+    return format_date(dt.date.fromisoformat(str(text)))
+
+
+def _period_text(period: str) -> str:
+    """A packs' period: '2024-Q3' -> '3. kvartal 2024', '2024-09' -> 'september 2024'."""
+    year, part = str(period).split("-")
+    return f"{part[1]}. kvartal {year}" if part.startswith("Q") else f"{MONTHS[int(part) - 1]} {year}"
+
+
+def parameter_items(params: dict) -> list[tuple[str, str]]:
+    """A report's parameters as (Danish label, value) for readers: names, not codes ('Region', 'Region Sjælland')."""
+    p, items = params, []
+    if "region" in p:
+        items.append(("Region", p.get("region_name") or str(p["region"])))
+    if "municipality" in p:
+        items.append(("Kommune", p.get("municipality_name") or str(p["municipality"])))
+    if "area" in p:
+        items.append(("Område", labels.AREA_LABELS.get(p["area"], str(p["area"]))))
+    if "audience" in p:
+        items.append(("Målgruppe", labels.AUDIENCE_LABELS.get(p["audience"], str(p["audience"]))))
+    if "service" in p:
+        items.append(("Ydelse", labels.SERVICE_LABELS.get(p["service"], "Alle")))
+    if "year" in p:
+        items.append(("År", str(p["year"])))
+    if "period_start" in p and "period_end" in p:
+        items.append(("Periode", f"{_day(p['period_start'])}–{_day(p['period_end'])}"))
+    elif "period_start" in p:
+        items.append(("Periode", f"{p['period_start']}–{p.get('year', '')}"))
+    if "period" in p:
+        items.append(("Periode", _period_text(p["period"])))
+    if "as_of" in p:
+        items.append(("Opgjort pr.", _day(p["as_of"])))
+    if "long_series_start" in p:
+        items.append(("Lang serie fra", str(p["long_series_start"])))
+    if "price_base_year" in p:
+        items.append(("Priser", f"{p['price_base_year']}-niveau"))
+    if "hourly_rate" in p:
+        items.append(("Timepris (§ 85)", f"{format_number(float(p['hourly_rate']))} kr."))
+    if p.get("exclude"):
+        names = marts.municipality_names()
+        items.append(("Udeladt", "; ".join(f"{names.get(str(c).zfill(3), c)}: {why}" for c, why in p["exclude"].items())))
+    return items
+
+
+def _has_markers(tables: dict[str, pd.DataFrame]) -> bool:
+    """Does a table hold a small-number marker ('<5', '..' or an uncertain ' *')?"""
+    return any(isinstance(v, str) and (v in (labels.SMALL_TEXT, labels.HIDDEN) or v.endswith(" *"))
+               for frame in tables.values() for v in frame.to_numpy().ravel())
+
+
+def about_lines(title: str, params: dict, vintage: str, rendered: dt.datetime, page: str,
+                tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
+    """The workbook's first sheet "Om": what it is, for which parameters, from which data, and how to read its markers."""
+    lines = [("Rapport", title), *parameter_items(params), ("Data", vintage), ("Dannet", rendered.strftime("%d.%m.%Y %H:%M")),
+             ("Indhold", f"Tabellerne fra rapporten {page}, ét ark pr. tabel opkaldt efter afsnittet. Tal er gemt som tal, "
+                         "så et dansk Excel viser 1.706,5.")]
+    if _has_markers(tables):
+        lines.append(("Tegn", LEGEND))
+    return lines
+
+
+# The index's sections: each kind of report under a Danish title, in the order readers look for them
+INDEX_GROUPS = {
+    "benchmark_children": ("Benchmark, børn og unge", "Udgift pr. 0-22-årig, brugere og enhedsudgifter pr. kommune og region."),
+    "benchmark_adults": ("Benchmark, voksne", "Udgift pr. 18-64-årig, brugere og enhedsudgifter pr. kommune og region."),
+    "data_quality": ("Datakvalitet", "Hvad indlæsningen afviste, og hvilke tal kontrollerne har fundet mistænkelige."),
+    "progression": ("Progression og målopfyldelse", "Borgernes udvikling og opfyldelse af mål (VUM) mellem registreringerne."),
+    "forecast": ("Prognose", "Forventet regnskab mod budget, sag for sag (dispositionsregnskab); økonomimedarbejderens værktøj."),
+    "indicators_politicians": ("Nøgletal for politikere", "Holder budgettet, modtagere og priser, tilgang og afgang, handleplan."),
+    "indicators_finance": ("Nøgletal for økonomi", "Budgetopfølgning med afvigelse på mængde og pris og forventet refusion."),
+    "indicators_department": ("Nøgletal for fagchef og afdeling", "Modtagere, dyre sager, leverandører, opfølgning og sagsbehandlere."),
+}
+INDEX_PAGE = PAGE.split("</head>")[0] + """<style>
+td.nowrap {{ white-space: nowrap; }} td.data {{ font-size: .8rem; color: #44515e; }} .failed {{ color: #b2182b; font-weight: bold; }}
+details {{ margin-top: 2rem; }} summary {{ cursor: pointer; color: #0b4f6c; font-weight: bold; }}
+</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<div class="params">{summary}</div>
+</header>
+<nav class="toc"><strong>Indhold</strong><ol>{toc}</ol></nav>
+<main>
+{body}
+</main>
+</body>
+</html>
+"""
+
+
+def _where(params: dict) -> tuple[bool, str]:
+    """The region or municipality a report is about (the forecast adds its area), and whether it is the whole country."""
+    name = params.get("label") if "area" in params and "municipality" in params else None
+    name = name or params.get("region_name") or params.get("municipality_name") or ""
+    return str(params.get("region", params.get("municipality"))) == labels.COUNTRY_CODE, name
+
+
+def _period(params: dict) -> str:
+    """The period a report covers, as its index line shows it."""
+    items = dict(parameter_items(params))
+    period = items.get("Periode") or items.get("År") or "alle år i data"
+    return f"{period}, opgjort pr. {items['Opgjort pr.']}" if "Opgjort pr." in items else period
+
+
+def _index_line(e: dict) -> str:
+    """One report on the index: where, period, data, links to the page and the workbook (or that it failed)."""
+    _, where = _where(e["params"])
+    if e["error"]:
+        links = '<span class="failed">Fejlede, se kørselsloggen</span>'
+    else:
+        links = f'<a href="{html.escape(e["path"])}">Rapport (HTML)</a>'
+        if e.get("xlsx"):
+            links += f' &middot; <a href="{html.escape(e["xlsx"])}">Tabeller (Excel)</a>'
+    data = e.get("vintage_short") or e["vintage"]
+    return (f"<tr><td>{html.escape(where)}</td><td class=\"nowrap\">{html.escape(_period(e['params']))}</td>"
+            f'<td class="data" title="{html.escape(e["vintage"])}">{html.escape(data)}</td><td class="nowrap">{links}</td></tr>')
+
+
+def _run_log(kept: list[dict]) -> str:
+    """The run as a table for the analyst: report, file, raw parameters, data, render time, seconds or the failing cell."""
     rows = []
     for e in kept:
         target = f'<a href="{html.escape(e["path"])}">{html.escape(e["slug"])}</a>' if e["path"] else html.escape(e["slug"])
@@ -297,10 +424,57 @@ def write_index(results: list[RenderResult], out_dir: Path) -> Path:
         rows.append(f"<tr><td>{html.escape(e['report'])}</td><td>{target}</td>"
                     f"<td>{html.escape(', '.join(f'{k} = {v}' for k, v in e['params'].items()))}</td>"
                     f"<td>{html.escape(e['vintage'])}</td><td>{rendered}</td><td>{status}</td></tr>")
-    table = ("<table><thead><tr><th>Rapport</th><th>Fil</th><th>Parametre</th><th>Data</th><th>Dannet</th><th>Tid / fejl</th></tr></thead>"
-             f"<tbody>{''.join(rows)}</tbody></table>")
-    page = PAGE.format(title="Rapporter", params=f"{len(kept)} rapporter", vintage=html.escape(data_vintage()),
-                       rendered=dt.datetime.now().strftime("%d.%m.%Y %H:%M"), toc="", body=table)
+    return ("<table><thead><tr><th>Rapport</th><th>Fil</th><th>Parametre</th><th>Data</th><th>Dannet</th><th>Tid / fejl</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _completed(entry: dict, out_dir: Path) -> dict:
+    """An entry an older run wrote, with the fields it lacks: its kind, and its workbook when there is one beside it."""
+    spec = next((s for s in REPORTS if s.name == entry["report"]), None)
+    xlsx = Path(entry["path"]).with_suffix(".xlsx").as_posix() if entry.get("path") else None
+    return {"kind": spec.kind_for(entry["params"]) if spec else entry["report"],
+            "xlsx": xlsx if xlsx and (out_dir / xlsx).is_file() else None} | entry
+
+
+def write_index(results: list[RenderResult], out_dir: Path) -> Path:
+    """reports/index.html, the landing page: the reports by kind under Danish titles, one line each (region or
+    municipality, period, data, links to the page and its workbook), and the run log (render time, raw parameters,
+    failures) folded away. reports/index.json lists every report for scripts (kind, slug, parameter codes, paths, error).
+
+    Entries live in reports/index.json, so rendering a subset (--only, --param) updates its rows and keeps the rest.
+    """
+    store = out_dir / "index.json"
+    entries = {(e["report"], e["slug"]): e for e in (json.loads(store.read_text()) if store.exists() else [])}
+    for r in results:
+        entries[(r.report, r.slug)] = {"report": r.report, "kind": r.kind or r.report, "slug": r.slug, "params": r.params,
+                                       "seconds": round(r.seconds, 1),
+                                       "path": r.path.relative_to(out_dir).as_posix() if r.path else None,
+                                       "xlsx": r.xlsx.relative_to(out_dir).as_posix() if r.xlsx else None, "error": r.error,
+                                       "failing_cell": r.failing_cell, "rendered_at": r.rendered_at, "vintage": r.vintage,
+                                       "vintage_short": r.vintage_short}
+    kept = [_completed(e, out_dir) for _, e in sorted(entries.items()) if e["error"] or (out_dir / (e["path"] or "")).is_file()]
+    kinds = list(INDEX_GROUPS) + sorted({e["kind"] for e in kept} - set(INDEX_GROUPS))
+    sections, toc = [], []
+    for kind in kinds:
+        lines = sorted((e for e in kept if e["kind"] == kind), key=lambda e: (not _where(e["params"])[0],
+                                                                                            danish_key(_where(e["params"])[1])))
+        if not lines:
+            continue
+        title, about = INDEX_GROUPS.get(kind, (kind, ""))
+        anchor = slugify(title)
+        place = "Kommune" if "municipality" in lines[0]["params"] else "Region"
+        toc.append(f'<li><a href="#{anchor}">{html.escape(title)}</a> ({len(lines)})</li>')
+        sections.append(f'<h2 id="{anchor}">{html.escape(title)}</h2><p>{html.escape(about)}</p>'
+                        f"<table><thead><tr><th>{place}</th><th>Periode</th><th>Data</th><th>Filer</th></tr></thead>"
+                        f"<tbody>{''.join(_index_line(e) for e in lines)}</tbody></table>")
+    failed = sum(1 for e in kept if e["error"])
+    toc.append('<li><a href="#koerselslog">Kørselslog</a></li>')
+    sections.append(f'<details id="koerselslog"><summary>Kørselslog: tid, parametre og fejl ({failed} fejl)</summary>'
+                    f"<p>Data i lageret: {html.escape(data_vintage())}</p>{_run_log(kept)}</details>")
+    summary = (f"{len(kept)} rapporter, hver som side (HTML) og med sine tabeller i Excel. "
+               + (f"<strong>{failed} fejlede</strong> (se kørselsloggen). " if failed else "")
+               + f"<strong>Opdateret:</strong> {dt.datetime.now().strftime('%d.%m.%Y %H:%M')}")
+    page = INDEX_PAGE.format(title="Rapporter", summary=summary, toc="".join(toc), body="\n".join(sections))
     write_atomic(store, json.dumps(kept, indent=1, ensure_ascii=False) + "\n")
     path = out_dir / "index.html"
     write_atomic(path, page)

@@ -26,3 +26,11 @@ def slugify(text: str) -> str:
     text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+DANISH_LETTERS = str.maketrans({"æ": "{", "ø": "|", "å": "}", "ä": "{", "ö": "|", "ü": "y", "é": "e"})  # after z, in Danish order
+
+
+def danish_key(text: str) -> str:
+    """A sort key in Danish alphabetical order: æ, ø, å after z, and 'aa' as 'å' (Aabenraa and Aarhus after Ødsherred)."""
+    return str(text).lower().replace("aa", "å").translate(DANISH_LETTERS)
