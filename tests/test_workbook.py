@@ -71,3 +71,12 @@ def test_year_columns_by_header_decimals_as_shown_and_readable_by_all(tmp_path):
     assert path.stat().st_mode & 0o044 == 0o044  # not the 0600 of a temporary file
     default = load_workbook(write_workbook(tmp_path / "d.xlsx", {"Tabel": frame}))["Tabel"]
     assert default["B2"].number_format == "#,##0.0" and default["C2"].number_format == "#,##0"
+
+
+def test_a_part_next_to_its_whole_is_hidden_when_the_rest_is_small():
+    """'Mål opsat 14 af 15' gives away the 1 case without goals, and 'follow-ups 18, on time 16' the 2 late ones."""
+    frame = pd.DataFrame({"what": ["goals set", "follow-ups on time", "many"], "count": [14, 16, 60], "n": [15, 18, 100],
+                          "share": [14 / 15 * 100, 16 / 18 * 100, 60.0]})
+    shown = protected(frame, ["count", "n"], shares={"share": ("count", "n")}, decimals={"share": 1})
+    assert shown["count"].tolist() == ["..", "..", "60"] and shown["n"].tolist() == ["15", "18", "100"]
+    assert shown["share"].tolist() == ["", "", "60,0"]

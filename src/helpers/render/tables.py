@@ -27,15 +27,19 @@ def bullets(items: list[str]) -> HTML:
 
 
 def suppression_mask(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | None = None, column_totals: bool = False,
-                     threshold: int = SMALL) -> pd.DataFrame:
+                     threshold: int = SMALL, pairs: list[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Which count cells a report must not show: counts 1..threshold-1, and complementary cells.
 
+    `pairs`: (part, whole) count columns shown side by side ("14 of 15"): where the whole minus the part is small, the
+    part is hidden (and its complements, as for any hidden cell).
     `parts`: groups of count columns that add up to a total a reader knows (a row's n): where one cell of a
     group is hidden, the smallest other non-zero cell is hidden too, so it cannot be derived back. With
     `column_totals`, the same within each count column (whose total the report gives). Repeated until stable.
     """
     values = frame[counts].astype(float)
     mask = is_small(values, threshold)
+    for k, n in pairs or []:  # "14 of 15": the 1 not counted follows from the two, so the 14 is hidden too
+        mask.loc[is_small(frame[n] - frame[k], threshold), k] = True
     lines: list[tuple[list, list[str]]] = [([i], group) for i in frame.index for group in (parts or [])]
     if column_totals:
         lines += [(list(frame.index), [col]) for col in counts]
@@ -65,7 +69,8 @@ def protected(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | N
     """
     from helpers.render.formats import format_number
 
-    mask = suppression_mask(frame, counts, parts, column_totals, threshold)
+    pairs = [(k, n) for k, n in (shares or {}).values() if k in counts and n in counts]
+    mask = suppression_mask(frame, counts, parts, column_totals, threshold, pairs)
     decimals = decimals or {}
     out = frame.astype(object).copy()
     for col in frame.columns:
