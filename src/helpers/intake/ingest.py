@@ -534,10 +534,10 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         kept = Distinct.of(frame[at], table.typed)
         out[f"kept_{normalise_header(name)}"] = kept.spread(kept.text.where(kept.text != "", None).astype(object), index)
         kept_headers[f"kept_{normalise_header(name)}"] = table.header[at]
-    for name, series in list(out.items()):  # a CPR number in any text column: out before anything is stored
-        if name in ("cpr", "case_id") or series.dtype != object or not series.map(lambda v: isinstance(v, str)).any():
-            continue
-        scrubbed, count = _scrub(series)
+    free_text = [c.name for c in kind.columns if c.parse == "text" and c.name not in ("cpr", "case_id")]
+    free_text += [n for n in out if n.endswith("_raw") or n.startswith("kept_")]
+    for name in free_text:  # a CPR number in any text column: out before anything is stored
+        scrubbed, count = _scrub(out[name])
         if count:
             out[name] = scrubbed
             cpr_replaced[kept_headers.get(name) or header.get(name.removesuffix("_raw"), name)] = count
@@ -584,7 +584,7 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
     kept, duplicates = _duplicates(kind, kept, frame.loc[kept.index])
     rejected_rows |= duplicates
 
-    lines = dict(zip(index, (int(n) for n in table.lines)))
+    lines = {i: int(table.lines[index.get_loc(i)]) for i in rejected_rows}
     errors, rejected = [], []
     for i, found in sorted(rejected_rows.items(), key=lambda kv: lines[kv[0]]):
         raw_cells = [privacy.mask(c) for c in values._text(pd.Series(table.row_cells(i), dtype=object))]
