@@ -223,3 +223,11 @@ def test_an_unwritable_data_folder_or_key_location_is_one_clear_line(tmp_path):
     env = {"HELPERS_PSEUDONYM_KEY": "", "HELPERS_PSEUDONYM_KEY_FILE": str(blocker / "key")}
     done = _cli("forecast", "--cases", str(CORPUS / "dubu_cases_2024-09-30.csv"), "--year", "2024", env=env)
     assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.strip().startswith("error: cannot read the pseudonym key")
+
+
+def test_a_rate_as_antal_times_pris_pr_stk_or_named_per_day():
+    rows, _ = read_cases(CORPUS / "dubu_antal_pris.csv", KEY)
+    assert rows["rate"].tolist() == [pytest.approx(5_000.0), pytest.approx(3_000 / 7)]  # 4 x 1.250 a month; 10 x 300 a week
+    assert forecast.forecast(rows, 2024).forecast_total == pytest.approx(5_000 * 12 + 3_000 / 7 * 10)
+    per_day, _ = read_cases(CORPUS / "dubu_pris_pr_dag.csv", KEY)  # no unit column: 'Pris pr dag' says it
+    assert (per_day["rate_unit"].tolist(), forecast.forecast(per_day, 2024).forecast_total) == (["day"], pytest.approx(20_000))
