@@ -60,3 +60,13 @@ def test_chart_draws_offline_with_danish_axis(tmp_path, chromium):
     dom = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
     assert "<svg" in dom and "mark-rect" in dom, "the chart did not draw"
     assert "2.000.000" in dom  # Danish thousands separator on the axis
+
+
+def test_report_imports_build_no_iri_parsers():
+    """jsonschema's optional rfc3987_syntax builds Earley parsers at import (1.2 s per kernel); helpers marks it missing."""
+    import sys
+
+    code = ("import sys; import helpers.reports.benchmark, altair, jsonschema; "
+            "print('lark' in sys.modules, sys.modules.get('rfc3987_syntax') is None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
