@@ -108,6 +108,63 @@ def synthetic_periods(n: int, seed: int = 1) -> pd.DataFrame:
     })
 
 
+def month_later(periods: pd.DataFrame, seed: int = 2) -> pd.DataFrame:
+    """The next month's extract of `periods`: of every 100 periods about 2 get a new rate, 2 an earlier end, 1 a later
+    start, 1 becomes expected, 1 is gone; and new cases come in (2 % more periods)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    after = periods.copy()
+    draw = rng.random(len(after))
+    end = pd.to_datetime(after["end_date"])
+    after["rate"] = after["rate"].where(draw >= 0.02, (after["rate"] * 1.05).round(2))
+    after["end_date"] = end.where(~((draw >= 0.02) & (draw < 0.04)), end.fillna(pd.Timestamp("2024-12-31")) - pd.Timedelta(days=30))
+    moved = (draw >= 0.04) & (draw < 0.05)
+    after["start_date"] = pd.to_datetime(after["start_date"]).where(~moved, pd.to_datetime(after["start_date"]) + pd.Timedelta(days=10))
+    expected = (draw >= 0.05) & (draw < 0.06)
+    after["status"] = after["status"].where(~expected, "expected")
+    after["probability"] = after["probability"].where(~expected, 0.5)
+    new = synthetic_periods(len(periods) // 50, seed=seed + 1)
+    return pd.concat([after[draw < 0.99], new.assign(case_id="N" + new["case_id"])], ignore_index=True)
+
+
+def scale_step(step: str, n: int) -> dict[str, float]:
+    """One step on `n` synthetic periods, timed, then run again under tracemalloc for its peak (the memory the step
+    itself allocates, inputs excluded). Run in a fresh process (`forecast_scale_benchmark`), so steps do not share heaps."""
+    import gc
+    import tracemalloc
+
+    from helpers.analysis.forecast import diff, forecast
+
+    before = synthetic_periods(n)
+    after = month_later(before) if step == "diff" else None
+    run_step = (lambda: diff(before, after, 2024)) if step == "diff" else (lambda: forecast(before, 2024))
+    gc.collect()
+    seconds = _best_of(run_step, 2)
+    gc.collect()
+    tracemalloc.start()
+    run_step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"seconds": seconds, "peak_mb": peak / 2**20}
+
+
+def forecast_scale_benchmark(n: int = 300_000) -> dict[str, float]:
+    """`forecast` on `n` periods against `forecast-diff` on `n` periods before and (a month later) after, time and peak
+    memory, each in a fresh Python process, side by side."""
+    import subprocess
+    import sys
+
+    out: dict[str, float] = {"forecast_scale_periods": n}
+    for step, key in (("forecast", "forecast_300k"), ("diff", "forecast_diff_300k")):
+        code = f"import json; from helpers.bench import scale_step; print(json.dumps(scale_step({step!r}, {n})))"
+        found = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        out[f"{key}_s"], out[f"{key}_peak_mb"] = found["seconds"], found["peak_mb"]
+    out["forecast_diff_vs_forecast_time_ratio"] = out["forecast_diff_300k_s"] / out["forecast_300k_s"]
+    out["forecast_diff_vs_forecast_peak_ratio"] = out["forecast_diff_300k_peak_mb"] / out["forecast_300k_peak_mb"]
+    return out
+
+
 def rowwise_forecast(periods: pd.DataFrame, year: int) -> dict[tuple[str, str], float]:
     """The same rules in plain pandas, row by row: each case's total for the year and the next (the benchmark's baseline)."""
     import calendar
