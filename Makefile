@@ -63,5 +63,5 @@ lock: ## Re-resolve the dependencies into requirements.lock (needs the network)
 	rm -rf .lock-venv
 
 clean: ## Delete everything that can be rebuilt (venv, sample, staged data, warehouse, reports)
-	rm -rf $(VENV) data/sample data/quarantine data/staged $(WAREHOUSE) $(WAREHOUSE).wal data/.warehouse.duckdb.*.tmp data/.build.lock \
+	rm -rf $(VENV) data/sample data/quarantine data/staged data/cache $(WAREHOUSE) $(WAREHOUSE).wal data/.warehouse.duckdb.*.tmp data/.build.lock \
 	  reports/*/ reports/index.html reports/index.json .pytest_cache

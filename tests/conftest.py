@@ -81,3 +81,63 @@ def assert_charts_drew(chromium: list[str], page: Path, expected: int) -> str:
     for n, chart in enumerate(charts, start=1):
         assert "<svg" in chart and re.search(r'class="mark-(rect|line|symbol|rule|tick|text)', chart), f"chart {n} did not draw"
     return dom
+
+
+def unpack(packed: str):
+    """A packed data set or bundle of a rendered page (base64 of gzip), as the page's loader unpacks it."""
+    import base64
+    import gzip
+    import json
+
+    text = gzip.decompress(base64.b64decode(packed)).decode("utf-8")
+    return json.loads(text) if text[:1] in "{[" else text
+
+
+def page_charts(page: str) -> list[dict]:
+    """Each chart call of a rendered page: {"spec" (its data sets unpacked into records), "csv" ({"link", "rows", "shared":
+    whether the rows are a data set the chart draws} or None)}."""
+    import json
+    import re
+
+    import pandas as pd
+
+    decoder = json.JSONDecoder()
+    out = []
+    for match in re.finditer(r"helpersChart\(", page):
+        if page[match.start() - 7:match.start()] == "window.":  # the loader's definition, not a call
+            continue
+        args, pos = [], match.end()
+        for _ in range(5):
+            value, pos = decoder.raw_decode(page, pos)
+            args.append(value)
+            pos = page.index(",", pos) + 1 if len(args) < 5 else pos
+            while page[pos] == " ":
+                pos += 1
+        _, spec, datasets, _, csv = args
+        tables = {name: unpack(packed) for name, packed in datasets.items()}
+        spec["datasets"] = {name: [dict(zip(t["columns"], row)) for row in t["rows"]] for name, t in tables.items()}
+        if csv:
+            table = tables[csv["dataset"]] if "dataset" in csv else unpack(csv["packed"])
+            csv = {"link": csv["link"], "rows": pd.DataFrame(table["rows"], columns=table["columns"]), "shared": "dataset" in csv}
+        out.append({"spec": spec, "csv": csv})
+    return out
+
+
+def page_csvs(page: str) -> dict:
+    """The rows behind each "Hent data (CSV)" link of a rendered page, by file name (the loader writes them into the link)."""
+    import re
+
+    rows = {c["csv"]["link"]: c["csv"]["rows"] for c in page_charts(page) if c["csv"]}
+    tags = re.findall(r'<a class="download"[^>]*>', page)
+    return {re.search(r'download="([^"]+)"', t).group(1): rows[re.search(r'id="([^"]+)"', t).group(1)] for t in tags}
+
+
+def readable_text(page: str) -> str:
+    """The page as a CPR scan must see it: without the packed Vega bundle, with every chart's data sets unpacked."""
+    import json
+    import re
+
+    from helpers.render.charts import LOADER_MARK
+
+    text = "".join(p for p in re.split(r"(<script>.*?</script>)", page, flags=re.S) if LOADER_MARK not in p)
+    return text + json.dumps([c["spec"]["datasets"] for c in page_charts(page)], ensure_ascii=False)

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import assert_charts_drew, drawn_charts
+from conftest import assert_charts_drew, drawn_charts, page_charts, page_csvs, readable_text
 
 from helpers.render import batch as reports
+from helpers.render import charts
 from helpers.warehouse.query import query
 
 SJAELLAND_2017 = {"region": "085", "year": "2017", "period_start": "2014", "long_series_start": "2010", "price_base_year": "2017"}
@@ -36,14 +36,11 @@ def _page(rendered: Path, which: str) -> str:
 
 
 def _specs(page: str) -> list[dict]:
-    decoder = json.JSONDecoder()
-    return [decoder.raw_decode(page, m.end())[0] for m in re.finditer(r'vegaEmbed\("#helpers-chart-\d+", ', page)]
+    return [c["spec"] for c in page_charts(page)]
 
 
 def _csvs(page: str) -> dict[str, pd.DataFrame]:
-    links = re.findall(r'download="([^"]+)" href="data:text/csv;charset=utf-8;base64,([^"]+)"', page)
-    return {name: pd.read_csv(io.StringIO(base64.b64decode(data).decode("utf-8-sig")), sep=";", decimal=",", dtype={"code": str})
-            for name, data in links}
+    return page_csvs(page)
 
 
 def test_parameter_sets_come_from_the_warehouse(warehouse_path):
@@ -77,7 +74,8 @@ def test_report_is_self_contained_with_hidden_code_parameters_and_contents(rende
     assert "Regnskab (nettodrift): nettodrift_2010-2024.csv" in vintage and "Sager" not in vintage
     toc = re.search(r'<nav class="toc">(.*?)</nav>', page, re.S).group(1)
     assert toc.count("<li>") == 10 and "Datakvalitet" in toc and "Tragtplot" in toc
-    assert page.count("window.vegaEmbed=") == 1  # the Vega bundle once per page
+    assert page.count(charts.LOADER_MARK) == 1  # the Vega bundle once per page
+    assert len(page.encode("utf-8")) <= 2**20  # at most 1 MB: the bundle packed, each figure's rows once
 
 
 @pytest.mark.parametrize("which", ["children", "adults"])
@@ -94,6 +92,20 @@ def test_every_chart_has_a_danish_title_axis_titles_tooltips_and_a_csv(rendered,
         formats = [t.get("format") for e in encodings for t in e.get("tooltip", []) if t.get("type") == "quantitative"]
         assert formats and all(formats), "every number in a tooltip has a format (Danish via the da-DK locale)"
     assert all(not frame.empty for frame in csvs.values())
+
+
+@pytest.mark.parametrize("which", ["children", "adults"])
+def test_each_figure_holds_its_rows_once_and_every_spec_is_valid_vega_lite(rendered, which):
+    import altair as alt
+    from altair.utils.schemapi import validate_jsonschema
+
+    page = _page(rendered, which)
+    found = page_charts(page)
+    assert len(found) == 10 and all(c["csv"]["shared"] for c in found)  # the CSV link reads the data set its chart draws
+    for chart in found:
+        names = {layer.get("data", {}).get("name") for layer in chart["spec"].get("layer", [chart["spec"]])} | {chart["spec"].get("data", {}).get("name")}
+        assert len(chart["spec"]["datasets"]) == len(names - {None})  # no data set the chart does not draw
+        validate_jsonschema(chart["spec"], alt.vegalite.v6.schema.core.load_schema())  # rendering skips validation: checked here
 
 
 def test_downloads_hold_the_published_region_sjaelland_2017_figures(rendered, published):
@@ -116,8 +128,7 @@ def test_country_report_names_left_out_municipalities_and_suppresses_small_count
     funnel = _csvs(page)["tragtplot_adults_2024.csv"]
     shelters = funnel[funnel["label_da"] == "Forsorgshjem og herberger (§ 110)"]
     assert "Læsø" not in set(shelters["name"]) and len(shelters) > 80 and funnel["users_per_10000"].notna().all()
-    parts = re.split(r"(<script>.*?</script>)", page, flags=re.S)
-    text = "".join(p for p in parts if "window.vegaEmbed=" not in p)  # the Vega bundle's constants are not CPR numbers; chart data is scanned
+    text = readable_text(page)  # the Vega bundle's constants are not CPR numbers; chart data is scanned unpacked
     assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", text)
 
 
@@ -135,6 +146,16 @@ def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromi
     for n, chart in enumerate(drawn_charts(chromium, page)[1], start=1):
         assert "<select" in chart or n == 1, f"chart {n} has no measure-group picker"
     assert re.search(r">\d{1,3}(\.\d{3})+<", dom), "axes use Danish thousands separators"
+    tags = re.findall(r'<a class="download"[^>]*>', dom)
+    links = {re.search(r'id="([^"]+)"', t).group(1): re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', t).group(1) for t in tags}
+    expected = {c["csv"]["link"]: c["csv"]["rows"] for c in page_charts(page.read_text(encoding="utf-8"))}
+    assert set(links) == set(expected) and len(links) == 10
+    for link, packed in links.items():  # the browser wrote the chart's own rows into the link: Danish CSV, BOM, decimal commas
+        raw = base64.b64decode(packed)
+        assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw
+        got = pd.read_csv(io.StringIO(raw.decode("utf-8-sig")), sep=";", decimal=",", dtype={"code": str})
+        want = expected[link]
+        pd.testing.assert_frame_equal(got, want.astype({c: float for c in want.select_dtypes("number")}), check_dtype=False)
 
 
 def test_every_report_writes_a_workbook_with_its_tables_as_numbers(rendered):

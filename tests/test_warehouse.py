@@ -76,6 +76,27 @@ def test_relationships(con, view, column, arg):
     assert orphans == [], f"{view}.{column} not in {arg['to']}.{arg['field']}: {orphans[:3]}"
 
 
+def test_materialized_marts_equal_their_sql_at_any_price_base_year(warehouse_path):
+    """A model marked `-- materialized: table` is computed once at build; read later it must be what its SQL gives, also
+    under another price base year (the session variable the benchmark marts are read with)."""
+    from helpers.warehouse.build import read_views
+
+    tables = [v for v in read_views().values() if v.materialized == "table"]
+    assert {v.name for v in tables} == {"mart_data_quality", "mart_forecast_case_periods"}
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        assert {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()} >= {v.name for v in tables}
+        for base_year in (None, 2015):
+            if base_year:
+                con.execute(f"set variable price_base_year = {base_year}")
+            for view in tables:
+                stored = con.execute(f"select * from {view.name} order by all").df()
+                fresh = con.execute(f"select * from ({view.sql}) order by all").df()
+                assert len(stored) > 0 and stored.equals(fresh), (view.name, base_year)
+    finally:
+        con.close()
+
+
 def test_contracts_hold_tests_of_every_kind():
     assert len(_tests("not_null")) > 50 and len(_tests("accepted_values")) >= 5 and len(_tests("relationships")) >= 5
 

@@ -1,4 +1,5 @@
 -- grain: one row per data-quality finding; source: the int_check_* models (what the reports list)
+-- materialized: table (every benchmark and data-quality report reads it; its checks compare fixed prices year on year, which the price base year cancels out of)
 with findings as (
     select 'break' as finding, municipality_code, year, area, measure_group, description from int_check_series_break
     union all

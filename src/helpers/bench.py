@@ -41,8 +41,9 @@ def _empty_notebook(folder: Path) -> Path:
 
 def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     """Time ingestion against a bare pandas read, the warehouse build, one report against papermill on an empty
-    notebook, the 12 benchmark reports rendered one at a time against in parallel on every core, the forecast engine
-    against a row-by-row baseline, and explorer changes against a warehouse read."""
+    notebook, every report as `make reports` renders them (and the largest benchmark page), the 12 benchmark reports
+    rendered one at a time against in parallel on every core, the forecast engine against a row-by-row baseline,
+    forecast-diff against forecast on a national extract, and explorer changes against a warehouse read."""
     import papermill
 
     from helpers.intake.ingest import ingest
@@ -61,12 +62,24 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     results["rebuild_vs_build_ratio"] = results["warehouse_rebuild_unchanged_s"] / results["warehouse_build_s"]
     with tempfile.TemporaryDirectory() as tmp:
         empty = _empty_notebook(Path(tmp))
-        results["papermill_empty_notebook_s"] = _best_of(
-            lambda: papermill.execute_notebook(str(empty), str(Path(tmp) / "out.ipynb"), kernel_name="python3", progress_bar=False,
-                                               kernel_manager_class=kernel_manager_class()), repeat)
         spec = next(s for s in REPORTS if s.name == "benchmark")
         params = [p for p in spec.parameter_sets() if p["area"] == "children"][-1]  # one region
-        results["one_report_s"] = _best_of(lambda: render(spec, params, Path(tmp)), repeat)
+        empties, reports = [], []
+        for _ in range(repeat):  # alternated, so both see the same load
+            empties.append(_best_of(lambda: papermill.execute_notebook(
+                str(empty), str(Path(tmp) / "out.ipynb"), kernel_name="python3", progress_bar=False,
+                kernel_manager_class=kernel_manager_class()), 1))
+            reports.append(_best_of(lambda: render(spec, params, Path(tmp)), 1))
+        results["papermill_empty_notebook_s"], results["one_report_s"] = min(empties), min(reports)
+        start = time.perf_counter()
+        every = render_all(out_dir=Path(tmp) / "all", progress=False)  # as `make reports`: every report, 2 workers
+        results["reports_all_s"] = time.perf_counter() - start
+        results["reports_count"] = len(every)
+        failed = [r for r in every if r.error]
+        if failed:
+            raise RuntimeError(f"{len(failed)} report(s) failed in the benchmark, e.g. {failed[0].slug}: {failed[0].error}")
+        pages = [r.path.stat().st_size for r in every if r.report == "benchmark"]
+        results["benchmark_page_max_mb"] = max(pages) / 2**20
         benchmarks = ["benchmark"]
         for label, workers in (("sequential", 1), ("parallel", os.cpu_count() or 1)):
             start = time.perf_counter()
@@ -80,6 +93,7 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     results["report_vs_empty_notebook_ratio"] = results["one_report_s"] / results["papermill_empty_notebook_s"]
     results["sequential_vs_parallel_ratio"] = results["all_benchmark_reports_sequential_s"] / results["all_benchmark_reports_parallel_s"]
     results |= forecast_benchmark()
+    results |= forecast_scale_benchmark()
     results |= explorer_benchmark(repeat)
     results |= ingest_benchmark()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -108,6 +122,67 @@ def synthetic_periods(n: int, seed: int = 1) -> pd.DataFrame:
         "status": np.where(expected, "expected", "current"),
         "probability": np.where(expected, rng.uniform(0.1, 1, n).round(2), np.nan),
     })
+
+
+def month_later(periods: pd.DataFrame, seed: int = 2) -> pd.DataFrame:
+    """The next month's extract of `periods`: of every 100 periods about 2 get a new rate, 2 an earlier end, 1 a later
+    start, 1 becomes expected, 1 is gone; and new cases come in (2 % more periods)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    after = periods.copy()
+    draw = rng.random(len(after))
+    end = pd.to_datetime(after["end_date"])
+    after["rate"] = after["rate"].where(draw >= 0.02, (after["rate"] * 1.05).round(2))
+    after["end_date"] = end.where(~((draw >= 0.02) & (draw < 0.04)), end.fillna(pd.Timestamp("2024-12-31")) - pd.Timedelta(days=30))
+    moved = (draw >= 0.04) & (draw < 0.05)
+    after["start_date"] = pd.to_datetime(after["start_date"]).where(~moved, pd.to_datetime(after["start_date"]) + pd.Timedelta(days=10))
+    expected = (draw >= 0.05) & (draw < 0.06)
+    after["status"] = after["status"].where(~expected, "expected")
+    after["probability"] = after["probability"].where(~expected, 0.5)
+    new = synthetic_periods(len(periods) // 50, seed=seed + 1)
+    return pd.concat([after[draw < 0.99], new.assign(case_id="N" + new["case_id"])], ignore_index=True)
+
+
+def scale_step(step: str, n: int) -> dict[str, float]:
+    """One step on `n` synthetic periods, timed, then run again under tracemalloc for its peak (the memory the step
+    itself allocates, inputs excluded). Run in a fresh process (`forecast_scale_benchmark`), so steps do not share heaps."""
+    import gc
+    import tracemalloc
+
+    from helpers.analysis.forecast import diff, forecast
+
+    before = synthetic_periods(n)
+    after = month_later(before) if step == "diff" else None
+    run_step = (lambda: diff(before, after, 2024)) if step == "diff" else (lambda: forecast(before, 2024))
+    gc.collect()
+    seconds = _best_of(run_step, 2)
+    gc.collect()
+    tracemalloc.start()
+    run_step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"seconds": seconds, "peak_mb": peak / 2**20}
+
+
+SCALE_PERIODS = 300_000  # a national extract: the forecast_300k_* and forecast_diff_300k_* keys
+
+
+def forecast_scale_benchmark() -> dict[str, float]:
+    """`forecast` on 300,000 periods against `forecast-diff` on 300,000 periods before and (a month later) after: time
+    and peak memory, each in a fresh Python process, side by side."""
+    import subprocess
+    import sys
+
+    n = SCALE_PERIODS
+    out: dict[str, float] = {"forecast_scale_periods": n}
+    for step, key in (("forecast", "forecast_300k"), ("diff", "forecast_diff_300k")):
+        code = f"import json; from helpers.bench import scale_step; print(json.dumps(scale_step({step!r}, {n})))"
+        found = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        out[f"{key}_s"], out[f"{key}_peak_mb"] = found["seconds"], found["peak_mb"]
+    out["forecast_diff_vs_forecast_time_ratio"] = out["forecast_diff_300k_s"] / out["forecast_300k_s"]
+    out["forecast_diff_vs_forecast_peak_ratio"] = out["forecast_diff_300k_peak_mb"] / out["forecast_300k_peak_mb"]
+    return out
 
 
 def rowwise_forecast(periods: pd.DataFrame, year: int) -> dict[tuple[str, str], float]:

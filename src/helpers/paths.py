@@ -28,6 +28,11 @@ def warehouse_path() -> Path:
     return data_dir() / "warehouse.duckdb"
 
 
+def cache_dir() -> Path:
+    """Files derived from installed packages and kept between runs (e.g. the packed Vega bundle); safe to delete."""
+    return data_dir() / "cache"
+
+
 MANIFEST = "MANIFEST.csv"  # in the sample folder: every extract with its ingest kind
 
 

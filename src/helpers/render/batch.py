@@ -14,7 +14,9 @@ import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 import pandas as pd
@@ -24,6 +26,9 @@ from helpers.warehouse import marts
 from helpers.render.formats import danish_key, format_date, format_number, slugify
 from helpers.render.tables import LEGEND
 from helpers.render.workbook import notebook_tables, write_workbook
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
 
 
 @dataclass(frozen=True)
@@ -165,12 +170,17 @@ ul.conclusions li {{ margin: .3rem 0; }}
 """
 
 
-def _notebook_html(executed: nbformat.NotebookNode) -> str:
-    """The executed notebook as HTML body only (no code, no prompts, no scripts from the network)."""
+@cache
+def _exporter() -> "HTMLExporter":
+    """nbconvert's HTML exporter for report bodies, made once per process (its templates load in a tenth of a second)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(executed)
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+def _notebook_html(executed: nbformat.NotebookNode) -> str:
+    """The executed notebook as HTML body only (no code, no prompts, no scripts from the network)."""
+    body, _ = _exporter().from_notebook_node(executed)
     if re.search(r"<script[^>]+src=|<link[^>]+href=\"?https?:", body):
         raise RuntimeError("rendered report would load something from the network")
     return body
@@ -227,21 +237,19 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
     slug = slugify(label or "-".join(str(v) for v in params.values()))
     result = RenderResult(spec.name, slug, params)
     start = dt.datetime.now()
-    with tempfile.TemporaryDirectory() as tmp:
-        executed_path = Path(tmp) / spec.notebook
-        try:
-            papermill.execute_notebook(str(paths.ROOT / "notebooks" / spec.notebook), str(executed_path), parameters=params,
-                                       kernel_name="python3", progress_bar=False, cwd=str(paths.ROOT / "notebooks"),
-                                       kernel_manager_class=kernel_manager_class())
-        except PapermillExecutionError as exc:
-            result.error, result.failing_cell = f"{exc.ename}: {exc.evalue}", exc.cell_index
-            return result
-        except Exception as exc:  # a broken template or kernel: reported per report, the batch goes on
-            result.error = "".join(traceback.format_exception_only(exc)).strip()
-            return result
-        executed = nbformat.read(executed_path, as_version=4)
-        body = _notebook_html(executed)
-        tables = notebook_tables(executed)
+    try:  # kept in memory (no file written after every cell); the kernel is stopped at once, its outputs all received
+        executed = papermill.execute_notebook(str(paths.ROOT / "notebooks" / spec.notebook), None, parameters=params,
+                                              kernel_name="python3", progress_bar=False, cwd=str(paths.ROOT / "notebooks"),
+                                              kernel_manager_class=kernel_manager_class(), request_save_on_cell_execute=False,
+                                              shutdown_kernel="immediate")
+    except PapermillExecutionError as exc:
+        result.error, result.failing_cell = f"{exc.ename}: {exc.evalue}", exc.cell_index
+        return result
+    except Exception as exc:  # a broken template or kernel: reported per report, the batch goes on
+        result.error = "".join(traceback.format_exception_only(exc)).strip()
+        return result
+    body = _notebook_html(executed)
+    tables = notebook_tables(executed)
     result.vintage, result.vintage_short, result.kind = data_vintage(spec.kinds), data_vintage(spec.kinds, short=True), spec.kind_for(params)
     page = PAGE.format(title=html.escape(f"{spec.title_for(params)}: {label}".rstrip(": ")),
                        params=html.escape(", ".join(f"{k} = {v}" for k, v in params.items())),

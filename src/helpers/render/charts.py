@@ -1,13 +1,18 @@
 """Altair charts that draw offline: the Vega bundle once per page, Danish number and date formats.
 
-Altair's default renderer loads Vega from a CDN (blank offline); this renderer emits the bundle that
-vl-convert ships once per kernel (so once per rendered report) and, per chart, a div and a vegaEmbed call.
+Altair's default renderer loads Vega from a CDN (blank offline); this renderer emits, with the first chart of a
+kernel (so once per rendered report), the bundle that vl-convert ships, gzip-compressed, and a small loader that
+unpacks it in the browser; then per chart a div and one call with the spec and its data sets. Data sets travel
+compressed as columns and rows; a figure's CSV link is built in the browser from the data set its chart draws,
+so a page holds each figure's rows once.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
+import os
 from functools import cache
 from html import escape
 from itertools import count
@@ -16,7 +21,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from helpers import labels
+from helpers import labels, paths
 
 RENDERER = "helpers_offline"
 EMBED_OPTIONS = {
@@ -25,22 +30,93 @@ EMBED_OPTIONS = {
     "actions": {"export": True, "source": False, "compiled": False, "editor": False},
     "renderer": "svg",
 }
+LOADER_MARK = "window.helpersVega = window.helpersVega ||"  # in the loader script; a page has it once
 _ids = count(1)
 _bundle_sent = False
+
+# The loader: unpacks the bundle (window.vegaEmbed) once, then draws each chart when its data sets are unpacked and
+# fills its CSV link with the same rows (semicolons, decimal commas, UTF-8 with BOM: what a Danish Excel opens).
+LOADER = r"""(() => {
+const unpack = async (b64) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+};
+const csvCell = (v) => {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") return String(v).replace(".", ",");
+  const s = String(v);
+  return /[;"\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+};
+const csvHref = (table) => {
+  const lines = [table.columns.map(csvCell).join(";"), ...table.rows.map((r) => r.map(csvCell).join(";"))];
+  const bytes = new TextEncoder().encode("\ufeff" + lines.join("\r\n") + "\r\n");
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+  return "data:text/csv;charset=utf-8;base64," + btoa(text);
+};
+window.helpersChart = async (id, spec, datasets, options, csv) => {
+  await window.helpersVega;
+  const tables = {};
+  for (const [name, packed] of Object.entries(datasets)) tables[name] = JSON.parse(await unpack(packed));
+  spec.datasets = {};
+  for (const [name, t] of Object.entries(tables)) spec.datasets[name] = t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i]])));
+  if (csv) document.getElementById(csv.link).href = csvHref(csv.dataset ? tables[csv.dataset] : JSON.parse(await unpack(csv.packed)));
+  return vegaEmbed(id, spec, options);
+};
+%s unpack("%s").then((js) => { (0, eval)(js); });
+})();"""
+
+
+def _packed(text: str) -> str:
+    """gzip (no timestamp: the same page twice is the same bytes) and base64, for the loader's unpack()."""
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")
 
 
 @cache
 def bundle() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script (sets window.vegaEmbed), matching Altair's Vega-Lite."""
-    return vlc.javascript_bundle(vl_version=alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0])
+    """Vega, Vega-Lite and Vega-Embed as one script (sets window.vegaEmbed), matching Altair's Vega-Lite, packed.
+
+    vl-convert takes 1-3 s to build it, so it is kept in the data folder's cache per vl-convert and Vega-Lite version."""
+    vl_version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+    cached = paths.cache_dir() / f"vega-bundle-{vlc.__version__}-vl{vl_version}.js.gz.b64"
+    if cached.is_file():
+        return cached.read_text(encoding="ascii")
+    packed = _packed(vlc.javascript_bundle(vl_version=vl_version))
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+    tmp.write_text(packed, encoding="ascii")
+    paths.publish(tmp, cached)
+    return packed
 
 
-def chart_html(spec: dict, include_bundle: bool) -> str:
-    """A div and the script that embeds `spec` in it (with the bundle first, if asked)."""
+def loader_html() -> str:
+    """The script that unpacks the bundle and defines helpersChart(); once per page."""
+    return f"<script>{LOADER % (LOADER_MARK, bundle())}</script>"
+
+
+def table_of(values: list[dict]) -> dict:
+    """A data set's records as columns and rows (the keys once, not once per row)."""
+    columns = list(values[0]) if values else []
+    return {"columns": columns, "rows": [[row.get(c) for c in columns] for row in values]}
+
+
+def packed_table(values: list[dict]) -> str:
+    """Records as the loader unpacks them: columns and rows in JSON, gzip, base64."""
+    return _packed(json.dumps(table_of(values), ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+
+
+def chart_html(spec: dict, include_bundle: bool, csv: dict | None = None) -> str:
+    """A div and the call that draws `spec` in it, its data sets packed (with the loader first, if asked).
+
+    `csv`: {"link": id of the <a> whose href gets rows as CSV, and "dataset": the name of a data set in `spec`, or
+    "packed": rows of their own (`packed_table`)}."""
     div = f"helpers-chart-{next(_ids)}"
-    spec_json = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")  # UTF-8 page; no early </script>
-    script = f'<script>vegaEmbed("#{div}", {spec_json}, {json.dumps(EMBED_OPTIONS)});</script>'
-    head = f"<script>{bundle()}</script>" if include_bundle else ""
+    spec = dict(spec)
+    datasets = {name: packed_table(values) for name, values in spec.pop("datasets", {}).items()}
+    args = [json.dumps(f"#{div}"), json.dumps(spec, ensure_ascii=False, separators=(",", ":")), json.dumps(datasets),
+            json.dumps(EMBED_OPTIONS), json.dumps(csv, ensure_ascii=False)]
+    script = "<script>helpersChart(" + ", ".join(args).replace("</", "<\\/") + ");</script>"  # no early </script>
+    head = loader_html() if include_bundle else ""
     return f'{head}<div id="{div}" class="helpers-chart"></div>{script}'
 
 
@@ -75,13 +151,19 @@ class Figure:
         self.chart, self.data, self.filename, self.notes = chart, rounded(data), filename, notes or []
 
     def html(self) -> str:
+        """Chart, notes and CSV link; the link gets the chart's own data set when the chart draws exactly these rows."""
         global _bundle_sent
-        block = chart_html(self.chart.to_dict(), include_bundle=not _bundle_sent)
+        spec = self.chart.to_dict(validate=False)  # validating large specs took a tenth of a report; tests validate every chart
+        rows = alt.utils.sanitize_pandas_dataframe(self.data).to_dict(orient="records")  # as Altair turns a frame into values
+        link = f"helpers-csv-{next(_ids)}"
+        shared = next((name for name, values in spec.get("datasets", {}).items() if values == rows), None)
+        csv = {"link": link, "dataset": shared} if shared else {"link": link, "packed": packed_table(rows)}
+        block = chart_html(spec, include_bundle=not _bundle_sent, csv=csv)
         _bundle_sent = True
         notes = "".join(f"<li>{escape(n)}</li>" for n in self.notes)
         return (f'<figure class="helpers-figure">{block}<figcaption>'
                 + (f'<ul class="notes">{notes}</ul>' if notes else "")
-                + f"{download_link(self.data, self.filename)}</figcaption></figure>")
+                + f'<a class="download" id="{link}" download="{escape(self.filename)}">Hent data (CSV)</a></figcaption></figure>')
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -93,17 +175,10 @@ def rounded(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].round(decimals) for c in floats})
 
 
-def download_link(frame: pd.DataFrame, filename: str) -> str:
-    """A link that downloads `frame` as a CSV Excel opens in Danish (semicolons, decimal commas, UTF-8 with BOM)."""
-    text = "\ufeff" + frame.to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n")
-    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
-    return f'<a class="download" download="{escape(filename)}" href="data:text/csv;charset=utf-8;base64,{encoded}">Hent data (CSV)</a>'
-
-
-def group_picker(data: pd.DataFrame, name: str = "gruppe") -> alt.Parameter:
-    """A drop-down of the measure groups in `data` (Danish labels, in sort_order; 'I alt' first shown)."""
+def group_picker(data: pd.DataFrame, name: str = "gruppe", order: list[str] | None = None) -> alt.Parameter:
+    """A drop-down of the measure groups in `data` (Danish labels, in `order` or sort_order; 'I alt' first shown)."""
     ordered = data.sort_values("sort_order", kind="stable") if "sort_order" in data else data
-    labels = list(dict.fromkeys(ordered["label_da"]))
+    labels = order or list(dict.fromkeys(ordered["label_da"]))
     default = "I alt" if "I alt" in labels else labels[0]
     return alt.param(name=name, value=default, bind=alt.binding_select(options=labels, name="Indsatsgruppe: "))
 
@@ -123,7 +198,7 @@ def municipal_bars(data: pd.DataFrame, lines: pd.DataFrame, value: str, title: s
                alt.Tooltip(f"{value}:Q", title=axis, format=fmt)]
     if peer:
         tooltip.append(alt.Tooltip(f"{peer}:Q", title="Gns. sammenlignelige kommuner", format=fmt))
-    base = alt.Chart(rounded(data[["name", "label_da", value] + ([peer] if peer else [])])).transform_filter(_in_group(picker))
+    base = alt.Chart(rounded(data)).transform_filter(_in_group(picker))  # the figure's rows: its CSV link shares them
     y = alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending"))
     bars = base.mark_bar(color="#5b8db8").encode(y=y, x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)), tooltip=tooltip)
     layers = [bars]
@@ -141,7 +216,7 @@ def municipal_bars(data: pd.DataFrame, lines: pd.DataFrame, value: str, title: s
 def change_bars(data: pd.DataFrame, value: str, title: str, axis: str) -> alt.Chart:
     """Bars of a change in percent per municipality (picked measure group), rises and falls in two colours."""
     picker = group_picker(data)
-    return alt.Chart(rounded(data[["name", "label_da", value]])).transform_filter(_in_group(picker)).mark_bar().encode(
+    return alt.Chart(rounded(data)).transform_filter(_in_group(picker)).mark_bar().encode(
         y=alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending")),
         x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=PCT_AXIS)),
         color=alt.condition(alt.datum[value] >= 0, alt.value("#b2182b"), alt.value("#2166ac")),
@@ -170,7 +245,7 @@ def development_lines(data: pd.DataFrame, value: str, selected: str, period: tup
     picker = group_picker(data)
     span = alt.Chart(pd.DataFrame({"start": [period[0]], "end": [period[1]]})).mark_rect(opacity=0.12, color="#0b4f6c").encode(
         x="start:Q", x2="end:Q")
-    lines = alt.Chart(rounded(data[["code", "name", "year", "label_da", value]])).transform_filter(_in_group(picker)).mark_line(point=True).encode(
+    lines = alt.Chart(rounded(data)).transform_filter(_in_group(picker)).mark_line(point=True).encode(
         x=alt.X("year:Q", title="År", scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(format="d", tickMinStep=1)),
         y=alt.Y(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)),
         color=alt.Color("name:N", title="Område"),
@@ -180,13 +255,22 @@ def development_lines(data: pd.DataFrame, value: str, selected: str, period: tup
     return alt.layer(span, lines).add_params(picker).properties(title=title, width=560, height=300)
 
 
-def decomposition_bars(data: pd.DataFrame, title: str) -> alt.LayerChart:
-    """Stacked parts of each municipality's change (user share, unit cost, population mix) with the total as a tick."""
-    picker = group_picker(data)
+DECOMPOSITION_PARTS = {"user_share_pct": "Brugerandel", "unit_cost_pct": "Enhedsudgift", "population_mix_pct": "Befolkningssammensætning"}
+
+
+def decomposition_bars(data: pd.DataFrame, title: str, order: list[str] | None = None) -> alt.LayerChart:
+    """Stacked parts of each municipality's change (user share, unit cost, population mix) with the total as a tick.
+
+    `data`: one row per municipality and measure group with the parts as columns (DECOMPOSITION_PARTS) and change_pct;
+    the chart folds the parts into bars itself, so it draws the same rows as the figure's CSV."""
+    picker = group_picker(data, order=order)
     y = alt.Y("name:N", title=None, sort=alt.EncodingSortField("change_pct", order="descending"))
     tooltip = [alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("part:N", title="Del"),
                alt.Tooltip("pct:Q", title="Bidrag, pct.", format=PCT), alt.Tooltip("change_pct:Q", title="Ændring i alt, pct.", format=PCT)]
-    base = alt.Chart(rounded(data[["name", "label_da", "part", "pct", "change_pct"]])).transform_filter(_in_group(picker))
+    *first, last = DECOMPOSITION_PARTS.values()
+    part = "".join(f"datum.key == {json.dumps(k)} ? {json.dumps(v, ensure_ascii=False)} : " for k, v in zip(DECOMPOSITION_PARTS, first))
+    base = alt.Chart(rounded(data)).transform_filter(_in_group(picker)).transform_fold(list(DECOMPOSITION_PARTS), as_=["key", "pct"]) \
+        .transform_calculate(part=part + json.dumps(last, ensure_ascii=False))  # both layers one source: the y sort holds
     parts = base.mark_bar().encode(y=y, x=alt.X("pct:Q", title="Bidrag til ændringen, pct.", axis=alt.Axis(format=PCT_AXIS)),
                                    color=alt.Color("part:N", title="Del", scale=alt.Scale(range=["#5b8db8", "#e08214", "#999999"])),
                                    tooltip=tooltip)
@@ -198,7 +282,7 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, title: str, axis: str) ->
     """Users per 10,000 against the population they come from, with 95 % and 99,8 % control limits (picked group)."""
     picker = group_picker(points)
     x = alt.X("user_population:Q", title="Indbyggere i aldersgruppen (logaritmisk akse)", scale=alt.Scale(type="log"), axis=alt.Axis(format=",.0f"))
-    dots = alt.Chart(rounded(points[["name", "label_da", "user_population", "users_per_10000", "outside", "where"]])).transform_filter(_in_group(picker)).mark_circle(size=70).encode(
+    dots = alt.Chart(rounded(points)).transform_filter(_in_group(picker)).mark_circle(size=70).encode(
         x=x, y=alt.Y("users_per_10000:Q", title=axis, axis=alt.Axis(format=RATE)),
         color=alt.Color("where:N", title="Kommuner", scale=alt.Scale(range=["#b2182b", "#bbbbbb"])),
         tooltip=[alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("user_population:Q", title="Indbyggere", format=",.0f"),

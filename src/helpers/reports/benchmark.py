@@ -227,12 +227,10 @@ class RegionalBenchmark:
         frame = grid.merge(parts, on=["code", "measure_group"], how="left")
         shown, notes = exclusions.apply(frame, self.excluded, years, value="change_pct", labels=self.labels, expected=self.members,
                                         missing_reason=f"brugertal eller enhedsudgift mangler i {self.period_start} eller {self.year}")
-        long = shown.melt(id_vars=["code", "name", "measure_group", "label_da", "sort_order", "change_pct"],
-                          value_vars=["user_share_pct", "unit_cost_pct", "population_mix_pct"], var_name="part", value_name="pct")
-        long["part"] = long["part"].map({"user_share_pct": "Brugerandel", "unit_cost_pct": "Enhedsudgift",
-                                         "population_mix_pct": "Befolkningssammensætning"})
-        chart = charts.decomposition_bars(long, f"Ændring i udgift {self.text['per']} {self.period_start}-{self.year} fordelt på brugerandel og enhedsudgift")
-        data = shown[["code", "name", "measure_group", "label_da", "change_pct", "user_share_pct", "unit_cost_pct", "population_mix_pct"]]
+        data = shown[["code", "name", "measure_group", "label_da", "change_pct", *charts.DECOMPOSITION_PARTS]]
+        order = list(dict.fromkeys(shown.sort_values("sort_order", kind="stable")["label_da"]))
+        chart = charts.decomposition_bars(data, f"Ændring i udgift {self.text['per']} {self.period_start}-{self.year} fordelt på brugerandel og enhedsudgift",
+                                          order)
         return charts.Figure(chart, data, f"dekomponering_{self.area}_{self.period_start}_{self.year}.csv", notes)
 
     def funnel_figure(self) -> charts.Figure:
@@ -257,7 +255,8 @@ class RegionalBenchmark:
         pts["where"] = pts["code"].isin(self.members).map({True: self.region_name if self.region != COUNTRY else "Kommuner",
                                                            False: "Øvrige kommuner"})
         data = pts[["code", "name", "label_da", "sort_order", "user_population", "users_per_10000", "outside", "where"]]
-        chart = charts.funnel(data.sort_values("where", ascending=False), pd.concat(limits, ignore_index=True),
+        data = data.sort_values("where", ascending=False, kind="stable")  # the region's dots drawn last, on top
+        chart = charts.funnel(data, pd.concat(limits, ignore_index=True),
                               f"Tragtplot: brugere pr. 10.000 {self.text['user_population']}, {self.year}", self.text["users"])
         _, notes = exclusions.apply(year[year["code"].isin(self.members)], self.excluded, (self.year,), expected=self.members,
                                     value="users_per_10000", labels=self.labels, missing_reason="intet brugertal")

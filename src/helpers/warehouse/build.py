@@ -7,6 +7,7 @@ import graphlib
 import hashlib
 import os
 import pickle
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,7 @@ class View:
     path: Path
     sql: str
     reads: frozenset[str]
+    materialized: str = "view"  # "table" when the file says `-- materialized: table` (dbt's config, as a comment)
 
 
 def read_views(sql_dir: Path = paths.SQL) -> dict[str, View]:
@@ -69,7 +71,8 @@ def read_views(sql_dir: Path = paths.SQL) -> dict[str, View]:
             tree = sqlglot.parse_one(sql, read="duckdb")
             ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
             reads = frozenset(t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes)
-            views[path.stem] = View(path.stem, layer, path, sql, reads)
+            config = re.search(r"^-- materialized: (table|view)\b", sql, flags=re.M)
+            views[path.stem] = View(path.stem, layer, path, sql, reads, config.group(1) if config else "view")
     return views
 
 
@@ -202,10 +205,11 @@ def _ingest_manifest(sample_dir: Path, key: bytes, cache_dir: Path) -> tuple[dic
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, views: dict[str, View], order: list[str]) -> None:
-    """Create one view per file, each after everything it reads."""
+    """Create one view per file, each after everything it reads; a file marked `-- materialized: table` as a table,
+    computed once here instead of at every read."""
     for name in order:
         try:
-            con.execute(f"create or replace view {name} as\n{views[name].sql}")
+            con.execute(f"create or replace {views[name].materialized} {name} as\n{views[name].sql}")
         except duckdb.Error as exc:
             raise RuntimeError(f"{views[name].path}: {exc}") from None
 

@@ -28,8 +28,10 @@ def query(sql: str, params: list | None = None, path: Path | None = None) -> pd.
 
 
 def view_names(con: duckdb.DuckDBPyConnection, prefix: str = "") -> list[str]:
-    """Names of the views in the warehouse, optionally those starting with a layer prefix."""
-    rows = con.execute("select view_name from duckdb_views() where not internal order by view_name").fetchall()
+    """Names of the models built from sql/ (views, and those materialized as tables), optionally those with a layer prefix."""
+    rows = con.execute("""select view_name from duckdb_views() where not internal
+                          union all select table_name from duckdb_tables() where regexp_matches(table_name, '^(stg|int|mart)_')
+                          order by 1""").fetchall()
     return [r[0] for r in rows if r[0].startswith(prefix)]
 
 
