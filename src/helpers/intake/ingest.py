@@ -562,12 +562,6 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         bad = pd.Series([(a, g) not in known_groups for a, g in zip(out["area"], out["measure_group"])], index=index) & out["measure_group"].notna()
         report(header["measure_group"], pd.Series([f"unknown measure group for area {a}" for a in out["area"]], index=index, dtype=object).where(bad))
 
-    for col in kind.columns:  # unmapped values are listed, never a reason to drop a row
-        if col.parse.startswith("map:") and col.name in cells:
-            hit = out[col.name] == mappings.UNMAPPED
-            for value, rows in out[f"{col.name}_raw"][hit].value_counts().sort_index().items():
-                unmapped.append({"column": header[col.name], "value": privacy.mask(value), "rows": int(rows)})
-
     reasons = pd.concat(problems, axis=1, keys=range(len(problems))) if problems else pd.DataFrame(index=index)
     bad_rows = reasons.notna().any(axis=1) if len(reasons.columns) else pd.Series(False, index=index)
     accepted_index = index[~bad_rows]
@@ -583,6 +577,11 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         notes += gaps
     kept, duplicates = _duplicates(kind, kept, frame.loc[kept.index])
     rejected_rows |= duplicates
+    for col in kind.columns:  # unmapped values of the accepted rows are listed: kept, never a reason to drop a row
+        if col.parse.startswith("map:") and col.name in cells:
+            hit = kept[col.name] == mappings.UNMAPPED
+            for value, rows in kept.loc[hit, f"{col.name}_raw"].value_counts().sort_index().items():
+                unmapped.append({"column": header[col.name], "value": privacy.mask(value), "rows": int(rows)})
 
     lines = {i: int(table.lines[index.get_loc(i)]) for i in rejected_rows}
     errors, rejected = [], []
