@@ -218,7 +218,7 @@ def _apply_actuals(monthly: pd.DataFrame, cases: pd.DataFrame, actuals: pd.DataF
 
 # ---------------------------------------------------------------- change since last month
 
-REASONS = ("new case", "ended", "end date moved", "start moved", "rate changed", "status or probability changed", "several")
+REASONS = ("new case", "ended", "end date moved", "start moved", "rate changed", "status or probability changed", "several", "booked")
 
 
 def _ore(values: pd.Series) -> pd.Series:
@@ -245,6 +245,8 @@ def _reason(before: pd.DataFrame | None, after: pd.DataFrame | None) -> str:
         found.append("rate changed")
     if _weights(before) != _weights(after):
         found.append("status or probability changed")
+    if not found:  # the same periods: a month's booking replaced its computed amount
+        return "booked"
     return found[0] if len(found) == 1 else "several"
 
 
@@ -257,8 +259,11 @@ def diff(before: pd.DataFrame, after: pd.DataFrame, year: int, as_of: dt.date | 
 
     Amounts are summed in whole øre, so the items add up exactly to the change."""
     fb, fa = forecast(before, year, as_of), forecast(after, year, as_of)
-    b = fb.cases.set_index(KEY)["year_total"]
-    a = fa.cases.set_index(KEY)["year_total"]
+    return itemise(fb.cases.set_index(KEY)["year_total"], fa.cases.set_index(KEY)["year_total"], before, after)
+
+
+def itemise(b: pd.Series, a: pd.Series, before: pd.DataFrame, after: pd.DataFrame) -> dict:
+    """Per case (index case_id, measure) year totals before and after, as øre-exact items with the reason from the periods."""
     both = pd.concat([_ore(b).rename("before"), _ore(a).rename("after")], axis=1).fillna(0).astype("int64")
     both["change"] = both["after"] - both["before"]
     changed = both[both["change"] != 0]
@@ -293,6 +298,54 @@ def budget_deviation(fc: Forecast, budget: pd.DataFrame) -> pd.DataFrame:
     out["quantity_effect"] = ((out["full_year_cases"] - out["budget_cases"]) * out["budget_price"]).fillna(out["forecast"] - out["budget"])
     out["price_effect"] = out["deviation"] - out["quantity_effect"]
     return out.rename_axis("measure").reset_index()
+
+
+# ---------------------------------------------------------------- the expected result and its pool
+
+RESULT_COLUMNS = ["sub_area", "current", "expected", "pool", "expected_result", "budget", "deviation"]
+
+
+def case_amounts(fc: Forecast) -> pd.DataFrame:
+    """Per case (case_id, measure): current and expected amounts of the year, each rounded to whole øre, so every
+    sum built from them (sub-area, total, change since last month) adds up exactly."""
+    sums = fc.monthly.groupby("case")[["current", "expected"]].sum().reindex(range(len(fc.cases)), fill_value=0.0)
+    out = fc.cases[KEY].copy()
+    for col in ("current", "expected"):
+        out[col] = _ore(sums[col]).to_numpy() / 100
+    return out
+
+
+def expected_result(fc: Forecast, budget: pd.DataFrame, pool: pd.Series) -> pd.DataFrame:
+    """Per sub-area (measure): current + expected + pool = expected result; the budget; deviation = expected result -
+    budget (positive = overspend). Summed in whole øre; sub-areas with only a budget or only a pool are kept."""
+    cases = case_amounts(fc)
+    ore = pd.DataFrame({"current": _ore(cases["current"]), "expected": _ore(cases["expected"]), "measure": cases["measure"]})
+    table = ore.groupby("measure")[["current", "expected"]].sum()
+    table = table.join(_ore(pool.astype(float)).rename("pool"), how="outer")
+    table = table.join(_ore(budget.set_index("measure")["amount"].astype(float)).rename("budget"), how="outer")
+    table = table.fillna(0).astype("int64")
+    table["expected_result"] = table["current"] + table["expected"] + table["pool"]
+    table["deviation"] = table["expected_result"] - table["budget"]
+    return (table / 100).rename_axis("sub_area").reset_index()[RESULT_COLUMNS]
+
+
+def suggested_pool(booked: pd.DataFrame, forecasts: pd.DataFrame) -> pd.Series:
+    """The pool per measure: the mean over earlier complete years of (booked year result - the forecast made at the
+    same month-end of that year, without pool).
+
+    `booked` and `forecasts` have columns year, measure, amount; the years are those of `forecasts`. A measure
+    missing from one side in a year counts 0 there, and a year in which a measure has neither counts 0 in its mean.
+    """
+    years = sorted(forecasts["year"].unique())
+    if not years:
+        return pd.Series(dtype=float, name="pool").rename_axis("measure")
+
+    def wide(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame[frame["year"].isin(years)]
+        return frame.pivot_table(index="measure", columns="year", values="amount", aggfunc="sum").reindex(columns=years)
+
+    gap = wide(booked).sub(wide(forecasts), fill_value=0.0).fillna(0.0)
+    return gap.mean(axis=1).rename("pool")
 
 
 # ---------------------------------------------------------------- inflow and outflow
