@@ -57,6 +57,17 @@ class ExpectedResult:
         """Expected result - budget (positive = overspend)."""
         return self._sum("deviation")
 
+    def deviation_parts(self) -> pd.DataFrame:
+        """Per sub-area the deviation from budget in three parts that add up to it: quantity and price of the cases
+        (forecast.budget_deviation, at budget and forecast prices) and the pool; with the cases and prices behind them."""
+        cases = forecast.budget_deviation(self.result, self.budget).set_index("measure")
+        out = self.table.set_index("sub_area").join(cases[["budget_cases", "full_year_cases", "budget_price", "forecast_price",
+                                                            "quantity_effect", "price_effect"]], how="left")
+        out[["quantity_effect", "price_effect"]] = out[["quantity_effect", "price_effect"]].fillna(0.0)
+        # the case part in whole øre: what is left of the deviation after the pool, shared as budget_deviation shares it
+        out["price_effect"] = out["deviation"] - out["pool"] - out["quantity_effect"]
+        return out.reset_index()
+
     def _sum(self, column: str) -> float:
         return round(float(self.table[column].sum()), 2)  # whole øre summed: exact to the øre
 
@@ -87,6 +98,17 @@ def engine_periods(municipality: str, area: str, snapshot: dt.date, transitions:
     return periods, pd.concat([periods, forecast.transitions_as_cases(transitions)], ignore_index=True)
 
 
+def forecast_made_at(municipality: str, area: str, year: int, day: dt.date, actuals: pd.DataFrame, transitions: pd.DataFrame,
+                     snaps: list[dt.date]) -> forecast.Forecast | None:
+    """The forecast of `year` as it was made on `day` (no pool): that year's latest snapshot on or before the day, actuals
+    to it, the same rules as today's; None when the year has no snapshot by then."""
+    snap = _snapshot_on_or_before([s for s in snaps if s.year == year], day)
+    if snap is None:
+        return None
+    _, periods = engine_periods(municipality, area, snap, transitions)
+    return forecast.forecast(periods, year, day, actuals, shadow_years=0)
+
+
 def pool_at(municipality: str, area: str, year: int, as_of: dt.date, actuals: pd.DataFrame, transitions: pd.DataFrame,
             snaps: list[dt.date]) -> pd.Series:
     """The suggested pool at an as-of date: for up to three earlier complete years, the forecast made on the same day of
@@ -94,11 +116,9 @@ def pool_at(municipality: str, area: str, year: int, as_of: dt.date, actuals: pd
     booked, made = [], []
     for past in range(year - 3, year):
         same_day = as_of.replace(year=past, day=min(as_of.day, 28)) if as_of.month == 2 else as_of.replace(year=past)
-        snap = _snapshot_on_or_before([s for s in snaps if s.year == past], same_day)
-        if snap is None or actuals["month"].max() < f"{past}-12":
+        fc = forecast_made_at(municipality, area, past, same_day, actuals, transitions, snaps)
+        if fc is None or actuals["month"].max() < f"{past}-12":
             continue
-        _, periods = engine_periods(municipality, area, snap, transitions)
-        fc = forecast.forecast(periods, past, same_day, actuals, shadow_years=0)
         made.append(fc.by_measure().sum(axis=1).rename("amount").reset_index().assign(year=past))
         year_rows = actuals[actuals["month"].str.startswith(str(past))]
         booked.append(year_rows.groupby("measure", as_index=False)["amount"].sum().assign(year=past))
