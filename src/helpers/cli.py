@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("forecast", help="the year's expected result case by case (dispositionsregnskab), from the warehouse or an extract")
     p.add_argument("--municipality", help="3-digit code: the expected result from the warehouse, as the reports show it")
-    p.add_argument("--area", choices=["children", "adults"], help="with --municipality")
+    p.add_argument("--area", choices=["children", "adults"], help="children or adults (for --municipality)")
     p.add_argument("--cases", help="case periods (the cases ingest kind), CSV or XLSX")
     p.add_argument("--year", type=int, help="the year forecast (with --cases: required; warehouse: default the as-of date's)")
     p.add_argument("--as-of", help="YYYY-MM-DD: months to this date are to date; actuals replace them (warehouse: default the latest snapshot)")
