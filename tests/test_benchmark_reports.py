@@ -106,7 +106,9 @@ def test_downloads_hold_the_published_region_sjaelland_2017_figures(rendered, pu
     assert round(total["users_per_10000"].min()) == pub["min"] and round(total["users_per_10000"].max()) == pub["max"]
     assert round(total["Gennemsnit i regionen"].iloc[0]) == pub["region_average"]
     page = _page(rendered, "children")
-    assert "Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); brugerandelen er steget 3 % og enhedsudgiften er steget 2 %." in page
+    said = re.search(r"Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 \(faste 2017-priser\); heraf ([+-]?\d+) procentpoint fra "
+                     r"brugerandelen, ([+-]?\d+) fra enhedsudgiften og ([+-]?\d+) fra befolkningssammensætningen\.", page)
+    assert said and sum(int(v) for v in said.groups()) == 5  # issue 15: every part named, and the parts add up
 
 
 def test_country_report_names_left_out_municipalities_and_suppresses_small_counts(rendered):

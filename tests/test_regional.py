@@ -4,6 +4,7 @@ conclusions, and the published Region Sjælland 2017 figures through the functio
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -109,9 +110,16 @@ def test_manual_exclusions_need_a_known_code_and_a_reason():
 
 
 def test_conclusion_sentences_hand_worked():
-    assert conclusions.change_sentence("pr. 0-22-årig", 2014, 2017, 2017, 4.6, 3.3, 2.2) == (
+    # 4,6 % = 2,4 (user share) + 1,4 (unit cost) + 0,8 (population mix): shown 5 = 3 + 1 + 1 (floors 2, 1, 0; the two
+    # points left go to the largest remainders, 0,8 and then the first of the tied 0,4s)
+    parts = {"user_share_pct": 2.4, "unit_cost_pct": 1.4, "population_mix_pct": 0.8}
+    assert conclusions.change_sentence("pr. 0-22-årig", 2014, 2017, 2017, 4.6, parts) == (
         "Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); "
-        "brugerandelen er steget 3 % og enhedsudgiften er steget 2 %.")
+        "heraf +3 procentpoint fra brugerandelen, +1 fra enhedsudgiften og +1 fra befolkningssammensætningen.")
+    assert conclusions.rounded_parts(-4.6, [-2.4, -1.4, -0.8]) == [-2, -2, -1]
+    assert conclusions.rounded_parts(0.2, [2.1, -1.9, 0.0]) == [2, -2, 0]  # "uændret", and the parts say why
+    assert conclusions.change_sentence("pr. 18-64-årig", 2014, 2017, 2017, 4.6) == (
+        "Udgifterne pr. 18-64-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser).")
     assert conclusions.moved(-0.4) == "uændret" and conclusions.moved(-2.6) == "faldet 3 %"
     assert conclusions.level_sentence("Region X", "pr. 18-64-årig", 2017, 8012.4, 7444.0) == (
         "Region X brugte 8.012 kr. pr. 18-64-årig i 2017, 8 % over hele landet (7.444 kr.).")
@@ -153,8 +161,11 @@ def test_children_report_reproduces_published_spread_and_development(children, p
     users = pub[pub["key_figure"] == "users_per_10000_0_17"].set_index("statistic")["value"]
     lines = _lines(children.municipal_figure("users_per_10000"), "I alt")
     assert [round(v) for v in lines] == [users["min"], users["max"], users["region_average"]]
-    assert ("Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); "
-            "brugerandelen er steget 3 % og enhedsudgiften er steget 2 %.") in children.conclusions()
+    change = benchmark.change(children.regions[children.regions["code"] == "085"], 2014, 2017).set_index("measure_group").loc["i_alt"]
+    assert [round(change[f"{f}_change_pct"]) for f in ("expenditure_per_inhabitant", "users_per_10000", "unit_cost")] == [5, 3, 2]
+    sentence = children.conclusions()[1]
+    assert sentence.startswith("Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); heraf ")
+    assert sum(int(v) for v in re.findall(r"([+-]?\d+) (?:procentpoint )?fra", sentence)) == 5  # the parts add up to the whole
     children.check()
 
 

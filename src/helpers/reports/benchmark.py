@@ -309,11 +309,12 @@ class RegionalBenchmark:
         subject = labels.COUNTRY_NAME if self.region == COUNTRY else self.region_name
         out = [conclusions.level_sentence(subject, per, self.year, own["expenditure_per_inhabitant"],
                                           None if self.region == COUNTRY else country["expenditure_per_inhabitant"])]
-        ch = benchmark.change(self.regions[self.regions["code"] == self.region], self.period_start, self.year).set_index("measure_group")
-        total = ch.loc[TOTAL]
+        own_rows = self.regions[self.regions["code"] == self.region]
+        ch = benchmark.change(own_rows, self.period_start, self.year).set_index("measure_group")
+        parts = benchmark.decompose_changes(own_rows, self.period_start, self.year).set_index("measure_group")
         out.append(conclusions.change_sentence(per, self.period_start, self.year, self.price_base_year,
-                                               total["expenditure_per_inhabitant_change_pct"], total["users_per_10000_change_pct"],
-                                               total["unit_cost_change_pct"]))
+                                               ch.loc[TOTAL, "expenditure_per_inhabitant_change_pct"],
+                                               parts.loc[TOTAL].to_dict() if TOTAL in parts.index else None))
         base = ch[ch.index.map(lambda g: g in set(self.regions.loc[self.regions["kind"] == "base", "measure_group"]))]
         kr = (base["expenditure_per_inhabitant_end"] - base["expenditure_per_inhabitant_start"]).dropna()
         if not kr.empty:
