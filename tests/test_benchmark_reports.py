@@ -113,8 +113,9 @@ def test_downloads_hold_the_published_region_sjaelland_2017_figures(rendered, pu
 
 def test_country_report_names_left_out_municipalities_and_suppresses_small_counts(rendered):
     page = _page(rendered, "adults")
-    assert re.search(r"Greve indgår ikke i figuren: [^<]*§ 85 i eget hjem", page)
-    assert "Læsø indgår ikke i figuren: færre end 5 brugere, vises ikke af hensyn til persondata" in page  # 1 § 110 user in 2024
+    assert re.search(r'<li data-group="§ 85 i eget hjem">Greve indgår ikke i figuren \(§ 85 i eget hjem\): ', page)
+    assert ('<li data-group="Forsorgshjem og herberger (§ 110)">Læsø indgår ikke i figuren (Forsorgshjem og herberger (§ 110)): '
+            "færre end 5 brugere, vises ikke af hensyn til persondata") in page  # 1 § 110 user in 2024
     funnel = _csvs(page)["tragtplot_adults_2024.csv"]
     shelters = funnel[funnel["label_da"] == "Forsorgshjem og herberger (§ 110)"]
     assert "Læsø" not in set(shelters["name"]) and len(shelters) > 80 and funnel["users_per_10000"].notna().all()
@@ -137,6 +138,9 @@ def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromi
     for n, chart in enumerate(drawn_charts(chromium, page)[1], start=1):
         assert "<select" in chart or n == 1, f"chart {n} has no measure-group picker"
     assert re.search(r">\d{1,3}(\.\d{3})+<", dom), "axes use Danish thousands separators"
+    # notes of one measure group show only while it is picked: the default group is "I alt"
+    notes = re.findall(r'<li data-group="([^"]+)"( hidden(?:="")?)?>', dom)
+    assert notes and all(bool(hidden) == (group != "I alt") for group, hidden in notes)
 
 
 def test_every_report_writes_a_workbook_with_its_tables_as_numbers(rendered):

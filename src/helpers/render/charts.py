@@ -39,7 +39,9 @@ def chart_html(spec: dict, include_bundle: bool) -> str:
     """A div and the script that embeds `spec` in it (with the bundle first, if asked)."""
     div = f"helpers-chart-{next(_ids)}"
     spec_json = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")  # UTF-8 page; no early </script>
-    script = f'<script>vegaEmbed("#{div}", {spec_json}, {json.dumps(EMBED_OPTIONS)});</script>'
+    # the drawn view is handed to the page (event "helpers-view"), so notes under a figure can follow its drop-down
+    script = (f'<script>vegaEmbed("#{div}", {spec_json}, {json.dumps(EMBED_OPTIONS)}).then(function (r) {{ '
+              f'document.getElementById("{div}").dispatchEvent(new CustomEvent("helpers-view", {{detail: r.view}})); }});</script>')
     head = f"<script>{bundle()}</script>" if include_bundle else ""
     return f'{head}<div id="{div}" class="helpers-chart"></div>{script}'
 
@@ -78,13 +80,33 @@ class Figure:
         global _bundle_sent
         block = chart_html(self.chart.to_dict(), include_bundle=not _bundle_sent)
         _bundle_sent = True
-        notes = "".join(f"<li>{escape(n)}</li>" for n in self.notes)
+        notes = "".join(_note_item(n) for n in self.notes)
+        follow = NOTES_FOLLOW_PICKER if any(getattr(n, "group", None) for n in self.notes) else ""
         return (f'<figure class="helpers-figure">{block}<figcaption>'
-                + (f'<ul class="notes">{notes}</ul>' if notes else "")
+                + (f'<ul class="notes">{notes}</ul>{follow}' if notes else "")
                 + f"{download_link(self.data, self.filename)}</figcaption></figure>")
 
     def _repr_html_(self) -> str:
         return self.html()
+
+
+# Notes that belong to one measure group (data-group = its Danish label) show only while the chart's drop-down
+# (the Vega parameter "gruppe", see group_picker) has that group picked; notes without a group always show.
+NOTES_FOLLOW_PICKER = """<script>(function () {
+  var figure = document.currentScript.closest("figure"), chart = figure.querySelector(".helpers-chart");
+  chart.addEventListener("helpers-view", function (event) {
+    var view = event.detail;
+    function show(group) { figure.querySelectorAll("li[data-group]").forEach(function (li) { li.hidden = li.dataset.group !== group; }); }
+    show(view.signal("gruppe"));
+    view.addSignalListener("gruppe", function (name, group) { show(group); });
+  });
+})();</script>"""
+
+
+def _note_item(note: object) -> str:
+    """A note as a list item, tagged with its measure group when it has one."""
+    group = getattr(note, "group", None)
+    return f'<li data-group="{escape(group)}">{escape(str(note))}</li>' if group else f"<li>{escape(str(note))}</li>"
 
 
 def rounded(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
