@@ -41,7 +41,8 @@ def chart_html(spec: dict, include_bundle: bool) -> str:
     spec_json = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")  # UTF-8 page; no early </script>
     # the drawn view is handed to the page (event "helpers-view"), so notes under a figure can follow its drop-down
     script = (f'<script>vegaEmbed("#{div}", {spec_json}, {json.dumps(EMBED_OPTIONS)}).then(function (r) {{ '
-              f'document.getElementById("{div}").dispatchEvent(new CustomEvent("helpers-view", {{detail: r.view}})); }});</script>')
+              f'var el = document.getElementById("{div}"); el.vegaView = r.view; '
+              'el.dispatchEvent(new CustomEvent("helpers-view", {detail: r.view})); });</script>')
     head = f"<script>{bundle()}</script>" if include_bundle else ""
     return f'{head}<div id="{div}" class="helpers-chart"></div>{script}'
 
@@ -94,12 +95,13 @@ class Figure:
 # (the Vega parameter "gruppe", see group_picker) has that group picked; notes without a group always show.
 NOTES_FOLLOW_PICKER = """<script>(function () {
   var figure = document.currentScript.closest("figure"), chart = figure.querySelector(".helpers-chart");
-  chart.addEventListener("helpers-view", function (event) {
-    var view = event.detail;
+  function follow(view) {
     function show(group) { figure.querySelectorAll("li[data-group]").forEach(function (li) { li.hidden = li.dataset.group !== group; }); }
     show(view.signal("gruppe"));
     view.addSignalListener("gruppe", function (name, group) { show(group); });
-  });
+  }
+  // the chart may have been drawn already (its promise can settle before this script runs)
+  if (chart.vegaView) { follow(chart.vegaView); } else { chart.addEventListener("helpers-view", function (e) { follow(e.detail); }); }
 })();</script>"""
 
 
