@@ -118,13 +118,16 @@ def test_downloads_hold_the_published_region_sjaelland_2017_figures(rendered, pu
     assert round(total["users_per_10000"].min()) == pub["min"] and round(total["users_per_10000"].max()) == pub["max"]
     assert round(total["Gennemsnit i regionen"].iloc[0]) == pub["region_average"]
     page = _page(rendered, "children")
-    assert "Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); brugerandelen er steget 3 % og enhedsudgiften er steget 2 %." in page
+    said = re.search(r"Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 \(faste 2017-priser\); heraf ([+-]?\d+) procentpoint fra "
+                     r"brugerandelen, ([+-]?\d+) fra enhedsudgiften og ([+-]?\d+) fra befolkningssammensætningen\.", page)
+    assert said and sum(int(v) for v in said.groups()) == 5  # issue 15: every part named, and the parts add up
 
 
 def test_country_report_names_left_out_municipalities_and_suppresses_small_counts(rendered):
     page = _page(rendered, "adults")
-    assert re.search(r"Greve indgår ikke i figuren: [^<]*§ 85 i eget hjem", page)
-    assert "Læsø indgår ikke i figuren: færre end 5 brugere, vises ikke af hensyn til persondata" in page  # 1 § 110 user in 2024
+    assert re.search(r'<li data-group="§ 85 i eget hjem">Greve indgår ikke i figuren \(§ 85 i eget hjem\): ', page)
+    assert ('<li data-group="Forsorgshjem og herberger (§ 110)">Læsø indgår ikke i figuren (Forsorgshjem og herberger (§ 110)): '
+            "færre end 5 brugere, vises ikke af hensyn til persondata") in page  # 1 § 110 user in 2024
     funnel = _csvs(page)["tragtplot_adults_2024.csv"]
     shelters = funnel[funnel["label_da"] == "Forsorgshjem og herberger (§ 110)"]
     assert "Læsø" not in set(shelters["name"]) and len(shelters) > 80 and funnel["users_per_10000"].notna().all()
@@ -156,6 +159,10 @@ def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromi
         got = pd.read_csv(io.StringIO(raw.decode("utf-8-sig")), sep=";", decimal=",", dtype={"code": str})
         want = expected[link]
         pd.testing.assert_frame_equal(got, want.astype({c: float for c in want.select_dtypes("number")}), check_dtype=False)
+    # notes of one measure group show only while it is picked: the default group is "I alt"
+    notes = re.findall(r'<li data-group="([^"]+)"( hidden(?:="")?)?>', dom)
+    assert notes or which == "children"  # Region Sjælland's children 2017: every note is true for every group
+    assert all(bool(hidden) == (group != "I alt") for group, hidden in notes)
 
 
 def test_every_report_writes_a_workbook_with_its_tables_as_numbers(rendered):
@@ -167,5 +174,5 @@ def test_every_report_writes_a_workbook_with_its_tables_as_numbers(rendered):
     assert first["A1"].value == "Indsatsgruppe" and isinstance(first["B2"].value, int) and first["B2"].number_format == "#,##0"
     quality = book["Datakvalitet"]
     years = [c.value for c in quality["C"][1:]]
-    assert all(isinstance(y, int) and 2014 <= y <= 2017 for y in years if y is not None)
+    assert all(isinstance(y, int) and 2010 <= y <= 2024 for y in years if y is not None)  # every year's findings, as in data quality
     assert quality["C2"].number_format in ("0", "General")  # a year is never shown as 2.017

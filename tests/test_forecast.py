@@ -161,6 +161,64 @@ def test_budget_deviation_worked_example_adds_up():
     assert dev["quantity_effect"] == pytest.approx(200_000) and dev["price_effect"] == pytest.approx(120_000)
 
 
+def test_suggested_pool_worked_example():
+    # docs/forecast.md, "The suggested pool": forecasts made on 30.09 of 2021-2023 against the booked years
+    made = pd.DataFrame({"year": [2021, 2022, 2023, 2023], "measure": ["sel_107", "sel_107", "sel_107", "sel_108"],
+                         "amount": [10_000_000.0, 12_000_000.0, 11_000_000.0, 0.0]})
+    booked = pd.DataFrame({"year": [2020, 2021, 2022, 2023, 2023], "measure": ["sel_107", "sel_107", "sel_107", "sel_107", "sel_108"],
+                           "amount": [9_000_000.0, 10_300_000.0, 11_900_000.0, 11_400_000.0, 500_000.0]})
+    pool = forecast.suggested_pool(booked, made)
+    assert pool["sel_107"] == pytest.approx(200_000.0)  # (300.000 - 100.000 + 400.000) / 3; 2020 has no forecast, so no year
+    assert pool["sel_108"] == pytest.approx(500_000.0 / 3)  # 0 in 2021 and 2022
+    assert forecast.suggested_pool(booked, made.iloc[0:0]).empty
+    exact = forecast.suggested_pool(made.assign(amount=made["amount"] + 1.0), made)
+    assert exact.tolist() == pytest.approx([1.0, 1.0 / 3])  # a forecast that hit the booked result leaves (almost) no pool
+
+
+def _expected_result(periods, as_of, actuals, pool, budget=1_000_000.0):
+    from helpers.reports.expected_result import ExpectedResult
+
+    engine = pd.DataFrame(periods)
+    fc = forecast.forecast(engine, 2024, as_of, actuals, sum(pool.values()))
+    return ExpectedResult("999", "adults", 2024, as_of, as_of, None, engine, engine, actuals,
+                          pd.DataFrame({"measure": ["m"], "amount": [budget], "cases": [1.0]}), pd.DataFrame(),
+                          pd.Series(pool, dtype=float), fc, {"m": "Målet"})
+
+
+def test_expected_result_and_the_change_since_last_month_hand_worked():
+    """Last month (31.08): A at 31.000 a month all year = 372.000 + pool 10.000 = 382.000. This month (30.09): A's
+    September booked at 30.000 (371.000), new case B 1.000 a day in September (30.000), pool 5.000: 406.000 =
+    382.000 - 1.000 (booked) + 30.000 (new case) - 5.000 (pool)."""
+    from helpers.reports import expected_result
+    from helpers.reports.forecast import UNBOOKED, ForecastReport
+
+    none = pd.DataFrame(columns=["case_id", "measure", "month", "amount"])
+    last = _expected_result([_period()], dt.date(2024, 8, 31), none, {"m": 10_000.0})
+    booked = pd.DataFrame({"case_id": ["A"], "measure": ["m"], "month": ["2024-09"], "amount": [30_000.0]})
+    now = _expected_result([_period(), _period(case="B", rate=1_000, unit="day", start="2024-09-01", end="2024-09-30")],
+                           dt.date(2024, 9, 30), booked, {"m": 5_000.0})
+    row = now.table.iloc[0]
+    assert (row["current"], row["expected"], row["pool"], row["expected_result"], row["budget"], row["deviation"]) == (
+        401_000.0, 0.0, 5_000.0, 406_000.0, 1_000_000.0, -594_000.0)  # positive deviation = overspend; this is an underspend
+    assert last.total == 382_000.0 and now.total == 406_000.0 and now.as_json()["forecast_total"] == 406_000.0
+    got = expected_result.change(last, now)
+    assert (got["before_total"], got["after_total"], got["change"]) == (382_000.0, 406_000.0, 24_000.0)
+    assert {(i["case_id"], i["reason"], i["change"]) for i in got["items"]} == {("A", "booked", -1_000.0), ("B", "new case", 30_000.0)}
+    assert got["pool_change"] == {"m": -5_000.0}
+    report = ForecastReport("Testkommune", now, last, False)
+    sentences, _ = report.change_since_last_month()
+    assert sentences[0] == ("Det forventede regnskab for 2024 er forværret med 24.000 kr. fra 382.000 kr. (31.08.2024) til "
+                            "406.000 kr. (30.09.2024): 2 sager +29.000 kr. og puljen -5.000 kr.")
+    assert report.summary_frame()["expected_result"].iloc[-1] == 406_000.0  # the sentence ends at the table's total
+    months = report.monthly_frame().set_index(["month", "kind"])["amount"]
+    assert months[("2024-08", UNBOOKED)] == pytest.approx(31_000.0) and months[("2024-09", "Bogført")] == 30_000.0
+    assert months[("2024-09", UNBOOKED)] == pytest.approx(30_000.0) and months[("2024-10", "Prognose")] == pytest.approx(31_000.0)
+    kinds = months.reset_index().groupby("kind")["month"].agg(["min", "max"])
+    assert kinds.loc["Prognose", "min"] == "2024-10" and kinds.loc[UNBOOKED, "max"] == "2024-09"  # forecast only after the as-of date
+    parts = now.deviation_parts().iloc[0]
+    assert parts["quantity_effect"] + parts["price_effect"] + parts["pool"] == pytest.approx(parts["deviation"])
+
+
 def test_transitions_become_expected_adult_cases_and_65_ends_periods():
     t = pd.DataFrame({"case_id": ["Y1", "Y2"], "expected_measure": ["sel_107", None], "probability": [0.5, 1.0],
                       "annual_cost_kr": [120_000.0, 0.0], "expected_transition_date": ["2024-07-01", "2024-01-01"]})
@@ -220,7 +278,7 @@ def test_forecast_report_sections_and_no_cpr(rendered):
     assert rendered.name == "svendborg-voksne.html" and "as_of = 2024-09-30" in page
     for heading in ("Forventet regnskab mod budget", "Ændring siden sidste måned", "Skyggebudgetter", "Prognosens træfsikkerhed"):
         assert heading in page
-    assert re.search(r"prognosen er (forværret|forbedret) med [\d.]+ kr\.", page)
+    assert re.search(r"det forventede regnskab er (forværret|forbedret) med [\d.]+ kr\.", page)
     body = readable_text(page)  # without the packed Vega bundle, chart data unpacked
     assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", body)
     assert re.search(r"P[0-9a-f]{16}", page)  # itemised with pseudonyms
@@ -242,13 +300,51 @@ def test_vectorised_engine_equals_the_row_by_row_baseline():
     assert got == pytest.approx([want[(c, m)] for c, m in zip(fc.cases["case_id"], fc.cases["measure"])], rel=1e-9)
 
 
-def test_accuracy_converges_to_the_booked_result_and_a_pool_is_suggested(warehouse_path):
+def test_accuracy_converges_to_the_booked_result_and_the_pool_fits_the_as_of_date(warehouse_path):
+    from helpers.reports import expected_result
     from helpers.reports import forecast as forecast_report
+    from helpers.warehouse import marts
 
     acc = forecast_report.accuracy("479", "adults", 2023)
     assert len(acc) == 12 and acc["booked"].nunique() == 1
     assert abs(acc["deviation_pct"].iloc[-1]) < 0.5 < abs(acc["deviation_pct"].iloc[0])  # December knows (almost) all bookings
     report = forecast_report.prepare("479", "adults", 2024, "2024-09-30")
-    assert report.snapshot == dt.date(2024, 9, 30) and report.previous == dt.date(2024, 8, 31)
-    assert report.result.pool == pytest.approx(report.pool_by_measure.sum()) and len(report.pool_by_measure) >= 5
-    assert report.result.as_json()["forecast_total"] == pytest.approx(report.result.forecast_total, abs=0.01)
+    er = report.er
+    assert er.snapshot == dt.date(2024, 9, 30) and er.previous == dt.date(2024, 8, 31)
+    assert report.last_month.as_of == dt.date(2024, 8, 31) and report.last_month.year == 2024
+    # the sample's one earlier complete year: the pool is 2023's booked result minus the forecast made on 30.09.2023
+    made = expected_result.forecast_made_at("479", "adults", 2023, dt.date(2023, 9, 30), er.actuals, er.transitions,
+                                            marts.snapshots("479", "adults"))
+    booked = er.actuals[er.actuals["month"].str.startswith("2023")].groupby("measure")["amount"].sum()
+    gap = booked.sub(made.by_measure().sum(axis=1), fill_value=0.0)
+    assert er.pool.sort_index().to_numpy() == pytest.approx(gap.sort_index().to_numpy(), abs=0.01) and len(er.pool) >= 5
+    assert er.result.pool == pytest.approx(er.pool.sum())
+    assert er.total == pytest.approx(er.table["current"].sum() + er.table["expected"].sum() + er.pool.sum(), abs=0.01)
+    # issue 15: a January-forecast pool took Svendborg's secure institution from 3.758.574 kr. of cases to 151.903 kr.
+    children = expected_result.compute("479", "children", "2024-09-30")
+    secure = children.table.set_index("sub_area").loc["sikret_institution"]
+    assert abs(secure["pool"]) < 0.1 * secure["current"]
+    change = report.change()
+    assert change["before_total"] == report.last_month.total and change["after_total"] == report.summary_frame()["expected_result"].iloc[-1]
+    assert round(sum(i["change"] for i in change["items"]) + sum(change["pool_change"].values()), 2) == change["change"]
+
+
+def test_cli_forecast_from_the_warehouse(warehouse_path):
+    from helpers.reports import expected_result
+
+    out = subprocess.run([sys.executable, "-m", "helpers", "forecast", "--municipality", "813", "--area", "adults", "--as-of", "2024-09-30",
+                          "--json"], capture_output=True, text=True, timeout=180, check=True)
+    got = json.loads(out.stdout)
+    for key in ("year", "as_of", "current_total", "expected_total", "pool", "forecast_total", "months", "cases", "overlaps",
+                "sub_areas", "budget", "deviation"):
+        assert key in got, key
+    assert set(got["sub_areas"][0]) == {"sub_area", "label", "current", "expected", "pool", "expected_result", "budget", "deviation"}
+    assert got["forecast_total"] == round(sum(s["expected_result"] for s in got["sub_areas"]), 2)
+    assert got["deviation"] == round(got["forecast_total"] - got["budget"], 2)
+    for s in got["sub_areas"]:
+        assert round(s["current"] + s["expected"] + s["pool"], 2) == s["expected_result"]
+    assert got["forecast_total"] == expected_result.compute("813", "adults", "2024-09-30").total
+    assert json.loads(subprocess.run([sys.executable, "-m", "helpers", "forecast", "--municipality", "813", "--area", "adults", "--year",
+                                      "2024", "--json"], capture_output=True, text=True, timeout=180, check=True).stdout)["as_of"] == "2024-09-30"
+    bad = subprocess.run([sys.executable, "-m", "helpers", "forecast", "--municipality", "813"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--area" in bad.stderr

@@ -60,6 +60,9 @@ def test_summary_hand_worked():
     assert s["goal_fulfilment"]["by_goal_type"] == {"improvement": {"n": 2, "fully_or_partially": 1.0},
                                                     "status_quo": {"n": 1, "fully_or_partially": 0.0}}
     assert s["goal_fulfilment"]["by_municipality"] == {"101": {"n": 3, "fully_or_partially": round(2 / 3, 4)}}
+    # by step: goals set at the 1st and assessed at the 2nd (A partially, B fully), set at the 2nd and assessed at the 3rd (A not)
+    assert s["goal_fulfilment"]["by_step"] == {"1-2": {"n": 2, "fully_or_partially": 1.0}, "2-3": {"n": 1, "fully_or_partially": 0.0}}
+    assert progression.summary(HAND[HAND["registration_no"] < 3])["goal_fulfilment"]["by_step"]["2-3"] == {"n": 0, "fully_or_partially": None}
     # calendar months: A 31 Jan -> 1 Feb = 1, B Mar -> Dec = 9, C May -> May = 12; A Feb 2017 -> Feb 2018 = 12
     assert s["months_between_registrations"] == {"1-2": round((1 + 9 + 12) / 3, 2), "2-3": 12.0}
 

@@ -4,6 +4,7 @@ conclusions, and the published Region Sjælland 2017 figures through the functio
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 from helpers.analysis import benchmark
 from helpers.reports import conclusions
 from helpers.reports import exclusions
+from helpers.reports.exclusions import Note
 from helpers.reports import benchmark as regional
 from helpers.analysis.funnel import dispersion, outside_limits
 
@@ -93,10 +95,11 @@ def test_exclusions_apply_by_kind_group_and_years():
                           "value": [1.0, 2.0, -3.0, 4.0, None]})
     kept, notes = exclusions.apply(frame, [brk, bad, man], (2018, 2020), value="value", labels={"sel_108": "§ 108"})
     assert kept["code"].tolist() == ["259"] and kept["measure_group"].tolist() == ["doegninstitutioner"]
-    assert notes == ["Frederiksberg indgår ikke i figuren: tallet mangler (§ 108).",
-                     "København indgår ikke i figuren: ny kontering.",
-                     "Køge indgår ikke i figuren: 2019, Familiepleje: brud i serien.",
-                     "Vallensbæk indgår ikke i figuren: 2018, § 108: negative nettoudgifter."]
+    assert [(n.group, n.text) for n in notes] == [  # a note belongs to the measure group its municipality is left out of
+        ("§ 108", "Frederiksberg indgår ikke i figuren (§ 108): tallet mangler."),
+        (None, "København indgår ikke i figuren: ny kontering."),  # manual: every group
+        ("familiepleje", "Køge indgår ikke i figuren (familiepleje): 2019, Familiepleje: brud i serien."),  # no label given
+        ("§ 108", "Vallensbæk indgår ikke i figuren (§ 108): 2018, § 108: negative nettoudgifter.")]
 
 
 def test_manual_exclusions_need_a_known_code_and_a_reason():
@@ -109,9 +112,16 @@ def test_manual_exclusions_need_a_known_code_and_a_reason():
 
 
 def test_conclusion_sentences_hand_worked():
-    assert conclusions.change_sentence("pr. 0-22-årig", 2014, 2017, 2017, 4.6, 3.3, 2.2) == (
+    # 4,6 % = 2,4 (user share) + 1,4 (unit cost) + 0,8 (population mix): shown 5 = 3 + 1 + 1 (floors 2, 1, 0; the two
+    # points left go to the largest remainders, 0,8 and then the first of the tied 0,4s)
+    parts = {"user_share_pct": 2.4, "unit_cost_pct": 1.4, "population_mix_pct": 0.8}
+    assert conclusions.change_sentence("pr. 0-22-årig", 2014, 2017, 2017, 4.6, parts) == (
         "Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); "
-        "brugerandelen er steget 3 % og enhedsudgiften er steget 2 %.")
+        "heraf +3 procentpoint fra brugerandelen, +1 fra enhedsudgiften og +1 fra befolkningssammensætningen.")
+    assert conclusions.rounded_parts(-4.6, [-2.4, -1.4, -0.8]) == [-2, -2, -1]
+    assert conclusions.rounded_parts(0.2, [2.1, -1.9, 0.0]) == [2, -2, 0]  # "uændret", and the parts say why
+    assert conclusions.change_sentence("pr. 18-64-årig", 2014, 2017, 2017, 4.6) == (
+        "Udgifterne pr. 18-64-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser).")
     assert conclusions.moved(-0.4) == "uændret" and conclusions.moved(-2.6) == "faldet 3 %"
     assert conclusions.level_sentence("Region X", "pr. 18-64-årig", 2017, 8012.4, 7444.0) == (
         "Region X brugte 8.012 kr. pr. 18-64-årig i 2017, 8 % over hele landet (7.444 kr.).")
@@ -153,8 +163,11 @@ def test_children_report_reproduces_published_spread_and_development(children, p
     users = pub[pub["key_figure"] == "users_per_10000_0_17"].set_index("statistic")["value"]
     lines = _lines(children.municipal_figure("users_per_10000"), "I alt")
     assert [round(v) for v in lines] == [users["min"], users["max"], users["region_average"]]
-    assert ("Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); "
-            "brugerandelen er steget 3 % og enhedsudgiften er steget 2 %.") in children.conclusions()
+    change = benchmark.change(children.regions[children.regions["code"] == "085"], 2014, 2017).set_index("measure_group").loc["i_alt"]
+    assert [round(change[f"{f}_change_pct"]) for f in ("expenditure_per_inhabitant", "users_per_10000", "unit_cost")] == [5, 3, 2]
+    sentence = children.conclusions()[1]
+    assert sentence.startswith("Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); heraf ")
+    assert sum(int(v) for v in re.findall(r"([+-]?\d+) (?:procentpoint )?fra", sentence)) == 5  # the parts add up to the whole
     children.check()
 
 
@@ -168,8 +181,9 @@ def test_adults_report_reproduces_published_unit_costs_and_notes_the_missing(adu
     own_home = figure.data[figure.data["label_da"] == "§ 85 i eget hjem"]
     assert len(own_home) == 13 and round(own_home["unit_cost"].min()) == pub[("unit_cost_sel85_own_home_kr_per_user", "min")]
     for name in ("Greve", "Lolland", "Ringsted", "Solrød"):  # the 4 without § 85 own-home users are named under the figure
-        assert any(n.startswith(f"{name} indgår ikke i figuren: ingen enhedsudgift, brugertal mangler") and "§ 85 i eget hjem" in n
-                   for n in figure.notes), name
+        assert Note(f"{name} indgår ikke i figuren (§ 85 i eget hjem): ingen enhedsudgift, brugertal mangler.", "§ 85 i eget hjem") \
+            in figure.notes, name
+        assert name in set(figure.data.loc[figure.data["label_da"] == "I alt", "name"])  # drawn in the default group, no note there
     adults.check()
 
 
@@ -187,7 +201,8 @@ def test_findings_leave_municipalities_out_of_the_affected_figures_only(warehous
     koege = change.data[change.data["name"] == "Køge"]
     assert set(koege["label_da"]) >= {"Døgninstitutioner", "I alt"}  # the 2019 break moved money between two groups only
     assert not set(koege["label_da"]) & {"Familiepleje", "Opholdssteder mv."}
-    assert any(n.startswith("Køge indgår ikke i figuren: 2019, Familiepleje: brud i serien") for n in change.notes)
+    koege_notes = {n.group for n in change.notes if n.text.startswith("Køge indgår ikke i figuren")}
+    assert koege_notes == {"Familiepleje", "Opholdssteder mv."}  # the groups Køge is left out of, and only those
     level = report.municipal_figure("expenditure_per_inhabitant")
     assert "Familiepleje" in set(level.data.loc[level.data["name"] == "Køge", "label_da"])  # a level after a break is shown
 
@@ -197,7 +212,7 @@ def test_manual_exclusion_reaches_every_municipal_figure_and_the_quality_table(w
     for figure in (report.municipal_figure("expenditure_per_inhabitant"), report.municipal_change_figure("unit_cost"),
                    report.decomposition_figure()):
         assert "Køge" not in set(figure.data["name"])
-        assert "Køge indgår ikke i figuren: ny kontering af anbringelser." in figure.notes
+        assert exclusions.Note("Køge indgår ikke i figuren: ny kontering af anbringelser.") in figure.notes
     quality = report.quality()
     assert ((quality["name"] == "Køge") & (quality["finding"] == "Udeladt af analytikeren")).any()
 
@@ -210,3 +225,21 @@ def test_country_report_covers_every_municipality(warehouse_path):
         regional.prepare("adults", "086", 2017, 2014, 2010, 2017)
     with pytest.raises(ValueError, match="long series start <= period start < year"):
         regional.prepare("adults", "085", 2017, 2018, 2010, 2017)
+
+
+@pytest.mark.parametrize(("area", "region"), [("children", "085"), ("adults", "000")])
+def test_every_note_is_true_for_the_group_it_is_shown_with(warehouse_path, area, region):
+    """Issue 15: "Køge indgår ikke i figuren" stood under charts that drew Køge; a note names its measure group and the
+    municipality is not drawn in that group (and not drawn at all when the note has no group)."""
+    report = regional.prepare(area, region, 2024, 2021, 2010, 2024)
+    figures = [report.municipal_figure(f) for f in ("expenditure_per_inhabitant", "users_per_10000", "unit_cost")]
+    figures += [report.municipal_change_figure("expenditure_per_inhabitant"), report.decomposition_figure(), report.funnel_figure()]
+    checked = 0
+    for figure in figures:
+        for note in figure.notes:
+            name = note.text.split(" indgår ikke i figuren")[0]
+            drawn = figure.data if note.group is None else figure.data[figure.data["label_da"] == note.group]
+            assert note.group is None or note.group in set(report.labels.values()), note
+            assert name not in set(drawn["name"]), note
+            checked += 1
+    assert checked > 0

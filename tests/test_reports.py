@@ -45,7 +45,7 @@ def test_report_is_self_contained_danish_html(rendered):
     assert '<html lang="da">' in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "nothing may load from the network"
     assert "Parametre for kørslen" in page and "region = 000" in page and "Hele landet" in page
-    assert page.count("<li><a href=") == 4  # table of contents: one entry per section
+    assert page.count("<li><a href=") == 5  # table of contents: one entry per section
     assert "<pre" not in page or "Traceback" not in page
     assert re.search(r">\d{1,3}(\.\d{3})+<", page), "counts use Danish thousands separators"
     assert "Vallensbæk 2018" in page and "Køge 2019" in page  # findings are listed
@@ -92,7 +92,7 @@ def test_cli_rejects_unknown_report(warehouse_path):
 def test_report_renders_in_headless_chromium_without_network(rendered, tmp_path, chromium):
     page = rendered / "data_quality" / "hele-landet.html"
     dom = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
-    assert "Alle fund" in dom and dom.count("<table") == 3 and "<tbody>" in dom
+    assert "Alle fund" in dom and dom.count("<table") == 4 and "<tbody>" in dom
     shot = tmp_path / "page.png"
     subprocess.run([*chromium, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 10_000

@@ -11,7 +11,7 @@ with findings as (
     union all
     select 'unmapped_account', municipality_code, year, null, null, description from int_check_unmapped_accounts
     union all
-    select 'quarantined_row', null, null, null, null, description from int_check_quarantined_rows
+    select 'quarantined_row', municipality_code, null, null, null, description from int_check_quarantined_rows
     union all
     select 'population', null, null, null, null, description from int_check_population_adds_up
     union all

@@ -1,12 +1,20 @@
--- grain: one row per ingested file; source: stg_ingest__extracts (rows read, accepted and quarantined, checksum, period)
+-- grain: one row per ingested file; source: stg_ingest__extracts (rows read, accepted and quarantined, checksum, period),
+-- int_extract_municipality (the municipality whose extract it is; none for the national extracts)
 with extracts as (
     select * from stg_ingest__extracts
 ),
 
+municipality as (
+    select * from int_extract_municipality
+),
+
 final as (
-    select file, kind, municipality_code, sha256, bytes, period_start, period_end, rows_read, accepted, rejected, unmapped,
-        rows_read = accepted + rejected as reconciles, failed,
+    select
+        extracts.file, extracts.kind, coalesce(extracts.municipality_code, municipality.municipality_code) as municipality_code,
+        extracts.sha256, extracts.bytes, extracts.period_start, extracts.period_end, extracts.rows_read, extracts.accepted,
+        extracts.rejected, extracts.unmapped, extracts.rows_read = extracts.accepted + extracts.rejected as reconciles, extracts.failed,
     from extracts
+    left join municipality on municipality.file = extracts.file
 )
 
 select * from final

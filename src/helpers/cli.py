@@ -244,22 +244,44 @@ def _read(reader, name: str, totals: dict[str, int] | None = None):
     return frame
 
 
+def _warehouse_forecast(args: argparse.Namespace):
+    """The expected result from the warehouse (as the forecast report and the packs show it); user mistakes exit 2."""
+    from helpers.reports import expected_result
+
+    if args.cases or args.actuals or args.pool:
+        raise UserError("--municipality reads the warehouse; --cases, --actuals and --pool are for a case extract")
+    if not args.area:
+        raise UserError("--municipality needs --area children or adults")
+    try:
+        return expected_result.compute(args.municipality, args.area, _as_of(args.as_of), args.year)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+
+
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from helpers.analysis import forecast
     from helpers.intake.extracts import read_actuals, read_cases
     from helpers.render.formats import format_number
 
-    rows = {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
-    cases = _read(read_cases, args.cases, rows)
-    actuals = _read(read_actuals, args.actuals, rows) if args.actuals else None
-    result = forecast.forecast(cases, args.year, _as_of(args.as_of), actuals, args.pool)
+    if args.municipality:
+        er = _warehouse_forecast(args)
+        result, payload = er.result, er.as_json()
+    elif args.cases and args.year:
+        rows = {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
+        cases = _read(read_cases, args.cases, rows)
+        actuals = _read(read_actuals, args.actuals, rows) if args.actuals else None
+        result = forecast.forecast(cases, args.year, _as_of(args.as_of), actuals, args.pool)
+        payload = result.as_json() | {"rows": rows}
+    else:
+        raise UserError("give --municipality CODE --area AREA (the warehouse) or --cases FILE --year YEAR (an extract)")
     if args.json:
-        print(json.dumps(result.as_json() | {"rows": rows}, ensure_ascii=False))
+        print(json.dumps(payload, ensure_ascii=False))
         return 0
-    print(f"Prognose {args.year}" + (f" pr. {args.as_of}" if args.as_of else ""))
-    for label, value in (("Igangværende sager", result.current_total), ("Forventede sager", result.expected_total),
-                         ("Pulje (skøn)", result.pool), ("Prognose i alt", result.forecast_total)):
-        print(f"  {label:<22}{format_number(value):>18} kr.")
+    print(f"Prognose {result.year}" + (f" pr. {result.as_of:%d.%m.%Y}" if result.as_of else ""))
+    for label, key in (("Igangværende sager", "current_total"), ("Forventede sager", "expected_total"), ("Pulje (skøn)", "pool"),
+                       ("Prognose i alt", "forecast_total"), ("Budget", "budget"), ("Afvigelse", "deviation")):
+        if key in payload:
+            print(f"  {label:<22}{format_number(payload[key]):>18} kr.")
     for month, value in result.by_month().items():
         print(f"  {month:<22}{format_number(value):>18} kr.")
     for overlap in result.overlaps:
@@ -364,10 +386,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=_cmd_progression)
 
-    p = sub.add_parser("forecast", help="the year's expected result case by case (dispositionsregnskab)")
-    p.add_argument("--cases", required=True, help="case periods (the cases ingest kind), CSV or XLSX")
-    p.add_argument("--year", required=True, type=int)
-    p.add_argument("--as-of", help="YYYY-MM-DD: months to this date are to date; actuals replace them")
+    p = sub.add_parser("forecast", help="the year's expected result case by case (dispositionsregnskab), from the warehouse or an extract")
+    p.add_argument("--municipality", help="3-digit code: the expected result from the warehouse, as the reports show it")
+    p.add_argument("--area", choices=["children", "adults"], help="children or adults (for --municipality)")
+    p.add_argument("--cases", help="case periods (the cases ingest kind), CSV or XLSX")
+    p.add_argument("--year", type=int, help="the year forecast (with --cases: required; warehouse: default the as-of date's)")
+    p.add_argument("--as-of", help="YYYY-MM-DD: months to this date are to date; actuals replace them (warehouse: default the latest snapshot)")
     p.add_argument("--actuals", help="booked actuals: case_id or cpr, [measure,] month (YYYY-MM), amount")
     p.add_argument("--pool", type=float, default=0.0, help="pool (skøn) for unknown inflow and outflow, kr.")
     p.add_argument("--json", action="store_true", help="print totals, 12 months and one entry per case as JSON")

@@ -245,7 +245,7 @@ def _apply_actuals(monthly: pd.DataFrame, cases: pd.DataFrame, actuals: pd.DataF
 
 # ---------------------------------------------------------------- change since last month
 
-REASONS = ("new case", "ended", "end date moved", "start moved", "rate changed", "status or probability changed", "several")
+REASONS = ("new case", "ended", "end date moved", "start moved", "rate changed", "status or probability changed", "several", "booked")
 
 
 def _ore(values: np.ndarray) -> np.ndarray:
@@ -283,7 +283,7 @@ def reasons(before: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
 
     One reason when exactly one thing changed: the case is new, it ended (no periods left, or its open end got a date),
     its last end date moved, its first start moved, its rates (with units) or its statuses and probabilities changed;
-    otherwise "several"."""
+    otherwise "several"; "booked" when the periods are the same (a booking replaced the computed amount)."""
     def terms(periods: pd.DataFrame) -> pd.DataFrame:
         end = pd.to_datetime(periods["end_date"])
         frame = periods.assign(start_date=pd.to_datetime(periods["start_date"]), end_date=end, open=end.isna())
@@ -306,6 +306,7 @@ def reasons(before: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
     })
     single = found.sum(axis=1) == 1
     out.loc[both[single.to_numpy()]] = found[single].idxmax(axis=1).to_numpy()
+    out.loc[both[(found.sum(axis=1) == 0).to_numpy()]] = "booked"  # the same periods: a month's booking replaced the computed amount
     out.loc[tb.index.difference(ta.index)] = "ended"
     out.loc[ta.index.difference(tb.index)] = "new case"
     return out
@@ -333,6 +334,20 @@ def diff(before: pd.DataFrame, after: pd.DataFrame, year: int, as_of: dt.date | 
             "change": int(change.sum()) / 100, "items": items}
 
 
+def itemise(b: pd.Series, a: pd.Series, before: pd.DataFrame, after: pd.DataFrame) -> dict:
+    """Per case (index case_id, measure) year totals before and after, as øre-exact items with the reason from the
+    periods ("booked" where the periods are the same and a month's booking replaced its computed amount)."""
+    both = pd.concat([_ore(b).rename("before"), _ore(a).rename("after")], axis=1).fillna(0).astype("int64")
+    both["change"] = both["after"] - both["before"]
+    changed = both[both["change"] != 0].sort_index()
+    keys = changed.index
+    why = reasons(before.merge(keys.to_frame(index=False), on=KEY), after.merge(keys.to_frame(index=False), on=KEY)).reindex(keys)
+    items = [{"case_id": case_id, "measure": measure, "change": int(amount) / 100, "reason": reason}
+             for (case_id, measure), amount, reason in zip(keys, changed["change"], why)]
+    return {"before_total": int(both["before"].sum()) / 100, "after_total": int(both["after"].sum()) / 100,
+            "change": int(both["change"].sum()) / 100, "items": items}
+
+
 # ---------------------------------------------------------------- deviation from budget
 
 
@@ -356,6 +371,54 @@ def budget_deviation(fc: Forecast, budget: pd.DataFrame) -> pd.DataFrame:
     out["quantity_effect"] = ((out["full_year_cases"] - out["budget_cases"]) * out["budget_price"]).fillna(out["forecast"] - out["budget"])
     out["price_effect"] = out["deviation"] - out["quantity_effect"]
     return out.rename_axis("measure").reset_index()
+
+
+# ---------------------------------------------------------------- the expected result and its pool
+
+RESULT_COLUMNS = ["sub_area", "current", "expected", "pool", "expected_result", "budget", "deviation"]
+
+
+def case_amounts(fc: Forecast) -> pd.DataFrame:
+    """Per case (case_id, measure): current and expected amounts of the year, each rounded to whole øre, so every
+    sum built from them (sub-area, total, change since last month) adds up exactly."""
+    sums = fc.monthly.groupby("case")[["current", "expected"]].sum().reindex(range(len(fc.cases)), fill_value=0.0)
+    out = fc.cases[KEY].copy()
+    for col in ("current", "expected"):
+        out[col] = _ore(sums[col]).to_numpy() / 100
+    return out
+
+
+def expected_result(fc: Forecast, budget: pd.DataFrame, pool: pd.Series) -> pd.DataFrame:
+    """Per sub-area (measure): current + expected + pool = expected result; the budget; deviation = expected result -
+    budget (positive = overspend). Summed in whole øre; sub-areas with only a budget or only a pool are kept."""
+    cases = case_amounts(fc)
+    ore = pd.DataFrame({"current": _ore(cases["current"]), "expected": _ore(cases["expected"]), "measure": cases["measure"]})
+    table = ore.groupby("measure")[["current", "expected"]].sum()
+    table = table.join(_ore(pool.astype(float)).rename("pool"), how="outer")
+    table = table.join(_ore(budget.set_index("measure")["amount"].astype(float)).rename("budget"), how="outer")
+    table = table.fillna(0).astype("int64")
+    table["expected_result"] = table["current"] + table["expected"] + table["pool"]
+    table["deviation"] = table["expected_result"] - table["budget"]
+    return (table / 100).rename_axis("sub_area").reset_index()[RESULT_COLUMNS]
+
+
+def suggested_pool(booked: pd.DataFrame, forecasts: pd.DataFrame) -> pd.Series:
+    """The pool per measure: the mean over earlier complete years of (booked year result - the forecast made at the
+    same month-end of that year, without pool).
+
+    `booked` and `forecasts` have columns year, measure, amount; the years are those of `forecasts`. A measure
+    missing from one side in a year counts 0 there, and a year in which a measure has neither counts 0 in its mean.
+    """
+    years = sorted(forecasts["year"].unique())
+    if not years:
+        return pd.Series(dtype=float, name="pool").rename_axis("measure")
+
+    def wide(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame[frame["year"].isin(years)]
+        return frame.pivot_table(index="measure", columns="year", values="amount", aggfunc="sum").reindex(columns=years)
+
+    gap = wide(booked).sub(wide(forecasts), fill_value=0.0).fillna(0.0)
+    return gap.mean(axis=1).rename("pool")
 
 
 # ---------------------------------------------------------------- inflow and outflow

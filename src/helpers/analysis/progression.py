@@ -104,6 +104,17 @@ def goal_fulfilment(frame: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "n", "fully", "partially", "not", "met", "fully_or_partially", "low", "high"])
 
 
+def goal_fulfilment_by_step(frame: pd.DataFrame) -> pd.DataFrame:
+    """Goal fulfilment per step, as the published analysis shows it: at the 2nd registration of the goals set at the 1st
+    (group "1-2") and at the 3rd of those set at the 2nd ("2-3"); a step without assessed goals has n = 0."""
+    step = frame["registration_no"].astype(int).astype(str) + "-" + (frame["registration_no"].astype(int) + 1).astype(str)
+    table = goal_fulfilment(frame.assign(step=step), "step").set_index("group")
+    steps = [f"{a}-{b}" for a, b in PAIRS]
+    counts = ["n", "fully", "partially", "not", "met"]
+    table = table.reindex(steps).fillna({c: 0 for c in counts}).astype({c: int for c in counts})
+    return table.rename_axis("group").reset_index()
+
+
 def summary(frame: pd.DataFrame) -> dict:
     """The CLI's figures: cases, follow-up, goals set, VUM transitions, goal fulfilment and months between registrations."""
     per_case = frame.groupby("case_id")["registration_no"].agg(["count", "min"])
@@ -128,7 +139,8 @@ def summary(frame: pd.DataFrame) -> dict:
         "vum_transitions": transitions,
         "goal_fulfilment": {"overall": fulfilment(goal_fulfilment(frame))["overall"],
                             "by_goal_type": fulfilment(goal_fulfilment(frame, "goal_type")),
-                            "by_municipality": fulfilment(goal_fulfilment(frame, "municipality_code"))},
+                            "by_municipality": fulfilment(goal_fulfilment(frame, "municipality_code")),
+                            "by_step": fulfilment(goal_fulfilment_by_step(frame))},
         "months_between_registrations": months,
     }
 

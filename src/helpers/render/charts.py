@@ -61,7 +61,12 @@ window.helpersChart = async (id, spec, datasets, options, csv) => {
   spec.datasets = {};
   for (const [name, t] of Object.entries(tables)) spec.datasets[name] = t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i]])));
   if (csv) document.getElementById(csv.link).href = csvHref(csv.dataset ? tables[csv.dataset] : JSON.parse(await unpack(csv.packed)));
-  return vegaEmbed(id, spec, options);
+  const drawn = await vegaEmbed(id, spec, options);
+  // the drawn view is handed to the page (event "helpers-view"), so notes under a figure can follow its drop-down
+  const el = document.querySelector(id);
+  el.vegaView = drawn.view;
+  el.dispatchEvent(new CustomEvent("helpers-view", {detail: drawn.view}));
+  return drawn;
 };
 %s unpack("%s").then((js) => { (0, eval)(js); });
 })();"""
@@ -160,13 +165,34 @@ class Figure:
         csv = {"link": link, "dataset": shared} if shared else {"link": link, "packed": packed_table(rows)}
         block = chart_html(spec, include_bundle=not _bundle_sent, csv=csv)
         _bundle_sent = True
-        notes = "".join(f"<li>{escape(n)}</li>" for n in self.notes)
+        notes = "".join(_note_item(n) for n in self.notes)
+        follow = NOTES_FOLLOW_PICKER if any(getattr(n, "group", None) for n in self.notes) else ""
         return (f'<figure class="helpers-figure">{block}<figcaption>'
-                + (f'<ul class="notes">{notes}</ul>' if notes else "")
+                + (f'<ul class="notes">{notes}</ul>{follow}' if notes else "")
                 + f'<a class="download" id="{link}" download="{escape(self.filename)}">Hent data (CSV)</a></figcaption></figure>')
 
     def _repr_html_(self) -> str:
         return self.html()
+
+
+# Notes that belong to one measure group (data-group = its Danish label) show only while the chart's drop-down
+# (the Vega parameter "gruppe", see group_picker) has that group picked; notes without a group always show.
+NOTES_FOLLOW_PICKER = """<script>(function () {
+  var figure = document.currentScript.closest("figure"), chart = figure.querySelector(".helpers-chart");
+  function follow(view) {
+    function show(group) { figure.querySelectorAll("li[data-group]").forEach(function (li) { li.hidden = li.dataset.group !== group; }); }
+    show(view.signal("gruppe"));
+    view.addSignalListener("gruppe", function (name, group) { show(group); });
+  }
+  // the chart may have been drawn already (its promise can settle before this script runs)
+  if (chart.vegaView) { follow(chart.vegaView); } else { chart.addEventListener("helpers-view", function (e) { follow(e.detail); }); }
+})();</script>"""
+
+
+def _note_item(note: object) -> str:
+    """A note as a list item, tagged with its measure group when it has one."""
+    group = getattr(note, "group", None)
+    return f'<li data-group="{escape(group)}">{escape(str(note))}</li>' if group else f"<li>{escape(str(note))}</li>"
 
 
 def rounded(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:

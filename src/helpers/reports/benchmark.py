@@ -18,7 +18,7 @@ from helpers.analysis.peers import peer_groups
 from helpers.render import charts
 from helpers.render.formats import format_number
 from helpers.render.tables import danish_table
-from helpers.reports import conclusions, exclusions
+from helpers.reports import conclusions, data_quality, exclusions
 from helpers.warehouse import marts
 
 TOTAL = labels.TOTAL_GROUP
@@ -285,9 +285,11 @@ class RegionalBenchmark:
         return danish_table(frame.sort_values("Kommune").reset_index(drop=True))
 
     def quality(self) -> pd.DataFrame:
-        """Every finding for the region's municipalities in the area and period, plus peer extremes and the analyst's exclusions."""
-        found = self.findings[self.findings["municipality_code"].isin(self.members) & (self.findings["area"] == self.area)
-                              & self.findings["year"].between(self.period_start, self.year)]
+        """The findings of the key-figure checks for the region's municipalities in the area (every year, the definition the
+        data-quality report counts by: data_quality.flagged), plus peer extremes and the analyst's exclusions."""
+        own = self.findings[self.findings["municipality_code"].isin(self.members)]
+        found = own[own["municipality_name"].isin(data_quality.flagged(own, self.area))
+                    & own["finding"].isin(data_quality.KEY_FIGURE_FINDINGS) & (own["area"] == self.area)]
         frame = found.rename(columns={"municipality_code": "code", "municipality_name": "name"})[["finding", "code", "name", "year", "description"]]
         averages = benchmark.peer_averages(self.municipal[self.municipal["year"] == self.year], self.peers)
         extreme = describe_peer_extremes(benchmark.peer_extremes(self._own(self.municipal[self.municipal["year"] == self.year]), averages))
@@ -308,11 +310,12 @@ class RegionalBenchmark:
         subject = labels.COUNTRY_NAME if self.region == COUNTRY else self.region_name
         out = [conclusions.level_sentence(subject, per, self.year, own["expenditure_per_inhabitant"],
                                           None if self.region == COUNTRY else country["expenditure_per_inhabitant"])]
-        ch = benchmark.change(self.regions[self.regions["code"] == self.region], self.period_start, self.year).set_index("measure_group")
-        total = ch.loc[TOTAL]
+        own_rows = self.regions[self.regions["code"] == self.region]
+        ch = benchmark.change(own_rows, self.period_start, self.year).set_index("measure_group")
+        parts = benchmark.decompose_changes(own_rows, self.period_start, self.year).set_index("measure_group")
         out.append(conclusions.change_sentence(per, self.period_start, self.year, self.price_base_year,
-                                               total["expenditure_per_inhabitant_change_pct"], total["users_per_10000_change_pct"],
-                                               total["unit_cost_change_pct"]))
+                                               ch.loc[TOTAL, "expenditure_per_inhabitant_change_pct"],
+                                               parts.loc[TOTAL].to_dict() if TOTAL in parts.index else None))
         base = ch[ch.index.map(lambda g: g in set(self.regions.loc[self.regions["kind"] == "base", "measure_group"]))]
         kr = (base["expenditure_per_inhabitant_end"] - base["expenditure_per_inhabitant_start"]).dropna()
         if not kr.empty:
@@ -327,10 +330,22 @@ class RegionalBenchmark:
                                                    self.average_name))
         above, below = self.funnel_outliers()
         out.append(conclusions.funnel_sentence(group_labels[TOTAL].lower(), above, below))
-        flagged = self.quality()["name"].nunique()
-        if flagged:
-            out.append(f"{flagged} af {len(self.members)} kommuner har fund i datakvaliteten; de er nævnt under figurerne og i afsnittet om datakvalitet.")
+        out.append(self.findings_sentence())
         return out
+
+    def findings_sentence(self) -> str:
+        """How many of the region's municipalities have findings in the area's key figures: the number the data-quality
+        report gives (data_quality.flagged), and, apart from it, the municipalities far from their peers."""
+        flagged = data_quality.flagged(self.findings[self.findings["municipality_code"].isin(self.members)], self.area)
+        text = (f"{len(flagged)} af {len(self.members)} kommuner har fund i datakvalitetskontrollen af nøgletallene for "
+                f"{labels.AREA_NAMES_LOWER[self.area]}, som i rapporten om datakvalitet")
+        text += "; de står i afsnittet om datakvalitet." if flagged else "."
+        quality = self.quality()
+        peers = set(quality.loc[quality["finding"] == labels.FINDING_LABELS["peer_extreme"], "name"]) - set(flagged)
+        if peers:
+            text += (f" Desuden ligger {len(peers)} kommuner over det dobbelte eller under halvdelen af udgiften i deres "
+                     "sammenlignelige kommuner (også i afsnittet om datakvalitet).")
+        return text
 
 
     def check(self) -> None:

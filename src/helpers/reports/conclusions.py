@@ -27,13 +27,33 @@ def level_sentence(subject: str, per: str, year: int, value: float, country: flo
     return text + f", {format_number(abs(pct))} % {'over' if pct > 0 else 'under'} hele landet ({format_number(country)} kr.)."
 
 
-def change_sentence(per: str, start: int, end: int, base_year: int, expenditure_pct: float,
-                    user_share_pct: float | None = None, unit_cost_pct: float | None = None) -> str:
-    """'Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); brugerandelen er steget 3 % og enhedsudgiften er steget 2 %.'"""
+PARTS = {"user_share_pct": "brugerandelen", "unit_cost_pct": "enhedsudgiften", "population_mix_pct": "befolkningssammensætningen"}
+
+
+def rounded_parts(total: float, parts: list[float]) -> list[int]:
+    """Parts rounded to whole numbers that add up to the rounded total (largest remainder: floors first, then +1 to the
+    parts with the largest remainders, the first part first on a tie), so the parts a reader sees sum to the whole."""
+    floors = [math.floor(p) for p in parts]
+    missing = round(total) - sum(floors)
+    order = sorted(range(len(parts)), key=lambda i: (-(parts[i] - floors[i]), i))
+    for i in order[:max(missing, 0)]:
+        floors[i] += 1
+    for i in order[::-1][:max(-missing, 0)]:  # only when the parts do not add up to the total to begin with
+        floors[i] -= 1
+    return floors
+
+
+def change_sentence(per: str, start: int, end: int, base_year: int, expenditure_pct: float, parts: dict[str, float] | None = None) -> str:
+    """'Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); heraf +3 procentpoint fra brugerandelen,
+    +1 fra enhedsudgiften og +1 fra befolkningssammensætningen.' `parts` are the decomposition's user_share_pct, unit_cost_pct
+    and population_mix_pct, which add up to the change; all three are named, rounded so that they add up to the whole."""
     text = f"Udgifterne {per} er {moved(expenditure_pct)} fra {start} til {end} (faste {base_year}-priser)"
-    if user_share_pct is None or unit_cost_pct is None or math.isnan(user_share_pct) or math.isnan(unit_cost_pct):
+    if not parts or any(parts.get(k) is None or math.isnan(parts[k]) for k in PARTS) or math.isnan(expenditure_pct):
         return text + "."
-    return text + f"; brugerandelen er {moved(user_share_pct)} og enhedsudgiften er {moved(unit_cost_pct)}."
+    shown = rounded_parts(expenditure_pct, [parts[k] for k in PARTS])
+    signed = [f"{'+' if v > 0 else '-' if v < 0 else ''}{abs(v)}" for v in shown]
+    names = list(PARTS.values())
+    return text + f"; heraf {signed[0]} procentpoint fra {names[0]}, {signed[1]} fra {names[1]} og {signed[2]} fra {names[2]}."
 
 
 def spread_sentence(per: str, year: int, highest: tuple[str, float], lowest: tuple[str, float], average: float, average_name: str) -> str:

@@ -1,7 +1,9 @@
 """Which municipalities a figure leaves out, and why: the analyst's exclusions and the data-quality findings.
 
 A figure never drops a municipality silently: every one of the region's municipalities that is not in
-a figure gets a note under it ("Køge indgår ikke i figuren: ...").
+a figure gets a note under it ("Køge indgår ikke i figuren: ..."). A note left out of one measure group only
+belongs to that group ("Køge indgår ikke i figuren (Opholdssteder mv.): ..."), and the rendered figure shows it
+only while that group is picked in the drop-down (helpers.render.charts.Figure).
 """
 
 from __future__ import annotations
@@ -13,6 +15,17 @@ import pandas as pd
 from helpers import labels
 
 SMALL_REASON = f"færre end {labels.SMALL} brugere, vises ikke af hensyn til persondata"
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note under a figure: true for every measure group (group None), or only for the group with this Danish label."""
+
+    text: str
+    group: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -62,15 +75,16 @@ def from_findings(findings: pd.DataFrame) -> list[Exclusion]:
 
 def apply(frame: pd.DataFrame, exclusions: list[Exclusion], years: tuple[int, ...],
           value: str | None = None, labels: dict[str, str] | None = None, expected: dict[str, str] | None = None,
-          missing_reason: str = "tallet mangler") -> tuple[pd.DataFrame, list[str]]:
-    """Drop excluded rows (columns code, measure_group) and write one note per municipality left out.
+          missing_reason: str = "tallet mangler") -> tuple[pd.DataFrame, list[Note]]:
+    """Drop excluded rows (columns code, measure_group) and write one note per municipality and measure group left out.
 
     With `value`, rows where that figure is empty are also notes ("tallet mangler" or `missing_reason`);
-    `expected` ({code: name}) are the municipalities the figure should show.
+    `expected` ({code: name}) are the municipalities the figure should show. A manual exclusion and a municipality
+    missing from the whole figure give a note for every group; the others a note for their group (`labels` name it).
     """
     labels = labels or {}
     drop = pd.Series(False, index=frame.index)
-    reasons: dict[str, list[str]] = {}
+    reasons: dict[tuple[str, str | None], list[str]] = {}
     names = dict(expected or {})
     for ex in exclusions:
         if expected is not None and ex.code not in expected:
@@ -79,19 +93,24 @@ def apply(frame: pd.DataFrame, exclusions: list[Exclusion], years: tuple[int, ..
         if hit.any():
             drop |= hit
             names.setdefault(ex.code, ex.name)
-            reasons.setdefault(ex.code, []).append(ex.reason)
+            groups = [None] if ex.kind == "manual" else frame.loc[hit, "measure_group"].drop_duplicates()
+            for group in groups:
+                reasons.setdefault((ex.code, group), []).append(ex.reason)
     kept = frame[~drop]
     if value is not None:
         empty = kept[kept[value].isna()]
         small = empty["small_users"] if "small_users" in empty else pd.Series(False, index=empty.index)
         empty = empty.assign(reason=small.map({True: SMALL_REASON, False: missing_reason}))
-        for (code, reason), rows in empty.groupby(["code", "reason"], sort=True):
-            groups = ", ".join(labels.get(g, g) for g in rows["measure_group"].drop_duplicates())
-            reasons.setdefault(code, []).append(f"{reason} ({groups})" if labels else reason)
+        for (code, group, reason), rows in empty.groupby(["code", "measure_group", "reason"], sort=True):
+            reasons.setdefault((code, group), []).append(reason)
             names.setdefault(code, rows["name"].iloc[0])
         kept = kept[kept[value].notna()]
     if expected is not None:
         for code in sorted(set(expected) - set(frame["code"])):
-            reasons.setdefault(code, []).append(missing_reason)
-    notes = [f"{names[code]} indgår ikke i figuren: {'; '.join(dict.fromkeys(r))}." for code, r in sorted(reasons.items(), key=lambda kv: names[kv[0]])]
+            reasons.setdefault((code, None), []).append(missing_reason)
+    notes = []
+    for (code, group), r in sorted(reasons.items(), key=lambda kv: (names[kv[0][0]], kv[0][1] is not None, str(kv[0][1]))):
+        label = None if group is None else labels.get(group, group)
+        where = "" if label is None else f" ({label})"
+        notes.append(Note(f"{names[code]} indgår ikke i figuren{where}: {'; '.join(dict.fromkeys(r))}.", label))
     return kept.reset_index(drop=True), notes

@@ -1,7 +1,8 @@
 """The forecast report (notebooks/forecast.ipynb): expected result against budget, monthly booked and forecast,
-the deviation split into quantity and price, the change since last month, inflow, shadow budgets and accuracy.
+the deviation split into quantity, price and pool, the change since last month, inflow, shadow budgets and accuracy.
 
-Reads the marts; the engine is helpers.forecast. Case ids are pseudonyms; no CPR number or name is read.
+The figures come from helpers.reports.expected_result (as in the key-figure packs and the CLI); one sign convention:
+a positive deviation or change is an overspend (a worse result). Case ids are pseudonyms; no CPR number or name is read.
 """
 
 from __future__ import annotations
@@ -16,117 +17,133 @@ from helpers.analysis import forecast
 from helpers.render import charts
 from helpers.render.formats import format_number
 from helpers.render.tables import danish_table, protected
+from helpers.reports import expected_result
 from helpers.warehouse import marts
 
 REASON_LABELS = {"new case": "ny sag", "ended": "ophørt", "end date moved": "slutdato flyttet", "start moved": "startdato flyttet",
-                 "rate changed": "takst ændret", "status or probability changed": "status eller sandsynlighed ændret", "several": "flere ændringer"}
+                 "rate changed": "takst ændret", "status or probability changed": "status eller sandsynlighed ændret", "several": "flere ændringer",
+                 "booked": "bogført beløb afviger fra det beregnede"}
 REASON_COUNTS = {"new case": ("ny sag", "nye sager"), "ended": ("ophørt sag", "ophørte sager"),
                  "end date moved": ("flyttet slutdato", "flyttede slutdatoer"), "start moved": ("flyttet startdato", "flyttede startdatoer"),
                  "rate changed": ("ændret takst", "ændrede takster"),
                  "status or probability changed": ("ændret status eller sandsynlighed", "ændrede status eller sandsynligheder"),
-                 "several": ("sag med flere ændringer", "sager med flere ændringer")}
+                 "several": ("sag med flere ændringer", "sager med flere ændringer"),
+                 "booked": ("sag med bogføring, der afviger fra det beregnede", "sager med bogføringer, der afviger fra det beregnede")}
 COLOUR_LABELS = {"red": "Rød", "yellow": "Gul", "green": "Grøn"}
 
 
 @dataclass
 class ForecastReport:
-    """One municipality, area, year and as-of date: the forecast and everything it is explained by."""
+    """One municipality, area, year and as-of date: the expected result and everything it is explained by."""
 
-    municipality: str
     municipality_name: str
-    area: str
-    year: int
-    as_of: dt.date
-    snapshot: dt.date
-    previous: dt.date | None
-    periods: pd.DataFrame
-    actuals: pd.DataFrame
-    budget: pd.DataFrame
-    transitions: pd.DataFrame
-    labels: dict[str, str]
-    result: forecast.Forecast
-    pool_by_measure: pd.Series
+    er: expected_result.ExpectedResult
+    last_month: expected_result.ExpectedResult | None  # the expected result at the previous snapshot, same year
     moved_at_65: bool
 
+    @property
+    def year(self) -> int:
+        return self.er.year
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.er.as_of
+
+    @property
+    def result(self) -> forecast.Forecast:
+        return self.er.result
+
     def label(self, measure: str) -> str:
-        return self.labels.get(measure, measure)
+        return self.er.labels.get(measure, measure)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The expected-result table with a total row (what the summary shows, in kr.)."""
+        table = self.er.table.drop(columns="sub_area")
+        total = table.drop(columns="label").sum().round(2).to_frame().T.assign(label="I alt")
+        return pd.concat([table, total], ignore_index=True)
 
     def summary(self) -> pd.io.formats.style.Styler:
-        """Expected result against budget per sub-area: current, expected, pool, forecast, budget, deviation."""
-        dev = forecast.budget_deviation(self.result, self.budget).set_index("measure")
-        by = self.result.by_measure()
-        table = dev.join(by, how="left").fillna({"current": 0.0, "expected": 0.0})
-        table["pool"] = self.pool_by_measure.reindex(table.index).fillna(0.0)
-        table["total"] = table["forecast"] + table["pool"]
-        table["deviation_total"] = table["total"] - table["budget"]
-        table = table.reset_index()
-        table["measure"] = table["measure"].map(self.label)
-        total = table.drop(columns="measure").sum(numeric_only=True).to_frame().T.assign(measure="I alt")
-        table = pd.concat([table, total], ignore_index=True)
-        shown = table[["measure", "current", "expected", "pool", "total", "budget", "deviation_total"]]
-        return danish_table(shown, {"measure": "Delområde", "current": "Igangværende sager, kr.", "expected": "Forventede sager, kr.",
-                                    "pool": "Pulje (skøn), kr.", "total": "Forventet regnskab, kr.", "budget": "Budget, kr.",
-                                    "deviation_total": "Afvigelse, kr."})
+        """Expected result against budget per sub-area: current, expected, pool, expected result, budget, deviation."""
+        return danish_table(self.summary_frame(), {"label": "Delområde", "current": "Igangværende sager, kr.", "expected": "Forventede sager, kr.",
+                                                   "pool": "Pulje (skøn), kr.", "expected_result": "Forventet regnskab, kr.",
+                                                   "budget": "Budget, kr.", "deviation": "Afvigelse (+ = merforbrug), kr."})
+
+    def monthly_frame(self) -> pd.DataFrame:
+        """Per month and kind: booked and not yet booked (computed) to the as-of date, forecast after it (pool excluded)."""
+        monthly = self.result.monthly
+        to_date = monthly["month"].isin(self.result.months[:forecast._cutoff(self.year, self.as_of)])
+        kind = pd.Series("Prognose", index=monthly.index).where(~to_date, monthly["booked"].map({True: "Bogført", False: UNBOOKED}))
+        data = monthly.assign(amount=monthly["current"] + monthly["expected"], month=monthly["month"].astype(str), kind=kind)
+        data = data.groupby(["month", "kind"], as_index=False)["amount"].sum()
+        return data[data["amount"] != 0].reset_index(drop=True)
 
     def monthly_figure(self) -> charts.Figure:
-        """Booked and forecast amounts per month of the year (booked to the as-of date, computed after)."""
-        m = self.result.monthly.assign(amount=self.result.monthly["current"] + self.result.monthly["expected"],
-                                       month=self.result.monthly["month"].astype(str))
-        m["kind"] = m["booked"].map({True: "Bogført", False: "Prognose"})
-        data = m.groupby(["month", "kind"], as_index=False)["amount"].sum()
+        """Booked amounts per month to the as-of date (with the not yet booked computed amounts), the forecast after it."""
+        data = self.monthly_frame()
+        kinds = ["Bogført", UNBOOKED, "Prognose"]
         chart = alt.Chart(charts.rounded(data)).mark_bar().encode(
             x=alt.X("month:O", title="Måned"), y=alt.Y("amount:Q", title="Kr.", axis=alt.Axis(format=",.0f"), stack=True),
-            color=alt.Color("kind:N", title="", scale=alt.Scale(domain=["Bogført", "Prognose"], range=["#0b4f6c", "#9ecae1"])),
+            color=alt.Color("kind:N", title="", scale=alt.Scale(domain=kinds, range=["#0b4f6c", "#6baed6", "#c6dbef"])),
+            order=alt.Order("order:Q"),
             tooltip=[alt.Tooltip("month:O", title="Måned"), alt.Tooltip("kind:N", title="Art"), alt.Tooltip("amount:Q", title="Kr.", format=",.0f")],
-        ).properties(title=f"Bogført og prognose pr. måned {self.year} (pr. {self.as_of:%d.%m.%Y})", width=600, height=260)
-        notes = ["Bogført: de bogførte udgifter erstatter den beregnede udgift for sagen og måneden til og med opgørelsesdatoen."]
+        ).transform_calculate(order=f"indexof({kinds}, datum.kind)").properties(
+            title=f"Bogført og prognose pr. måned {self.year} (pr. {self.as_of:%d.%m.%Y}), uden puljen", width=600, height=260)
+        notes = [f"Til og med {self.as_of:%d.%m.%Y}: de bogførte udgifter og, hvor en sags regning for måneden endnu ikke er bogført "
+                 "(fx fra en anden kommune), den beregnede udgift. Derefter prognosen. Puljen er ikke fordelt på måneder."]
         return charts.Figure(chart, data.rename(columns={"month": "Måned", "kind": "Art", "amount": "Beløb"}), f"maaneder_{self.year}.csv", notes)
 
     def deviation_figure(self) -> charts.Figure:
-        """Each sub-area's deviation from budget split into a quantity effect and a price effect (which add up)."""
-        dev = forecast.budget_deviation(self.result, self.budget)
-        dev = dev[dev["budget"] > 0]
-        long = dev.melt(id_vars=["measure", "deviation"], value_vars=["quantity_effect", "price_effect"], var_name="effect", value_name="kr")
-        long["effect"] = long["effect"].map({"quantity_effect": "Mængde (antal helårssager)", "price_effect": "Pris (pris pr. helårssag)"})
-        long["measure"] = long["measure"].map(self.label)
-        tooltip = [alt.Tooltip("measure:N", title="Delområde"), alt.Tooltip("effect:N", title="Effekt"),
+        """Each sub-area's deviation from budget split into quantity, price and pool (which add up to the table's deviation)."""
+        dev = self.er.deviation_parts()
+        dev = dev[(dev["budget"] > 0) | (dev["expected_result"] > 0)]
+        long = dev.melt(id_vars=["label", "deviation"], value_vars=list(EFFECTS), var_name="effect", value_name="kr")
+        long["effect"] = long["effect"].map(EFFECTS)
+        tooltip = [alt.Tooltip("label:N", title="Delområde"), alt.Tooltip("effect:N", title="Del"),
                    alt.Tooltip("kr:Q", title="Kr.", format=",.0f"), alt.Tooltip("deviation:Q", title="Afvigelse i alt, kr.", format=",.0f")]
         bars = alt.Chart(charts.rounded(long)).mark_bar().encode(
-            y=alt.Y("measure:N", title=None), x=alt.X("kr:Q", title="Afvigelse fra budget, kr.", axis=alt.Axis(format=",.0f")),
-            color=alt.Color("effect:N", title="Effekt", scale=alt.Scale(range=["#5b8db8", "#e08214"])), tooltip=tooltip)
-        ticks = alt.Chart(charts.rounded(long)).mark_tick(color="#1d2733", thickness=2, size=14).encode(y="measure:N", x="deviation:Q", tooltip=tooltip)
-        chart = alt.layer(bars, ticks).properties(title="Afvigelse fra budget: mængde og pris", width=560, height=26 * dev["measure"].nunique())
-        data = dev.assign(measure=dev["measure"].map(self.label))[["measure", "budget_cases", "full_year_cases", "budget_price", "forecast_price",
-                                                                   "budget", "forecast", "deviation", "quantity_effect", "price_effect"]]
-        notes = [("Mængde = (helårssager i prognosen - budgetterede sager) x budgetteret pris; pris = helårssager x (prognosens pris - "
-                  "budgetteret pris). De to lægger sig præcist sammen til afvigelsen (den sorte streg). Puljen indgår ikke.")]
+            y=alt.Y("label:N", title=None), x=alt.X("kr:Q", title="Afvigelse fra budget (+ = merforbrug), kr.", axis=alt.Axis(format=",.0f")),
+            color=alt.Color("effect:N", title="Del", scale=alt.Scale(domain=list(EFFECTS.values()), range=["#5b8db8", "#e08214", "#999999"])),
+            tooltip=tooltip)
+        ticks = alt.Chart(charts.rounded(long)).mark_tick(color="#1d2733", thickness=2, size=14).encode(y="label:N", x="deviation:Q", tooltip=tooltip)
+        chart = alt.layer(bars, ticks).properties(title="Afvigelse fra budget: mængde, pris og pulje", width=560, height=26 * len(dev))
+        data = dev[["label", "budget_cases", "full_year_cases", "budget_price", "forecast_price", "budget", "expected_result", "deviation",
+                    "quantity_effect", "price_effect", "pool"]]
+        notes = [("Mængde = (helårssager i prognosen - budgetterede sager) x budgetteret pris; pris = resten af sagernes afvigelse "
+                  "(helårssager x (prognosens pris - budgetteret pris)); pulje = puljen (skøn). De tre lægger sig præcist sammen til "
+                  "afvigelsen i tabellen ovenfor (den sorte streg); positiv = merforbrug.")]
         return charts.Figure(chart, data, f"afvigelse_{self.year}.csv", notes)
 
+    def change(self) -> dict | None:
+        """From last month's expected result to this month's (expected_result.change), or None without a month before."""
+        return expected_result.change(self.last_month, self.er) if self.last_month is not None else None
+
     def change_since_last_month(self) -> tuple[list[str], pd.io.formats.style.Styler | None]:
-        """Sentences per sub-area and the itemised changes (pseudonymised ids) against the previous month's extract."""
-        if self.previous is None:
+        """Sentences per sub-area and the itemised changes (pseudonymised ids), from last month's expected result to this one's."""
+        result = self.change()
+        if result is None:
             return ["Der er ingen opgørelse for måneden før."], None
-        before = marts.case_periods(self.municipality, self.area, self.previous)
-        result = forecast.diff(before, self.periods, self.year, self.as_of)
         items = pd.DataFrame(result["items"], columns=["case_id", "measure", "change", "reason"])
+        pool = pd.Series(result["pool_change"], dtype=float)
         sentences = []
-        for measure, rows in items.groupby("measure"):
-            total = rows["change"].sum()
-            parts = "; ".join(f"{len(g)} {REASON_COUNTS[r][len(g) > 1]} ({'+' if g['change'].sum() >= 0 else '-'}"
-                              f"{format_number(abs(g['change'].sum()))} kr.)" for r, g in rows.groupby("reason"))
-            verb = "uændret" if round(total) == 0 else ("forværret med " if total > 0 else "forbedret med ") + f"{format_number(abs(total))} kr."
-            sentences.append(f"{self.label(measure)}: prognosen er {verb}: {parts}.")
-        head = (f"Prognosen for {self.year} er ændret med {'+' if result['change'] >= 0 else '-'}{format_number(abs(result['change']))} kr. "
-                f"fra {format_number(result['before_total'])} kr. ({self.previous:%d.%m.%Y}) til {format_number(result['after_total'])} kr. "
-                f"({self.snapshot:%d.%m.%Y}) i {len(items)} sager.")
+        for measure in sorted(set(items["measure"]) | set(pool.index)):
+            rows = items[items["measure"] == measure]
+            parts = [f"{len(g)} {REASON_COUNTS[r][len(g) > 1]} ({_signed(g['change'].sum())} kr.)" for r, g in rows.groupby("reason")]
+            if measure in pool.index:
+                parts.append(f"puljen ({_signed(pool[measure])} kr.)")
+            total = rows["change"].sum() + pool.get(measure, 0.0)
+            sentences.append(f"{self.label(measure)}: det forventede regnskab er {_moved(total)}: {'; '.join(parts)}.")
+        last = self.last_month
+        head = (f"Det forventede regnskab for {self.year} er {_moved(result['change'])} fra {format_number(result['before_total'])} kr. "
+                f"({last.as_of:%d.%m.%Y}) til {format_number(result['after_total'])} kr. ({self.as_of:%d.%m.%Y}): "
+                f"{len(items)} sager {_signed(result['cases_change'])} kr. og puljen {_signed(sum(result['pool_change'].values()))} kr.")
         shown = items.assign(measure=items["measure"].map(self.label), reason=items["reason"].map(REASON_LABELS))
         table = danish_table(shown.sort_values("change", key=abs, ascending=False),
-                             {"case_id": "Sag (pseudonym)", "measure": "Delområde", "change": "Ændring, kr.", "reason": "Årsag"})
+                             {"case_id": "Sag (pseudonym)", "measure": "Delområde", "change": "Ændring (+ = merforbrug), kr.", "reason": "Årsag"})
         return [head, *sentences], table
 
     def inflow(self) -> pd.io.formats.style.Styler | None:
         """The children's area's transition list summarised by colour and expected adult measure (counts <5 hidden)."""
-        t = self.transitions
+        t = self.er.transitions
         if t.empty:
             return None
         t = t.assign(colour=t["colour"].map(COLOUR_LABELS).fillna(t["colour"]),
@@ -138,49 +155,69 @@ class ForecastReport:
                                     "weighted": "Forventet årlig udgift (x sandsynlighed), kr."})
 
     def shadow_budgets(self) -> pd.io.formats.style.Styler:
-        """This year, next year and three shadow-budget years per sub-area, by the same rules (known cases only)."""
+        """This year, next year and three shadow-budget years per sub-area, by the same rules (known cases only, no pool)."""
         cols = ["year_total", "next_year_total"] + [c for c in self.result.cases if c.startswith("shadow_")]
         table = self.result.cases.groupby("measure")[cols].sum().reset_index()
         table["measure"] = table["measure"].map(self.label)
         total = table.drop(columns="measure").sum().to_frame().T.assign(measure="I alt")
         table = pd.concat([table, total], ignore_index=True)
-        names = {"measure": "Delområde", "year_total": str(self.year), "next_year_total": str(self.year + 1)}
+        names = {"measure": "Delområde", "year_total": f"{self.year} (uden pulje)", "next_year_total": str(self.year + 1)}
         names |= {c: str(self.year + 1 + int(c.split("_")[1])) for c in cols if c.startswith("shadow_")}
         return danish_table(table[["measure", *cols]], names)
 
     def accuracy(self) -> tuple[pd.io.formats.style.Styler, charts.Figure] | None:
         """For the last complete year with monthly snapshots: the forecast at each month-end against the booked result."""
-        frame = accuracy(self.municipality, self.area, self.year - 1)
+        frame = accuracy(self.er.municipality, self.er.area, self.year - 1)
         if frame.empty:
             return None
         data = frame.assign(label=frame["snapshot_date"].dt.strftime("%m-%Y"))
         base = alt.Chart(charts.rounded(data)).encode(x=alt.X("label:O", title="Prognose lavet ved udgangen af", sort=None))
-        tooltip = [alt.Tooltip("label:O", title="Måned"), alt.Tooltip("forecast:Q", title="Prognose, kr.", format=",.0f"),
-                   alt.Tooltip("booked:Q", title="Endeligt bogført, kr.", format=",.0f"), alt.Tooltip("deviation_pct:Q", title="Afvigelse, pct.", format="+,.1f")]
+        tooltip = [alt.Tooltip("label:O", title="Måned"), alt.Tooltip("forecast:Q", title="Prognose uden pulje, kr.", format=",.0f"),
+                   alt.Tooltip("booked:Q", title="Endeligt bogført, kr.", format=",.0f"),
+                   alt.Tooltip("deviation_pct:Q", title="Prognose over (+) eller under (-) regnskabet, pct.", format="+,.1f")]
         line = base.mark_line(point=True, color="#0b4f6c").encode(y=alt.Y("forecast:Q", title="Kr.", axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
                                                                   tooltip=tooltip)
         rule = base.mark_line(strokeDash=[5, 3], color="#b2182b").encode(y="booked:Q", tooltip=tooltip)
-        chart = alt.layer(line, rule).properties(title=f"Prognosens træfsikkerhed {self.year - 1}: prognose pr. måned mod endeligt regnskab (stiplet)",
-                                                 width=600, height=260)
+        chart = alt.layer(line, rule).properties(
+            title=f"Prognosens træfsikkerhed {self.year - 1}: prognose uden pulje pr. måned mod endeligt regnskab (stiplet)", width=600, height=260)
         table = danish_table(data[["label", "forecast", "booked", "deviation_pct"]],
-                             {"label": "Prognose lavet ved udgangen af", "forecast": "Prognose, kr.", "booked": "Endeligt bogført, kr.",
-                              "deviation_pct": "Afvigelse, pct."}).format(precision=1, subset=["Afvigelse, pct."], decimal=",", thousands=".")
+                             {"label": "Prognose lavet ved udgangen af", "forecast": "Prognose uden pulje, kr.", "booked": "Endeligt bogført, kr.",
+                              "deviation_pct": "Prognose over (+) eller under (-) regnskabet, pct."}).format(
+            precision=1, subset=["Prognose over (+) eller under (-) regnskabet, pct."], decimal=",", thousands=".")
         return table, charts.Figure(chart, frame, f"traefsikkerhed_{self.year - 1}.csv")
 
     def overlaps(self) -> list[str]:
         return [f"Overlappende perioder: sag {o['case_id']} ({self.label(o['measure'])}) fra {o['start_date']}." for o in self.result.overlaps]
 
 
+UNBOOKED = "Beregnet, endnu ikke bogført"
+EFFECTS = {"quantity_effect": "Mængde (antal helårssager)", "price_effect": "Pris (pris pr. helårssag)", "pool": "Pulje (skøn)"}
+
+
+def _signed(value: float) -> str:
+    """'+1.234' or '-1.234' (whole kroner)."""
+    return f"{'+' if round(value) >= 0 else '-'}{format_number(abs(value))}"
+
+
+def _moved(change: float) -> str:
+    """'forværret med 1.234 kr.' (more spending), 'forbedret med ...' or 'uændret'."""
+    if round(change) == 0:
+        return "uændret"
+    return f"{'forværret' if change > 0 else 'forbedret'} med {format_number(abs(change))} kr."
+
+
 def accuracy(municipality: str, area: str, year: int) -> pd.DataFrame:
-    """Forecast at each month-end snapshot of `year` (actuals to that date, computed rest) against the year's booked total."""
-    snaps = [s for s in marts.snapshots(municipality, area) if s.year == year]
+    """Forecast (no pool) at each month-end snapshot of `year`, by the rules of today's forecast, against the year's booked total."""
+    snaps = marts.snapshots(municipality, area)
     actuals = marts.actuals(municipality, area)
+    transitions = marts.transitions(municipality)
     booked = actuals.loc[actuals["month"].str.startswith(str(year)), "amount"].sum()
-    if len(snaps) < 12 or actuals["month"].max() < f"{year}-12":
+    own = [s for s in snaps if s.year == year]
+    if len(own) < 12 or actuals["month"].max() < f"{year}-12":
         return pd.DataFrame(columns=["snapshot_date", "forecast", "booked", "deviation_pct"])
     rows = []
-    for snap in snaps:
-        fc = forecast.forecast(marts.case_periods(municipality, area, snap), year, snap, actuals)
+    for snap in own:
+        fc = expected_result.forecast_made_at(municipality, area, year, snap, actuals, transitions, snaps)
         rows.append({"snapshot_date": pd.Timestamp(snap), "forecast": fc.current_total + fc.expected_total, "booked": booked})
     out = pd.DataFrame(rows)
     out["deviation_pct"] = 100 * (out["forecast"] / out["booked"] - 1)
@@ -188,47 +225,9 @@ def accuracy(municipality: str, area: str, year: int) -> pd.DataFrame:
 
 
 def prepare(municipality: str, area: str = "adults", year: int = 2024, as_of: str | dt.date | None = None) -> ForecastReport:
-    """Read the snapshot at (or last before) the as-of date, actuals, budget, transitions and settings; run the forecast."""
-    municipality = str(municipality).zfill(3)
-    snaps = marts.snapshots(municipality, area)
-    if not snaps:
-        raise ValueError(f"no case snapshots for municipality {municipality}, area {area}")
-    as_of = dt.date.fromisoformat(str(as_of)) if as_of else snaps[-1]
-    usable = [s for s in snaps if s <= as_of]
-    if not usable:
-        raise ValueError(f"no case snapshot on or before {as_of}; the first is {snaps[0]}")
-    snapshot = usable[-1]
-    previous = usable[-2] if len(usable) > 1 else None
-    periods = marts.case_periods(municipality, area, snapshot)
+    """The expected result at the as-of date and last month's, for the report (expected_result.compute)."""
+    er = expected_result.compute(municipality, area, as_of, year)
+    last_month = expected_result.compute(er.municipality, area, er.previous, year) if er.previous else None
     munis = marts.municipalities().set_index("municipality_code")
-    moved = bool(munis.loc[municipality, "move_to_elderly_at_65"])
-    if moved and area == "adults":
-        periods = forecast.end_at_65(periods, periods["birth_date"])
-    transitions = marts.transitions(municipality)
-    engine_periods = periods
-    if area == "adults":
-        engine_periods = pd.concat([periods, forecast.transitions_as_cases(transitions)], ignore_index=True)
-    actuals = marts.actuals(municipality, area)
-    budget = marts.budget(municipality, area, year)
-    measures = marts.measures()
-    labels = dict(zip(measures["measure"], measures["label_da"]))
-    name = munis.loc[municipality, "municipality_name"]
-    pool = _suggested_pool(municipality, area, year, actuals)
-    result = forecast.forecast(engine_periods, year, as_of, actuals, float(pool.sum()))
-    return ForecastReport(municipality, name, area, year, as_of, snapshot, previous, periods, actuals, budget, transitions, labels,
-                          result, pool, moved)
-
-
-def _suggested_pool(municipality: str, area: str, year: int, actuals: pd.DataFrame) -> pd.Series:
-    """Per measure: the average net unknown inflow of up to three earlier complete years (booked minus the
-    forecast made at the end of that year's January); empty when no earlier year is complete."""
-    gaps = []
-    for past in range(year - 3, year):
-        first = next((s for s in marts.snapshots(municipality, area) if s.year == past), None)
-        if first is None or actuals["month"].max() < f"{past}-12":
-            continue
-        fc = forecast.forecast(marts.case_periods(municipality, area, first), past, first, actuals)
-        computed = fc.by_measure().sum(axis=1)
-        booked = actuals[actuals["month"].str.startswith(str(past))].groupby("measure")["amount"].sum()
-        gaps.append(booked.sub(computed, fill_value=0.0))
-    return pd.concat(gaps, axis=1).mean(axis=1) if gaps else pd.Series(dtype=float)
+    return ForecastReport(munis.loc[er.municipality, "municipality_name"], er, last_month,
+                          bool(munis.loc[er.municipality, "move_to_elderly_at_65"]))

@@ -16,9 +16,10 @@ from IPython.display import HTML
 
 from helpers import labels
 from helpers.analysis import flows as indicators
-from helpers.analysis import forecast, progression
+from helpers.analysis import progression
 from helpers.render.formats import format_number, slugify
 from helpers.render.tables import danish_table, protected
+from helpers.reports import expected_result
 from helpers.warehouse import marts
 
 AUDIENCES = labels.AUDIENCE_LABELS
@@ -43,15 +44,16 @@ class Pack:
         return self.labels.get(measure, measure)
 
     def budget_holds(self) -> pd.io.formats.style.Styler:
-        """Expected result against budget per area, with last year's figures for comparison."""
+        """Expected result (cases and pool, as in the forecast report) against budget per area."""
         rows = []
         for area, f in self.figures.items():
-            dev = f["deviation"]
-            rows.append({"area": AREA_LABELS[area], "forecast": dev["forecast"].sum(), "budget": dev["budget"].sum(),
-                         "deviation": dev["deviation"].sum(), "pct": 100 * dev["deviation"].sum() / dev["budget"].sum()})
+            er = f["expected_result"]
+            rows.append({"area": AREA_LABELS[area], "expected_result": er.total, "budget": er.budget_total,
+                         "deviation": er.deviation, "pct": 100 * er.deviation / er.budget_total})
         table = pd.DataFrame(rows)
-        return danish_table(table, {"area": "Område", "forecast": "Forventet regnskab, kr.", "budget": "Budget, kr.",
-                                    "deviation": "Afvigelse, kr.", "pct": "Afvigelse, pct."}).format(precision=1, subset=["Afvigelse, pct."], decimal=",")
+        return danish_table(table, {"area": "Område", "expected_result": "Forventet regnskab, kr.", "budget": "Budget, kr.",
+                                    "deviation": "Afvigelse (+ = merforbrug), kr.", "pct": "Afvigelse, pct."}).format(
+            precision=1, subset=["Afvigelse, pct."], decimal=",")
 
     def recipients_and_prices(self, by_section: bool = False) -> pd.io.formats.style.Styler:
         """Recipients on the period's last day (and a year before), full-year cases and average prices against budget."""
@@ -60,7 +62,7 @@ class Pack:
             now = indicators.recipients(f["periods"], f["end"]).groupby("measure").size()
             before_day = dt.date(f["end"].year - 1, f["end"].month, f["end"].day if f["end"].month != 2 else 28)
             before = indicators.recipients(f["periods_before"], before_day).groupby("measure").size()
-            dev = f["deviation"].set_index("measure")
+            dev = f["deviation"].set_index("sub_area")
             frame = pd.DataFrame({"recipients": now, "recipients_before": before}).join(
                 dev[["budget_cases", "full_year_cases", "forecast_price", "budget_price"]], how="outer").fillna(
                 {"recipients": 0, "recipients_before": 0}).reset_index(names="measure")
@@ -105,16 +107,12 @@ class Pack:
                              "entries_before": "Tilgang sidste år", "exits_before": "Afgang sidste år"})
 
     def deviation(self) -> pd.io.formats.style.Styler:
-        """The deviation from budget per measure split into quantity and price."""
-        frames = []
-        for area, f in self.figures.items():
-            d = f["deviation"].assign(area=AREA_LABELS[area])
-            frames.append(d)
-        table = pd.concat(frames, ignore_index=True)
-        table["measure"] = table["measure"].map(self._label)
-        return danish_table(table[["area", "measure", "budget", "forecast", "deviation", "quantity_effect", "price_effect"]],
-                            {"area": "Område", "measure": "Delområde", "budget": "Budget, kr.", "forecast": "Prognose, kr.",
-                             "deviation": "Afvigelse, kr.", "quantity_effect": "Heraf mængde, kr.", "price_effect": "Heraf pris, kr."})
+        """The deviation from budget per sub-area split into quantity, price and pool (which add up to it)."""
+        table = pd.concat([f["deviation"].assign(area=AREA_LABELS[area]) for area, f in self.figures.items()], ignore_index=True)
+        return danish_table(table[["area", "label", "budget", "expected_result", "deviation", "quantity_effect", "price_effect", "pool"]],
+                            {"area": "Område", "label": "Delområde", "budget": "Budget, kr.", "expected_result": "Forventet regnskab, kr.",
+                             "deviation": "Afvigelse (+ = merforbrug), kr.", "quantity_effect": "Heraf mængde, kr.",
+                             "price_effect": "Heraf pris, kr.", "pool": "Heraf pulje, kr."})
 
     def refunds(self) -> pd.io.formats.style.Styler:
         """Expected refunds for particularly expensive single cases, per area."""
@@ -197,7 +195,7 @@ class Pack:
         rows = []
         for area, f in self.figures.items():
             over = f["deviation"][f["deviation"]["deviation"] > 0]
-            rows += [f"<tr><td>{AREA_LABELS[area]}</td><td>{self._label(r.measure)}</td><td>{format_number(r.deviation)}</td>"
+            rows += [f"<tr><td>{AREA_LABELS[area]}</td><td>{r.label}</td><td>{format_number(r.deviation)}</td>"
                      "<td>[tiltag]</td><td>[ansvarlig]</td><td>[forventet effekt, kr.]</td></tr>" for r in over.itertuples()]
         if not rows:
             return HTML("<p>Der er ikke forventet merforbrug på noget delområde; ingen handleplan er nødvendig.</p>")
@@ -206,7 +204,8 @@ class Pack:
 
     def sections(self) -> Iterator[tuple[str, str, object]]:
         """(heading, explanation, table) in the order the audience reads them."""
-        common = [("Holder budgettet?", "Forventet regnskab mod budget pr. område (prognosen sag for sag, uden pulje).", self.budget_holds),
+        common = [("Holder budgettet?", "Forventet regnskab mod budget pr. område: sagerne og puljen, de samme tal som i prognoserapporten "
+                   "(positiv afvigelse = merforbrug).", self.budget_holds),
                   ("Modtagere og gennemsnitspriser", "Modtagere på periodens sidste dag og for et år siden, helårssager og gennemsnitspris "
                    "pr. helårssag mod budgettets forudsætninger.", lambda: self.recipients_and_prices(self.audience == "department")),
                   ("Tilgang og afgang", "Tilgang, afgang og genindskrivninger i perioden, også pr. 10.000 indbyggere i aldersgruppen, "
@@ -214,7 +213,8 @@ class Pack:
         extra = {
             "politicians": [("Handleplan", "Skabelon: analytikeren udfylder tiltag, ansvarlig og forventet effekt, hvor der forventes merforbrug.",
                              self.action_plan)],
-            "finance": [("Afvigelse: mængde og pris", "Afvigelsen pr. delområde delt i mængde (helårssager) og pris (pris pr. helårssag).",
+            "finance": [("Afvigelse: mængde og pris", "Afvigelsen pr. delområde delt i mængde (helårssager), pris (pris pr. helårssag) "
+                         "og puljen; de tre summer til afvigelsen.",
                          self.deviation),
                         ("Refusion for særligt dyre enkeltsager", "Forventet refusion: 25 % af den årlige udgift pr. borger mellem de to "
                          "grænser og 50 % over den øverste (grænserne er parametre).", self.refunds)],
@@ -250,22 +250,22 @@ def _year_before(day: dt.date) -> dt.date:
 
 
 def area_figures(municipality: str, area: str, period: str) -> dict:
-    """Everything the packs show for one area: periods now and a year before, forecast, budget, flows."""
+    """Everything the packs show for one area: periods now and a year before, the expected result (as in the forecast
+    report, at the period's last day), flows."""
     end = indicators.period_end(period)
     snap = last_day_snapshot(municipality, area, end)
     if snap is None:
         raise ValueError(f"no case snapshot on or before {end} for municipality {municipality}")
+    er = expected_result.compute(municipality, area, end, end.year)
     periods = marts.case_periods(municipality, area, snap)
     before = last_day_snapshot(municipality, area, _year_before(end))
     periods_before = marts.case_periods(municipality, area, before) if before else periods.iloc[0:0]
-    result = forecast.forecast(periods, end.year, end, marts.actuals(municipality, area))
-    budget = marts.budget(municipality, area, end.year)
     inhabitants = marts.inhabitants(municipality, labels.AGE_GROUPS[area][0], end.year)
     population = pd.Series(inhabitants, index=periods["measure"].unique())
     first = indicators.period_start(period)
     flows_before = indicators.flows(periods_before, dt.date(first.year - 1, first.month, 1), _year_before(end), population) if before else None
-    return {"snapshot": snap, "before": before, "periods": periods, "periods_before": periods_before, "forecast": result,
-            "deviation": forecast.budget_deviation(result, budget), "budget": budget,
+    return {"snapshot": snap, "before": before, "periods": periods, "periods_before": periods_before, "forecast": er.result,
+            "expected_result": er, "deviation": er.deviation_parts(), "budget": er.budget,
             "flows": indicators.flows(periods, first, end, population), "flows_before": flows_before,
             "inhabitants": inhabitants, "end": end}
 

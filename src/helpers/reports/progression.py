@@ -55,6 +55,8 @@ class ProgressionReport:
              "share": 100 * first["goals_set"].mean()},
             {"measure": "Mål helt eller delvist nået ved næste registrering", "count": int(overall["met"]), "n": int(overall["n"]),
              "share": 100 * overall["fully_or_partially"]},
+            *({"measure": f"Heraf mål sat ved {step[0]}. registrering, vurderet ved {step[-1]}.", "count": int(r.met), "n": int(r.n),
+               "share": 100 * r.fully_or_partially} for step, r in progression.goal_fulfilment_by_step(self.registrations).set_index("group").iterrows()),
         ])
         shown = protected(frame, ["count", "n"], shares={"share": ("count", "n")}, decimals={"share": 1})
         return self._styled(shown, {"measure": "Nøgletal", "count": "Antal", "n": "Ud af (n)", "share": "Andel, pct."})

@@ -223,17 +223,22 @@ def parameter_scores() -> pd.DataFrame:
 # -- data quality and provenance -------------------------------------------------------------------------------------
 
 
-def ingest_log() -> pd.DataFrame:
-    """Rows read, accepted and quarantined per kind of extract."""
-    return query("""select kind, count(*) as files, sum(rows_read)::bigint as rows_read, sum(accepted)::bigint as accepted,
-                           sum(rejected)::bigint as rejected, bool_and(reconciles) as reconciles
-                    from mart_ingest_log group by kind order by kind""")
+def ingest_log(region_code: str | None = None) -> pd.DataFrame:
+    """Rows read, accepted and quarantined per kind of extract: every file (the whole country), or a region's
+    municipalities' own extracts (the municipality comes from the file's rows, see int_extract_municipality)."""
+    every = region_code is None or region_code == labels.COUNTRY_CODE
+    return query("""select log.kind, count(*) as files, sum(log.rows_read)::bigint as rows_read, sum(log.accepted)::bigint as accepted,
+                           sum(log.rejected)::bigint as rejected, bool_and(log.reconciles) as reconciles
+                    from mart_ingest_log as log left join mart_municipalities as m using (municipality_code)
+                    where ? or m.region_code = ?
+                    group by log.kind order by log.kind""", [every, region_code])
 
 
 def findings(region_code: str | None = None, with_municipality: bool = False) -> pd.DataFrame:
-    """Data-quality findings: every one (None), or a region's municipalities' and those tied to no municipality."""
+    """Data-quality findings: every one (None or the country's code), or those of a region's municipalities only
+    (a finding tied to no municipality, e.g. a rejected row of a national extract, is the whole country's)."""
     every = region_code is None or region_code == labels.COUNTRY_CODE
-    frame = query("""select * from mart_data_quality where ? or region_code = ? or municipality_code is null
+    frame = query("""select * from mart_data_quality where ? or region_code = ?
                      order by finding, municipality_name nulls first, year, area, measure_group, description""", [every, region_code])
     return frame[frame["municipality_code"].notna()].reset_index(drop=True) if with_municipality else frame
 
