@@ -29,6 +29,16 @@ def _columns(text: str) -> str:
 # The intake's reasons (English, for developers) as sentences a reader understands; the first pattern that matches wins.
 REASONS: list[tuple[str, object]] = [
     (r"duplicate of line (\d+) \(same (.+)\)", lambda m: f"rækken er en dublet af linje {m[1]} (samme {_columns(m[2])})"),
+    (r"duplicate of line (\d+) \(identical in every column\)", lambda m: f"rækken er identisk med linje {m[1]} i alle kolonner"),
+    (r"a unit that cannot become money: '([^']*)'", lambda m: f"enheden {m[1]} kan ikke omregnes til kroner pr. dag eller måned"),
+    (r"a one-off amount without a stop date.*", lambda m: "et engangsbeløb uden slutdato kan ikke fordeles på måneder"),
+    (r"'([^']*)' can be read with a decimal comma or a decimal point.*",
+     lambda m: f"tallet {m[1]} kan læses med decimalkomma eller decimalpunktum; angiv --decimal"),
+    (r"the column mixes decimal commas and decimal points", lambda m: "kolonnen blander decimalkomma og decimalpunktum"),
+    (r"not a CPR number.*", lambda m: "CPR-nummeret kan ikke læses"),
+    (r"impossible birth date in CPR number.*", lambda m: "CPR-nummerets fødselsdato findes ikke"),
+    (r"not a date \(an Excel serial number out of range\)", lambda m: "tallet er ikke en dato"),
+    (r"not a sex[^:]*: '([^']*)'", lambda m: f"{m[1]} er ikke et køn"),
     (r"impossible or unreadable date: '([^']*)'.*", lambda m: f"datoen {m[1]} findes ikke eller kan ikke læses"),
     (r"open-ended sentinel where a date is required: '([^']*)'", lambda m: f"datoen {m[1]} betyder 'ingen slutdato', men her skal stå en dato"),
     (r"stop date (\S+) before start date (\S+)", lambda m: f"slutdatoen {m[1]} ligger før startdatoen {m[2]}"),
