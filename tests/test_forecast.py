@@ -141,7 +141,8 @@ def test_diff_at_scale_equals_the_case_by_case_rules_and_the_forecasts_totals():
     before = synthetic_periods(3_000, seed=5)
     after = month_later(before, seed=6)
     got = forecast.diff(before, after, 2024)
-    assert len(got["items"]) > 100 and {i["reason"] for i in got["items"]} == set(forecast.REASONS)
+    # every reason but "booked", which only a forecast with booked actuals gives (the report's change since last month)
+    assert len(got["items"]) > 100 and {i["reason"] for i in got["items"]} == set(forecast.REASONS) - {"booked"}
     for item in got["items"]:
         pick = [f[(f["case_id"] == item["case_id"]) & (f["measure"] == item["measure"])] for f in (before, after)]
         assert item["reason"] == _reason_case_by_case(*pick), item

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import page_charts
 
 from helpers import labels
 from helpers.render import batch as reports
@@ -90,7 +91,7 @@ def test_the_forecast_report_agrees_with_itself(rendered, area):
                                             "--as-of", "2024-08-31", "--year", "2024", "--json"],
                                            capture_output=True, text=True, timeout=180, check=True).stdout)
     assert said[2] == format_number(last_month["forecast_total"])  # ... and starts at last month's
-    months = next(json.loads(m) for m in re.findall(r'vegaEmbed\("#helpers-chart-\d+", (\{.*?\}), \{', page) if "Bogført og prognose" in m)
+    months = next(c["spec"] for c in page_charts(page) if "Bogført og prognose" in json.dumps(c["spec"].get("title", ""), ensure_ascii=False))
     kinds = {(row["month"], row["kind"]) for row in next(iter(months["datasets"].values()))}
     assert {m for m, k in kinds if k == "Prognose"} == {"2024-10", "2024-11", "2024-12"}  # forecast after the as-of date only
     assert all(m <= "2024-09" for m, k in kinds if k != "Prognose")  # booked (and not yet booked) to it
@@ -132,7 +133,7 @@ def test_a_regions_data_quality_report_lists_only_its_own_municipalities(rendere
     assert set(south.loc[south["finding"] == rejected, "municipality_name"]) == {"Svendborg"}
     assert set(capital.loc[capital["finding"] == rejected, "municipality_name"]) == {"København"}
     assert (country["finding"] == rejected).sum() == 8 and country["municipality_name"].isna().any()
-    assert ("cases/479_svendborg/cases_2024-09-30.csv, linje 3233: Værdien 'uge' er ikke tilladt her (tilladt: day, month)."
+    assert ("cases/479_svendborg/cases_2024-09-30.csv, linje 3233: Enheden pr. gang kan ikke omregnes til kroner pr. dag eller måned."
             in set(south["description"]))
     assert not country["description"].str.contains(r"not one of|duplicate of|negative amount|rækken opfylder ikke").any()
 

@@ -283,7 +283,7 @@ def reasons(before: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
 
     One reason when exactly one thing changed: the case is new, it ended (no periods left, or its open end got a date),
     its last end date moved, its first start moved, its rates (with units) or its statuses and probabilities changed;
-    otherwise "several"; "booked" when the periods are the same (a booking replaced the computed amount)."""
+    otherwise "several"."""
     def terms(periods: pd.DataFrame) -> pd.DataFrame:
         end = pd.to_datetime(periods["end_date"])
         frame = periods.assign(start_date=pd.to_datetime(periods["start_date"]), end_date=end, open=end.isna())
@@ -306,7 +306,6 @@ def reasons(before: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
     })
     single = found.sum(axis=1) == 1
     out.loc[both[single.to_numpy()]] = found[single].idxmax(axis=1).to_numpy()
-    out.loc[both[(found.sum(axis=1) == 0).to_numpy()]] = "booked"  # the same periods: a month's booking replaced the computed amount
     out.loc[tb.index.difference(ta.index)] = "ended"
     out.loc[ta.index.difference(tb.index)] = "new case"
     return out
@@ -341,7 +340,11 @@ def itemise(b: pd.Series, a: pd.Series, before: pd.DataFrame, after: pd.DataFram
     both["change"] = both["after"] - both["before"]
     changed = both[both["change"] != 0].sort_index()
     keys = changed.index
-    why = reasons(before.merge(keys.to_frame(index=False), on=KEY), after.merge(keys.to_frame(index=False), on=KEY)).reindex(keys)
+    b_rows, a_rows = before.merge(keys.to_frame(index=False), on=KEY), after.merge(keys.to_frame(index=False), on=KEY)
+    why = reasons(b_rows, a_rows).reindex(keys)
+    columns = [c for c in ("start_date", "end_date", "rate", "rate_unit", "status", "probability") if c in b_rows and c in a_rows]
+    same = ~_multiset_changed(b_rows, a_rows, columns).reindex(keys, fill_value=True)
+    why = why.where(~same.to_numpy(), "booked")  # the same periods: a month's booking replaced the computed amount
     items = [{"case_id": case_id, "measure": measure, "change": int(amount) / 100, "reason": reason}
              for (case_id, measure), amount, reason in zip(keys, changed["change"], why)]
     return {"before_total": int(both["before"].sum()) / 100, "after_total": int(both["after"].sum()) / 100,

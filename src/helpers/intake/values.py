@@ -101,7 +101,7 @@ def decide_decimal(text: pd.Series, hint: str | None = None, evidence: tuple[boo
     if hint:
         return hint
     example = _separated(text)[_separated(text).str.match(_AMBIGUOUS)].iloc[0]
-    raise Ambiguous(f"'{example}' can be read with a decimal comma or a decimal point; give --decimal , or --decimal .")
+    raise Ambiguous(f"'{example}' can be read with a decimal comma or a decimal point (give --decimal , or --decimal .)")
 
 
 _DUCK = None
