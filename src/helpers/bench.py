@@ -294,12 +294,14 @@ def synthetic_case_extract(n: int, folder: Path, seed: int = 1) -> tuple[Path, P
 
 
 def _peak_mb_of(code: str) -> tuple[float, float]:
-    """Seconds and peak resident memory (MB) of `code` run in a fresh Python process."""
+    """Seconds and peak resident memory (MB; the process's high-water mark VmHWM, which starts anew at exec, unlike
+    ru_maxrss, which a child inherits from the bench) of `code` run in a fresh Python process."""
     import subprocess
     import sys
 
-    probe = ("import resource, time, os; os.environ.setdefault('HELPERS_PSEUDONYM_KEY', 'bench'); start = time.perf_counter(); "
-             f"{code}; print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    probe = ("import re, time, os; os.environ.setdefault('HELPERS_PSEUDONYM_KEY', 'bench'); start = time.perf_counter(); "
+             f"{code}; seconds = time.perf_counter() - start; "
+             "hwm = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1); print(seconds, int(hwm) / 1024)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     return float(out[-2]), float(out[-1])
 

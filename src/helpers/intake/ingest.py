@@ -96,7 +96,7 @@ def _as_int(parsed: Parsed) -> Parsed:
     number, errors = parsed
     fraction = number.notna() & (number != number.round())
     errors[fraction] = [f"not a whole number: {v:g}" for v in number[fraction]]
-    return number.where(~fraction).round().astype("Int64").astype(object).where(number.notna() & ~fraction, None), errors
+    return number.where(~fraction).round().astype("Int64"), errors  # whole numbers, <NA> where empty or refused
 
 
 def _between(lo: float, hi: float, what: str) -> Callable[[pd.Series, str | None], Parsed]:
@@ -440,6 +440,15 @@ class Distinct:
         return self.spread(parsed, index), self.spread(errors.astype(object), index)
 
 
+def _report_distinct(report: Callable[[str, pd.Series], None], column: str, distinct: Distinct, reasons: pd.Series,
+                     index: pd.Index) -> None:
+    """Report the rows whose distinct cell has a reason (worked out once per distinct cell)."""
+    bad = np.flatnonzero(reasons.notna().to_numpy())
+    if len(bad):
+        rows = np.flatnonzero(np.isin(distinct.codes, bad))
+        report(column, pd.Series(reasons.to_numpy()[distinct.codes[rows]], index=index[rows], dtype=object))
+
+
 def _decimal_evidence(kind: Kind, cells: dict[str, Distinct]) -> dict[str, tuple[pd.Series, tuple[bool, bool, bool]]]:
     """Per numeric text column: the texts that tell the decimal separator and what they say (comma, point, open)."""
     out = {}
@@ -482,15 +491,16 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
     cells = {name: Distinct.of(frame[i], table.typed) for name, i in positions.items() if i is not None}
     evidence = _decimal_evidence(kind, cells)
     hint = _decimal_hint(evidence, decimal)
-    problems: list[pd.Series] = []  # per column: reason or None
-    problem_columns: list[str] = []
+    problems: list[tuple[str, pd.Series]] = []  # per check: the column and the reasons of the rows that fail it (sparse)
+    key_codes: dict[str, np.ndarray] = {}
     out: dict[str, pd.Series] = {}
     unmapped: list[dict[str, Any]] = []
     notes = list(table.notes)
 
     def report(column: str, reasons: pd.Series) -> None:
-        problems.append(reasons.reindex(index))
-        problem_columns.append(column)
+        failing = reasons.dropna()
+        if len(failing):
+            problems.append((column, failing))
 
     for col in kind.columns:
         if col.name in ("cpr", "case_id"):
@@ -501,7 +511,8 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
             if col.parse.startswith("map:"):
                 out[f"{col.name}_raw"] = pd.Series([None] * len(index), index=index, dtype=object)
             continue
-        empty = pd.Series((distinct.text == "").to_numpy()[distinct.codes], index=index)
+        empty_u = (distinct.text == "").to_numpy()
+        empty = empty_u[distinct.codes]
         if col.parse.startswith("map:"):
             mapped = mappings.apply(distinct.cells, col.parse.removeprefix("map:"))
             out[col.name] = distinct.spread(mapped, index)
@@ -509,18 +520,24 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         else:
             parser = PARSERS[col.parse]
             try:
-                decided = values.decide_decimal(*evidence[col.name][:1], hint, evidence[col.name][1]) if col.parse in NUMERIC else None
-                parsed, errors = distinct.parse(lambda u, p=parser, d=decided: p(u, d), index)
+                decided = (values.NO_SEPARATORS if evidence[col.name][0].empty else
+                           values.decide_decimal(*evidence[col.name][:1], hint, evidence[col.name][1])) if col.parse in NUMERIC else None
+                parsed_u, errors_u = parser(distinct.cells, decided)
             except values.Ambiguous as exc:
-                parsed, errors = _none(index), pd.Series(str(exc), index=index, dtype=object).where(~empty)
+                parsed_u = _none(distinct.cells.index)
+                errors_u = pd.Series(str(exc), index=distinct.cells.index, dtype=object)
             if col.default is not None:
-                parsed = parsed.where(~empty, col.default)
-            elif parsed.dtype == object:
-                parsed[empty] = None
-            out[col.name] = parsed  # numbers stay float64 (NaN where empty), the rest are objects (None where empty)
-            report(header[col.name], errors.where(~empty))
-        if col.required and not col.nullable:
-            report(header[col.name], pd.Series("missing value", index=index).where(empty))
+                parsed_u = parsed_u.where(~empty_u, col.default)
+            elif parsed_u.dtype == object:
+                parsed_u[empty_u] = None
+            out[col.name] = distinct.spread(parsed_u, index)  # numbers stay numbers (NaN/<NA> where empty), the rest objects
+            if kind.name == "population" and col.name == "period":  # the year of each StatBank period, once per period
+                out["year"] = distinct.spread(parsed_u.map(lambda p: int(p[:4]) if isinstance(p, str) else None).astype("Int64"), index)
+            if col.name in kind.key:  # the parsed value's number per row, for finding duplicates fast
+                key_codes[col.name] = pd.factorize(parsed_u.astype(object), use_na_sentinel=False)[0][distinct.codes]
+            _report_distinct(report, header[col.name], distinct, errors_u.where(~empty_u), index)
+        if col.required and not col.nullable and empty_u.any():
+            _report_distinct(report, header[col.name], distinct, pd.Series("missing value", index=distinct.cells.index).where(empty_u), index)
     if table.extra:
         long_rows = pd.Series({i: f"{width + len(cells)} fields where the header has {width}" for i, cells in table.extra.items()}, dtype=object)
         report("(row)", long_rows)
@@ -562,20 +579,21 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         bad = pd.Series([(a, g) not in known_groups for a, g in zip(out["area"], out["measure_group"])], index=index) & out["measure_group"].notna()
         report(header["measure_group"], pd.Series([f"unknown measure group for area {a}" for a in out["area"]], index=index, dtype=object).where(bad))
 
-    reasons = pd.concat(problems, axis=1, keys=range(len(problems))) if problems else pd.DataFrame(index=index)
-    bad_rows = reasons.notna().any(axis=1) if len(reasons.columns) else pd.Series(False, index=index)
-    accepted_index = index[~bad_rows]
+    rejected_rows: dict[Any, list[tuple[str, str]]] = {}
+    for column, failing in problems:
+        for i, reason in failing.items():
+            rejected_rows.setdefault(i, []).append((column, reason))
+    bad_rows = index.isin(list(rejected_rows))
+    accepted_index = index[~bad_rows] if bad_rows.any() else index
     frame_out = pd.DataFrame(out, index=index)
     frame_out["source_line"] = pd.Series(table.lines, index=index, dtype="int64")
-    kept = frame_out.loc[accepted_index]
-    rejected_rows = {i: [(problem_columns[j], reasons.at[i, j]) for j in reasons.columns if reasons.at[i, j] is not None and reasons.at[i, j] == reasons.at[i, j]]
-                     for i in index[bad_rows]}
+    kept = frame_out.loc[accepted_index] if len(accepted_index) < len(index) else frame_out
 
     if kind.name == "registrations":
         kept, sequence_rejects, gaps = _registration_sequence(kept)
         rejected_rows |= sequence_rejects
         notes += gaps
-    kept, duplicates = _duplicates(kind, kept, frame.loc[kept.index])
+    kept, duplicates = _duplicates(kind, kept, frame.loc[kept.index], key_codes)
     rejected_rows |= duplicates
     for col in kind.columns:  # unmapped values of the accepted rows are listed: kept, never a reason to drop a row
         if col.parse.startswith("map:") and col.name in cells:
@@ -739,10 +757,20 @@ def _registration_sequence(kept: pd.DataFrame) -> tuple[pd.DataFrame, dict, list
     return kept.loc[sorted(keep, key=list(kept.index).index)], rejects, notes
 
 
-def _duplicates(kind: Kind, kept: pd.DataFrame, raw: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def _duplicates(kind: Kind, kept: pd.DataFrame, raw: pd.DataFrame, key_codes: dict[str, np.ndarray]) -> tuple[pd.DataFrame, dict]:
     """Rows with the kind's key seen before (for case lines: rows identical in every column) are duplicates."""
     if kept.empty:
         return kept, {}
+    if kind.key and set(kind.key) <= set(key_codes):  # one integer per key: no duplicates is the common case, found fast
+        sizes = [int(key_codes[c].max(initial=0)) + 1 for c in kind.key]
+        if float(np.prod(sizes, dtype=float)) >= 2.0 ** 62:  # too many combinations for one integer: compare the values
+            sizes = []
+        combined = np.zeros(len(kept), dtype=np.int64)
+        for column in kind.key if sizes else ():
+            codes = key_codes[column][kept.index.to_numpy()]
+            combined = combined * (int(key_codes[column].max(initial=0)) + 1) + codes
+        if sizes and not pd.Series(combined).duplicated().any():
+            return kept, {}
     if kind.key:
         keys = kept[list(kind.key)]
         what = f"same {', '.join(c for c in kind.key if not c.endswith('_raw'))}"
@@ -770,8 +798,7 @@ def finish_frame(kind: Kind, rows: pd.DataFrame | list) -> pd.DataFrame:
     mapped = [c.name for c in kind.columns if c.parse.startswith("map:")]
     frame["unmapped"] = (frame[mapped] == mappings.UNMAPPED).sum(axis=1).astype("int64") if mapped else 0
     if kind.name == "population":
-        codes, periods = pd.factorize(frame["period"])
-        frame["year"] = np.array([int(str(p)[:4]) for p in periods], dtype="int64")[codes] if len(frame) else pd.Series(dtype="int64")
+        frame["year"] = rows["year"].to_numpy() if isinstance(rows, pd.DataFrame) and "year" in rows else frame["period"].str[:4].astype(int)
     if kind.name == "registrations":
         # Sex and age follow from the CPR where one was given.
         frame["sex"] = frame["cpr_sex"].where(frame["cpr_sex"].notna(), frame["sex"])

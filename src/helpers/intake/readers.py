@@ -7,7 +7,6 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,6 +100,12 @@ def _header_row(rows: list[list[object]], known: set[str]) -> int:
     return best
 
 
+def _empty(cells: np.ndarray) -> np.ndarray:
+    """Which cells hold nothing (missing or ''), vectorised over an object array; text of only spaces counts as a value
+    here and as empty when the column is parsed."""
+    return pd.isna(cells) | (cells == "") if cells.size else np.zeros(cells.shape, dtype=bool)
+
+
 def _table(path: Path, records: list[list[object]], numbers: list[int], known: set[str], **info) -> RawTable:
     if not records:
         raise ExtractError(f"{path}: the file is empty (no header line)")
@@ -109,15 +114,26 @@ def _table(path: Path, records: list[list[object]], numbers: list[int], known: s
     while header and not header[-1]:
         header.pop()
     width = len(header)
-    rows, lines, extra = [], [], {}
-    for record, number in zip(records[at + 1:], numbers[at + 1:]):
-        if any(str(c).strip() for c in record if c is not None):
-            if len(record) > width and any(str(c).strip() for c in record[width:]):
-                extra[len(rows)] = list(record[width:])
-            rows.append((list(record) + [""] * (width - len(record)))[:width])
-            lines.append(number)
-    frame = pd.DataFrame(rows, columns=range(width), dtype=object) if rows else pd.DataFrame(columns=range(width), dtype=object)
-    return RawTable(path, header, frame, np.array(lines, dtype="int64"), header_line=numbers[at], extra=extra, **info)
+    rest = records[at + 1:]
+    longest = max((len(r) for r in rest), default=width)
+    if any(len(r) != longest for r in rest):  # ragged rows (a CSV line with fewer or more fields): padded to one width
+        rest = [list(r) + [None] * (longest - len(r)) for r in rest]
+    body = pd.DataFrame(rest, dtype=object) if rest else pd.DataFrame(columns=range(width), dtype=object)
+    for missing in range(body.shape[1], width):  # rows shorter than the header
+        body[missing] = None
+    empty = _empty(body.to_numpy())
+    keep = ~empty.all(axis=1) if body.shape[1] else np.zeros(len(body), dtype=bool)
+    lines = np.asarray(numbers[at + 1:], dtype="int64")[keep]
+    body = body[keep].reset_index(drop=True)
+    empty = empty[keep]
+    extra = {}
+    if body.shape[1] > width:  # cells past the header's width: reported as a row with too many fields
+        beyond = np.flatnonzero(~empty[:, width:].all(axis=1))
+        extra = {int(i): list(body.iloc[i, width:]) for i in beyond}
+    frame = body.iloc[:, :width].copy()
+    frame.columns = range(width)
+    frame = frame.where(~pd.DataFrame(empty[:, :width], index=frame.index, columns=frame.columns), "")  # as a CSV has them
+    return RawTable(path, header, frame, lines, header_line=numbers[at], extra=extra, **info)
 
 
 def read_csv_text(path: Path, known: set[str] = frozenset()) -> RawTable:
@@ -184,10 +200,6 @@ def _read_plain(path: Path, text: str, delimiter: str, skip: int, known: set[str
     return RawTable(path, header, frame, numbers[keep], encoding, delimiter, header_line=skip + at + 1, notes=notes)
 
 
-def _sheet_rows(values: Iterable[list[object]]) -> list[list[object]]:
-    return [["" if v is None else v for v in row] for row in values]
-
-
 def read_xlsx(path: Path, known: set[str] = frozenset()) -> RawTable:
     """Read the data sheet of an XLSX workbook (the sheet whose header names most known columns: a cover sheet is
     passed over) with cells as typed: numbers stay numbers and dates stay dates. Row numbers are the sheet's."""
@@ -199,10 +211,10 @@ def read_xlsx(path: Path, known: set[str] = frozenset()) -> RawTable:
         raise ExtractError(f"{path}: cannot be read as XLSX: {exc}") from None
     best = None
     for name in book.sheet_names:
-        rows = _sheet_rows(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         if not rows:
             continue
-        hits = len({normalise_header(c) for c in rows[_header_row(rows, known)] if str(c).strip()} & known) if known else 0
+        hits = len({normalise_header(c) for c in rows[_header_row(rows, known)] if c is not None and str(c).strip()} & known) if known else 0
         if best is None or hits > best[0]:
             best = (hits, name, rows)
     if best is None:

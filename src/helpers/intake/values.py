@@ -65,7 +65,16 @@ _PLAIN = re.compile(r"^[+-]?\d+$")
 
 def _separated(text: pd.Series) -> pd.Series:
     """The texts holding a comma or a point (the only ones that say anything about the decimal separator)."""
-    return text[text.str.contains(",", regex=False) | text.str.contains(".", regex=False)]
+    return text[_has_separator(text)]
+
+
+def _has_separator(text: pd.Series) -> np.ndarray:
+    """Which texts hold a comma or a point (one pass in C through numpy's string functions)."""
+    joined = "".join(text.to_numpy(dtype=object))
+    if "," not in joined and "." not in joined:  # whole numbers only, the common case: no per-text work
+        return np.zeros(len(text), dtype=bool)
+    chars = text.to_numpy(dtype=str)
+    return (np.char.find(chars, ",") >= 0) | (np.char.find(chars, ".") >= 0) if len(chars) else np.zeros(0, dtype=bool)
 
 
 def evidence_text(text: pd.Series) -> pd.Series:
@@ -144,8 +153,12 @@ def _numbers_sql(text: pd.Series, decimal: str | None) -> pd.DataFrame:
         con.unregister("_numbers")
 
 
+NO_SEPARATORS = "none"  # a column's decision when none of its texts holds a comma or a point: whole numbers, no checks
+
+
 def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Series]:
-    """Numbers from typed cells or text in the column's decimal convention (',' or '.'; None: only whole numbers seen)."""
+    """Numbers from typed cells or text in the column's decimal convention (',' or '.'; None: only whole numbers seen;
+    NO_SEPARATORS: no text holds a separator, so whole numbers need no separator check)."""
     values = pd.Series(np.nan, index=raw.index, dtype="float64")
     errors = pd.Series([None] * len(raw.index), index=raw.index, dtype=object)
     typed = raw.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
@@ -153,9 +166,13 @@ def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Se
     is_text = _is_text(raw) & ~typed
     plain_text = _text(raw[is_text])
     quick = pd.to_numeric(plain_text, errors="coerce")  # whole numbers without separators, the common case
-    quick = quick.where(~(plain_text.str.contains(".", regex=False) | plain_text.str.contains(",", regex=False)))
+    if decimal != NO_SEPARATORS:
+        quick = quick.where(~_has_separator(plain_text))
+    decimal = None if decimal == NO_SEPARATORS else decimal
     values[quick.dropna().index] = quick.dropna()
     is_text = is_text & values.isna()
+    if not is_text.any():  # every text was a plain whole number
+        return values, errors
     number = pd.Series(_numbers_sql(_text(raw[is_text]), decimal)["value"].to_numpy(), index=raw.index[is_text], dtype="float64")
     values[is_text] = number
     bad = is_text & values.isna() & (_text(raw) != "")
