@@ -132,6 +132,8 @@ REPORTS: list[ReportSpec] = [
                kinds=("cases", "actuals", "budget", "population", "registrations"), kind_key="audience"),
 ]
 
+SLOWEST_FIRST = ("benchmark", "forecast", "progression", "indicators", "data_quality")  # measured render times, longest first
+
 PAGE = """<!DOCTYPE html>
 <html lang="da">
 <head>
@@ -285,6 +287,8 @@ def render_all(only: list[str] | None = None, overrides: dict | None = None, out
     # a worker gets the spec itself (it need not be in its REPORTS), without the parameter-set query, which may not pickle
     jobs = [(replace(spec, parameter_sets=list), params, str(out_dir))
             for spec in specs for params in select_parameter_sets(spec.parameter_sets(), overrides or {})]
+    # the slowest reports first, so the two workers finish together instead of one waiting on a long last report
+    jobs.sort(key=lambda job: SLOWEST_FIRST.index(job[0].name) if job[0].name in SLOWEST_FIRST else len(SLOWEST_FIRST))
     results: list[RenderResult] = []
     # spawned, not forked: a fork copies jupyter's event-loop runner without its thread, and a kernel start in the
     # child then waits forever once the parent has run a notebook itself (as `make bench` does)
