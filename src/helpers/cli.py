@@ -408,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reports", help="render the report notebooks for every parameter set from the warehouse")
     p.add_argument("--only", nargs="+", metavar="NAME", help="render only these reports (e.g. data_quality)")
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="only parameter sets with this value (repeatable)")
-    p.add_argument("--workers", type=int, help="parallel workers (default: the cores, at most 2)")
+    p.add_argument("--workers", type=int, help="parallel workers (default: the cores plus one, at most 3)")
     p.set_defaults(func=_cmd_reports)
 
     p = sub.add_parser("lab", help="JupyterLab on working copies of the notebooks (lab/), so the tracked notebooks stay unchanged")
