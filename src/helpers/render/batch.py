@@ -155,13 +155,12 @@ figcaption ul.notes {{ margin: .3rem 0; padding-left: 1.2rem; }}
 a.download {{ display: inline-block; margin-top: .3rem; padding: .15rem .6rem; border: 1px solid #0b4f6c; border-radius: 3px; color: #0b4f6c; text-decoration: none; }}
 ul.conclusions li {{ margin: .3rem 0; }}
 .vega-bind {{ margin: .3rem 0; font-size: .9rem; }}
-</style>
+{style}</style>
 </head>
 <body>
 <header>
 <h1>{title}</h1>
-<div class="params"><strong>Parametre for kørslen:</strong> {params}<br>
-<strong>Data:</strong> {vintage} &middot; <strong>Dannet:</strong> {rendered}</div>
+<div class="params">{header}</div>
 </header>
 <nav class="toc"><strong>Indhold</strong><ol>{toc}</ol></nav>
 <main>
@@ -253,9 +252,9 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
     body = _notebook_html(executed)
     tables = notebook_tables(executed)
     result.vintage, result.vintage_short, result.kind = data_vintage(spec.kinds), data_vintage(spec.kinds, short=True), spec.kind_for(params)
-    page = PAGE.format(title=html.escape(f"{spec.title_for(params)}: {label}".rstrip(": ")),
-                       params=html.escape(", ".join(f"{k} = {v}" for k, v in params.items())),
-                       vintage=html.escape(result.vintage), rendered=start.strftime("%d.%m.%Y %H:%M"),
+    header = (f"<strong>Parametre for kørslen:</strong> {html.escape(', '.join(f'{k} = {v}' for k, v in params.items()))}<br>\n"
+              f"<strong>Data:</strong> {html.escape(result.vintage)} &middot; <strong>Dannet:</strong> {start:%d.%m.%Y %H:%M}")
+    page = PAGE.format(title=html.escape(f"{spec.title_for(params)}: {label}".rstrip(": ")), style="", header=header,
                        toc=_table_of_contents(body), body=body)
     parts = [slugify(str(params[k])) for k in spec.path_keys] or [slug]
     result.path = out_dir / spec.out_folder / Path(*parts[:-1], f"{parts[-1]}.html")
@@ -381,22 +380,8 @@ INDEX_GROUPS = {
     "indicators_finance": ("Nøgletal for økonomi", "Budgetopfølgning med afvigelse på mængde og pris og forventet refusion."),
     "indicators_department": ("Nøgletal for fagchef og afdeling", "Modtagere, dyre sager, leverandører, opfølgning og sagsbehandlere."),
 }
-INDEX_PAGE = PAGE.split("</head>")[0] + """<style>
-td.nowrap {{ white-space: nowrap; }} td.data {{ font-size: .8rem; color: #44515e; }} .failed {{ color: #b2182b; font-weight: bold; }}
-details {{ margin-top: 2rem; }} summary {{ cursor: pointer; color: #0b4f6c; font-weight: bold; }}
-</style>
-</head>
-<body>
-<header>
-<h1>{title}</h1>
-<div class="params">{summary}</div>
-</header>
-<nav class="toc"><strong>Indhold</strong><ol>{toc}</ol></nav>
-<main>
-{body}
-</main>
-</body>
-</html>
+INDEX_STYLE = """td.nowrap { white-space: nowrap; } td.data { font-size: .8rem; color: #44515e; } .failed { color: #b2182b; font-weight: bold; }
+details { margin-top: 2rem; } summary { cursor: pointer; color: #0b4f6c; font-weight: bold; }
 """
 
 
@@ -488,7 +473,7 @@ def write_index(results: list[RenderResult], out_dir: Path) -> Path:
     summary = (f"{len(kept)} rapporter, hver som side (HTML) og med sine tabeller i Excel. "
                + (f"<strong>{failed} fejlede</strong> (se kørselsloggen). " if failed else "")
                + f"<strong>Opdateret:</strong> {dt.datetime.now().strftime('%d.%m.%Y %H:%M')}")
-    page = INDEX_PAGE.format(title="Rapporter", summary=summary, toc="".join(toc), body="\n".join(sections))
+    page = PAGE.format(title="Rapporter", style=INDEX_STYLE, header=summary, toc="".join(toc), body="\n".join(sections))
     write_atomic(store, json.dumps(kept, indent=1, ensure_ascii=False) + "\n")
     path = out_dir / "index.html"
     write_atomic(path, page)
