@@ -29,10 +29,9 @@ def test_every_external_file_has_a_sidecar_naming_source_table_retrieval_and_lic
 
 def test_no_code_points_outside_the_project():
     for path in [*paths.ROOT.glob("src/helpers/**/*.py"), *paths.ROOT.glob("tests/*.py"), paths.ROOT / "Makefile"]:
-        if path.name == Path(__file__).name:
-            continue
         text = path.read_text(encoding="utf-8")
-        assert "../shared" not in text and 'parent / "shared"' not in text and "parents[3]" not in text, path
+        outside = ("../" + "shared", 'parent / "' + 'shared"', "parents[" + "3]")  # spelled apart: this file is no hit itself
+        assert not any(o in text for o in outside), path
 
 
 @pytest.mark.slow

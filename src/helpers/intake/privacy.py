@@ -71,7 +71,7 @@ def parse_cprs(numbers: pd.Series) -> pd.DataFrame:
     The same rules as parse_cpr (the century from the 7th digit and the two-digit year; odd last digit: a man)."""
     text = numbers.fillna("").astype(str)
     ok = text.str.fullmatch(r"\d{6}-\d{4}")
-    digits = text.where(ok, "000000-0000")
+    digits = text.where(ok, "0" * 6 + "-" + "0" * 4)  # a placeholder for the rows that are no CPR number
     day, month, year2 = (pd.to_numeric(digits.str[a:b]) for a, b in ((0, 2), (2, 4), (4, 6)))
     d7, last = pd.to_numeric(digits.str[7]), pd.to_numeric(digits.str[10])
     century = np.where(d7 <= 3, 1900, np.where(d7.isin([4, 9]), np.where(year2 <= 36, 2000, 1900), np.where(year2 <= 57, 2000, 1800)))
