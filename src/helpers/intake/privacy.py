@@ -52,19 +52,6 @@ def parse_cpr(text: str) -> tuple[dt.date, str]:
     return born, sex
 
 
-def normalise_cpr(value: object) -> str | None:
-    """A CPR number in any spelling as 'DDMMYY-SSSS': with hyphen, en dash, space or none, surrounding spaces, typed as a
-    number in Excel (0101084195.0) or with the leading zero lost (9 digits). None when it is not one."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    digits = re.sub(r"[ \-\u2010-\u2015]", "", text)
-    if not digits.isdigit() or len(digits) not in (9, 10):
-        return None
-    digits = digits.zfill(10)
-    return f"{digits[:6]}-{digits[6:]}"
-
-
 def parse_cprs(numbers: pd.Series) -> pd.DataFrame:
     """Birth date and sex of many normalised CPR numbers ('DDMMYY-SSSS') at once; `reason` where one is impossible.
 
@@ -85,7 +72,8 @@ def parse_cprs(numbers: pd.Series) -> pd.DataFrame:
 
 
 def normalise_cprs(cells: pd.Series) -> pd.Series:
-    """normalise_cpr for many cells at once (numbers typed in Excel included)."""
+    """CPR numbers in any spelling as 'DDMMYY-SSSS': with hyphen, en dash, space or none, surrounding spaces, typed as a
+    number in Excel (0101084195.0) or with the leading zero lost (9 digits); None where a cell is none."""
     typed = cells.map(lambda v: isinstance(v, float) and v.is_integer() or isinstance(v, int) and not isinstance(v, bool))
     text = cells.where(~typed, cells[typed].map(lambda v: str(int(v)))).fillna("").astype(str).str.strip()
     digits = text.str.replace(r"[ \-\u2010-\u2015]", "", regex=True)

@@ -44,23 +44,9 @@ def _text(raw: pd.Series) -> pd.Series:
 
 # -- numbers -----------------------------------------------------------------------------------------------------------
 
-_CURRENCY = re.compile(r"(?i)\s*(kr\.?|dkk)\s*")
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
-
-
-def _clean_number_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Strip currency and spaces; a trailing minus or parentheses become a sign. Returns (text, negative)."""
-    t = text.str.replace(_CURRENCY, "", regex=True).str.replace(_SPACES, "", regex=True)
-    paren = t.str.match(r"^\(.*\)$")
-    trailing = t.str.match(r"^[^-]*\d-$")
-    t = t.mask(paren, t.str.slice(1, -1)).mask(trailing, t.str.slice(0, -1))
-    return t, paren | trailing
-
-
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$|^[+-]?\d+,(\d{1,2}|\d{4,})$|^[+-]?\d{1,3}(\.\d{3}){2,}$")
 _DOT_DECIMAL = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$|^[+-]?\d*\.(\d{1,2}|\d{4,})$|^[+-]?\d{1,3}(,\d{3}){2,}$|^[+-]?\d{4,}\.\d+$")
 _AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}[.,]\d{3}$")
-_PLAIN = re.compile(r"^[+-]?\d+$")
 
 
 def _separated(text: pd.Series) -> pd.Series:
