@@ -76,12 +76,8 @@ class IngestResult:
 Parsed = tuple[pd.Series, pd.Series]
 
 
-def _none(index: pd.Index) -> pd.Series:
-    return pd.Series([None] * len(index), index=index, dtype=object)
-
-
 def _text(raw: pd.Series) -> Parsed:
-    return values._text(raw).astype(object), _none(raw.index)
+    return values._text(raw).astype(object), values.nones(raw.index)
 
 
 def _checked(raw: pd.Series, decimal: str | None, check: Callable[[pd.Series], pd.Series], reason: str) -> Parsed:
@@ -119,7 +115,7 @@ def _municipality(raw: pd.Series, decimal: str | None) -> Parsed:
     text = values._text(raw).str.replace(r"\.0$", "", regex=True)
     code = text.where(~text.str.fullmatch(r"\d{1,4}"), text.str.zfill(3).str[-3:])
     code = code.where(code.isin(_municipality_names()), text.map(lambda t: _municipality_by_name().get(t.lower())))
-    errors = _none(raw.index)
+    errors = values.nones(raw.index)
     bad = code.isna()
     errors[bad] = [f"unknown municipality code: {v!r}" for v in text[bad]]
     return code.astype(object).where(~bad, None), errors
@@ -129,7 +125,7 @@ def _population_area(raw: pd.Series, decimal: str | None) -> Parsed:
     text = values._text(raw)
     lookup = _area_lookup()
     code = text.str.lower().map(lookup).fillna(text.where(~text.str.fullmatch(r"\d{1,3}"), text.str.zfill(3)).map(lookup))
-    errors = _none(raw.index)
+    errors = values.nones(raw.index)
     errors[code.isna()] = [f"unknown area (code or name): {v!r}" for v in text[code.isna()]]
     return code.astype(object).where(code.notna(), None), errors
 
@@ -137,7 +133,7 @@ def _population_area(raw: pd.Series, decimal: str | None) -> Parsed:
 def _population_sex(raw: pd.Series, decimal: str | None) -> Parsed:
     lookup = {"1": "1", "maend": "1", "m": "1", "2": "2", "kvinder": "2", "k": "2", "tot": "T", "ialt": "T", "koenialt": "T"}
     code = values._text(raw).map(lambda v: lookup.get(normalise_header(v)))
-    errors = _none(raw.index)
+    errors = values.nones(raw.index)
     errors[code.isna()] = [f"not a sex (1, 2, Mænd, Kvinder, I alt): {v!r}" for v in values._text(raw[code.isna()])]
     return code.astype(object), errors
 
@@ -152,7 +148,7 @@ def _population_age(raw: pd.Series, decimal: str | None) -> Parsed:
 def _statbank_period(raw: pd.Series, decimal: str | None) -> Parsed:
     text = values._text(raw).str.upper()
     ok = text.str.fullmatch(r"\d{4}(K[1-4]|M(0[1-9]|1[0-2]))?")
-    errors = _none(raw.index)
+    errors = values.nones(raw.index)
     errors[~ok] = [f"not a StatBank period (2017K1, 2022M01, 2017): {v!r}" for v in text[~ok]]
     return text.astype(object).where(ok, None), errors
 
@@ -160,7 +156,7 @@ def _statbank_period(raw: pd.Series, decimal: str | None) -> Parsed:
 def _function(raw: pd.Series, decimal: str | None) -> Parsed:
     parts = values._text(raw).str.extract(r"^(\d)\.?(\d{2})\.?(\d{2})$")
     ok = parts[0].notna()
-    errors = _none(raw.index)
+    errors = values.nones(raw.index)
     errors[~ok] = [f"not an account function (d.dd.dd): {v!r}" for v in values._text(raw[~ok])]
     return (parts[0] + "." + parts[1] + "." + parts[2]).astype(object).where(ok, None), errors
 
@@ -168,7 +164,7 @@ def _function(raw: pd.Series, decimal: str | None) -> Parsed:
 def _account_group(raw: pd.Series, decimal: str | None) -> Parsed:
     text = values._text(raw).str.replace(r"\.0$", "", regex=True)
     ok = text.str.fullmatch(r"\d{1,3}")
-    errors = _none(raw.index)
+    errors = values.nones(raw.index)
     errors[~ok] = [f"not an account group (3 digits): {v!r}" for v in text[~ok]]
     return text.str.zfill(3).astype(object).where(ok, None), errors
 
@@ -440,10 +436,6 @@ class Distinct:
         """Per-distinct results back to one per row."""
         return pd.Series(series.to_numpy()[self.codes], index=index, dtype=series.dtype)
 
-    def parse(self, parser: Callable[[pd.Series], Parsed], index: pd.Index) -> Parsed:
-        parsed, errors = parser(self.cells)
-        return self.spread(parsed, index), self.spread(errors.astype(object), index)
-
 
 def _report_distinct(report: Callable[[str, pd.Series], None], column: str, distinct: Distinct, reasons: pd.Series,
                      index: pd.Index) -> None:
@@ -514,7 +506,7 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         if distinct is None:
             out[col.name] = pd.Series([col.default] * len(index), index=index, dtype=object)
             if col.parse.startswith("map:"):
-                out[f"{col.name}_raw"] = pd.Series([None] * len(index), index=index, dtype=object)
+                out[f"{col.name}_raw"] = values.nones(index)
             continue
         empty_u = (distinct.text == "").to_numpy()
         empty = empty_u[distinct.codes]
@@ -529,7 +521,7 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
                            values.decide_decimal(*evidence[col.name][:1], hint, evidence[col.name][1])) if col.parse in NUMERIC else None
                 parsed_u, errors_u = parser(distinct.cells, decided)
             except values.Ambiguous as exc:
-                parsed_u = _none(distinct.cells.index)
+                parsed_u = values.nones(distinct.cells.index)
                 errors_u = pd.Series(str(exc), index=distinct.cells.index, dtype=object)
             if col.default is not None:
                 parsed_u = parsed_u.where(~empty_u, col.default)
@@ -628,7 +620,7 @@ def _scrub(series: pd.Series) -> tuple[pd.Series, int]:
     if not any(found):
         return series, 0
     cleaned = np.array([privacy.CPR_IN_TEXT.sub("[CPR]", u) if f else u for u, f in zip(uniques, found)], dtype=object)
-    out = pd.Series([None] * len(series), index=series.index, dtype=object)
+    out = values.nones(series.index)
     out[codes >= 0] = cleaned[codes[codes >= 0]]
     return out, int(np.asarray(found)[codes[codes >= 0]].sum())
 
@@ -637,7 +629,7 @@ def _pseudonymise_caseworkers(caseworkers: pd.Series, key: bytes) -> pd.Series:
     """Each distinct caseworker id as its keyed pseudonym (SB-...)."""
     codes, uniques = pd.factorize(caseworkers, use_na_sentinel=True)
     pseudonyms = np.array([privacy.pseudonymise_caseworker(u, key) for u in uniques], dtype=object)
-    out = pd.Series([None] * len(caseworkers), index=caseworkers.index, dtype=object)
+    out = values.nones(caseworkers.index)
     out[codes >= 0] = pseudonyms[codes[codes >= 0]]
     return out
 
@@ -670,14 +662,14 @@ def _persons(cpr: Distinct | None, case_id: Distinct | None, key: bytes, index: 
     use_cpr = cpr_text != ""
 
     def pick(column: str) -> pd.Series:
-        from_cpr = cpr.spread(by_cpr[column], index) if by_cpr is not None else pd.Series([None] * len(index), index=index, dtype=object)
-        in_case = case_id.spread(by_case[column], index) if by_case is not None else pd.Series([None] * len(index), index=index, dtype=object)
+        from_cpr = cpr.spread(by_cpr[column], index) if by_cpr is not None else values.nones(index)
+        in_case = case_id.spread(by_case[column], index) if by_case is not None else values.nones(index)
         return from_cpr.where(use_cpr, in_case)
 
     pseudonym, born, sex = pick("pseudonym"), pick("birth_date"), pick("sex")
     ok = pseudonym.notna()
     case = pseudonym.where(ok, case_text)
-    reasons = pd.Series([None] * len(index), index=index, dtype=object)
+    reasons = values.nones(index)
     bad_cpr = use_cpr & ~ok
     if bad_cpr.any():
         reasons[bad_cpr] = cpr.spread(by_cpr["reason"].fillna("not a CPR number (DDMMYY-SSSS)"), index)[bad_cpr]

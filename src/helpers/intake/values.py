@@ -22,6 +22,11 @@ class Ambiguous(ValueError):
     """A column whose decimal separator cannot be decided from its values."""
 
 
+def nones(index: pd.Index) -> pd.Series:
+    """An object column of None (pandas 3 turns Series(None, dtype=object) into NaN)."""
+    return pd.Series([None] * len(index), index=index, dtype=object)
+
+
 def _is_text(raw: pd.Series) -> pd.Series:
     if pd.api.types.infer_dtype(raw, skipna=False) == "string":
         return pd.Series(True, index=raw.index)
@@ -49,11 +54,6 @@ _DOT_DECIMAL = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$|^[+-]?\d*\.(\d{1,2}|\d{
 _AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}[.,]\d{3}$")
 
 
-def _separated(text: pd.Series) -> pd.Series:
-    """The texts holding a comma or a point (the only ones that say anything about the decimal separator)."""
-    return text[_has_separator(text)]
-
-
 def _has_separator(text: pd.Series) -> np.ndarray:
     """Which texts hold a comma or a point (one pass in C through numpy's string functions)."""
     joined = "".join(text.to_numpy(dtype=object))
@@ -65,7 +65,7 @@ def _has_separator(text: pd.Series) -> np.ndarray:
 
 def evidence_text(text: pd.Series) -> pd.Series:
     """The texts of a column that can tell its decimal separator (those holding a comma or a point)."""
-    return _separated(text)
+    return text[_has_separator(text)]
 
 
 def decimal_evidence(text: pd.Series) -> tuple[bool, bool, bool]:
@@ -95,7 +95,8 @@ def decide_decimal(text: pd.Series, hint: str | None = None, evidence: tuple[boo
         return None
     if hint:
         return hint
-    example = _separated(text)[_separated(text).str.match(_AMBIGUOUS)].iloc[0]
+    separated = evidence_text(text)
+    example = separated[separated.str.match(_AMBIGUOUS)].iloc[0]
     raise Ambiguous(f"'{example}' can be read with a decimal comma or a decimal point (give --decimal , or --decimal .)")
 
 
@@ -146,7 +147,7 @@ def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Se
     """Numbers from typed cells or text in the column's decimal convention (',' or '.'; None: only whole numbers seen;
     NO_SEPARATORS: no text holds a separator, so whole numbers need no separator check)."""
     values = pd.Series(np.nan, index=raw.index, dtype="float64")
-    errors = pd.Series([None] * len(raw.index), index=raw.index, dtype=object)
+    errors = nones(raw.index)
     typed = raw.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
     values[typed] = raw[typed].astype("float64")
     is_text = _is_text(raw) & ~typed
@@ -179,8 +180,8 @@ _DATE_FORMS = (
 def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Dates (datetime.date, None for empty or open-ended sentinels) from typed cells, Excel serial numbers or text:
     ISO with or without time, yyyymmdd, d.m.yyyy, d/m/yyyy, d-m-yyyy (day first) and d.m.yy (00-69: 2000s)."""
-    values = pd.Series([None] * len(raw.index), index=raw.index, dtype=object)
-    errors = pd.Series([None] * len(raw.index), index=raw.index, dtype=object)
+    values = nones(raw.index)
+    errors = nones(raw.index)
     stamps = raw.map(lambda v: isinstance(v, (dt.date, dt.datetime, pd.Timestamp)))
     values[stamps] = [pd.Timestamp(v).date() for v in raw[stamps]]
     serial = raw.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and not pd.isna(v))
@@ -211,8 +212,8 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_months(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Booking months as 'YYYY-MM' from 202410, 2024-10, 2024/10, 2024M10, 'okt 2024', 10-2024, 10.2024 or a date."""
-    values = pd.Series([None] * len(raw.index), index=raw.index, dtype=object)
-    errors = pd.Series([None] * len(raw.index), index=raw.index, dtype=object)
+    values = nones(raw.index)
+    errors = nones(raw.index)
     stamps = raw.map(lambda v: isinstance(v, (dt.date, dt.datetime, pd.Timestamp)))
     values[stamps] = [f"{pd.Timestamp(v):%Y-%m}" for v in raw[stamps]]
     text = _text(raw[~stamps]).str.lower().str.replace(r"\.0$", "", regex=True)
