@@ -94,8 +94,8 @@ def unpack(packed: str):
 
 
 def page_charts(page: str) -> list[dict]:
-    """Each chart call of a rendered page: {"spec" (its data sets unpacked into records), "csv" ({"link", "rows", "shared":
-    whether the rows are a data set the chart draws} or None)}."""
+    """Each chart call of a rendered page: {"spec" (its data sets unpacked into records), "csv" ({"link", "rows" (with the
+    Danish headers and columns the download gets), "shared": whether the rows are a data set the chart draws} or None)}."""
     import json
     import re
 
@@ -118,7 +118,9 @@ def page_charts(page: str) -> list[dict]:
         spec["datasets"] = {name: [dict(zip(t["columns"], row)) for row in t["rows"]] for name, t in tables.items()}
         if csv:
             table = tables[csv["dataset"]] if "dataset" in csv else unpack(csv["packed"])
-            csv = {"link": csv["link"], "rows": pd.DataFrame(table["rows"], columns=table["columns"]), "shared": "dataset" in csv}
+            rows = pd.DataFrame(table["rows"], columns=table["columns"])
+            rows = rows[[c for c, _ in csv["headers"]]].set_axis([h for _, h in csv["headers"]], axis=1)  # as the loader writes them
+            csv = {"link": csv["link"], "rows": rows, "shared": "dataset" in csv}
         out.append({"spec": spec, "csv": csv})
     return out
 

@@ -68,7 +68,11 @@ def test_report_is_self_contained_with_hidden_code_parameters_and_contents(rende
     page = _page(rendered, which)
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page) and not re.search(r"<script[^>]+src=|<link[^>]+href=|@import", page)
     assert "regional.prepare" not in page and "jp-InputArea" not in page  # code hidden
-    assert "Parametre for kørslen" in page
+    header = re.search(r"Rapporten gælder:</strong> (.*?)<br>", page).group(1)
+    year = {"children": 2017, "adults": 2024}[which]
+    assert header.startswith({"children": "Region: Region Sjælland", "adults": "Geografi: Hele landet"}[which])
+    assert "Område: " in header and f"År: {year}" in header and f"Priser: {year}-niveau" in header
+    assert "region_name" not in header and "period_start" not in header and " = " not in header
     vintage = re.search(r"Data:</strong> (.*?) &middot;", page).group(1)  # the extracts the report read, from the warehouse
     assert "Befolkning: FOLK1A_2010K1-2024K1.csv, sha256 " in vintage and "2010K1–2024K1" in vintage
     assert "Regnskab (nettodrift): nettodrift_2010-2024.csv" in vintage and "Sager" not in vintage
@@ -110,12 +114,13 @@ def test_each_figure_holds_its_rows_once_and_every_spec_is_valid_vega_lite(rende
 
 def test_downloads_hold_the_published_region_sjaelland_2017_figures(rendered, published):
     csvs = _csvs(_page(rendered, "children"))
-    users = csvs["kommuner_users_per_10000_children_2017.csv"]
-    total = users[users["label_da"] == "I alt"]
+    users = csvs["kommuner-brugere-pr-10-000_boern-og-unge_2017.csv"]
+    total = users[users["Indsatsgruppe"] == "I alt"]
+    column = "Brugere pr. 10.000 0-17-årige"
     pub = pd.read_csv(published / "published_rs17_municipal_2017.csv")
     pub = pub[pub["key_figure"] == "users_per_10000_0_17"].set_index("statistic")["value"]
     assert len(total) == 17
-    assert round(total["users_per_10000"].min()) == pub["min"] and round(total["users_per_10000"].max()) == pub["max"]
+    assert round(total[column].min()) == pub["min"] and round(total[column].max()) == pub["max"]
     assert round(total["Gennemsnit i regionen"].iloc[0]) == pub["region_average"]
     page = _page(rendered, "children")
     said = re.search(r"Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 \(faste 2017-priser\); heraf ([+-]?\d+) procentpoint fra "
@@ -128,9 +133,9 @@ def test_country_report_names_left_out_municipalities_and_suppresses_small_count
     assert re.search(r'<li data-group="§ 85 i eget hjem">Greve indgår ikke i figuren \(§ 85 i eget hjem\): ', page)
     assert ('<li data-group="Forsorgshjem og herberger (§ 110)">Læsø indgår ikke i figuren (Forsorgshjem og herberger (§ 110)): '
             "færre end 5 brugere, vises ikke af hensyn til persondata") in page  # 1 § 110 user in 2024
-    funnel = _csvs(page)["tragtplot_adults_2024.csv"]
-    shelters = funnel[funnel["label_da"] == "Forsorgshjem og herberger (§ 110)"]
-    assert "Læsø" not in set(shelters["name"]) and len(shelters) > 80 and funnel["users_per_10000"].notna().all()
+    funnel = _csvs(page)["tragtplot_voksne_2024.csv"]
+    shelters = funnel[funnel["Indsatsgruppe"] == "Forsorgshjem og herberger (§ 110)"]
+    assert "Læsø" not in set(shelters["Kommune"]) and len(shelters) > 80 and funnel["Brugere pr. 10.000 18-64-årige"].notna().all()
     text = readable_text(page)  # the Vega bundle's constants are not CPR numbers; chart data is scanned unpacked
     assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", text)
 
@@ -156,7 +161,7 @@ def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromi
     for link, packed in links.items():  # the browser wrote the chart's own rows into the link: Danish CSV, BOM, decimal commas
         raw = base64.b64decode(packed)
         assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw
-        got = pd.read_csv(io.StringIO(raw.decode("utf-8-sig")), sep=";", decimal=",", dtype={"code": str})
+        got = pd.read_csv(io.StringIO(raw.decode("utf-8-sig")), sep=";", decimal=",", dtype={"Kommunekode": str, "Regionskode": str})
         want = expected[link]
         pd.testing.assert_frame_equal(got, want.astype({c: float for c in want.select_dtypes("number")}), check_dtype=False)
     # notes of one measure group show only while it is picked: the default group is "I alt"

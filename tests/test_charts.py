@@ -45,7 +45,7 @@ def test_csv_link_shares_the_charts_rows_or_carries_its_own():
     assert shared["csv"]["shared"] and not own["csv"]["shared"]
     for found in (shared, own):
         rows = found["csv"]["rows"]
-        assert list(rows.columns) == ["name", "value"] and rows["value"].iloc[0] == 1706.46 and pd.isna(rows["value"].iloc[1])
+        assert list(rows.columns) == ["Navn", "Værdi"] and rows["Værdi"].iloc[0] == 1706.46 and pd.isna(rows["Værdi"].iloc[1])
     assert len(own["spec"]["datasets"]) == 1  # the CSV's rows are not added to the chart
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import assert_charts_drew
+from helpers import labels
+
+from conftest import page_charts, assert_charts_drew
 
 from helpers import paths
 from helpers.render import batch as reports
@@ -159,13 +161,26 @@ def _value_cells(page: str) -> list[list[str]]:
 
 def test_report_for_a_small_municipality_shows_no_count_under_5(rendered):
     page = rendered.read_text(encoding="utf-8")
-    assert "Progression og målopfyldelse: Svendborg" in page and "municipality = 479" in page
+    assert "Progression og målopfyldelse: Svendborg" in page and "Kommune: Svendborg" in page
     assert "&lt;5" in page and " *" in page
     rows = _value_cells(page)
     assert len(rows) > 30
     for cells in rows:
         assert not any(re.fullmatch(r"[1-4]", c) for c in cells), cells  # counts 1-4 never appear as numbers
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+
+
+def test_transition_figure_keeps_every_start_score_and_marks_hidden_ones(rendered):
+    page = rendered.read_text(encoding="utf-8")
+    chart = next(c for c in page_charts(page) if c["spec"].get("title", "").startswith("Udvikling i VUM-score"))
+    rows = chart["csv"]["rows"]
+    domain = chart["spec"]["encoding"]["y"]["scale"]["domain"]
+    for pair, score in zip(rows["Registreringer"], rows["VUM"]):  # every start score of the table has its row in the figure
+        assert any(d.startswith(f"{pair.removeprefix('Registrering ')}: VUM {score}") for d in domain), (pair, score)
+    hidden = rows[rows.drop(columns=["Registreringer", "VUM"]).isin([labels.SMALL_TEXT, labels.HIDDEN]).any(axis=1)]
+    assert len(hidden) and sum(d.endswith("(tal skjult)") for d in domain) == len(hidden)
+    drawn = {d["row"] for d in chart["spec"]["datasets"][next(iter(chart["spec"]["datasets"]))]}
+    assert any(d not in drawn for d in domain)  # a start score whose every cell is hidden is still on the axis
 
 
 @pytest.mark.browser

@@ -65,13 +65,6 @@ def test_change_is_empty_where_a_year_is_missing_or_zero():
     assert benchmark.decompose_changes(f, 2014, 2017).empty  # no row has all figures positive at both ends
 
 
-def test_small_user_counts_are_blanked_and_flagged():
-    f = _frame([("A", "g", 100, 10, 3, 5), ("B", "g", 100, 10, 5, 5), ("C", "g", 100, 10, 0, 5)]).assign(users_per_10000=1.0)
-    got = benchmark.suppress_small_users(f).set_index("code")
-    assert got.loc["A", "small_users"] and np.isnan(got.loc["A", "unit_cost"]) and np.isnan(got.loc["A", "users_per_10000"])
-    assert not got.loc["B", "small_users"] and got.loc["B", "unit_cost"] == 20 and not got.loc["C", "small_users"]
-
-
 def test_peer_extremes_flag_over_twice_or_under_half():
     year = pd.DataFrame({"code": ["A", "B", "C"], "name": ["Aby", "Bby", "Cby"], "year": 2017, "measure_group": "g",
                          "label_da": "Gruppe", "kind": "base", "expenditure_per_inhabitant": [2100.0, 1900.0, 400.0]})

@@ -44,7 +44,7 @@ def test_report_is_self_contained_danish_html(rendered):
     page = (rendered / "data_quality" / "hele-landet.html").read_text(encoding="utf-8")
     assert '<html lang="da">' in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "nothing may load from the network"
-    assert "Parametre for kørslen" in page and "region = 000" in page and "Hele landet" in page
+    assert "Rapporten gælder:</strong> Geografi: Hele landet" in page and "region = 000" not in page
     assert page.count("<li><a href=") == 5  # table of contents: one entry per section
     assert "<pre" not in page or "Traceback" not in page
     assert re.search(r">\d{1,3}(\.\d{3})+<", page), "counts use Danish thousands separators"

@@ -2,18 +2,68 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from helpers import labels
+from helpers.analysis import disclosure
 
 FIGURES = list(labels.FIGURES)
 
 
-def suppress_small_users(frame: pd.DataFrame, threshold: int = labels.SMALL) -> pd.DataFrame:
-    """Blank user shares and unit costs built on 1-4 users (they would identify persons); flag them."""
-    small = labels.is_small(frame["users"], threshold)
-    return frame.assign(users_per_10000=frame["users_per_10000"].where(~small), unit_cost=frame["unit_cost"].where(~small),
-                        small_users=small)
+def leaves(groups: pd.DataFrame) -> dict[str, frozenset[str]]:
+    """Each measure group's leaves: the groups of its users that are not sums of others (user_components, else
+    components, recursively); a base group and each half of a split is its own leaf (§ 85 is its two halves)."""
+    def listed(value: object) -> list[str]:
+        return [p for p in value.split("|") if p] if isinstance(value, str) else []
+
+    parts = {g.measure_group: [] if g.users_rule == "split" else listed(g.user_components) or listed(g.components)
+             for g in groups.itertuples()}
+
+    def of(group: str) -> frozenset[str]:
+        return frozenset().union(*(of(p) for p in parts[group])) if parts.get(group) else frozenset([group])
+
+    return {group: of(group) for group in parts}
+
+
+def protect_users(municipal: pd.DataFrame, regions: pd.DataFrame, groups: pd.DataFrame,
+                  threshold: int = labels.SMALL) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hide user counts of 1-4 and every count a reader could subtract them back from, in both frames.
+
+    Equations (analysis.disclosure): a measure group and the groups it adds up to, every way it does (I alt minus the
+    other groups), within each municipality, region and the country and year; a region and its reporting
+    municipalities, and the country and its regions or municipalities, within each group and year. Hidden cells lose
+    users, users per 10,000 and unit cost (the unit cost gives users back from expenditure); `protection` says why:
+    "small" (the count is 1-4) or "complement" (hidden so a small one elsewhere cannot be computed back).
+    """
+    keys = ["code", "year", "measure_group"]
+    cells = pd.concat([municipal[keys + ["region_code", "users"]].assign(level="municipality"),
+                       regions[keys + ["users"]].assign(level="region", region_code=None)], ignore_index=True)
+    cells.loc[(cells["level"] == "region") & (cells["code"] == labels.COUNTRY_CODE), "level"] = "country"
+    users = cells["users"].to_numpy(dtype=float)
+    equations: list[list[int]] = []
+    sums = disclosure.partitions(leaves(groups))
+    for _, at in cells.groupby(["code", "year"], sort=False).groups.items():
+        position = dict(zip(cells.loc[at, "measure_group"], at))
+        equations += [[position[g] for g in eq] for eq in sums if all(g in position for g in eq)]
+    reported = cells[cells["users"].notna()]
+    for _, rows in reported.groupby(["year", "measure_group"], sort=False):
+        level, index = rows["level"], rows.index
+        country = list(index[level == "country"])
+        equations.append(country + list(index[level == "region"]))
+        equations.append(country + list(index[level == "municipality"]))
+        for region, members in rows[level == "municipality"].groupby("region_code").groups.items():
+            equations.append(list(index[(level == "region") & (rows["code"] == region)]) + list(members))
+    primary = disclosure.small(np.nan_to_num(users), threshold)
+    mask = disclosure.complementary(np.nan_to_num(users), equations, primary, unknown=np.isnan(users))
+    why = np.where(primary, "small", np.where(mask, "complement", ""))
+    out = []
+    for level, frame in (("municipality", municipal), ("region", regions)):
+        part = cells["level"].eq(level) if level == "municipality" else cells["level"].ne("municipality")
+        hide, reason = pd.Series(mask[part.to_numpy()], index=frame.index), pd.Series(why[part.to_numpy()], index=frame.index)
+        out.append(frame.assign(users=frame["users"].where(~hide), users_per_10000=frame["users_per_10000"].where(~hide),
+                                unit_cost=frame["unit_cost"].where(~hide), protection=reason))
+    return out[0], out[1]
 
 
 def pooled(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -252,7 +252,7 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
     body = _notebook_html(executed)
     tables = notebook_tables(executed)
     result.vintage, result.vintage_short, result.kind = data_vintage(spec.kinds), data_vintage(spec.kinds, short=True), spec.kind_for(params)
-    header = (f"<strong>Parametre for kørslen:</strong> {html.escape(', '.join(f'{k} = {v}' for k, v in params.items()))}<br>\n"
+    header = (f"<strong>Rapporten gælder:</strong> {html.escape(' · '.join(f'{k}: {v}' for k, v in parameter_items(params)))}<br>\n"
               f"<strong>Data:</strong> {html.escape(result.vintage)} &middot; <strong>Dannet:</strong> {start:%d.%m.%Y %H:%M}")
     page = PAGE.format(title=html.escape(f"{spec.title_for(params)}: {label}".rstrip(": ")), style="", header=header,
                        toc=_table_of_contents(body), body=body)
@@ -320,8 +320,9 @@ def _period_text(period: str) -> str:
 def parameter_items(params: dict) -> list[tuple[str, str]]:
     """A report's parameters as (Danish label, value) for readers: names, not codes ('Region', 'Region Sjælland')."""
     p, items = params, []
-    if "region" in p:
-        items.append(("Region", p.get("region_name") or str(p["region"])))
+    if "region" in p:  # the whole country is no region
+        country = str(p["region"]).zfill(3) == labels.COUNTRY_CODE
+        items.append(("Geografi" if country else "Region", labels.COUNTRY_NAME if country else p.get("region_name") or str(p["region"])))
     if "municipality" in p:
         items.append(("Kommune", p.get("municipality_name") or str(p["municipality"])))
     if "area" in p:

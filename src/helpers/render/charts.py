@@ -47,8 +47,9 @@ const csvCell = (v) => {
   const s = String(v);
   return /[;"\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 };
-const csvHref = (table) => {
-  const lines = [table.columns.map(csvCell).join(";"), ...table.rows.map((r) => r.map(csvCell).join(";"))];
+const csvHref = (table, headers) => {
+  const pick = headers.map(([c]) => table.columns.indexOf(c));
+  const lines = [headers.map(([, h]) => csvCell(h)).join(";"), ...table.rows.map((r) => pick.map((i) => csvCell(r[i])).join(";"))];
   const bytes = new TextEncoder().encode("\ufeff" + lines.join("\r\n") + "\r\n");
   let text = "";
   for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
@@ -60,7 +61,7 @@ window.helpersChart = async (id, spec, datasets, options, csv) => {
   for (const [name, packed] of Object.entries(datasets)) tables[name] = JSON.parse(await unpack(packed));
   spec.datasets = {};
   for (const [name, t] of Object.entries(tables)) spec.datasets[name] = t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i]])));
-  if (csv) document.getElementById(csv.link).href = csvHref(csv.dataset ? tables[csv.dataset] : JSON.parse(await unpack(csv.packed)));
+  if (csv) document.getElementById(csv.link).href = csvHref(csv.dataset ? tables[csv.dataset] : JSON.parse(await unpack(csv.packed)), csv.headers);
   const drawn = await vegaEmbed(id, spec, options);
   // the drawn view is handed to the page (event "helpers-view"), so notes under a figure can follow its drop-down
   const el = document.querySelector(id);
@@ -152,8 +153,11 @@ PCT_AXIS = "+,.0f"
 class Figure:
     """A chart with notes and a CSV link, shown as one HTML block in a notebook and in the rendered report."""
 
-    def __init__(self, chart: alt.TopLevelMixin, data: pd.DataFrame, filename: str, notes: list[str] | None = None):
+    def __init__(self, chart: alt.TopLevelMixin, data: pd.DataFrame, filename: str, notes: list[str] | None = None,
+                 headers: dict[str, str] | None = None):
         self.chart, self.data, self.filename, self.notes = chart, rounded(data), filename, notes or []
+        names = {**labels.COLUMN_LABELS, **(headers or {})}  # the CSV's Danish headers; chart keys left out
+        self.headers = [[c, names.get(c, c)] for c in self.data.columns if c not in labels.CSV_DROPPED]
 
     def html(self) -> str:
         """Chart, notes and CSV link; the link gets the chart's own data set when the chart draws exactly these rows."""
@@ -162,7 +166,7 @@ class Figure:
         rows = alt.utils.sanitize_pandas_dataframe(self.data).to_dict(orient="records")  # as Altair turns a frame into values
         link = f"helpers-csv-{next(_ids)}"
         shared = next((name for name, values in spec.get("datasets", {}).items() if values == rows), None)
-        csv = {"link": link, "dataset": shared} if shared else {"link": link, "packed": packed_table(rows)}
+        csv = ({"link": link, "dataset": shared} if shared else {"link": link, "packed": packed_table(rows)}) | {"headers": self.headers}
         block = chart_html(spec, include_bundle=not _bundle_sent, csv=csv)
         _bundle_sent = True
         notes = "".join(_note_item(n) for n in self.notes)

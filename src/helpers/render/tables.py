@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from html import escape
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
 from pandas.io.formats.style import Styler
 
+from helpers.analysis.disclosure import complementary
 from helpers.labels import FEW, HIDDEN, SMALL, SMALL_TEXT, is_small
 
 LEGEND = (f"{SMALL_TEXT}: færre end {SMALL}. {HIDDEN}: skjult, så et lille tal ikke kan regnes ud. *: skøn på færre end {FEW} sager, "
@@ -34,27 +36,20 @@ def suppression_mask(frame: pd.DataFrame, counts: list[str], parts: list[list[st
     part is hidden (and its complements, as for any hidden cell).
     `parts`: groups of count columns that add up to a total a reader knows (a row's n): where one cell of a
     group is hidden, the smallest other non-zero cell is hidden too, so it cannot be derived back. With
-    `column_totals`, the same within each count column (whose total the report gives). Repeated until stable.
+    `column_totals`, the same within each count column (whose total the report gives). The rule is
+    helpers.analysis.disclosure.complementary; an empty cell protects its group like a hidden one.
     """
     values = frame[counts].astype(float)
-    mask = is_small(values, threshold)
+    hidden = is_small(values, threshold)
     for k, n in pairs or []:  # "14 of 15": the 1 not counted follows from the two, so the 14 is hidden too
-        mask.loc[is_small(frame[n] - frame[k], threshold), k] = True
-    lines: list[tuple[list, list[str]]] = [([i], group) for i in frame.index for group in (parts or [])]
+        hidden.loc[is_small(frame[n] - frame[k], threshold), k] = True
+    width, at = len(counts), {c: j for j, c in enumerate(counts)}
+    equations = [[i * width + at[c] for c in group] for i in range(len(frame)) for group in parts or []]
     if column_totals:
-        lines += [(list(frame.index), [col]) for col in counts]
-    changed = True
-    while changed:
-        changed = False
-        for rows, cols in lines:
-            cells = mask.loc[rows, cols]
-            if int(cells.to_numpy().sum()) == 1:
-                open_cells = values.loc[rows, cols].where(~cells & (values.loc[rows, cols] > 0)).stack().dropna()
-                if not open_cells.empty:
-                    row, col = open_cells.idxmin()
-                    mask.loc[row, col] = True
-                    changed = True
-    return mask
+        equations += [[i * width + j for i in range(len(frame))] for j in range(width)]
+    flat = values.to_numpy().ravel()
+    mask = complementary(np.nan_to_num(flat), equations, hidden.to_numpy().ravel(), unknown=np.isnan(flat))
+    return pd.DataFrame(mask.reshape(values.shape), index=frame.index, columns=counts)
 
 
 def protected(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | None = None, column_totals: bool = False,

@@ -16,7 +16,7 @@ from helpers.analysis import benchmark
 from helpers.analysis.funnel import funnel_limits, outside_limits
 from helpers.analysis.peers import peer_groups
 from helpers.render import charts
-from helpers.render.formats import format_number
+from helpers.render.formats import format_number, slugify
 from helpers.render.tables import danish_table
 from helpers.reports import conclusions, data_quality, exclusions
 from helpers.warehouse import marts
@@ -91,6 +91,21 @@ class RegionalBenchmark:
     def labels(self) -> dict[str, str]:
         return dict(zip(self.regions["measure_group"], self.regions["label_da"]))
 
+    def headers(self, regional: bool = False) -> dict[str, str]:
+        """Danish CSV headers for this report's figures: the area's age groups and the period's years in the names."""
+        names = {"expenditure_per_inhabitant": f"Udgift {self.text['per']}, kr.", "users_per_10000": self.text["users"],
+                 "unit_cost": "Enhedsudgift, kr. pr. bruger"}
+        out = {"code": "Regionskode" if regional else "Kommunekode", "name": "Region" if regional else "Kommune",
+               "value": names["expenditure_per_inhabitant"], "user_population": f"Antal {self.text['user_population']}"}
+        for figure, name in names.items():
+            out |= {figure: name, f"peer_{figure}": f"{name}, gns. sammenlignelige kommuner", f"{figure}_start": f"{name}, {self.period_start}",
+                    f"{figure}_end": f"{name}, {self.year}", f"{figure}_change_pct": f"{name}, ændring {self.period_start}-{self.year}, pct."}
+        return out
+
+    def file_name(self, what: str, *years: int) -> str:
+        """A download's Danish file name: what, the area and the years ("tragtplot_boern-og-unge_2024.csv")."""
+        return "_".join([slugify(what), slugify(labels.AREA_LABELS[self.area]), "-".join(map(str, years))]) + ".csv"
+
     @property
     def average_name(self) -> str:
         return "landsgennemsnittet" if self.region == COUNTRY else "gennemsnittet i regionen"
@@ -154,7 +169,7 @@ class RegionalBenchmark:
         data = data[data["index"].notna()][["code", "name", "measure_group", "label_da", "sort_order", "value", "index"]]
         chart = charts.region_index(data, self.region, f"Udgift {self.text['per']} i forhold til hele landet, {self.year}",
                                     f"Udgift {self.text['per']}, kr.")
-        return charts.Figure(chart, data, f"regioner_{self.area}_{self.year}.csv")
+        return charts.Figure(chart, data, self.file_name("regioner", self.year), headers=self.headers(regional=True))
 
     def development_table(self) -> pd.io.formats.style.Styler:
         """The region's expenditure per inhabitant at the start of the long series, the period and now, and the changes."""
@@ -187,7 +202,7 @@ class RegionalBenchmark:
             data, "expenditure_per_inhabitant", self.region, (self.period_start, self.year),
             f"Udgift {self.text['per']} {self.long_series_start}-{self.year}, faste {self.price_base_year}-priser",
             f"Udgift {self.text['per']}, kr.")
-        return charts.Figure(chart, data, f"udvikling_{self.area}_{self.long_series_start}_{self.year}.csv")
+        return charts.Figure(chart, data, self.file_name("udvikling", self.long_series_start, self.year), headers=self.headers(regional=True))
 
     # -- the municipalities -----------------------------------------------------------------------------------------------
 
@@ -203,7 +218,7 @@ class RegionalBenchmark:
                 "unit_cost": "Enhedsudgift, kr. pr. bruger"}[figure]
         fmt = charts.RATE if figure == "users_per_10000" else charts.KR
         chart = charts.municipal_bars(data, lines, figure, f"{axis.split(',')[0]}, {self.year}", axis, fmt, peer=f"peer_{figure}")
-        return charts.Figure(chart, data, f"kommuner_{figure}_{self.area}_{self.year}.csv", notes)
+        return charts.Figure(chart, data, self.file_name(f"kommuner {labels.FIGURE_LABELS_LONG[figure]}", self.year), notes, self.headers())
 
     def municipal_change_figure(self, figure: str) -> charts.Figure:
         """Change in percent of a key figure per municipality over the period (fixed prices)."""
@@ -217,7 +232,8 @@ class RegionalBenchmark:
         data = shown[["code", "name", "measure_group", "label_da", "sort_order", f"{figure}_start", f"{figure}_end", value]]
         title = f"{labels.FIGURE_LABELS[figure]} {self.text['per'] if figure == 'expenditure_per_inhabitant' else ''}".strip()
         chart = charts.change_bars(data, value, f"Ændring i {title.lower()} {self.period_start}-{self.year}", "Ændring, pct.")
-        return charts.Figure(chart, data, f"kommuner_{value}_{self.area}_{self.period_start}_{self.year}.csv", notes)
+        return charts.Figure(chart, data, self.file_name(f"kommuner ændring {labels.FIGURE_LABELS_LONG[figure]}", self.period_start, self.year), notes,
+                             self.headers())
 
     def decomposition_figure(self) -> charts.Figure:
         """Each municipality's change in expenditure per inhabitant split into user share, unit cost and population mix."""
@@ -231,7 +247,7 @@ class RegionalBenchmark:
         order = list(dict.fromkeys(shown.sort_values("sort_order", kind="stable")["label_da"]))
         chart = charts.decomposition_bars(data, f"Ændring i udgift {self.text['per']} {self.period_start}-{self.year} fordelt på brugerandel og enhedsudgift",
                                           order)
-        return charts.Figure(chart, data, f"dekomponering_{self.area}_{self.period_start}_{self.year}.csv", notes)
+        return charts.Figure(chart, data, self.file_name("dekomponering", self.period_start, self.year), notes, self.headers())
 
     def funnel_figure(self) -> charts.Figure:
         """Users per 10,000 against population with control limits from the whole country's pooled share."""
@@ -260,7 +276,7 @@ class RegionalBenchmark:
                               f"Tragtplot: brugere pr. 10.000 {self.text['user_population']}, {self.year}", self.text["users"])
         _, notes = exclusions.apply(year[year["code"].isin(self.members)], self.excluded, (self.year,), expected=self.members,
                                     value="users_per_10000", labels=self.labels, missing_reason="intet brugertal")
-        return charts.Figure(chart, data, f"tragtplot_{self.area}_{self.year}.csv", notes)
+        return charts.Figure(chart, data, self.file_name("tragtplot", self.year), notes, self.headers())
 
     def funnel_outliers(self, measure_group: str = TOTAL) -> tuple[list[str], list[str]]:
         """The region's municipalities above and below the 99,8 % limits for a measure group's user share."""
@@ -356,10 +372,10 @@ class RegionalBenchmark:
         own = self._own(self.municipal)
         pooled = benchmark.pooled(own, ["year", "measure_group"]).set_index(["year", "measure_group"])
         mart = self.regions[self.regions["code"] == self.region].set_index(["year", "measure_group"])
-        suppressed = own.groupby(["year", "measure_group"])["small_users"].any()
+        suppressed = own.groupby(["year", "measure_group"])["protection"].apply(lambda p: p.ne("").any())
         for figure in benchmark.FIGURES:
             got, want = pooled[figure], mart[figure].reindex(pooled.index)
-            if figure == "unit_cost":  # blanked small counts leave municipalities out of the pooled unit cost
+            if figure != "expenditure_per_inhabitant":  # hidden user counts leave municipalities out of the pooled figures
                 got, want = got[~suppressed.reindex(got.index)], want[~suppressed.reindex(want.index)]
             diff = (got - want).abs() > 1e-6 * want.abs().clip(lower=1)
             if diff.any():
@@ -392,7 +408,8 @@ def prepare(area: str, region: str = COUNTRY, year: int = 2017, period_start: in
     regions = marts.benchmark_series(area, long_series_start, year, price_base_year, level="region")
     if region not in set(regions["code"]):
         raise ValueError(f"unknown region {region!r}; use {COUNTRY} (whole country) or one of {', '.join(sorted(set(regions['code']) - {COUNTRY}))}")
-    municipal = benchmark.suppress_small_users(marts.benchmark_series(area, long_series_start, year, price_base_year))
+    municipal, regions = benchmark.protect_users(marts.benchmark_series(area, long_series_start, year, price_base_year), regions,
+                                                 marts.measure_groups(area))
     names = dict(zip(municipal["code"], municipal["name"]))
     members = {c: n for c, n, r in municipal[["code", "name", "region_code"]].drop_duplicates().itertuples(index=False)
                if region == COUNTRY or r == region}

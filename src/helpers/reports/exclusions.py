@@ -15,6 +15,8 @@ import pandas as pd
 from helpers import labels
 
 SMALL_REASON = f"færre end {labels.SMALL} brugere, vises ikke af hensyn til persondata"
+COMPLEMENT_REASON = (f"skjult ({labels.HIDDEN}), så et antal under {labels.SMALL} i en anden indsatsgruppe eller kommune ikke kan "
+                     "regnes ud som forskel")
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,8 @@ def apply(frame: pd.DataFrame, exclusions: list[Exclusion], years: tuple[int, ..
     kept = frame[~drop]
     if value is not None:
         empty = kept[kept[value].isna()]
-        small = empty["small_users"] if "small_users" in empty else pd.Series(False, index=empty.index)
-        empty = empty.assign(reason=small.map({True: SMALL_REASON, False: missing_reason}))
+        why = empty["protection"] if "protection" in empty else pd.Series("", index=empty.index)
+        empty = empty.assign(reason=why.map({"small": SMALL_REASON, "complement": COMPLEMENT_REASON}).fillna(missing_reason))
         for (code, group, reason), rows in empty.groupby(["code", "measure_group", "reason"], sort=True):
             reasons.setdefault((code, group), []).append(reason)
             names.setdefault(code, rows["name"].iloc[0])

@@ -91,21 +91,27 @@ class ProgressionReport:
         table["start_score"] = table["start_score"].replace("not_assessed", "ikke vurderet").str.replace(".", ",")
         outcomes = list(progression.OUTCOMES)
         mask = suppression_mask(table, outcomes, parts=[outcomes])
-        long = table.melt(id_vars=["pair", "start_score"], value_vars=outcomes, var_name="outcome", value_name="cases")
+        # every start score keeps its bar, marked when some of its cells are hidden (a group is never silently dropped)
+        table["row"] = [f"{pair.removeprefix('Registrering ')}: VUM {score}" + (" (tal skjult)" if hidden else "")
+                        for pair, score, hidden in zip(table["pair"], table["start_score"], mask.any(axis=1))]
+        long = table.melt(id_vars=["pair", "start_score", "row"], value_vars=outcomes, var_name="outcome", value_name="cases")
         long["hidden"] = mask.melt(value_vars=outcomes)["value"].to_numpy()
         long = long[~long["hidden"] & (long["cases"] > 0)].assign(outcome=lambda f: f["outcome"].map(OUTCOME_LABELS))
+        rows = list(table["row"])
         chart = alt.Chart(charts.rounded(long)).mark_bar().encode(
             x=alt.X("cases:Q", title="Sager", axis=alt.Axis(format=",.0f")),
-            y=alt.Y("start_score:N", title="VUM-score før"),
+            y=alt.Y("row:N", title="Registreringer: VUM-score før", sort=rows, scale=alt.Scale(domain=rows)),
             color=alt.Color("outcome:N", title="VUM ved næste registrering", sort=list(OUTCOME_LABELS.values()),
                             scale=alt.Scale(domain=list(OUTCOME_LABELS.values()), range=["#1b7837", "#bbbbbb", "#b2182b", "#f0e442"])),
-            row=alt.Row("pair:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelOrient="top", labelFontWeight="bold")),
             tooltip=[alt.Tooltip("pair:N", title="Registreringer"), alt.Tooltip("start_score:N", title="VUM"),
                      alt.Tooltip("outcome:N", title="Udvikling"), alt.Tooltip("cases:Q", title="Sager", format=",.0f")],
         ).properties(title="Udvikling i VUM-score fra registrering til registrering", width=520)
+        table = table.drop(columns="row")
         data = protected(table, outcomes, parts=[outcomes]).rename(columns={**OUTCOME_LABELS, "pair": "Registreringer",
                                                                             "start_score": "VUM"})
-        return charts.Figure(chart, data, "vum_overgange.csv", [LEGEND])
+        notes = [LEGEND, "(tal skjult): en eller flere af udviklingerne for denne VUM-score er under 5 eller skjult, så de ikke kan "
+                         "regnes ud; søjlen viser kun de tal, der kan vises. Alle tal står i tabellen (CSV)."]
+        return charts.Figure(chart, data, "vum-overgange.csv", notes)
 
     def fulfilment_figure(self, by: str) -> charts.Figure:
         """Goals fully or partially met by goal type or municipality, with 95 % Wilson intervals and n."""
@@ -131,7 +137,7 @@ class ProgressionReport:
         notes = [LEGEND] + [f"{g} indgår ikke i figuren: for få vurderede mål til at vise andelen." for g in table.loc[safe["fully_or_partially"] == "", "group"]]
         data = safe.rename(columns={"group": title.capitalize(), "n": "Vurderede mål", "fully": "Helt", "partially": "Delvist", "not": "Ikke",
                                     "met": "Helt eller delvist", "fully_or_partially": "Andel, pct.", "low": "Interval fra", "high": "Interval til"})
-        return charts.Figure(chart, data, f"maalopfyldelse_{by}.csv", notes)
+        return charts.Figure(chart, data, f"maalopfyldelse-pr-{title}.csv", notes)
 
     def follow_up(self) -> pd.io.formats.style.Styler:
         """Months between registrations (calendar months) per pair, with n."""

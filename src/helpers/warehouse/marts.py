@@ -154,6 +154,12 @@ def measures() -> pd.DataFrame:
     return query("select measure, area, section, measure_group, label_da from mart_measures order by measure")
 
 
+def measure_groups(area: str) -> pd.DataFrame:
+    """The benchmark's measure groups of an area with the groups each adds up to (the hierarchy of measure_groups.csv)."""
+    _check_area(area)
+    return query("select * from mart_measure_groups where area = ? order by sort_order", [area])
+
+
 # -- case data (forecast, packs) -----------------------------------------------------------------------------------------
 
 
