@@ -15,6 +15,8 @@ from conftest import assert_charts_drew, drawn_charts, page_charts, page_csvs, r
 
 from helpers.render import batch as reports
 from helpers.render import charts
+from helpers.render.formats import danish_key, format_number
+from helpers.render.workbook import html_tables
 from helpers.warehouse.query import query
 
 SJAELLAND_2017 = {"region": "085", "year": "2017", "period_start": "2014", "long_series_start": "2010", "price_base_year": "2017"}
@@ -77,7 +79,7 @@ def test_report_is_self_contained_with_hidden_code_parameters_and_contents(rende
     assert "Befolkning: FOLK1A_2010K1-2024K1.csv, sha256 " in vintage and "2010K1–2024K1" in vintage
     assert "Regnskab (nettodrift): nettodrift_2010-2024.csv" in vintage and "Sager" not in vintage
     toc = re.search(r'<nav class="toc">(.*?)</nav>', page, re.S).group(1)
-    assert toc.count("<li>") == 10 and "Datakvalitet" in toc and "Tragtplot" in toc
+    assert toc.count("<li>") == 11 and "Datakvalitet" in toc and "Tragtplot" in toc and "Tabeller pr. indsatsgruppe" in toc
     assert page.count(charts.LOADER_MARK) == 1  # the Vega bundle once per page
     assert len(page.encode("utf-8")) <= 2**20  # at most 1 MB: the bundle packed, each figure's rows once
 
@@ -174,10 +176,54 @@ def test_every_report_writes_a_workbook_with_its_tables_as_numbers(rendered):
     from openpyxl import load_workbook
 
     book = load_workbook(rendered / "benchmark" / "children" / "region-sjaelland.xlsx")
-    assert len(book.sheetnames) == 6 and book.sheetnames[0] == "Om" and book.sheetnames[1].startswith("Regionen sammenlignet")
+    assert book.sheetnames[0] == "Om" and book.sheetnames[1].startswith("Regionen sammenlignet")
+    assert {"Døgninstitutioner", "Familiepleje", "I alt", "Datakvalitet"} <= set(book.sheetnames)  # a sheet per measure group
     first = book.worksheets[1]
     assert first["A1"].value == "Indsatsgruppe" and isinstance(first["B2"].value, int) and first["B2"].number_format == "#,##0"
     quality = book["Datakvalitet"]
     years = [c.value for c in quality["C"][1:]]
     assert all(isinstance(y, int) and 2010 <= y <= 2024 for y in years if y is not None)  # every year's findings, as in data quality
     assert quality["C2"].number_format in ("0", "General")  # a year is never shown as 2.017
+
+
+def _number(cell: str) -> float | None:
+    return float(cell.replace(".", "").replace(",", ".")) if re.fullmatch(r"-?\d[\d.]*(,\d+)?", cell) else None
+
+
+@pytest.mark.parametrize("which", ["children", "adults"])
+def test_a_table_per_measure_group_lists_every_municipality_with_lowest_highest_and_average(rendered, which):
+    page = _page(rendered, which)
+    groups = re.findall(r"<h3>([^<]+)</h3>\s*<table", page)
+    assert len(groups) == {"children": 7, "adults": 10}[which]
+    municipalities = {"children": 17, "adults": 98}[which]
+    average = {"children": "Gennemsnit i regionen", "adults": "Landsgennemsnit"}[which]
+    tables = [t for t in html_tables(page) if t[0][0] == "Kommune" and len(t[0]) == 7]
+    assert len(tables) == len(groups)
+    lines = _csvs(page)[f"kommuner-{'udgift-pr-indbygger'}_{'boern-og-unge' if which == 'children' else 'voksne'}_{2017 if which == 'children' else 2024}.csv"]
+    for label, (head, *rows) in zip(groups, tables):
+        names = [r[0] for r in rows]
+        assert names[-3:] == ["Laveste", "Højeste", average] and len(names) == municipalities + 3
+        assert names[:-3] == sorted(names[:-3], key=danish_key)  # Danish order
+        assert "ændring" in head[4] and "pct." in head[4] and head[1].startswith("Udgift pr.")
+        for j in range(1, 7):  # lowest and highest are those of the shown municipalities
+            shown = [v for v in (_number(r[j]) for r in rows[:-3]) if v is not None]
+            assert _number(rows[-3][j]) == min(shown) and _number(rows[-2][j]) == max(shown), (label, head[j])
+        # one figure, one place: the average row is the average line of the figure
+        line = lines[lines["Indsatsgruppe"] == label][average].iloc[0]
+        assert rows[-1][1] == format_number(line), label
+    markers = {c for t in tables for r in t[1:] for c in r[1:] if _number(c) is None}
+    assert markers <= {"..", "–", ""} and (".." in markers or which == "children")  # Sjælland 2017 has no small counts
+    assert "..: skjult af hensyn til persondata" in page and "–: udeladt på grund af et fund" in page
+
+
+@pytest.mark.parametrize("which", ["children", "adults"])
+def test_development_over_the_period_for_every_region_and_the_country(rendered, which):
+    page = _page(rendered, which)
+    head, *rows = next(t for t in html_tables(page) if t[0][0] == "Indsatsgruppe" and t[0][-1] == "Hele landet" and len(t[0]) == 7
+                       and "Region Sjælland" in t[0] and all(_number(c) is None or abs(_number(c)) < 100 for r in t[1:] for c in r[1:]))
+    assert head[1:] == ["Region Nordjylland", "Region Midtjylland", "Region Syddanmark", "Region Hovedstaden", "Region Sjælland", "Hele landet"]
+    own = next(t for t in html_tables(page) if any("Ændring" in h for h in t[0]) and t[0][1].endswith("kr."))
+    change = own[0].index(next(h for h in own[0] if h.startswith("Ændring") and "2010" not in h))
+    region = "Region Sjælland" if which == "children" else "Hele landet"
+    for mine, every in zip(own[1:], rows):
+        assert mine[0] == every[0] and mine[change] == every[head.index(region)]  # the region's own change is the same figure

@@ -12,6 +12,7 @@ def format_number(value: float | None, decimals: int = 0, thousands: bool = True
     """Format like Danish reports do: 1706.5 -> `1.706,5`; None/NaN -> empty string."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    value = value if round(value, decimals) != 0 else 0.0  # no "-0,0"
     s = f"{value:,.{decimals}f}" if thousands else f"{value:.{decimals}f}"
     return s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 

@@ -103,7 +103,7 @@ def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], decimals: int | 
 
 
 class _Tables(HTMLParser):
-    """Collect the cells of every <table> in an HTML fragment (header rows and body rows) and its <h2> headings, in
+    """Collect the cells of every <table> in an HTML fragment (header rows and body rows) and its <h2>/<h3> headings, in
     document order (script contents are not parsed, so a heading in a script is no heading)."""
 
     def __init__(self) -> None:
@@ -122,7 +122,7 @@ class _Tables(HTMLParser):
             self._row = []
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
-        elif tag == "h2":
+        elif tag in ("h2", "h3"):
             self._heading = []
 
     def handle_endtag(self, tag: str) -> None:
@@ -132,7 +132,7 @@ class _Tables(HTMLParser):
         elif tag == "tr" and self._row is not None:
             self.tables[-1].append(self._row)
             self._row = None
-        elif tag == "h2" and self._heading is not None:
+        elif tag in ("h2", "h3") and self._heading is not None:
             self.parts.append(" ".join("".join(self._heading).split()))
             self._heading = None
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
-from IPython.display import Markdown
+from html import escape
+
+from IPython.display import HTML, Markdown
 
 from helpers import labels
 from helpers.analysis import benchmark
 from helpers.analysis.funnel import funnel_limits, outside_limits
 from helpers.analysis.peers import peer_groups
 from helpers.render import charts
-from helpers.render.formats import format_number, slugify
+from helpers.render.formats import danish_key, format_number, slugify
 from helpers.render.tables import danish_table
 from helpers.reports import conclusions, data_quality, exclusions
 from helpers.warehouse import marts
@@ -107,6 +109,11 @@ class RegionalBenchmark:
         return "_".join([slugify(what), slugify(labels.AREA_LABELS[self.area]), "-".join(map(str, years))]) + ".csv"
 
     @property
+    def average_label(self) -> str:
+        """The region's (or the country's) average as a row or line is named in tables and figures."""
+        return "Landsgennemsnit" if self.region == COUNTRY else "Gennemsnit i regionen"
+
+    @property
     def average_name(self) -> str:
         return "landsgennemsnittet" if self.region == COUNTRY else "gennemsnittet i regionen"
 
@@ -131,8 +138,7 @@ class RegionalBenchmark:
         spread = frame.groupby("label_da", sort=False)[figure].agg(["max", "min"])
         rows = self._region_rows(self.year)
         region = rows[rows["code"] == self.region].set_index("label_da")[figure]
-        average = "Landsgennemsnit" if self.region == COUNTRY else "Gennemsnit i regionen"
-        lines = pd.DataFrame({"Højeste": spread["max"], "Laveste": spread["min"], average: region.reindex(spread.index)})
+        lines = pd.DataFrame({"Højeste": spread["max"], "Laveste": spread["min"], self.average_label: region.reindex(spread.index)})
         return lines.rename_axis("label_da").reset_index().melt("label_da", var_name="line", value_name="value")
 
     # -- the region against the others ----------------------------------------------------------------------------------
@@ -194,6 +200,69 @@ class RegionalBenchmark:
             table = table.drop(columns=table.columns[-1])
         pct = [c for c in table if "pct." in c]
         return danish_table(table.reset_index(drop=True)).format(precision=1, subset=pct, decimal=",", thousands=".")
+
+    def regions_development_table(self) -> pd.io.formats.style.Styler:
+        """The change over the period in expenditure per inhabitant (fixed prices) for every region and the whole country."""
+        period = benchmark.change(self.regions, self.period_start, self.year)
+        wide = period.pivot_table(index="measure_group", columns="code", values="expenditure_per_inhabitant_change_pct", sort=False)
+        now = self._region_rows(self.year)
+        names = dict(zip(now["code"], now["name"]))
+        groups = now.drop_duplicates("measure_group").sort_values("sort_order")
+        table = pd.DataFrame({"Indsatsgruppe": groups["label_da"].to_numpy()})
+        for code in [c for c in dict.fromkeys(now["code"]) if c != COUNTRY] + [COUNTRY]:
+            table[names[code]] = wide[code].reindex(groups["measure_group"]).to_numpy() if code in wide else None
+        return danish_table(table).format(precision=1, subset=list(table.columns[1:]), decimal=",", thousands=".", na_rep="")
+
+    def group_table(self, measure_group: str) -> pd.DataFrame:
+        """One measure group as benchmark reviewers read it: every municipality of the region with the three key figures
+        in the report year and their change over the period, then the lowest, the highest and the region's average.
+
+        Cells are Danish text: `..` hidden (small user counts and their complements), `–` left out for a data-quality
+        finding, empty where no users were reported."""
+        figures = benchmark.FIGURES
+        years = (self.period_start, self.year)
+        now = self.municipal_year()
+        now = now[now["measure_group"] == measure_group]
+        change = benchmark.change(self._own(self.municipal[self.municipal["measure_group"] == measure_group]), *years)
+        frame = now[["code", "name", "measure_group", "protection", *figures]].merge(change.drop(columns="measure_group"), on="code", how="left")
+        frame = frame.iloc[sorted(range(len(frame)), key=lambda i: danish_key(frame["name"].iloc[i]))].reset_index(drop=True)
+        columns = {f: f for f in figures} | {f"{f}_change_pct": f"{f}_change_pct" for f in figures}
+        decimals = {"users_per_10000": 1} | {f"{f}_change_pct": 1 for f in figures}
+        start = self.municipal[(self.municipal["year"] == self.period_start) & (self.municipal["measure_group"] == measure_group)]
+        start_protection = dict(zip(start["code"], start["protection"]))
+        text, low, high = pd.DataFrame({"name": frame["name"]}), {}, {}
+        for column in columns:
+            kept, _ = exclusions.apply(frame, self.excluded, years if column.endswith("_change_pct") else (self.year,))
+            left_out = ~frame["code"].isin(kept["code"])
+            values = frame[column].where(~left_out)
+            protected = frame["protection"].ne("") | (frame["code"].map(start_protection).fillna("").ne("") & column.endswith("_change_pct"))
+            hidden = protected & values.isna() & ~column.startswith("expenditure")
+            cells = pd.Series([format_number(v, decimals.get(column, 0)) for v in values], index=frame.index)
+            text[column] = cells.mask(hidden, labels.HIDDEN).mask(left_out, "–")
+            low[column], high[column] = values.min(), values.max()
+        own = self.regions[self.regions["code"] == self.region]
+        region_now = own[(own["year"] == self.year) & (own["measure_group"] == measure_group)].iloc[0]
+        region_change = benchmark.change(own[own["measure_group"] == measure_group], *years).iloc[0]
+        average = {c: region_now[c] if c in figures else region_change[c] for c in columns}
+        for name, row in (("Laveste", low), ("Højeste", high), (self.average_label, average)):
+            text.loc[len(text)] = [name] + [format_number(row[c], decimals.get(c, 0)) for c in columns]
+        head = {"expenditure_per_inhabitant": f"Udgift {self.text['per']}, kr.", "users_per_10000": self.text["users"],
+                "unit_cost": "Enhedsudgift, kr. pr. bruger"}
+        names = {"name": "Kommune"} | head | {f"{f}_change_pct": f"{labels.FIGURE_LABELS[f]}, ændring {self.period_start}-{self.year}, pct."
+                                              for f in figures}
+        return text.rename(columns=names)
+
+    def group_tables(self) -> HTML:
+        """Every measure group's table (group_table) under its own heading, with what the markers mean."""
+        groups = self._region_rows(self.year).drop_duplicates("measure_group").sort_values("sort_order")
+        parts = [f"<h3>{escape(label)}</h3>" + self.group_table(group).to_html(index=False, border=0, classes="benchmark-group")
+                 for group, label in zip(groups["measure_group"], groups["label_da"])]
+        legend = (f"<p class=\"legend\">{labels.HIDDEN}: skjult af hensyn til persondata: tallet bygger på færre end {labels.SMALL} "
+                  f"brugere, eller det ville sammen med andre tal i rapporten gøre det muligt at regne et sådant antal ud. "
+                  "–: udeladt på grund af et fund i datakvalitetskontrollen (se afsnittet om datakvalitet). Tomt felt: kommunen har "
+                  f"ikke indberettet brugere. Laveste og højeste er blandt de viste kommuner; {self.average_name} er summer over "
+                  "kommunerne (udgift i alt delt med indbyggere i alt).</p>")
+        return HTML("".join(parts) + legend)
 
     def development_figure(self) -> charts.Figure:
         """Expenditure per inhabitant in fixed prices over the long series, regions and the whole country."""
