@@ -143,3 +143,14 @@ def readable_text(page: str) -> str:
 
     text = "".join(p for p in re.split(r"(<script>.*?</script>)", page, flags=re.S) if LOADER_MARK not in p)
     return text + json.dumps([c["spec"]["datasets"] for c in page_charts(page)], ensure_ascii=False)
+
+
+@pytest.fixture(scope="session")
+def every_report(warehouse_path, tmp_path_factory) -> tuple[Path, list]:
+    """Every report of a batch run on the embedded data, rendered once for the tests that read them all as readers do."""
+    from helpers.render import batch
+
+    out = tmp_path_factory.mktemp("every_report")
+    results = batch.render_all(out_dir=out, workers=2, progress=False)
+    assert [r.error for r in results] == [None] * len(results), [(r.slug, r.error) for r in results if r.error]
+    return out, results

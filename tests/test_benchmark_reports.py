@@ -227,3 +227,14 @@ def test_development_over_the_period_for_every_region_and_the_country(rendered, 
     region = "Region Sjælland" if which == "children" else "Hele landet"
     for mine, every in zip(own[1:], rows):
         assert mine[0] == every[0] and mine[change] == every[head.index(region)]  # the region's own change is the same figure
+
+
+def test_the_country_report_speaks_of_the_country(rendered):
+    from helpers.reports.benchmark import COUNTRY_WORDING, PROSE
+
+    texts = [t for by_area in PROSE.values() for t in by_area.values()]
+    assert all(any(phrase in t for t in texts) for phrase, _ in COUNTRY_WORDING)  # no rewording left behind by an edit
+    country = re.sub(r"<[^>]+>", " ", _page(rendered, "adults"))
+    for phrase in ("den valgte region", "regionens kommuner", "Regionen sammenlignet", "regionen og hele landet", "Regionens og landets"):
+        assert phrase not in country, phrase
+    assert "Regionerne sammenlignet" in country and "Regionen sammenlignet med de andre regioner" in _page(rendered, "children")

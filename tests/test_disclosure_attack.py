@@ -28,17 +28,13 @@ import pytest
 from conftest import page_charts
 from helpers import labels
 from helpers.analysis import benchmark, disclosure
-from helpers.render import batch
 from helpers.render.workbook import html_tables
 from helpers.warehouse import marts
 
 
 @pytest.fixture(scope="module")
-def rendered(warehouse_path, tmp_path_factory) -> tuple[Path, list]:
-    out = tmp_path_factory.mktemp("attack")
-    results = batch.render_all(out_dir=out, workers=2, progress=False)
-    assert [r.error for r in results] == [None] * len(results), [(r.slug, r.error) for r in results if r.error]
-    return out, results
+def rendered(every_report) -> tuple[Path, list]:
+    return every_report
 
 
 # -- reading a page as a reader gets it -----------------------------------------------------------------------------------

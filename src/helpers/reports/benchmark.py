@@ -32,6 +32,8 @@ PROSE = {  # the notebook's area-specific prose (markdown), shown by RegionalBen
         "children": "## Om rapporten\n\nRapporten sammenligner udgifterne til udsatte børn og unge som **pris x mængde**: udgift pr. 0-22-årig (nettodriftsudgifter fra de kommunale regnskaber), hvor mange der modtager en indsats (brugere pr. 10.000 0-17-årige) og hvad en bruger i gennemsnit koster (enhedsudgift = udgift pr. bruger). Regionens og landets tal er summer over kommunerne (udgift i alt delt med indbyggere i alt), ikke gennemsnit af kommunernes nøgletal. Udviklingen er opgjort i faste priser.\n\nHver kommune sammenlignes også med sine **sammenlignelige kommuner**: de fem kommuner, der ligner den mest på befolkningens størrelse og alderssammensætning og det forventede udgiftsbehov. En kommune, der ikke kan indgå i en figur (fx fordi brugertallet mangler, eller fordi der er et brud i serien), står under figuren med begrundelsen. Alle figurers tal kan hentes som CSV under figuren, og figurerne har en rullemenu til at vælge indsatsgruppe.",
         "adults": "## Om rapporten\n\nRapporten sammenligner udgifterne til voksne med handicap og sociale problemer (serviceloven §§ 85, 95-96, 103-104, 107-108 og 110) som **pris x mængde**: udgift pr. 18-64-årig (nettodriftsudgifter fra de kommunale regnskaber), hvor mange der modtager en indsats (brugere pr. 10.000 18-64-årige) og hvad en bruger i gennemsnit koster (enhedsudgift = udgift pr. bruger). Regionens og landets tal er summer over kommunerne (udgift i alt delt med indbyggere i alt), ikke gennemsnit af kommunernes nøgletal. Udviklingen er opgjort i faste priser.\n\nHver kommune sammenlignes også med sine **sammenlignelige kommuner**: de fem kommuner, der ligner den mest på befolkningens størrelse og alderssammensætning og det forventede udgiftsbehov. En kommune, der ikke kan indgå i en figur (fx fordi brugertallet mangler, eller fordi der er et brud i serien), står under figuren med begrundelsen. Alle figurers tal kan hentes som CSV under figuren, og figurerne har en rullemenu til at vælge indsatsgruppe.",
     },
+    "conclusions": {area: '## Hovedkonklusioner\n\nKonklusionerne er dannet af tallene i rapporten: regionen mod hele landet, udviklingen i perioden fordelt på brugerandel og enhedsudgift, spredningen mellem kommunerne og de kommuner, der ligger uden for tragtplottets kontrolgrænser.' for area in labels.AREAS},
+    "quality": {area: '## Datakvalitet\n\nAlle fund i områdets nøgletal for regionens kommuner, alle år (de samme som i rapporten om datakvalitet): brud i serier, umulige nøgletal, manglende brugertal, ekstreme værdier i forhold til alle kommuner; desuden ekstreme værdier i rapportåret og i forhold til de sammenlignelige kommuner (over dobbelt eller under halvdelen af deres gennemsnit), og kommuner udeladt af analytikeren. Brud og umulige nøgletal holder kommunen ude af de berørte figurer.' for area in labels.AREAS},
     "regions": {
         "children": "## Regionen sammenlignet med de andre regioner\n\nUdgift pr. 0-22-årig i hver region og hele landet for alle indsatsgrupper i rapportåret. Figuren viser hver regions udgift som indeks i forhold til hele landet (= 100); den valgte region er fremhævet.",
         "adults": "## Regionen sammenlignet med de andre regioner\n\nUdgift pr. 18-64-årig i hver region og hele landet for alle indsatsgrupper i rapportåret. Figuren viser hver regions udgift som indeks i forhold til hele landet (= 100); den valgte region er fremhævet.",
@@ -63,6 +65,19 @@ PROSE = {  # the notebook's area-specific prose (markdown), shown by RegionalBen
 }
 
 
+# The whole country's report is no region's: these phrases of PROSE read differently there (each must occur in PROSE).
+COUNTRY_WORDING = [
+    ("Hovedkonklusioner\n\nKonklusionerne er dannet af tallene i rapporten: regionen mod hele landet,",
+     "Hovedkonklusioner\n\nKonklusionerne er dannet af tallene i rapporten: hele landet og regionerne,"),
+    ("Regionens og landets tal er summer", "Landets og regionernes tal er summer"),
+    ("## Regionen sammenlignet med de andre regioner", "## Regionerne sammenlignet"),
+    ("; den valgte region er fremhævet.", "."),
+    ("Brugerandele og enhedsudgifter for regionen og hele landet.", "Brugerandele og enhedsudgifter for hele landet."),
+    ("regionens gennemsnit (for hele landet: landsgennemsnittet)", "landsgennemsnittet"),
+    ("nøgletal for regionens kommuner", "nøgletal for alle kommuner"),
+]
+
+
 @dataclass
 class RegionalBenchmark:
     """Everything a regional benchmark report shows, for one area, region (or the whole country) and period."""
@@ -87,7 +102,11 @@ class RegionalBenchmark:
 
     def prose(self, key: str) -> Markdown:
         """The notebook's explanation of a section for this report's area (a heading and its paragraphs)."""
-        return Markdown(PROSE[key][self.area])
+        text = PROSE[key][self.area]
+        if self.region == COUNTRY:
+            for phrase, country in COUNTRY_WORDING:
+                text = text.replace(phrase, country)
+        return Markdown(text)
 
     @property
     def labels(self) -> dict[str, str]:
