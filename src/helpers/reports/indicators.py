@@ -174,8 +174,8 @@ class Pack:
 
     @cached_property
     def recipients_series(self) -> pd.DataFrame:
-        """Recipients per area on each case snapshot's day up to the period's end (cases running that day); counts 1-4
-        missing (`hidden` True)."""
+        """Recipients per area on each case snapshot's day up to the period's end (cases running that day): area, date,
+        recipients (raw counts; the figure hides the small ones)."""
         rows = []
         for area, f in self.figures.items():
             for snap in marts.snapshots(self.municipality, area):
@@ -184,23 +184,22 @@ class Pack:
                 periods = f["periods"] if snap == f["snapshot"] else marts.case_periods(self.municipality, area, snap)
                 day = f["end"] if snap == f["snapshot"] else snap  # the last point is the table's "now"
                 rows.append({"area": AREA_LABELS[area], "date": day, "recipients": len(indicators.recipients(periods, day))})
-        table = pd.DataFrame(rows)
-        hidden = is_small(table["recipients"])
-        return table.assign(recipients=table["recipients"].where(~hidden), hidden=hidden)
+        return pd.DataFrame(rows)
 
     def recipients_figure(self) -> charts.Figure:
-        """Recipients per area over time (one point per monthly case snapshot)."""
+        """Recipients per area over time (one point per monthly case snapshot); a count 1-4 is missing (a gap in the line,
+        the area keeps its colour), and a note says where."""
         data = self.recipients_series
+        hidden = is_small(data["recipients"])
+        data = data.assign(recipients=data["recipients"].astype(float).where(~hidden))
         areas = [AREA_LABELS[a] for a in self.figures]
-        chart = charts.recipients_over_time(data.assign(date=data["date"].map(dt.date.isoformat)).drop(columns="hidden"),
-                                            "Modtagere pr. område over tid", areas)
+        chart = charts.recipients_over_time(data.assign(date=data["date"].map(dt.date.isoformat)), "Modtagere pr. område over tid", areas)
         notes = ["Modtagere er igangværende sager (borger og indsats) på dagen for hvert månedligt sagsudtræk; en borger med "
                  "to indsatser tæller to gange."]
-        if data["hidden"].any():
+        if hidden.any():
             notes.append(f"Hvor et område har færre end {SMALL} modtagere, er tallet skjult (hul i linjen): "
-                         + ", ".join(f"{r.area} {format_date(r.date)}" for r in data[data["hidden"]].itertuples()) + ".")
-        csv = data.assign(date=data["date"].map(format_date)).drop(columns="hidden").rename(
-            columns={"area": "Område", "date": "Dato", "recipients": "Modtagere"})
+                         + ", ".join(f"{r.area} {format_date(r.date)}" for r in data[hidden].itertuples()) + ".")
+        csv = data.assign(date=data["date"].map(format_date)).rename(columns={"area": "Område", "date": "Dato", "recipients": "Modtagere"})
         return charts.Figure(chart, csv, f"modtagere_{self.end:%Y-%m}.csv", notes)
 
     # -- recipients and prices (protected once, shown in every pack) -----------------------------------------------------
