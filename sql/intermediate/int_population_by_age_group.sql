@@ -1,4 +1,4 @@
--- grain: one row per municipality, year and age group (0_17, 0_22, 18_64); source: stg_dst__population (1 January), ref_age_groups
+-- grain: one row per municipality, year and age group of ref_age_groups; source: stg_dst__population (1 January), ref_age_groups
 -- Only municipalities: regions and the country are sums of their municipalities in the marts (sums over sums).
 with population as (
     select * from stg_dst__population

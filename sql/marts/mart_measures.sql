@@ -1,4 +1,5 @@
 -- grain: one row per case-level measure; source: ref_measures (data/reference/measures.csv)
--- The measures of the case extracts with area, section of the Act, measure group, account function and Danish label.
-select measure, area, section, measure_group, function, label_da
+-- The measures of the case extracts with area, section of the Act, measure group, account function, Danish label and
+-- the age group its rates per 10,000 are counted in (aftercare, efterværn 18-22, in the 18-22-year-olds).
+select measure, area, section, measure_group, function, label_da, age_group
 from ref_measures

@@ -322,3 +322,44 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, title: str, axis: str) ->
         color=alt.Color("level:N", title="Kontrolgrænse", scale=alt.Scale(range=["#4d4d4d", "#1b7837", "#999999"])),
         tooltip=[alt.Tooltip("level:N", title="Kontrolgrænse"), alt.Tooltip("value:Q", title=axis, format=RATE)])
     return alt.layer(bands, dots).add_params(picker).resolve_scale(color="independent").properties(title=title, width=560, height=360)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Key-figure packs (reports/indicators.py): charts for politicians, on data already protected (small counts missing).
+
+MIO = ",.1f"
+
+
+def result_against_budget(data: pd.DataFrame, title: str) -> alt.FacetChart:
+    """Per sub-area the expected result (bar, red where it overruns the budget) against the budget (black tick), one
+    panel per area. `data`: area, label, budget, expected_result, deviation (mio. kr.) and status (Danish: merforbrug or
+    mindreforbrug/ingen afvigelse)."""
+    tooltip = [alt.Tooltip("area:N", title="Område"), alt.Tooltip("label:N", title="Delområde"),
+               alt.Tooltip("expected_result:Q", title="Forventet regnskab, mio. kr.", format=MIO),
+               alt.Tooltip("budget:Q", title="Budget, mio. kr.", format=MIO),
+               alt.Tooltip("deviation:Q", title="Afvigelse (+ = merforbrug), mio. kr.", format="+,.1f")]
+    y = alt.Y("label:N", title=None, sort=alt.EncodingSortField("deviation", order="descending"))
+    statuses = list(dict.fromkeys(data["status"]))
+    colours = {"Merforbrug": "#b2182b"}
+    bars = alt.Chart().mark_bar().encode(
+        y=y, x=alt.X("expected_result:Q", title="Mio. kr.", axis=alt.Axis(format=",.0f")),
+        color=alt.Color("status:N", title="Forventet regnskab", scale=alt.Scale(domain=statuses,
+                                                                               range=[colours.get(s, "#5b8db8") for s in statuses])),
+        tooltip=tooltip)
+    ticks = alt.Chart().mark_tick(color="#1d2733", thickness=2.5, size=16).encode(y=y, x="budget:Q", tooltip=tooltip)
+    return alt.layer(bars, ticks, data=rounded(data)).properties(width=520, height=alt.Step(20)).facet(
+        row=alt.Row("area:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold"),
+                    sort=list(dict.fromkeys(data["area"])))
+    ).resolve_scale(y="independent").properties(title=title)
+
+
+def recipients_over_time(data: pd.DataFrame, title: str, areas: list[str]) -> alt.Chart:
+    """Recipients on each snapshot day per area (lines with points). `data`: area, date (ISO day), recipients (missing
+    where the count is hidden: the line has a gap, the area keeps its colour and legend entry)."""
+    return alt.Chart(rounded(data)).mark_line(point=True).encode(
+        x=alt.X("date:T", title="Opgjort den", axis=alt.Axis(format="%b %Y", labelAngle=0)),
+        y=alt.Y("recipients:Q", title="Modtagere", axis=alt.Axis(format=",.0f")),
+        color=alt.Color("area:N", title="Område", scale=alt.Scale(domain=areas)),
+        tooltip=[alt.Tooltip("area:N", title="Område"), alt.Tooltip("date:T", title="Opgjort den", format="%d.%m.%Y"),
+                 alt.Tooltip("recipients:Q", title="Modtagere", format=",.0f")],
+    ).properties(title=title, width=560, height=260)

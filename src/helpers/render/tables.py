@@ -54,17 +54,19 @@ def suppression_mask(frame: pd.DataFrame, counts: list[str], parts: list[list[st
 
 def protected(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | None = None, column_totals: bool = False,
               shares: dict[str, tuple[str, str]] | None = None, means: dict[str, str] | None = None,
-              decimals: dict[str, int] | None = None, few: int = FEW, threshold: int = SMALL) -> pd.DataFrame:
+              decimals: dict[str, int] | None = None, few: int = FEW, threshold: int = SMALL,
+              pairs: list[tuple[str, str]] | None = None) -> pd.DataFrame:
     """A table of Danish-formatted text that is safe to publish.
 
     Counts under `threshold` are `<5` and their complements `..` (a complement is not small: `<5` would be
     untrue); a share {column: (successes, n)} is hidden when
     its successes or failures are hidden or small; a mean {column: n} is hidden when its n is; shares and
-    means on fewer than `few` cases are marked ` *`.
+    means on fewer than `few` cases are marked ` *`. `pairs`: (part, whole) count columns shown side by side without a
+    share ("28 of 30"), protected as a share's are.
     """
     from helpers.render.formats import format_number
 
-    pairs = [(k, n) for k, n in (shares or {}).values() if k in counts and n in counts]
+    pairs = [(k, n) for k, n in (shares or {}).values() if k in counts and n in counts] + list(pairs or [])
     mask = suppression_mask(frame, counts, parts, column_totals, threshold, pairs)
     decimals = decimals or {}
     out = frame.astype(object).copy()

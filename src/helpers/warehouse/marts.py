@@ -150,8 +150,8 @@ def regions() -> pd.DataFrame:
 
 
 def measures() -> pd.DataFrame:
-    """Case-level measures: area, section of the Act, measure group and Danish label."""
-    return query("select measure, area, section, measure_group, label_da from mart_measures order by measure")
+    """Case-level measures: area, section of the Act, measure group, Danish label and the age group of its rates per 10,000."""
+    return query("select measure, area, section, measure_group, label_da, age_group from mart_measures order by measure")
 
 
 def measure_groups(area: str) -> pd.DataFrame:
@@ -202,8 +202,8 @@ def transitions(municipality: str) -> pd.DataFrame:
 
 
 def inhabitants(municipality: str, age_group: str, year: int) -> float:
-    """A municipality's inhabitants in an age group in the latest year up to `year`."""
-    return float(query("""select max(inhabitants) from mart_population where level = 'municipality' and code = ? and age_group = ?
+    """A municipality's inhabitants in an age group in the latest year up to `year` (that year's figure, not the largest)."""
+    return float(query("""select arg_max(inhabitants, year) from mart_population where level = 'municipality' and code = ? and age_group = ?
                           and year <= ?""", [municipality, age_group, year]).iloc[0, 0])
 
 
