@@ -15,7 +15,8 @@ from conftest import page_charts
 from helpers.warehouse import marts
 
 IDENTIFIER = re.compile(r"(?<![\w.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w-])")
-TOOL_PATH = re.compile(r"\b(?:docs|data|src|sql|notebooks|reports|tests)/[\w./-]*|\b[\w-]+\.(?:md|py|sql|yml|ipynb)\b")
+TOOL_PATH = re.compile(r"\b(?:docs|data|src|sql|notebooks|reports|tests)/[\w./-]*|\b[\w-]+\.(?:md|py|sql|yml|ipynb)\b"
+                       r"|\bparametre?\b|\bparameters?\b")  # "the limits are parameters": give the values instead
 
 
 def visible_text(page: str) -> str:
@@ -35,8 +36,8 @@ def internal_names(text: str) -> list[str]:
 
 
 def test_the_scan_finds_what_it_looks_for():
-    assert internal_names("Parametre: region_name = Hele landet; se docs/forecast.md og data/quarantine/") == \
-        ["data/quarantine/", "docs/forecast.md", "region_name"]
+    assert internal_names("Parametre: region_name = Hele landet; se docs/forecast.md og data/quarantine/ (grænserne er parametre)") == \
+        ["data/quarantine/", "docs/forecast.md", "parametre", "region_name"]
     assert internal_names("Udgift pr. 0-22-årig, 1.706,5 kr. (§ 85), 2021-2024, Region Sjælland") == []
     assert internal_names(without_extract_names("Data: nettodrift_2010-2024.csv", ["nettodrift_2010-2024.csv"])) == []
 

@@ -440,8 +440,9 @@ class Pack:
                  "og puljen; de tre summer til afvigelsen.", lambda: [self.deviation()]),
                 ("Modtagere, helårssager og gennemsnitspriser", "Modtagere på periodens sidste dag og for et år siden, helårssager og "
                  "gennemsnitspris pr. helårssag i prognosen mod budgettets forudsætninger.", lambda: [self.recipients_and_prices()]),
-                ("Refusion for særligt dyre enkeltsager", "Forventet refusion: 25 % af den årlige udgift pr. borger mellem de to "
-                 "grænser og 50 % over den øverste (grænserne er parametre).", lambda: [self.refunds()]),
+                ("Refusion for særligt dyre enkeltsager", "Forventet refusion: 25 % af den årlige udgift pr. borger mellem "
+                 f"{format_number(self.refund_thresholds[0])} kr. og {format_number(self.refund_thresholds[1])} kr. og 50 % over "
+                 f"{format_number(self.refund_thresholds[1])} kr.", lambda: [self.refunds()]),
                 ("Prognosens træfsikkerhed", f"Sidste afsluttede år ({self.end.year - 1}): prognosen uden pulje lavet ved hver "
                  "månedsafslutning mod det endelige bogførte regnskab, som i prognoserapporten.", lambda: [self.accuracy()]),
             ]
