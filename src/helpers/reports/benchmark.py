@@ -116,8 +116,8 @@ class RegionalBenchmark:
         spread = frame.groupby("label_da", sort=False)[figure].agg(["max", "min"])
         rows = self._region_rows(self.year)
         region = rows[rows["code"] == self.region].set_index("label_da")[figure]
-        average = "Landsgennemsnit" if self.region == COUNTRY else "Gennemsnit i regionen"
-        lines = pd.DataFrame({"Højeste": spread["max"], "Laveste": spread["min"], average: region.reindex(spread.index)})
+        average = charts.COUNTRY_AVERAGE if self.region == COUNTRY else charts.REGION_AVERAGE  # each drawn in its own style
+        lines = pd.DataFrame({charts.HIGHEST: spread["max"], charts.LOWEST: spread["min"], average: region.reindex(spread.index)})
         return lines.rename_axis("label_da").reset_index().melt("label_da", var_name="line", value_name="value")
 
     # -- the region against the others ----------------------------------------------------------------------------------
@@ -242,10 +242,11 @@ class RegionalBenchmark:
             rows = rows[rows["user_population"] > 0]
             if rows.empty:
                 continue
-            _, band = funnel_limits(rows["users"], rows["user_population"])
+            average, band = funnel_limits(rows["users"], rows["user_population"])
             side = outside_limits(rows["users"], rows["user_population"])
-            band = band.melt("population", var_name="limit", value_name="value").rename(columns={"population": "user_population"})
-            band["level"] = band["limit"].str.replace("lower_", "").str.replace("upper_", "").map({"95": "95 %", "99.8": "99,8 %"})
+            band = band.assign(average=average).melt("population", var_name="limit", value_name="value").rename(columns={"population": "user_population"})
+            band["level"] = band["limit"].str.replace("lower_", "").str.replace("upper_", "").map(
+                {"95": charts.LIMIT_95, "99.8": charts.LIMIT_998, "average": charts.COUNTRY_AVERAGE})
             limits.append(band.assign(label_da=label, value=band["value"].round(2), user_population=band["user_population"].round()))
             points.append(rows.assign(side=side, label_da=label, measure_group=group))
         pts = pd.concat(points, ignore_index=True)
@@ -253,10 +254,10 @@ class RegionalBenchmark:
         pts = pts.assign(user_population=pts["user_population"].round(), users_per_10000=pts["users_per_10000"].round(2))
         pts["outside"] = pts["side"].map({1: "over", -1: "under", 0: "inden for"})
         pts["where"] = pts["code"].isin(self.members).map({True: self.region_name if self.region != COUNTRY else "Kommuner",
-                                                           False: "Øvrige kommuner"})
+                                                           False: charts.OTHER_MUNICIPALITIES})
         data = pts[["code", "name", "label_da", "sort_order", "user_population", "users_per_10000", "outside", "where"]]
         data = data.sort_values("where", ascending=False, kind="stable")  # the region's dots drawn last, on top
-        chart = charts.funnel(data, pd.concat(limits, ignore_index=True),
+        chart = charts.funnel(data, pd.concat(limits, ignore_index=True), self.region,
                               f"Tragtplot: brugere pr. 10.000 {self.text['user_population']}, {self.year}", self.text["users"])
         _, notes = exclusions.apply(year[year["code"].isin(self.members)], self.excluded, (self.year,), expected=self.members,
                                     value="users_per_10000", labels=self.labels, missing_reason="intet brugertal")

@@ -102,7 +102,7 @@ class ForecastReport:
                    alt.Tooltip("kr:Q", title="Kr.", format=",.0f"), alt.Tooltip("deviation:Q", title="Afvigelse i alt, kr.", format=",.0f")]
         bars = alt.Chart(charts.rounded(long)).mark_bar().encode(
             y=alt.Y("label:N", title=None), x=alt.X("kr:Q", title="Afvigelse fra budget (+ = merforbrug), kr.", axis=alt.Axis(format=",.0f")),
-            color=alt.Color("effect:N", title="Del", scale=alt.Scale(domain=list(EFFECTS.values()), range=["#5b8db8", "#e08214", "#999999"])),
+            color=alt.Color("effect:N", title="Del", scale=alt.Scale(domain=list(EFFECTS.values()), range=charts.PART_COLOURS)),
             tooltip=tooltip)
         ticks = alt.Chart(charts.rounded(long)).mark_tick(color="#1d2733", thickness=2, size=14).encode(y="label:N", x="deviation:Q", tooltip=tooltip)
         chart = alt.layer(bars, ticks).properties(title="Afvigelse fra budget: mængde, pris og pulje", width=560, height=26 * len(dev))
