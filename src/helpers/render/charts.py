@@ -163,6 +163,7 @@ HALO_COLOUR, HALO_WIDTH = "#ffffff", 5  # drawn under every reference line
 # whole-country report has no region average: its average is the country's, in the country's style.
 REGION_AVERAGE, COUNTRY_AVERAGE, HIGHEST, LOWEST = "Gennemsnit i regionen", "Landsgennemsnit", "Højeste", "Laveste"
 PEER_AVERAGE = "Gns. sammenlignelige kommuner"  # a tick on each bar, not a line
+TOTAL_CHANGE = "Ændring i alt"  # a tick on each bar of parts
 LIMIT_95, LIMIT_998 = "Kontrolgrænse 95 %", "Kontrolgrænse 99,8 %"  # the funnel plot's, around the country average
 OTHER_MUNICIPALITIES = "Øvrige kommuner"  # the funnel's dots outside the report's region
 REFERENCE_STYLES = {
@@ -171,6 +172,7 @@ REFERENCE_STYLES = {
     HIGHEST: {"colour": "#555555", "dash": [2, 3], "width": 2},
     LOWEST: {"colour": "#555555", "dash": [7, 3, 2, 3], "width": 2},
     PEER_AVERAGE: {"colour": "#1d2733", "dash": [], "width": 2},
+    TOTAL_CHANGE: {"colour": "#000000", "dash": [], "width": 3},
     LIMIT_95: {"colour": "#777777", "dash": [4, 3], "width": 1.5},
     LIMIT_998: {"colour": "#777777", "dash": [1, 2], "width": 1.5},
 }
@@ -265,6 +267,13 @@ def _reference_encoding(meanings: list[str], field: str = "line", title: str = "
     return colour, dash
 
 
+def _tick_colour(meaning: str) -> alt.Color:
+    """The colour of a tick on each bar (a key of REFERENCE_STYLES; the layer calculates the field `mark` as it), with a legend
+    naming it and showing it upright, as drawn."""
+    return alt.Color("mark:N", title="Markering på søjlen", scale=alt.Scale(domain=[meaning], range=[REFERENCE_STYLES[meaning]["colour"]]),
+                     legend=alt.Legend(orient="bottom", symbolType="M-0.12,-1H0.12V1H-0.12Z", symbolSize=150))
+
+
 def municipal_bars(data: pd.DataFrame, lines: pd.DataFrame, value: str, title: str, axis: str, fmt: str = KR,
                    peer: str | None = None) -> alt.LayerChart:
     """Horizontal bars per municipality for the picked measure group, with min/max/average lines and peer ticks.
@@ -288,9 +297,7 @@ def municipal_bars(data: pd.DataFrame, lines: pd.DataFrame, value: str, title: s
     layers = [bars]
     if peer:
         style = REFERENCE_STYLES[PEER_AVERAGE]
-        marker = alt.Color("mark:N", title="Markering på søjlen", scale=alt.Scale(domain=[PEER_AVERAGE], range=[style["colour"]]),
-                           legend=alt.Legend(orient="bottom", symbolType="M-0.12,-1H0.12V1H-0.12Z", symbolSize=150))
-        layers.append(base.mark_tick(thickness=style["width"], size=12).encode(y=y, x=f"{peer}:Q", color=marker, tooltip=tooltip))
+        layers.append(base.mark_tick(thickness=style["width"], size=12).encode(y=y, x=f"{peer}:Q", color=_tick_colour(PEER_AVERAGE), tooltip=tooltip))
     rules = alt.Chart(rounded(lines)).transform_filter(_in_group(picker))
     width = alt.StrokeWidth("line:N", legend=None, scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["width"] for m in meanings]))
     halo = rules.mark_rule(color=HALO_COLOUR, strokeWidth=HALO_WIDTH, opacity=0.85).encode(x="value:Q")  # shows on bars and background
@@ -367,13 +374,15 @@ def decomposition_bars(data: pd.DataFrame, title: str, order: list[str] | None =
     *first, last = DECOMPOSITION_PARTS.values()
     part = "".join(f"datum.key == {json.dumps(k)} ? {json.dumps(v, ensure_ascii=False)} : " for k, v in zip(DECOMPOSITION_PARTS, first))
     base = alt.Chart(rounded(data)).transform_filter(_in_group(picker)).transform_fold(list(DECOMPOSITION_PARTS), as_=["key", "pct"]) \
-        .transform_calculate(part=part + json.dumps(last, ensure_ascii=False))  # both layers one source: the y sort holds
+        .transform_calculate(part=part + json.dumps(last, ensure_ascii=False), mark=json.dumps(TOTAL_CHANGE, ensure_ascii=False),
+                             part_order=f"indexof({json.dumps(list(DECOMPOSITION_PARTS))}, datum.key)")  # one source: the y sort holds
     parts = base.mark_bar().encode(y=y, x=alt.X("pct:Q", title="Bidrag til ændringen, pct.", axis=alt.Axis(format=PCT_AXIS)),
                                    color=alt.Color("part:N", title="Del", scale=alt.Scale(domain=list(DECOMPOSITION_PARTS.values()),
                                                                                                    range=PART_COLOURS)),
-                                   tooltip=tooltip)
-    total = base.mark_tick(color="#1d2733", thickness=2, size=14).encode(y=y, x="change_pct:Q", tooltip=tooltip)
-    return alt.layer(parts, total).add_params(picker).properties(title=title, width=560, height=16 * data["name"].nunique() + 20)
+                                   order=alt.Order("part_order:Q"), tooltip=tooltip)
+    total = base.mark_tick(thickness=REFERENCE_STYLES[TOTAL_CHANGE]["width"], size=14).encode(
+        y=y, x="change_pct:Q", color=_tick_colour(TOTAL_CHANGE), tooltip=tooltip)
+    return alt.layer(parts, total).add_params(picker).resolve_scale(color="independent").properties(title=title, width=560, height=16 * data["name"].nunique() + 20)
 
 
 def funnel(points: pd.DataFrame, limits: pd.DataFrame, selected: str, title: str, axis: str) -> alt.LayerChart:
