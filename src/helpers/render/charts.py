@@ -395,10 +395,10 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, selected: str, title: str
     picker = group_picker(points)
     x = alt.X("user_population:Q", title="Indbyggere i aldersgruppen (logaritmisk akse)", scale=alt.Scale(type="log"), axis=alt.Axis(format=",.0f"))
     own = [w for w in dict.fromkeys(points["where"]) if w != OTHER_MUNICIPALITIES]
-    where = [*own, OTHER_MUNICIPALITIES]
-    dots = alt.Chart(rounded(points)).transform_filter(_in_group(picker)).mark_circle(size=70, opacity=0.9).encode(
+    where = [*own, *[OTHER_MUNICIPALITIES] * (OTHER_MUNICIPALITIES in set(points["where"]))]  # none in the whole-country report
+    dots = alt.Chart(rounded(points)).transform_filter(_in_group(picker)).mark_circle(size=70, opacity=0.8).encode(
         x=x, y=alt.Y("users_per_10000:Q", title=axis, axis=alt.Axis(format=RATE)),
-        color=alt.Color("where:N", title="Kommuner", scale=alt.Scale(domain=where, range=[REGION_COLOURS[selected]] * len(own) + [OTHER_COLOUR]),
+        color=alt.Color("where:N", title="Kommuner", scale=alt.Scale(domain=where, range=[REGION_COLOURS[selected]] * len(own) + [OTHER_COLOUR] * (len(where) - len(own))),
                         legend=alt.Legend(orient="bottom", direction="horizontal")),
         tooltip=[alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("user_population:Q", title="Indbyggere", format=",.0f"),
                  alt.Tooltip("users_per_10000:Q", title=axis, format=RATE), alt.Tooltip("outside:N", title="Kontrolgrænser")])
@@ -408,4 +408,5 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, selected: str, title: str
         x=x, y="value:Q", detail="limit:N", color=colour, strokeDash=dash,
         strokeWidth=alt.StrokeWidth("level:N", legend=None, scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["width"] for m in meanings])),
         tooltip=[alt.Tooltip("level:N", title="Linje"), alt.Tooltip("value:Q", title=axis, format=RATE)])
-    return alt.layer(bands, dots).add_params(picker).resolve_scale(color="independent", strokeDash="independent").properties(title=title, width=560, height=360)
+    return alt.layer(dots, bands).add_params(picker).resolve_scale(  # the lines on top of the dots
+        color="independent", strokeDash="independent").properties(title=title, width=560, height=360)
