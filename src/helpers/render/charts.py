@@ -184,7 +184,8 @@ def region_scale() -> alt.Scale:
 
 
 def region_legend(data: pd.DataFrame, title: str, codes: list[str] | None = None) -> alt.Legend:
-    """A legend naming the regions (and the country) in `data` (code, name), in code order, over region_scale()."""
+    """A legend naming the regions (and the country) in `data` (code, name) and in `codes` (drawn without rows in `data`,
+    as the index chart's line for the country), in code order, over region_scale()."""
     names = dict(zip(data["code"], data["name"]))
     shown = [c for c in REGION_DOMAIN if c in names or c in (codes or [])]
     names.setdefault(labels.COUNTRY_CODE, labels.COUNTRY_NAME)
