@@ -147,6 +147,14 @@ def derived_from_table(rows: list[list[object]]) -> list[tuple[float, str]]:
             checks = [cc for cc in counts if grid[t][cc] is not None and all(g[cc] is not None for g in full)]
             if checks and all(abs(grid[t][cc] - sum(g[cc] for g in full)) < 1e-9 for cc in checks):
                 out.append((grid[t][c] - sum(v for v in column if v is not None), f"{header[c]}: i alt minus de øvrige rækker"))
+    # a part beside its whole ("Sager med målscore" beside "Sager", "Antal" beside "Ud af (n)"): the whole minus the part
+    for k, n in itertools.permutations(counts, 2):
+        whole, part = header[n].strip(), header[k].strip()
+        if not (re.match(r"ud af", whole, flags=re.I) or (whole and re.match(re.escape(whole) + r" (med|uden|hvor|der)\b", part))):
+            continue
+        for g, raw in zip(grid, body):
+            if g[k] is not None and g[n] is not None:
+                out.append((g[n] - g[k], f"{whole} minus {part}, række {raw[0]}"))
     # a share column that is one count column over another (shown rounded)
     for p, name in enumerate(header):
         if not re.search(r"andel|pct|%", name, flags=re.I) or p in counts:
@@ -189,6 +197,9 @@ def test_the_table_attack_finds_what_an_unprotected_table_gives_away():
     protected[3][5] = ""
     assert not small_leaks(derived_from_table(protected[:4]))
     assert small_leaks(derived_from_text("Mål opsat 14 af 15 sager")) == ["1 via 14 af 15 sager"]
+    pairs = [["VUM", "Sager", "Sager med målscore"], ["1", "12", "10"], ["2", "30", "27"]]
+    assert small_leaks(derived_from_table(pairs)) == ["2 via Sager minus Sager med målscore, række 1",
+                                                      "3 via Sager minus Sager med målscore, række 2"]
 
 
 def test_no_table_text_or_download_of_any_report_gives_back_a_count_under_5(rendered):

@@ -149,6 +149,50 @@ RATE = ",.1f"
 PCT = "+,.1f"
 PCT_AXIS = "+,.0f"
 
+# -- colours with one meaning in every chart and report -------------------------------------------------------------------
+# Regions: Okabe and Ito's colour-blind-safe palette without its yellow (too faint on white) and its sky blue (too near
+# the bars); the whole country near-black. Keyed by code and used with the fixed domain REGION_DOMAIN, so a region
+# keeps its colour whichever regions a chart or a measure group shows.
+REGION_COLOURS = dict(zip((*labels.REGION_CODES, labels.COUNTRY_CODE), ("#E69F00", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#333333")))
+REGION_DOMAIN = list(REGION_COLOURS)
+COUNTRY_DASH = [8, 4]  # the whole country is dashed wherever it is a line: its series and the country average
+BAR_COLOUR = "#a6c8e0"  # light, so the dark reference lines stand out on the bars (contrast ratio >= 3)
+OTHER_COLOUR = "#c4c4c4"  # municipalities outside the report's region
+HALO_COLOUR, HALO_WIDTH = "#ffffff", 5  # drawn under every reference line
+
+# Reference lines and marks, one style each (colour, dash, width) in every report, named in Danish in the legend. The
+# whole-country report has no region average: its average is the country's, in the country's style.
+REGION_AVERAGE, COUNTRY_AVERAGE, HIGHEST, LOWEST = "Gennemsnit i regionen", "Landsgennemsnit", "Højeste", "Laveste"
+PEER_AVERAGE = "Gns. sammenlignelige kommuner"  # a tick on each bar, not a line
+TOTAL_CHANGE = "Ændring i alt"  # a tick on each bar of parts
+LIMIT_95, LIMIT_998 = "Kontrolgrænse 95 %", "Kontrolgrænse 99,8 %"  # the funnel plot's, around the country average
+OTHER_MUNICIPALITIES = "Øvrige kommuner"  # the funnel's dots outside the report's region
+REFERENCE_STYLES = {
+    REGION_AVERAGE: {"colour": "#111111", "dash": [], "width": 2.5},
+    COUNTRY_AVERAGE: {"colour": REGION_COLOURS[labels.COUNTRY_CODE], "dash": COUNTRY_DASH, "width": 2.5},
+    HIGHEST: {"colour": "#555555", "dash": [2, 3], "width": 2},
+    LOWEST: {"colour": "#555555", "dash": [7, 3, 2, 3], "width": 2},
+    PEER_AVERAGE: {"colour": "#1d2733", "dash": [], "width": 2},
+    TOTAL_CHANGE: {"colour": "#000000", "dash": [], "width": 3},
+    LIMIT_95: {"colour": "#777777", "dash": [4, 3], "width": 1.5},
+    LIMIT_998: {"colour": "#777777", "dash": [1, 2], "width": 1.5},
+}
+
+
+def region_scale() -> alt.Scale:
+    """The fixed region colours over every region and the whole country, for a colour encoding of the field `code`."""
+    return alt.Scale(domain=REGION_DOMAIN, range=[REGION_COLOURS[c] for c in REGION_DOMAIN])
+
+
+def region_legend(data: pd.DataFrame, title: str, codes: list[str] | None = None) -> alt.Legend:
+    """A legend naming the regions (and the country) in `data` (code, name) and in `codes` (drawn without rows in `data`,
+    as the index chart's line for the country), in code order, over region_scale()."""
+    names = dict(zip(data["code"], data["name"]))
+    shown = [c for c in REGION_DOMAIN if c in names or c in (codes or [])]
+    names.setdefault(labels.COUNTRY_CODE, labels.COUNTRY_NAME)
+    label = " : ".join(f"datum.value === {json.dumps(c)} ? {json.dumps(names.get(c, c), ensure_ascii=False)}" for c in shown)
+    return alt.Legend(title=title, values=shown, labelExpr=f"{label} : datum.value" if shown else "datum.value")
+
 
 class Figure:
     """A chart with notes and a CSV link, shown as one HTML block in a notebook and in the rendered report."""
@@ -217,30 +261,57 @@ def _in_group(picker: alt.Parameter) -> alt.expr.core.Expression:
     return alt.datum.label_da == picker
 
 
+def _reference_encoding(meanings: list[str], field: str = "line", title: str = "Linjer") -> tuple[alt.Color, alt.StrokeDash]:
+    """Colour and dash of the reference lines `meanings` (keys of REFERENCE_STYLES) from their fixed styles, in one legend
+    whose symbols are the lines as drawn."""
+    legend = alt.Legend(orient="bottom", direction="horizontal", symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=500)
+    colour = alt.Color(f"{field}:N", title=title, legend=legend,
+                       scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["colour"] for m in meanings]))
+    dash = alt.StrokeDash(f"{field}:N", title=title, legend=legend,
+                          scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["dash"] or [1, 0] for m in meanings]))
+    return colour, dash
+
+
+def _tick_colour(meaning: str) -> alt.Color:
+    """The colour of a tick on each bar (a key of REFERENCE_STYLES; the layer calculates the field `mark` as it), with a legend
+    naming it and showing it upright, as drawn."""
+    return alt.Color("mark:N", title="Markering på søjlen", scale=alt.Scale(domain=[meaning], range=[REFERENCE_STYLES[meaning]["colour"]]),
+                     legend=alt.Legend(orient="bottom", symbolType="M-0.12,-1H0.12V1H-0.12Z", symbolSize=150))
+
+
 def municipal_bars(data: pd.DataFrame, lines: pd.DataFrame, value: str, title: str, axis: str, fmt: str = KR,
                    peer: str | None = None) -> alt.LayerChart:
     """Horizontal bars per municipality for the picked measure group, with min/max/average lines and peer ticks.
 
-    `data`: name, label_da, `value` (and `peer`); `lines`: label_da, line (Danish name of the line), value.
+    `data`: name, label_da, `value` (and `peer`); `lines`: label_da, line (a key of REFERENCE_STYLES), value. Every line and
+    the peer tick are drawn in their fixed style (REFERENCE_STYLES) on a white halo, named in one legend under the chart.
     """
+    unknown = set(lines["line"]) - set(REFERENCE_STYLES)
+    assert not unknown, f"reference lines without a fixed style: {sorted(unknown)}; add them to charts.REFERENCE_STYLES"
     picker = group_picker(data)
     tooltip = [alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("label_da:N", title="Indsatsgruppe"),
                alt.Tooltip(f"{value}:Q", title=axis, format=fmt)]
     if peer:
-        tooltip.append(alt.Tooltip(f"{peer}:Q", title="Gns. sammenlignelige kommuner", format=fmt))
-    base = alt.Chart(rounded(data)).transform_filter(_in_group(picker))  # the figure's rows: its CSV link shares them
+        tooltip.append(alt.Tooltip(f"{peer}:Q", title=PEER_AVERAGE, format=fmt))
+    meanings = [m for m in REFERENCE_STYLES if m in set(lines["line"])]
+    colour, dash = _reference_encoding(meanings)
+    # the figure's rows (its CSV link shares them), one source for every layer so the y sort holds
+    base = alt.Chart(rounded(data)).transform_filter(_in_group(picker)).transform_calculate(mark=json.dumps(PEER_AVERAGE, ensure_ascii=False))
     y = alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending"))
-    bars = base.mark_bar(color="#5b8db8").encode(y=y, x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)), tooltip=tooltip)
+    bars = base.mark_bar(color=BAR_COLOUR).encode(y=y, x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)), tooltip=tooltip)
     layers = [bars]
     if peer:
-        layers.append(base.mark_tick(color="#1d2733", thickness=2, size=12).encode(y=y, x=f"{peer}:Q", tooltip=tooltip))
-    rules = alt.Chart(rounded(lines)).transform_filter(_in_group(picker)).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
-        x="value:Q",
-        color=alt.Color("line:N", title="Linjer", scale=alt.Scale(range=["#b2182b", "#2166ac", "#4d4d4d", "#1b7837"])),
+        style = REFERENCE_STYLES[PEER_AVERAGE]
+        layers.append(base.mark_tick(thickness=style["width"], size=12).encode(y=y, x=f"{peer}:Q", color=_tick_colour(PEER_AVERAGE), tooltip=tooltip))
+    rules = alt.Chart(rounded(lines)).transform_filter(_in_group(picker))
+    width = alt.StrokeWidth("line:N", legend=None, scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["width"] for m in meanings]))
+    halo = rules.mark_rule(color=HALO_COLOUR, strokeWidth=HALO_WIDTH, opacity=0.85).encode(x="value:Q")  # shows on bars and background
+    lines_layer = rules.mark_rule().encode(
+        x="value:Q", color=colour, strokeDash=dash, strokeWidth=width,
         tooltip=[alt.Tooltip("line:N", title="Linje"), alt.Tooltip("value:Q", title=axis, format=fmt)])
-    layers.append(rules)
+    layers += [halo, lines_layer]
     height = 16 * data["name"].nunique() + 20
-    return alt.layer(*layers).add_params(picker).properties(title=title, width=560, height=height)
+    return alt.layer(*layers).add_params(picker).resolve_scale(color="independent", strokeDash="independent").properties(title=title, width=560, height=height)
 
 
 def change_bars(data: pd.DataFrame, value: str, title: str, axis: str) -> alt.Chart:
@@ -256,36 +327,44 @@ def change_bars(data: pd.DataFrame, value: str, title: str, axis: str) -> alt.Ch
 
 
 def region_index(data: pd.DataFrame, selected: str, title: str, axis: str) -> alt.LayerChart:
-    """Each region's figure as an index of the whole country's (= 100) for every measure group; `selected` stands out."""
+    """Each region's figure as an index of the whole country's (= 100) for every measure group; `selected` stands out.
+
+    Regions in their fixed colours (REGION_COLOURS), the country's 100 as a line in the country's style."""
     tooltip = [alt.Tooltip("name:N", title="Område"), alt.Tooltip("label_da:N", title="Indsatsgruppe"),
                alt.Tooltip("value:Q", title=axis, format=KR), alt.Tooltip("index:Q", title="Indeks (hele landet = 100)", format=",.0f")]
+    colour = alt.Color("code:N", scale=region_scale(), legend=region_legend(data, "Område", [labels.COUNTRY_CODE]))
     y = alt.Y("label_da:N", title=None, sort=alt.EncodingSortField("sort_order", order="ascending"))
     points = alt.Chart(rounded(data)).mark_point(filled=True).encode(
         y=y, x=alt.X("index:Q", title="Indeks (hele landet = 100)", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
-        color=alt.Color("name:N", title="Region"),
+        color=colour,
         size=alt.condition(alt.datum.code == selected, alt.value(220), alt.value(60)),
-        opacity=alt.condition(alt.datum.code == selected, alt.value(1.0), alt.value(0.55)),
+        opacity=alt.condition(alt.datum.code == selected, alt.value(1.0), alt.value(0.7)),
         tooltip=tooltip)
-    hundred = alt.Chart(pd.DataFrame({"index": [100]})).mark_rule(color="#4d4d4d", strokeDash=[4, 3]).encode(x="index:Q")
+    hundred = alt.Chart(pd.DataFrame({"index": [100], "code": [labels.COUNTRY_CODE]})).mark_rule(
+        strokeDash=COUNTRY_DASH, strokeWidth=REFERENCE_STYLES[COUNTRY_AVERAGE]["width"]).encode(x="index:Q", color=colour)
     return alt.layer(hundred, points).properties(title=title, width=560, height=26 * data["label_da"].nunique())
 
 
 def development_lines(data: pd.DataFrame, value: str, selected: str, period: tuple[int, int], title: str, axis: str, fmt: str = KR) -> alt.LayerChart:
-    """A figure over the years for the regions and the whole country (picked measure group); the period shaded."""
+    """A figure over the years for the regions and the whole country (picked measure group); the period shaded.
+
+    Regions in their fixed colours (REGION_COLOURS), the country dashed; the report's region and the country drawn thick."""
     picker = group_picker(data)
     span = alt.Chart(pd.DataFrame({"start": [period[0]], "end": [period[1]]})).mark_rect(opacity=0.12, color="#0b4f6c").encode(
         x="start:Q", x2="end:Q")
     lines = alt.Chart(rounded(data)).transform_filter(_in_group(picker)).mark_line(point=True).encode(
         x=alt.X("year:Q", title="År", scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(format="d", tickMinStep=1)),
         y=alt.Y(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)),
-        color=alt.Color("name:N", title="Område"),
-        strokeWidth=alt.condition((alt.datum.code == selected) | (alt.datum.code == labels.COUNTRY_CODE), alt.value(3.5), alt.value(1.2)),
+        color=alt.Color("code:N", scale=region_scale(), legend=region_legend(data, "Område")),
+        strokeDash=alt.condition(alt.datum.code == labels.COUNTRY_CODE, alt.value(COUNTRY_DASH), alt.value([1, 0])),
+        strokeWidth=alt.condition((alt.datum.code == selected) | (alt.datum.code == labels.COUNTRY_CODE), alt.value(3.5), alt.value(1.5)),
         tooltip=[alt.Tooltip("name:N", title="Område"), alt.Tooltip("year:Q", title="År", format="d"),
                  alt.Tooltip(f"{value}:Q", title=axis, format=fmt)])
     return alt.layer(span, lines).add_params(picker).properties(title=title, width=560, height=300)
 
 
 DECOMPOSITION_PARTS = {"user_share_pct": "Brugerandel", "unit_cost_pct": "Enhedsudgift", "population_mix_pct": "Befolkningssammensætning"}
+PART_COLOURS = ["#5b8db8", "#e08214", "#999999"]  # quantity, price, the rest: as the forecast's deviation parts
 
 
 def decomposition_bars(data: pd.DataFrame, title: str, order: list[str] | None = None) -> alt.LayerChart:
@@ -300,28 +379,42 @@ def decomposition_bars(data: pd.DataFrame, title: str, order: list[str] | None =
     *first, last = DECOMPOSITION_PARTS.values()
     part = "".join(f"datum.key == {json.dumps(k)} ? {json.dumps(v, ensure_ascii=False)} : " for k, v in zip(DECOMPOSITION_PARTS, first))
     base = alt.Chart(rounded(data)).transform_filter(_in_group(picker)).transform_fold(list(DECOMPOSITION_PARTS), as_=["key", "pct"]) \
-        .transform_calculate(part=part + json.dumps(last, ensure_ascii=False))  # both layers one source: the y sort holds
+        .transform_calculate(part=part + json.dumps(last, ensure_ascii=False), mark=json.dumps(TOTAL_CHANGE, ensure_ascii=False),
+                             part_order=f"indexof({json.dumps(list(DECOMPOSITION_PARTS))}, datum.key)")  # one source: the y sort holds
     parts = base.mark_bar().encode(y=y, x=alt.X("pct:Q", title="Bidrag til ændringen, pct.", axis=alt.Axis(format=PCT_AXIS)),
-                                   color=alt.Color("part:N", title="Del", scale=alt.Scale(range=["#5b8db8", "#e08214", "#999999"])),
-                                   tooltip=tooltip)
-    total = base.mark_tick(color="#1d2733", thickness=2, size=14).encode(y=y, x="change_pct:Q", tooltip=tooltip)
-    return alt.layer(parts, total).add_params(picker).properties(title=title, width=560, height=16 * data["name"].nunique() + 20)
+                                   color=alt.Color("part:N", title="Del", scale=alt.Scale(domain=list(DECOMPOSITION_PARTS.values()),
+                                                                                                   range=PART_COLOURS)),
+                                   order=alt.Order("part_order:Q"), tooltip=tooltip)
+    total = base.mark_tick(thickness=REFERENCE_STYLES[TOTAL_CHANGE]["width"], size=14).encode(
+        y=y, x="change_pct:Q", color=_tick_colour(TOTAL_CHANGE), tooltip=tooltip)
+    return alt.layer(parts, total).add_params(picker).resolve_scale(color="independent").properties(title=title, width=560, height=16 * data["name"].nunique() + 20)
 
 
-def funnel(points: pd.DataFrame, limits: pd.DataFrame, title: str, axis: str) -> alt.LayerChart:
-    """Users per 10,000 against the population they come from, with 95 % and 99,8 % control limits (picked group)."""
+def funnel(points: pd.DataFrame, limits: pd.DataFrame, selected: str, title: str, axis: str) -> alt.LayerChart:
+    """Users per 10,000 against the population they come from, with the country average and 95 % and 99,8 % control
+    limits (picked group).
+
+    `points`: a dot per municipality, `where` OTHER_MUNICIPALITIES or the label of the report's own (drawn in the colour
+    of the region `selected`, or of the country); `limits`: user_population, limit (one line each), level (a key of
+    REFERENCE_STYLES), value."""
     picker = group_picker(points)
     x = alt.X("user_population:Q", title="Indbyggere i aldersgruppen (logaritmisk akse)", scale=alt.Scale(type="log"), axis=alt.Axis(format=",.0f"))
-    dots = alt.Chart(rounded(points)).transform_filter(_in_group(picker)).mark_circle(size=70).encode(
+    own = [w for w in dict.fromkeys(points["where"]) if w != OTHER_MUNICIPALITIES]
+    where = [*own, *[OTHER_MUNICIPALITIES] * (OTHER_MUNICIPALITIES in set(points["where"]))]  # none in the whole-country report
+    dots = alt.Chart(rounded(points)).transform_filter(_in_group(picker)).mark_circle(size=70, opacity=0.8).encode(
         x=x, y=alt.Y("users_per_10000:Q", title=axis, axis=alt.Axis(format=RATE)),
-        color=alt.Color("where:N", title="Kommuner", scale=alt.Scale(range=["#b2182b", "#bbbbbb"])),
+        color=alt.Color("where:N", title="Kommuner", scale=alt.Scale(domain=where, range=[REGION_COLOURS[selected]] * len(own) + [OTHER_COLOUR] * (len(where) - len(own))),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         tooltip=[alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("user_population:Q", title="Indbyggere", format=",.0f"),
                  alt.Tooltip("users_per_10000:Q", title=axis, format=RATE), alt.Tooltip("outside:N", title="Kontrolgrænser")])
-    bands = alt.Chart(rounded(limits[["label_da", "user_population", "limit", "level", "value"]])).transform_filter(_in_group(picker)).mark_line(strokeDash=[4, 3]).encode(
-        x=x, y="value:Q", detail="limit:N",
-        color=alt.Color("level:N", title="Kontrolgrænse", scale=alt.Scale(range=["#4d4d4d", "#1b7837", "#999999"])),
-        tooltip=[alt.Tooltip("level:N", title="Kontrolgrænse"), alt.Tooltip("value:Q", title=axis, format=RATE)])
-    return alt.layer(bands, dots).add_params(picker).resolve_scale(color="independent").properties(title=title, width=560, height=360)
+    meanings = [m for m in REFERENCE_STYLES if m in set(limits["level"])]
+    colour, dash = _reference_encoding(meanings, field="level")
+    bands = alt.Chart(rounded(limits[["label_da", "user_population", "limit", "level", "value"]])).transform_filter(_in_group(picker)).mark_line().encode(
+        x=x, y="value:Q", detail="limit:N", color=colour, strokeDash=dash,
+        strokeWidth=alt.StrokeWidth("level:N", legend=None, scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["width"] for m in meanings])),
+        tooltip=[alt.Tooltip("level:N", title="Linje"), alt.Tooltip("value:Q", title=axis, format=RATE)])
+    return alt.layer(dots, bands).add_params(picker).resolve_scale(  # the lines on top of the dots
+        color="independent", strokeDash="independent").properties(title=title, width=560, height=360)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

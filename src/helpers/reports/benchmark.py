@@ -35,20 +35,20 @@ PROSE = {  # the notebook's area-specific prose (markdown), shown by RegionalBen
     "conclusions": {area: '## Hovedkonklusioner\n\nKonklusionerne er dannet af tallene i rapporten: regionen mod hele landet, udviklingen i perioden fordelt på brugerandel og enhedsudgift, spredningen mellem kommunerne og de kommuner, der ligger uden for tragtplottets kontrolgrænser.' for area in labels.AREAS},
     "quality": {area: '## Datakvalitet\n\nAlle fund i områdets nøgletal for regionens kommuner, alle år (de samme som i rapporten om datakvalitet): brud i serier, umulige nøgletal, manglende brugertal, ekstreme værdier i forhold til alle kommuner; desuden ekstreme værdier i rapportåret og i forhold til de sammenlignelige kommuner (over dobbelt eller under halvdelen af deres gennemsnit), og kommuner udeladt af analytikeren. Brud og umulige nøgletal holder kommunen ude af de berørte figurer.' for area in labels.AREAS},
     "regions": {
-        "children": "## Regionen sammenlignet med de andre regioner\n\nUdgift pr. 0-22-årig i hver region og hele landet for alle indsatsgrupper i rapportåret. Figuren viser hver regions udgift som indeks i forhold til hele landet (= 100); den valgte region er fremhævet.",
-        "adults": "## Regionen sammenlignet med de andre regioner\n\nUdgift pr. 18-64-årig i hver region og hele landet for alle indsatsgrupper i rapportåret. Figuren viser hver regions udgift som indeks i forhold til hele landet (= 100); den valgte region er fremhævet.",
+        "children": "## Regionen sammenlignet med de andre regioner\n\nUdgift pr. 0-22-årig i hver region og hele landet for alle indsatsgrupper i rapportåret. Figuren viser hver regions udgift som indeks i forhold til hele landet (= 100); den valgte region er fremhævet. Hver region har sin egen faste farve i alle figurer og rapporter, og hele landet er mørkegrå og stiplet.",
+        "adults": "## Regionen sammenlignet med de andre regioner\n\nUdgift pr. 18-64-årig i hver region og hele landet for alle indsatsgrupper i rapportåret. Figuren viser hver regions udgift som indeks i forhold til hele landet (= 100); den valgte region er fremhævet. Hver region har sin egen faste farve i alle figurer og rapporter, og hele landet er mørkegrå og stiplet.",
     },
     "users": {
         "children": "Brugerandele og enhedsudgifter for regionen og hele landet. Kun kommuner, der har indberettet brugere for en indsatsgruppe, indgår i gruppens brugerandel og enhedsudgift, med deres egne udgifter og indbyggere.",
         "adults": "Brugerandele og enhedsudgifter for regionen og hele landet. Kun kommuner, der har indberettet brugere for en indsatsgruppe, indgår i gruppens brugerandel og enhedsudgift, med deres egne udgifter og indbyggere. For § 85 vises også de alternative enhedsudgifter: § 85 i botilbudslignende tilbud og § 85 i eget hjem, og botilbud i alt (§§ 107-108 og § 85 i botilbudslignende tilbud). De beregnes kun for kommuner, der har opgjort brugere for begge dele af § 85.",
     },
     "development": {
-        "children": "## Udvikling over perioden og den lange serie\n\nUdgift pr. 0-22-årig i faste priser ved periodens start, den lange series start og i rapportåret, og ændringen i procent. Figuren viser hele serien for regionerne og hele landet; perioden er markeret.",
-        "adults": "## Udvikling over perioden og den lange serie\n\nUdgift pr. 18-64-årig i faste priser ved periodens start, den lange series start og i rapportåret, og ændringen i procent. Figuren viser hele serien for regionerne og hele landet; perioden er markeret.",
+        "children": "## Udvikling over perioden og den lange serie\n\nUdgift pr. 0-22-årig i faste priser ved periodens start, den lange series start og i rapportåret, og ændringen i procent. Figuren viser hele serien for regionerne og hele landet i de samme farver; hele landet er den stiplede mørkegrå linje, og perioden er markeret.",
+        "adults": "## Udvikling over perioden og den lange serie\n\nUdgift pr. 18-64-årig i faste priser ved periodens start, den lange series start og i rapportåret, og ændringen i procent. Figuren viser hele serien for regionerne og hele landet i de samme farver; hele landet er den stiplede mørkegrå linje, og perioden er markeret.",
     },
     "municipal": {
-        "children": "## Kommunerne: udgift pr. 0-22-årig\n\nSøjlerne er kommunernes udgift i rapportåret; de stiplede linjer er den højeste, den laveste og regionens gennemsnit (for hele landet: landsgennemsnittet). Den sorte streg på hver søjle er gennemsnittet for kommunens sammenlignelige kommuner. Derefter kommunernes udvikling i procent over perioden i faste priser.",
-        "adults": "## Kommunerne: udgift pr. 18-64-årig\n\nSøjlerne er kommunernes udgift i rapportåret; de stiplede linjer er den højeste, den laveste og regionens gennemsnit (for hele landet: landsgennemsnittet). Den sorte streg på hver søjle er gennemsnittet for kommunens sammenlignelige kommuner. Derefter kommunernes udvikling i procent over perioden i faste priser.",
+        "children": "## Kommunerne: udgift pr. 0-22-årig\n\nSøjlerne er kommunernes udgift i rapportåret. Linjerne ser ens ud i alle rapporter og er navngivet under figuren: regionens gennemsnit er en hel sort linje, landsgennemsnittet en stiplet mørkegrå linje (i rapporten for hele landet er gennemsnittet landsgennemsnittet), den højeste kommune en prikket grå linje og den laveste en grå linje af streger og prikker. Den korte lodrette streg på hver søjle er gennemsnittet for kommunens sammenlignelige kommuner. Derefter kommunernes udvikling i procent over perioden i faste priser.",
+        "adults": "## Kommunerne: udgift pr. 18-64-årig\n\nSøjlerne er kommunernes udgift i rapportåret. Linjerne ser ens ud i alle rapporter og er navngivet under figuren: regionens gennemsnit er en hel sort linje, landsgennemsnittet en stiplet mørkegrå linje (i rapporten for hele landet er gennemsnittet landsgennemsnittet), den højeste kommune en prikket grå linje og den laveste en grå linje af streger og prikker. Den korte lodrette streg på hver søjle er gennemsnittet for kommunens sammenlignelige kommuner. Derefter kommunernes udvikling i procent over perioden i faste priser.",
     },
     "user_shares": {
         "children": "## Brugerandele og enhedsudgifter\n\nBrugere pr. 10.000 0-17-årige og udgift pr. bruger i hver kommune, med samme linjer og sammenlignelige kommuner som ovenfor, og udviklingen over perioden. Tal bygget på færre end 5 brugere vises ikke, da de kan pege på enkeltpersoner.",
@@ -59,8 +59,8 @@ PROSE = {  # the notebook's area-specific prose (markdown), shown by RegionalBen
         "adults": "## Hvad driver udviklingen?\n\nHver kommunes ændring i udgift pr. 18-64-årig over perioden delt op i bidraget fra brugerandelen (flere eller færre brugere) og fra enhedsudgiften (dyrere eller billigere indsatser). Delene er beregnet logaritmisk, så de lægger sig præcist sammen til ændringen i alt (den sorte streg). Befolkningssammensætningen er for voksne altid nul, da udgift og brugere opgøres pr. 18-64-årig, og for samlede grupper også forskelle i, hvilke kommuner der har opgjort brugere.",
     },
     "funnel": {
-        "children": "## Tragtplot: er forskellene i brugerandele mere end tilfældige?\n\nHver prik er en kommune: brugere pr. 10.000 0-17-årige mod antallet af 0-17-årige. Kontrolgrænserne (95 % og 99,8 %) omkring landsgennemsnittet bliver smallere, jo flere indbyggere en kommune har, så en lille kommune ikke kaldes ekstrem på grund af tilfældig variation. Grænserne er udvidet med den spredning mellem kommunerne, som er større end tilfældig (overspredning).",
-        "adults": "## Tragtplot: er forskellene i brugerandele mere end tilfældige?\n\nHver prik er en kommune: brugere pr. 10.000 18-64-årige mod antallet af 18-64-årige. Kontrolgrænserne (95 % og 99,8 %) omkring landsgennemsnittet bliver smallere, jo flere indbyggere en kommune har, så en lille kommune ikke kaldes ekstrem på grund af tilfældig variation. Grænserne er udvidet med den spredning mellem kommunerne, som er større end tilfældig (overspredning).",
+        "children": "## Tragtplot: er forskellene i brugerandele mere end tilfældige?\n\nHver prik er en kommune (regionens kommuner i regionens farve, de øvrige grå): brugere pr. 10.000 0-17-årige mod antallet af 0-17-årige. Kontrolgrænserne (95 % stiplet og 99,8 % prikket, grå) omkring landsgennemsnittet (den stiplede mørkegrå linje) bliver smallere, jo flere indbyggere en kommune har, så en lille kommune ikke kaldes ekstrem på grund af tilfældig variation. Grænserne er udvidet med den spredning mellem kommunerne, som er større end tilfældig (overspredning).",
+        "adults": "## Tragtplot: er forskellene i brugerandele mere end tilfældige?\n\nHver prik er en kommune (regionens kommuner i regionens farve, de øvrige grå): brugere pr. 10.000 18-64-årige mod antallet af 18-64-årige. Kontrolgrænserne (95 % stiplet og 99,8 % prikket, grå) omkring landsgennemsnittet (den stiplede mørkegrå linje) bliver smallere, jo flere indbyggere en kommune har, så en lille kommune ikke kaldes ekstrem på grund af tilfældig variation. Grænserne er udvidet med den spredning mellem kommunerne, som er større end tilfældig (overspredning).",
     },
 }
 
@@ -73,7 +73,9 @@ COUNTRY_WORDING = [
     ("## Regionen sammenlignet med de andre regioner", "## Regionerne sammenlignet"),
     ("; den valgte region er fremhævet.", "."),
     ("Brugerandele og enhedsudgifter for regionen og hele landet.", "Brugerandele og enhedsudgifter for hele landet."),
-    ("regionens gennemsnit (for hele landet: landsgennemsnittet)", "landsgennemsnittet"),
+    ("regionens gennemsnit er en hel sort linje, landsgennemsnittet en stiplet mørkegrå linje (i rapporten for hele landet er "
+     "gennemsnittet landsgennemsnittet)", "landsgennemsnittet er en stiplet mørkegrå linje"),
+    ("(regionens kommuner i regionens farve, de øvrige grå)", "(alle kommuner i landets farve)"),
     ("nøgletal for regionens kommuner", "nøgletal for alle kommuner"),
 ]
 
@@ -130,7 +132,7 @@ class RegionalBenchmark:
     @property
     def average_label(self) -> str:
         """The region's (or the country's) average as a row or line is named in tables and figures."""
-        return "Landsgennemsnit" if self.region == COUNTRY else "Gennemsnit i regionen"
+        return charts.COUNTRY_AVERAGE if self.region == COUNTRY else charts.REGION_AVERAGE  # each drawn in its own style
 
     @property
     def average_name(self) -> str:
@@ -157,7 +159,7 @@ class RegionalBenchmark:
         spread = frame.groupby("label_da", sort=False)[figure].agg(["max", "min"])
         rows = self._region_rows(self.year)
         region = rows[rows["code"] == self.region].set_index("label_da")[figure]
-        lines = pd.DataFrame({"Højeste": spread["max"], "Laveste": spread["min"], self.average_label: region.reindex(spread.index)})
+        lines = pd.DataFrame({charts.HIGHEST: spread["max"], charts.LOWEST: spread["min"], self.average_label: region.reindex(spread.index)})
         return lines.rename_axis("label_da").reset_index().melt("label_da", var_name="line", value_name="value")
 
     # -- the region against the others ----------------------------------------------------------------------------------
@@ -346,10 +348,11 @@ class RegionalBenchmark:
             rows = rows[rows["user_population"] > 0]
             if rows.empty:
                 continue
-            _, band = funnel_limits(rows["users"], rows["user_population"])
+            average, band = funnel_limits(rows["users"], rows["user_population"])
             side = outside_limits(rows["users"], rows["user_population"])
-            band = band.melt("population", var_name="limit", value_name="value").rename(columns={"population": "user_population"})
-            band["level"] = band["limit"].str.replace("lower_", "").str.replace("upper_", "").map({"95": "95 %", "99.8": "99,8 %"})
+            band = band.assign(average=average).melt("population", var_name="limit", value_name="value").rename(columns={"population": "user_population"})
+            band["level"] = band["limit"].str.replace("lower_", "").str.replace("upper_", "").map(
+                {"95": charts.LIMIT_95, "99.8": charts.LIMIT_998, "average": charts.COUNTRY_AVERAGE})
             limits.append(band.assign(label_da=label, value=band["value"].round(2), user_population=band["user_population"].round()))
             points.append(rows.assign(side=side, label_da=label, measure_group=group))
         pts = pd.concat(points, ignore_index=True)
@@ -357,10 +360,10 @@ class RegionalBenchmark:
         pts = pts.assign(user_population=pts["user_population"].round(), users_per_10000=pts["users_per_10000"].round(2))
         pts["outside"] = pts["side"].map({1: "over", -1: "under", 0: "inden for"})
         pts["where"] = pts["code"].isin(self.members).map({True: self.region_name if self.region != COUNTRY else "Kommuner",
-                                                           False: "Øvrige kommuner"})
+                                                           False: charts.OTHER_MUNICIPALITIES})
         data = pts[["code", "name", "label_da", "sort_order", "user_population", "users_per_10000", "outside", "where"]]
         data = data.sort_values("where", ascending=False, kind="stable")  # the region's dots drawn last, on top
-        chart = charts.funnel(data, pd.concat(limits, ignore_index=True),
+        chart = charts.funnel(data, pd.concat(limits, ignore_index=True), self.region,
                               f"Tragtplot: brugere pr. 10.000 {self.text['user_population']}, {self.year}", self.text["users"])
         _, notes = exclusions.apply(year[year["code"].isin(self.members)], self.excluded, (self.year,), expected=self.members,
                                     value="users_per_10000", labels=self.labels, missing_reason="intet brugertal")

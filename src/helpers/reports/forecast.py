@@ -102,7 +102,7 @@ class ForecastReport:
                    alt.Tooltip("kr:Q", title="Kr.", format=",.0f"), alt.Tooltip("deviation:Q", title="Afvigelse i alt, kr.", format=",.0f")]
         bars = alt.Chart(charts.rounded(long)).mark_bar().encode(
             y=alt.Y("label:N", title=None), x=alt.X("kr:Q", title="Afvigelse fra budget (+ = merforbrug), kr.", axis=alt.Axis(format=",.0f")),
-            color=alt.Color("effect:N", title="Del", scale=alt.Scale(domain=list(EFFECTS.values()), range=["#5b8db8", "#e08214", "#999999"])),
+            color=alt.Color("effect:N", title="Del", scale=alt.Scale(domain=list(EFFECTS.values()), range=charts.PART_COLOURS)),
             tooltip=tooltip)
         ticks = alt.Chart(charts.rounded(long)).mark_tick(color="#1d2733", thickness=2, size=14).encode(y="label:N", x="deviation:Q", tooltip=tooltip)
         chart = alt.layer(bars, ticks).properties(title="Afvigelse fra budget: mængde, pris og pulje", width=560, height=26 * len(dev))
@@ -175,9 +175,14 @@ class ForecastReport:
         tooltip = [alt.Tooltip("label:O", title="Måned"), alt.Tooltip("forecast:Q", title="Prognose uden pulje, kr.", format=",.0f"),
                    alt.Tooltip("booked:Q", title="Endeligt bogført, kr.", format=",.0f"),
                    alt.Tooltip("deviation_pct:Q", title="Prognose over (+) eller under (-) regnskabet, pct.", format="+,.1f")]
-        line = base.mark_line(point=True, color="#0b4f6c").encode(y=alt.Y("forecast:Q", title="Kr.", axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
-                                                                  tooltip=tooltip)
-        rule = base.mark_line(strokeDash=[5, 3], color="#b2182b").encode(y="booked:Q", tooltip=tooltip)
+        names = ["Prognose uden pulje", "Endeligt bogført"]  # named in a legend: the booked result is the dashed red line
+        colour = alt.Color("serie:N", title=None, legend=alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2),
+                           scale=alt.Scale(domain=names, range=["#0b4f6c", "#b2182b"]))
+        dash = alt.StrokeDash("serie:N", title=None, legend=alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2),
+                              scale=alt.Scale(domain=names, range=[[1, 0], [5, 3]]))
+        line = base.transform_calculate(serie=f"'{names[0]}'").mark_line(point=True).encode(
+            y=alt.Y("forecast:Q", title="Kr.", axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)), color=colour, strokeDash=dash, tooltip=tooltip)
+        rule = base.transform_calculate(serie=f"'{names[1]}'").mark_line().encode(y="booked:Q", color=colour, strokeDash=dash, tooltip=tooltip)
         chart = alt.layer(line, rule).properties(
             title=f"Prognosens træfsikkerhed {self.year - 1}: prognose uden pulje pr. måned mod endeligt regnskab (stiplet)", width=600, height=260)
         table = danish_table(data[["label", "forecast", "booked", "deviation_pct"]],
