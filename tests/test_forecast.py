@@ -279,7 +279,7 @@ def rendered(warehouse_path, tmp_path_factory) -> Path:
 
 def test_forecast_report_sections_and_no_cpr(rendered):
     page = rendered.read_text(encoding="utf-8")
-    assert rendered.name == "svendborg-voksne.html" and "as_of = 2024-09-30" in page
+    assert rendered.name == "svendborg-voksne.html" and "Opgjort pr.: 30.09.2024" in page
     for heading in ("Forventet regnskab mod budget", "Ændring siden sidste måned", "Skyggebudgetter", "Prognosens træfsikkerhed"):
         assert heading in page
     assert re.search(r"det forventede regnskab er (forværret|forbedret) med [\d.]+ kr\.", page)

@@ -62,3 +62,18 @@ def test_no_identifier_or_tool_path_in_any_report_its_downloads_or_workbook(ever
     index = (root / "index.html").read_text(encoding="utf-8")
     found += [f"index.html: {n}" for n in internal_names(without_extract_names(visible_text(index), extracts))]
     assert not found, "\n".join(found[:40])
+
+
+MARKERS = {"<5": r"<5\s*:|færre end 5", "..": r"\.\.\s*:|\(\.\.\)", "*": r"\*\s*:"}
+
+
+def test_every_marker_a_page_uses_is_explained_on_that_page(every_report):
+    root, results = every_report
+    unexplained = []
+    for r in results:
+        page = (root / r.path).read_text(encoding="utf-8")
+        cells = [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", page, flags=re.S)]
+        text = visible_text(page).replace("&lt;", "<")
+        used = {"<5": "&lt;5" in cells or "<5" in cells, "..": ".." in cells, "*": any(c.endswith(" *") for c in cells)}
+        unexplained += [f"{r.path}: {m}" for m, on in used.items() if on and not re.search(MARKERS[m], text)]
+    assert not unexplained, unexplained

@@ -76,7 +76,8 @@ class ProgressionReport:
         first = first.assign(vum=first["vum_score"].map(lambda v: "Ikke vurderet" if pd.isna(v) else progression.score_key(v).replace(".", ",")))
         table = first.groupby("vum", sort=True).agg(cases=("case_id", "count"), with_target=("target_vum", "count"),
                                                     target=("target_vum", "mean")).reset_index()
-        shown = protected(table, ["cases", "with_target"], column_totals=True, means={"target": "with_target"}, decimals={"target": 2})
+        shown = protected(table, ["cases", "with_target"], column_totals=True, means={"target": "with_target"}, decimals={"target": 2},
+                          pairs=[("with_target", "cases")])  # cases minus those with a target: the ones without one
         return self._styled(shown, {"vum": "VUM ved første registrering", "cases": "Sager", "with_target": "Sager med målscore",
                                     "target": "Gns. målscore"})
 
