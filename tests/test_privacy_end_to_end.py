@@ -58,6 +58,7 @@ CPRS = {
     "bad_month": "1611164012",
     "no_header": "1101114008",
     "missing_column_header": "1709174016",
+    "extra_cell": "1102034455",  # a cell past the header's width
     "missing_column_row": "1810184017",
     "actuals_case_id": "1911194018",
     "transition_measure": "1707174013",
@@ -142,6 +143,8 @@ def _cases_september() -> list[list[str]]:
         _case("S9", _dashed(a["citizen_e"]), rate=f"ca. {_dashed(a['bad_amount'])}"),
         _case("S1", _dashed(c), provider=f"Plejefar {_dashed(a['foster_parent'])}", caseworker=_dashed(a["caseworker"]),
               legal=f"SEL § 52 jf. {_dashed(a['legal_basis'])}"),  # a duplicate: quarantined with its raw row
+        _case("S10", _dashed(a["citizen_e"]), measure="sel_107", rate="1.000,00", unit="døgn")
+        + ["Ingeborgina Zylberstein", _dashed(a["extra_cell"])],  # more cells than the header: quarantined
     ]
 
 
@@ -362,7 +365,8 @@ def run(tmp_path_factory) -> Run:
             for n, (kind, path) in personal.items() if n != "no_header"]
     jobs += [(f"ingest --json {n}", ("ingest", "--kind", kind, "--file", str(path), "--json"))
              for n, (kind, path) in personal.items() if n != "cases_sep"]
-    jobs += [("ingest --keep", ("ingest", "--kind", "cases", "--file", str(files["cases_sep"][1]), "--keep", "Bemærkning", "--json")),
+    jobs += [("ingest --keep", ("ingest", "--kind", "cases", "--file", str(files["cases_sep"][1]), "--keep", "Bemærkning",
+                                "--keep", CASE_HEADER[-1], "--json")),  # a header cell holding a CPR number
              ("mappings", ("mappings", "--suggest", "--kind", "cases", "--file", str(files["cases_sep"][1]),
                            "--out", str(data / "forslag.csv"))),
              ("forecast --cases", ("forecast", "--cases", str(files["cases_sep"][1]), "--actuals", str(files["actuals"][1]),
@@ -466,13 +470,12 @@ def _written(data: Path) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- the checks
 
 def test_the_corpus_plants_every_cpr_and_name_it_scans_for():
-    corpus = Path(__file__).parent / "_never"  # a scan must find what was planted, or it proves nothing
     texts = "\n".join("\n".join(";".join(map(str, row)) for row in rows) for rows in (_cases_september(), _actuals(), _transitions(),
                                                                                       _registrations()))
     found = {where for where, pattern in PLANTED.items() if pattern.search(texts)}
     assert found >= set(CPRS) - {"case_id_nine_digits", "no_header", "missing_column_header", "missing_column_row",
                                  "foster_parent_xlsx", "provider_nine_digits", "registration_xlsx"}
-    assert all(_leaks(name) for name in NAMES) and not corpus.exists()
+    assert all(_leaks(name) for name in NAMES)  # a scan must find what was planted, or it proves nothing
     spelled = [_dashed(CITIZEN_A), f"{CITIZEN_A[:6]}\u2013{CITIZEN_A[6:]}", f"{CITIZEN_A[:6]} {CITIZEN_A[6:]}", CITIZEN_A,
                CITIZEN_A[1:], f"{CITIZEN_A[1:]}.0"]
     assert all(PLANTED["citizen_a"].search(s) for s in spelled)
@@ -507,6 +510,11 @@ def test_messages_point_at_a_value_with_at_most_ddmmyy_xxxx(run):
     printed = "\n".join(text for _, text in run.printed)
     for where in ("bad_date", "bad_amount", "bad_month", "no_header", "missing_column_header"):
         assert f"{CPRS[where][:6]}-xxxx" in printed, where
+    quarantined = (run.data / "quarantine" / "cases.csv").read_text(encoding="utf-8")
+    rows = [line for line in quarantined.splitlines()[1:] if "cases_2024-09-30.csv" in line]
+    assert len(rows) == 4  # a bad date, a bad amount, a duplicate, a row with more cells than the header
+    assert all(f"{CPRS[w][:6]}-xxxx" in quarantined for w in ("citizen_a", "citizen_d", "citizen_e", "bad_date", "bad_amount"))
+    assert ";;;;;;;;;;" in rows[0]  # the ten columns not read (names, phones, notes) are left empty in the raw row
 
 
 def test_cpr_spellings_become_one_pseudonym_and_cprs_elsewhere_a_pseudonym_or_cpr_placeholder(run):
@@ -537,5 +545,11 @@ def test_ingest_json_counts_the_replacements_per_column(run):
     assert replaced["Leverandør"] == 3  # S1, S2 (no dash) and the duplicate of S1
     assert replaced["Lovhjemmel"] == 2 and replaced["Ydelsesvariant"] == 1 and replaced["Status"] == 1
     assert replaced["Sags ID"] == 3  # a CPR as the case id, inside a case id, and 9 digits
+    # number cells too: a provider as a 10-digit number, as text, as 9 digits; a caseworker and a case id as 9 digits
+    assert json.loads(run.results["ingest --json cases_aug"].stdout)["cpr_replaced"] == {"Leverandør": 3, "Sagsbehandler": 1,
+                                                                                         "Sags ID": 1}
+    registrations = json.loads(run.results["ingest --json registrations"].stdout)["cpr_replaced"]
+    assert registrations == {"Igangsat af": 3, "means_of_support": 3, "Afslutningsårsag": 1, "Sagsnummer": 3}
     kept = json.loads(run.results["ingest --keep"].stdout)["cpr_replaced"]
-    assert kept["Bemærkning"] == len(_cases_september()) - 3
+    assert kept["Bemærkning"] == len(_cases_september()) - 3  # every data row
+    assert kept[f"Noter {CPRS['header_cell'][:6]}-xxxx"] == len(_cases_september()) - 3  # the column named as masked

@@ -561,22 +561,23 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         if at is None:
             raise ExtractError(f"{table.path}: --keep {privacy.mask(name)}: no such column")
         kept = Distinct.of(frame[at], table.typed)
-        out[f"kept_{normalise_header(name)}"] = kept.spread(kept.text.where(kept.text != "", None).astype(object), index)
-        kept_headers[f"kept_{normalise_header(name)}"] = table.header[at]
+        column = f"kept_{normalise_header(privacy.scrub(name))}"  # a CPR number in the header is not carried in the name
+        out[column] = kept.spread(kept.text.where(kept.text != "", None).astype(object), index)
+        kept_headers[column] = table.header[at]
     free_text = [c.name for c in kind.columns if c.parse == "text" and c.name not in ("cpr", "case_id")]
     free_text += [n for n in out if n.endswith("_raw") or n.startswith("kept_")]
     for name in free_text:  # a CPR number in any text column: out before anything is stored
         scrubbed, count = _scrub(out[name])
         if count:
             out[name] = scrubbed
-            cpr_replaced[kept_headers.get(name) or header.get(name.removesuffix("_raw"), name)] = count
+            cpr_replaced[privacy.mask(kept_headers.get(name) or header.get(name.removesuffix("_raw"), name))] = count
     if "caseworker" in out:  # caseworkers are identified by a keyed pseudonym, never by their initials or a number
         key = key if key is not None else privacy.load_key()
         out["caseworker"] = _pseudonymise_caseworkers(out["caseworker"], key)
     if kind.person_id:
         person, reasons, column, in_case = _persons(cells.get("cpr"), cells.get("case_id"), key, index)
         if in_case:
-            cpr_replaced[header["case_id"]] = in_case
+            cpr_replaced[privacy.mask(header["case_id"])] = in_case
         out |= person
         report(header[column] if column in header else column, reasons)
     if kind.name == "cases":
@@ -608,7 +609,7 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         if col.parse.startswith("map:") and col.name in cells:
             hit = kept[col.name] == mappings.UNMAPPED
             for value, rows in kept.loc[hit, f"{col.name}_raw"].value_counts().sort_index().items():
-                unmapped.append({"column": header[col.name], "value": privacy.mask(value), "rows": int(rows)})
+                unmapped.append({"column": privacy.mask(header[col.name]), "value": privacy.mask(value), "rows": int(rows)})
 
     lines = {i: int(table.lines[index.get_loc(i)]) for i in rejected_rows}
     read = {at for at in positions.values() if at is not None} | {table.header.index(h) for h in kept_headers.values()}
@@ -620,7 +621,7 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         for column, reason in found:
             column_index = table.header.index(column) if column in table.header else None
             value = raw_cells[column_index] if column_index is not None and column_index < len(raw_cells) else ""
-            errors.append({"line": lines[i], "column": column, "value": value, "reason": privacy.mask(reason)})
+            errors.append({"line": lines[i], "column": privacy.mask(column), "value": value, "reason": privacy.mask(reason)})
         rejected.append({"line": lines[i], "reason": privacy.mask("; ".join(r for _, r in found)),
                          "raw": (table.delimiter or "|").join(raw_cells)})
     accepted = finish_frame(kind, kept)
