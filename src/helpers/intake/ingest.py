@@ -403,9 +403,24 @@ def _locate_columns(kind: Kind, table: RawTable) -> dict[str, int | None]:
                                                                  normalise_header(table.header[found["rate"]]) not in IMPLIED_UNITS):
         missing.append("rate_unit (or a rate named per day or per month)")
     if missing:
-        shown = ", ".join(privacy.mask(h) for h in table.header) or "none"
-        raise ExtractError(f"{table.path}: missing required column(s) for kind {kind.name}: {', '.join(missing)} (found: {shown})")
+        raise ExtractError(f"{table.path}: missing required column(s) for kind {kind.name}: {', '.join(missing)} ({_found(table)})")
     return found
+
+
+def _found(table: RawTable) -> str:
+    """What a file's header row holds, for the message on missing columns: its cells, CPR numbers masked. When no cell
+    names a column of any kind, the row is data (a file without a header): only its width and its CPR numbers, masked."""
+    if any(normalise_header(h) in _all_column_names() for h in table.header):
+        return "found: " + ", ".join(privacy.mask(h) for h in table.header)
+    cprs = [found for cell in table.header for found in privacy.masked_cprs(cell)]
+    return (f"no header row: no cell of the first rows names a column; the first row has {len(table.header)} cells"
+            + (f", CPR numbers among them: {', '.join(cprs)}" if cprs else ""))
+
+
+@cache
+def _all_column_names() -> frozenset[str]:
+    """Every column name and alias of every kind, normalised."""
+    return frozenset(normalise_header(n) for columns in aliases().values() for names in columns.values() for n in names)
 
 
 @dataclass
@@ -546,25 +561,23 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         if at is None:
             raise ExtractError(f"{table.path}: --keep {privacy.mask(name)}: no such column")
         kept = Distinct.of(frame[at], table.typed)
-        out[f"kept_{normalise_header(name)}"] = kept.spread(kept.text.where(kept.text != "", None).astype(object), index)
-        kept_headers[f"kept_{normalise_header(name)}"] = table.header[at]
+        column = f"kept_{normalise_header(privacy.scrub(name))}"  # a CPR number in the header is not carried in the name
+        out[column] = kept.spread(kept.text.where(kept.text != "", None).astype(object), index)
+        kept_headers[column] = table.header[at]
     free_text = [c.name for c in kind.columns if c.parse == "text" and c.name not in ("cpr", "case_id")]
     free_text += [n for n in out if n.endswith("_raw") or n.startswith("kept_")]
     for name in free_text:  # a CPR number in any text column: out before anything is stored
         scrubbed, count = _scrub(out[name])
         if count:
             out[name] = scrubbed
-            cpr_replaced[kept_headers.get(name) or header.get(name.removesuffix("_raw"), name)] = count
+            cpr_replaced[privacy.mask(kept_headers.get(name) or header.get(name.removesuffix("_raw"), name))] = count
     if "caseworker" in out:  # caseworkers are identified by a keyed pseudonym, never by their initials or a number
         key = key if key is not None else privacy.load_key()
         out["caseworker"] = _pseudonymise_caseworkers(out["caseworker"], key)
     if kind.person_id:
-        person, reasons, column = _persons(cells.get("cpr"), cells.get("case_id"), key, index)
-        in_case = cells.get("case_id")
-        if in_case is not None:
-            replaced = int((person["case_id"] != in_case.spread(in_case.text, index)).where(in_case.spread(in_case.text, index) != "", False).sum())
-            if replaced and cells.get("cpr") is None:
-                cpr_replaced[header["case_id"]] = replaced
+        person, reasons, column, in_case = _persons(cells.get("cpr"), cells.get("case_id"), key, index)
+        if in_case:
+            cpr_replaced[privacy.mask(header["case_id"])] = in_case
         out |= person
         report(header[column] if column in header else column, reasons)
     if kind.name == "cases":
@@ -596,16 +609,19 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         if col.parse.startswith("map:") and col.name in cells:
             hit = kept[col.name] == mappings.UNMAPPED
             for value, rows in kept.loc[hit, f"{col.name}_raw"].value_counts().sort_index().items():
-                unmapped.append({"column": header[col.name], "value": privacy.mask(value), "rows": int(rows)})
+                unmapped.append({"column": privacy.mask(header[col.name]), "value": privacy.mask(value), "rows": int(rows)})
 
     lines = {i: int(table.lines[index.get_loc(i)]) for i in rejected_rows}
+    read = {at for at in positions.values() if at is not None} | {table.header.index(h) for h in kept_headers.values()}
     errors, rejected = [], []
     for i, found in sorted(rejected_rows.items(), key=lambda kv: lines[kv[0]]):
-        raw_cells = [privacy.mask(c) for c in values._text(pd.Series(table.row_cells(i), dtype=object))]
+        # the cells of the columns read, CPR numbers masked; names, phone numbers and notes (columns not read) left empty
+        cells_read = values._text(pd.Series(table.row_cells(i)[:width], dtype=object))
+        raw_cells = [privacy.mask(c) if at in read else "" for at, c in enumerate(cells_read)]
         for column, reason in found:
             column_index = table.header.index(column) if column in table.header else None
             value = raw_cells[column_index] if column_index is not None and column_index < len(raw_cells) else ""
-            errors.append({"line": lines[i], "column": column, "value": value, "reason": privacy.mask(reason)})
+            errors.append({"line": lines[i], "column": privacy.mask(column), "value": value, "reason": privacy.mask(reason)})
         rejected.append({"line": lines[i], "reason": privacy.mask("; ".join(r for _, r in found)),
                          "raw": (table.delimiter or "|").join(raw_cells)})
     accepted = finish_frame(kind, kept)
@@ -616,10 +632,10 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
 def _scrub(series: pd.Series) -> tuple[pd.Series, int]:
     """Text with every CPR-like number replaced by [CPR], and how many cells held one (worked out per distinct value)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    found = [isinstance(u, str) and privacy.CPR_IN_TEXT.search(u) is not None for u in uniques]
+    found = [privacy.holds_cpr(u) for u in uniques]
     if not any(found):
         return series, 0
-    cleaned = np.array([privacy.CPR_IN_TEXT.sub("[CPR]", u) if f else u for u, f in zip(uniques, found)], dtype=object)
+    cleaned = np.array([privacy.scrub(u) if f else u for u, f in zip(uniques, found)], dtype=object)
     out = values.nones(series.index)
     out[codes >= 0] = cleaned[codes[codes >= 0]]
     return out, int(np.asarray(found)[codes[codes >= 0]].sum())
@@ -634,15 +650,16 @@ def _pseudonymise_caseworkers(caseworkers: pd.Series, key: bytes) -> pd.Series:
     return out
 
 
-def _persons(cpr: Distinct | None, case_id: Distinct | None, key: bytes, index: pd.Index) -> tuple[dict[str, pd.Series], pd.Series, str]:
-    """Pseudonymise the person id (a CPR number in any spelling, or a case id; a CPR in the case id too) and derive
-    birth date and sex from CPR numbers. Returns the columns, the reasons for rows without a usable id, the column.
-    The work runs once per distinct number."""
+def _persons(cpr: Distinct | None, case_id: Distinct | None, key: bytes,
+             index: pd.Index) -> tuple[dict[str, pd.Series], pd.Series, str, int]:
+    """Pseudonymise the person id (a CPR number in any spelling, or a case id; a case id that is or holds a CPR number
+    as that CPR number) and derive birth date and sex from CPR numbers. Returns the columns, the reasons for rows without
+    a usable id, the column, and how many case ids held a CPR number. The work runs once per distinct number."""
 
     def person(distinct: Distinct, from_case: bool) -> pd.DataFrame:
         """Per distinct cell: the normalised CPR number (None if it is none), birth date, sex, pseudonym, reason."""
-        if from_case:  # a case id is pseudonymised only when it is a CPR number
-            number = privacy.normalise_cprs(distinct.text).where(distinct.text.str.replace(" ", "").str.fullmatch(privacy.CPR_IN_TEXT.pattern))
+        if from_case:  # a case id is pseudonymised only when it is or holds a CPR number ('SAG 010108-4195', 101084195)
+            number = privacy.cprs_in_ids(distinct.cells).where(distinct.text != "")
         else:
             number = privacy.normalise_cprs(distinct.cells).where(distinct.text != "")
         parsed = privacy.parse_cprs(number)
@@ -675,8 +692,9 @@ def _persons(cpr: Distinct | None, case_id: Distinct | None, key: bytes, index: 
         reasons[bad_cpr] = cpr.spread(by_cpr["reason"].fillna("not a CPR number (DDMMYY-SSSS)"), index)[bad_cpr]
     reasons[~use_cpr & (case_text == "")] = "missing person id: neither cpr nor case_id is filled"
     column = "cpr" if cpr is not None else "case_id"
+    in_case = int(case_id.spread(by_case["pseudonym"], index).notna().sum()) if by_case is not None else 0
     return {"case_id": case.where(case != "", None).astype(object), "birth_date": born.where(ok, None).astype(object),
-            "cpr_sex": sex.where(ok, None).astype(object)}, reasons, column
+            "cpr_sex": sex.where(ok, None).astype(object)}, reasons, column, in_case
 
 
 def _as_datetime(dates: pd.Series) -> pd.Series:

@@ -13,9 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.intake import values
+
 CPR_PATTERN = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
 # a CPR number inside any text: DDMMYY, then a hyphen, en or em dash, space or nothing, then 4 digits
 CPR_IN_TEXT = re.compile(r"(?<![0-9])([0-3][0-9][01][0-9]{3})[ \-\u2010-\u2015]?([0-9]{4})(?![0-9])")
+# a CPR number typed as a number in Excel, which dropped its leading zero: D MM YY SSSS (a day 1-9, a month 01-12)
+CPR_NINE_DIGITS = re.compile(r"(?<![0-9])([1-9](?:0[1-9]|1[0-2])[0-9]{2})([0-9]{4})(?![0-9])")
+CPR_NINE_DIGIT_CELL = re.compile(r"\s*" + CPR_NINE_DIGITS.pattern + r"(?:\.0)?\s*")
 KEY_ENV = "HELPERS_PSEUDONYM_KEY"
 KEY_FILE_ENV = "HELPERS_PSEUDONYM_KEY_FILE"
 DEFAULT_KEY_FILE = Path.home() / ".config" / "helpers" / "pseudonym.key"
@@ -95,8 +100,34 @@ def pseudonymiser(key: bytes):
 
 
 def mask(text: object) -> str:
-    """A text with every CPR-like number shown as DDMMYY-xxxx (enough to find the row, not the person)."""
-    return CPR_IN_TEXT.sub(lambda m: f"{m.group(1)}-xxxx", str(text))
+    """A text with every CPR-like number shown as DDMMYY-xxxx (enough to find the row, not the person); a 9-digit number
+    that is a CPR number without its leading zero too (in messages a number more masked is harmless)."""
+    masked = CPR_IN_TEXT.sub(lambda m: f"{m.group(1)}-xxxx", str(text))
+    return CPR_NINE_DIGITS.sub(lambda m: f"0{m.group(1)}-xxxx", masked)
+
+
+def scrub(text: str) -> str:
+    """A stored text with every CPR-like number replaced by [CPR]; a whole cell of 9 digits that is a CPR number
+    without its leading zero (a number cell in Excel) too."""
+    return "[CPR]" if CPR_NINE_DIGIT_CELL.fullmatch(text) else CPR_IN_TEXT.sub("[CPR]", text)
+
+
+def holds_cpr(text: object) -> bool:
+    """Does a text hold a CPR-like number (as scrub replaces them)?"""
+    return isinstance(text, str) and (CPR_IN_TEXT.search(text) is not None or CPR_NINE_DIGIT_CELL.fullmatch(text) is not None)
+
+
+def masked_cprs(text: str) -> list[str]:
+    """Each CPR-like number of a text, masked as DDMMYY-xxxx, without the text around it."""
+    return [mask(m.group(0)) for pattern in (CPR_IN_TEXT, CPR_NINE_DIGITS) for m in pattern.finditer(text)]
+
+
+def cprs_in_ids(cells: pd.Series) -> pd.Series:
+    """The CPR number ('DDMMYY-SSSS') an identifier cell holds: the whole cell in any spelling (as normalise_cprs), else
+    the first CPR-like number inside it ('SAG 010108-4195'); None where it holds none. Dates are checked by parse_cprs."""
+    whole = normalise_cprs(cells)
+    inside = values._text(cells).astype(str).str.extract(CPR_IN_TEXT)
+    return whole.where(whole.notna(), (inside[0] + "-" + inside[1]).where(inside[0].notna(), None)).astype(object)
 
 
 def load_key() -> bytes:

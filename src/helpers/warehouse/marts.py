@@ -177,10 +177,11 @@ def case_periods(municipality: str, area: str, snapshot: dt.date) -> pd.DataFram
 
 
 def latest_snapshots() -> pd.DataFrame:
-    """Each municipality and area with case snapshots: its latest snapshot date."""
+    """Each municipality and area with case snapshots: its latest snapshot date (lines of no known area, an unmapped
+    measure without area or account function, make no report of their own; the data-quality report lists them)."""
     return query("""select p.municipality_code, m.municipality_name, p.area, max(p.snapshot_date) as as_of
                     from mart_forecast_case_periods as p join mart_municipalities as m using (municipality_code)
-                    group by all order by p.municipality_code, p.area desc""")
+                    where p.area is not null group by all order by p.municipality_code, p.area desc""")
 
 
 def actuals(municipality: str, area: str) -> pd.DataFrame:
