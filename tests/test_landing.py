@@ -93,7 +93,7 @@ def test_a_failed_report_is_a_line_in_its_group_and_in_the_log(rendered, tmp_pat
 
 
 def _headings(page: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page, flags=re.S) if "${" not in h]
+    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", page, flags=re.S) if "${" not in h]
 
 
 @pytest.mark.parametrize("report", ["indicators/hilleroed/politicians", "benchmark/children/region-sjaelland"])

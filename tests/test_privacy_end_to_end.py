@@ -58,6 +58,7 @@ CPRS = {
     "bad_month": "1611164012",
     "no_header": "1101114008",
     "missing_column_header": "1709174016",
+    "file_name": "1808184017",  # an extract named after a citizen: transitions_180818-4017.csv
     "extra_cell": "1102034455",  # a cell past the header's width
     "missing_column_row": "1810184017",
     "actuals_case_id": "1911194018",
@@ -262,7 +263,7 @@ def write_corpus(data: Path) -> dict[str, tuple[str, Path]]:
         "cases_aug": ("cases", folder / "cases_2024-08-31.xlsx", "2024-08-31"),
         "cases_2023": ("cases", folder / "cases_2023-09-30.csv", "2023-09-30"),
         "actuals": ("actuals", folder / "actuals.csv", ""),
-        "transitions": ("transitions", folder / "transitions.csv", ""),
+        "transitions": ("transitions", folder / f"transitions_{CPRS['file_name'][:6]}-{CPRS['file_name'][6:]}.csv", ""),
         "budget": ("budget", folder / "budget.csv", ""),
         "registrations": ("registrations", sample / "progression" / "registrations_479.csv", ""),
         "registrations_xlsx": ("registrations", sample / "progression" / "registrations_479_b.xlsx", ""),
@@ -474,7 +475,7 @@ def test_the_corpus_plants_every_cpr_and_name_it_scans_for():
                                                                                       _registrations()))
     found = {where for where, pattern in PLANTED.items() if pattern.search(texts)}
     assert found >= set(CPRS) - {"case_id_nine_digits", "no_header", "missing_column_header", "missing_column_row",
-                                 "foster_parent_xlsx", "provider_nine_digits", "registration_xlsx"}
+                                 "foster_parent_xlsx", "provider_nine_digits", "registration_xlsx", "file_name"}
     assert all(_leaks(name) for name in NAMES)  # a scan must find what was planted, or it proves nothing
     spelled = [_dashed(CITIZEN_A), f"{CITIZEN_A[:6]}\u2013{CITIZEN_A[6:]}", f"{CITIZEN_A[:6]} {CITIZEN_A[6:]}", CITIZEN_A,
                CITIZEN_A[1:], f"{CITIZEN_A[1:]}.0"]

@@ -422,11 +422,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Masked:
+    """stderr with every CPR-like number masked (DDMMYY-xxxx): messages name files and values, never a person."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from helpers.intake.privacy import mask
+
+        return self._stream.write(mask(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run a command; user mistakes print one line to stderr and exit 2."""
+    """Run a command; user mistakes print one line to stderr and exit 2. Messages on stderr are masked."""
     args = build_parser().parse_args(argv)
+    stderr, sys.stderr = sys.stderr, _Masked(sys.stderr)
     try:
         return args.func(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        sys.stderr = stderr

@@ -66,7 +66,7 @@ class IngestResult:
     def summary(self) -> dict[str, Any]:
         """The JSON the CLI prints: counts, every error with file line, column and value, unmapped values, notes."""
         unmapped_rows = int(self.accepted["unmapped"].sum()) if "unmapped" in self.accepted else 0
-        return {"file": str(self.path), "kind": self.kind, "rows_read": self.rows_read, "accepted": len(self.accepted),
+        return {"file": privacy.mask(self.path), "kind": self.kind, "rows_read": self.rows_read, "accepted": len(self.accepted),
                 "rejected": len(self.rejected), "unmapped_rows": unmapped_rows, "errors": self.errors, "unmapped": self.unmapped,
                 "notes": self.notes, "cpr_replaced": self.cpr_replaced}
 

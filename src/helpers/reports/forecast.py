@@ -16,7 +16,7 @@ import pandas as pd
 from helpers.analysis import forecast
 from helpers.render import charts
 from helpers.render.formats import format_number
-from helpers.render.tables import danish_table, protected
+from helpers.render.tables import LEGEND, danish_table, protected
 from helpers.reports import expected_result
 from helpers.warehouse import marts
 
@@ -152,7 +152,7 @@ class ForecastReport:
         table = t.groupby(["colour", "measure"], as_index=False).agg(young=("case_id", "count"), weighted=("weighted", "sum"))
         shown = protected(table, ["young"], column_totals=True, means={"weighted": "young"})
         return danish_table(shown, {"colour": "Farvekode", "measure": "Forventet voksenindsats", "young": "Unge",
-                                    "weighted": "Forventet årlig udgift (x sandsynlighed), kr."})
+                                    "weighted": "Forventet årlig udgift (x sandsynlighed), kr."}).set_caption(LEGEND)
 
     def shadow_budgets(self) -> pd.io.formats.style.Styler:
         """This year, next year and three shadow-budget years per sub-area, by the same rules (known cases only, no pool)."""

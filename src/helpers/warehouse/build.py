@@ -160,8 +160,8 @@ def _ingest_manifest(sample_dir: Path, key: bytes, cache_dir: Path) -> tuple[dic
     accepted: dict[str, list[pd.DataFrame]] = {k: [] for k in KINDS}
     log, quarantine, unmapped, used = [], [], [], set()
     for row in manifest.itertuples():
-        path = sample_dir / row.file
-        entry = {"file": row.file, "kind": row.kind, "sha256": None, "bytes": None, "period_start": None, "period_end": None,
+        path, name = sample_dir / row.file, privacy.mask(row.file)  # a file named after a citizen keeps the name masked
+        entry = {"file": name, "kind": row.kind, "sha256": None, "bytes": None, "period_start": None, "period_end": None,
                  "municipality_code": row.municipality_code or None, "rows_read": 0, "accepted": 0, "rejected": 0, "unmapped": 0,
                  "cached": False, "failed": None}
         try:
@@ -177,7 +177,7 @@ def _ingest_manifest(sample_dir: Path, key: bytes, cache_dir: Path) -> tuple[dic
             log.append(entry)
             continue
         used.add(f"{row.kind}-{sha256[:24]}")
-        frame = result.accepted.assign(source_file=row.file, manifest_municipality_code=row.municipality_code or None,
+        frame = result.accepted.assign(source_file=name, manifest_municipality_code=row.municipality_code or None,
                                        snapshot_date=row.snapshot_date or None)
         accepted[row.kind].append(frame)
         start, end = _period(row.kind, result.accepted)
@@ -187,8 +187,8 @@ def _ingest_manifest(sample_dir: Path, key: bytes, cache_dir: Path) -> tuple[dic
         if entry["municipality_code"] is None and "municipality_code" in result.accepted and result.accepted["municipality_code"].nunique() == 1:
             entry["municipality_code"] = result.accepted["municipality_code"].dropna().iloc[0]
         log.append(entry)
-        quarantine.append(result.rejected.assign(file=row.file, kind=row.kind))
-        unmapped += [u | {"file": row.file, "kind": row.kind} for u in result.unmapped]
+        quarantine.append(result.rejected.assign(file=name, kind=row.kind))
+        unmapped += [u | {"file": name, "kind": row.kind} for u in result.unmapped]
     if cache_dir.is_dir():
         for stale in cache_dir.glob("*.pkl"):  # results of extracts no longer in the manifest, or of older code
             if "-".join(stale.name.split("-")[:2]) not in used or not stale.stem.endswith(version):
