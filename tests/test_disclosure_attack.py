@@ -230,6 +230,18 @@ def _benchmark_knowledge(root: Path, results: list, area: str, truth: pd.DataFra
         text = repr(float(value))
         return 0.5 * 10 ** -len(text.split(".")[1].rstrip("0") or "0") if "." in text and text.split(".")[1].rstrip("0") else 0.5
 
+    names, current = dict(zip(truth["name"], truth["code"])), {}
+    for r in results:  # the findings' sentences (data-quality reports and the benchmark's quality section): a unit cost
+        if r.report not in ("benchmark", "data_quality"):  # in current prices, against the public accounts
+            continue
+        text = re.sub(r"<[^>]+>", " ", (root / r.path).read_text(encoding="utf-8"))
+        for name, at, label, cost in UNIT_COST_SENTENCE.findall(text):
+            key, value = (names.get(name), int(at), by_label.get(label)), float(cost.replace(".", ""))
+            if key in facts.index and value > 0.5:
+                if key[1] not in current:
+                    current[key[1]] = marts.benchmark_series(area, key[1], key[1], key[1]).set_index(["code", "year", "measure_group"])
+                spent = current[key[1]].loc[key, "expenditure_kr_fixed"]
+                learn(key, spent / (value + 0.5), spent / (value - 0.5))
     for r in results:
         if r.report != "benchmark" or r.params["area"] != area:
             continue
@@ -269,6 +281,14 @@ def _benchmark_knowledge(root: Path, results: list, area: str, truth: pd.DataFra
                     h = 0.5 * 10 ** -decimals(row[j])
                     learn((region, year, group), (value - h) * pop / 1e4, (value + h) * pop / 1e4)
     return known
+
+
+UNIT_COST_SENTENCE = re.compile(r"([A-ZÆØÅ][\w æøåÆØÅ.-]*?) (\d{4}), ([^:<]+): enhedsudgift på ([\d.]+) kr\. pr\. bruger")
+
+
+def test_a_finding_that_names_a_unit_cost_is_read_by_the_attack():
+    old = "Lemvig 2019, Forsorgshjem og herberger (§ 110): enhedsudgift på 3.933.700 kr. pr. bruger er ikke mulig"
+    assert UNIT_COST_SENTENCE.findall(old) == [("Lemvig", "2019", "Forsorgshjem og herberger (§ 110)", "3.933.700")]
 
 
 def _close(known: dict, equations: list[list[tuple]]) -> dict:

@@ -12,9 +12,11 @@ select
     municipal.municipality_name || ' ' || municipal.year || ', ' || municipal.label_da || ': ' || case
         when municipal.expenditure_kr < 0 then 'negative nettoudgifter (' || replace(format('{:,}', round(municipal.expenditure_kr / 1000)::bigint), ',', '.') || ' t.kr.) - salg af pladser over egne udgifter?'
         when municipal.users > municipal.user_population then 'flere brugere end indbyggere i aldersgruppen'
-        -- counts under 5 are not shown: reports must not identify a person
+        -- counts under 5 are not shown, nor a unit cost built on them (expenditure / unit cost gives the count back)
+        when municipal.users < constants.small_count then 'enhedsudgiften er ikke mulig (den bygger på under ' || constants.small_count
+            || ' brugere og vises derfor ikke; hele landet: ' || replace(format('{:,}', round(country.country_unit_cost)::bigint), ',', '.') || ' kr.)'
         else 'enhedsudgift på ' || replace(format('{:,}', round(municipal.unit_cost)::bigint), ',', '.') || ' kr. pr. bruger er ikke mulig ('
-            || case when municipal.users < constants.small_count then 'under ' || constants.small_count else municipal.users::varchar end || ' brugere; hele landet: '
+            || municipal.users::varchar || ' brugere; hele landet: '
             || replace(format('{:,}', round(country.country_unit_cost)::bigint), ',', '.') || ' kr.)'
     end as description,
 from int_key_figures_municipality as municipal
