@@ -115,3 +115,14 @@ print([r.error for r in done])
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=240)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[None]" and (tmp_path / "out" / "data_quality" / "region-sjaelland.html").exists()
+
+
+def test_data_quality_report_gives_every_threshold_with_its_value(rendered):
+    from helpers import labels
+    from helpers.render.formats import format_number
+
+    page = re.sub(r"<[^>]+>", " ", (rendered / "data_quality" / "hele-landet.html").read_text(encoding="utf-8"))
+    for value in (format_number(labels.IMPOSSIBLE_UNIT_COST_KR), format_number(labels.EXTREME_ROBUST_Z, 1),
+                  f"{format_number(100 * (labels.BREAK_RISE - 1))} %", f"{format_number(100 * (1 - labels.BREAK_FALL))} %",
+                  f"{format_number(labels.BREAK_MIN_PREVIOUS_KR)} kr."):
+        assert value in page, value

@@ -26,6 +26,28 @@ def _columns(text: str) -> str:
     return ", ".join(names[:-1]) + " og " + names[-1] if len(names) > 1 else names[0]
 
 
+def thresholds() -> str:
+    """The checks and their limits with the values the warehouse uses (helpers.labels), as a Markdown list for readers."""
+    from helpers.render.formats import format_number
+
+    rise, fall = format_number(100 * (labels.BREAK_RISE - 1)), format_number(100 * (1 - labels.BREAK_FALL))
+    return "\n".join([
+        "Kontrollerne og deres grænser:",
+        "",
+        f"- **{labels.FINDING_LABELS['break']}**: udgiften pr. indbygger i faste priser stiger mere end {rise} % eller falder mere end "
+        f"{fall} % fra et år til det næste (når året før var mindst {format_number(labels.BREAK_MIN_PREVIOUS_KR)} kr. pr. indbygger).",
+        f"- **{labels.FINDING_LABELS['impossible']}**: negative nettoudgifter, flere brugere end indbyggere i aldersgruppen, eller en "
+        f"enhedsudgift over {format_number(labels.IMPOSSIBLE_UNIT_COST_KR)} kr. om året eller over "
+        f"{format_number(labels.IMPOSSIBLE_UNIT_COST_FACTOR)} gange hele landets.",
+        f"- **{labels.FINDING_LABELS['missing_users']}**: udgifter bogført, men ingen brugere indberettet.",
+        f"- **{labels.FINDING_LABELS['extreme']}**: udgiften pr. indbygger ligger mere end {format_number(labels.EXTREME_ROBUST_Z, 1)} "
+        "robuste standardafvigelser fra medianen for alle kommuner (beregnet på logaritmen).",
+        f"- **{labels.FINDING_LABELS['peer_extreme']}** (i benchmarkrapporterne): over {format_number(labels.PEER_EXTREME_FACTOR, 0)} "
+        f"gange eller under 1/{format_number(labels.PEER_EXTREME_FACTOR, 0)} af gennemsnittet for de sammenlignelige kommuner.",
+        f"- Antal under {labels.SMALL} vises som {labels.SMALL_TEXT} og bruges ikke i en enhedsudgift, der vises.",
+    ])
+
+
 # The intake's reasons (English, for developers) as sentences a reader understands; the first pattern that matches wins.
 REASONS: list[tuple[str, object]] = [
     (r"duplicate of line (\d+) \(same (.+)\)", lambda m: f"rækken er en dublet af linje {m[1]} (samme {_columns(m[2])})"),
