@@ -658,7 +658,7 @@ def _persons(cpr: Distinct | None, case_id: Distinct | None, key: bytes,
 
     def person(distinct: Distinct, from_case: bool) -> pd.DataFrame:
         """Per distinct cell: the normalised CPR number (None if it is none), birth date, sex, pseudonym, reason."""
-        if from_case:  # a case id is pseudonymised only when it is or holds a CPR number ('SAG 010108-4195', 101084195)
+        if from_case:  # pseudonymised only when it is or holds a CPR number ('SAG ' + one, or 9 digits without the leading 0)
             number = privacy.cprs_in_ids(distinct.cells).where(distinct.text != "")
         else:
             number = privacy.normalise_cprs(distinct.cells).where(distinct.text != "")

@@ -124,7 +124,7 @@ def masked_cprs(text: str) -> list[str]:
 
 def cprs_in_ids(cells: pd.Series) -> pd.Series:
     """The CPR number ('DDMMYY-SSSS') an identifier cell holds: the whole cell in any spelling (as normalise_cprs), else
-    the first CPR-like number inside it ('SAG 010108-4195'); None where it holds none. Dates are checked by parse_cprs."""
+    the first CPR-like number inside it (a case id 'SAG ' followed by a CPR number); None where it holds none. Dates are checked by parse_cprs."""
     whole = normalise_cprs(cells)
     inside = values._text(cells).astype(str).str.extract(CPR_IN_TEXT)
     return whole.where(whole.notna(), (inside[0] + "-" + inside[1]).where(inside[0].notna(), None)).astype(object)
