@@ -122,7 +122,8 @@ class RegionalBenchmark:
                "value": names["expenditure_per_inhabitant"], "user_population": f"Antal {self.text['user_population']}"}
         for figure, name in names.items():
             out |= {figure: name, f"peer_{figure}": f"{name}, gns. sammenlignelige kommuner", f"{figure}_start": f"{name}, {self.period_start}",
-                    f"{figure}_end": f"{name}, {self.year}", f"{figure}_change_pct": f"{name}, ændring {self.period_start}-{self.year}, pct."}
+                    f"{figure}_end": f"{name}, {self.year}",
+                    f"{figure}_change_pct": f"{labels.FIGURE_LABELS[figure]}, ændring {self.period_start}-{self.year}, pct."}
         return out
 
     def file_name(self, what: str, *years: int) -> str:
@@ -246,8 +247,8 @@ class RegionalBenchmark:
         now = now[now["measure_group"] == measure_group]
         change = benchmark.change(self._own(self.municipal[self.municipal["measure_group"] == measure_group]), *years)
         frame = now[["code", "name", "measure_group", "protection", *figures]].merge(change.drop(columns="measure_group"), on="code", how="left")
-        frame = frame.iloc[sorted(range(len(frame)), key=lambda i: danish_key(frame["name"].iloc[i]))].reset_index(drop=True)
-        columns = {f: f for f in figures} | {f"{f}_change_pct": f"{f}_change_pct" for f in figures}
+        frame = frame.sort_values("name", key=lambda names: names.map(danish_key), kind="stable", ignore_index=True)
+        columns = [*figures, *(f"{f}_change_pct" for f in figures)]
         decimals = {"users_per_10000": 1} | {f"{f}_change_pct": 1 for f in figures}
         start = self.municipal[(self.municipal["year"] == self.period_start) & (self.municipal["measure_group"] == measure_group)]
         start_protection = dict(zip(start["code"], start["protection"]))
@@ -267,11 +268,7 @@ class RegionalBenchmark:
         average = {c: region_now[c] if c in figures else region_change[c] for c in columns}
         for name, row in (("Laveste", low), ("Højeste", high), (self.average_label, average)):
             text.loc[len(text)] = [name] + [format_number(row[c], decimals.get(c, 0)) for c in columns]
-        head = {"expenditure_per_inhabitant": f"Udgift {self.text['per']}, kr.", "users_per_10000": self.text["users"],
-                "unit_cost": "Enhedsudgift, kr. pr. bruger"}
-        names = {"name": "Kommune"} | head | {f"{f}_change_pct": f"{labels.FIGURE_LABELS[f]}, ændring {self.period_start}-{self.year}, pct."
-                                              for f in figures}
-        return text.rename(columns=names)
+        return text.rename(columns=self.headers())
 
     def group_tables(self) -> HTML:
         """Every measure group's table (group_table) under its own heading, with what the markers mean."""
