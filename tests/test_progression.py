@@ -193,3 +193,11 @@ def test_progression_parameter_sets_come_from_the_warehouse(warehouse_path):
     assert sets[0]["municipality"] == "000" and len(sets) == 11
     assert {s["municipality_name"] for s in sets[1:]} >= {"Svendborg", "København"}
     assert all(s["period_start"] < s["period_end"] for s in sets)
+
+
+def test_a_missing_age_is_its_own_band_not_40_or_over():
+    frame = pd.DataFrame({"case_id": ["a", "a", "b", "c"], "registration_no": [1, 2, 1, 1], "age": [39, 40, None, 40]})
+    bands = progression.first_registrations(frame).set_index("case_id")["age_band"]
+    assert bands.to_dict() == {"a": "under_40", "b": "unknown", "c": "40_plus"}
+    none = progression.first_registrations(frame.assign(age=None))  # an extract without ages
+    assert set(none["age_band"]) == {"unknown"}

@@ -150,9 +150,11 @@ def _share(value: float) -> float | None:
 
 
 def first_registrations(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each case's first registration, with the age band (under 40 / 40 and over) used in the report."""
+    """Each case's first registration, with the age band (under 40 / 40 and over / unknown) used in the report: a missing
+    age is its own band, never counted as 40 or over."""
     first = frame[frame["registration_no"] == frame.groupby("case_id")["registration_no"].transform("min")]
-    return first.assign(age_band=np.where(first["age"] < 40, "under_40", "40_plus"))
+    age = pd.to_numeric(first["age"], errors="coerce")
+    return first.assign(age_band=np.select([age.isna(), age < 40], ["unknown", "under_40"], "40_plus"))
 
 
 def support_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:

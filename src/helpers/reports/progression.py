@@ -23,7 +23,7 @@ GOAL_LABELS = {"improvement": "Forbedring", "status_quo": "Status quo", "limited
 SERVICE_LABELS = {"sel_85": "§ 85", "sel_107": "§ 107"}
 GROUP_LABELS = {"intellectual": "Udviklingshæmning/kognitiv", "mental_illness": "Sindslidelse", "physical": "Fysisk handicap",
                 "social": "Sociale problemer"}
-AGE_BAND_LABELS = {"under_40": "under 40 år", "40_plus": "40 år og derover"}
+AGE_BAND_LABELS = {"under_40": "under 40 år", "40_plus": "40 år og derover", "unknown": "alder ukendt"}
 GOAL_MET_LABELS = {"met": "mål helt eller delvist nået", "not_met": "mål ikke nået"}
 INITIATOR_LABELS = {"myndighed": "Myndighed", "borger": "Borger", "leverandoer": "Leverandør"}
 
