@@ -114,8 +114,9 @@ def packed_table(values: list[dict]) -> str:
 def chart_html(spec: dict, include_bundle: bool, csv: dict | None = None) -> str:
     """A div and the call that draws `spec` in it, its data sets packed (with the loader first, if asked).
 
-    `csv`: {"link": id of the <a> whose href gets rows as CSV, and "dataset": the name of a data set in `spec`, or
-    "packed": rows of their own (`packed_table`)}."""
+    `csv`: {"link": id of the <a> whose href gets rows as CSV, "dataset": the name of a data set in `spec`, or
+    "packed": rows of their own (`packed_table`), and "headers": [[column, Danish header], ...], the columns the CSV
+    gets, in order}."""
     div = f"helpers-chart-{next(_ids)}"
     spec = dict(spec)
     datasets = {name: packed_table(values) for name, values in spec.pop("datasets", {}).items()}
