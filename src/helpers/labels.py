@@ -35,12 +35,12 @@ FIGURE_LABELS = {"expenditure_per_inhabitant": "Udgift", "users_per_10000": "Bru
 FIGURE_LABELS_LONG = {"expenditure_per_inhabitant": "Udgift pr. indbygger", "users_per_10000": "Brugere pr. 10.000",
                       "unit_cost": "Enhedsudgift"}
 
-# Column headers of the CSV downloads under the figures (a report may give more specific ones, e.g. per age group);
+# Column headers of the CSV downloads under the figures; the key figures' headers name the area's age groups and the
+# period's years, so the benchmark report gives them (reports.benchmark.RegionalBenchmark.headers);
 # columns in CSV_DROPPED are keys for the chart, not for the reader.
 COLUMN_LABELS = {
     "code": "Kode", "name": "Navn", "label_da": "Indsatsgruppe", "year": "År", "value": "Værdi",
     "index": "Indeks (hele landet = 100)",
-    "expenditure_per_inhabitant": "Udgift pr. indbygger, kr.", "users_per_10000": "Brugere pr. 10.000", "unit_cost": "Enhedsudgift, kr.",
     "change_pct": "Ændring i alt, pct.", "user_share_pct": "Bidrag fra brugerandel, pct.", "unit_cost_pct": "Bidrag fra enhedsudgift, pct.",
     "population_mix_pct": "Bidrag fra befolkningssammensætning, pct.", "user_population": "Indbyggere i målgruppen",
     "outside": "I forhold til 99,8 %-grænserne", "where": "Kommunegruppe",
@@ -51,10 +51,6 @@ COLUMN_LABELS = {
     "snapshot_date": "Prognose lavet ved udgangen af", "forecast": "Prognose uden pulje, kr.", "booked": "Endeligt bogført, kr.",
     "deviation_pct": "Prognose over (+) eller under (-) regnskabet, pct.",
 }
-for _figure in FIGURES:
-    COLUMN_LABELS[f"peer_{_figure}"] = f"{COLUMN_LABELS[_figure]}, gns. sammenlignelige kommuner"
-    for _end, _text in (("start", "periodens start"), ("end", "rapportåret"), ("change_pct", "ændring i pct.")):
-        COLUMN_LABELS[f"{_figure}_{_end}"] = f"{COLUMN_LABELS[_figure]}, {_text}"
 CSV_DROPPED = ("sort_order", "measure_group")
 
 # -- data quality -----------------------------------------------------------------------------------------------------

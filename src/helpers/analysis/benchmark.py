@@ -41,6 +41,7 @@ def protect_users(municipal: pd.DataFrame, regions: pd.DataFrame, groups: pd.Dat
                        regions[keys + ["users"]].assign(level="region", region_code=None)], ignore_index=True)
     cells.loc[(cells["level"] == "region") & (cells["code"] == labels.COUNTRY_CODE), "level"] = "country"
     users = cells["users"].to_numpy(dtype=float)
+    counts = np.nan_to_num(users)
     equations: list[list[int]] = []
     sums = disclosure.partitions(leaves(groups))
     for _, at in cells.groupby(["code", "year"], sort=False).groups.items():
@@ -54,16 +55,16 @@ def protect_users(municipal: pd.DataFrame, regions: pd.DataFrame, groups: pd.Dat
         equations.append(country + list(index[level == "municipality"]))
         for region, members in rows[level == "municipality"].groupby("region_code").groups.items():
             equations.append(list(index[(level == "region") & (rows["code"] == region)]) + list(members))
-    primary = disclosure.small(np.nan_to_num(users), threshold)
-    mask = disclosure.complementary(np.nan_to_num(users), equations, primary, unknown=np.isnan(users))
+    primary = disclosure.small(counts, threshold)
+    mask = disclosure.complementary(counts, equations, primary, unknown=np.isnan(users))
     why = np.where(primary, "small", np.where(mask, "complement", ""))
-    out = []
-    for level, frame in (("municipality", municipal), ("region", regions)):
-        part = cells["level"].eq(level) if level == "municipality" else cells["level"].ne("municipality")
-        hide, reason = pd.Series(mask[part.to_numpy()], index=frame.index), pd.Series(why[part.to_numpy()], index=frame.index)
-        out.append(frame.assign(users=frame["users"].where(~hide), users_per_10000=frame["users_per_10000"].where(~hide),
-                                unit_cost=frame["unit_cost"].where(~hide), protection=reason))
-    return out[0], out[1]
+
+    def hidden(frame: pd.DataFrame, rows: slice) -> pd.DataFrame:  # cells are the municipalities' rows, then the regions'
+        keep = pd.Series(~mask[rows], index=frame.index)
+        return frame.assign(users=frame["users"].where(keep), users_per_10000=frame["users_per_10000"].where(keep),
+                            unit_cost=frame["unit_cost"].where(keep), protection=why[rows])
+
+    return hidden(municipal, slice(0, len(municipal))), hidden(regions, slice(len(municipal), None))
 
 
 def pooled(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -97,6 +97,7 @@ class RegionalBenchmark:
     peers: pd.DataFrame
     findings: pd.DataFrame
     excluded: list[exclusions.Exclusion] = field(default_factory=list)
+    _years: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def text(self) -> dict[str, str]:
@@ -148,8 +149,13 @@ class RegionalBenchmark:
         return frame[frame["code"].isin(self.members)]
 
     def municipal_year(self, year: int | None = None) -> pd.DataFrame:
-        """The region's municipalities in a year, with each one's peer averages (sums over its peers)."""
+        """The region's municipalities in a year, with each one's peer averages (sums over its peers); computed once a year."""
         year = year or self.year
+        if year not in self._years:
+            self._years[year] = self._municipal_year(year)
+        return self._years[year]
+
+    def _municipal_year(self, year: int) -> pd.DataFrame:
         every = self.municipal[self.municipal["year"] == year]
         clean, _ = exclusions.apply(every, self.excluded, (year,))  # peers' averages without impossible figures
         averages = benchmark.peer_averages(clean, self.peers)
