@@ -11,7 +11,7 @@ SQLS := $(shell find sql -name '*.sql' -o -name '*.yml' 2>/dev/null)
 REFS := $(wildcard data/reference/*.csv)
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test data lab bench clean lock venv browser
+.PHONY: help reports test data lab bench clean lock venv browser lint
 
 help: ## Show the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -45,7 +45,11 @@ browser: ## Make sure Debian's chromium is there for the browser checks (install
 	    echo "The browser checks need Debian's chromium. Install it with:  sudo apt-get install -y chromium" >&2; exit 1; \
 	  fi; }
 
-test: browser data ## Run every test (unit, view contracts, ingestion, notebooks, browser)
+lint: $(STAMP) ## Lint and check the formatting (ruff), as CI does
+	$(PY) -m ruff check src tests notebooks
+	$(PY) -m ruff format --check src tests notebooks
+
+test: browser lint data ## Run every test (unit, view contracts, ingestion, notebooks, browser)
 	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env tests notebooks
 
 lab: data ## Open JupyterLab on working copies of the notebooks in lab/ (the tracked ones stay unchanged)

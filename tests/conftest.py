@@ -50,11 +50,24 @@ def chromium(tmp_path: Path) -> list[str]:
     import shutil
 
     binary = shutil.which("chromium")
-    assert binary, "install Debian's chromium (apt-get install chromium) for the browser checks; `make test` does when run as root"
-    return [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'chromium-profile'}", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-            "--virtual-time-budget=5000"]
+    assert binary, (
+        "install Debian's chromium (apt-get install chromium) for the browser checks; `make test` does when run as root"
+    )
+    return [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--proxy-server=127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
+        "--virtual-time-budget=5000",
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +80,9 @@ def drawn_charts(chromium: list[str], page: Path) -> tuple[str, list[str]]:
     import re
     import subprocess
 
-    dom = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180, check=False).stdout
+    dom = subprocess.run(
+        [*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180, check=False
+    ).stdout
     charts = [part.split("</figure>")[0] for part in re.split(r'<div[^>]* id="helpers-chart-\d+"', dom)[1:]]
     return dom, charts
 
@@ -79,7 +94,9 @@ def assert_charts_drew(chromium: list[str], page: Path, expected: int) -> str:
     dom, charts = drawn_charts(chromium, page)
     assert len(charts) == expected
     for n, chart in enumerate(charts, start=1):
-        assert "<svg" in chart and re.search(r'class="mark-(rect|line|symbol|rule|tick|text)', chart), f"chart {n} did not draw"
+        assert "<svg" in chart and re.search(r'class="mark-(rect|line|symbol|rule|tick|text)', chart), (
+            f"chart {n} did not draw"
+        )
     return dom
 
 
@@ -104,7 +121,7 @@ def page_charts(page: str) -> list[dict]:
     decoder = json.JSONDecoder()
     out = []
     for match in re.finditer(r"helpersChart\(", page):
-        if page[match.start() - 7:match.start()] == "window.":  # the loader's definition, not a call
+        if page[match.start() - 7 : match.start()] == "window.":  # the loader's definition, not a call
             continue
         args, pos = [], match.end()
         for _ in range(5):
@@ -119,7 +136,9 @@ def page_charts(page: str) -> list[dict]:
         if csv:
             table = tables[csv["dataset"]] if "dataset" in csv else unpack(csv["packed"])
             rows = pd.DataFrame(table["rows"], columns=table["columns"])
-            rows = rows[[c for c, _ in csv["headers"]]].set_axis([h for _, h in csv["headers"]], axis=1)  # as the loader writes them
+            rows = rows[[c for c, _ in csv["headers"]]].set_axis(
+                [h for _, h in csv["headers"]], axis=1
+            )  # as the loader writes them
             csv = {"link": csv["link"], "rows": rows, "shared": "dataset" in csv}
         out.append({"spec": spec, "csv": csv})
     return out

@@ -52,19 +52,36 @@ def test_no_flat_modules_left_beside_the_stages():
 def test_analysis_imports_no_warehouse_reports_render_or_intake():
     for module, imports in MODULES.items():
         if module.startswith("helpers.analysis"):
-            bad = {i for i in imports if i.startswith(("helpers.warehouse", "helpers.reports", "helpers.render", "helpers.intake"))}
+            bad = {
+                i
+                for i in imports
+                if i.startswith(("helpers.warehouse", "helpers.reports", "helpers.render", "helpers.intake"))
+            }
             assert not bad, f"{module} imports {sorted(bad)}"
 
 
 def test_analysis_reads_no_files_and_writes_no_danish():
     for path in (PACKAGE / "analysis").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        docstrings = {id(n.body[0].value) for n in ast.walk(tree) if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef))
-                      and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
-        texts = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+        docstrings = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef))
+            and n.body
+            and isinstance(n.body[0], ast.Expr)
+            and isinstance(n.body[0].value, ast.Constant)
+        }
+        texts = [
+            n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+        ]
         assert not [t for t in texts if re.search("[æøåÆØÅ]", t)], f"{path}: Danish text belongs in reports/"
-        calls = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "") for n in ast.walk(tree)
-                 if isinstance(n, ast.Call)}
+        calls = {
+            n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call)
+        }
         assert not calls & {"open", "read_csv", "read_text", "read_bytes", "connect", "query"}, path
 
 
@@ -91,7 +108,9 @@ def test_country_code_and_name_are_typed_once():
         if path.name == "labels.py":
             continue
         text = path.read_text(encoding="utf-8")
-        hits += [f"{path.relative_to(paths.ROOT)}: {m.group(0)}" for m in re.finditer(r"""['"]000['"]|Hele landet""", text)]
+        hits += [
+            f"{path.relative_to(paths.ROOT)}: {m.group(0)}" for m in re.finditer(r"""['"]000['"]|Hele landet""", text)
+        ]
     assert hits == []
 
 
@@ -106,8 +125,14 @@ def test_small_count_threshold_is_typed_once():
             if isinstance(node, ast.Compare):
                 fives = [n for n in (node.left, *node.comparators) if isinstance(n, ast.Constant) and n.value == 5]
             elif isinstance(node, ast.arguments):  # a default threshold (k=5 peers is another five)
-                named = list(zip(node.args[len(node.args) - len(node.defaults):], node.defaults)) + list(zip(node.kwonlyargs, node.kw_defaults))
-                fives = [d for a, d in named if isinstance(d, ast.Constant) and d.value == 5 and re.search("threshold|small", a.arg)]
+                named = list(zip(node.args[len(node.args) - len(node.defaults) :], node.defaults)) + list(
+                    zip(node.kwonlyargs, node.kw_defaults)
+                )
+                fives = [
+                    d
+                    for a, d in named
+                    if isinstance(d, ast.Constant) and d.value == 5 and re.search("threshold|small", a.arg)
+                ]
             hits += [f"{path.name}:{n.lineno}" for n in fives]
     assert hits == []
 
@@ -115,21 +140,33 @@ def test_small_count_threshold_is_typed_once():
 def _sql_strings(path: Path) -> list[str]:
     """The SQL a module or notebook sends: string literals that start with select/with."""
     if path.suffix == ".ipynb":
-        sources = ["".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+        sources = [
+            "".join(c["source"])
+            for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+            if c["cell_type"] == "code"
+        ]
     else:
         sources = [path.read_text(encoding="utf-8")]
     out = []
     for source in sources:
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
-                    re.match(r"\s*(select\b.*\bfrom\b|with\s+\w+\s+as\s*\()", node.value, re.I | re.S):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and re.match(r"\s*(select\b.*\bfrom\b|with\s+\w+\s+as\s*\()", node.value, re.I | re.S)
+            ):
                 out.append(node.value)
     return out
 
 
 def test_reports_explorer_and_cli_read_marts_only():
-    readers = _files("src/helpers/reports/*.py", "src/helpers/render/*.py", "src/helpers/warehouse/marts.py", "src/helpers/cli.py",
-                     "notebooks/*.ipynb")
+    readers = _files(
+        "src/helpers/reports/*.py",
+        "src/helpers/render/*.py",
+        "src/helpers/warehouse/marts.py",
+        "src/helpers/cli.py",
+        "notebooks/*.ipynb",
+    )
     seen = 0
     for path in readers:
         for sql in _sql_strings(path):
@@ -152,25 +189,35 @@ def test_no_sql_outside_the_marts_module_in_reports_and_render():
 def _view(name: str, layer: str, sql: str) -> View:
     tree = sqlglot.parse_one(sql, read="duckdb")
     ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-    return View(name, layer, Path(f"{layer}/{name}.sql"), sql, frozenset(t.name for t in tree.find_all(exp.Table)) - ctes)
+    return View(
+        name, layer, Path(f"{layer}/{name}.sql"), sql, frozenset(t.name for t in tree.find_all(exp.Table)) - ctes
+    )
 
 
 def test_build_order_follows_the_references_not_the_names():
-    views = {v.name: v for v in (
-        _view("mart_a", "marts", "select * from int_z"),
-        _view("int_z", "intermediate", "with b as (select * from int_b) select * from b join stg_y using (k)"),
-        _view("int_b", "intermediate", "select * from stg_y"),
-        _view("stg_y", "staging", "select * from raw_y"),
-    )}
+    views = {
+        v.name: v
+        for v in (
+            _view("mart_a", "marts", "select * from int_z"),
+            _view("int_z", "intermediate", "with b as (select * from int_b) select * from b join stg_y using (k)"),
+            _view("int_b", "intermediate", "select * from stg_y"),
+            _view("stg_y", "staging", "select * from raw_y"),
+        )
+    }
     assert build_order(views, {"raw_y"}) == ["stg_y", "int_b", "int_z", "mart_a"]
     with pytest.raises(ValueError, match="int_b reads raw_missing"):
         build_order(views | {"int_b": _view("int_b", "intermediate", "select * from raw_missing")}, {"raw_y"})
 
 
 def test_a_view_reading_a_later_layer_is_refused():
-    views = {"int_x": _view("int_x", "intermediate", "select * from mart_y"), "stg_q": _view("stg_q", "staging", "select * from int_x")}
+    views = {
+        "int_x": _view("int_x", "intermediate", "select * from mart_y"),
+        "stg_q": _view("stg_q", "staging", "select * from int_x"),
+    }
     problems = layer_violations(views)
-    assert any("int_x" in p and "mart_y" in p for p in problems) and any("stg_q" in p and "int_x" in p for p in problems)
+    assert any("int_x" in p and "mart_y" in p for p in problems) and any(
+        "stg_q" in p and "int_x" in p for p in problems
+    )
 
 
 def test_the_project_sql_flows_one_way_and_checks_are_intermediate_models():

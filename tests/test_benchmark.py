@@ -10,7 +10,9 @@ import pytest
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "helpers", "benchmark", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", "benchmark", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,9 @@ def test_municipal_figures_equal_a_hand_computation_from_raw_extracts(con, adult
                          and age between 18 and 64""").fetchone()[0]
     users = con.execute("""select users from raw_users where municipality_code = '259' and year = 2017
                            and measure_group = 'sel_107_midlertidige_botilbud'""").fetchone()[0]
-    row = next(r for r in adults_085["rows"] if r["code"] == "259" and r["measure_group"] == "sel_107_midlertidige_botilbud")
+    row = next(
+        r for r in adults_085["rows"] if r["code"] == "259" and r["measure_group"] == "sel_107_midlertidige_botilbud"
+    )
     assert row["name"] == "Køge"
     assert row["expenditure_per_inhabitant"] == pytest.approx(amount / pop, rel=1e-9)
     assert row["users_per_10000"] == pytest.approx(users * 10000 / pop, rel=1e-12)
@@ -59,16 +63,23 @@ def test_adult_user_groups_and_undefined_unit_costs(adults_085):
 
 def test_fixed_prices_scale_by_the_price_index(con):
     current = json.loads(_cli("--area", "children", "--year", "2014", "--json").stdout)["rows"]
-    fixed = json.loads(_cli("--area", "children", "--year", "2014", "--prices", "fixed", "--base-year", "2024", "--json").stdout)["rows"]
-    idx = dict(con.execute("select year, \"index\" from raw_price_index").fetchall())
+    fixed = json.loads(
+        _cli("--area", "children", "--year", "2014", "--prices", "fixed", "--base-year", "2024", "--json").stdout
+    )["rows"]
+    idx = dict(con.execute('select year, "index" from raw_price_index').fetchall())
     for c, f in zip(current, fixed):
-        assert f["expenditure_per_inhabitant"] == pytest.approx(c["expenditure_per_inhabitant"] * idx[2024] / idx[2014], rel=1e-9)
+        assert f["expenditure_per_inhabitant"] == pytest.approx(
+            c["expenditure_per_inhabitant"] * idx[2024] / idx[2014], rel=1e-9
+        )
         assert f["users_per_10000"] == c["users_per_10000"]
 
 
 def test_csv_and_table_formats_and_user_errors(warehouse_path):
     csv = _cli("--area", "adults", "--year", "2017", "--format", "csv").stdout.splitlines()
-    assert csv[0] == "code,name,measure_group,expenditure_per_inhabitant,users_per_10000,unit_cost" and len(csv) == 1 + 6 * 10
+    assert (
+        csv[0] == "code,name,measure_group,expenditure_per_inhabitant,users_per_10000,unit_cost"
+        and len(csv) == 1 + 6 * 10
+    )
     table = _cli("--area", "children", "--year", "2017").stdout
     assert "Region Sjælland" in table and "2.952" in table  # Danish thousands separator
     bad = _cli("--area", "adults", "--year", "2030", "--json")

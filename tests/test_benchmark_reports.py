@@ -12,28 +12,38 @@ import pandas as pd
 import pytest
 
 from conftest import assert_charts_drew, drawn_charts, page_charts, page_csvs, readable_text
-
 from helpers.render import batch as reports
 from helpers.render import charts
 from helpers.render.formats import danish_key, format_number
 from helpers.render.workbook import html_tables
 from helpers.warehouse.query import query
 
-SJAELLAND_2017 = {"region": "085", "year": "2017", "period_start": "2014", "long_series_start": "2010", "price_base_year": "2017"}
+SJAELLAND_2017 = {
+    "region": "085",
+    "year": "2017",
+    "period_start": "2014",
+    "long_series_start": "2010",
+    "price_base_year": "2017",
+}
 
 
 @pytest.fixture(scope="module")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("benchmark")
-    children = reports.render_all(only=["benchmark"], overrides=SJAELLAND_2017 | {"area": "children"}, out_dir=out, workers=1,
-                                  progress=False)
-    adults = reports.render_all(only=["benchmark"], overrides={"region": "000", "area": "adults"}, out_dir=out, workers=1, progress=False)
+    children = reports.render_all(
+        only=["benchmark"], overrides=SJAELLAND_2017 | {"area": "children"}, out_dir=out, workers=1, progress=False
+    )
+    adults = reports.render_all(
+        only=["benchmark"], overrides={"region": "000", "area": "adults"}, out_dir=out, workers=1, progress=False
+    )
     assert [r.error for r in children + adults] == [None, None]
     return out
 
 
 def _page(rendered: Path, which: str) -> str:
-    path = {"children": "benchmark/children/region-sjaelland.html", "adults": "benchmark/adults/hele-landet.html"}[which]
+    path = {"children": "benchmark/children/region-sjaelland.html", "adults": "benchmark/adults/hele-landet.html"}[
+        which
+    ]
     return (rendered / path).read_text(encoding="utf-8")
 
 
@@ -48,9 +58,15 @@ def _csvs(page: str) -> dict[str, pd.DataFrame]:
 def test_parameter_sets_come_from_the_warehouse(warehouse_path):
     sets = reports.benchmark_parameter_sets()
     last, first = query("select max(year), min(year) from mart_benchmark_region").iloc[0]
-    assert [(s["area"], s["region"]) for s in sets] == [(a, r) for a in ("children", "adults") for r in ("000", "081", "082", "083", "084", "085")]
-    assert {(s["year"], s["period_start"], s["long_series_start"], s["price_base_year"]) for s in sets} == {(last, last - 3, first, last)}
-    spec = next(s for s in reports.REPORTS if s.name == "benchmark")  # one notebook, both areas, the reports' paths as before
+    assert [(s["area"], s["region"]) for s in sets] == [
+        (a, r) for a in ("children", "adults") for r in ("000", "081", "082", "083", "084", "085")
+    ]
+    assert {(s["year"], s["period_start"], s["long_series_start"], s["price_base_year"]) for s in sets} == {
+        (last, last - 3, first, last)
+    }
+    spec = next(
+        s for s in reports.REPORTS if s.name == "benchmark"
+    )  # one notebook, both areas, the reports' paths as before
     assert spec.notebook == "benchmark.ipynb" and spec.path_keys == ("area", "region_name")
 
 
@@ -60,7 +76,10 @@ def test_overrides_select_by_region_and_set_everything_else():
     assert len(reports.select_parameter_sets(sets, {"year": "2017"})) == 2
     with pytest.raises(ValueError, match="no parameter set has region=999"):
         reports.select_parameter_sets(sets, {"region": "999"})
-    assert reports.parse_overrides(['exclude={"259": "ny kontering"}', "region=000"]) == {"exclude": {"259": "ny kontering"}, "region": "000"}
+    assert reports.parse_overrides(['exclude={"259": "ny kontering"}', "region=000"]) == {
+        "exclude": {"259": "ny kontering"},
+        "region": "000",
+    }
     with pytest.raises(ValueError, match="not valid JSON"):
         reports.parse_overrides(["exclude={259: x}"])
 
@@ -68,18 +87,24 @@ def test_overrides_select_by_region_and_set_everything_else():
 @pytest.mark.parametrize("which", ["children", "adults"])
 def test_report_is_self_contained_with_hidden_code_parameters_and_contents(rendered, which):
     page = _page(rendered, which)
-    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page) and not re.search(r"<script[^>]+src=|<link[^>]+href=|@import", page)
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page) and not re.search(
+        r"<script[^>]+src=|<link[^>]+href=|@import", page
+    )
     assert "regional.prepare" not in page and "jp-InputArea" not in page  # code hidden
     header = re.search(r"Rapporten gælder:</strong> (.*?)<br>", page).group(1)
     year = {"children": 2017, "adults": 2024}[which]
     assert header.startswith({"children": "Region: Region Sjælland", "adults": "Geografi: Hele landet"}[which])
     assert "Område: " in header and f"År: {year}" in header and f"Priser: {year}-niveau" in header
     assert "region_name" not in header and "period_start" not in header and " = " not in header
-    vintage = re.search(r"Data:</strong> (.*?) &middot;", page).group(1)  # the extracts the report read, from the warehouse
+    vintage = re.search(r"Data:</strong> (.*?) &middot;", page).group(
+        1
+    )  # the extracts the report read, from the warehouse
     assert "Befolkning: FOLK1A_2010K1-2024K1.csv, sha256 " in vintage and "2010K1–2024K1" in vintage
     assert "Regnskab (nettodrift): nettodrift_2010-2024.csv" in vintage and "Sager" not in vintage
     toc = re.search(r'<nav class="toc">(.*?)</nav>', page, re.S).group(1)
-    assert toc.count("<li>") == 11 and "Datakvalitet" in toc and "Tragtplot" in toc and "Tabeller pr. indsatsgruppe" in toc
+    assert (
+        toc.count("<li>") == 11 and "Datakvalitet" in toc and "Tragtplot" in toc and "Tabeller pr. indsatsgruppe" in toc
+    )
     assert page.count(charts.LOADER_MARK) == 1  # the Vega bundle once per page
     assert len(page.encode("utf-8")) <= 2**20  # at most 1 MB: the bundle packed, each figure's rows once
 
@@ -107,11 +132,17 @@ def test_each_figure_holds_its_rows_once_and_every_spec_is_valid_vega_lite(rende
 
     page = _page(rendered, which)
     found = page_charts(page)
-    assert len(found) == 10 and all(c["csv"]["shared"] for c in found)  # the CSV link reads the data set its chart draws
+    assert len(found) == 10 and all(
+        c["csv"]["shared"] for c in found
+    )  # the CSV link reads the data set its chart draws
     for chart in found:
-        names = {layer.get("data", {}).get("name") for layer in chart["spec"].get("layer", [chart["spec"]])} | {chart["spec"].get("data", {}).get("name")}
+        names = {layer.get("data", {}).get("name") for layer in chart["spec"].get("layer", [chart["spec"]])} | {
+            chart["spec"].get("data", {}).get("name")
+        }
         assert len(chart["spec"]["datasets"]) == len(names - {None})  # no data set the chart does not draw
-        validate_jsonschema(chart["spec"], alt.vegalite.v6.schema.core.load_schema())  # rendering skips validation: checked here
+        validate_jsonschema(
+            chart["spec"], alt.vegalite.v6.schema.core.load_schema()
+        )  # rendering skips validation: checked here
 
 
 def test_downloads_hold_the_published_region_sjaelland_2017_figures(rendered, published):
@@ -125,47 +156,78 @@ def test_downloads_hold_the_published_region_sjaelland_2017_figures(rendered, pu
     assert round(total[column].min()) == pub["min"] and round(total[column].max()) == pub["max"]
     assert round(total["Gennemsnit i regionen"].iloc[0]) == pub["region_average"]
     page = _page(rendered, "children")
-    said = re.search(r"Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 \(faste 2017-priser\); heraf ([+-]?\d+) procentpoint fra "
-                     r"brugerandelen, ([+-]?\d+) fra enhedsudgiften og ([+-]?\d+) fra befolkningssammensætningen\.", page)
+    said = re.search(
+        r"Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 \(faste 2017-priser\); heraf ([+-]?\d+) procentpoint fra "
+        r"brugerandelen, ([+-]?\d+) fra enhedsudgiften og ([+-]?\d+) fra befolkningssammensætningen\.",
+        page,
+    )
     assert said and sum(int(v) for v in said.groups()) == 5  # issue 15: every part named, and the parts add up
 
 
 def test_country_report_names_left_out_municipalities_and_suppresses_small_counts(rendered):
     page = _page(rendered, "adults")
     assert re.search(r'<li data-group="§ 85 i eget hjem">Greve indgår ikke i figuren \(§ 85 i eget hjem\): ', page)
-    assert ('<li data-group="Forsorgshjem og herberger (§ 110)">Læsø indgår ikke i figuren (Forsorgshjem og herberger (§ 110)): '
-            "færre end 5 brugere, vises ikke af hensyn til persondata") in page  # 1 § 110 user in 2024
+    assert (
+        '<li data-group="Forsorgshjem og herberger (§ 110)">Læsø indgår ikke i figuren (Forsorgshjem og herberger (§ 110)): '
+        "færre end 5 brugere, vises ikke af hensyn til persondata"
+    ) in page  # 1 § 110 user in 2024
     funnel = _csvs(page)["tragtplot_voksne_2024.csv"]
     shelters = funnel[funnel["Indsatsgruppe"] == "Forsorgshjem og herberger (§ 110)"]
-    assert "Læsø" not in set(shelters["Kommune"]) and len(shelters) > 80 and funnel["Brugere pr. 10.000 18-64-årige"].notna().all()
+    assert (
+        "Læsø" not in set(shelters["Kommune"])
+        and len(shelters) > 80
+        and funnel["Brugere pr. 10.000 18-64-årige"].notna().all()
+    )
     text = readable_text(page)  # the Vega bundle's constants are not CPR numbers; chart data is scanned unpacked
     assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", text)
 
 
 def test_index_lists_both_reports_with_vintage_and_render_time(rendered):
     index = (rendered / "index.html").read_text(encoding="utf-8")
-    assert 'href="benchmark/children/region-sjaelland.html"' in index and 'href="benchmark/adults/hele-landet.html"' in index
-    assert "year = 2017" in index and "Befolkning: FOLK1A_2010K1-2024K1.csv" in index and re.search(r"<td>\d+,\d s</td>", index)
+    assert (
+        'href="benchmark/children/region-sjaelland.html"' in index
+        and 'href="benchmark/adults/hele-landet.html"' in index
+    )
+    assert (
+        "year = 2017" in index
+        and "Befolkning: FOLK1A_2010K1-2024K1.csv" in index
+        and re.search(r"<td>\d+,\d s</td>", index)
+    )
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("which", ["children", "adults"])
 def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromium, which):
-    page = rendered / {"children": "benchmark/children/region-sjaelland.html", "adults": "benchmark/adults/hele-landet.html"}[which]
+    page = (
+        rendered
+        / {"children": "benchmark/children/region-sjaelland.html", "adults": "benchmark/adults/hele-landet.html"}[which]
+    )
     dom = assert_charts_drew(chromium, page, 10)
     for n, chart in enumerate(drawn_charts(chromium, page)[1], start=1):
         assert "<select" in chart or n == 1, f"chart {n} has no measure-group picker"
     assert re.search(r">\d{1,3}(\.\d{3})+<", dom), "axes use Danish thousands separators"
     tags = re.findall(r'<a class="download"[^>]*>', dom)
-    links = {re.search(r'id="([^"]+)"', t).group(1): re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', t).group(1) for t in tags}
+    links = {
+        re.search(r'id="([^"]+)"', t).group(1): re.search(
+            r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', t
+        ).group(1)
+        for t in tags
+    }
     expected = {c["csv"]["link"]: c["csv"]["rows"] for c in page_charts(page.read_text(encoding="utf-8"))}
     assert set(links) == set(expected) and len(links) == 10
-    for link, packed in links.items():  # the browser wrote the chart's own rows into the link: Danish CSV, BOM, decimal commas
+    for (
+        link,
+        packed,
+    ) in links.items():  # the browser wrote the chart's own rows into the link: Danish CSV, BOM, decimal commas
         raw = base64.b64decode(packed)
         assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw
-        got = pd.read_csv(io.StringIO(raw.decode("utf-8-sig")), sep=";", decimal=",", dtype={"Kommunekode": str, "Regionskode": str})
+        got = pd.read_csv(
+            io.StringIO(raw.decode("utf-8-sig")), sep=";", decimal=",", dtype={"Kommunekode": str, "Regionskode": str}
+        )
         want = expected[link]
-        pd.testing.assert_frame_equal(got, want.astype({c: float for c in want.select_dtypes("number")}), check_dtype=False)
+        pd.testing.assert_frame_equal(
+            got, want.astype({c: float for c in want.select_dtypes("number")}), check_dtype=False
+        )
     # notes of one measure group show only while it is picked: the default group is "I alt"
     notes = re.findall(r'<li data-group="([^"]+)"( hidden(?:="")?)?>', dom)
     assert notes or which == "children"  # Region Sjælland's children 2017: every note is true for every group
@@ -177,12 +239,20 @@ def test_every_report_writes_a_workbook_with_its_tables_as_numbers(rendered):
 
     book = load_workbook(rendered / "benchmark" / "children" / "region-sjaelland.xlsx")
     assert book.sheetnames[0] == "Om" and book.sheetnames[1].startswith("Regionen sammenlignet")
-    assert {"Døgninstitutioner", "Familiepleje", "I alt", "Datakvalitet"} <= set(book.sheetnames)  # a sheet per measure group
+    assert {"Døgninstitutioner", "Familiepleje", "I alt", "Datakvalitet"} <= set(
+        book.sheetnames
+    )  # a sheet per measure group
     first = book.worksheets[1]
-    assert first["A1"].value == "Indsatsgruppe" and isinstance(first["B2"].value, int) and first["B2"].number_format == "#,##0"
+    assert (
+        first["A1"].value == "Indsatsgruppe"
+        and isinstance(first["B2"].value, int)
+        and first["B2"].number_format == "#,##0"
+    )
     quality = book["Datakvalitet"]
     years = [c.value for c in quality["C"][1:]]
-    assert all(isinstance(y, int) and 2010 <= y <= 2024 for y in years if y is not None)  # every year's findings, as in data quality
+    assert all(
+        isinstance(y, int) and 2010 <= y <= 2024 for y in years if y is not None
+    )  # every year's findings, as in data quality
     assert quality["C2"].number_format in ("0", "General")  # a year is never shown as 2.017
 
 
@@ -199,7 +269,9 @@ def test_a_table_per_measure_group_lists_every_municipality_with_lowest_highest_
     average = {"children": "Gennemsnit i regionen", "adults": "Landsgennemsnit"}[which]
     tables = [t for t in html_tables(page) if t[0][0] == "Kommune" and len(t[0]) == 7]
     assert len(tables) == len(groups)
-    lines = _csvs(page)[f"kommuner-{'udgift-pr-indbygger'}_{'boern-og-unge' if which == 'children' else 'voksne'}_{2017 if which == 'children' else 2024}.csv"]
+    lines = _csvs(page)[
+        f"kommuner-{'udgift-pr-indbygger'}_{'boern-og-unge' if which == 'children' else 'voksne'}_{2017 if which == 'children' else 2024}.csv"
+    ]
     for label, (head, *rows) in zip(groups, tables):
         names = [r[0] for r in rows]
         assert names[-3:] == ["Laveste", "Højeste", average] and len(names) == municipalities + 3
@@ -219,14 +291,30 @@ def test_a_table_per_measure_group_lists_every_municipality_with_lowest_highest_
 @pytest.mark.parametrize("which", ["children", "adults"])
 def test_development_over_the_period_for_every_region_and_the_country(rendered, which):
     page = _page(rendered, which)
-    head, *rows = next(t for t in html_tables(page) if t[0][0] == "Indsatsgruppe" and t[0][-1] == "Hele landet" and len(t[0]) == 7
-                       and "Region Sjælland" in t[0] and all(_number(c) is None or abs(_number(c)) < 100 for r in t[1:] for c in r[1:]))
-    assert head[1:] == ["Region Nordjylland", "Region Midtjylland", "Region Syddanmark", "Region Hovedstaden", "Region Sjælland", "Hele landet"]
+    head, *rows = next(
+        t
+        for t in html_tables(page)
+        if t[0][0] == "Indsatsgruppe"
+        and t[0][-1] == "Hele landet"
+        and len(t[0]) == 7
+        and "Region Sjælland" in t[0]
+        and all(_number(c) is None or abs(_number(c)) < 100 for r in t[1:] for c in r[1:])
+    )
+    assert head[1:] == [
+        "Region Nordjylland",
+        "Region Midtjylland",
+        "Region Syddanmark",
+        "Region Hovedstaden",
+        "Region Sjælland",
+        "Hele landet",
+    ]
     own = next(t for t in html_tables(page) if any("Ændring" in h for h in t[0]) and t[0][1].endswith("kr."))
     change = own[0].index(next(h for h in own[0] if h.startswith("Ændring") and "2010" not in h))
     region = "Region Sjælland" if which == "children" else "Hele landet"
     for mine, every in zip(own[1:], rows):
-        assert mine[0] == every[0] and mine[change] == every[head.index(region)]  # the region's own change is the same figure
+        assert (
+            mine[0] == every[0] and mine[change] == every[head.index(region)]
+        )  # the region's own change is the same figure
 
 
 def test_the_country_report_speaks_of_the_country(rendered):
@@ -235,6 +323,14 @@ def test_the_country_report_speaks_of_the_country(rendered):
     texts = [t for by_area in PROSE.values() for t in by_area.values()]
     assert all(any(phrase in t for t in texts) for phrase, _ in COUNTRY_WORDING)  # no rewording left behind by an edit
     country = re.sub(r"<[^>]+>", " ", _page(rendered, "adults"))
-    for phrase in ("den valgte region", "regionens kommuner", "Regionen sammenlignet", "regionen og hele landet", "Regionens og landets"):
+    for phrase in (
+        "den valgte region",
+        "regionens kommuner",
+        "Regionen sammenlignet",
+        "regionen og hele landet",
+        "Regionens og landets",
+    ):
         assert phrase not in country, phrase
-    assert "Regionerne sammenlignet" in country and "Regionen sammenlignet med de andre regioner" in _page(rendered, "children")
+    assert "Regionerne sammenlignet" in country and "Regionen sammenlignet med de andre regioner" in _page(
+        rendered, "children"
+    )

@@ -31,8 +31,10 @@ def small_data(tmp_path, warehouse_path):
 def _log(data_dir):
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     try:
-        return con.execute("select file, sha256, period_start, period_end, rows_read, cached from mart_ingest_log "
-                           "join stg_ingest__extracts using (file, sha256, period_start, period_end, rows_read) order by file").fetchall()
+        return con.execute(
+            "select file, sha256, period_start, period_end, rows_read, cached from mart_ingest_log "
+            "join stg_ingest__extracts using (file, sha256, period_start, period_end, rows_read) order by file"
+        ).fetchall()
     finally:
         con.close()
 

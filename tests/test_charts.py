@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from conftest import page_charts, unpack
-
 from helpers.render import charts
 
 
@@ -23,7 +22,9 @@ def test_bundle_once_then_only_div_and_call():
     assert charts.LOADER_MARK not in second and len(second) < 20_000
     assert first.count('class="helpers-chart"') == second.count('class="helpers-chart"') == 1
     assert "cdn" not in second.lower()
-    assert page_charts(second)[0]["spec"]["datasets"] == chart.to_dict()["datasets"]  # the data sets travel packed, unchanged
+    assert (
+        page_charts(second)[0]["spec"]["datasets"] == chart.to_dict()["datasets"]
+    )  # the data sets travel packed, unchanged
 
 
 def test_bundle_is_packed_vega_and_read_from_the_cache(monkeypatch):
@@ -46,18 +47,28 @@ def test_csv_link_shares_the_charts_rows_or_carries_its_own():
     assert shared["csv"]["shared"] and not own["csv"]["shared"]
     for found in (shared, own):
         rows = found["csv"]["rows"]
-        assert list(rows.columns) == ["Navn", "Værdi"] and rows["Værdi"].iloc[0] == 1706.46 and pd.isna(rows["Værdi"].iloc[1])
+        assert (
+            list(rows.columns) == ["Navn", "Værdi"]
+            and rows["Værdi"].iloc[0] == 1706.46
+            and pd.isna(rows["Værdi"].iloc[1])
+        )
     assert len(own["spec"]["datasets"]) == 1  # the CSV's rows are not added to the chart
 
 
 @pytest.mark.browser
 def test_chart_draws_offline_with_danish_axis(tmp_path, chromium):
     frame = pd.DataFrame({"kommune": ["Køge", "Greve"], "udgift": [1706.5, 2_000_000.0]})
-    chart = alt.Chart(frame, title="Udgift").mark_bar().encode(x=alt.X("kommune:N", title="Kommune"),
-                                                                y=alt.Y("udgift:Q", title="Kr.", axis=alt.Axis(format=",.0f")))
+    chart = (
+        alt.Chart(frame, title="Udgift")
+        .mark_bar()
+        .encode(x=alt.X("kommune:N", title="Kommune"), y=alt.Y("udgift:Q", title="Kr.", axis=alt.Axis(format=",.0f")))
+    )
     page = tmp_path / "chart.html"
-    page.write_text(f'<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"></head><body>'
-                    f"{charts.chart_html(chart.to_dict(), include_bundle=True)}</body></html>", encoding="utf-8")
+    page.write_text(
+        f'<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"></head><body>'
+        f"{charts.chart_html(chart.to_dict(), include_bundle=True)}</body></html>",
+        encoding="utf-8",
+    )
     dom = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
     assert "<svg" in dom and "mark-rect" in dom, "the chart did not draw"
     assert "2.000.000" in dom  # Danish thousands separator on the axis
@@ -67,20 +78,25 @@ def test_report_imports_build_no_iri_parsers():
     """jsonschema's optional rfc3987_syntax builds Earley parsers at import (1.2 s per kernel); helpers marks it missing."""
     import sys
 
-    code = ("import sys; import helpers.reports.benchmark, altair, jsonschema; "
-            "print('lark' in sys.modules, sys.modules.get('rfc3987_syntax') is None)")
+    code = (
+        "import sys; import helpers.reports.benchmark, altair, jsonschema; "
+        "print('lark' in sys.modules, sys.modules.get('rfc3987_syntax') is None)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True"]
 
 
 # -- colours with one meaning (issue 16): a region's colour, a reference line's style, the same in every chart and report ---
 
+
 def _wcag_contrast(a: str, b: str) -> float:
     """WCAG 2 contrast ratio of two hex colours (1 to 21; 3 is the minimum for graphics)."""
+
     def luminance(colour: str) -> float:
-        rgb = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        rgb = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
         r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
     dark, light = sorted((luminance(a), luminance(b)))
     return (light + 0.05) / (dark + 0.05)
 
@@ -97,7 +113,9 @@ def _mark(unit: dict) -> tuple[str, dict]:
 
 def _scale(encoding: dict) -> dict:
     scale = encoding.get("scale", {})
-    assert "domain" in scale and len(scale["domain"]) == len(scale.get("range", [])), f"colours depend on the data: {encoding}"
+    assert "domain" in scale and len(scale["domain"]) == len(scale.get("range", [])), (
+        f"colours depend on the data: {encoding}"
+    )
     return dict(zip(scale["domain"], [tuple(r) if isinstance(r, list) else r for r in scale["range"]]))
 
 
@@ -125,16 +143,30 @@ def benchmark_pages(warehouse_path, tmp_path_factory) -> dict[tuple[str, str], l
     from helpers.render import batch
 
     out = tmp_path_factory.mktemp("colours")
-    results = [r for area, region in (("children", "085"), ("adults", labels.COUNTRY_CODE))
-               for r in batch.render_all(only=["benchmark"], overrides={"region": region, "area": area}, out_dir=out, workers=1, progress=False)]
+    results = [
+        r
+        for area, region in (("children", "085"), ("adults", labels.COUNTRY_CODE))
+        for r in batch.render_all(
+            only=["benchmark"], overrides={"region": region, "area": area}, out_dir=out, workers=1, progress=False
+        )
+    ]
     assert [r.error for r in results] == [None] * 2
-    return {(r.params["area"], r.params["region"]): [c["spec"] for c in page_charts(Path(r.path).read_text(encoding="utf-8"))]
-            for r in results}
+    return {
+        (r.params["area"], r.params["region"]): [
+            c["spec"] for c in page_charts(Path(r.path).read_text(encoding="utf-8"))
+        ]
+        for r in results
+    }
 
 
 def _region_colours(specs: list[dict]) -> list[dict]:
     """Each chart's colours by region code (colour encodings of the field `code`)."""
-    return [_scale(u["encoding"]["color"]) for spec in specs for u in _units(spec) if u.get("encoding", {}).get("color", {}).get("field") == "code"]
+    return [
+        _scale(u["encoding"]["color"])
+        for spec in specs
+        for u in _units(spec)
+        if u.get("encoding", {}).get("color", {}).get("field") == "code"
+    ]
 
 
 def _reference_styles(specs: list[dict]) -> dict[str, set]:
@@ -148,7 +180,9 @@ def _reference_styles(specs: list[dict]) -> dict[str, set]:
                 dash = unit["encoding"].get("strokeDash")
                 dashes = _scale(dash) if dash else {}
                 for meaning, hexcolour in _scale(colour).items():
-                    found.setdefault(meaning, set()).add((hexcolour.lower(), _solid(dashes.get(meaning, props.get("strokeDash")))))
+                    found.setdefault(meaning, set()).add(
+                        (hexcolour.lower(), _solid(dashes.get(meaning, props.get("strokeDash"))))
+                    )
     return found
 
 
@@ -157,19 +191,37 @@ def test_every_region_has_one_colour_in_every_chart_of_every_report(benchmark_pa
 
     every = [labels.COUNTRY_CODE, *labels.REGION_CODES]
     maps = {key: _region_colours(specs) for key, specs in benchmark_pages.items()}
-    assert all(len(found) >= 2 for found in maps.values()), "the index chart and the development lines colour the regions"
+    assert all(len(found) >= 2 for found in maps.values()), (
+        "the index chart and the development lines colour the regions"
+    )
     first = next(iter(maps.values()))[0]
     for key, found in maps.items():
         for colours in found:
-            assert sorted(colours) == sorted(every), f"{key}: a fixed domain of every region and the country, got {sorted(colours)}"
+            assert sorted(colours) == sorted(every), (
+                f"{key}: a fixed domain of every region and the country, got {sorted(colours)}"
+            )
             assert colours == first, f"{key}: a region changed colour: {colours} against {first}"
     assert len(set(first.values())) == len(every), "two regions share a colour"
-    for (area, region), specs in benchmark_pages.items():  # the funnel's own dots in the region's (or the country's) colour
-        funnel = [u["encoding"]["color"] for s in specs for u in _units(s) if u.get("encoding", {}).get("color", {}).get("field") == "where"]
+    for (
+        area,
+        region,
+    ), specs in benchmark_pages.items():  # the funnel's own dots in the region's (or the country's) colour
+        funnel = [
+            u["encoding"]["color"]
+            for s in specs
+            for u in _units(s)
+            if u.get("encoding", {}).get("color", {}).get("field") == "where"
+        ]
         assert len(funnel) == 1
         own = [c for w, c in _scale(funnel[0]).items() if w != charts.OTHER_MUNICIPALITIES]
         assert own == [first[region]], f"{area}/{region}: the region's municipalities not in the region's colour"
-    bars = {_mark(u)[1].get("color") for specs in benchmark_pages.values() for s in specs for u in _units(s) if _mark(u)[0] == "bar"} - {None}
+    bars = {
+        _mark(u)[1].get("color")
+        for specs in benchmark_pages.values()
+        for s in specs
+        for u in _units(s)
+        if _mark(u)[0] == "bar"
+    } - {None}
     assert bars and not bars & set(first.values()), "a region has the bars' colour"
 
 
@@ -181,19 +233,39 @@ def test_each_reference_line_has_one_style_in_every_report_distinct_from_the_oth
         assert len(drawn) == 1, f"{meaning!r} is drawn in {len(drawn)} styles: {drawn}"
     one = {meaning: next(iter(drawn)) for meaning, drawn in styles.items()}
     assert len(set(one.values())) == len(one), f"two meanings share a style: {one}"
-    regional = _reference_styles([s for (_, r), specs in benchmark_pages.items() if r != labels.COUNTRY_CODE for s in specs])
-    country = _reference_styles([s for (_, r), specs in benchmark_pages.items() if r == labels.COUNTRY_CODE for s in specs])
-    assert {"Gennemsnit i regionen", "Landsgennemsnit", "Højeste", "Laveste", "Gns. sammenlignelige kommuner"} <= set(regional)
+    regional = _reference_styles(
+        [s for (_, r), specs in benchmark_pages.items() if r != labels.COUNTRY_CODE for s in specs]
+    )
+    country = _reference_styles(
+        [s for (_, r), specs in benchmark_pages.items() if r == labels.COUNTRY_CODE for s in specs]
+    )
+    assert {"Gennemsnit i regionen", "Landsgennemsnit", "Højeste", "Laveste", "Gns. sammenlignelige kommuner"} <= set(
+        regional
+    )
     assert {"Landsgennemsnit", "Højeste", "Laveste", "Gns. sammenlignelige kommuner"} <= set(country)
-    assert "Gennemsnit i regionen" not in country  # the whole country's average is the country's, in the country's style
+    assert (
+        "Gennemsnit i regionen" not in country
+    )  # the whole country's average is the country's, in the country's style
     colours = _region_colours(next(iter(benchmark_pages.values())))[0]
-    assert one["Landsgennemsnit"][0] == colours[labels.COUNTRY_CODE].lower() and one["Landsgennemsnit"][1], \
+    assert one["Landsgennemsnit"][0] == colours[labels.COUNTRY_CODE].lower() and one["Landsgennemsnit"][1], (
         "the country average: dashed, in the country's colour"
+    )
     for specs in benchmark_pages.values():  # the country as a line (index 100, its series) is dashed like its average
-        country_lines = [tuple(_mark(u)[1]["strokeDash"]) for s in specs for u in _units(s)
-                         if _mark(u)[0] == "rule" and "strokeDash" in _mark(u)[1] and u["encoding"].get("color", {}).get("field") == "code"]
-        country_lines += [tuple(u["encoding"]["strokeDash"]["condition"]["value"]) for s in specs for u in _units(s)
-                          if labels.COUNTRY_CODE in str(u.get("encoding", {}).get("strokeDash", {}).get("condition", {}).get("test", ""))]
+        country_lines = [
+            tuple(_mark(u)[1]["strokeDash"])
+            for s in specs
+            for u in _units(s)
+            if _mark(u)[0] == "rule"
+            and "strokeDash" in _mark(u)[1]
+            and u["encoding"].get("color", {}).get("field") == "code"
+        ]
+        country_lines += [
+            tuple(u["encoding"]["strokeDash"]["condition"]["value"])
+            for s in specs
+            for u in _units(s)
+            if labels.COUNTRY_CODE
+            in str(u.get("encoding", {}).get("strokeDash", {}).get("condition", {}).get("test", ""))
+        ]
         assert len(country_lines) == 2 and set(country_lines) == {one["Landsgennemsnit"][1]}
 
 
@@ -209,19 +281,31 @@ def test_every_reference_line_has_a_legend_entry_and_shows_on_the_bars(benchmark
                 if kind not in ("rule", "line", "tick"):
                     continue
                 if props.get("color", "").lower() == "#ffffff":  # a halo under a line, no line of its own
-                    assert any(_mark(u)[0] == kind and "color" in u.get("encoding", {}) for u in units[n + 1:])
+                    assert any(_mark(u)[0] == kind and "color" in u.get("encoding", {}) for u in units[n + 1 :])
                     continue
                 colour = encoding.get("color", {})
-                assert colour.get("field") and colour.get("legend", {}) is not None, f"{spec['title']}: a {kind} without a legend entry"
-                if "strokeDash" in encoding and "field" in encoding["strokeDash"]:  # dashes tell lines apart: in the same legend
-                    assert encoding["strokeDash"].get("legend", {}) is not None and encoding["strokeDash"].get("title") == colour.get("title")
+                assert colour.get("field") and colour.get("legend", {}) is not None, (
+                    f"{spec['title']}: a {kind} without a legend entry"
+                )
+                if (
+                    "strokeDash" in encoding and "field" in encoding["strokeDash"]
+                ):  # dashes tell lines apart: in the same legend
+                    assert encoding["strokeDash"].get("legend", {}) is not None and encoding["strokeDash"].get(
+                        "title"
+                    ) == colour.get("title")
                 if colour["field"] in REFERENCE_FIELDS and bars:
                     for line in _scale(colour).values():
                         for bar in bars:
-                            assert _wcag_contrast(line, bar) >= 3, f"{spec['title']}: {line} on {bar} contrast {_wcag_contrast(line, bar):.2f}"
+                            assert _wcag_contrast(line, bar) >= 3, (
+                                f"{spec['title']}: {line} on {bar} contrast {_wcag_contrast(line, bar):.2f}"
+                            )
                     if kind == "rule":  # a white halo under every line that crosses the bars
-                        assert any(_mark(u)[0] == "rule" and _mark(u)[1].get("color", "").lower() == "#ffffff"
-                                   and _mark(u)[1].get("strokeWidth", 0) > props.get("strokeWidth", 2.5) for u in units[:n])
+                        assert any(
+                            _mark(u)[0] == "rule"
+                            and _mark(u)[1].get("color", "").lower() == "#ffffff"
+                            and _mark(u)[1].get("strokeWidth", 0) > props.get("strokeWidth", 2.5)
+                            for u in units[:n]
+                        )
                     checked += 1
     assert checked >= 2 * 4  # each report's three municipal bars and its decomposition at least
 

@@ -36,16 +36,20 @@ def test_build_without_sample_is_one_clear_line(tmp_path):
     import os
 
     env = dict(os.environ, HELPERS_DATA_DIR=str(tmp_path))
-    out = subprocess.run([sys.executable, "-m", "helpers", "build"], capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "helpers", "build"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert out.returncode == 2
     assert out.stderr.startswith("error: ") and "no sample data" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_lab_works_on_copies_and_keeps_the_analysts_own(tmp_path):
-    from helpers.cli import lab_copies
     from helpers import paths
+    from helpers.cli import lab_copies
 
     tracked = sorted(p.name for p in (paths.ROOT / "notebooks").glob("*.ipynb"))
     assert lab_copies(tmp_path) == [f"copied {name}" for name in tracked]
     (tmp_path / "explore.ipynb").write_text("the analyst's work", encoding="utf-8")
-    assert lab_copies(tmp_path) == [] and (tmp_path / "explore.ipynb").read_text(encoding="utf-8") == "the analyst's work"
+    assert (
+        lab_copies(tmp_path) == [] and (tmp_path / "explore.ipynb").read_text(encoding="utf-8") == "the analyst's work"
+    )

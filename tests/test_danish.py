@@ -4,14 +4,23 @@ import datetime as dt
 
 import pytest
 
-from helpers.render.formats import format_date, format_number
 from helpers.intake.parsing import parse_date, parse_number
+from helpers.render.formats import format_date, format_number
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1.706,5", 1706.5), ("1706,5", 1706.5), ("1706.5", 1706.5), ("1.706", 1706.0), ("-12.345.678,90", -12345678.9),
-     ("0,5", 0.5), ("42", 42.0), (" 3,5 ", 3.5), ("1\u00a0706,5", 1706.5)],
+    [
+        ("1.706,5", 1706.5),
+        ("1706,5", 1706.5),
+        ("1706.5", 1706.5),
+        ("1.706", 1706.0),
+        ("-12.345.678,90", -12345678.9),
+        ("0,5", 0.5),
+        ("42", 42.0),
+        (" 3,5 ", 3.5),
+        ("1\u00a0706,5", 1706.5),
+    ],
 )
 def test_parse_number_reads_danish_and_plain_formats(text, expected):
     assert parse_number(text) == pytest.approx(expected)
@@ -25,8 +34,15 @@ def test_parse_number_rejects_garbage(text):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2024-01-31", dt.date(2024, 1, 31)), ("31.01.2024", dt.date(2024, 1, 31)), ("1.2.2024", dt.date(2024, 2, 1)),
-     ("01.01.9999", None), ("9999-12-31", None), ("", None), ("29.02.2024", dt.date(2024, 2, 29))],
+    [
+        ("2024-01-31", dt.date(2024, 1, 31)),
+        ("31.01.2024", dt.date(2024, 1, 31)),
+        ("1.2.2024", dt.date(2024, 2, 1)),
+        ("01.01.9999", None),
+        ("9999-12-31", None),
+        ("", None),
+        ("29.02.2024", dt.date(2024, 2, 29)),
+    ],
 )
 def test_parse_date(text, expected):
     assert parse_date(text) == expected
@@ -55,5 +71,13 @@ def test_danish_alphabetical_order_puts_aa_with_aa_after_oe():
     from helpers.render.formats import danish_key
 
     names = ["Aarhus", "Ærø", "Albertslund", "Aabenraa", "Ødsherred", "Faaborg-Midtfyn", "Furesø", "Århus"]
-    assert sorted(names, key=danish_key) == ["Albertslund", "Furesø", "Faaborg-Midtfyn", "Ærø", "Ødsherred", "Aabenraa", "Aarhus",
-                                             "Århus"]
+    assert sorted(names, key=danish_key) == [
+        "Albertslund",
+        "Furesø",
+        "Faaborg-Midtfyn",
+        "Ærø",
+        "Ødsherred",
+        "Aabenraa",
+        "Aarhus",
+        "Århus",
+    ]

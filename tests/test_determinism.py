@@ -16,8 +16,10 @@ pytestmark = pytest.mark.slow
 def _figures(path) -> str:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        frames = [con.execute(f"select * from {v} order by all").df().to_csv()
-                  for v in ("mart_benchmark_region", "mart_benchmark_municipality", "mart_population")]
+        frames = [
+            con.execute(f"select * from {v} order by all").df().to_csv()
+            for v in ("mart_benchmark_region", "mart_benchmark_municipality", "mart_population")
+        ]
     finally:
         con.close()
     return hashlib.sha256("".join(frames).encode()).hexdigest()

@@ -39,6 +39,7 @@ def rendered(every_report) -> tuple[Path, list]:
 
 # -- reading a page as a reader gets it -----------------------------------------------------------------------------------
 
+
 def number(cell: object) -> float | None:
     """A shown number ("1.706,5", "12 *", 3.5), or None for a hidden or empty cell ("<5", "..", "")."""
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
@@ -61,13 +62,17 @@ def hidden(cell: object) -> bool:
 def csv_downloads(page: str) -> dict[str, list[list[str]]]:
     """Every "Hent data" download of a page as rows of text: table downloads (data: links) and chart data."""
     out = {}
-    for name, data in re.findall(r'<a class="download" download="([^"]+)" href="data:text/csv;charset=utf-8;base64,([^"]+)"', page):
+    for name, data in re.findall(
+        r'<a class="download" download="([^"]+)" href="data:text/csv;charset=utf-8;base64,([^"]+)"', page
+    ):
         text = base64.b64decode(data).decode("utf-8-sig")
         out[name] = [line.split(";") for line in text.splitlines()]
     for chart in page_charts(page):
         if chart["csv"]:
             rows = chart["csv"]["rows"]
-            out[chart["csv"]["link"]] = [list(rows.columns)] + rows.astype(object).where(rows.notna(), "").values.tolist()
+            out[chart["csv"]["link"]] = [list(rows.columns)] + rows.astype(object).where(
+                rows.notna(), ""
+            ).values.tolist()
     return out
 
 
@@ -98,13 +103,18 @@ def every_table(root: Path, results: list) -> dict[str, list[list[object]]]:
 
 # -- deriving counts from one table ---------------------------------------------------------------------------------------
 
+
 def _count_columns(rows: list[list[object]]) -> list[int]:
     width = max(len(r) for r in rows)
     out = []
     for j in range(1, width):
         values = [number(r[j]) for r in rows if j < len(r)]
         shown = [v for v in values if v is not None]
-        if shown and all(v == int(v) and v >= 0 for v in shown) and not all(decimals(r[j]) for r in rows if j < len(r) and number(r[j]) is not None):
+        if (
+            shown
+            and all(v == int(v) and v >= 0 for v in shown)
+            and not all(decimals(r[j]) for r in rows if j < len(r) and number(r[j]) is not None)
+        ):
             out.append(j)
     return out
 
@@ -132,8 +142,14 @@ def derived_from_table(rows: list[list[object]]) -> list[tuple[float, str]]:
                     missing = [c for c in cols if g[c] is None]
                     if len(missing) == 1 and hidden(raw[missing[0]]):
                         m = missing[0]
-                        value = sum(g[c] for c in subset) if m == target else g[target] - sum(g[c] for c in subset if c != m)
-                        out.append((value, f"{header[target]} = {' + '.join(header[c] for c in subset)}, række {raw[0]}"))
+                        value = (
+                            sum(g[c] for c in subset)
+                            if m == target
+                            else g[target] - sum(g[c] for c in subset if c != m)
+                        )
+                        out.append(
+                            (value, f"{header[target]} = {' + '.join(header[c] for c in subset)}, række {raw[0]}")
+                        )
     # a total row: each count column's total minus the other rows
     for t, raw_total in enumerate(body):
         if not re.match(r"(i alt|alle|total|hele landet)", str(raw_total[0] or "").strip(), flags=re.I):
@@ -146,11 +162,16 @@ def derived_from_table(rows: list[list[object]]) -> list[tuple[float, str]]:
             full = [g for i, g in enumerate(grid) if i != t]
             checks = [cc for cc in counts if grid[t][cc] is not None and all(g[cc] is not None for g in full)]
             if checks and all(abs(grid[t][cc] - sum(g[cc] for g in full)) < 1e-9 for cc in checks):
-                out.append((grid[t][c] - sum(v for v in column if v is not None), f"{header[c]}: i alt minus de øvrige rækker"))
+                out.append(
+                    (grid[t][c] - sum(v for v in column if v is not None), f"{header[c]}: i alt minus de øvrige rækker")
+                )
     # a part beside its whole ("Sager med målscore" beside "Sager", "Antal" beside "Ud af (n)"): the whole minus the part
     for k, n in itertools.permutations(counts, 2):
         whole, part = header[n].strip(), header[k].strip()
-        if not (re.match(r"ud af", whole, flags=re.I) or (whole and re.match(re.escape(whole) + r" (med|uden|hvor|der)\b", part))):
+        if not (
+            re.match(r"ud af", whole, flags=re.I)
+            or (whole and re.match(re.escape(whole) + r" (med|uden|hvor|der)\b", part))
+        ):
             continue
         for g, raw in zip(grid, body):
             if g[k] is not None and g[n] is not None:
@@ -177,29 +198,44 @@ def derived_from_table(rows: list[list[object]]) -> list[tuple[float, str]]:
 
 
 def derived_from_text(text: str) -> list[tuple[float, str]]:
-    """"14 af 15 sager": the 1 not counted."""
-    return [(int(b.replace(".", "")) - int(a.replace(".", "")), m) for m, a, b in
-            ((m.group(0), m.group(1), m.group(2)) for m in re.finditer(r"(\d[\d.]*) af (\d[\d.]*) (sager|borgere|mål|børn|unge|opfølgninger)", text))]
+    """ "14 af 15 sager": the 1 not counted."""
+    return [
+        (int(b.replace(".", "")) - int(a.replace(".", "")), m)
+        for m, a, b in (
+            (m.group(0), m.group(1), m.group(2))
+            for m in re.finditer(r"(\d[\d.]*) af (\d[\d.]*) (sager|borgere|mål|børn|unge|opfølgninger)", text)
+        )
+    ]
 
 
 def small_leaks(derived: list[tuple[float, str]]) -> list[str]:
-    return [f"{value:g} via {how}" for value, how in derived if 1 <= round(value, 6) < labels.SMALL and abs(value - round(value)) < 1e-6]
+    return [
+        f"{value:g} via {how}"
+        for value, how in derived
+        if 1 <= round(value, 6) < labels.SMALL and abs(value - round(value)) < 1e-6
+    ]
 
 
 def test_the_table_attack_finds_what_an_unprotected_table_gives_away():
-    table = [["Målgruppe", "Vurderede", "Helt", "Delvist", "Ikke", "Andel, pct."],
-             ["A", "20", "10", "5", "5", "75,0"], ["B", "30", "12", "8", "10", "66,7"],
-             ["C", "15", "<5", "7", "6", "60,0"], ["I alt", "65", "24", "20", "21", "67,7"]]
+    table = [
+        ["Målgruppe", "Vurderede", "Helt", "Delvist", "Ikke", "Andel, pct."],
+        ["A", "20", "10", "5", "5", "75,0"],
+        ["B", "30", "12", "8", "10", "66,7"],
+        ["C", "15", "<5", "7", "6", "60,0"],
+        ["I alt", "65", "24", "20", "21", "67,7"],
+    ]
     leaks = small_leaks(derived_from_table(table))
-    assert any(l.startswith("2 via") for l in leaks), leaks  # 15 - 7 - 6, and 60 % of 15 minus the 7 partly
+    assert any(leak.startswith("2 via") for leak in leaks), leaks  # 15 - 7 - 6, and 60 % of 15 minus the 7 partly
     protected = [r[:] for r in table]
     protected[3][3] = labels.HIDDEN
     protected[3][5] = ""
     assert not small_leaks(derived_from_table(protected[:4]))
     assert small_leaks(derived_from_text("Mål opsat 14 af 15 sager")) == ["1 via 14 af 15 sager"]
     pairs = [["VUM", "Sager", "Sager med målscore"], ["1", "12", "10"], ["2", "30", "27"]]
-    assert small_leaks(derived_from_table(pairs)) == ["2 via Sager minus Sager med målscore, række 1",
-                                                      "3 via Sager minus Sager med målscore, række 2"]
+    assert small_leaks(derived_from_table(pairs)) == [
+        "2 via Sager minus Sager med målscore, række 1",
+        "3 via Sager minus Sager med målscore, række 2",
+    ]
 
 
 def test_no_table_text_or_download_of_any_report_gives_back_a_count_under_5(rendered):
@@ -215,6 +251,7 @@ def test_no_table_text_or_download_of_any_report_gives_back_a_count_under_5(rend
 
 # -- the benchmark: rates, unit costs and the hierarchy -------------------------------------------------------------------
 
+
 def _benchmark_knowledge(root: Path, results: list, area: str, truth: pd.DataFrame, regions: pd.DataFrame) -> dict:
     """{(code, year, measure_group): (low, high)} user counts the downloads and tables of an area's pages give."""
     by_label = dict(zip(truth["label_da"], truth["measure_group"]))
@@ -228,7 +265,11 @@ def _benchmark_knowledge(root: Path, results: list, area: str, truth: pd.DataFra
 
     def step(value: float) -> float:
         text = repr(float(value))
-        return 0.5 * 10 ** -len(text.split(".")[1].rstrip("0") or "0") if "." in text and text.split(".")[1].rstrip("0") else 0.5
+        return (
+            0.5 * 10 ** -len(text.split(".")[1].rstrip("0") or "0")
+            if "." in text and text.split(".")[1].rstrip("0")
+            else 0.5
+        )
 
     names, current = dict(zip(truth["name"], truth["code"])), {}
     for r in results:  # the findings' sentences (data-quality reports and the benchmark's quality section): a unit cost
@@ -239,19 +280,23 @@ def _benchmark_knowledge(root: Path, results: list, area: str, truth: pd.DataFra
             key, value = (names.get(name), int(at), by_label.get(label)), float(cost.replace(".", ""))
             if key in facts.index and value > 0.5:
                 if key[1] not in current:
-                    current[key[1]] = marts.benchmark_series(area, key[1], key[1], key[1]).set_index(["code", "year", "measure_group"])
+                    current[key[1]] = marts.benchmark_series(area, key[1], key[1], key[1]).set_index(
+                        ["code", "year", "measure_group"]
+                    )
                 spent = current[key[1]].loc[key, "expenditure_kr_fixed"]
                 learn(key, spent / (value + 0.5), spent / (value - 0.5))
     for r in results:
         if r.report != "benchmark" or r.params["area"] != area:
             continue
-        year, start = int(r.params["year"]), int(r.params["period_start"])
+        year = int(r.params["year"])
         page = (root / r.path).read_text(encoding="utf-8")
         users, unit = labels.AREA_TEXT[area]["users"], "Enhedsudgift, kr. pr. bruger"
         for chart in page_charts(page):
             if not chart["csv"]:
                 continue
-            rows = chart["csv"]["rows"]  # as downloaded: Danish headers, a figure's year after its name when it is not the report's
+            rows = chart["csv"][
+                "rows"
+            ]  # as downloaded: Danish headers, a figure's year after its name when it is not the report's
             for column in rows.columns:
                 found = re.fullmatch(rf"({re.escape(users)}|{re.escape(unit)})(?:, (\d{{4}}))?", column)
                 if not found or "Kommunekode" not in rows or "Indsatsgruppe" not in rows:
@@ -272,18 +317,29 @@ def _benchmark_knowledge(root: Path, results: list, area: str, truth: pd.DataFra
             for j, name in enumerate(head):
                 if not name.startswith(labels.AREA_TEXT[area]["users"]):
                     continue
-                region = next((c for c, n in zip(regions["code"], regions["name"]) if name.endswith(n) or name.lower().endswith(n.lower())), None)
+                region = next(
+                    (
+                        c
+                        for c, n in zip(regions["code"], regions["name"])
+                        if name.endswith(n) or name.lower().endswith(n.lower())
+                    ),
+                    None,
+                )
                 for row in table[1:]:
                     value, group = number(row[j]), by_label.get(row[0])
                     if value is None or group is None or region is None:
                         continue
-                    pop = regions.set_index(["code", "year", "measure_group"]).loc[(region, year, group), "reported_population"]
+                    pop = regions.set_index(["code", "year", "measure_group"]).loc[
+                        (region, year, group), "reported_population"
+                    ]
                     h = 0.5 * 10 ** -decimals(row[j])
                     learn((region, year, group), (value - h) * pop / 1e4, (value + h) * pop / 1e4)
     return known
 
 
-UNIT_COST_SENTENCE = re.compile(r"([A-ZÆØÅ][\w æøåÆØÅ.-]*?) (\d{4}), ([^:<]+): enhedsudgift på ([\d.]+) kr\. pr\. bruger")
+UNIT_COST_SENTENCE = re.compile(
+    r"([A-ZÆØÅ][\w æøåÆØÅ.-]*?) (\d{4}), ([^:<]+): enhedsudgift på ([\d.]+) kr\. pr\. bruger"
+)
 
 
 def test_a_finding_that_names_a_unit_cost_is_read_by_the_attack():
@@ -322,12 +378,24 @@ def test_no_benchmark_user_count_under_5_comes_back_from_rates_unit_costs_and_di
     truth = marts.benchmark_series(area, min(starts), max(years), base)
     regions = marts.benchmark_series(area, min(starts), max(years), base, level="region")
     reported = truth[truth["users"].notna()]
-    population = pd.concat([reported.groupby(["region_code", "year", "measure_group"])["user_population"].sum()
-                            .rename_axis(["code", "year", "measure_group"]),
-                            reported.groupby(["year", "measure_group"])["user_population"].sum()
-                            .rename(None).to_frame().assign(code=labels.COUNTRY_CODE).set_index("code", append=True)
-                            .reorder_levels(["code", "year", "measure_group"]).iloc[:, 0]])
-    regions = regions.assign(reported_population=regions.set_index(["code", "year", "measure_group"]).index.map(population))
+    population = pd.concat(
+        [
+            reported.groupby(["region_code", "year", "measure_group"])["user_population"]
+            .sum()
+            .rename_axis(["code", "year", "measure_group"]),
+            reported.groupby(["year", "measure_group"])["user_population"]
+            .sum()
+            .rename(None)
+            .to_frame()
+            .assign(code=labels.COUNTRY_CODE)
+            .set_index("code", append=True)
+            .reorder_levels(["code", "year", "measure_group"])
+            .iloc[:, 0],
+        ]
+    )
+    regions = regions.assign(
+        reported_population=regions.set_index(["code", "year", "measure_group"]).index.map(population)
+    )
     known = _benchmark_knowledge(root, results, area, truth, regions)
     assert len(known) > 1000  # the attacker does read the downloads
 
@@ -355,8 +423,13 @@ def test_no_benchmark_user_count_under_5_comes_back_from_rates_unit_costs_and_di
 
 def test_the_benchmark_attack_recovers_a_count_the_protection_would_hide():
     # without complements, I alt and Anbragte shown and the other parts shown give the 2 in Døgninstitutioner back
-    known = {("A", 2024, "i_alt"): (19.99, 20.01), ("A", 2024, "anbragte_i_alt"): (6.99, 7.01),
-             ("A", 2024, "familiepleje_og_opholdssteder"): (4.99, 5.01)}
-    eqs = [[("A", 2024, "anbragte_i_alt"), ("A", 2024, "doegninstitutioner"), ("A", 2024, "familiepleje_og_opholdssteder")]]
+    known = {
+        ("A", 2024, "i_alt"): (19.99, 20.01),
+        ("A", 2024, "anbragte_i_alt"): (6.99, 7.01),
+        ("A", 2024, "familiepleje_og_opholdssteder"): (4.99, 5.01),
+    }
+    eqs = [
+        [("A", 2024, "anbragte_i_alt"), ("A", 2024, "doegninstitutioner"), ("A", 2024, "familiepleje_og_opholdssteder")]
+    ]
     low, high = _close(known, eqs)[("A", 2024, "doegninstitutioner")]
     assert list(range(math.ceil(low - 1e-6), math.floor(high + 1e-6) + 1)) == [2]

@@ -27,7 +27,9 @@ def test_every_declared_dependency_is_pinned_within_its_range():
         req = Requirement(spec)
         name = re.sub(r"[-_.]+", "-", req.name).lower()
         assert name in pins, f"{req.name} is declared in pyproject.toml but not pinned in requirements.lock"
-        assert req.specifier.contains(pins[name], prereleases=True), f"{req.name}=={pins[name]} is outside {req.specifier}"
+        assert req.specifier.contains(pins[name], prereleases=True), (
+            f"{req.name}=={pins[name]} is outside {req.specifier}"
+        )
 
 
 def test_environment_yml_installs_the_lock_and_the_package():
@@ -54,8 +56,13 @@ def test_make_test_stops_at_once_with_the_command_when_chromium_cannot_be_instal
     for tool in ("make", "sh", "bash", "id"):
         (bin_dir / tool).symlink_to(shutil.which(tool))
     start = time.monotonic()
-    done = subprocess.run(["make", "-s", "-C", str(paths.ROOT), "browser"], env={"PATH": str(bin_dir)}, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        ["make", "-s", "-C", str(paths.ROOT), "browser"],
+        env={"PATH": str(bin_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0 and "apt-get install -y chromium" in done.stderr
     assert time.monotonic() - start < 10
 

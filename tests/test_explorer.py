@@ -29,7 +29,9 @@ def test_region_figure_and_years_drive_the_frame(explorer):
     assert koege == pytest.approx(want)
     explorer.prices.value = "fixed"
     fixed = explorer.frame()
-    assert fixed.loc[fixed["year"] == 2014, "value"].sum() > frame.loc[frame["year"] == 2014, "value"].sum()  # 2014 lifted to 2024 prices
+    assert (
+        fixed.loc[fixed["year"] == 2014, "value"].sum() > frame.loc[frame["year"] == 2014, "value"].sum()
+    )  # 2014 lifted to 2024 prices
     assert explorer.table().shape == (17, 5)
 
 
@@ -49,20 +51,31 @@ def test_peers_and_highlight_reach_the_chart_spec_with_a_legend_and_names(explor
     layers = _layers(spec)
     assert layers[1][0]["mark"]["strokeWidth"] == 3.5 and "Køge (fremhævet)" in layers[1][0]["transform"][0]["filter"]
     colour = layers[0][0]["encoding"]["color"]
-    assert colour["scale"]["domain"] == ["Køge (fremhævet)", "Sammenlignelige kommuner"] and "legend" in colour  # the legend says who
+    assert (
+        colour["scale"]["domain"] == ["Køge (fremhævet)", "Sammenlignelige kommuner"] and "legend" in colour
+    )  # the legend says who
     text = next((layer, rows) for layer, rows in layers if layer["mark"]["type"] == "text")
     assert {row["name"] for row in text[1]} == names  # six lines: each named at its end
     assert spec["title"].startswith("Udgift pr. indbygger: I alt")
 
 
 def test_many_lines_name_only_the_highlighted_one(explorer):
-    explorer.area.value, explorer.selection.value, explorer.region.value, explorer.highlight.value = "children", "region", "085", "259"
+    explorer.area.value, explorer.selection.value, explorer.region.value, explorer.highlight.value = (
+        "children",
+        "region",
+        "085",
+        "259",
+    )
     layers = _layers(explorer.chart().to_dict())
     assert [{row["name"] for row in rows} for layer, rows in layers if layer["mark"]["type"] == "text"] == [{"Køge"}]
 
 
 def test_units_on_axes_and_table_headers(explorer):
-    explorer.area.value, explorer.figure.value, explorer.prices.value = "children", "expenditure_per_inhabitant", "current"
+    explorer.area.value, explorer.figure.value, explorer.prices.value = (
+        "children",
+        "expenditure_per_inhabitant",
+        "current",
+    )
     explorer.selection.value, explorer.region.value = "region", "085"
     spec = explorer.chart().to_dict()
     assert spec["layer"][0]["encoding"]["y"]["title"] == "Kr. pr. 0-22-årig, løbende priser"
@@ -88,7 +101,11 @@ def test_municipality_lists_are_in_danish_order(explorer):
     assert names[-3:] == ["Aabenraa", "Aalborg", "Aarhus"] and names[0] == "Albertslund"  # Aa sorts as Å, after Ø
     assert names.index("Vordingborg") < names.index("Ærø") < names.index("Aabenraa")
     assert [name for name, _ in explorer.highlight.options][1:] == names
-    explorer.area.value, explorer.figure.value, explorer.selection.value = "children", "expenditure_per_inhabitant", "chosen"
+    explorer.area.value, explorer.figure.value, explorer.selection.value = (
+        "children",
+        "expenditure_per_inhabitant",
+        "chosen",
+    )
     explorer.chosen.value = ("751", "580", "101", "492")  # Aarhus, Aabenraa, København, Ærø
     assert explorer.table()["Kommune"].tolist() == ["København", "Ærø", "Aabenraa", "Aarhus"]
 
@@ -103,27 +120,47 @@ def test_notes_when_a_mode_falls_back_to_the_region_or_the_highlight_is_not_show
     assert explorer.notes()[0].startswith("Ingen kommune valgt under 'Fremhæv'") and len(explorer.codes()) == 17
     explorer.selection.value, explorer.highlight.value = "region", "851"  # Aalborg is in Nordjylland
     assert "Aalborg (fremhævet) hører ikke til de viste kommuner og er ikke i figuren." in explorer.notes()
-    assert explorer.chart().to_dict()["layer"][0]["encoding"]["color"]["scale"]["domain"] == ["Kommunerne i Region Sjælland"]
+    assert explorer.chart().to_dict()["layer"][0]["encoding"]["color"]["scale"]["domain"] == [
+        "Kommunerne i Region Sjælland"
+    ]
     explorer.highlight.value = "259"
     assert not explorer.notes()
 
 
 def test_flagged_values_are_left_out_or_marked_with_the_reason(explorer):
     explorer.area.value, explorer.figure.value, explorer.prices.value = "adults", "unit_cost", "current"
-    explorer.group.value, explorer.selection.value, explorer.region.value = "sel_108_laengerevarende_botilbud", "region", "084"
+    explorer.group.value, explorer.selection.value, explorer.region.value = (
+        "sel_108_laengerevarende_botilbud",
+        "region",
+        "084",
+    )
     explorer.years.value, explorer.highlight.value = (2016, 2020), "187"
     # Vallensbæk 2018: net expenditure -20.865 t.kr. over 54 users = -386.393 kr. per user, found impossible by the checks
     frame = explorer.frame()
-    assert not ((frame["code"] == "187") & (frame["year"] == 2018)).any() and ((frame["code"] == "187") & (frame["year"] == 2017)).any()
+    assert (
+        not ((frame["code"] == "187") & (frame["year"] == 2018)).any()
+        and ((frame["code"] == "187") & (frame["year"] == 2017)).any()
+    )
     note = next(n for n in explorer.notes() if n.startswith("Vallensbæk 2018"))
-    assert "negative nettoudgifter" in note and "udeladt af figur og tabel: enhedsudgift -386.393 kr. pr. bruger" in note
+    assert (
+        "negative nettoudgifter" in note and "udeladt af figur og tabel: enhedsudgift -386.393 kr. pr. bruger" in note
+    )
     assert pd.isna(explorer.table().set_index("Kommune").loc["Vallensbæk", 2018])
-    gladsaxe = next(n for n in explorer.notes() if n.startswith("Gladsaxe 2017"))  # no users reported: no unit cost to show
+    gladsaxe = next(
+        n for n in explorer.notes() if n.startswith("Gladsaxe 2017")
+    )  # no users reported: no unit cost to show
     assert "ingen brugere" in gladsaxe and "tallet mangler" in gladsaxe
-    explorer.area.value, explorer.figure.value, explorer.group.value = "children", "expenditure_per_inhabitant", "forebyggende_foranstaltninger"
+    explorer.area.value, explorer.figure.value, explorer.group.value = (
+        "children",
+        "expenditure_per_inhabitant",
+        "forebyggende_foranstaltninger",
+    )
     explorer.region.value, explorer.years.value, explorer.highlight.value = "085", (2012, 2013), ""
     frame = explorer.frame()  # Holbæk's extreme expenditure: shown, ringed in the chart, coloured in the table
-    assert frame.loc[frame["code"] == "316", "flagged"].tolist() == [True, True] and frame.loc[frame["code"] != "316", "flagged"].eq(False).all()
+    assert (
+        frame.loc[frame["code"] == "316", "flagged"].tolist() == [True, True]
+        and frame.loc[frame["code"] != "316", "flagged"].eq(False).all()
+    )
     assert sum(n.startswith("Holbæk 201") and "markeret med en ring" in n for n in explorer.notes()) == 2
     rings = [rows for layer, rows in _layers(explorer.chart().to_dict()) if layer["mark"]["type"] == "point"]
     assert [(r["name"], r["year"]) for r in rings[0]] == [("Holbæk", 2012), ("Holbæk", 2013)]
@@ -132,7 +169,11 @@ def test_flagged_values_are_left_out_or_marked_with_the_reason(explorer):
 
 def test_chosen_municipalities_and_area_switch(explorer):
     explorer.area.value = "adults"
-    assert explorer.group.value == "i_alt" and ("Botilbud i alt (§§ 107-108 og § 85 i botilbudslignende tilbud)", "botilbud_i_alt") in explorer.group.options
+    assert (
+        explorer.group.value == "i_alt"
+        and ("Botilbud i alt (§§ 107-108 og § 85 i botilbudslignende tilbud)", "botilbud_i_alt")
+        in explorer.group.options
+    )
     explorer.selection.value = "region"
     assert explorer.chosen.disabled  # the list only counts when 'Valgte kommuner' is chosen
     explorer.selection.value, explorer.chosen.value = "chosen", ("101", "751")
@@ -142,7 +183,11 @@ def test_chosen_municipalities_and_area_switch(explorer):
 
 def test_small_user_counts_are_not_shown(explorer):
     explorer.area.value, explorer.figure.value, explorer.group.value = "adults", "unit_cost", "sel_110_forsorgshjem"
-    explorer.selection.value, explorer.chosen.value, explorer.years.value = "chosen", ("825",), (2017, 2024)  # Læsø: 1 user
+    explorer.selection.value, explorer.chosen.value, explorer.years.value = (
+        "chosen",
+        ("825",),
+        (2017, 2024),
+    )  # Læsø: 1 user
     assert explorer.frame().empty
 
 
@@ -155,8 +200,14 @@ def test_changes_within_an_area_are_answered_from_memory(explorer, monkeypatch):
         raise AssertionError(f"the explorer queried the warehouse on a change: {args[:1]}")
 
     monkeypatch.setattr("helpers.warehouse.marts.query", no_query)
-    for control, value in ((explorer.region, "081"), (explorer.figure, "unit_cost"), (explorer.prices, "current"),
-                           (explorer.years, (2012, 2020)), (explorer.group, "familiepleje"), (explorer.highlight, "851")):
+    for control, value in (
+        (explorer.region, "081"),
+        (explorer.figure, "unit_cost"),
+        (explorer.prices, "current"),
+        (explorer.years, (2012, 2020)),
+        (explorer.group, "familiepleje"),
+        (explorer.highlight, "851"),
+    ):
         control.value = value  # the observer redraws chart and table
     after = explorer.table()
     assert list(after.columns) == ["Kommune", *range(2012, 2021)] and "Aalborg" in set(after["Kommune"])
@@ -172,16 +223,28 @@ def test_export_writes_xlsx_and_csv_with_the_table(explorer):
     assert book.sheetnames == ["Om", "Brugere pr. 10.000"]
     sheet = book["Brugere pr. 10.000"]
     assert [c.value for c in sheet[1]] == ["Kommune", "2016", "2017"] and sheet.max_row == 18
-    assert sheet["B2"].number_format == "#,##0.0" and isinstance(sheet["B2"].value, float)  # shown 333,0 in a Danish Excel
+    assert sheet["B2"].number_format == "#,##0.0" and isinstance(
+        sheet["B2"].value, float
+    )  # shown 333,0 in a Danish Excel
     back = pd.read_csv(csv, sep=";", decimal=",", encoding="utf-8-sig")
     assert back["2017"].tolist() == table[2017].round(1).tolist()  # as shown on screen, one decimal
     assert csv.name.startswith("Udforsk - Børn og unge - Brugere pr. 10.000 - I alt - Region Sjælland - 2016-2017 - ")
     assert xlsx.stem == csv.stem and not re.search(r"[a-z]+_[a-z]+|current|region085", csv.name)  # Danish, no codes
     about = dict(book["Om"].iter_rows(values_only=True))
     assert (about["Område"], about["Nøgletal"], about["Enhed"], about["Indsatsgruppe"], about["År"]) == (
-        "Børn og unge", "Brugere pr. 10.000", "brugere pr. 10.000 0-17-årige", "I alt", "2016–2017")
-    assert about["Kommuner"].startswith("Kommunerne i Region Sjælland: Faxe, Greve, Guldborgsund") and "Befolkning" in about["Data"]
-    assert oct(xlsx.stat().st_mode & 0o777) == oct(csv.stat().st_mode & 0o777)  # both readable as the user's other files
+        "Børn og unge",
+        "Brugere pr. 10.000",
+        "brugere pr. 10.000 0-17-årige",
+        "I alt",
+        "2016–2017",
+    )
+    assert (
+        about["Kommuner"].startswith("Kommunerne i Region Sjælland: Faxe, Greve, Guldborgsund")
+        and "Befolkning" in about["Data"]
+    )
+    assert oct(xlsx.stat().st_mode & 0o777) == oct(
+        csv.stat().st_mode & 0o777
+    )  # both readable as the user's other files
 
 
 def test_unit_costs_export_in_whole_kroner_for_a_peer_group(explorer):
@@ -190,7 +253,9 @@ def test_unit_costs_export_in_whole_kroner_for_a_peer_group(explorer):
     xlsx, csv = explorer.export_table()
     sheet = load_workbook(xlsx)["Enhedsudgift"]
     assert sheet["B2"].number_format == "#,##0" and sheet["B2"].value == round(sheet["B2"].value)
-    assert " - faste 2024-priser - Roskilde og sammenlignelige - " in csv.name and sheet.max_row == 7  # Roskilde and its 5 peers
+    assert (
+        " - faste 2024-priser - Roskilde og sammenlignelige - " in csv.name and sheet.max_row == 7
+    )  # Roskilde and its 5 peers
     first = csv.read_text(encoding="utf-8-sig").splitlines()[1].split(";")
     assert first[1].isdigit() and int(first[1]) == sheet["B2"].value  # '290062', not '290062,0'
     assert explorer.chart().to_dict()["title"].endswith("(voksne, kr. pr. bruger, faste 2024-priser)")
@@ -209,5 +274,7 @@ def test_the_chart_is_shown_as_a_vega_lite_bundle_jupyterlab_draws_itself(explor
     monkeypatch.setattr("helpers.reports.explorer.display", lambda *args, **kwargs: shown.append((args, kwargs)))
     explorer.refresh()
     (bundle,), options = shown[0]
-    assert set(bundle) == {"application/vnd.vegalite.v5+json", "text/plain"} and options["raw"]  # not a script: survives a reload
+    assert (
+        set(bundle) == {"application/vnd.vegalite.v5+json", "text/plain"} and options["raw"]
+    )  # not a script: survives a reload
     assert options["metadata"]["application/vnd.vegalite.v5+json"]["embed_options"]["formatLocale"]["decimal"] == ","

@@ -15,15 +15,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_charts_drew, readable_text
-
 from helpers import paths
-from helpers.render import batch as reports
 from helpers.analysis import forecast
+from helpers.render import batch as reports
 
 
-def _period(case="A", measure="m", rate=31_000.0, unit="month", start="2024-01-01", end=None, status="current", probability=None):
-    return {"case_id": case, "measure": measure, "rate": rate, "rate_unit": unit, "start_date": start, "end_date": end,
-            "status": status, "probability": probability}
+def _period(
+    case="A", measure="m", rate=31_000.0, unit="month", start="2024-01-01", end=None, status="current", probability=None
+):
+    return {
+        "case_id": case,
+        "measure": measure,
+        "rate": rate,
+        "rate_unit": unit,
+        "start_date": start,
+        "end_date": end,
+        "status": status,
+        "probability": probability,
+    }
 
 
 def _run(rows, year=2024, **kw) -> forecast.Forecast:
@@ -42,7 +51,11 @@ def test_day_rate_counts_the_days_in_each_month():
 def test_month_rate_whole_and_partial_months():
     fc = _run([_period(start="2023-01-16")], year=2023)
     months = fc.by_month()
-    assert months["2023-01"] == pytest.approx(16 / 31 * 31_000) and months["2023-02"] == 31_000 and fc.current_total == pytest.approx(16_000 + 11 * 31_000)
+    assert (
+        months["2023-01"] == pytest.approx(16 / 31 * 31_000)
+        and months["2023-02"] == 31_000
+        and fc.current_total == pytest.approx(16_000 + 11 * 31_000)
+    )
 
 
 @pytest.mark.parametrize(("year", "expected"), [(2024, 14 / 29 * 29_000), (2023, 13 / 28 * 29_000)])
@@ -61,22 +74,33 @@ def test_open_ended_runs_through_the_year_and_the_shadow_years(end):
 
 def test_cross_year_period_counts_only_the_years_own_days():
     rows = [_period(rate=3_100, start="2023-12-01", end="2024-01-31")]
-    assert _run(rows).current_total == pytest.approx(3_100) and _run(rows, year=2023).current_total == pytest.approx(3_100)
+    assert _run(rows).current_total == pytest.approx(3_100) and _run(rows, year=2023).current_total == pytest.approx(
+        3_100
+    )
     assert _run(rows, year=2023).cases.iloc[0]["next_year_total"] == pytest.approx(3_100)
 
 
 def test_expected_cases_count_with_their_probability_and_the_pool_is_separate():
-    fc = _run([_period(rate=29_000, start="2024-02-16", end="2024-02-29", status="expected", probability=0.5),
-               _period(case="B", rate=1_000, start="2024-01-01", end="2024-01-31", status="expected")], pool=5_000)
+    fc = _run(
+        [
+            _period(rate=29_000, start="2024-02-16", end="2024-02-29", status="expected", probability=0.5),
+            _period(case="B", rate=1_000, start="2024-01-01", end="2024-01-31", status="expected"),
+        ],
+        pool=5_000,
+    )
     assert fc.expected_total == pytest.approx(7_000 + 1_000) and fc.current_total == 0
     assert fc.forecast_total == pytest.approx(13_000) and sum(fc.by_month()) == pytest.approx(8_000)
     assert fc.as_json()["pool"] == 5_000
 
 
 def test_actuals_replace_computed_months_to_date_only():
-    actuals = pd.DataFrame([{"case_id": "A", "measure": "m", "month": "2024-01", "amount": 30_000.0},
-                            {"case_id": "A", "measure": "m", "month": "2024-05", "amount": 1.0},  # after the as-of date: ignored
-                            {"case_id": "Z", "measure": "x", "month": "2024-02", "amount": 500.0}])  # not in the extract: added
+    actuals = pd.DataFrame(
+        [
+            {"case_id": "A", "measure": "m", "month": "2024-01", "amount": 30_000.0},
+            {"case_id": "A", "measure": "m", "month": "2024-05", "amount": 1.0},  # after the as-of date: ignored
+            {"case_id": "Z", "measure": "x", "month": "2024-02", "amount": 500.0},
+        ]
+    )  # not in the extract: added
     fc = _run([_period()], as_of=dt.date(2024, 2, 29), actuals=actuals)
     a = fc.cases.set_index("case_id").loc["A"]
     assert (a["to_date"], a["rest_of_year"], a["year_total"]) == pytest.approx((61_000, 310_000, 371_000))
@@ -95,18 +119,34 @@ def test_overlapping_periods_are_reported():
 
 
 def test_diff_reasons_and_items_add_up_exactly():
-    before = [_period(), _period(case="B", rate=100, unit="day", start="2024-02-15", end="2024-03-10"),
-              _period(case="C", rate=29_000, start="2024-02-16", end="2024-02-29", status="expected", probability=0.5),
-              _period(case="E", start="2024-03-01", end="2024-10-31"), _period(case="F", start="2024-02-01"),
-              _period(case="G", start="2024-01-01", end="2024-03-31")]
-    after = [_period(end="2024-06-30"), _period(case="B", rate=110, unit="day", start="2024-02-15", end="2024-03-10"),
-             _period(case="C", rate=29_000, start="2024-02-16", end="2024-02-29", status="expected", probability=1.0),
-             _period(case="D", rate=10, unit="day", start="2024-12-01"), _period(case="E", start="2024-03-01", end="2024-08-31"),
-             _period(case="F", start="2024-04-01"), _period(case="G", rate=40_000, start="2024-01-01", end="2024-04-30")]
+    before = [
+        _period(),
+        _period(case="B", rate=100, unit="day", start="2024-02-15", end="2024-03-10"),
+        _period(case="C", rate=29_000, start="2024-02-16", end="2024-02-29", status="expected", probability=0.5),
+        _period(case="E", start="2024-03-01", end="2024-10-31"),
+        _period(case="F", start="2024-02-01"),
+        _period(case="G", start="2024-01-01", end="2024-03-31"),
+    ]
+    after = [
+        _period(end="2024-06-30"),
+        _period(case="B", rate=110, unit="day", start="2024-02-15", end="2024-03-10"),
+        _period(case="C", rate=29_000, start="2024-02-16", end="2024-02-29", status="expected", probability=1.0),
+        _period(case="D", rate=10, unit="day", start="2024-12-01"),
+        _period(case="E", start="2024-03-01", end="2024-08-31"),
+        _period(case="F", start="2024-04-01"),
+        _period(case="G", rate=40_000, start="2024-01-01", end="2024-04-30"),
+    ]
     got = forecast.diff(pd.DataFrame(before), pd.DataFrame(after), 2024)
     reasons = {i["case_id"]: i["reason"] for i in got["items"]}
-    assert reasons == {"A": "ended", "B": "rate changed", "C": "status or probability changed", "D": "new case",
-                       "E": "end date moved", "F": "start moved", "G": "several"}
+    assert reasons == {
+        "A": "ended",
+        "B": "rate changed",
+        "C": "status or probability changed",
+        "D": "new case",
+        "E": "end date moved",
+        "F": "start moved",
+        "G": "several",
+    }
     assert {i["case_id"]: i["change"] for i in got["items"]}["D"] == 310.0
     assert round(sum(i["change"] for i in got["items"]) * 100) == round(got["change"] * 100)
     assert round((got["after_total"] - got["before_total"]) * 100) == round(got["change"] * 100)
@@ -157,23 +197,39 @@ def test_budget_deviation_worked_example_adds_up():
     # 12 full-year cases at 110.000 kr. against 10 budgeted at 100.000 kr.
     rows = [_period(case=f"c{i}", rate=110_000 / 12) for i in range(12)]
     fc = _run(rows)
-    dev = forecast.budget_deviation(fc, pd.DataFrame({"measure": ["m"], "amount": [1_000_000.0], "cases": [10.0]})).iloc[0]
+    dev = forecast.budget_deviation(
+        fc, pd.DataFrame({"measure": ["m"], "amount": [1_000_000.0], "cases": [10.0]})
+    ).iloc[0]
     assert dev["full_year_cases"] == pytest.approx(12) and dev["deviation"] == pytest.approx(320_000)
     assert dev["quantity_effect"] == pytest.approx(200_000) and dev["price_effect"] == pytest.approx(120_000)
 
 
 def test_suggested_pool_worked_example():
     # docs/forecast.md, "The suggested pool": forecasts made on 30.09 of 2021-2023 against the booked years
-    made = pd.DataFrame({"year": [2021, 2022, 2023, 2023], "measure": ["sel_107", "sel_107", "sel_107", "sel_108"],
-                         "amount": [10_000_000.0, 12_000_000.0, 11_000_000.0, 0.0]})
-    booked = pd.DataFrame({"year": [2020, 2021, 2022, 2023, 2023], "measure": ["sel_107", "sel_107", "sel_107", "sel_107", "sel_108"],
-                           "amount": [9_000_000.0, 10_300_000.0, 11_900_000.0, 11_400_000.0, 500_000.0]})
+    made = pd.DataFrame(
+        {
+            "year": [2021, 2022, 2023, 2023],
+            "measure": ["sel_107", "sel_107", "sel_107", "sel_108"],
+            "amount": [10_000_000.0, 12_000_000.0, 11_000_000.0, 0.0],
+        }
+    )
+    booked = pd.DataFrame(
+        {
+            "year": [2020, 2021, 2022, 2023, 2023],
+            "measure": ["sel_107", "sel_107", "sel_107", "sel_107", "sel_108"],
+            "amount": [9_000_000.0, 10_300_000.0, 11_900_000.0, 11_400_000.0, 500_000.0],
+        }
+    )
     pool = forecast.suggested_pool(booked, made)
-    assert pool["sel_107"] == pytest.approx(200_000.0)  # (300.000 - 100.000 + 400.000) / 3; 2020 has no forecast, so no year
+    assert pool["sel_107"] == pytest.approx(
+        200_000.0
+    )  # (300.000 - 100.000 + 400.000) / 3; 2020 has no forecast, so no year
     assert pool["sel_108"] == pytest.approx(500_000.0 / 3)  # 0 in 2021 and 2022
     assert forecast.suggested_pool(booked, made.iloc[0:0]).empty
     exact = forecast.suggested_pool(made.assign(amount=made["amount"] + 1.0), made)
-    assert exact.tolist() == pytest.approx([1.0, 1.0 / 3])  # a forecast that hit the booked result leaves (almost) no pool
+    assert exact.tolist() == pytest.approx(
+        [1.0, 1.0 / 3]
+    )  # a forecast that hit the booked result leaves (almost) no pool
 
 
 def _expected_result(periods, as_of, actuals, pool, budget=1_000_000.0):
@@ -181,9 +237,22 @@ def _expected_result(periods, as_of, actuals, pool, budget=1_000_000.0):
 
     engine = pd.DataFrame(periods)
     fc = forecast.forecast(engine, 2024, as_of, actuals, sum(pool.values()))
-    return ExpectedResult("999", "adults", 2024, as_of, as_of, None, engine, engine, actuals,
-                          pd.DataFrame({"measure": ["m"], "amount": [budget], "cases": [1.0]}), pd.DataFrame(),
-                          pd.Series(pool, dtype=float), fc, {"m": "Målet"})
+    return ExpectedResult(
+        "999",
+        "adults",
+        2024,
+        as_of,
+        as_of,
+        None,
+        engine,
+        engine,
+        actuals,
+        pd.DataFrame({"measure": ["m"], "amount": [budget], "cases": [1.0]}),
+        pd.DataFrame(),
+        pd.Series(pool, dtype=float),
+        fc,
+        {"m": "Målet"},
+    )
 
 
 def test_expected_result_and_the_change_since_last_month_hand_worked():
@@ -196,33 +265,59 @@ def test_expected_result_and_the_change_since_last_month_hand_worked():
     none = pd.DataFrame(columns=["case_id", "measure", "month", "amount"])
     last = _expected_result([_period()], dt.date(2024, 8, 31), none, {"m": 10_000.0})
     booked = pd.DataFrame({"case_id": ["A"], "measure": ["m"], "month": ["2024-09"], "amount": [30_000.0]})
-    now = _expected_result([_period(), _period(case="B", rate=1_000, unit="day", start="2024-09-01", end="2024-09-30")],
-                           dt.date(2024, 9, 30), booked, {"m": 5_000.0})
+    now = _expected_result(
+        [_period(), _period(case="B", rate=1_000, unit="day", start="2024-09-01", end="2024-09-30")],
+        dt.date(2024, 9, 30),
+        booked,
+        {"m": 5_000.0},
+    )
     row = now.table.iloc[0]
     assert (row["current"], row["expected"], row["pool"], row["expected_result"], row["budget"], row["deviation"]) == (
-        401_000.0, 0.0, 5_000.0, 406_000.0, 1_000_000.0, -594_000.0)  # positive deviation = overspend; this is an underspend
+        401_000.0,
+        0.0,
+        5_000.0,
+        406_000.0,
+        1_000_000.0,
+        -594_000.0,
+    )  # positive deviation = overspend; this is an underspend
     assert last.total == 382_000.0 and now.total == 406_000.0 and now.as_json()["forecast_total"] == 406_000.0
     got = expected_result.change(last, now)
     assert (got["before_total"], got["after_total"], got["change"]) == (382_000.0, 406_000.0, 24_000.0)
-    assert {(i["case_id"], i["reason"], i["change"]) for i in got["items"]} == {("A", "booked", -1_000.0), ("B", "new case", 30_000.0)}
+    assert {(i["case_id"], i["reason"], i["change"]) for i in got["items"]} == {
+        ("A", "booked", -1_000.0),
+        ("B", "new case", 30_000.0),
+    }
     assert got["pool_change"] == {"m": -5_000.0}
     report = ForecastReport("Testkommune", now, last, False)
     sentences, _ = report.change_since_last_month()
-    assert sentences[0] == ("Det forventede regnskab for 2024 er forværret med 24.000 kr. fra 382.000 kr. (31.08.2024) til "
-                            "406.000 kr. (30.09.2024): 2 sager +29.000 kr. og puljen -5.000 kr.")
+    assert sentences[0] == (
+        "Det forventede regnskab for 2024 er forværret med 24.000 kr. fra 382.000 kr. (31.08.2024) til "
+        "406.000 kr. (30.09.2024): 2 sager +29.000 kr. og puljen -5.000 kr."
+    )
     assert report.summary_frame()["expected_result"].iloc[-1] == 406_000.0  # the sentence ends at the table's total
     months = report.monthly_frame().set_index(["month", "kind"])["amount"]
     assert months[("2024-08", UNBOOKED)] == pytest.approx(31_000.0) and months[("2024-09", "Bogført")] == 30_000.0
-    assert months[("2024-09", UNBOOKED)] == pytest.approx(30_000.0) and months[("2024-10", "Prognose")] == pytest.approx(31_000.0)
+    assert months[("2024-09", UNBOOKED)] == pytest.approx(30_000.0) and months[
+        ("2024-10", "Prognose")
+    ] == pytest.approx(31_000.0)
     kinds = months.reset_index().groupby("kind")["month"].agg(["min", "max"])
-    assert kinds.loc["Prognose", "min"] == "2024-10" and kinds.loc[UNBOOKED, "max"] == "2024-09"  # forecast only after the as-of date
+    assert (
+        kinds.loc["Prognose", "min"] == "2024-10" and kinds.loc[UNBOOKED, "max"] == "2024-09"
+    )  # forecast only after the as-of date
     parts = now.deviation_parts().iloc[0]
     assert parts["quantity_effect"] + parts["price_effect"] + parts["pool"] == pytest.approx(parts["deviation"])
 
 
 def test_transitions_become_expected_adult_cases_and_65_ends_periods():
-    t = pd.DataFrame({"case_id": ["Y1", "Y2"], "expected_measure": ["sel_107", None], "probability": [0.5, 1.0],
-                      "annual_cost_kr": [120_000.0, 0.0], "expected_transition_date": ["2024-07-01", "2024-01-01"]})
+    t = pd.DataFrame(
+        {
+            "case_id": ["Y1", "Y2"],
+            "expected_measure": ["sel_107", None],
+            "probability": [0.5, 1.0],
+            "annual_cost_kr": [120_000.0, 0.0],
+            "expected_transition_date": ["2024-07-01", "2024-01-01"],
+        }
+    )
     cases = forecast.transitions_as_cases(t)
     assert cases["case_id"].tolist() == ["Y1"]
     assert forecast.forecast(cases, 2024).expected_total == pytest.approx(6 * 10_000 * 0.5)
@@ -232,13 +327,36 @@ def test_transitions_become_expected_adult_cases_and_65_ends_periods():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 800), st.integers(0, 500), st.floats(1, 50_000), st.sampled_from(["day", "month"]),
-                          st.sampled_from(["current", "expected"]), st.floats(0, 1)), min_size=1, max_size=25))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 800),
+            st.integers(0, 500),
+            st.floats(1, 50_000),
+            st.sampled_from(["day", "month"]),
+            st.sampled_from(["current", "expected"]),
+            st.floats(0, 1),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
 def test_the_twelve_months_add_up_to_the_year_and_diff_items_to_the_change(rows):
     base = dt.date(2023, 6, 1)
-    periods = pd.DataFrame([_period(case=f"c{i}", rate=r, unit=u, start=(base + dt.timedelta(days=s)).isoformat(),
-                                    end=(base + dt.timedelta(days=s + d)).isoformat(), status=st_, probability=p)
-                            for i, (s, d, r, u, st_, p) in enumerate(rows)])
+    periods = pd.DataFrame(
+        [
+            _period(
+                case=f"c{i}",
+                rate=r,
+                unit=u,
+                start=(base + dt.timedelta(days=s)).isoformat(),
+                end=(base + dt.timedelta(days=s + d)).isoformat(),
+                status=st_,
+                probability=p,
+            )
+            for i, (s, d, r, u, st_, p) in enumerate(rows)
+        ]
+    )
     fc = forecast.forecast(periods, 2024)
     assert sum(fc.by_month()) == pytest.approx(fc.current_total + fc.expected_total)
     assert fc.cases["year_total"].sum() == pytest.approx(fc.current_total + fc.expected_total)
@@ -249,20 +367,58 @@ def test_the_twelve_months_add_up_to_the_year_and_diff_items_to_the_change(rows)
 
 def test_cli_forecast_and_diff_on_the_sample(warehouse_path):
     folder = paths.sample_dir() / "cases" / "479_svendborg"
-    out = subprocess.run([sys.executable, "-m", "helpers", "forecast", "--cases", str(folder / "cases_2024-09-30.csv"), "--year", "2024",
-                          "--as-of", "2024-09-30", "--actuals", str(folder / "actuals.csv"), "--pool", "1000000", "--json"],
-                         capture_output=True, text=True, timeout=180, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "helpers",
+            "forecast",
+            "--cases",
+            str(folder / "cases_2024-09-30.csv"),
+            "--year",
+            "2024",
+            "--as-of",
+            "2024-09-30",
+            "--actuals",
+            str(folder / "actuals.csv"),
+            "--pool",
+            "1000000",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
     got = json.loads(out.stdout)
     assert len(got["months"]) == 12 and got["pool"] == 1_000_000
     assert got["forecast_total"] == pytest.approx(got["current_total"] + got["expected_total"] + got["pool"], abs=0.02)
     assert sum(got["months"].values()) == pytest.approx(got["current_total"] + got["expected_total"], abs=1)
     assert "4 quarantined" in out.stderr  # the planted bad rows never reach the engine
     assert not re.search(r"\d{6}-\d{4}", out.stdout)  # pseudonyms only
-    diff = subprocess.run([sys.executable, "-m", "helpers", "forecast-diff", "--before", str(folder / "cases_2024-08-31.csv"),
-                           "--after", str(folder / "cases_2024-09-30.csv"), "--year", "2024", "--json"],
-                          capture_output=True, text=True, timeout=180, check=True)
+    diff = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "helpers",
+            "forecast-diff",
+            "--before",
+            str(folder / "cases_2024-08-31.csv"),
+            "--after",
+            str(folder / "cases_2024-09-30.csv"),
+            "--year",
+            "2024",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
     d = json.loads(diff.stdout)
-    assert d["rows"]["read"] == d["rows"]["accepted"] + d["rows"]["rejected"] and d["rows"]["rejected"] == 4  # both extracts
+    assert (
+        d["rows"]["read"] == d["rows"]["accepted"] + d["rows"]["rejected"] and d["rows"]["rejected"] == 4
+    )  # both extracts
     counted = re.search(r"cases_2024-09-30\.csv: (\d+) rows read, (\d+) accepted, 4 quarantined", diff.stderr)
     assert counted and int(counted[1]) == int(counted[2]) + 4
     assert d["items"] and round(sum(i["change"] for i in d["items"]) * 100) == round(d["change"] * 100)
@@ -272,7 +428,9 @@ def test_cli_forecast_and_diff_on_the_sample(warehouse_path):
 @pytest.fixture(scope="module")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("forecast")
-    results = reports.render_all(only=["forecast"], overrides={"municipality": "479", "area": "adults"}, out_dir=out, workers=1, progress=False)
+    results = reports.render_all(
+        only=["forecast"], overrides={"municipality": "479", "area": "adults"}, out_dir=out, workers=1, progress=False
+    )
     assert [r.error for r in results] == [None]
     return results[0].path
 
@@ -280,7 +438,12 @@ def rendered(warehouse_path, tmp_path_factory) -> Path:
 def test_forecast_report_sections_and_no_cpr(rendered):
     page = rendered.read_text(encoding="utf-8")
     assert rendered.name == "svendborg-voksne.html" and "Opgjort pr.: 30.09.2024" in page
-    for heading in ("Forventet regnskab mod budget", "Ændring siden sidste måned", "Skyggebudgetter", "Prognosens træfsikkerhed"):
+    for heading in (
+        "Forventet regnskab mod budget",
+        "Ændring siden sidste måned",
+        "Skyggebudgetter",
+        "Prognosens træfsikkerhed",
+    ):
         assert heading in page
     assert re.search(r"det forventede regnskab er (forværret|forbedret) med [\d.]+ kr\.", page)
     body = readable_text(page)  # without the packed Vega bundle, chart data unpacked
@@ -311,14 +474,17 @@ def test_accuracy_converges_to_the_booked_result_and_the_pool_fits_the_as_of_dat
 
     acc = forecast_report.accuracy("479", "adults", 2023)
     assert len(acc) == 12 and acc["booked"].nunique() == 1
-    assert abs(acc["deviation_pct"].iloc[-1]) < 0.5 < abs(acc["deviation_pct"].iloc[0])  # December knows (almost) all bookings
+    assert (
+        abs(acc["deviation_pct"].iloc[-1]) < 0.5 < abs(acc["deviation_pct"].iloc[0])
+    )  # December knows (almost) all bookings
     report = forecast_report.prepare("479", "adults", 2024, "2024-09-30")
     er = report.er
     assert er.snapshot == dt.date(2024, 9, 30) and er.previous == dt.date(2024, 8, 31)
     assert report.last_month.as_of == dt.date(2024, 8, 31) and report.last_month.year == 2024
     # the sample's one earlier complete year: the pool is 2023's booked result minus the forecast made on 30.09.2023
-    made = expected_result.forecast_made_at("479", "adults", 2023, dt.date(2023, 9, 30), er.actuals, er.transitions,
-                                            marts.snapshots("479", "adults"))
+    made = expected_result.forecast_made_at(
+        "479", "adults", 2023, dt.date(2023, 9, 30), er.actuals, er.transitions, marts.snapshots("479", "adults")
+    )
     booked = er.actuals[er.actuals["month"].str.startswith("2023")].groupby("measure")["amount"].sum()
     gap = booked.sub(made.by_measure().sum(axis=1), fill_value=0.0)
     assert er.pool.sort_index().to_numpy() == pytest.approx(gap.sort_index().to_numpy(), abs=0.01) and len(er.pool) >= 5
@@ -329,26 +495,94 @@ def test_accuracy_converges_to_the_booked_result_and_the_pool_fits_the_as_of_dat
     secure = children.table.set_index("sub_area").loc["sikret_institution"]
     assert abs(secure["pool"]) < 0.1 * secure["current"]
     change = report.change()
-    assert change["before_total"] == report.last_month.total and change["after_total"] == report.summary_frame()["expected_result"].iloc[-1]
+    assert (
+        change["before_total"] == report.last_month.total
+        and change["after_total"] == report.summary_frame()["expected_result"].iloc[-1]
+    )
     assert round(sum(i["change"] for i in change["items"]) + sum(change["pool_change"].values()), 2) == change["change"]
 
 
 def test_cli_forecast_from_the_warehouse(warehouse_path):
     from helpers.reports import expected_result
 
-    out = subprocess.run([sys.executable, "-m", "helpers", "forecast", "--municipality", "813", "--area", "adults", "--as-of", "2024-09-30",
-                          "--json"], capture_output=True, text=True, timeout=180, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "helpers",
+            "forecast",
+            "--municipality",
+            "813",
+            "--area",
+            "adults",
+            "--as-of",
+            "2024-09-30",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
     got = json.loads(out.stdout)
-    for key in ("year", "as_of", "current_total", "expected_total", "pool", "forecast_total", "months", "cases", "overlaps",
-                "sub_areas", "budget", "deviation"):
+    for key in (
+        "year",
+        "as_of",
+        "current_total",
+        "expected_total",
+        "pool",
+        "forecast_total",
+        "months",
+        "cases",
+        "overlaps",
+        "sub_areas",
+        "budget",
+        "deviation",
+    ):
         assert key in got, key
-    assert set(got["sub_areas"][0]) == {"sub_area", "label", "current", "expected", "pool", "expected_result", "budget", "deviation"}
+    assert set(got["sub_areas"][0]) == {
+        "sub_area",
+        "label",
+        "current",
+        "expected",
+        "pool",
+        "expected_result",
+        "budget",
+        "deviation",
+    }
     assert got["forecast_total"] == round(sum(s["expected_result"] for s in got["sub_areas"]), 2)
     assert got["deviation"] == round(got["forecast_total"] - got["budget"], 2)
     for s in got["sub_areas"]:
         assert round(s["current"] + s["expected"] + s["pool"], 2) == s["expected_result"]
     assert got["forecast_total"] == expected_result.compute("813", "adults", "2024-09-30").total
-    assert json.loads(subprocess.run([sys.executable, "-m", "helpers", "forecast", "--municipality", "813", "--area", "adults", "--year",
-                                      "2024", "--json"], capture_output=True, text=True, timeout=180, check=True).stdout)["as_of"] == "2024-09-30"
-    bad = subprocess.run([sys.executable, "-m", "helpers", "forecast", "--municipality", "813"], capture_output=True, text=True, timeout=60)
+    assert (
+        json.loads(
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "helpers",
+                    "forecast",
+                    "--municipality",
+                    "813",
+                    "--area",
+                    "adults",
+                    "--year",
+                    "2024",
+                    "--json",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=True,
+            ).stdout
+        )["as_of"]
+        == "2024-09-30"
+    )
+    bad = subprocess.run(
+        [sys.executable, "-m", "helpers", "forecast", "--municipality", "813"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "--area" in bad.stderr

@@ -10,28 +10,43 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.render import batch as reports
 from helpers.analysis import flows as indicators
 from helpers.intake.privacy import pseudonymise_caseworker
+from helpers.render import batch as reports
 from helpers.render.formats import format_date, format_number
 from helpers.render.workbook import html_tables
 
 
 def _p(case, start, end=None, measure="m", provider="own_municipality", born="2008-01-01"):
-    return {"case_id": case, "measure": measure, "start_date": start, "end_date": end, "provider_type": provider, "birth_date": born}
+    return {
+        "case_id": case,
+        "measure": measure,
+        "start_date": start,
+        "end_date": end,
+        "provider_type": provider,
+        "birth_date": born,
+    }
 
 
-PERIODS = pd.DataFrame([
-    _p("A", "2023-01-01", "2023-06-30"), _p("A", "2023-07-01", None),  # a rate change: one spell, running
-    _p("B", "2023-02-01", "2023-03-31"), _p("B", "2024-08-01", "2024-09-10"),  # re-entry in Q3 2024, ended in Q3
-    _p("C", "2024-07-15", None, provider="private", born="2012-06-01"),  # entry in Q3 2024
-    _p("D", "2020-01-01", "2024-08-31"),  # exit in Q3 2024 after 1.705 days
-])
+PERIODS = pd.DataFrame(
+    [
+        _p("A", "2023-01-01", "2023-06-30"),
+        _p("A", "2023-07-01", None),  # a rate change: one spell, running
+        _p("B", "2023-02-01", "2023-03-31"),
+        _p("B", "2024-08-01", "2024-09-10"),  # re-entry in Q3 2024, ended in Q3
+        _p("C", "2024-07-15", None, provider="private", born="2012-06-01"),  # entry in Q3 2024
+        _p("D", "2020-01-01", "2024-08-31"),  # exit in Q3 2024 after 1.705 days
+    ]
+)
 
 
 def test_periods_parse_months_and_quarters():
-    assert indicators.period_end("2024-Q3") == dt.date(2024, 9, 30) and indicators.period_start("2024-Q3") == dt.date(2024, 7, 1)
-    assert indicators.period_end("2024-02") == dt.date(2024, 2, 29) and indicators.period_start("2024-02") == dt.date(2024, 2, 1)
+    assert indicators.period_end("2024-Q3") == dt.date(2024, 9, 30) and indicators.period_start("2024-Q3") == dt.date(
+        2024, 7, 1
+    )
+    assert indicators.period_end("2024-02") == dt.date(2024, 2, 29) and indicators.period_start("2024-02") == dt.date(
+        2024, 2, 1
+    )
 
 
 def test_spells_merge_periods_without_gaps():
@@ -44,7 +59,9 @@ def test_flows_hand_worked_per_10000():
     got = indicators.flows(PERIODS, dt.date(2024, 7, 1), dt.date(2024, 9, 30), pd.Series({"m": 2_000.0})).iloc[0]
     assert (got["entries"], got["exits"], got["reentries"]) == (2, 2, 1)  # C and B's second spell; B and D; B
     assert got["entries_per_10000"] == pytest.approx(10.0) and got["reentries_per_10000"] == pytest.approx(5.0)
-    assert got["median_days"] == pytest.approx((41 + 1705) / 2)  # B: 01.08-10.09 = 41 days; D: 01.01.2020-31.08.2024 = 1.705 days
+    assert got["median_days"] == pytest.approx(
+        (41 + 1705) / 2
+    )  # B: 01.08-10.09 = 41 days; D: 01.01.2020-31.08.2024 = 1.705 days
 
 
 def test_recipients_over_15_providers_and_stay_on_a_day():
@@ -55,7 +72,9 @@ def test_recipients_over_15_providers_and_stay_on_a_day():
     prov = indicators.providers(PERIODS, day).iloc[0]
     assert (prov["own"], prov["other"]) == (1, 1)
     stay = indicators.length_of_stay(PERIODS, day).iloc[0]
-    assert stay["median_days"] == pytest.approx(((pd.Timestamp(day) - pd.Timestamp("2023-01-01")).days + 1 + 78) / 2)  # A and C (78 days)
+    assert stay["median_days"] == pytest.approx(
+        ((pd.Timestamp(day) - pd.Timestamp("2023-01-01")).days + 1 + 78) / 2
+    )  # A and C (78 days)
 
 
 def test_refunds_hand_worked():
@@ -72,16 +91,30 @@ def test_caseworker_pseudonyms_are_keyed_and_hide_initials():
 @pytest.fixture(scope="module")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("indicators")
-    results = reports.render_all(only=["indicators"], overrides={"municipality": "479"}, out_dir=out, workers=2, progress=False)
+    results = reports.render_all(
+        only=["indicators"], overrides={"municipality": "479"}, out_dir=out, workers=2, progress=False
+    )
     assert [r.error for r in results] == [None, None, None]
     return out / "indicators" / "svendborg"
 
 
-@pytest.mark.parametrize(("audience", "sections"), [
-    ("politicians", ["Holder budgettet?", "Modtagere og gennemsnitspriser", "Tilgang og afgang", "Handleplan"]),
-    ("finance", ["Afvigelse: mængde og pris", "Refusion for særligt dyre enkeltsager"]),
-    ("department", ["Unge over 15 år", "Dyre sager", "Leverandører og forløbets længde", "Opfølgning til tiden", "Sagsbehandlere"]),
-])
+@pytest.mark.parametrize(
+    ("audience", "sections"),
+    [
+        ("politicians", ["Holder budgettet?", "Modtagere og gennemsnitspriser", "Tilgang og afgang", "Handleplan"]),
+        ("finance", ["Afvigelse: mængde og pris", "Refusion for særligt dyre enkeltsager"]),
+        (
+            "department",
+            [
+                "Unge over 15 år",
+                "Dyre sager",
+                "Leverandører og forløbets længde",
+                "Opfølgning til tiden",
+                "Sagsbehandlere",
+            ],
+        ),
+    ],
+)
 def test_each_audience_gets_its_sections_and_a_workbook(rendered, audience, sections):
     page = (rendered / f"{audience}.html").read_text(encoding="utf-8")
     toc = re.search(r'<nav class="toc">(.*?)</nav>', page, re.S).group(1)
@@ -107,8 +140,14 @@ def test_average_prices_of_fewer_than_5_full_year_cases_are_hidden(rendered, aud
 
 
 def test_follow_up_on_time_hand_worked():
-    regs = pd.DataFrame({"case_id": ["A", "A", "A", "B", "B"], "registration_no": [1, 2, 3, 1, 2], "service": "sel_85",
-                         "registration_date": pd.to_datetime(["2017-01-10", "2018-01-31", "2019-03-01", "2017-05-01", "2018-04-30"])})
+    regs = pd.DataFrame(
+        {
+            "case_id": ["A", "A", "A", "B", "B"],
+            "registration_no": [1, 2, 3, 1, 2],
+            "service": "sel_85",
+            "registration_date": pd.to_datetime(["2017-01-10", "2018-01-31", "2019-03-01", "2017-05-01", "2018-04-30"]),
+        }
+    )
     got = indicators.followed_up_on_time(regs).iloc[0]
     assert (got["follow_ups"], got["on_time"]) == (3, 2)  # 12, 14 and 11 calendar months
 
@@ -140,10 +179,14 @@ def pack():
 
 def test_flows_count_each_measure_per_10000_of_its_own_age_group_hand_worked():
     periods = pd.concat([PERIODS, PERIODS.assign(measure="eftervaern")], ignore_index=True)
-    got = indicators.flows(periods, dt.date(2024, 7, 1), dt.date(2024, 9, 30), pd.Series({"m": 2_000.0, "eftervaern": 400.0}))
+    got = indicators.flows(
+        periods, dt.date(2024, 7, 1), dt.date(2024, 9, 30), pd.Series({"m": 2_000.0, "eftervaern": 400.0})
+    )
     got = got.set_index("measure")
     assert got.loc["m", "entries_per_10000"] == pytest.approx(10.0)  # 2 entries per 2.000
-    assert got.loc["eftervaern", "entries_per_10000"] == pytest.approx(50.0)  # the same 2 entries per 400 18-22-year-olds
+    assert got.loc["eftervaern", "entries_per_10000"] == pytest.approx(
+        50.0
+    )  # the same 2 entries per 400 18-22-year-olds
 
 
 def test_eftervaern_is_counted_per_18_22_year_old_on_the_department_page(rendered, con):
@@ -151,18 +194,43 @@ def test_eftervaern_is_counted_per_18_22_year_old_on_the_department_page(rendere
     from helpers.warehouse import marts
 
     assert measure_age_groups(marts.measures(), "children", ["eftervaern", "ukendt"]) | {} == {
-        **{m: "0_17" for m in ("aflastning", "doegninstitution", "familiebehandling", "familiepleje", "kontaktperson", "opholdssted",
-                               "sikret_institution", "ukendt")}, "eftervaern": "18_22"}
+        **{
+            m: "0_17"
+            for m in (
+                "aflastning",
+                "doegninstitution",
+                "familiebehandling",
+                "familiepleje",
+                "kontaktperson",
+                "opholdssted",
+                "sikret_institution",
+                "ukendt",
+            )
+        },
+        "eftervaern": "18_22",
+    }
     # the 18-22-year-olds of 2024, summed by hand from the single ages of the population mart's source
-    young = con.execute("""select sum(inhabitants) from stg_dst__population where area_code = ? and period = '2024K1'
-                           and sex in ('1', '2') and age between 18 and 22""", [MUNICIPALITY]).fetchone()[0]
-    children = con.execute("""select sum(inhabitants) from stg_dst__population where area_code = ? and period = '2024K1'
-                              and sex in ('1', '2') and age between 0 and 17""", [MUNICIPALITY]).fetchone()[0]
-    row = next(r for r in _rows(_page(rendered, "department"), "Tilgang pr. 10.000 i aldersgruppen") if r["Delområde"].startswith("Efterværn"))
+    young = con.execute(
+        """select sum(inhabitants) from stg_dst__population where area_code = ? and period = '2024K1'
+                           and sex in ('1', '2') and age between 18 and 22""",
+        [MUNICIPALITY],
+    ).fetchone()[0]
+    children = con.execute(
+        """select sum(inhabitants) from stg_dst__population where area_code = ? and period = '2024K1'
+                              and sex in ('1', '2') and age between 0 and 17""",
+        [MUNICIPALITY],
+    ).fetchone()[0]
+    row = next(
+        r
+        for r in _rows(_page(rendered, "department"), "Tilgang pr. 10.000 i aldersgruppen")
+        if r["Delområde"].startswith("Efterværn")
+    )
     assert row["Aldersgruppe"] == "18-22-årige"
     entries = int(row["Tilgang"])
     assert row["Tilgang pr. 10.000 i aldersgruppen"].rstrip(" *") == format_number(10_000 * entries / young, 1)
-    assert format_number(10_000 * entries / young, 1) != format_number(10_000 * entries / children, 1)  # the old, wrong denominator
+    assert format_number(10_000 * entries / young, 1) != format_number(
+        10_000 * entries / children, 1
+    )  # the old, wrong denominator
 
 
 def test_politicians_pack_has_the_two_charts_with_protected_data_and_danish_csv(rendered):
@@ -192,7 +260,9 @@ def test_recipients_over_time_hides_small_counts_and_keeps_the_area(pack):
     copy = indicators_report.Pack(**{k: getattr(pack, k) for k in pack.__dataclass_fields__})
     copy.__dict__["recipients_series"] = series
     figure = copy.recipients_figure()
-    assert pd.isna(figure.data.loc[small, "Modtagere"]) and figure.data.loc[small, "Område"] == series.loc[small, "area"]
+    assert (
+        pd.isna(figure.data.loc[small, "Modtagere"]) and figure.data.loc[small, "Område"] == series.loc[small, "area"]
+    )
     assert figure.data["Modtagere"].drop(small).tolist() == series["recipients"].drop(small).tolist()
     assert any("færre end 5" in n and format_date(series.loc[small, "date"]) in n for n in figure.notes)
     spec = figure.chart.to_dict()
@@ -214,15 +284,23 @@ def test_conclusions_give_the_computed_figures(rendered):
         table = expected_result.compute(MUNICIPALITY, area, END, 2024).table
         deviation = table["expected_result"].sum() - budget
         word = "merforbrug" if deviation > 0 else "mindreforbrug"
-        same_way = table[table["deviation"] * deviation > 0].assign(size=lambda t: t["deviation"].abs()).nlargest(2, "size")
-        top = " og ".join(f"{r.label} ({format_number(abs(r.deviation) / 1e6, 1)} mio. kr.)" for r in same_way.itertuples())
-        expected = (f"{subjects[area]} forventer et {word} på {format_number(abs(deviation) / 1e6, 1)} mio. kr. "
-                    f"({format_number(abs(100 * deviation / budget), 1)} % af budgettet på {format_number(budget / 1e6, 1)} mio. kr.), "
-                    f"især på {top}.")
+        same_way = (
+            table[table["deviation"] * deviation > 0].assign(size=lambda t: t["deviation"].abs()).nlargest(2, "size")
+        )
+        top = " og ".join(
+            f"{r.label} ({format_number(abs(r.deviation) / 1e6, 1)} mio. kr.)" for r in same_way.itertuples()
+        )
+        expected = (
+            f"{subjects[area]} forventer et {word} på {format_number(abs(deviation) / 1e6, 1)} mio. kr. "
+            f"({format_number(abs(100 * deviation / budget), 1)} % af budgettet på {format_number(budget / 1e6, 1)} mio. kr.), "
+            f"især på {top}."
+        )
         assert expected in said, (expected, said)
         snap = max(s for s in marts.snapshots(MUNICIPALITY, area) if s <= END)
         p = marts.case_periods(MUNICIPALITY, area, snap)
-        running = p[(p["start_date"] <= pd.Timestamp(END)) & (p["end_date"].isna() | (p["end_date"] >= pd.Timestamp(END)))]
+        running = p[
+            (p["start_date"] <= pd.Timestamp(END)) & (p["end_date"].isna() | (p["end_date"] >= pd.Timestamp(END)))
+        ]
         n = len(running.drop_duplicates(["case_id", "measure"]))
         assert f"{subjects[area]} havde {format_number(n)} modtagere den 30.09.2024" in said
 
@@ -233,8 +311,10 @@ def test_the_deviation_in_the_conclusions_is_the_budget_tables_in_both_packs(ren
         for row in _rows(_page(rendered, audience), "Forventet regnskab, kr."):
             subject = {"Børn og unge": "Børne- og ungeområdet", "Voksne": "Voksenområdet"}[row["Område"]]
             deviation = _number(row["Afvigelse (+ = merforbrug), kr."])
-            assert f"{subject} forventer et {'merforbrug' if deviation > 0 else 'mindreforbrug'} på {format_number(abs(deviation) / 1e6, 1)} mio. kr. " \
-                   f"({row['Afvigelse, pct.'].lstrip('-')} %" in said, audience
+            assert (
+                f"{subject} forventer et {'merforbrug' if deviation > 0 else 'mindreforbrug'} på {format_number(abs(deviation) / 1e6, 1)} mio. kr. "
+                f"({row['Afvigelse, pct.'].lstrip('-')} %" in said
+            ), audience
 
 
 def test_action_plan_lists_exactly_the_overrunning_sub_areas_with_empty_fields(rendered):
@@ -244,9 +324,15 @@ def test_action_plan_lists_exactly_the_overrunning_sub_areas_with_empty_fields(r
     want = set()
     for area in ("children", "adults"):
         table = expected_result.compute(MUNICIPALITY, area, END, 2024).table
-        want |= {(labels.AREA_LABELS[area], r.label, format_number(r.deviation)) for r in table.itertuples() if round(r.deviation) > 0}
+        want |= {
+            (labels.AREA_LABELS[area], r.label, format_number(r.deviation))
+            for r in table.itertuples()
+            if round(r.deviation) > 0
+        }
     rows = _rows(_page(rendered, "politicians"), "Tiltag")
-    assert {(r["Område"], r["Delområde"], r["Forventet merforbrug, kr."]) for r in rows} == want and len(rows) == len(want) > 0
+    assert {(r["Område"], r["Delområde"], r["Forventet merforbrug, kr."]) for r in rows} == want and len(rows) == len(
+        want
+    ) > 0
     assert all(r["Tiltag"] == r["Ansvarlig"] == r["Forventet effekt, kr."] == "" for r in rows)
     assert "[tiltag]" not in _page(rendered, "politicians")
 
@@ -256,7 +342,9 @@ def test_finance_is_the_controllers_pack_and_politicians_get_no_wide_tables(rend
     for column in ("Heraf mængde, kr.", "Heraf pris, kr.", "Forventet refusion, kr.", "Helårssager i prognosen"):
         assert _rows(finance, column) and column not in politicians
     accuracy = _rows(finance, "Prognose lavet ved udgangen af")
-    assert len(accuracy) == 12 and all(re.fullmatch(r"-?\d+,\d", v) for r in accuracy for k, v in r.items() if "pct." in k)
+    assert len(accuracy) == 12 and all(
+        re.fullmatch(r"-?\d+,\d", v) for r in accuracy for k, v in r.items() if "pct." in k
+    )
     headings = [set(re.findall(r"<h2[^>]*>(.*?)<", p)) for p in (finance, politicians)]
     assert headings[0] != headings[1] and "Prognosens træfsikkerhed" in headings[0] and "Konklusioner" in headings[1]
     assert max(len(t[0]) for t in html_tables(politicians)) <= 7
@@ -282,7 +370,10 @@ def _truth(pack) -> dict[tuple, int]:
 
     truth: dict[tuple, int] = {}
     for r in pack.recipients_frame.itertuples():
-        truth[("recipients", r.area, r.label)], truth[("recipients_before", r.area, r.label)] = r.recipients, r.recipients_before
+        truth[("recipients", r.area, r.label)], truth[("recipients_before", r.area, r.label)] = (
+            r.recipients,
+            r.recipients_before,
+        )
     for r in pack.flows_frame.itertuples():
         for c in ("entries", "exits", "reentries", "entries_before", "exits_before"):
             truth[(c, r.area, r.label)] = getattr(r, c)
@@ -307,11 +398,24 @@ def _truth(pack) -> dict[tuple, int]:
     return truth
 
 
-CONCEPTS = {"Modtagere nu": "recipients", "Modtagere": "recipients", "Modtagere for et år siden": "recipients_before",
-            "Tilgang": "entries", "Afgang": "exits", "Genindskrivninger": "reentries", "Tilgang sidste år": "entries_before",
-            "Tilgang samme periode sidste år": "entries_before", "Afgang sidste år": "exits_before",
-            "Afgang samme periode sidste år": "exits_before", "Heraf 15 år og derover": "over_15", "Egne tilbud": "own",
-            "Andre leverandører": "other", "Sager": "cases", "Opfølgninger": "follow_ups", "Inden for 12 måneder": "on_time"}
+CONCEPTS = {
+    "Modtagere nu": "recipients",
+    "Modtagere": "recipients",
+    "Modtagere for et år siden": "recipients_before",
+    "Tilgang": "entries",
+    "Afgang": "exits",
+    "Genindskrivninger": "reentries",
+    "Tilgang sidste år": "entries_before",
+    "Tilgang samme periode sidste år": "entries_before",
+    "Afgang sidste år": "exits_before",
+    "Afgang samme periode sidste år": "exits_before",
+    "Heraf 15 år og derover": "over_15",
+    "Egne tilbud": "own",
+    "Andre leverandører": "other",
+    "Sager": "cases",
+    "Opfølgninger": "follow_ups",
+    "Inden for 12 måneder": "on_time",
+}
 
 
 def _shown(pages: list[str]) -> tuple[dict[tuple, float], dict[tuple, float]]:
@@ -326,14 +430,18 @@ def _shown(pages: list[str]) -> tuple[dict[tuple, float], dict[tuple, float]]:
                 for column, concept in CONCEPTS.items():
                     if column in cells and re.fullmatch(r"\d{1,3}(\.\d{3})*", cells[column]) and key:
                         known[(concept, area, key)] = _number(cells[column])
-                for column, concept in (("Andel til tiden, pct.", "share"), ("Tilgang pr. 10.000 i aldersgruppen", "entries_rate")):
+                for column, concept in (
+                    ("Andel til tiden, pct.", "share"),
+                    ("Tilgang pr. 10.000 i aldersgruppen", "entries_rate"),
+                ):
                     if column in cells and re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d+)?( \*)?", cells[column]):
                         ratios[(concept, area, key)] = _number(cells[column].rstrip(" *"))
     return known, ratios
 
 
-def recovered(truth: dict[tuple, int], known: dict[tuple, float], ratios: dict[tuple, float],
-              population: dict[tuple, float]) -> dict[tuple, float]:
+def recovered(
+    truth: dict[tuple, int], known: dict[tuple, float], ratios: dict[tuple, float], population: dict[tuple, float]
+) -> dict[tuple, float]:
     """What a reader can work out: shown counts, then repeatedly every cell that is the only unknown of a relation a
     reader knows (an area's column adds up to its total, which the pack shows; own + other = recipients; a part and the
     rest add up to the whole), and n x a shown share, a shown rate x the age group's population."""
@@ -343,10 +451,22 @@ def recovered(truth: dict[tuple, int], known: dict[tuple, float], ratios: dict[t
     for key in truth:
         columns.setdefault((key[0], key[1]), []).append(key)
     for (concept, _), keys in columns.items():
-        if concept in ("recipients", "recipients_before", "entries", "exits", "entries_before", "exits_before", "own", "other", "cases"):
+        if concept in (
+            "recipients",
+            "recipients_before",
+            "entries",
+            "exits",
+            "entries_before",
+            "exits_before",
+            "own",
+            "other",
+            "cases",
+        ):
             relations.append((sum(truth[k] for k in keys), keys))
-    for (concept, area, row) in truth:
-        whole = {"own": "recipients", "over_15": "recipients", "reentries": "entries", "on_time": "follow_ups"}.get(concept)
+    for concept, area, row in truth:
+        whole = {"own": "recipients", "over_15": "recipients", "reentries": "entries", "on_time": "follow_ups"}.get(
+            concept
+        )
         rest = {"own": "other", "over_15": "under_15", "reentries": "first_entries", "on_time": "late"}.get(concept)
         if whole and (whole, area, row) in truth and (rest, area, row) in truth:
             relations.append(((whole, area, row), [(concept, area, row), (rest, area, row)]))
@@ -377,9 +497,15 @@ def test_the_recovery_check_finds_a_leak_hand_worked():
     got = recovered(truth, {("recipients", "A", "y"): 40, ("own", "A", "y"): 38}, {}, {})
     assert got[("recipients", "A", "x")] == 3 and got[("other", "A", "y")] == 2
     two = {("recipients", "A", "x"): 3, ("recipients", "A", "z"): 4, ("recipients", "A", "y"): 40}
-    assert ("recipients", "A", "x") not in recovered(two, {("recipients", "A", "y"): 40}, {}, {})  # 7 = x + z: two unknowns
-    share = recovered({("on_time", "", "s"): 16, ("follow_ups", "", "s"): 18, ("late", "", "s"): 2},
-                      {("follow_ups", "", "s"): 18}, {("share", "", "s"): 88.9}, {})
+    assert ("recipients", "A", "x") not in recovered(
+        two, {("recipients", "A", "y"): 40}, {}, {}
+    )  # 7 = x + z: two unknowns
+    share = recovered(
+        {("on_time", "", "s"): 16, ("follow_ups", "", "s"): 18, ("late", "", "s"): 2},
+        {("follow_ups", "", "s"): 18},
+        {("share", "", "s"): 88.9},
+        {},
+    )
     assert share[("late", "", "s")] == 2  # 18 follow-ups at 88,9 % gives 16 on time and 2 late
 
 
@@ -393,8 +519,11 @@ def test_no_count_under_5_can_be_worked_out_from_the_three_pages(rendered, pack)
     assert len(known) > 100
     for key, value in known.items():  # what is shown is the truth
         assert truth[key] == value, key
-    population = {(labels.AREA_LABELS[area], pack._label(m)): marts.inhabitants(MUNICIPALITY, group, END.year)
-                  for area, f in pack.figures.items() for m, group in f["age_groups"].items()}
+    population = {
+        (labels.AREA_LABELS[area], pack._label(m)): marts.inhabitants(MUNICIPALITY, group, END.year)
+        for area, f in pack.figures.items()
+        for m, group in f["age_groups"].items()
+    }
     got = recovered(truth, known, ratios, population)
     leaks = {k: v for k, v in got.items() if 1 <= truth.get(k, 0) <= 4 and round(v) == truth[k]}
     assert not leaks, leaks
@@ -405,11 +534,16 @@ def test_workbooks_hold_the_protected_cells_of_the_pages(rendered):
 
     for audience in ("politicians", "finance", "department"):
         book = load_workbook(rendered / f"{audience}.xlsx")
-        marked = [v for ws in book.worksheets[1:] for row in ws.iter_rows(values_only=True) for v in row if v in ("<5", "..")]
+        marked = [
+            v for ws in book.worksheets[1:] for row in ws.iter_rows(values_only=True) for v in row if v in ("<5", "..")
+        ]
         page = [c for t in html_tables(_page(rendered, audience)) for r in t[1:] for c in r if c in ("<5", "..")]
         assert sorted(marked) == sorted(page) and page, audience
         for ws in book.worksheets[1:]:
             head = [c.value for c in ws[1]]
             for j, name in enumerate(head):
                 if name in CONCEPTS:
-                    assert not any(isinstance(r[j], (int, float)) and 1 <= r[j] <= 4 for r in ws.iter_rows(min_row=2, values_only=True)), (ws.title, name)
+                    assert not any(
+                        isinstance(r[j], (int, float)) and 1 <= r[j] <= 4
+                        for r in ws.iter_rows(min_row=2, values_only=True)
+                    ), (ws.title, name)

@@ -44,7 +44,9 @@ def test_cases_each_bad_row_is_quarantined_with_its_reason():
     assert reasons[7]["column"] == "cpr" and reasons[7]["value"] == "320190-xxxx"
     assert reasons[8]["column"] == "measure" and reasons[8]["reason"] == "missing value"
     assert reasons[11]["column"] == "probability"
-    assert 4 not in reasons and 9 not in reasons and 10 not in reasons  # a weekly rate, an unfamiliar measure or status: kept
+    assert (
+        4 not in reasons and 9 not in reasons and 10 not in reasons
+    )  # a weekly rate, an unfamiliar measure or status: kept
     assert "duplicate of line 2" in reasons[12]["reason"]
     assert reasons[15]["column"] == "(row)" and "fields" in reasons[15]["reason"]
     assert sorted(result.accepted["source_line"]) == [2, 4, 9, 10, 13, 14]
@@ -52,7 +54,10 @@ def test_cases_each_bad_row_is_quarantined_with_its_reason():
     assert rows.loc[4, "rate"] == pytest.approx(1800 / 7) and rows.loc[4, "rate_unit"] == "day"  # uge -> a daily rate
     assert (rows.loc[9, "measure"], rows.loc[9, "measure_raw"]) == ("unmapped", "sel_999")
     assert (rows.loc[10, "status"], rows.loc[10, "status_raw"]) == ("unmapped", "maybe")
-    assert {(u["column"], u["value"], u["rows"]) for u in result.unmapped} == {("measure", "sel_999", 1), ("status", "maybe", 1)}
+    assert {(u["column"], u["value"], u["rows"]) for u in result.unmapped} == {
+        ("measure", "sel_999", 1),
+        ("status", "maybe", 1),
+    }
 
 
 def test_cases_accepted_rows_are_parsed_and_pseudonymised():
@@ -81,7 +86,10 @@ def test_latin1_with_danish_headers_and_synonyms():
 
 def test_utf8_bom_comma_separated_with_case_id():
     result = ingest("cases", CORPUS / "cases_bom_comma_case_id.csv", key=KEY)
-    assert len(result.accepted) == 2 and result.accepted["case_id"].tolist() == ["P00000000000000a1", "P00000000000000a2"]
+    assert len(result.accepted) == 2 and result.accepted["case_id"].tolist() == [
+        "P00000000000000a1",
+        "P00000000000000a2",
+    ]
     assert result.accepted["probability"].tolist() == [1.0, 0.75]
 
 
@@ -90,6 +98,7 @@ def test_xlsx_is_read_with_sheet_row_numbers(tmp_path):
     ws = wb.active
     ws.append(["cpr", "measure", "rate", "rate_unit", "start_date", "end_date", "status"])
     import datetime as dt
+
     ws.append(["010190-1233", "sel_107", 2150.5, "day", dt.datetime(2024, 1, 1), None, "current"])
     ws.append(["020285-1122", "sel_107", -5, "day", dt.datetime(2024, 1, 1), None, "current"])
     path = tmp_path / "cases.xlsx"
@@ -101,9 +110,14 @@ def test_xlsx_is_read_with_sheet_row_numbers(tmp_path):
 
 @pytest.mark.parametrize(
     ("file", "message"),
-    [("cases_missing_columns.csv", "missing required column(s) for kind cases: rate_unit (or a rate named per day or per month)"),
-     ("empty.csv", "empty"),
-     ("binary_no_bom.csv", "cannot be decoded")],
+    [
+        (
+            "cases_missing_columns.csv",
+            "missing required column(s) for kind cases: rate_unit (or a rate named per day or per month)",
+        ),
+        ("empty.csv", "empty"),
+        ("binary_no_bom.csv", "cannot be decoded"),
+    ],
 )
 def test_unusable_files_raise_with_file_name(file, message):
     with pytest.raises(ExtractError) as exc:
@@ -139,7 +153,7 @@ def test_users_bad_rows():
     assert "unknown measure group for area adults" in reasons[5]
     assert "negative" in reasons[6]
     rows = result.accepted.set_index("source_line")
-    assert rows.loc[4, "area"] == "children"      # 'boern' is a synonym
+    assert rows.loc[4, "area"] == "children"  # 'boern' is a synonym
     assert rows.loc[7, "municipality_code"] == "101"  # 4-digit DAWA code accepted
 
 
@@ -148,7 +162,9 @@ def test_registrations_sequence_rules():
     result = ingest("registrations", path, key=KEY)
     _reconciles(result, path)
     reasons = {e["line"]: e for e in result.errors}
-    assert 4 not in reasons and any("registration(s) 3 missing before registration 4" in n for n in result.notes)  # a gap
+    assert 4 not in reasons and any(
+        "registration(s) 3 missing before registration 4" in n for n in result.notes
+    )  # a gap
     assert reasons[6]["column"] == "registration_date" and "not after registration 1" in reasons[6]["reason"]
     assert reasons[7]["column"] == "vum_score" and reasons[7]["value"] == "5"
     rows = result.accepted.set_index("source_line")
@@ -178,7 +194,10 @@ def test_cli_json_and_exit_codes():
 
     missing = _cli("ingest", "--kind", "cases", "--file", str(CORPUS / "cases_missing_columns.csv"), "--json")
     assert missing.returncode == 2
-    assert "cases_missing_columns.csv" in missing.stderr and "rate_unit (or a rate named per day or per month)" in missing.stderr
+    assert (
+        "cases_missing_columns.csv" in missing.stderr
+        and "rate_unit (or a rate named per day or per month)" in missing.stderr
+    )
     assert "Traceback" not in missing.stderr and missing.stderr.count("\n") == 1
 
     absent = _cli("ingest", "--kind", "cases", "--file", "/nonexistent/file.csv")

@@ -34,13 +34,29 @@ def _free_port() -> int:
 def lab(warehouse_path, tmp_path):
     """`python -m helpers lab` (what `make lab` runs) on a free localhost port with a token; stopped afterwards."""
     port, token = _free_port(), "helpers-test-token"
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
-    options = [f"--port={port}", "--ServerApp.ip=127.0.0.1", "--no-browser", f"--IdentityProvider.token={token}",
-               "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", *(["--allow-root"] if os.geteuid() == 0 else [])]
+    env = dict(
+        os.environ,
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+    )
+    options = [
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--no-browser",
+        f"--IdentityProvider.token={token}",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=",
+        *(["--allow-root"] if os.geteuid() == 0 else []),
+    ]
     log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "helpers", "lab", "--dir", str(tmp_path / "lab"), "--", *options],
-                              stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "helpers", "lab", "--dir", str(tmp_path / "lab"), "--", *options],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -77,9 +93,12 @@ def _command(page, command: str, args: str = "{}") -> None:
 
 def _wait_for_notebook(page) -> None:
     """Wait until the explorer notebook is the current tab and connected to its kernel."""
-    page.wait_for_function("""() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    page.wait_for_function(
+        """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
                                       return w && w.context && w.context.path === 'explore.ipynb' && w.sessionContext
-                                             && w.sessionContext.session && w.sessionContext.session.kernel; }""", timeout=60_000)
+                                             && w.sessionContext.session && w.sessionContext.session.kernel; }""",
+        timeout=60_000,
+    )
 
 
 @pytest.mark.browser
@@ -100,7 +119,9 @@ def test_explorer_chart_survives_reload_and_reopening_and_the_tracked_notebook_s
             assert _chart_title(page).startswith("Udgift pr. indbygger: I alt")
             assert page.locator(f"{CHART} .mark-line path").count() > 0
 
-            page.locator(".widget-dropdown", has_text="Nøgletal").locator("select").select_option(label="Brugere pr. 10.000")
+            page.locator(".widget-dropdown", has_text="Nøgletal").locator("select").select_option(
+                label="Brugere pr. 10.000"
+            )
             page.locator(".widget-dropdown", has_text="Fremhæv").locator("select").select_option(label="Køge")
             page.wait_for_function(f"""() => [...document.querySelectorAll('{CHART}')].some(svg =>
                 svg.querySelector('.role-title-text').textContent.startsWith('Brugere pr. 10.000')
@@ -111,7 +132,9 @@ def test_explorer_chart_survives_reload_and_reopening_and_the_tracked_notebook_s
             page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
             page.reload()
             _wait_for_notebook(page)
-            assert _chart_title(page).startswith("Brugere pr. 10.000")  # drawn again, in the state the controls were left in
+            assert _chart_title(page).startswith(
+                "Brugere pr. 10.000"
+            )  # drawn again, in the state the controls were left in
 
             _command(page, "application:close-all")
             page.wait_for_function("() => !document.querySelector('.jp-Notebook')")

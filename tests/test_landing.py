@@ -46,18 +46,30 @@ def test_index_groups_reports_by_kind_under_danish_titles(rendered):
     tables = html_tables(_unfolded(page))
     assert tables[0][0] == ["Region", "Periode", "Data", "Filer"] and tables[1][0][0] == "Kommune"
     region, period, data, files = tables[0][1]
-    assert (region, period) == ("Region Sjælland", "2021–2024") and "Befolkning 2010K1–2024K1" in data and "sha256" not in data
+    assert (
+        (region, period) == ("Region Sjælland", "2021–2024")
+        and "Befolkning 2010K1–2024K1" in data
+        and "sha256" not in data
+    )
     assert tables[1][1][:2] == ["Hillerød", "3. kvartal 2024"]  # the pack's period 2024-Q3
     assert files == "Rapport (HTML) · Tabeller (Excel)"
     visible = _visible(page)
-    assert not re.search(r"\b[a-z]+_[a-z_]+\b|\bchildren\b|\bpoliticians\b|region = ", visible), "codes only in the run log"
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b|\bchildren\b|\bpoliticians\b|region = ", visible), (
+        "codes only in the run log"
+    )
 
 
 def test_index_links_reach_both_files_of_every_report(rendered):
     page = (rendered / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'<a href="([^"#]+)">', _unfolded(page))
-    assert sorted(links) == sorted(["benchmark/children/region-sjaelland.html", "benchmark/children/region-sjaelland.xlsx",
-                                    "indicators/hilleroed/politicians.html", "indicators/hilleroed/politicians.xlsx"])
+    assert sorted(links) == sorted(
+        [
+            "benchmark/children/region-sjaelland.html",
+            "benchmark/children/region-sjaelland.xlsx",
+            "indicators/hilleroed/politicians.html",
+            "indicators/hilleroed/politicians.xlsx",
+        ]
+    )
     assert all((rendered / link).is_file() for link in links)
 
 
@@ -73,8 +85,15 @@ def test_index_json_lists_every_report_for_scripts(rendered):
     entries = {e["slug"]: e for e in json.loads((rendered / "index.json").read_text(encoding="utf-8"))}
     bench, pack = entries["children/region-sjaelland"], entries["hilleroed/politicians"]
     assert bench["kind"] == "benchmark_children" and pack["kind"] == "indicators_politicians"
-    assert bench["params"]["region"] == "085" and bench["params"]["area"] == "children" and pack["params"]["municipality"] == "219"
-    assert bench["path"] == "benchmark/children/region-sjaelland.html" and bench["xlsx"] == "benchmark/children/region-sjaelland.xlsx"
+    assert (
+        bench["params"]["region"] == "085"
+        and bench["params"]["area"] == "children"
+        and pack["params"]["municipality"] == "219"
+    )
+    assert (
+        bench["path"] == "benchmark/children/region-sjaelland.html"
+        and bench["xlsx"] == "benchmark/children/region-sjaelland.xlsx"
+    )
     assert bench["error"] is None and pack["report"] == "indicators"
 
 
@@ -83,9 +102,14 @@ def test_a_failed_report_is_a_line_in_its_group_and_in_the_log(rendered, tmp_pat
     out = tmp_path / "out"
     out.mkdir()
     (out / "index.json").write_text(json.dumps(entries), encoding="utf-8")
-    failed = batch.RenderResult("indicators", "hilleroed/finance", {"municipality": "219", "municipality_name": "Hillerød",
-                                "audience": "finance", "period": "2024-09"}, error="ZeroDivisionError: division by zero",
-                                failing_cell=4, kind="indicators_finance")
+    failed = batch.RenderResult(
+        "indicators",
+        "hilleroed/finance",
+        {"municipality": "219", "municipality_name": "Hillerød", "audience": "finance", "period": "2024-09"},
+        error="ZeroDivisionError: division by zero",
+        failing_cell=4,
+        kind="indicators_finance",
+    )
     page = batch.write_index([failed], out).read_text(encoding="utf-8")
     finance = page.split('id="noegletal-for-oekonomi"')[1].split("</table>")[0]
     assert "Hillerød" in finance and "september 2024" in finance and "Fejlede, se kørselsloggen" in finance
@@ -93,7 +117,11 @@ def test_a_failed_report_is_a_line_in_its_group_and_in_the_log(rendered, tmp_pat
 
 
 def _headings(page: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", page, flags=re.S) if "${" not in h]
+    return [
+        re.sub(r"<[^>]+>", "", h).strip()
+        for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", page, flags=re.S)
+        if "${" not in h
+    ]
 
 
 @pytest.mark.parametrize("report", ["indicators/hilleroed/politicians", "benchmark/children/region-sjaelland"])
@@ -113,13 +141,19 @@ def test_about_sheet_gives_title_parameters_vintage_and_the_markers(rendered):
     about = dict(load_workbook(rendered / "indicators/hilleroed/politicians.xlsx")["Om"].iter_rows(values_only=True))
     assert about["Rapport"].startswith("Nøgletal") and "Hillerød" in about["Rapport"]
     assert (about["Kommune"], about["Målgruppe"], about["Periode"]) == ("Hillerød", "Politikere", "3. kvartal 2024")
-    assert "Sager (øjebliksbilleder): 63 filer" in about["Data"] and re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", about["Dannet"])
+    assert "Sager (øjebliksbilleder): 63 filer" in about["Data"] and re.fullmatch(
+        r"\d\d\.\d\d\.\d{4} \d\d:\d\d", about["Dannet"]
+    )
     book = load_workbook(rendered / "indicators/hilleroed/politicians.xlsx")
     marked = any(v in ("<5", "..") for ws in book.worksheets[1:] for row in ws.iter_rows(values_only=True) for v in row)
     assert ("Tegn" in about) == marked and (not marked or "<5: færre end 5" in about["Tegn"])
     bench = dict(load_workbook(rendered / "benchmark/children/region-sjaelland.xlsx")["Om"].iter_rows(values_only=True))
-    assert (bench["Region"], bench["Område"], bench["Periode"], bench["Priser"]) == ("Region Sjælland", "Børn og unge", "2021–2024",
-                                                                                   "2024-niveau")
+    assert (bench["Region"], bench["Område"], bench["Periode"], bench["Priser"]) == (
+        "Region Sjælland",
+        "Børn og unge",
+        "2021–2024",
+        "2024-niveau",
+    )
 
 
 @pytest.mark.browser
@@ -145,15 +179,48 @@ def test_index_renders_offline_in_headless_chromium(rendered, tmp_path):
 
 
 def test_parameters_for_readers_are_danish_labels_and_names():
-    bench = {"area": "adults", "region": "085", "region_name": "Region Sjælland", "year": 2024, "period_start": 2021,
-             "long_series_start": 2010, "price_base_year": 2024}
-    assert batch.parameter_items(bench) == [("Region", "Region Sjælland"), ("Område", "Voksne"), ("År", "2024"), ("Periode", "2021–2024"),
-                                            ("Lang serie fra", "2010"), ("Priser", "2024-niveau")]
-    forecast = {"municipality": "219", "municipality_name": "Hillerød", "area": "children", "year": 2024, "as_of": "2024-09-30"}
-    assert batch.parameter_items(forecast) == [("Kommune", "Hillerød"), ("Område", "Børn og unge"), ("År", "2024"),
-                                               ("Opgjort pr.", "30.09.2024")]
-    progression = {"municipality": "851", "municipality_name": "Aalborg", "service": "sel_85", "period_start": "2016-01-05",
-                   "period_end": "2023-11-29", "hourly_rate": 1250}
-    assert dict(batch.parameter_items(progression)) == {"Kommune": "Aalborg", "Ydelse": "§ 85", "Periode": "05.01.2016–29.11.2023",
-                                                        "Timepris (§ 85)": "1.250 kr."}
+    bench = {
+        "area": "adults",
+        "region": "085",
+        "region_name": "Region Sjælland",
+        "year": 2024,
+        "period_start": 2021,
+        "long_series_start": 2010,
+        "price_base_year": 2024,
+    }
+    assert batch.parameter_items(bench) == [
+        ("Region", "Region Sjælland"),
+        ("Område", "Voksne"),
+        ("År", "2024"),
+        ("Periode", "2021–2024"),
+        ("Lang serie fra", "2010"),
+        ("Priser", "2024-niveau"),
+    ]
+    forecast = {
+        "municipality": "219",
+        "municipality_name": "Hillerød",
+        "area": "children",
+        "year": 2024,
+        "as_of": "2024-09-30",
+    }
+    assert batch.parameter_items(forecast) == [
+        ("Kommune", "Hillerød"),
+        ("Område", "Børn og unge"),
+        ("År", "2024"),
+        ("Opgjort pr.", "30.09.2024"),
+    ]
+    progression = {
+        "municipality": "851",
+        "municipality_name": "Aalborg",
+        "service": "sel_85",
+        "period_start": "2016-01-05",
+        "period_end": "2023-11-29",
+        "hourly_rate": 1250,
+    }
+    assert dict(batch.parameter_items(progression)) == {
+        "Kommune": "Aalborg",
+        "Ydelse": "§ 85",
+        "Periode": "05.01.2016–29.11.2023",
+        "Timepris (§ 85)": "1.250 kr.",
+    }
     assert dict(batch.parameter_items({"period": "2024-09"}))["Periode"] == "september 2024"

@@ -33,7 +33,9 @@ def test_decomposition_parts_add_up_exactly():
 
 
 def test_nearest_peers_hand_worked():
-    frame = pd.DataFrame({"municipality_code": ["101", "102", "103", "104"], "a": [0.0, 1.0, 10.0, 11.0], "b": [0.0, 0.0, 0.0, 0.0]})
+    frame = pd.DataFrame(
+        {"municipality_code": ["101", "102", "103", "104"], "a": [0.0, 1.0, 10.0, 11.0], "b": [0.0, 0.0, 0.0, 0.0]}
+    )
     peers = nearest_peers(frame, k=2, columns=["a", "b"])
     first = peers[peers["municipality_code"] == "101"]
     assert first["peer_code"].tolist() == ["102", "103"] and first["rank"].tolist() == [1, 2]

@@ -13,13 +13,13 @@ from helpers.intake import privacy
 @pytest.mark.parametrize(
     ("cpr", "born", "sex"),
     [
-        ("010203-1235", dt.date(1903, 2, 1), "M"),   # 7th digit 1: 1900s
+        ("010203-1235", dt.date(1903, 2, 1), "M"),  # 7th digit 1: 1900s
         ("150537-4002", dt.date(1937, 5, 15), "K"),  # 4 with year >= 37: 1900s
         ("150536-4002", dt.date(2036, 5, 15), "K"),  # 4 with year <= 36: 2000s
         ("311257-5001", dt.date(2057, 12, 31), "M"),  # 5-8 with year <= 57: 2000s
         ("311258-8001", dt.date(1858, 12, 31), "M"),  # 5-8 with year >= 58: 1800s
-        ("290200-9998", dt.date(2000, 2, 29), "K"),   # 9 with year <= 36: 2000s, leap day
-        ("0101901234", dt.date(1990, 1, 1), "K"),     # without the dash
+        ("290200-9998", dt.date(2000, 2, 29), "K"),  # 9 with year <= 36: 2000s, leap day
+        ("0101901234", dt.date(1990, 1, 1), "K"),  # without the dash
     ],
 )
 def test_parse_cpr_derives_birth_date_and_sex(cpr, born, sex):
@@ -42,7 +42,13 @@ def test_pseudonym_is_keyed_stable_and_ignores_dash():
 
 def test_synthetic_cpr_round_trips_through_the_century_rule():
     rng = np.random.default_rng(1)
-    for born in (dt.date(1950, 6, 1), dt.date(1999, 12, 31), dt.date(2001, 1, 1), dt.date(2010, 7, 4), dt.date(2040, 3, 3)):
+    for born in (
+        dt.date(1950, 6, 1),
+        dt.date(1999, 12, 31),
+        dt.date(2001, 1, 1),
+        dt.date(2010, 7, 4),
+        dt.date(2040, 3, 3),
+    ):
         for sex in ("M", "K"):
             assert privacy.parse_cpr(privacy.synthetic_cpr(born, sex, rng)) == (born, sex)
 

@@ -71,9 +71,21 @@ CPRS = {
     "registration_case_id": "2312894023",
     "registration_xlsx": "0112904024",
 }
-NAMES = ("Ingeborgina", "Zylberstein", "Ingeborgina Zylberstein", "29384756", "2938 4756", "ingeborgina@example.dk",
-         "Kvistgårdsvej 17", "Bekymringsskrivelse fra skolen", "Weekendaflastning hos moster", "Samtale med moster Gudrunella",
-         "Hyacintha", "Brøndumsgaard", "61728394")
+NAMES = (
+    "Ingeborgina",
+    "Zylberstein",
+    "Ingeborgina Zylberstein",
+    "29384756",
+    "2938 4756",
+    "ingeborgina@example.dk",
+    "Kvistgårdsvej 17",
+    "Bekymringsskrivelse fra skolen",
+    "Weekendaflastning hos moster",
+    "Samtale med moster Gudrunella",
+    "Hyacintha",
+    "Brøndumsgaard",
+    "61728394",
+)
 
 
 def _dashed(cpr: str) -> str:
@@ -90,37 +102,103 @@ def _spellings(cpr: str) -> str:
 
 PLANTED = {where: re.compile(_spellings(cpr)) for where, cpr in CPRS.items()}
 # one pass over a text finds any of them: each planted CPR number and each name in a group of its own
-ANY = re.compile("|".join([*(f"(?P<{where}>{_spellings(cpr)})" for where, cpr in CPRS.items()),
-                           *(f"(?P<name{n}>{re.escape(name)})" for n, name in enumerate(NAMES))]))
+ANY = re.compile(
+    "|".join(
+        [
+            *(f"(?P<{where}>{_spellings(cpr)})" for where, cpr in CPRS.items()),
+            *(f"(?P<name{n}>{re.escape(name)})" for n, name in enumerate(NAMES)),
+        ]
+    )
+)
 
 
 def _leaks(text: str) -> list[str]:
     """What of the planted CPR numbers and names a text holds, with a little context."""
-    return [f"{m.lastgroup}: ...{text[max(0, m.start() - 60):m.end() + 20]!r}..." for m in ANY.finditer(text)]
+    return [f"{m.lastgroup}: ...{text[max(0, m.start() - 60) : m.end() + 20]!r}..." for m in ANY.finditer(text)]
 
 
 # ---------------------------------------------------------------- the corpus
+
 
 def _csv(path: Path, lines: list[list[str]], top: str = "", encoding: str = "utf-8") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(top + "\n".join(";".join(cells) for cells in lines) + "\n", encoding=encoding)
 
 
-PERSON_HEADERS = ["Fornavn", "Efternavn", "Navn", "BorgerMobil", "Telefon", "E-mail", "Adresse", "Bemærkning", "Notat",
-                  "Tilbudsbeskrivelse"]
-PERSON_CELLS = ["Ingeborgina", "Zylberstein", f"Ingeborgina Zylberstein {_dashed(CPRS['name_column'])}", "29384756",
-                "+45 2938 4756", "ingeborgina@example.dk", "Kvistgårdsvej 17, 5700 Svendborg",
-                f"ring til {CPRS['note'][:6]}–{CPRS['note'][6:]}", "Bekymringsskrivelse fra skolen", "Weekendaflastning hos moster"]
-CASE_HEADER = ["Sags ID", "CPR-nr.", *PERSON_HEADERS, "Ydelsesvariant", "Lovhjemmel", "Takst", "Frekvens", "Ydelse startdato",
-               "Ydelse slutdato", "Status", "Leverandør", "Leverandørtype", "Sagsbehandler", "Målgruppe",
-               f"Noter {_dashed(CPRS['header_cell'])}"]
+PERSON_HEADERS = [
+    "Fornavn",
+    "Efternavn",
+    "Navn",
+    "BorgerMobil",
+    "Telefon",
+    "E-mail",
+    "Adresse",
+    "Bemærkning",
+    "Notat",
+    "Tilbudsbeskrivelse",
+]
+PERSON_CELLS = [
+    "Ingeborgina",
+    "Zylberstein",
+    f"Ingeborgina Zylberstein {_dashed(CPRS['name_column'])}",
+    "29384756",
+    "+45 2938 4756",
+    "ingeborgina@example.dk",
+    "Kvistgårdsvej 17, 5700 Svendborg",
+    f"ring til {CPRS['note'][:6]}–{CPRS['note'][6:]}",
+    "Bekymringsskrivelse fra skolen",
+    "Weekendaflastning hos moster",
+]
+CASE_HEADER = [
+    "Sags ID",
+    "CPR-nr.",
+    *PERSON_HEADERS,
+    "Ydelsesvariant",
+    "Lovhjemmel",
+    "Takst",
+    "Frekvens",
+    "Ydelse startdato",
+    "Ydelse slutdato",
+    "Status",
+    "Leverandør",
+    "Leverandørtype",
+    "Sagsbehandler",
+    "Målgruppe",
+    f"Noter {_dashed(CPRS['header_cell'])}",
+]
 
 
-def _case(case_id: str, cpr: str, measure: str = "Anbringelse i plejefamilie", rate: str = "20.000,00", unit: str = "md.",
-          start: str = "01.01.2024", end: str = "", status: str = "Aktiv", provider: str = "Egen kommune",
-          caseworker: str = "CT83", legal: str = "SEL § 52, stk. 3, nr. 7", people: list[str] | None = None) -> list[str]:
-    return [case_id, cpr, *(people or PERSON_CELLS), measure, legal, rate, unit, start, end, status, provider, "", caseworker, "",
-            f"se {_dashed(CPRS['note'])}"]
+def _case(
+    case_id: str,
+    cpr: str,
+    measure: str = "Anbringelse i plejefamilie",
+    rate: str = "20.000,00",
+    unit: str = "md.",
+    start: str = "01.01.2024",
+    end: str = "",
+    status: str = "Aktiv",
+    provider: str = "Egen kommune",
+    caseworker: str = "CT83",
+    legal: str = "SEL § 52, stk. 3, nr. 7",
+    people: list[str] | None = None,
+) -> list[str]:
+    return [
+        case_id,
+        cpr,
+        *(people or PERSON_CELLS),
+        measure,
+        legal,
+        rate,
+        unit,
+        start,
+        end,
+        status,
+        provider,
+        "",
+        caseworker,
+        "",
+        f"se {_dashed(CPRS['note'])}",
+    ]
 
 
 def _cases_september() -> list[list[str]]:
@@ -129,21 +207,39 @@ def _cases_september() -> list[list[str]]:
         ["Udtræk fra DUBU: bevilgede ydelser"] + [""] * (len(CASE_HEADER) - 1),
         [f"Bestilt af sagsbehandler {_dashed(a['title_line'])} den 30.09.2024"] + [""] * (len(CASE_HEADER) - 1),
         CASE_HEADER,
-        _case("S1", _dashed(c), provider=f"Plejefar {_dashed(a['foster_parent'])}", caseworker=_dashed(a["caseworker"]),
-              legal=f"SEL § 52 jf. {_dashed(a['legal_basis'])}"),
-        _case("S2", f"{c[:6]}\u2013{c[6:]}", measure="Familiepleje", rate="5.000,00", provider=f"Plejemor {a['foster_parent']}"),
+        _case(
+            "S1",
+            _dashed(c),
+            provider=f"Plejefar {_dashed(a['foster_parent'])}",
+            caseworker=_dashed(a["caseworker"]),
+            legal=f"SEL § 52 jf. {_dashed(a['legal_basis'])}",
+        ),
+        _case(
+            "S2",
+            f"{c[:6]}\u2013{c[6:]}",
+            measure="Familiepleje",
+            rate="5.000,00",
+            provider=f"Plejemor {a['foster_parent']}",
+        ),
         _case("S3", f"{c[:6]} {c[6:]}", measure="Aflastning", rate="2.000,00"),
         _case("S4", f" {c} ", measure="Døgninstitution", rate="1.500,00", unit="døgn", end="31.12.2024"),
         _case("S5", c[1:], measure="sel_107", rate="1.000,00", unit="døgn", start="01.03.2024"),
         _case(_dashed(a["case_id_whole"]), "", measure="sel_108", rate="1.200,00", unit="døgn"),
         _case(f"SAG {_dashed(a['case_id_inside'])}", "", measure="sel_85_bostoette", rate="9.000,00"),
         _case(a["case_id_nine_digits"][1:], "", measure="sel_103", rate="7.000,00"),
-        _case("S6", _dashed(a["citizen_b"]), measure=f"Aflastning {a['measure'][:6]} {a['measure'][6:]}", rate="3.000,00"),
+        _case(
+            "S6", _dashed(a["citizen_b"]), measure=f"Aflastning {a['measure'][:6]} {a['measure'][6:]}", rate="3.000,00"
+        ),
         _case("S7", _dashed(a["citizen_c"]), measure="Familiebehandling", rate="4.000,00", status=_dashed(a["status"])),
         _case("S8", _dashed(a["citizen_d"]), start=_dashed(a["bad_date"])),
         _case("S9", _dashed(a["citizen_e"]), rate=f"ca. {_dashed(a['bad_amount'])}"),
-        _case("S1", _dashed(c), provider=f"Plejefar {_dashed(a['foster_parent'])}", caseworker=_dashed(a["caseworker"]),
-              legal=f"SEL § 52 jf. {_dashed(a['legal_basis'])}"),  # a duplicate: quarantined with its raw row
+        _case(
+            "S1",
+            _dashed(c),
+            provider=f"Plejefar {_dashed(a['foster_parent'])}",
+            caseworker=_dashed(a["caseworker"]),
+            legal=f"SEL § 52 jf. {_dashed(a['legal_basis'])}",
+        ),  # a duplicate: quarantined with its raw row
         _case("S10", _dashed(a["citizen_e"]), measure="sel_107", rate="1.000,00", unit="døgn")
         + ["Ingeborgina Zylberstein", _dashed(a["extra_cell"])],  # more cells than the header: quarantined
     ]
@@ -159,91 +255,229 @@ def _cases_august(path: Path) -> None:
     sheet.append(CASE_HEADER)
     people = ["Hyacintha", "Brøndumsgaard", "Hyacintha Brøndumsgaard", 61728394, "61728394", "", "", "", "", ""]
     rows = [
-        ("S1", int(CITIZEN_A), "Anbringelse i plejefamilie", 20000, int(CPRS["foster_parent_xlsx"]), int(CPRS["caseworker"])),
+        (
+            "S1",
+            int(CITIZEN_A),
+            "Anbringelse i plejefamilie",
+            20000,
+            int(CPRS["foster_parent_xlsx"]),
+            int(CPRS["caseworker"]),
+        ),
         ("S2", float(CPRS["citizen_b"]), "Familiepleje", 5000, f"Plejefar {CPRS['foster_parent_xlsx']}", "CT83"),
         ("S3", f" {CPRS['citizen_c']} ", "Aflastning", 2500, int(CPRS["provider_nine_digits"]), "CT83"),
         (int(CPRS["case_id_nine_digits"]), None, "sel_103", 7000, "Egen kommune", "CT83"),
     ]
     for case_id, cpr, measure, rate, provider, caseworker in rows:
-        sheet.append([case_id, cpr, *people, measure, "", rate, "md.", dt.datetime(2024, 1, 1), None, "Aktiv", provider, "",
-                      caseworker, "", ""])
+        sheet.append(
+            [
+                case_id,
+                cpr,
+                *people,
+                measure,
+                "",
+                rate,
+                "md.",
+                dt.datetime(2024, 1, 1),
+                None,
+                "Aktiv",
+                provider,
+                "",
+                caseworker,
+                "",
+                "",
+            ]
+        )
     book.save(path)
 
 
 def _cases_a_year_before() -> list[list[str]]:
     """A year earlier (so the packs have last year's figures), as a Windows file: the en dash is byte 0x96 there."""
     c = CITIZEN_A
-    return [CASE_HEADER,
-            _case("S1", f"{c[:6]}\u2013{c[6:]}", start="01.01.2023"),
-            _case("S2", _dashed(CPRS["citizen_b"]), measure="sel_107", rate="1.000,00", unit="døgn", start="01.03.2023",
-                  end="31.05.2024", provider=f"Plejefar {_dashed(CPRS['foster_parent'])}")]
+    return [
+        CASE_HEADER,
+        _case("S1", f"{c[:6]}\u2013{c[6:]}", start="01.01.2023"),
+        _case(
+            "S2",
+            _dashed(CPRS["citizen_b"]),
+            measure="sel_107",
+            rate="1.000,00",
+            unit="døgn",
+            start="01.03.2023",
+            end="31.05.2024",
+            provider=f"Plejefar {_dashed(CPRS['foster_parent'])}",
+        ),
+    ]
 
 
 def _actuals() -> list[list[str]]:
     a, c = CPRS, CITIZEN_A
-    header = ["Personnummer", "Sagsnummer", "Fornavn", "Efternavn", "BorgerMobil", "Bemærkning", "Ydelse", "Bogføringsperiode",
-              "Bogført beløb"]
+    header = [
+        "Personnummer",
+        "Sagsnummer",
+        "Fornavn",
+        "Efternavn",
+        "BorgerMobil",
+        "Bemærkning",
+        "Ydelse",
+        "Bogføringsperiode",
+        "Bogført beløb",
+    ]
     people = ["Ingeborgina", "Zylberstein", "29384756", f"ring til {_dashed(a['note'])}"]
-    return [header,
-            [_dashed(c), "", *people, "Familiepleje", "202401", "20.000,00"],
-            [f"{c[:6]}\u2013{c[6:]}", "", *people, "Familiepleje", "2024-02", "20.000,00"],
-            [c[1:], "", *people, "Familiepleje", "2024/03", "20.000,00"],
-            [f" {c} ", "", *people, "sel_107", "2024-04", "30.000,00"],
-            ["", _dashed(a["actuals_case_id"]), *people, "Familiepleje", "2024-04", "1.000,00"],
-            [_dashed(a["citizen_b"]), "", *people, f"Aflastning {_dashed(a['measure'])}", "2024-05", "3.000,00"],
-            [_dashed(a["citizen_c"]), "", *people, "Familiebehandling", _dashed(a["bad_month"]), "4.000,00"]]
+    return [
+        header,
+        [_dashed(c), "", *people, "Familiepleje", "202401", "20.000,00"],
+        [f"{c[:6]}\u2013{c[6:]}", "", *people, "Familiepleje", "2024-02", "20.000,00"],
+        [c[1:], "", *people, "Familiepleje", "2024/03", "20.000,00"],
+        [f" {c} ", "", *people, "sel_107", "2024-04", "30.000,00"],
+        ["", _dashed(a["actuals_case_id"]), *people, "Familiepleje", "2024-04", "1.000,00"],
+        [_dashed(a["citizen_b"]), "", *people, f"Aflastning {_dashed(a['measure'])}", "2024-05", "3.000,00"],
+        [_dashed(a["citizen_c"]), "", *people, "Familiebehandling", _dashed(a["bad_month"]), "4.000,00"],
+    ]
 
 
 def _transitions() -> list[list[str]]:
     a = CPRS
-    header = ["CPR-nr.", "Sagsnummer", "Fornavn", "Efternavn", "Telefon", "Notat", "Fødselsdato", "Forventet_overgang",
-              "Efterværn", "Sandsynlighed", "Farve", "Forventet_ydelse", "Årlig_udgift"]
+    header = [
+        "CPR-nr.",
+        "Sagsnummer",
+        "Fornavn",
+        "Efternavn",
+        "Telefon",
+        "Notat",
+        "Fødselsdato",
+        "Forventet_overgang",
+        "Efterværn",
+        "Sandsynlighed",
+        "Farve",
+        "Forventet_ydelse",
+        "Årlig_udgift",
+    ]
     people = ["Ingeborgina", "Zylberstein", "+45 2938 4756", "Samtale med moster Gudrunella"]
-    return [header,
-            [_dashed(a["transition_citizen"]), "", *people, "20.08.2005", "20.08.2025", "ja", "0,5", "gul",
-             f"sel_107 {_dashed(a['transition_measure'])}", "150.000,00"],
-            [f" {a['citizen_d']} ", "", *people, "03.02.2005", "03.02.2026", "nej", "1", "rød", "sel_108", "200.000,00"],
-            ["", _dashed(a["case_id_whole"]), *people, "", "01.06.2026", "ja", "0", "grøn", "", "0,00"]]
+    return [
+        header,
+        [
+            _dashed(a["transition_citizen"]),
+            "",
+            *people,
+            "20.08.2005",
+            "20.08.2025",
+            "ja",
+            "0,5",
+            "gul",
+            f"sel_107 {_dashed(a['transition_measure'])}",
+            "150.000,00",
+        ],
+        [f" {a['citizen_d']} ", "", *people, "03.02.2005", "03.02.2026", "nej", "1", "rød", "sel_108", "200.000,00"],
+        ["", _dashed(a["case_id_whole"]), *people, "", "01.06.2026", "ja", "0", "grøn", "", "0,00"],
+    ]
 
 
 def _registrations() -> list[list[str]]:
     a = CPRS
-    header = ["CPR-nr.", "Sagsnummer", "Fornavn", "Efternavn", "BorgerMobil", "Bemærkning", "Kommunekode", "Registreringsnummer",
-              "Registreringsdato", "Ydelse", "VUM", "Mål opsat", "Måltype", "Tidligere mål opfyldt", "Igangsat af",
-              "Leverandørtype", "Målgruppe", "Køn", "Alder", "Timer pr. måned", "means_of_support",
-              "Afslutningsårsag"]
+    header = [
+        "CPR-nr.",
+        "Sagsnummer",
+        "Fornavn",
+        "Efternavn",
+        "BorgerMobil",
+        "Bemærkning",
+        "Kommunekode",
+        "Registreringsnummer",
+        "Registreringsdato",
+        "Ydelse",
+        "VUM",
+        "Mål opsat",
+        "Måltype",
+        "Tidligere mål opfyldt",
+        "Igangsat af",
+        "Leverandørtype",
+        "Målgruppe",
+        "Køn",
+        "Alder",
+        "Timer pr. måned",
+        "means_of_support",
+        "Afslutningsårsag",
+    ]
     people = ["Ingeborgina", "Zylberstein", "29384756", f"ring til {_dashed(a['note'])}"]
-    citizens = [_dashed(a["registration_citizen"]), f"{a['citizen_b'][:6]}\u2013{a['citizen_b'][6:]}",
-                f"{a['citizen_c'][:6]} {a['citizen_c'][6:]}", a["citizen_e"], f" {_dashed(a['transition_citizen'])} ", ""]
+    citizens = [
+        _dashed(a["registration_citizen"]),
+        f"{a['citizen_b'][:6]}\u2013{a['citizen_b'][6:]}",
+        f"{a['citizen_c'][:6]} {a['citizen_c'][6:]}",
+        a["citizen_e"],
+        f" {_dashed(a['transition_citizen'])} ",
+        "",
+    ]
     rows = [header]
     for n, cpr in enumerate(citizens):
         case_id = _dashed(a["registration_case_id"]) if not cpr else ""
         for no, (year, vum, met) in enumerate(((2017, "3", ""), (2018, "2", "Delvist"), (2019, "2", "Helt")), start=1):
-            rows.append([cpr, case_id, *people, MUNICIPALITY, str(no), f"0{n + 1}.03.{year}", "§ 85", vum, "Ja", "Forbedring", met,
-                         f"Rådgiver {_dashed(a['initiator'])}" if n == 0 else "myndighed", "Egen kommune", "Sindslidelse", "",
-                         str(25 + 7 * n), str(40 - 10 * no),
-                         f"kontanthjælp, se {_dashed(a['means_of_support'])}" if n == 1 else "",
-                         f"Flyttet, se {_dashed(a['closing_reason'])}" if no == 3 and n == 2 else ""])
+            rows.append(
+                [
+                    cpr,
+                    case_id,
+                    *people,
+                    MUNICIPALITY,
+                    str(no),
+                    f"0{n + 1}.03.{year}",
+                    "§ 85",
+                    vum,
+                    "Ja",
+                    "Forbedring",
+                    met,
+                    f"Rådgiver {_dashed(a['initiator'])}" if n == 0 else "myndighed",
+                    "Egen kommune",
+                    "Sindslidelse",
+                    "",
+                    str(25 + 7 * n),
+                    str(40 - 10 * no),
+                    f"kontanthjælp, se {_dashed(a['means_of_support'])}" if n == 1 else "",
+                    f"Flyttet, se {_dashed(a['closing_reason'])}" if no == 3 and n == 2 else "",
+                ]
+            )
     return rows
 
 
 def _registrations_xlsx(path: Path) -> None:
     book = Workbook()
     sheet = book.active
-    sheet.append(["Personnummer", "Navn", "Kommunekode", "Registreringsnummer", "Registreringsdato", "Ydelse", "VUM", "Mål opsat",
-                  "Alder"])
+    sheet.append(
+        [
+            "Personnummer",
+            "Navn",
+            "Kommunekode",
+            "Registreringsnummer",
+            "Registreringsdato",
+            "Ydelse",
+            "VUM",
+            "Mål opsat",
+            "Alder",
+        ]
+    )
     for no, year in ((1, 2018), (2, 2019)):
-        sheet.append([int(CPRS["registration_xlsx"]), "Hyacintha Brøndumsgaard", int(MUNICIPALITY), no, dt.datetime(year, 5, 1),
-                      "§ 85", 3 - no, "Ja", 27 + no])
+        sheet.append(
+            [
+                int(CPRS["registration_xlsx"]),
+                "Hyacintha Brøndumsgaard",
+                int(MUNICIPALITY),
+                no,
+                dt.datetime(year, 5, 1),
+                "§ 85",
+                3 - no,
+                "Ja",
+                27 + no,
+            ]
+        )
     book.save(path)
 
 
 def _budget() -> list[list[str]]:
-    return [["municipality_code", "year", "area", "measure", "amount", "cases", "average_price"],
-            [MUNICIPALITY, "2024", "children", "familiepleje", "400.000,00", "2", "200.000,00"],
-            [MUNICIPALITY, "2024", "children", "aflastning", "50.000,00", "1", "50.000,00"],
-            [MUNICIPALITY, "2024", "adults", "sel_107", "300.000,00", "1", "300.000,00"],
-            [MUNICIPALITY, "2024", "adults", "sel_108", "400.000,00", "1", "400.000,00"]]
+    return [
+        ["municipality_code", "year", "area", "measure", "amount", "cases", "average_price"],
+        [MUNICIPALITY, "2024", "children", "familiepleje", "400.000,00", "2", "200.000,00"],
+        [MUNICIPALITY, "2024", "children", "aflastning", "50.000,00", "1", "50.000,00"],
+        [MUNICIPALITY, "2024", "adults", "sel_107", "300.000,00", "1", "300.000,00"],
+        [MUNICIPALITY, "2024", "adults", "sel_108", "400.000,00", "1", "400.000,00"],
+    ]
 
 
 def _population() -> list[list[str]]:
@@ -280,12 +514,22 @@ def write_corpus(data: Path) -> dict[str, tuple[str, Path]]:
     _csv(files["registrations"][1], _registrations())
     _registrations_xlsx(files["registrations_xlsx"][1])
     _csv(files["population"][1], _population())
-    _csv(files["no_header"][1], [[_dashed(CPRS["no_header"]), "Ingeborgina", "sel_107", "1.000,00", "døgn", "01.01.2024"]])
-    _csv(files["missing_column"][1], [["CPR-nr.", "Fornavn", f"Noter {_dashed(CPRS['missing_column_header'])}", "Takst"],
-                                      [_dashed(CPRS["missing_column_row"]), "Ingeborgina", "x", "1.000,00"]])
+    _csv(
+        files["no_header"][1],
+        [[_dashed(CPRS["no_header"]), "Ingeborgina", "sel_107", "1.000,00", "døgn", "01.01.2024"]],
+    )
+    _csv(
+        files["missing_column"][1],
+        [
+            ["CPR-nr.", "Fornavn", f"Noter {_dashed(CPRS['missing_column_header'])}", "Takst"],
+            [_dashed(CPRS["missing_column_row"]), "Ingeborgina", "x", "1.000,00"],
+        ],
+    )
     manifest = ["file,kind,bytes,sha256,municipality_code,snapshot_date"]
     for kind, path, snapshot in files.values():
-        manifest.append(f"{path.relative_to(sample).as_posix()},{kind},0,,{MUNICIPALITY if kind != 'population' else ''},{snapshot}")
+        manifest.append(
+            f"{path.relative_to(sample).as_posix()},{kind},0,,{MUNICIPALITY if kind != 'population' else ''},{snapshot}"
+        )
     (sample / paths.MANIFEST).write_text("\n".join(manifest) + "\n", encoding="utf-8")
     return {name: (kind, path) for name, (kind, path, _) in files.items()}
 
@@ -303,9 +547,13 @@ print(json.dumps([[r.report, r.slug, r.error] for r in results]))
 """
 # the reports that read the personal-data kinds: case-level forecast, the packs with caseworkers, providers and expensive
 # cases, progression, and data quality with its quarantined rows and failed extracts
-REPORTS = [[["forecast"], {"municipality": MUNICIPALITY}], [["progression"], {"municipality": MUNICIPALITY}],
-           [["indicators"], {"municipality": MUNICIPALITY, "audience": "department"}],
-           [["indicators"], {"municipality": MUNICIPALITY, "audience": "finance"}], [["data_quality"], {"region": "083"}]]
+REPORTS = [
+    [["forecast"], {"municipality": MUNICIPALITY}],
+    [["progression"], {"municipality": MUNICIPALITY}],
+    [["indicators"], {"municipality": MUNICIPALITY, "audience": "department"}],
+    [["indicators"], {"municipality": MUNICIPALITY, "audience": "finance"}],
+    [["data_quality"], {"region": "083"}],
+]
 # many commands in one process, each as `python -m helpers` runs it (its own stdout, stderr and exit code), to save an
 # interpreter start per command
 COMMANDS = """
@@ -338,9 +586,19 @@ class Run:
     def cli(self, name: str, *args: str, script: str | None = None) -> subprocess.CompletedProcess:
         """Run `python -m helpers ARGS` (or a script) on the data folder with the test key, keeping what it printed."""
         command = [sys.executable, "-c", script, *args] if script else [sys.executable, "-m", "helpers", *args]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=self.data.parent,
-                              env={**os.environ, "HELPERS_PSEUDONYM_KEY": KEY, "HELPERS_DATA_DIR": str(self.data),
-                                   "HELPERS_MAPPINGS_DIR": str(self.data / "local" / "mappings")})
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=self.data.parent,
+            env={
+                **os.environ,
+                "HELPERS_PSEUDONYM_KEY": KEY,
+                "HELPERS_DATA_DIR": str(self.data),
+                "HELPERS_MAPPINGS_DIR": str(self.data / "local" / "mappings"),
+            },
+        )
         self.printed += [(f"{name} stdout", done.stdout), (f"{name} stderr", done.stderr)]
         self.results[name] = done
         return done
@@ -359,29 +617,105 @@ def run(tmp_path_factory) -> Run:
     files = write_corpus(data)
     out = Run(data, files)
     out.cli("build", "build", "--show", "50")
-    out.cli("ingest no_header", "ingest", "--kind", "cases", "--file", str(files["no_header"][1]))  # two as a user types them
+    out.cli(
+        "ingest no_header", "ingest", "--kind", "cases", "--file", str(files["no_header"][1])
+    )  # two as a user types them
     out.cli("ingest --json cases_sep", "ingest", "--kind", "cases", "--file", str(files["cases_sep"][1]), "--json")
     personal = {n: f for n, f in files.items() if f[0] not in ("budget", "population")}
-    jobs = [(f"ingest {n}", ("ingest", "--kind", kind, "--file", str(path), "--quarantine", str(data / f"q_{n}.csv")))
-            for n, (kind, path) in personal.items() if n != "no_header"]
-    jobs += [(f"ingest --json {n}", ("ingest", "--kind", kind, "--file", str(path), "--json"))
-             for n, (kind, path) in personal.items() if n != "cases_sep"]
-    jobs += [("ingest --keep", ("ingest", "--kind", "cases", "--file", str(files["cases_sep"][1]), "--keep", "Bemærkning",
-                                "--keep", CASE_HEADER[-1], "--json")),  # a header cell holding a CPR number
-             ("mappings", ("mappings", "--suggest", "--kind", "cases", "--file", str(files["cases_sep"][1]),
-                           "--out", str(data / "forslag.csv"))),
-             ("forecast --cases", ("forecast", "--cases", str(files["cases_sep"][1]), "--actuals", str(files["actuals"][1]),
-                                   "--year", "2024", "--json")),
-             ("forecast --cases text", ("forecast", "--cases", str(files["cases_sep"][1]), "--year", "2024")),
-             ("forecast-diff", ("forecast-diff", "--before", str(files["cases_aug"][1]), "--after", str(files["cases_sep"][1]),
-                                "--year", "2024", "--json")),
-             ("forecast-diff text", ("forecast-diff", "--before", str(files["cases_aug"][1]), "--after", str(files["cases_sep"][1]),
-                                     "--year", "2024")),
-             ("progression", ("progression", "--registrations", str(files["registrations"][1]), str(files["registrations_xlsx"][1]),
-                              "--json")),
-             ("progression text", ("progression", "--registrations", str(files["registrations"][1]))),
-             *((f"forecast {area}", ("forecast", "--municipality", MUNICIPALITY, "--area", area, "--json"))
-               for area in ("children", "adults"))]
+    jobs = [
+        (f"ingest {n}", ("ingest", "--kind", kind, "--file", str(path), "--quarantine", str(data / f"q_{n}.csv")))
+        for n, (kind, path) in personal.items()
+        if n != "no_header"
+    ]
+    jobs += [
+        (f"ingest --json {n}", ("ingest", "--kind", kind, "--file", str(path), "--json"))
+        for n, (kind, path) in personal.items()
+        if n != "cases_sep"
+    ]
+    jobs += [
+        (
+            "ingest --keep",
+            (
+                "ingest",
+                "--kind",
+                "cases",
+                "--file",
+                str(files["cases_sep"][1]),
+                "--keep",
+                "Bemærkning",
+                "--keep",
+                CASE_HEADER[-1],
+                "--json",
+            ),
+        ),  # a header cell holding a CPR number
+        (
+            "mappings",
+            (
+                "mappings",
+                "--suggest",
+                "--kind",
+                "cases",
+                "--file",
+                str(files["cases_sep"][1]),
+                "--out",
+                str(data / "forslag.csv"),
+            ),
+        ),
+        (
+            "forecast --cases",
+            (
+                "forecast",
+                "--cases",
+                str(files["cases_sep"][1]),
+                "--actuals",
+                str(files["actuals"][1]),
+                "--year",
+                "2024",
+                "--json",
+            ),
+        ),
+        ("forecast --cases text", ("forecast", "--cases", str(files["cases_sep"][1]), "--year", "2024")),
+        (
+            "forecast-diff",
+            (
+                "forecast-diff",
+                "--before",
+                str(files["cases_aug"][1]),
+                "--after",
+                str(files["cases_sep"][1]),
+                "--year",
+                "2024",
+                "--json",
+            ),
+        ),
+        (
+            "forecast-diff text",
+            (
+                "forecast-diff",
+                "--before",
+                str(files["cases_aug"][1]),
+                "--after",
+                str(files["cases_sep"][1]),
+                "--year",
+                "2024",
+            ),
+        ),
+        (
+            "progression",
+            (
+                "progression",
+                "--registrations",
+                str(files["registrations"][1]),
+                str(files["registrations_xlsx"][1]),
+                "--json",
+            ),
+        ),
+        ("progression text", ("progression", "--registrations", str(files["registrations"][1]))),
+        *(
+            (f"forecast {area}", ("forecast", "--municipality", MUNICIPALITY, "--area", area, "--json"))
+            for area in ("children", "adults")
+        ),
+    ]
     with ThreadPoolExecutor(max_workers=2) as pool:  # the reports and the commands side by side
         reports = pool.submit(out.cli, "reports", str(data / "reports"), json.dumps(REPORTS), script=RENDER)
         out.commands(jobs)
@@ -390,6 +724,7 @@ def run(tmp_path_factory) -> Run:
 
 
 # ---------------------------------------------------------------- reading what was written
+
 
 def _packed_texts(text: str) -> list[str]:
     """Every gzip+base64 blob of a page (chart data sets, CSV downloads, the bundle), unpacked."""
@@ -407,7 +742,9 @@ def _packed_texts(text: str) -> list[str]:
 def _xlsx_text(path: Path) -> str:
     """Every cell of every sheet, and the workbook's raw XML (shared strings, comments, properties)."""
     book = load_workbook(path, read_only=True)
-    cells = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+    cells = [
+        str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v is not None
+    ]
     book.close()
     with zipfile.ZipFile(path) as archive:
         xml = [archive.read(n).decode("utf-8", errors="replace") for n in archive.namelist() if n.endswith(".xml")]
@@ -423,7 +760,9 @@ def _file_text(path: Path) -> str:
         return ""  # the warehouse is read through DuckDB below; the staged pickles are the ingestion results cached
     text = raw.decode("utf-8", errors="replace")
     if path.suffix == ".html":  # the Vega bundle (library code, the same on every page) left out, all else unpacked
-        text = html.unescape("".join(p for p in re.split(r"(<script>.*?</script>)", text, flags=re.S) if LOADER_MARK not in p))
+        text = html.unescape(
+            "".join(p for p in re.split(r"(<script>.*?</script>)", text, flags=re.S) if LOADER_MARK not in p)
+        )
         text += "\n".join(_packed_texts(text))
     return text
 
@@ -432,12 +771,16 @@ def _warehouse_text(path: Path) -> list[tuple[str, str]]:
     """Every text value of every table and view of the warehouse, by table and column."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        columns = con.execute("select table_name, column_name from information_schema.columns "
-                              "where data_type in ('VARCHAR', 'TEXT') or data_type like 'VARCHAR%' or data_type like '%[]' "
-                              "or data_type like 'STRUCT%' or data_type like 'MAP%' order by table_name, column_name").fetchall()
+        columns = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where data_type in ('VARCHAR', 'TEXT') or data_type like 'VARCHAR%' or data_type like '%[]' "
+            "or data_type like 'STRUCT%' or data_type like 'MAP%' order by table_name, column_name"
+        ).fetchall()
         out = []
         for table, column in columns:
-            values = con.execute(f'select distinct cast("{column}" as varchar) from "{table}" where "{column}" is not null').fetchall()
+            values = con.execute(
+                f'select distinct cast("{column}" as varchar) from "{table}" where "{column}" is not null'
+            ).fetchall()
             out.append((f"{table}.{column}", "\n".join(v[0] for v in values)))
         return out
     finally:
@@ -470,15 +813,32 @@ def _written(data: Path) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- the checks
 
+
 def test_the_corpus_plants_every_cpr_and_name_it_scans_for():
-    texts = "\n".join("\n".join(";".join(map(str, row)) for row in rows) for rows in (_cases_september(), _actuals(), _transitions(),
-                                                                                      _registrations()))
+    texts = "\n".join(
+        "\n".join(";".join(map(str, row)) for row in rows)
+        for rows in (_cases_september(), _actuals(), _transitions(), _registrations())
+    )
     found = {where for where, pattern in PLANTED.items() if pattern.search(texts)}
-    assert found >= set(CPRS) - {"case_id_nine_digits", "no_header", "missing_column_header", "missing_column_row",
-                                 "foster_parent_xlsx", "provider_nine_digits", "registration_xlsx", "file_name"}
+    assert found >= set(CPRS) - {
+        "case_id_nine_digits",
+        "no_header",
+        "missing_column_header",
+        "missing_column_row",
+        "foster_parent_xlsx",
+        "provider_nine_digits",
+        "registration_xlsx",
+        "file_name",
+    }
     assert all(_leaks(name) for name in NAMES)  # a scan must find what was planted, or it proves nothing
-    spelled = [_dashed(CITIZEN_A), f"{CITIZEN_A[:6]}\u2013{CITIZEN_A[6:]}", f"{CITIZEN_A[:6]} {CITIZEN_A[6:]}", CITIZEN_A,
-               CITIZEN_A[1:], f"{CITIZEN_A[1:]}.0"]
+    spelled = [
+        _dashed(CITIZEN_A),
+        f"{CITIZEN_A[:6]}\u2013{CITIZEN_A[6:]}",
+        f"{CITIZEN_A[:6]} {CITIZEN_A[6:]}",
+        CITIZEN_A,
+        CITIZEN_A[1:],
+        f"{CITIZEN_A[1:]}.0",
+    ]
     assert all(PLANTED["citizen_a"].search(s) for s in spelled)
     assert not PLANTED["citizen_a"].search(f"{CITIZEN_A[:6]}-xxxx") and not PLANTED["citizen_a"].search("1" + CITIZEN_A)
 
@@ -486,12 +846,19 @@ def test_the_corpus_plants_every_cpr_and_name_it_scans_for():
 def test_the_commands_ran_and_refused_only_the_broken_files(run):
     codes = {name: done.returncode for name, done in run.results.items()}
     broken = {"ingest no_header", "ingest --json no_header", "ingest missing_column", "ingest --json missing_column"}
-    assert {n for n, c in codes.items() if c == 2} == broken, {n: run.results[n].stderr[-500:] for n, c in codes.items() if c}
+    assert {n for n, c in codes.items() if c == 2} == broken, {
+        n: run.results[n].stderr[-500:] for n, c in codes.items() if c
+    }
     assert codes["build"] == 1
     assert {n: run.results[n].stderr[-800:] for n, c in codes.items() if c and n not in broken | {"build"}} == {}
     assert all("Traceback" not in done.stderr for done in run.results.values())
     rendered = json.loads(run.results["reports"].stdout)
-    assert [r for r in rendered if r[2]] == [] and {r[0] for r in rendered} == {"forecast", "progression", "indicators", "data_quality"}
+    assert [r for r in rendered if r[2]] == [] and {r[0] for r in rendered} == {
+        "forecast",
+        "progression",
+        "indicators",
+        "data_quality",
+    }
 
 
 def test_nothing_printed_holds_a_cpr_name_phone_number_or_note(run):
@@ -514,14 +881,18 @@ def test_messages_point_at_a_value_with_at_most_ddmmyy_xxxx(run):
     quarantined = (run.data / "quarantine" / "cases.csv").read_text(encoding="utf-8")
     rows = [line for line in quarantined.splitlines()[1:] if "cases_2024-09-30.csv" in line]
     assert len(rows) == 4  # a bad date, a bad amount, a duplicate, a row with more cells than the header
-    assert all(f"{CPRS[w][:6]}-xxxx" in quarantined for w in ("citizen_a", "citizen_d", "citizen_e", "bad_date", "bad_amount"))
+    assert all(
+        f"{CPRS[w][:6]}-xxxx" in quarantined for w in ("citizen_a", "citizen_d", "citizen_e", "bad_date", "bad_amount")
+    )
     assert ";;;;;;;;;;" in rows[0]  # the ten columns not read (names, phones, notes) are left empty in the raw row
 
 
 def test_cpr_spellings_become_one_pseudonym_and_cprs_elsewhere_a_pseudonym_or_cpr_placeholder(run):
     con = duckdb.connect(str(run.data / "warehouse.duckdb"), read_only=True)
     try:
-        periods = con.execute("select case_id, provider, caseworker, snapshot_date from mart_forecast_case_periods").df()
+        periods = con.execute(
+            "select case_id, provider, caseworker, snapshot_date from mart_forecast_case_periods"
+        ).df()
         raw = con.execute("select legal_basis, measure_raw, status_raw from raw_cases").df()
     finally:
         con.close()
@@ -534,7 +905,9 @@ def test_cpr_spellings_become_one_pseudonym_and_cprs_elsewhere_a_pseudonym_or_cp
     for where in ("case_id_whole", "case_id_inside", "case_id_nine_digits"):
         assert privacy.pseudonymise(CPRS[where], KEY.encode()) in set(periods["case_id"]), where
     assert periods["case_id"].str.fullmatch(r"P[0-9a-f]{16}").all()
-    assert {"Plejefar [CPR]", "Plejemor [CPR]", "[CPR]"} <= set(periods["provider"])  # the workbook's number cell: [CPR]
+    assert {"Plejefar [CPR]", "Plejemor [CPR]", "[CPR]"} <= set(
+        periods["provider"]
+    )  # the workbook's number cell: [CPR]
     assert "SEL § 52 jf. [CPR]" in set(raw["legal_basis"]) and "Aflastning [CPR]" in set(raw["measure_raw"])
     assert "[CPR]" in set(raw["status_raw"])
     assert periods["caseworker"].str.fullmatch(r"SB-[0-9a-f]{6}").all()
@@ -547,8 +920,11 @@ def test_ingest_json_counts_the_replacements_per_column(run):
     assert replaced["Lovhjemmel"] == 2 and replaced["Ydelsesvariant"] == 1 and replaced["Status"] == 1
     assert replaced["Sags ID"] == 3  # a CPR as the case id, inside a case id, and 9 digits
     # number cells too: a provider as a 10-digit number, as text, as 9 digits; a caseworker and a case id as 9 digits
-    assert json.loads(run.results["ingest --json cases_aug"].stdout)["cpr_replaced"] == {"Leverandør": 3, "Sagsbehandler": 1,
-                                                                                         "Sags ID": 1}
+    assert json.loads(run.results["ingest --json cases_aug"].stdout)["cpr_replaced"] == {
+        "Leverandør": 3,
+        "Sagsbehandler": 1,
+        "Sags ID": 1,
+    }
     registrations = json.loads(run.results["ingest --json registrations"].stdout)["cpr_replaced"]
     assert registrations == {"Igangsat af": 3, "means_of_support": 3, "Afslutningsårsag": 1, "Sagsnummer": 3}
     kept = json.loads(run.results["ingest --keep"].stdout)["cpr_replaced"]

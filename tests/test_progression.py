@@ -12,39 +12,49 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import labels
-
-from conftest import page_charts, assert_charts_drew
-
-from helpers import paths
-from helpers.render import batch as reports
-from helpers.warehouse import marts
+from conftest import assert_charts_drew, page_charts
+from helpers import labels, paths
 from helpers.analysis import progression
+from helpers.render import batch as reports
 from helpers.render.tables import protected, suppression_mask
+from helpers.warehouse import marts
 
 
 def _registrations(rows: list[tuple]) -> pd.DataFrame:
     """case, municipality, registration no, date, service, vum, goals set, goal type, previous goal met, hours, daily rate."""
-    cols = ["case_id", "municipality_code", "registration_no", "registration_date", "service", "vum_score", "goals_set",
-            "goal_type", "previous_goal_met", "hours_per_month", "daily_rate"]
+    cols = [
+        "case_id",
+        "municipality_code",
+        "registration_no",
+        "registration_date",
+        "service",
+        "vum_score",
+        "goals_set",
+        "goal_type",
+        "previous_goal_met",
+        "hours_per_month",
+        "daily_rate",
+    ]
     frame = pd.DataFrame(rows, columns=cols)
     return frame.assign(registration_date=pd.to_datetime(frame["registration_date"]), age=30, target_vum=None)
 
 
-HAND = _registrations([
-    # case A (101): 3 -> 2 -> 2, goal improvement set at 1 and met partially at 2; status quo at 2, not met at 3
-    ("A", "101", 1, "2017-01-31", "sel_85", 3.0, True, "improvement", None, 20.0, None),
-    ("A", "101", 2, "2017-02-01", "sel_85", 2.0, True, "status_quo", "partially", 16.0, None),
-    ("A", "101", 3, "2018-02-15", "sel_85", 2.0, True, None, "not", 16.0, None),
-    # case B (101): 2 -> 3 (worse), improvement goal fully met at 2
-    ("B", "101", 1, "2017-03-10", "sel_107", 2.0, True, "improvement", None, None, 2000.0),
-    ("B", "101", 2, "2017-12-09", "sel_107", 3.0, True, None, "fully", None, 2100.0),
-    # case C (157): no goals at 1, score missing at 2 (not assessed)
-    ("C", "157", 1, "2017-05-01", "sel_85", 3.5, False, None, None, 30.0, None),
-    ("C", "157", 2, "2018-05-01", "sel_85", None, True, "improvement", None, 30.0, None),
-    # case D (157): one registration only
-    ("D", "157", 1, "2018-01-01", "sel_85", 2.0, True, "improvement", None, 10.0, None),
-])
+HAND = _registrations(
+    [
+        # case A in 101, scores 3, 2 and 2; goal improvement set at 1 and met partially at 2; status quo at 2, not met at 3
+        ("A", "101", 1, "2017-01-31", "sel_85", 3.0, True, "improvement", None, 20.0, None),
+        ("A", "101", 2, "2017-02-01", "sel_85", 2.0, True, "status_quo", "partially", 16.0, None),
+        ("A", "101", 3, "2018-02-15", "sel_85", 2.0, True, None, "not", 16.0, None),
+        # case B in 101, scores 2 then 3 (worse); improvement goal fully met at 2
+        ("B", "101", 1, "2017-03-10", "sel_107", 2.0, True, "improvement", None, None, 2000.0),
+        ("B", "101", 2, "2017-12-09", "sel_107", 3.0, True, None, "fully", None, 2100.0),
+        # case C in 157, no goals at 1, score missing at 2 (not assessed)
+        ("C", "157", 1, "2017-05-01", "sel_85", 3.5, False, None, None, 30.0, None),
+        ("C", "157", 2, "2018-05-01", "sel_85", None, True, "improvement", None, 30.0, None),
+        # case D in 157, one registration only
+        ("D", "157", 1, "2018-01-01", "sel_85", 2.0, True, "improvement", None, 10.0, None),
+    ]
+)
 
 
 def test_summary_hand_worked():
@@ -59,19 +69,29 @@ def test_summary_hand_worked():
     assert s["vum_transitions"]["2-3"] == {"2": {"improved": 0, "same": 1, "worse": 0, "not_assessed": 0}}
     # assessed goals: A2 partially (type improvement, from A1), B2 fully (improvement), A3 not (status_quo, from A2)
     assert s["goal_fulfilment"]["overall"] == {"n": 3, "fully_or_partially": round(2 / 3, 4)}
-    assert s["goal_fulfilment"]["by_goal_type"] == {"improvement": {"n": 2, "fully_or_partially": 1.0},
-                                                    "status_quo": {"n": 1, "fully_or_partially": 0.0}}
+    assert s["goal_fulfilment"]["by_goal_type"] == {
+        "improvement": {"n": 2, "fully_or_partially": 1.0},
+        "status_quo": {"n": 1, "fully_or_partially": 0.0},
+    }
     assert s["goal_fulfilment"]["by_municipality"] == {"101": {"n": 3, "fully_or_partially": round(2 / 3, 4)}}
     # by step: goals set at the 1st and assessed at the 2nd (A partially, B fully), set at the 2nd and assessed at the 3rd (A not)
-    assert s["goal_fulfilment"]["by_step"] == {"1-2": {"n": 2, "fully_or_partially": 1.0}, "2-3": {"n": 1, "fully_or_partially": 0.0}}
-    assert progression.summary(HAND[HAND["registration_no"] < 3])["goal_fulfilment"]["by_step"]["2-3"] == {"n": 0, "fully_or_partially": None}
+    assert s["goal_fulfilment"]["by_step"] == {
+        "1-2": {"n": 2, "fully_or_partially": 1.0},
+        "2-3": {"n": 1, "fully_or_partially": 0.0},
+    }
+    assert progression.summary(HAND[HAND["registration_no"] < 3])["goal_fulfilment"]["by_step"]["2-3"] == {
+        "n": 0,
+        "fully_or_partially": None,
+    }
     # calendar months: A 31 Jan -> 1 Feb = 1, B Mar -> Dec = 9, C May -> May = 12; A Feb 2017 -> Feb 2018 = 12
     assert s["months_between_registrations"] == {"1-2": round((1 + 9 + 12) / 3, 2), "2-3": 12.0}
 
 
 def test_wilson_interval_hand_worked():
     low, high = progression.wilson(5, 10)
-    assert low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(0.7634, abs=1e-4)  # textbook values for 5/10
+    assert low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(
+        0.7634, abs=1e-4
+    )  # textbook values for 5/10
     low, high = progression.wilson(0, 10)
     assert low == pytest.approx(0.0, abs=1e-12) and high == pytest.approx(0.2775, abs=1e-4)
 
@@ -95,9 +115,15 @@ def test_cost_per_outcome_hand_worked():
 
 
 def test_parameter_improvement_is_first_minus_last_by_theme_and_sex():
-    scores = pd.DataFrame({"case_id": ["A"] * 3 + ["B"] * 2, "sex": ["K"] * 3 + ["M"] * 2, "theme": ["familie"] * 5,
-                           "assessment_date": pd.to_datetime(["2017-01-01", "2017-07-01", "2018-01-01", "2017-01-01", "2017-07-01"]),
-                           "score": [3, 2, 1, 2, 3]})
+    scores = pd.DataFrame(
+        {
+            "case_id": ["A"] * 3 + ["B"] * 2,
+            "sex": ["K"] * 3 + ["M"] * 2,
+            "theme": ["familie"] * 5,
+            "assessment_date": pd.to_datetime(["2017-01-01", "2017-07-01", "2018-01-01", "2017-01-01", "2017-07-01"]),
+            "score": [3, 2, 1, 2, 3],
+        }
+    )
     got = progression.parameter_improvement(scores).set_index("sex")
     assert got.loc["K", "improvement"] == 2 and got.loc["M", "improvement"] == -1 and got.loc["K", "n"] == 1
 
@@ -109,11 +135,22 @@ def test_suppression_hides_small_counts_and_their_complements():
     assert mask.loc[1, "no"] and mask.loc[1, "yes"] and not mask.loc[0, "n"]
     column = suppression_mask(pd.DataFrame({"n": [2, 50, 7, 0]}), ["n"], column_totals=True)
     assert column["n"].tolist() == [True, False, True, False]  # the smallest other non-zero cell of the column
-    shown = protected(frame.assign(share=100 * frame["yes"] / frame["n"], few=[8.0, 9.0]).assign(m=[1.0, 2.0]),
-                      ["yes", "no", "n"], parts=[["yes", "no"]], shares={"share": ("yes", "n")}, means={"m": "n"}, decimals={"share": 1})
-    assert shown["yes"].tolist() == ["<5", ".."] and shown["share"].tolist() == ["", ""]  # 40 is hidden, not 'fewer than 5'
+    shown = protected(
+        frame.assign(share=100 * frame["yes"] / frame["n"], few=[8.0, 9.0]).assign(m=[1.0, 2.0]),
+        ["yes", "no", "n"],
+        parts=[["yes", "no"]],
+        shares={"share": ("yes", "n")},
+        means={"m": "n"},
+        decimals={"share": 1},
+    )
+    assert shown["yes"].tolist() == ["<5", ".."] and shown["share"].tolist() == [
+        "",
+        "",
+    ]  # 40 is hidden, not 'fewer than 5'
     assert shown["no"].tolist() == ["..", "<5"]
-    tiny = protected(pd.DataFrame({"n": [7, 12], "mean": [3.25, 4.5]}), ["n"], means={"mean": "n"}, decimals={"mean": 2})
+    tiny = protected(
+        pd.DataFrame({"n": [7, 12], "mean": [3.25, 4.5]}), ["n"], means={"mean": "n"}, decimals={"mean": 2}
+    )
     assert tiny["mean"].tolist() == ["3,25 *", "4,50"]  # fewer than 10 cases: marked
 
 
@@ -131,24 +168,43 @@ def test_embedded_sample_reproduces_the_published_shapes(warehouse_path):
 
 def test_cli_reads_files_and_filters_a_municipality(warehouse_path):
     files = sorted(str(p) for p in (paths.sample_dir() / "progression").glob("registrations_*"))
-    out = subprocess.run([sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--json"],
-                         capture_output=True, text=True, timeout=180, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
     got = json.loads(out.stdout)
     rows = got.pop("rows")
-    assert got == progression.summary(progression.select(marts.progression_registrations()))  # the file route and the warehouse agree
+    assert got == progression.summary(
+        progression.select(marts.progression_registrations())
+    )  # the file route and the warehouse agree
     assert rows["read"] == rows["accepted"] + rows["rejected"] and rows["rejected"] == 3  # the three planted rows
-    one = subprocess.run([sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--municipality", "330", "--json"],
-                         capture_output=True, text=True, timeout=180, check=True)
+    one = subprocess.run(
+        [sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--municipality", "330", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
     assert set(json.loads(one.stdout)["goal_fulfilment"]["by_municipality"]) == {"330"}
-    bad = subprocess.run([sys.executable, "-m", "helpers", "progression", "--registrations", "nope.csv"], capture_output=True, text=True,
-                         timeout=60, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "helpers", "progression", "--registrations", "nope.csv"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert bad.returncode == 2 and "nope.csv" in bad.stderr and "Traceback" not in bad.stderr
 
 
 @pytest.fixture(scope="module")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("progression")
-    results = reports.render_all(only=["progression"], overrides={"municipality": "479"}, out_dir=out, workers=1, progress=False)
+    results = reports.render_all(
+        only=["progression"], overrides={"municipality": "479"}, out_dir=out, workers=1, progress=False
+    )
     assert [r.error for r in results] == [None]
     return results[0].path
 
@@ -156,7 +212,10 @@ def rendered(warehouse_path, tmp_path_factory) -> Path:
 def _value_cells(page: str) -> list[list[str]]:
     """Each table body row's cells after the first (the first names the row: a VUM score '2' is a label, not a count)."""
     rows = re.findall(r"<tr>(.*?)</tr>", "".join(re.findall(r"<tbody>.*?</tbody>", page, flags=re.S)), flags=re.S)
-    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)][1:] for row in rows]
+    return [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)][1:]
+        for row in rows
+    ]
 
 
 def test_report_for_a_small_municipality_shows_no_count_under_5(rendered):
@@ -175,7 +234,9 @@ def test_transition_figure_keeps_every_start_score_and_marks_hidden_ones(rendere
     chart = next(c for c in page_charts(page) if c["spec"].get("title", "").startswith("Udvikling i VUM-score"))
     rows = chart["csv"]["rows"]
     domain = chart["spec"]["encoding"]["y"]["scale"]["domain"]
-    for pair, score in zip(rows["Registreringer"], rows["VUM"]):  # every start score of the table has its row in the figure
+    for pair, score in zip(
+        rows["Registreringer"], rows["VUM"]
+    ):  # every start score of the table has its row in the figure
         assert any(d.startswith(f"{pair.removeprefix('Registrering ')}: VUM {score}") for d in domain), (pair, score)
     hidden = rows[rows.drop(columns=["Registreringer", "VUM"]).isin([labels.SMALL_TEXT, labels.HIDDEN]).any(axis=1)]
     assert len(hidden) and sum(d.endswith("(tal skjult)") for d in domain) == len(hidden)

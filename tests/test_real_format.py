@@ -30,8 +30,13 @@ def _reconciles(result) -> None:
 
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "HELPERS_PSEUDONYM_KEY": "cli-test-key", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HELPERS_PSEUDONYM_KEY": "cli-test-key", **(env or {})},
+    )
 
 
 def test_dubu_export_with_title_lines_sep_line_danish_words_and_several_lines_per_case():
@@ -44,13 +49,22 @@ def test_dubu_export_with_title_lines_sep_line_danish_words_and_several_lines_pe
     # "Anbringelse i plejefamilie", "Familiepleje" (fee and expenses of one foster family, same start date: both kept),
     # "netværksplejefamilie" and "Anbringelse" with Funktion 5.28.22 are all foster care
     assert rows.loc[[6, 7, 8, 9], "measure"].tolist() == ["familiepleje"] * 4
-    assert (rows.loc[10, "measure"], rows.loc[10, "measure_raw"]) == ("unmapped", "Anbringelse")  # 5.28.21 is several measures
-    assert rows.loc[[6, 7, 8, 9, 10, 12], "status"].tolist() == ["current"] * 6  # Aktiv, Bevilget, Afsluttet, I gang, empty, Aktuel
+    assert (rows.loc[10, "measure"], rows.loc[10, "measure_raw"]) == (
+        "unmapped",
+        "Anbringelse",
+    )  # 5.28.21 is several measures
+    assert (
+        rows.loc[[6, 7, 8, 9, 10, 12], "status"].tolist() == ["current"] * 6
+    )  # Aktiv, Bevilget, Afsluttet, I gang, empty, Aktuel
     assert rows.loc[16, "status"] == "expected" and rows.loc[16, "probability"] == 0.5  # Planlagt, 50%
     assert rows.loc[11, "rate"] == pytest.approx(500.0) and rows.loc[11, "rate_unit"] == "day"  # 3.500 a week
     assert rows.loc[12, "rate"] == pytest.approx(100.0)  # 36.500 a year
-    assert str(rows.loc[9, "start_date"]) == "2024-07-01" and str(rows.loc[9, "end_date"]) == "2024-12-31"  # 1.7.24, 31/12/2024
-    assert rows.loc[6, "case_id"] == rows.loc[15, "case_id"] == privacy.pseudonymise("010108-4195", KEY)  # '010108 4195' too
+    assert (
+        str(rows.loc[9, "start_date"]) == "2024-07-01" and str(rows.loc[9, "end_date"]) == "2024-12-31"
+    )  # 1.7.24, 31/12/2024
+    assert (
+        rows.loc[6, "case_id"] == rows.loc[15, "case_id"] == privacy.pseudonymise("010108-4195", KEY)
+    )  # '010108 4195' too
     assert result.unmapped == [{"column": "Ydelsesvariant", "value": "Anbringelse", "rows": 1}]
 
 
@@ -59,7 +73,9 @@ def test_dubu_forecast_counts_every_line_worked_by_hand():
     result = forecast.forecast(periods, 2024)
     # 20.000 x 12 + 5.000 x 12 + 1.000 x 31 days + 10.000 x 6 + 7.000 x 12 (unmapped, under its own name)
     # + 500 x 10 days + 100 x 366 days + 2.000 x 12 + 4.000 x 6 x 0,5 (expected)
-    assert result.forecast_total == pytest.approx(240_000 + 60_000 + 31_000 + 60_000 + 84_000 + 5_000 + 36_600 + 24_000 + 12_000)
+    assert result.forecast_total == pytest.approx(
+        240_000 + 60_000 + 31_000 + 60_000 + 84_000 + 5_000 + 36_600 + 24_000 + 12_000
+    )
     by = result.cases.groupby("measure")["year_total"].sum()
     assert by["familiepleje"] == pytest.approx(391_000) and by["Anbringelse"] == pytest.approx(84_000)
     assert rows == {"read": 11, "accepted": 9, "rejected": 2, "unmapped": 1}
@@ -70,10 +86,16 @@ def test_sensum_workbook_behind_a_cover_sheet_with_typed_cells_and_cpr_spellings
     _reconciles(result)
     assert (len(result.accepted), len(result.rejected)) == (4, 0)
     rows = result.accepted.set_index("source_line")
-    assert rows.loc[4, "rate"] == pytest.approx(345.678)  # a number cell is taken as typed, not re-read as 345.678 thousands
-    assert str(rows.loc[5, "start_date"]) == "2024-01-01" and str(rows.loc[5, "end_date"]) == "2024-01-31"  # Excel serials
+    assert rows.loc[4, "rate"] == pytest.approx(
+        345.678
+    )  # a number cell is taken as typed, not re-read as 345.678 thousands
+    assert (
+        str(rows.loc[5, "start_date"]) == "2024-01-01" and str(rows.loc[5, "end_date"]) == "2024-01-31"
+    )  # Excel serials
     assert rows.loc[4, "end_date"] is None  # 01.01.9999
-    assert rows.loc[4, "case_id"] == privacy.pseudonymise("010108-4195", KEY)  # 101084195: Excel dropped the leading zero
+    assert rows.loc[4, "case_id"] == privacy.pseudonymise(
+        "010108-4195", KEY
+    )  # 101084195: Excel dropped the leading zero
     assert rows.loc[5, "case_id"] == privacy.pseudonymise("020210-4006", KEY)  # en dash
     assert rows.loc[6, "case_id"] == privacy.pseudonymise("030312-3998", KEY)  # surrounding spaces
     assert rows.loc[6, "measure"] == "sel_85_bostoette" and rows.loc[7, "status"] == "expected"  # Bostøtte; Visiteret
@@ -97,14 +119,21 @@ def test_decimal_points_are_decided_per_column_and_an_open_column_is_reported(tm
     _reconciles(open_column)
     assert len(open_column.rejected) == 2 and "--decimal" in open_column.errors[0]["reason"]
     assert ingest("cases", CORPUS / "ambiguous_cases.csv", KEY, decimal=".").accepted["rate"].tolist() == [845.5, 1.2]
-    assert ingest("cases", CORPUS / "ambiguous_cases.csv", KEY, decimal=",").accepted["rate"].tolist() == [845_500.0, 1_200.0]
+    assert ingest("cases", CORPUS / "ambiguous_cases.csv", KEY, decimal=",").accepted["rate"].tolist() == [
+        845_500.0,
+        1_200.0,
+    ]
     done = _cli("ingest", "--kind", "cases", "--file", str(CORPUS / "ambiguous_cases.csv"), "--decimal", ".", "--json")
     assert json.loads(done.stdout)["accepted"] == 2
 
 
 def test_a_utf8_file_with_one_windows_byte_keeps_utf8_and_says_which_line():
     result = ingest("cases", CORPUS / "utf8_with_one_cp1252_byte.csv", KEY)
-    assert len(result.accepted) == 3 and result.accepted["provider"].tolist() == ["Bostedet Ærø", "Bostedet Skøjte", "Søhuset"]
+    assert len(result.accepted) == 3 and result.accepted["provider"].tolist() == [
+        "Bostedet Ærø",
+        "Bostedet Skøjte",
+        "Søhuset",
+    ]
     assert result.notes == ["line(s) 3 held Windows-1252 bytes in a UTF-8 file; read as Windows-1252"]
 
 
@@ -115,10 +144,15 @@ def test_a_windows_file_is_read_as_cp1252_so_dashes_and_quotes_survive():
 
 def test_accounts_and_budget_with_the_headers_finance_systems_write():
     accounts = ingest("expenditure", CORPUS / "accounts_real_headers.csv")
-    assert accounts.accepted["amount_1000_kr"].tolist() == [1706.5, -12.5] and accounts.accepted["function"].tolist() == ["5.28.22", "5.28.21"]
+    assert accounts.accepted["amount_1000_kr"].tolist() == [1706.5, -12.5] and accounts.accepted[
+        "function"
+    ].tolist() == ["5.28.22", "5.28.21"]
     budget = ingest("budget", CORPUS / "budget_real_headers.csv")
     assert budget.accepted["measure"].tolist() == ["sel_107", "familiepleje"]
-    assert budget.accepted["area"].tolist() == ["adults", "children"] and budget.accepted["amount"].tolist() == [12_500_000.0, 8_000_000.0]
+    assert budget.accepted["area"].tolist() == ["adults", "children"] and budget.accepted["amount"].tolist() == [
+        12_500_000.0,
+        8_000_000.0,
+    ]
 
 
 def test_progression_keeps_a_citizens_later_registrations_when_one_is_quarantined():
@@ -155,13 +189,27 @@ def test_a_local_mapping_file_classifies_a_value_without_editing_the_shipped_one
         after = ingest("cases", CORPUS / "sensum_adults.xlsx", KEY)
     finally:
         del os.environ["HELPERS_MAPPINGS_DIR"]
-    assert "unmapped" in set(before.accepted["measure"]) and set(after.accepted["measure"]) == {"sel_107", "sel_108", "sel_85_bostoette", "sel_104"}
+    assert "unmapped" in set(before.accepted["measure"]) and set(after.accepted["measure"]) == {
+        "sel_107",
+        "sel_108",
+        "sel_85_bostoette",
+        "sel_104",
+    }
     assert (mappings.SHIPPED / "measure.csv").read_text(encoding="utf-8") == shipped
 
 
 def test_mappings_suggest_writes_the_unmapped_values_with_counts_and_guesses(tmp_path):
     out = tmp_path / "forslag.csv"
-    done = _cli("mappings", "--suggest", "--kind", "cases", "--file", str(CORPUS / "dubu_cases_2024-09-30.csv"), "--out", str(out))
+    done = _cli(
+        "mappings",
+        "--suggest",
+        "--kind",
+        "cases",
+        "--file",
+        str(CORPUS / "dubu_cases_2024-09-30.csv"),
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     rows = out.read_text(encoding="utf-8").splitlines()
     assert rows[0] == "table,value,rows,suggested,similar_known,column" and rows[1].startswith("measure,Anbringelse,1,")
@@ -181,14 +229,22 @@ def _data_dir(tmp_path: Path, files: dict[str, tuple[str, str]]) -> Path:
 
 
 def test_a_bad_extract_is_listed_as_failed_and_the_rest_is_built(tmp_path):
-    data = _data_dir(tmp_path, {"dubu_cases_2024-09-30.csv": ("cases", "479"), "opus_actuals.csv": ("actuals", "479"),
-                                "windows_cp1252.csv": ("transitions", "479")})
+    data = _data_dir(
+        tmp_path,
+        {
+            "dubu_cases_2024-09-30.csv": ("cases", "479"),
+            "opus_actuals.csv": ("actuals", "479"),
+            "windows_cp1252.csv": ("transitions", "479"),
+        },
+    )
     done = _cli("build", env={"HELPERS_DATA_DIR": str(data)})
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "FAILED windows_cp1252.csv: missing required column(s) for kind transitions" in done.stderr
     con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     try:
-        periods = con.execute("select count(*), min(municipality_code), min(snapshot_date) from mart_forecast_case_periods").fetchone()
+        periods = con.execute(
+            "select count(*), min(municipality_code), min(snapshot_date) from mart_forecast_case_periods"
+        ).fetchone()
         actuals = con.execute("select distinct municipality_code from mart_forecast_actuals").fetchall()
         failed = con.execute("select description from mart_data_quality where finding = 'failed_extract'").fetchall()
         unmapped = con.execute("select description from mart_data_quality where finding = 'unmapped_value'").fetchall()
@@ -222,12 +278,22 @@ def test_an_unwritable_data_folder_or_key_location_is_one_clear_line(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     env = {"HELPERS_PSEUDONYM_KEY": "", "HELPERS_PSEUDONYM_KEY_FILE": str(blocker / "key")}
     done = _cli("forecast", "--cases", str(CORPUS / "dubu_cases_2024-09-30.csv"), "--year", "2024", env=env)
-    assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.strip().startswith("error: cannot read the pseudonym key")
+    assert (
+        done.returncode == 2
+        and "Traceback" not in done.stderr
+        and done.stderr.strip().startswith("error: cannot read the pseudonym key")
+    )
 
 
 def test_a_rate_as_antal_times_pris_pr_stk_or_named_per_day():
     rows, _ = read_cases(CORPUS / "dubu_antal_pris.csv", KEY)
-    assert rows["rate"].tolist() == [pytest.approx(5_000.0), pytest.approx(3_000 / 7)]  # 4 x 1.250 a month; 10 x 300 a week
+    assert rows["rate"].tolist() == [
+        pytest.approx(5_000.0),
+        pytest.approx(3_000 / 7),
+    ]  # 4 x 1.250 a month; 10 x 300 a week
     assert forecast.forecast(rows, 2024).forecast_total == pytest.approx(5_000 * 12 + 3_000 / 7 * 10)
     per_day, _ = read_cases(CORPUS / "dubu_pris_pr_dag.csv", KEY)  # no unit column: 'Pris pr dag' says it
-    assert (per_day["rate_unit"].tolist(), forecast.forecast(per_day, 2024).forecast_total) == (["day"], pytest.approx(20_000))
+    assert (per_day["rate_unit"].tolist(), forecast.forecast(per_day, 2024).forecast_total) == (
+        ["day"],
+        pytest.approx(20_000),
+    )

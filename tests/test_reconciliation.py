@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import page_charts
 
+from conftest import page_charts
 from helpers import labels
 from helpers.render import batch as reports
 from helpers.render.formats import format_number, slugify
@@ -27,8 +27,11 @@ AUDIENCES = ("politicians", "finance", "department")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reconciliation")
     results = []
-    for only, overrides in ((["forecast", "indicators"], {"municipality": MUNICIPALITY}),
-                            (["benchmark"], {"region": REGION, "area": "adults"}), (["data_quality"], {"region": REGION})):
+    for only, overrides in (
+        (["forecast", "indicators"], {"municipality": MUNICIPALITY}),
+        (["benchmark"], {"region": REGION, "area": "adults"}),
+        (["data_quality"], {"region": REGION}),
+    ):
         results += reports.render_all(only=only, overrides=overrides, out_dir=out, workers=2, progress=False)
     assert [r.error for r in results] == [None] * 7, [(r.slug, r.error) for r in results if r.error]
     return out
@@ -56,8 +59,27 @@ def _forecast_total(rendered: Path, area: str) -> dict[str, str]:
 @pytest.mark.parametrize("area", labels.AREAS)
 def test_expected_result_budget_and_deviation_agree_across_the_forecast_report_the_packs_and_the_cli(rendered, area):
     forecast = _forecast_total(rendered, area)
-    cli = json.loads(subprocess.run([sys.executable, "-m", "helpers", "forecast", "--municipality", MUNICIPALITY, "--area", area,
-                                     "--as-of", "2024-09-30", "--json"], capture_output=True, text=True, timeout=180, check=True).stdout)
+    cli = json.loads(
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "helpers",
+                "forecast",
+                "--municipality",
+                MUNICIPALITY,
+                "--area",
+                area,
+                "--as-of",
+                "2024-09-30",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=True,
+        ).stdout
+    )
     assert forecast["Forventet regnskab, kr."] == format_number(cli["forecast_total"])  # Danish whole kroner
     assert forecast["Budget, kr."] == format_number(cli["budget"])
     assert forecast["Afvigelse (+ = merforbrug), kr."] == format_number(cli["deviation"])
@@ -72,28 +94,72 @@ def test_expected_result_budget_and_deviation_agree_across_the_forecast_report_t
 @pytest.mark.parametrize("area", labels.AREAS)
 def test_every_sub_area_agrees_between_the_forecast_report_and_the_finance_pack(rendered, area):
     report = {r["Delområde"]: r for r in _table(_forecast_page(rendered, area), "Pulje (skøn), kr.")}
-    finance = [r for r in _table(rendered / "indicators" / SLUG / "finance.html", "Heraf pulje, kr.") if r["Område"] == labels.AREA_LABELS[area]]
+    finance = [
+        r
+        for r in _table(rendered / "indicators" / SLUG / "finance.html", "Heraf pulje, kr.")
+        if r["Område"] == labels.AREA_LABELS[area]
+    ]
     assert len(finance) == len(report) - 1  # the report has a total row
     for row in finance:
         mine = report[row["Delområde"]]
-        assert (row["Forventet regnskab, kr."], row["Budget, kr."], row["Afvigelse (+ = merforbrug), kr."], row["Heraf pulje, kr."]) == (
-            mine["Forventet regnskab, kr."], mine["Budget, kr."], mine["Afvigelse (+ = merforbrug), kr."], mine["Pulje (skøn), kr."])
+        assert (
+            row["Forventet regnskab, kr."],
+            row["Budget, kr."],
+            row["Afvigelse (+ = merforbrug), kr."],
+            row["Heraf pulje, kr."],
+        ) == (
+            mine["Forventet regnskab, kr."],
+            mine["Budget, kr."],
+            mine["Afvigelse (+ = merforbrug), kr."],
+            mine["Pulje (skøn), kr."],
+        )
 
 
 @pytest.mark.parametrize("area", labels.AREAS)
 def test_the_forecast_report_agrees_with_itself(rendered, area):
     page = (_forecast_page(rendered, area)).read_text(encoding="utf-8")
     total = _forecast_total(rendered, area)["Forventet regnskab, kr."]
-    said = re.search(r"Det forventede regnskab for 2024 er (?:forværret|forbedret) med ([\d.]+) kr\. fra ([\d.]+) kr\. \(31\.08\.2024\) "
-                     r"til ([\d.]+) kr\. \(30\.09\.2024\)", page)
+    said = re.search(
+        r"Det forventede regnskab for 2024 er (?:forværret|forbedret) med ([\d.]+) kr\. fra ([\d.]+) kr\. \(31\.08\.2024\) "
+        r"til ([\d.]+) kr\. \(30\.09\.2024\)",
+        page,
+    )
     assert said and said[3] == total  # the change since last month ends at the table's expected result
-    last_month = json.loads(subprocess.run([sys.executable, "-m", "helpers", "forecast", "--municipality", MUNICIPALITY, "--area", area,
-                                            "--as-of", "2024-08-31", "--year", "2024", "--json"],
-                                           capture_output=True, text=True, timeout=180, check=True).stdout)
+    last_month = json.loads(
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "helpers",
+                "forecast",
+                "--municipality",
+                MUNICIPALITY,
+                "--area",
+                area,
+                "--as-of",
+                "2024-08-31",
+                "--year",
+                "2024",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=True,
+        ).stdout
+    )
     assert said[2] == format_number(last_month["forecast_total"])  # ... and starts at last month's
-    months = next(c["spec"] for c in page_charts(page) if "Bogført og prognose" in json.dumps(c["spec"].get("title", ""), ensure_ascii=False))
+    months = next(
+        c["spec"]
+        for c in page_charts(page)
+        if "Bogført og prognose" in json.dumps(c["spec"].get("title", ""), ensure_ascii=False)
+    )
     kinds = {(row["month"], row["kind"]) for row in next(iter(months["datasets"].values()))}
-    assert {m for m, k in kinds if k == "Prognose"} == {"2024-10", "2024-11", "2024-12"}  # forecast after the as-of date only
+    assert {m for m, k in kinds if k == "Prognose"} == {
+        "2024-10",
+        "2024-11",
+        "2024-12",
+    }  # forecast after the as-of date only
     assert all(m <= "2024-09" for m, k in kinds if k != "Prognose")  # booked (and not yet booked) to it
 
 
@@ -101,17 +167,28 @@ def test_recipients_agree_across_the_three_packs(rendered):
     shown = {}
     for audience in AUDIENCES:
         rows = _table(rendered / "indicators" / SLUG / f"{audience}.html", "Modtagere nu")
-        shown[audience] = {(r["Område"], r["Delområde"]): (r["Modtagere nu"], r["Modtagere for et år siden"]) for r in rows}
+        shown[audience] = {
+            (r["Område"], r["Delområde"]): (r["Modtagere nu"], r["Modtagere for et år siden"]) for r in rows
+        }
     assert shown["politicians"] == shown["finance"] == shown["department"] and len(shown["finance"]) > 10
 
 
 def test_findings_count_agrees_between_the_benchmark_and_the_data_quality_report(rendered):
     benchmark = (rendered / "benchmark" / "adults" / f"{REGION_SLUG}.html").read_text(encoding="utf-8")
-    said = re.search(r"(\d+) af (\d+) kommuner har fund i datakvalitetskontrollen af nøgletallene for voksne", benchmark)
-    quality = next(r for r in _table(rendered / "data_quality" / f"{REGION_SLUG}.html", "Kommuner med fund") if r["Område"] == "Voksne")
+    said = re.search(
+        r"(\d+) af (\d+) kommuner har fund i datakvalitetskontrollen af nøgletallene for voksne", benchmark
+    )
+    quality = next(
+        r
+        for r in _table(rendered / "data_quality" / f"{REGION_SLUG}.html", "Kommuner med fund")
+        if r["Område"] == "Voksne"
+    )
     assert said and (said[1], said[2]) == (quality["Kommuner med fund"], quality["Kommuner i alt"])
-    listed = {r["Kommune"] for r in _table(rendered / "benchmark" / "adults" / f"{REGION_SLUG}.html", "Fund")
-              if r["Fund"] != labels.FINDING_LABELS["peer_extreme"]}
+    listed = {
+        r["Kommune"]
+        for r in _table(rendered / "benchmark" / "adults" / f"{REGION_SLUG}.html", "Fund")
+        if r["Fund"] != labels.FINDING_LABELS["peer_extreme"]
+    }
     assert listed == set(filter(None, quality["Kommuner"].split(", ")))  # the same municipalities, listed in both
 
 
@@ -125,7 +202,9 @@ def test_a_regions_data_quality_report_lists_only_its_own_municipalities(rendere
     found = _table(page, "Beskrivelse")
     assert found and {r["Kommune"] for r in found} <= own  # no other region's findings and none tied to no municipality
     intake = {r["Udtræk"] for r in _table(page, "Rækker læst")}
-    assert intake == {"Progressionsregistreringer"}  # Roskilde's and Slagelse's own extracts; the national ones are the country's
+    assert intake == {
+        "Progressionsregistreringer"
+    }  # Roskilde's and Slagelse's own extracts; the national ones are the country's
     # rejected rows: Svendborg's case extract in Syddanmark's report only, København's registrations in Hovedstaden's,
     # the national accounts extract's in the country's; each reason a Danish sentence
     south, capital, country = (data_quality.findings(r) for r in ("083", "084", labels.COUNTRY_CODE))
@@ -133,16 +212,25 @@ def test_a_regions_data_quality_report_lists_only_its_own_municipalities(rendere
     assert set(south.loc[south["finding"] == rejected, "municipality_name"]) == {"Svendborg"}
     assert set(capital.loc[capital["finding"] == rejected, "municipality_name"]) == {"København"}
     assert (country["finding"] == rejected).sum() == 8 and country["municipality_name"].isna().any()
-    assert ("cases/479_svendborg/cases_2024-09-30.csv, linje 3233: Enheden pr. gang kan ikke omregnes til kroner pr. dag eller måned."
-            in set(south["description"]))
-    assert not country["description"].str.contains(r"not one of|duplicate of|negative amount|rækken opfylder ikke").any()
+    assert (
+        "cases/479_svendborg/cases_2024-09-30.csv, linje 3233: Enheden pr. gang kan ikke omregnes til kroner pr. dag eller måned."
+        in set(south["description"])
+    )
+    assert (
+        not country["description"].str.contains(r"not one of|duplicate of|negative amount|rækken opfylder ikke").any()
+    )
 
 
 def test_rejection_reasons_in_danish_hand_worked():
     from helpers.reports.data_quality import danish_reason
 
-    assert danish_reason("not one of ['day', 'month']: 'uge'") == "Værdien 'uge' er ikke tilladt her (tilladt: day, month)."
+    assert (
+        danish_reason("not one of ['day', 'month']: 'uge'")
+        == "Værdien 'uge' er ikke tilladt her (tilladt: day, month)."
+    )
     assert danish_reason("negative amount: '-9.688,73'; stop date 30.04.2022 before start date 30.04.2023") == (
-        "Beløbet -9.688,73 er negativt; slutdatoen 30.04.2022 ligger før startdatoen 30.04.2023.")
+        "Beløbet -9.688,73 er negativt; slutdatoen 30.04.2022 ligger før startdatoen 30.04.2023."
+    )
     assert danish_reason("duplicate of line 7563 (same municipality_code, function, account_group, year)") == (
-        "Rækken er en dublet af linje 7563 (samme kommunekode, funktion, dranst og år).")
+        "Rækken er en dublet af linje 7563 (samme kommunekode, funktion, dranst og år)."
+    )

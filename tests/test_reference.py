@@ -49,7 +49,11 @@ def test_aggregates_are_the_published_sums():
     comp = lambda area, g: set(groups.loc[(area, g), "components"].split("|"))  # noqa: E731
     assert comp("children", "anbragte_i_alt") == {"doegninstitutioner", "familiepleje", "opholdssteder_mv"}
     assert comp("children", "i_alt") == comp("children", "anbragte_i_alt") | {"forebyggende_foranstaltninger"}
-    assert comp("adults", "botilbud_i_alt") == {"sel_107_midlertidige_botilbud", "sel_108_laengerevarende_botilbud", "sel_85_botilbudslignende"}
+    assert comp("adults", "botilbud_i_alt") == {
+        "sel_107_midlertidige_botilbud",
+        "sel_108_laengerevarende_botilbud",
+        "sel_85_botilbudslignende",
+    }
     published = pd.read_csv(paths.PUBLISHED / "published_regional_2017_adults.csv")
     assert comp("adults", "i_alt") == set(published["measure_group"]) - {"i_alt"}
 

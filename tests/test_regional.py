@@ -11,16 +11,17 @@ import pandas as pd
 import pytest
 
 from helpers.analysis import benchmark
-from helpers.reports import conclusions
-from helpers.reports import exclusions
-from helpers.reports.exclusions import Note
-from helpers.reports import benchmark as regional
 from helpers.analysis.funnel import dispersion, outside_limits
+from helpers.reports import benchmark as regional
+from helpers.reports import conclusions, exclusions
+from helpers.reports.exclusions import Note
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
     """code, measure_group, expenditure, potential users, users, user population (unit cost where users > 0)."""
-    f = pd.DataFrame(rows, columns=["code", "measure_group", "expenditure_kr_fixed", "potential_users", "users", "user_population"])
+    f = pd.DataFrame(
+        rows, columns=["code", "measure_group", "expenditure_kr_fixed", "potential_users", "users", "user_population"]
+    )
     f["users"] = f["users"].astype(float)
     f["unit_cost"] = f["expenditure_kr_fixed"] / f["users"].where(f["users"] > 0)
     return f
@@ -45,54 +46,101 @@ def test_peer_average_is_pooled_over_the_peers_only():
 
 
 def test_change_and_decomposition_hand_worked():
-    f = pd.DataFrame({"code": ["A", "A"], "measure_group": ["g", "g"], "year": [2014, 2017],
-                      "expenditure_per_inhabitant": [1000.0, 1092.0], "users_per_10000": [100.0, 104.0], "unit_cost": [10.0, 10.5]})
+    f = pd.DataFrame(
+        {
+            "code": ["A", "A"],
+            "measure_group": ["g", "g"],
+            "year": [2014, 2017],
+            "expenditure_per_inhabitant": [1000.0, 1092.0],
+            "users_per_10000": [100.0, 104.0],
+            "unit_cost": [10.0, 10.5],
+        }
+    )
     ch = benchmark.change(f, 2014, 2017).iloc[0]
     assert ch["expenditure_per_inhabitant_change_pct"] == pytest.approx(9.2)
     assert ch["users_per_10000_change_pct"] == pytest.approx(4.0) and ch["unit_cost_change_pct"] == pytest.approx(5.0)
     parts = benchmark.decompose_changes(f, 2014, 2017).iloc[0]
     scale = 9.2 / math.log(1.092)
     assert parts["user_share_pct"] == pytest.approx(math.log(1.04) * scale)
-    assert parts["user_share_pct"] + parts["unit_cost_pct"] + parts["population_mix_pct"] == pytest.approx(9.2, abs=1e-12)
+    assert parts["user_share_pct"] + parts["unit_cost_pct"] + parts["population_mix_pct"] == pytest.approx(
+        9.2, abs=1e-12
+    )
 
 
 def test_change_is_empty_where_a_year_is_missing_or_zero():
-    f = pd.DataFrame({"code": ["A", "A", "B"], "measure_group": ["g"] * 3, "year": [2014, 2017, 2017],
-                      "expenditure_per_inhabitant": [0.0, 50.0, 70.0], "users_per_10000": [1.0, 2.0, 3.0], "unit_cost": [1.0, 1.0, 1.0]})
+    f = pd.DataFrame(
+        {
+            "code": ["A", "A", "B"],
+            "measure_group": ["g"] * 3,
+            "year": [2014, 2017, 2017],
+            "expenditure_per_inhabitant": [0.0, 50.0, 70.0],
+            "users_per_10000": [1.0, 2.0, 3.0],
+            "unit_cost": [1.0, 1.0, 1.0],
+        }
+    )
     ch = benchmark.change(f, 2014, 2017).set_index("code")
-    assert np.isnan(ch.loc["A", "expenditure_per_inhabitant_change_pct"]) and np.isnan(ch.loc["B", "expenditure_per_inhabitant_change_pct"])
+    assert np.isnan(ch.loc["A", "expenditure_per_inhabitant_change_pct"]) and np.isnan(
+        ch.loc["B", "expenditure_per_inhabitant_change_pct"]
+    )
     assert ch.loc["A", "users_per_10000_change_pct"] == pytest.approx(100.0)
     assert benchmark.decompose_changes(f, 2014, 2017).empty  # no row has all figures positive at both ends
 
 
 def test_peer_extremes_flag_over_twice_or_under_half():
-    year = pd.DataFrame({"code": ["A", "B", "C"], "name": ["Aby", "Bby", "Cby"], "year": 2017, "measure_group": "g",
-                         "label_da": "Gruppe", "kind": "base", "expenditure_per_inhabitant": [2100.0, 1900.0, 400.0]})
-    averages = pd.DataFrame({"code": ["A", "B", "C"], "measure_group": "g", "peer_expenditure_per_inhabitant": [1000.0, 1000.0, 1000.0]})
+    year = pd.DataFrame(
+        {
+            "code": ["A", "B", "C"],
+            "name": ["Aby", "Bby", "Cby"],
+            "year": 2017,
+            "measure_group": "g",
+            "label_da": "Gruppe",
+            "kind": "base",
+            "expenditure_per_inhabitant": [2100.0, 1900.0, 400.0],
+        }
+    )
+    averages = pd.DataFrame(
+        {"code": ["A", "B", "C"], "measure_group": "g", "peer_expenditure_per_inhabitant": [1000.0, 1000.0, 1000.0]}
+    )
     got = regional.describe_peer_extremes(benchmark.peer_extremes(year, averages))
     assert got["code"].tolist() == ["A", "C"]
-    assert got["description"].iloc[0] == ("Aby 2017, Gruppe: 2.100 kr. pr. indbygger, 2,1 gange gennemsnittet for de "
-                                          "sammenlignelige kommuner (1.000 kr.)")
+    assert got["description"].iloc[0] == (
+        "Aby 2017, Gruppe: 2.100 kr. pr. indbygger, 2,1 gange gennemsnittet for de sammenlignelige kommuner (1.000 kr.)"
+    )
 
 
 def test_exclusions_apply_by_kind_group_and_years():
     brk = exclusions.Exclusion("259", "Køge", "2019, Familiepleje: brud i serien", "break", "familiepleje", 2019)
-    bad = exclusions.Exclusion("187", "Vallensbæk", "2018, § 108: negative nettoudgifter", "impossible", "sel_108", 2018)
+    bad = exclusions.Exclusion(
+        "187", "Vallensbæk", "2018, § 108: negative nettoudgifter", "impossible", "sel_108", 2018
+    )
     man = exclusions.Exclusion("101", "København", "ny kontering")
     assert brk.applies("familiepleje", (2017, 2020)) and not brk.applies("familiepleje", (2019, 2020))
     assert not brk.applies("familiepleje", (2019,)) and not brk.applies("doegninstitutioner", (2017, 2020))
-    assert bad.applies("sel_108", (2018,)) and bad.applies("sel_108", (2014, 2018)) and not bad.applies("sel_108", (2017,))
+    assert (
+        bad.applies("sel_108", (2018,)) and bad.applies("sel_108", (2014, 2018)) and not bad.applies("sel_108", (2017,))
+    )
     assert man.applies("anything", (2017,))
-    frame = pd.DataFrame({"code": ["259", "259", "187", "101", "147"], "name": ["Køge", "Køge", "Vallensbæk", "København", "Frederiksberg"],
-                          "measure_group": ["familiepleje", "doegninstitutioner", "sel_108", "sel_108", "sel_108"],
-                          "value": [1.0, 2.0, -3.0, 4.0, None]})
+    frame = pd.DataFrame(
+        {
+            "code": ["259", "259", "187", "101", "147"],
+            "name": ["Køge", "Køge", "Vallensbæk", "København", "Frederiksberg"],
+            "measure_group": ["familiepleje", "doegninstitutioner", "sel_108", "sel_108", "sel_108"],
+            "value": [1.0, 2.0, -3.0, 4.0, None],
+        }
+    )
     kept, notes = exclusions.apply(frame, [brk, bad, man], (2018, 2020), value="value", labels={"sel_108": "§ 108"})
     assert kept["code"].tolist() == ["259"] and kept["measure_group"].tolist() == ["doegninstitutioner"]
-    assert [(n.group, n.text) for n in notes] == [  # a note belongs to the measure group its municipality is left out of
+    assert [
+        (n.group, n.text) for n in notes
+    ] == [  # a note belongs to the measure group its municipality is left out of
         ("§ 108", "Frederiksberg indgår ikke i figuren (§ 108): tallet mangler."),
         (None, "København indgår ikke i figuren: ny kontering."),  # manual: every group
-        ("familiepleje", "Køge indgår ikke i figuren (familiepleje): 2019, Familiepleje: brud i serien."),  # no label given
-        ("§ 108", "Vallensbæk indgår ikke i figuren (§ 108): 2018, § 108: negative nettoudgifter.")]
+        (
+            "familiepleje",
+            "Køge indgår ikke i figuren (familiepleje): 2019, Familiepleje: brud i serien.",
+        ),  # no label given
+        ("§ 108", "Vallensbæk indgår ikke i figuren (§ 108): 2018, § 108: negative nettoudgifter."),
+    ]
 
 
 def test_manual_exclusions_need_a_known_code_and_a_reason():
@@ -110,14 +158,17 @@ def test_conclusion_sentences_hand_worked():
     parts = {"user_share_pct": 2.4, "unit_cost_pct": 1.4, "population_mix_pct": 0.8}
     assert conclusions.change_sentence("pr. 0-22-årig", 2014, 2017, 2017, 4.6, parts) == (
         "Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); "
-        "heraf +3 procentpoint fra brugerandelen, +1 fra enhedsudgiften og +1 fra befolkningssammensætningen.")
+        "heraf +3 procentpoint fra brugerandelen, +1 fra enhedsudgiften og +1 fra befolkningssammensætningen."
+    )
     assert conclusions.rounded_parts(-4.6, [-2.4, -1.4, -0.8]) == [-2, -2, -1]
     assert conclusions.rounded_parts(0.2, [2.1, -1.9, 0.0]) == [2, -2, 0]  # "uændret", and the parts say why
     assert conclusions.change_sentence("pr. 18-64-årig", 2014, 2017, 2017, 4.6) == (
-        "Udgifterne pr. 18-64-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser).")
+        "Udgifterne pr. 18-64-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser)."
+    )
     assert conclusions.moved(-0.4) == "uændret" and conclusions.moved(-2.6) == "faldet 3 %"
     assert conclusions.level_sentence("Region X", "pr. 18-64-årig", 2017, 8012.4, 7444.0) == (
-        "Region X brugte 8.012 kr. pr. 18-64-årig i 2017, 8 % over hele landet (7.444 kr.).")
+        "Region X brugte 8.012 kr. pr. 18-64-årig i 2017, 8 % over hele landet (7.444 kr.)."
+    )
     assert conclusions.funnel_sentence("i alt", [], []).startswith("Ingen kommuner")
     assert conclusions.funnel_sentence("i alt", ["Holbæk"], ["Sorø"]).startswith("2 kommuner ligger uden for")
 
@@ -156,11 +207,19 @@ def test_children_report_reproduces_published_spread_and_development(children, p
     users = pub[pub["key_figure"] == "users_per_10000_0_17"].set_index("statistic")["value"]
     lines = _lines(children.municipal_figure("users_per_10000"), "I alt")
     assert [round(v) for v in lines] == [users["min"], users["max"], users["region_average"]]
-    change = benchmark.change(children.regions[children.regions["code"] == "085"], 2014, 2017).set_index("measure_group").loc["i_alt"]
-    assert [round(change[f"{f}_change_pct"]) for f in ("expenditure_per_inhabitant", "users_per_10000", "unit_cost")] == [5, 3, 2]
+    change = (
+        benchmark.change(children.regions[children.regions["code"] == "085"], 2014, 2017)
+        .set_index("measure_group")
+        .loc["i_alt"]
+    )
+    assert [
+        round(change[f"{f}_change_pct"]) for f in ("expenditure_per_inhabitant", "users_per_10000", "unit_cost")
+    ] == [5, 3, 2]
     sentence = children.conclusions()[1]
     assert sentence.startswith("Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); heraf ")
-    assert sum(int(v) for v in re.findall(r"([+-]?\d+) (?:procentpoint )?fra", sentence)) == 5  # the parts add up to the whole
+    assert (
+        sum(int(v) for v in re.findall(r"([+-]?\d+) (?:procentpoint )?fra", sentence)) == 5
+    )  # the parts add up to the whole
     children.check()
 
 
@@ -170,19 +229,40 @@ def test_adults_report_reproduces_published_unit_costs_and_notes_the_missing(adu
     residential = _lines(figure, "Botilbud i alt (§§ 107-108 og § 85 i botilbudslignende tilbud)")
     key = "unit_cost_residential_care_total_kr_per_user"
     assert round(residential["Laveste"]) == pub[(key, "min")] and round(residential["Højeste"]) == pub[(key, "max")]
-    assert residential["Gennemsnit i regionen"] == pytest.approx(pub[(key, "region_average")], rel=0.005)  # as test_published
+    assert residential["Gennemsnit i regionen"] == pytest.approx(
+        pub[(key, "region_average")], rel=0.005
+    )  # as test_published
     own_home = figure.data[figure.data["label_da"] == "§ 85 i eget hjem"]
-    assert len(own_home) == 13 and round(own_home["unit_cost"].min()) == pub[("unit_cost_sel85_own_home_kr_per_user", "min")]
-    for name in ("Greve", "Lolland", "Ringsted", "Solrød"):  # the 4 without § 85 own-home users are named under the figure
-        assert Note(f"{name} indgår ikke i figuren (§ 85 i eget hjem): ingen enhedsudgift, brugertal mangler.", "§ 85 i eget hjem") \
-            in figure.notes, name
-        assert name in set(figure.data.loc[figure.data["label_da"] == "I alt", "name"])  # drawn in the default group, no note there
+    assert (
+        len(own_home) == 13
+        and round(own_home["unit_cost"].min()) == pub[("unit_cost_sel85_own_home_kr_per_user", "min")]
+    )
+    for name in (
+        "Greve",
+        "Lolland",
+        "Ringsted",
+        "Solrød",
+    ):  # the 4 without § 85 own-home users are named under the figure
+        assert (
+            Note(
+                f"{name} indgår ikke i figuren (§ 85 i eget hjem): ingen enhedsudgift, brugertal mangler.",
+                "§ 85 i eget hjem",
+            )
+            in figure.notes
+        ), name
+        assert name in set(
+            figure.data.loc[figure.data["label_da"] == "I alt", "name"]
+        )  # drawn in the default group, no note there
     adults.check()
 
 
 def test_check_catches_a_region_figure_that_is_not_a_sum_over_its_municipalities(children):
     broken = regional.RegionalBenchmark(**{**children.__dict__, "regions": children.regions.copy()})
-    row = (broken.regions["code"] == "085") & (broken.regions["measure_group"] == "familiepleje") & (broken.regions["year"] == 2016)
+    row = (
+        (broken.regions["code"] == "085")
+        & (broken.regions["measure_group"] == "familiepleje")
+        & (broken.regions["year"] == 2016)
+    )
     broken.regions.loc[row, "expenditure_per_inhabitant"] *= 1.001
     with pytest.raises(AssertionError, match="expenditure_per_inhabitant"):
         broken.check()
@@ -192,18 +272,28 @@ def test_findings_leave_municipalities_out_of_the_affected_figures_only(warehous
     report = regional.prepare("children", "085", 2020, 2017, 2010, 2020)
     change = report.municipal_change_figure("expenditure_per_inhabitant")
     koege = change.data[change.data["name"] == "Køge"]
-    assert set(koege["label_da"]) >= {"Døgninstitutioner", "I alt"}  # the 2019 break moved money between two groups only
+    assert set(koege["label_da"]) >= {
+        "Døgninstitutioner",
+        "I alt",
+    }  # the 2019 break moved money between two groups only
     assert not set(koege["label_da"]) & {"Familiepleje", "Opholdssteder mv."}
     koege_notes = {n.group for n in change.notes if n.text.startswith("Køge indgår ikke i figuren")}
     assert koege_notes == {"Familiepleje", "Opholdssteder mv."}  # the groups Køge is left out of, and only those
     level = report.municipal_figure("expenditure_per_inhabitant")
-    assert "Familiepleje" in set(level.data.loc[level.data["name"] == "Køge", "label_da"])  # a level after a break is shown
+    assert "Familiepleje" in set(
+        level.data.loc[level.data["name"] == "Køge", "label_da"]
+    )  # a level after a break is shown
 
 
 def test_manual_exclusion_reaches_every_municipal_figure_and_the_quality_table(warehouse_path):
-    report = regional.prepare("children", "085", 2017, 2014, 2010, 2017, exclude={"259": "ny kontering af anbringelser"})
-    for figure in (report.municipal_figure("expenditure_per_inhabitant"), report.municipal_change_figure("unit_cost"),
-                   report.decomposition_figure()):
+    report = regional.prepare(
+        "children", "085", 2017, 2014, 2010, 2017, exclude={"259": "ny kontering af anbringelser"}
+    )
+    for figure in (
+        report.municipal_figure("expenditure_per_inhabitant"),
+        report.municipal_change_figure("unit_cost"),
+        report.decomposition_figure(),
+    ):
         assert "Køge" not in set(figure.data["name"])
         assert exclusions.Note("Køge indgår ikke i figuren: ny kontering af anbringelser.") in figure.notes
     quality = report.quality()
@@ -213,7 +303,9 @@ def test_manual_exclusion_reaches_every_municipal_figure_and_the_quality_table(w
 def test_country_report_covers_every_municipality(warehouse_path):
     report = regional.prepare("adults", "000", 2017, 2014, 2010, 2017)
     assert len(report.members) == 98
-    assert report.conclusions()[0].startswith("Hele landet brugte ") and "over hele landet" not in report.conclusions()[0]
+    assert (
+        report.conclusions()[0].startswith("Hele landet brugte ") and "over hele landet" not in report.conclusions()[0]
+    )
     with pytest.raises(ValueError, match="unknown region '086'"):
         regional.prepare("adults", "086", 2017, 2014, 2010, 2017)
     with pytest.raises(ValueError, match="long series start <= period start < year"):
@@ -226,7 +318,11 @@ def test_every_note_is_true_for_the_group_it_is_shown_with(warehouse_path, area,
     municipality is not drawn in that group (and not drawn at all when the note has no group)."""
     report = regional.prepare(area, region, 2024, 2021, 2010, 2024)
     figures = [report.municipal_figure(f) for f in ("expenditure_per_inhabitant", "users_per_10000", "unit_cost")]
-    figures += [report.municipal_change_figure("expenditure_per_inhabitant"), report.decomposition_figure(), report.funnel_figure()]
+    figures += [
+        report.municipal_change_figure("expenditure_per_inhabitant"),
+        report.decomposition_figure(),
+        report.funnel_figure(),
+    ]
     checked = 0
     for figure in figures:
         for note in figure.notes:

@@ -19,7 +19,9 @@ NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
 @pytest.fixture(scope="module")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reports")
-    results = reports.render_all(only=["data_quality"], overrides={"region": "000"}, out_dir=out, workers=1, progress=False)
+    results = reports.render_all(
+        only=["data_quality"], overrides={"region": "000"}, out_dir=out, workers=1, progress=False
+    )
     assert [r.error for r in results] == [None]
     return out
 
@@ -29,7 +31,9 @@ def test_notebooks_are_stored_without_outputs_and_start_with_parameters():
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert nb.cells[0].metadata.get("tags") == ["parameters"], path
-        assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code"), path
+        assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code"), (
+            path
+        )
         assert not any(re.search(r"^\s*(def|class) ", c.source, re.M) for c in nb.cells if c.cell_type == "code"), path
 
 
@@ -54,7 +58,8 @@ def test_report_is_self_contained_danish_html(rendered):
 def test_report_suppresses_small_counts_and_holds_no_cpr(rendered):
     page = (rendered / "data_quality" / "hele-landet.html").read_text(encoding="utf-8")
     assert "Lemvig 2019" in page and "under 5 brugere" in page
-    assert not re.search(r"Lemvig 2019, [^:]+: enhedsudgift på \d", page)  # a unit cost on 1 user gives the 1 back    assert not re.search(r"\(\s*[1-4] brugere", page)
+    assert not re.search(r"Lemvig 2019, [^:]+: enhedsudgift på \d", page)  # a unit cost on 1 user gives the 1 back
+    assert not re.search(r"\(\s*[1-4] brugere", page)
     assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", page)
 
 
@@ -73,18 +78,27 @@ def test_a_failing_report_is_listed_with_its_cell_and_the_batch_goes_on(warehous
     nbformat.write(broken, path)
     spec = reports.ReportSpec("broken", str(path), "Fejl", lambda: [{"region": "000", "region_name": "Hele landet"}])
     monkeypatch.setattr(reports, "REPORTS", [*reports.REPORTS, spec])
-    results = reports.render_all(only=["broken", "data_quality"], overrides={"region": "085"}, out_dir=tmp_path / "out",
-                                 workers=1, progress=False)
+    results = reports.render_all(
+        only=["broken", "data_quality"],
+        overrides={"region": "085"},
+        out_dir=tmp_path / "out",
+        workers=1,
+        progress=False,
+    )
     by_name = {r.report: r for r in results}
     assert by_name["broken"].error.startswith("ZeroDivisionError") and by_name["broken"].failing_cell == 2
     assert by_name["data_quality"].error is None and by_name["data_quality"].path.exists()
     assert not (tmp_path / "out" / "broken").exists()
     assert "fejl i celle 2" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
-    assert "without encryption" not in capfd.readouterr().err  # the kernels' channels are encrypted, so no warning per report
+    assert (
+        "without encryption" not in capfd.readouterr().err
+    )  # the kernels' channels are encrypted, so no warning per report
 
 
 def test_cli_rejects_unknown_report(warehouse_path):
-    out = subprocess.run([sys.executable, "-m", "helpers", "reports", "--only", "nonsense"], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "helpers", "reports", "--only", "nonsense"], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 2 and "unknown report" in out.stderr and "Traceback" not in out.stderr
 
 
@@ -94,7 +108,9 @@ def test_report_renders_in_headless_chromium_without_network(rendered, tmp_path,
     dom = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
     assert "Alle fund" in dom and dom.count("<table") == 4 and "<tbody>" in dom
     shot = tmp_path / "page.png"
-    subprocess.run([*chromium, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
+    subprocess.run(
+        [*chromium, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120
+    )
     assert shot.exists() and shot.stat().st_size > 10_000
 
 
@@ -106,10 +122,10 @@ from pathlib import Path
 from helpers.render import batch as reports
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
 nb.metadata["kernelspec"] = {{"name": "python3", "display_name": "Python 3", "language": "python"}}
-nbformat.write(nb, r"{tmp_path / 'empty.ipynb'}")
-papermill.execute_notebook(r"{tmp_path / 'empty.ipynb'}", r"{tmp_path / 'out.ipynb'}", kernel_name="python3", progress_bar=False,
+nbformat.write(nb, r"{tmp_path / "empty.ipynb"}")
+papermill.execute_notebook(r"{tmp_path / "empty.ipynb"}", r"{tmp_path / "out.ipynb"}", kernel_name="python3", progress_bar=False,
                            kernel_manager_class=reports.kernel_manager_class())
-done = reports.render_all(only=["data_quality"], overrides={{"region": "085"}}, out_dir=Path(r"{tmp_path / 'out'}"), workers=1, progress=False)
+done = reports.render_all(only=["data_quality"], overrides={{"region": "085"}}, out_dir=Path(r"{tmp_path / "out"}"), workers=1, progress=False)
 print([r.error for r in done])
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=240)
@@ -122,7 +138,11 @@ def test_data_quality_report_gives_every_threshold_with_its_value(rendered):
     from helpers.render.formats import format_number
 
     page = re.sub(r"<[^>]+>", " ", (rendered / "data_quality" / "hele-landet.html").read_text(encoding="utf-8"))
-    for value in (format_number(labels.IMPOSSIBLE_UNIT_COST_KR), format_number(labels.EXTREME_ROBUST_Z, 1),
-                  f"{format_number(100 * (labels.BREAK_RISE - 1))} %", f"{format_number(100 * (1 - labels.BREAK_FALL))} %",
-                  f"{format_number(labels.BREAK_MIN_PREVIOUS_KR)} kr."):
+    for value in (
+        format_number(labels.IMPOSSIBLE_UNIT_COST_KR),
+        format_number(labels.EXTREME_ROBUST_Z, 1),
+        f"{format_number(100 * (labels.BREAK_RISE - 1))} %",
+        f"{format_number(100 * (1 - labels.BREAK_FALL))} %",
+        f"{format_number(labels.BREAK_MIN_PREVIOUS_KR)} kr.",
+    ):
         assert value in page, value

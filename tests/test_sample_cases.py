@@ -17,10 +17,14 @@ from helpers.sample.cases import generate_cases
 SEED = 2024
 AS_OF = dt.date(2024, 9, 30)
 DIRS = {"813_frederikshavn": "latin-1", "479_svendborg": "utf-8-sig", "219_hilleroed": "utf-8"}
-HEADER = ("cpr;municipality_code;area;measure;rate;rate_unit;start_date;end_date;status;probability;provider;"
-          "provider_type;caseworker;target_group")
-MONTH_ENDS = [dt.date(y + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)
-              for y, m in [(2023, m) for m in range(1, 13)] + [(2024, m) for m in range(1, 10)]]
+HEADER = (
+    "cpr;municipality_code;area;measure;rate;rate_unit;start_date;end_date;status;probability;provider;"
+    "provider_type;caseworker;target_group"
+)
+MONTH_ENDS = [
+    dt.date(y + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)
+    for y, m in [(2023, m) for m in range(1, 13)] + [(2024, m) for m in range(1, 10)]
+]
 INVALID = "invalid"
 
 
@@ -35,8 +39,10 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]
 def snapshots(out: tuple[Path, dict[str, int]]) -> dict[str, dict[dt.date, pd.DataFrame]]:
     """Every snapshot per municipality folder, with parsed start/end dates, rate and a problem label."""
     root, _ = out
-    return {d: {s: _with_problems(_read(root / d / f"cases_{s.isoformat()}.csv", enc)) for s in MONTH_ENDS}
-            for d, enc in DIRS.items()}
+    return {
+        d: {s: _with_problems(_read(root / d / f"cases_{s.isoformat()}.csv", enc)) for s in MONTH_ENDS}
+        for d, enc in DIRS.items()
+    }
 
 
 def _read(path: Path, encoding: str) -> pd.DataFrame:
@@ -81,7 +87,9 @@ def _periods(df: pd.DataFrame) -> dict[tuple[str, str], list[tuple[dt.date, dt.d
     """(start, end, status) rows of each case (cpr, measure) of a snapshot, in start order; planted rows left out."""
     out: dict[tuple[str, str], list[tuple[dt.date, dt.date | None, str]]] = {}
     clean = _clean(df)
-    for cpr, measure, start, end, status in zip(clean["cpr"], clean["measure"], clean["start"], clean["end"], clean["status"]):
+    for cpr, measure, start, end, status in zip(
+        clean["cpr"], clean["measure"], clean["start"], clean["end"], clean["status"]
+    ):
         out.setdefault((cpr, measure), []).append((start, end, status))
     return {key: sorted(rows, key=lambda r: r[0]) for key, rows in out.items()}
 
@@ -125,8 +133,9 @@ def test_encodings(out: tuple[Path, dict[str, int]]) -> None:
 
 def test_exactly_the_four_planted_errors(snapshots: dict[str, dict[dt.date, pd.DataFrame]]) -> None:
     found = [(d, s, p) for d, snaps in snapshots.items() for s, df in snaps.items() for p in df["problem"] if p]
-    assert sorted(found) == sorted((("479_svendborg", AS_OF, p) for p in
-                                    ("negative_rate", "end_before_start", "impossible_date", "unknown_unit")))
+    assert sorted(found) == sorted(
+        ("479_svendborg", AS_OF, p) for p in ("negative_rate", "end_before_start", "impossible_date", "unknown_unit")
+    )
     last = snapshots["479_svendborg"][AS_OF]
     planted = last[last["problem"] != ""]
     assert planted["cpr"].nunique() == 4
@@ -137,8 +146,9 @@ def test_cprs_and_ages_consistent(snapshots: dict[str, dict[dt.date, pd.DataFram
     for snaps in snapshots.values():
         groups: dict[str, set[str]] = {}
         for when, df in snaps.items():
-            for cpr, area, measure, start, group in _clean(df)[["cpr", "area", "measure", "start", "target_group"]].itertuples(
-                    index=False):
+            for cpr, area, measure, start, group in _clean(df)[
+                ["cpr", "area", "measure", "start", "target_group"]
+            ].itertuples(index=False):
                 born, _ = parse_cpr(cpr)
                 groups.setdefault(cpr, set()).add(group)
                 assert born <= when
@@ -213,8 +223,13 @@ def test_snapshots_evolve_from_one_history(snapshots: dict[str, dict[dt.date, pd
 
 def test_volumes_rates_and_units(snapshots: dict[str, dict[dt.date, pd.DataFrame]]) -> None:
     measures = reference.measures().set_index("measure")["area"]
-    ranges = {"sel_85_bostoette": (380, 600), "sel_85_botilbudslignende": (50, 300), "sel_107": (30, 120),
-              "sel_108": (20, 85), "sel_110": (5, 35)}
+    ranges = {
+        "sel_85_bostoette": (380, 600),
+        "sel_85_botilbudslignende": (50, 300),
+        "sel_107": (30, 120),
+        "sel_108": (20, 85),
+        "sel_110": (5, 35),
+    }
     day_measures = {"sel_107", "sel_108", "sel_110", "opholdssted", "doegninstitution", "sikret_institution"}
     for snaps in snapshots.values():
         last = _clean(snaps[AS_OF])
@@ -224,7 +239,9 @@ def test_volumes_rates_and_units(snapshots: dict[str, dict[dt.date, pd.DataFrame
         per_measure = running.groupby("measure")["cpr"].nunique()
         for measure, (lo, hi) in ranges.items():
             assert lo <= per_measure[measure] <= hi, measure
-        placements = per_measure.reindex(["familiepleje", "opholdssted", "doegninstitution", "sikret_institution"]).sum()
+        placements = per_measure.reindex(
+            ["familiepleje", "opholdssted", "doegninstitution", "sikret_institution"]
+        ).sum()
         assert 60 <= placements <= 170
         day = last[last["rate_unit"] == "day"]
         assert day["rate_value"].between(500, 11_000).all()
@@ -237,15 +254,15 @@ def test_volumes_rates_and_units(snapshots: dict[str, dict[dt.date, pd.DataFrame
         assert last.groupby("cpr")["measure"].nunique().max() >= 2
 
 
-def test_other_municipality_bills_arrive_late(out: tuple[Path, dict[str, int]],
-                                              snapshots: dict[str, dict[dt.date, pd.DataFrame]]) -> None:
+def test_other_municipality_bills_arrive_late(
+    out: tuple[Path, dict[str, int]], snapshots: dict[str, dict[dt.date, pd.DataFrame]]
+) -> None:
     root, _ = out
     for d, enc in DIRS.items():
         actuals = _read(root / d / "actuals.csv", enc)
         assert actuals["month"].min() == "2023-01" and actuals["month"].max() == "2024-09"
         last = _clean(snapshots[d][AS_OF])
-        running = last[(last["status"] == "current")
-                       & last["end"].map(lambda e: e is None or e >= AS_OF)]
+        running = last[(last["status"] == "current") & last["end"].map(lambda e: e is None or e >= AS_OF)]
         first_start = running.groupby(["cpr", "measure"])["start"].min()
         long_running = first_start[first_start <= dt.date(2024, 5, 1)].index
         kind = running.groupby(["cpr", "measure"])["provider_type"].first()[long_running]
@@ -259,18 +276,23 @@ def test_other_municipality_bills_arrive_late(out: tuple[Path, dict[str, int]],
         assert (billed_other <= "2024-07").all()
 
 
-def test_actuals_follow_the_rates(out: tuple[Path, dict[str, int]],
-                                  snapshots: dict[str, dict[dt.date, pd.DataFrame]]) -> None:
+def test_actuals_follow_the_rates(
+    out: tuple[Path, dict[str, int]], snapshots: dict[str, dict[dt.date, pd.DataFrame]]
+) -> None:
     root, _ = out
     for d, enc in DIRS.items():
         actuals = _read(root / d / "actuals.csv", enc)
         august = actuals[actuals["month"] == "2024-08"].assign(value=lambda f: f["amount"].map(parse_number))
         booked = august.groupby(["cpr", "measure"])["value"].sum()
         last = _clean(snapshots[d][AS_OF])
-        single = last[~last.duplicated(["cpr", "measure"], keep=False) & (last["status"] == "current")
-                      & (last["rate_unit"] == "month") & (last["provider_type"] != "other_municipality")
-                      & last["start"].map(lambda s: s <= dt.date(2024, 7, 1))
-                      & last["end"].map(lambda e: e is None or e >= AS_OF)]
+        single = last[
+            ~last.duplicated(["cpr", "measure"], keep=False)
+            & (last["status"] == "current")
+            & (last["rate_unit"] == "month")
+            & (last["provider_type"] != "other_municipality")
+            & last["start"].map(lambda s: s <= dt.date(2024, 7, 1))
+            & last["end"].map(lambda e: e is None or e >= AS_OF)
+        ]
         rate = single.set_index(["cpr", "measure"])["rate_value"]
         ratio = booked.reindex(rate.index) / rate
         assert len(ratio) > 300
@@ -282,9 +304,18 @@ def test_budget(out: tuple[Path, dict[str, int]], snapshots: dict[str, dict[dt.d
     measures = reference.measures()
     for d, enc in DIRS.items():
         budget = _read(root / d / "budget.csv", enc)
-        assert list(budget.columns) == ["municipality_code", "year", "area", "measure", "amount", "cases", "average_price"]
+        assert list(budget.columns) == [
+            "municipality_code",
+            "year",
+            "area",
+            "measure",
+            "amount",
+            "cases",
+            "average_price",
+        ]
         assert sorted(zip(budget["year"], budget["measure"])) == sorted(
-            (str(y), m) for y in (2023, 2024, 2025) for m in measures["measure"])
+            (str(y), m) for y in (2023, 2024, 2025) for m in measures["measure"]
+        )
         amount, price = budget["amount"].map(parse_number), budget["average_price"].map(parse_number)
         cases = budget["cases"].astype(int)
         assert ((amount - cases * price).abs() <= 0.01 * amount).all() and (cases > 0).all()
@@ -292,7 +323,10 @@ def test_budget(out: tuple[Path, dict[str, int]], snapshots: dict[str, dict[dt.d
         last = _clean(snapshots[d][AS_OF])
         last = last[last["status"] == "current"]
         year_start, year_end = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
-        days = [max(0, (min(e or year_end, year_end) - max(s, year_start)).days + 1) for s, e in zip(last["start"], last["end"])]
+        days = [
+            max(0, (min(e or year_end, year_end) - max(s, year_start)).days + 1)
+            for s, e in zip(last["start"], last["end"])
+        ]
         cost = last["rate_value"] * days * last["rate_unit"].map({"day": 1.0, "month": 12 / 366})
         projected = cost.groupby(last["measure"]).sum()
         b24 = amount[budget["year"] == "2024"].groupby(budget["measure"]).sum()
@@ -310,7 +344,8 @@ def test_transitions(out: tuple[Path, dict[str, int]], snapshots: dict[str, dict
             assert parse_date(row.birth_date) == born and _age(born, AS_OF) >= 16
             age = 23 if row.aftercare == "ja" else 18
             assert row.aftercare in ("ja", "nej") and parse_date(row.expected_transition_date) == born.replace(
-                year=born.year + age)
+                year=born.year + age
+            )
             assert row.colour in ("rød", "gul", "grøn")
             if row.colour == "grøn":
                 assert row.expected_measure == "" and parse_number(row.annual_cost) == 0

@@ -21,7 +21,9 @@ def real() -> pd.DataFrame:
 
 def test_regions_country_and_six_municipalities_equal_the_real_extract_2010_2020(pop, real):
     real = real[real["year"].between(2010, 2020)]
-    merged = real.merge(pop, left_on=["area_code", "sex", "age", "year"], right_on=["area", "sex", "age", "year"], how="left")
+    merged = real.merge(
+        pop, left_on=["area_code", "sex", "age", "year"], right_on=["area", "sex", "age", "year"], how="left"
+    )
     assert len(merged) == len(real) and (merged["count_x"] == merged["count_y"]).all()
 
 
@@ -31,7 +33,9 @@ def test_municipalities_and_christiansoe_add_up_to_their_region(pop):
     region_of = reference.municipalities().set_index("municipality_code")["region_code"].to_dict() | {"411": "084"}
     parts = pop[pop["area"].isin(region_of)].assign(region=lambda d: d["area"].map(region_of))
     summed = parts.groupby(["region", "sex", "age", "year"])["count"].sum()
-    regions = pop[pop["area"].isin(["081", "082", "083", "084", "085"])].set_index(["area", "sex", "age", "year"])["count"]
+    regions = pop[pop["area"].isin(["081", "082", "083", "084", "085"])].set_index(["area", "sex", "age", "year"])[
+        "count"
+    ]
     regions.index.names = summed.index.names
     assert (summed.sort_index() == regions.sort_index()).all()
     assert (pop["count"] >= 0).all()

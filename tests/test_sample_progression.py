@@ -18,15 +18,20 @@ from helpers.sample.progression import generate_progression
 SEED = 2018
 CODES = ("101", "157", "265", "330", "461", "479", "615", "657", "813", "851")
 XLSX_CODES = ("265", "657")
-HEADER = ("cpr;municipality_code;registration_no;registration_date;service;vum_score;goals_set;goal_type;"
-          "previous_goal_met;target_vum;hours_per_month;daily_rate;initiator;provider_type;target_group;age;sex;"
-          "means_of_support;employment_measure;concurrent_services;concurrent_services_price;closed;closing_date;"
-          "closing_reason")
+HEADER = (
+    "cpr;municipality_code;registration_no;registration_date;service;vum_score;goals_set;goal_type;"
+    "previous_goal_met;target_vum;hours_per_month;daily_rate;initiator;provider_type;target_group;age;sex;"
+    "means_of_support;employment_measure;concurrent_services;concurrent_services_price;closed;closing_date;"
+    "closing_reason"
+)
 COLUMNS = HEADER.split(";")
 VUM = {0.0, 1.0, 2.0, 3.0, 3.5, 4.0}
 # The rows the generator's docstring lists for the default seed (2018); header = line 1.
-PLANTED = {("registrations_101.csv", 24): "registration_no", ("registrations_101.csv", 45): "vum_score",
-           ("registrations_101.csv", 61): "registration_date"}
+PLANTED = {
+    ("registrations_101.csv", 24): "registration_no",
+    ("registrations_101.csv", 45): "vum_score",
+    ("registrations_101.csv", 61): "registration_date",
+}
 COMMON_THEMES = {"udvikling_og_adfaerd", "familie", "skole_beskaeftigelse", "sundhed", "fritid_og_venskaber", "andet"}
 
 
@@ -77,19 +82,36 @@ def everything(out: tuple[Path, dict[str, int]]) -> pd.DataFrame:
     records = []
     for name, line, cells in _raw_rows(root):
         r = dict(zip(COLUMNS, cells))
-        records.append({
-            "file": name, "line": line, "cpr": _text(r["cpr"]), "municipality_code": _text(r["municipality_code"]),
-            "registration_no": int(r["registration_no"]), "registration_date": _day(r["registration_date"]),
-            "service": _text(r["service"]), "vum": _number(r["vum_score"]), "goals_set": _text(r["goals_set"]),
-            "goal_type": _text(r["goal_type"]), "previous_goal_met": _text(r["previous_goal_met"]),
-            "target_vum": _number(r["target_vum"]), "hours": _number(r["hours_per_month"]),
-            "daily_rate": _number(r["daily_rate"]), "initiator": _text(r["initiator"]),
-            "provider_type": _text(r["provider_type"]), "target_group": _text(r["target_group"]),
-            "age": int(r["age"]), "sex": _text(r["sex"]), "means_of_support": _text(r["means_of_support"]),
-            "employment_measure": _text(r["employment_measure"]), "concurrent_services": _text(r["concurrent_services"]),
-            "concurrent_services_price": _number(r["concurrent_services_price"]), "closed": _text(r["closed"]),
-            "closing_date": _day(r["closing_date"]), "closing_reason": _text(r["closing_reason"]),
-        })
+        records.append(
+            {
+                "file": name,
+                "line": line,
+                "cpr": _text(r["cpr"]),
+                "municipality_code": _text(r["municipality_code"]),
+                "registration_no": int(r["registration_no"]),
+                "registration_date": _day(r["registration_date"]),
+                "service": _text(r["service"]),
+                "vum": _number(r["vum_score"]),
+                "goals_set": _text(r["goals_set"]),
+                "goal_type": _text(r["goal_type"]),
+                "previous_goal_met": _text(r["previous_goal_met"]),
+                "target_vum": _number(r["target_vum"]),
+                "hours": _number(r["hours_per_month"]),
+                "daily_rate": _number(r["daily_rate"]),
+                "initiator": _text(r["initiator"]),
+                "provider_type": _text(r["provider_type"]),
+                "target_group": _text(r["target_group"]),
+                "age": int(r["age"]),
+                "sex": _text(r["sex"]),
+                "means_of_support": _text(r["means_of_support"]),
+                "employment_measure": _text(r["employment_measure"]),
+                "concurrent_services": _text(r["concurrent_services"]),
+                "concurrent_services_price": _number(r["concurrent_services_price"]),
+                "closed": _text(r["closed"]),
+                "closing_date": _day(r["closing_date"]),
+                "closing_reason": _text(r["closing_reason"]),
+            }
+        )
     df = pd.DataFrame(records)
     problems = []
     last: dict[str, tuple[int, dt.date]] = {}
@@ -268,8 +290,16 @@ def test_means_of_support(regs, first):
     assert counts["foertidspension"] == 99
     assert counts["kontanthjaelp_ikke_jobparat"] + counts["kontanthjaelp_jobparat"] == 116
     assert counts["kontanthjaelp_ikke_jobparat"] > 2 * counts["kontanthjaelp_jobparat"]
-    assert set(counts.index) <= {"", "foertidspension", "kontanthjaelp_ikke_jobparat", "kontanthjaelp_jobparat",
-                                 "fleksjob", "ressourceforloeb", "sygedagpenge", "andet"}
+    assert set(counts.index) <= {
+        "",
+        "foertidspension",
+        "kontanthjaelp_ikke_jobparat",
+        "kontanthjaelp_jobparat",
+        "fleksjob",
+        "ressourceforloeb",
+        "sygedagpenge",
+        "andet",
+    }
     changed = (regs.groupby("cpr")["means_of_support"].nunique() > 1).sum()
     assert 1 <= changed <= 5
 
@@ -298,8 +328,13 @@ def test_closing(regs):
     assert regs.loc[closed, "closing_date"].notna().all()
     assert regs.loc[~closed, "closing_date"].isna().all()
     assert (regs.loc[closed, "closing_date"] >= regs.loc[closed, "registration_date"]).all()
-    assert set(regs.loc[closed, "closing_reason"]) <= {"mål_opfyldt", "flyttet", "ønsker_ikke_mere_støtte",
-                                                       "overgået_til_andet_tilbud", "død"}
+    assert set(regs.loc[closed, "closing_reason"]) <= {
+        "mål_opfyldt",
+        "flyttet",
+        "ønsker_ikke_mere_støtte",
+        "overgået_til_andet_tilbud",
+        "død",
+    }
     assert (regs.loc[closed, "closing_reason"] != "").all() and (regs.loc[~closed, "closing_reason"] == "").all()
 
 
@@ -400,7 +435,8 @@ def test_hours_and_prices_mostly_unchanged(regs):
     met = follow["previous_goal_met"].isin(["fully", "partially"])
     not_met = follow["previous_goal_met"] == "not"
     changed = (follow["hours"] != follow["prev_hours"]) & (follow["service"] == "sel_85") | (
-        (follow["daily_rate"] != follow["prev_daily_rate"]) & (follow["service"] == "sel_107"))
+        (follow["daily_rate"] != follow["prev_daily_rate"]) & (follow["service"] == "sel_107")
+    )
     assert changed[met].mean() < 0.5 and changed[not_met].mean() < 0.5
 
 
@@ -410,8 +446,10 @@ def test_hours_and_prices_mostly_unchanged(regs):
 @pytest.fixture(scope="module")
 def scores(out) -> pd.DataFrame:
     root, _ = out
-    frames = [pd.read_csv(root / f"parameter_scores_{c}.csv", sep=";", dtype=str, keep_default_na=False)
-              for c in ("461", "851")]
+    frames = [
+        pd.read_csv(root / f"parameter_scores_{c}.csv", sep=";", dtype=str, keep_default_na=False)
+        for c in ("461", "851")
+    ]
     df = pd.concat(frames, ignore_index=True)
     df["date"] = df["assessment_date"].map(parse_date)
     df["score_value"] = df["score"].astype(int)

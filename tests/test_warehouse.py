@@ -13,7 +13,11 @@ from helpers import paths
 from helpers.warehouse.build import LAYERS, sql_files
 from helpers.warehouse.query import view_names
 
-CONTRACTS = {m["name"]: m for layer in LAYERS for m in yaml.safe_load((paths.SQL / layer / f"_{layer}.yml").read_text(encoding="utf-8"))["models"]}
+CONTRACTS = {
+    m["name"]: m
+    for layer in LAYERS
+    for m in yaml.safe_load((paths.SQL / layer / f"_{layer}.yml").read_text(encoding="utf-8"))["models"]
+}
 
 
 def _tests(kind: str) -> list[tuple[str, str, object]]:
@@ -37,8 +41,13 @@ def test_every_view_file_is_built_and_has_a_contract(con):
 
 def test_contracts_describe_every_column_and_only_those(con):
     for view, model in CONTRACTS.items():
-        actual = [r[0] for r in con.execute("select column_name from information_schema.columns where table_name = ? "
-                                            "order by ordinal_position", [view]).fetchall()]
+        actual = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+                [view],
+            ).fetchall()
+        ]
         assert [c["name"] for c in model["columns"]] == actual, view
         assert model["description"] and all(c["description"] for c in model["columns"]), view
         assert set(model["grain"]) <= set(actual), view
@@ -72,7 +81,7 @@ def test_accepted_values(con, view, column, arg):
 @pytest.mark.parametrize(("view", "column", "arg"), _tests("relationships"))
 def test_relationships(con, view, column, arg):
     orphans = con.execute(f"""select distinct {column} from {view} where {column} is not null
-                              except select {arg['field']} from {arg['to']}""").fetchall()
+                              except select {arg["field"]} from {arg["to"]}""").fetchall()
     assert orphans == [], f"{view}.{column} not in {arg['to']}.{arg['field']}: {orphans[:3]}"
 
 
@@ -85,7 +94,9 @@ def test_materialized_marts_equal_their_sql_at_any_price_base_year(warehouse_pat
     assert {v.name for v in tables} == {"mart_data_quality", "mart_forecast_case_periods"}
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
-        assert {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()} >= {v.name for v in tables}
+        assert {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()} >= {
+            v.name for v in tables
+        }
         for base_year in (None, 2015):
             if base_year:
                 con.execute(f"set variable price_base_year = {base_year}")
@@ -102,7 +113,9 @@ def test_contracts_hold_tests_of_every_kind():
 
 
 def test_views_are_not_empty(con):
-    checks = {v for v in CONTRACTS if v.startswith("int_check_")} | {"stg_ingest__unmapped"}  # nothing to find in clean data
+    checks = {v for v in CONTRACTS if v.startswith("int_check_")} | {
+        "stg_ingest__unmapped"
+    }  # nothing to find in clean data
     for view in set(CONTRACTS) - checks:
         assert con.execute(f"select count(*) from {view}").fetchone()[0] > 0, view
 
@@ -118,10 +131,14 @@ def test_region_figures_are_sums_over_sums(con):
     mun = con.execute("""select sum(expenditure_kr), sum(potential_users) from mart_benchmark_municipality
                          where region_code = '085' and year = 2017 and area = 'children' and measure_group = 'i_alt'""").fetchone()
     reg = con.execute("""select expenditure_per_inhabitant from mart_benchmark_region
-                         where code = '085' and year = 2017 and area = 'children' and measure_group = 'i_alt'""").fetchone()[0]
+                         where code = '085' and year = 2017 and area = 'children' and measure_group = 'i_alt'""").fetchone()[
+        0
+    ]
     assert reg == pytest.approx(float(mun[0]) / mun[1], rel=1e-12)
     mean_of_ratios = con.execute("""select avg(expenditure_per_inhabitant) from mart_benchmark_municipality
-                         where region_code = '085' and year = 2017 and area = 'children' and measure_group = 'i_alt'""").fetchone()[0]
+                         where region_code = '085' and year = 2017 and area = 'children' and measure_group = 'i_alt'""").fetchone()[
+        0
+    ]
     assert abs(mean_of_ratios - reg) > 1  # the two differ, so the test can tell them apart
 
 
@@ -132,8 +149,11 @@ def test_no_cpr_number_in_any_table_or_view(con):
     objects = con.execute("""select table_name from information_schema.tables where table_schema = 'main'""").fetchall()
     checked = 0
     for (name,) in objects:
-        cols = con.execute("""select column_name from information_schema.columns
-                              where table_name = ? and data_type = 'VARCHAR'""", [name]).fetchall()
+        cols = con.execute(
+            """select column_name from information_schema.columns
+                              where table_name = ? and data_type = 'VARCHAR'""",
+            [name],
+        ).fetchall()
         for (col,) in cols:
             rows = con.execute(f'select distinct "{col}" from {name} where "{col}" is not null').fetchall()
             hits = [r[0] for r in rows if CPR.search(str(r[0]))]
@@ -157,12 +177,27 @@ def test_warehouse_works_from_any_directory(warehouse_path: Path, tmp_path, monk
 
 
 def test_ingest_counts_reconcile(con):
-    read, accepted, rejected = con.execute("select sum(rows_read), sum(accepted), sum(rejected) from raw_ingest_log").fetchone()
+    read, accepted, rejected = con.execute(
+        "select sum(rows_read), sum(accepted), sum(rejected) from raw_ingest_log"
+    ).fetchone()
     assert read == accepted + rejected
     assert rejected == con.execute("select count(*) from raw_quarantine").fetchone()[0]
-    staged = sum(con.execute(f"select count(*) from raw_{k}").fetchone()[0] for k in
-                 ("population", "expenditure", "users", "price_index", "municipal_facts", "budget", "cases", "actuals",
-                  "transitions", "registrations", "parameter_scores"))
+    staged = sum(
+        con.execute(f"select count(*) from raw_{k}").fetchone()[0]
+        for k in (
+            "population",
+            "expenditure",
+            "users",
+            "price_index",
+            "municipal_facts",
+            "budget",
+            "cases",
+            "actuals",
+            "transitions",
+            "registrations",
+            "parameter_scores",
+        )
+    )
     assert staged == accepted
 
 

@@ -11,7 +11,9 @@ from helpers.render.workbook import notebook_tables, sheet_name, write_workbook
 
 
 def test_notebook_tables_read_danish_numbers_and_keep_suppressed_cells_as_text(tmp_path):
-    frame = pd.DataFrame({"Kommune": ["Køge", "Solrød", "Greve"], "Udgift": [1706.5, 2_000_000.0, 12.0], "Sager": [3, 12, 40]})
+    frame = pd.DataFrame(
+        {"Kommune": ["Køge", "Solrød", "Greve"], "Udgift": [1706.5, 2_000_000.0, 12.0], "Sager": [3, 12, 40]}
+    )
     html = danish_table(protected(frame, ["Sager"], column_totals=True, decimals={"Udgift": 1})).to_html()
     nb = nbformat.v4.new_notebook()
     out = nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "x"})
@@ -35,7 +37,9 @@ def test_sheet_names_are_short_unique_and_legal():
     assert not set("[]:*?/\\") & set(first + second)
     assert first == "Afvigelse mængde-pris (kr.)…" and second == "Afvigelse mængde-pris… (2)"  # cut at a word, numbered
     long = "Regionen sammenlignet med de andre regioner"
-    assert sheet_name(f"{long} (2)", taken) == "Regionen sammenlignet med… (2)"  # the section's second table keeps its number
+    assert (
+        sheet_name(f"{long} (2)", taken) == "Regionen sammenlignet med… (2)"
+    )  # the section's second table keeps its number
     assert sheet_name("Om", taken) == "Om" and sheet_name("om", taken) == "om (2)"  # Excel compares names without case
 
 
@@ -49,15 +53,26 @@ def _notebook(*outputs: dict) -> nbformat.NotebookNode:
 
 def test_sections_from_html_headings_in_outputs_as_the_packs_write_them():
     table = "<table><tr><th>Område</th><th>Kr.</th></tr><tr><td>Børn</td><td>1.706,5</td></tr></table>"
-    nb = _notebook({"text/html": '<script>var t = "<h2>${x}</h2>";</script><h2 id="holder">Holder budgettet?</h2><p>Tekst</p>'},
-                   {"text/html": table}, {"text/html": f'<h2 id="a">Tilgang og afgang</h2><p>t</p>{table}{table}'})
+    nb = _notebook(
+        {"text/html": '<script>var t = "<h2>${x}</h2>";</script><h2 id="holder">Holder budgettet?</h2><p>Tekst</p>'},
+        {"text/html": table},
+        {"text/html": f'<h2 id="a">Tilgang og afgang</h2><p>t</p>{table}{table}'},
+    )
     tables = notebook_tables(nb)
-    assert list(tables) == ["Holder budgettet?", "Tilgang og afgang", "Tilgang og afgang (2)"]  # not 'Indledning 2' etc.
+    assert list(tables) == [
+        "Holder budgettet?",
+        "Tilgang og afgang",
+        "Tilgang og afgang (2)",
+    ]  # not 'Indledning 2' etc.
     assert tables["Holder budgettet?"]["Kr."].tolist() == [1706.5]
 
 
 def test_about_sheet_comes_first_with_its_lines(tmp_path):
-    about = [("Rapport", "Benchmark, voksne: Region Sjælland"), ("Region", "Region Sjælland"), ("Tegn", "<5: færre end 5.")]
+    about = [
+        ("Rapport", "Benchmark, voksne: Region Sjælland"),
+        ("Region", "Region Sjælland"),
+        ("Tegn", "<5: færre end 5."),
+    ]
     book = load_workbook(write_workbook(tmp_path / "t.xlsx", {"Om": pd.DataFrame({"a": [1]})}, about=about))
     assert book.sheetnames == ["Om", "Om (2)"]  # a section called "Om" does not overwrite the about sheet
     assert [tuple(r) for r in book["Om"].iter_rows(values_only=True)] == about and book["Om"]["A1"].font.bold
@@ -75,8 +90,14 @@ def test_year_columns_by_header_decimals_as_shown_and_readable_by_all(tmp_path):
 
 def test_a_part_next_to_its_whole_is_hidden_when_the_rest_is_small():
     """'Mål opsat 14 af 15' gives away the 1 case without goals, and 'follow-ups 18, on time 16' the 2 late ones."""
-    frame = pd.DataFrame({"what": ["goals set", "follow-ups on time", "many"], "count": [14, 16, 60], "n": [15, 18, 100],
-                          "share": [14 / 15 * 100, 16 / 18 * 100, 60.0]})
+    frame = pd.DataFrame(
+        {
+            "what": ["goals set", "follow-ups on time", "many"],
+            "count": [14, 16, 60],
+            "n": [15, 18, 100],
+            "share": [14 / 15 * 100, 16 / 18 * 100, 60.0],
+        }
+    )
     shown = protected(frame, ["count", "n"], shares={"share": ("count", "n")}, decimals={"share": 1})
     assert shown["count"].tolist() == ["..", "..", "60"] and shown["n"].tolist() == ["15", "18", "100"]
     assert shown["share"].tolist() == ["", "", "60,0"]

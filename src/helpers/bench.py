@@ -58,7 +58,9 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     results["ingest_vs_pandas_ratio"] = results["ingest_population_s"] / results["pandas_read_population_s"]
     shutil.rmtree(paths.data_dir() / "staged", ignore_errors=True)  # a full build ingests every extract again
     results["warehouse_build_s"] = _best_of(build, 1)
-    results["warehouse_rebuild_unchanged_s"] = _best_of(build, repeat)  # every extract's checksum unchanged: nothing re-ingested
+    results["warehouse_rebuild_unchanged_s"] = _best_of(
+        build, repeat
+    )  # every extract's checksum unchanged: nothing re-ingested
     results["rebuild_vs_build_ratio"] = results["warehouse_rebuild_unchanged_s"] / results["warehouse_build_s"]
     with tempfile.TemporaryDirectory() as tmp:
         empty = _empty_notebook(Path(tmp))
@@ -66,9 +68,18 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
         params = [p for p in spec.parameter_sets() if p["area"] == "children"][-1]  # one region
         empties, reports = [], []
         for _ in range(repeat):  # alternated, so both see the same load
-            empties.append(_best_of(lambda: papermill.execute_notebook(
-                str(empty), str(Path(tmp) / "out.ipynb"), kernel_name="python3", progress_bar=False,
-                kernel_manager_class=kernel_manager_class()), 1))
+            empties.append(
+                _best_of(
+                    lambda: papermill.execute_notebook(
+                        str(empty),
+                        str(Path(tmp) / "out.ipynb"),
+                        kernel_name="python3",
+                        progress_bar=False,
+                        kernel_manager_class=kernel_manager_class(),
+                    ),
+                    1,
+                )
+            )
             reports.append(_best_of(lambda: render(spec, params, Path(tmp)), 1))
         results["papermill_empty_notebook_s"], results["one_report_s"] = min(empties), min(reports)
         start = time.perf_counter()
@@ -77,7 +88,9 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
         results["reports_count"] = len(every)
         failed = [r for r in every if r.error]
         if failed:
-            raise RuntimeError(f"{len(failed)} report(s) failed in the benchmark, e.g. {failed[0].slug}: {failed[0].error}")
+            raise RuntimeError(
+                f"{len(failed)} report(s) failed in the benchmark, e.g. {failed[0].slug}: {failed[0].error}"
+            )
         pages = [r.path.stat().st_size for r in every if r.report == "benchmark"]
         results["benchmark_page_max_mb"] = max(pages) / 2**20
         benchmarks = ["benchmark"]
@@ -87,11 +100,15 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
             results[f"all_benchmark_reports_{label}_s"] = time.perf_counter() - start
             failed = [r for r in rendered if r.error]
             if failed:
-                raise RuntimeError(f"{len(failed)} report(s) failed in the benchmark, e.g. {failed[0].slug}: {failed[0].error}")
+                raise RuntimeError(
+                    f"{len(failed)} report(s) failed in the benchmark, e.g. {failed[0].slug}: {failed[0].error}"
+                )
         results["benchmark_reports"] = len(rendered)
         results["parallel_workers"] = os.cpu_count() or 1
     results["report_vs_empty_notebook_ratio"] = results["one_report_s"] / results["papermill_empty_notebook_s"]
-    results["sequential_vs_parallel_ratio"] = results["all_benchmark_reports_sequential_s"] / results["all_benchmark_reports_parallel_s"]
+    results["sequential_vs_parallel_ratio"] = (
+        results["all_benchmark_reports_sequential_s"] / results["all_benchmark_reports_parallel_s"]
+    )
     results |= forecast_benchmark()
     results |= forecast_scale_benchmark()
     results |= explorer_benchmark(repeat)
@@ -109,19 +126,28 @@ def synthetic_periods(n: int, seed: int = 1) -> pd.DataFrame:
     cases = (n + 1) // 2
     first = np.datetime64("2019-01-01") + rng.integers(0, 6 * 365, cases).astype("timedelta64[D]")
     change = first + rng.integers(30, 3 * 365, cases).astype("timedelta64[D]")  # a new rate from this date
-    last = np.where(rng.random(cases) < 0.4, np.datetime64("NaT"), change + rng.integers(30, 3 * 365, cases).astype("timedelta64[D]"))
+    last = np.where(
+        rng.random(cases) < 0.4,
+        np.datetime64("NaT"),
+        change + rng.integers(30, 3 * 365, cases).astype("timedelta64[D]"),
+    )
     start = np.stack([first, change], axis=1).ravel()[:n]
     end = np.stack([change - np.timedelta64(1, "D"), last], axis=1).ravel()[:n]
     expected = rng.random(n) < 0.05
-    return pd.DataFrame({
-        "case_id": [f"C{i // 2}" for i in range(n)],
-        "measure": rng.choice(["sel_85_bostoette", "sel_107", "sel_108", "sel_104", "familiepleje", "opholdssted"], n),
-        "rate": rng.uniform(100, 60_000, n).round(2),
-        "rate_unit": np.where(rng.random(n) < 0.3, "day", "month"),
-        "start_date": start, "end_date": end,
-        "status": np.where(expected, "expected", "current"),
-        "probability": np.where(expected, rng.uniform(0.1, 1, n).round(2), np.nan),
-    })
+    return pd.DataFrame(
+        {
+            "case_id": [f"C{i // 2}" for i in range(n)],
+            "measure": rng.choice(
+                ["sel_85_bostoette", "sel_107", "sel_108", "sel_104", "familiepleje", "opholdssted"], n
+            ),
+            "rate": rng.uniform(100, 60_000, n).round(2),
+            "rate_unit": np.where(rng.random(n) < 0.3, "day", "month"),
+            "start_date": start,
+            "end_date": end,
+            "status": np.where(expected, "expected", "current"),
+            "probability": np.where(expected, rng.uniform(0.1, 1, n).round(2), np.nan),
+        }
+    )
 
 
 def month_later(periods: pd.DataFrame, seed: int = 2) -> pd.DataFrame:
@@ -134,9 +160,13 @@ def month_later(periods: pd.DataFrame, seed: int = 2) -> pd.DataFrame:
     draw = rng.random(len(after))
     end = pd.to_datetime(after["end_date"])
     after["rate"] = after["rate"].where(draw >= 0.02, (after["rate"] * 1.05).round(2))
-    after["end_date"] = end.where(~((draw >= 0.02) & (draw < 0.04)), end.fillna(pd.Timestamp("2024-12-31")) - pd.Timedelta(days=30))
+    after["end_date"] = end.where(
+        ~((draw >= 0.02) & (draw < 0.04)), end.fillna(pd.Timestamp("2024-12-31")) - pd.Timedelta(days=30)
+    )
     moved = (draw >= 0.04) & (draw < 0.05)
-    after["start_date"] = pd.to_datetime(after["start_date"]).where(~moved, pd.to_datetime(after["start_date"]) + pd.Timedelta(days=10))
+    after["start_date"] = pd.to_datetime(after["start_date"]).where(
+        ~moved, pd.to_datetime(after["start_date"]) + pd.Timedelta(days=10)
+    )
     expected = (draw >= 0.05) & (draw < 0.06)
     after["status"] = after["status"].where(~expected, "expected")
     after["probability"] = after["probability"].where(~expected, 0.5)
@@ -178,7 +208,9 @@ def forecast_scale_benchmark() -> dict[str, float]:
     out: dict[str, float] = {"forecast_scale_periods": n}
     for step, key in (("forecast", "forecast_300k"), ("diff", "forecast_diff_300k")):
         code = f"import json; from helpers.bench import scale_step; print(json.dumps(scale_step({step!r}, {n})))"
-        found = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        found = json.loads(
+            subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        )
         out[f"{key}_s"], out[f"{key}_peak_mb"] = found["seconds"], found["peak_mb"]
     out["forecast_diff_vs_forecast_time_ratio"] = out["forecast_diff_300k_s"] / out["forecast_300k_s"]
     out["forecast_diff_vs_forecast_peak_ratio"] = out["forecast_diff_300k_peak_mb"] / out["forecast_300k_peak_mb"]
@@ -223,10 +255,16 @@ def forecast_benchmark(n: int = 1_000_000, rowwise_n: int = 5_000) -> dict[str, 
     small = periods.iloc[:rowwise_n]
     vector_small = _best_of(lambda: forecast(small, 2024), 3)
     rowwise_small = _best_of(lambda: rowwise_forecast(small, 2024), 1)
-    return {"forecast_periods": n, "forecast_s": seconds, "forecast_peak_mb": peak / 2**20,
-            "forecast_rowwise_periods": rowwise_n, "forecast_rowwise_s": rowwise_small, "forecast_vectorised_same_rows_s": vector_small,
-            "forecast_rowwise_vs_vectorised_ratio": rowwise_small / vector_small,
-            "forecast_rowwise_extrapolated_s": rowwise_small * n / rowwise_n}
+    return {
+        "forecast_periods": n,
+        "forecast_s": seconds,
+        "forecast_peak_mb": peak / 2**20,
+        "forecast_rowwise_periods": rowwise_n,
+        "forecast_rowwise_s": rowwise_small,
+        "forecast_vectorised_same_rows_s": vector_small,
+        "forecast_rowwise_vs_vectorised_ratio": rowwise_small / vector_small,
+        "forecast_rowwise_extrapolated_s": rowwise_small * n / rowwise_n,
+    }
 
 
 def explorer_benchmark(repeat: int = 3) -> dict[str, float]:
@@ -243,17 +281,32 @@ def explorer_benchmark(repeat: int = 3) -> dict[str, float]:
     InteractiveShell.instance()  # display() now computes the HTML and Vega bundles, as in JupyterLab
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
         explorer = Explorer(Path(tmp))
-        changes = ((explorer.region, "081"), (explorer.figure, "unit_cost"), (explorer.prices, "fixed"), (explorer.years, (2012, 2020)),
-                   (explorer.group, "familiepleje"), (explorer.highlight, "851"), (explorer.selection, "peers"), (explorer.area, "adults"),
-                   (explorer.region, labels.COUNTRY_CODE), (explorer.selection, "region"), (explorer.area, "children"))
+        changes = (
+            (explorer.region, "081"),
+            (explorer.figure, "unit_cost"),
+            (explorer.prices, "fixed"),
+            (explorer.years, (2012, 2020)),
+            (explorer.group, "familiepleje"),
+            (explorer.highlight, "851"),
+            (explorer.selection, "peers"),
+            (explorer.area, "adults"),
+            (explorer.region, labels.COUNTRY_CODE),
+            (explorer.selection, "region"),
+            (explorer.area, "children"),
+        )
         timings = []
         for control, value in changes:
             start = time.perf_counter()
             control.value = value  # the observers redraw chart and table
             timings.append(time.perf_counter() - start)
     read = _best_of(Explorer._read_areas, repeat)
-    return {"explorer_changes": len(timings), "explorer_change_median_s": statistics.median(timings), "explorer_change_max_s": max(timings),
-            "explorer_read_both_areas_s": read, "explorer_change_median_vs_read_ratio": statistics.median(timings) / read}
+    return {
+        "explorer_changes": len(timings),
+        "explorer_change_median_s": statistics.median(timings),
+        "explorer_change_max_s": max(timings),
+        "explorer_read_both_areas_s": read,
+        "explorer_change_median_vs_read_ratio": statistics.median(timings) / read,
+    }
 
 
 def synthetic_case_extract(n: int, folder: Path, seed: int = 1) -> tuple[Path, Path]:
@@ -269,16 +322,41 @@ def synthetic_case_extract(n: int, folder: Path, seed: int = 1) -> tuple[Path, P
     born = [dt.date(1950, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 25_000, people)]
     cprs = np.array([synthetic_cpr(b, "M" if i % 2 else "K", rng) for i, b in enumerate(born)])
     tariffs = np.round(rng.uniform(500, 40_000, 3_000), 2)
-    measures = np.array(["Anbringelse i plejefamilie", "Midlertidigt botilbud", "Længerevarende botilbud", "Bostøtte", "Aflastning",
-                         "Aktivitets- og samværstilbud", "Familiebehandling", "Kontaktperson"])
+    measures = np.array(
+        [
+            "Anbringelse i plejefamilie",
+            "Midlertidigt botilbud",
+            "Længerevarende botilbud",
+            "Bostøtte",
+            "Aflastning",
+            "Aktivitets- og samværstilbud",
+            "Familiebehandling",
+            "Kontaktperson",
+        ]
+    )
     start = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 2_000, n), unit="D")
-    ends = np.where(rng.random(n) < 0.5, "", (start + pd.to_timedelta(rng.integers(30, 900, n), unit="D")).strftime("%d.%m.%Y"))
-    frame = pd.DataFrame({
-        "CPR-nr.": cprs[rng.integers(0, people, n)], "Kommunekode": "479", "Indsats": measures[rng.integers(0, len(measures), n)],
-        "Takst": [f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".") for v in tariffs[rng.integers(0, len(tariffs), n)]],
-        "Frekvens": np.where(rng.random(n) < 0.5, "md.", "pr. døgn"), "Ydelse startdato": start.strftime("%d.%m.%Y"),
-        "Ydelse slutdato": ends, "Status": np.where(rng.random(n) < 0.9, "Aktiv", "Forventet"), "Leverandør": "Bostedet",
-        "Leverandørtype": "Privat", "Sagsbehandler": "AB", "Målgruppe": "Sindslidelse"})
+    ends = np.where(
+        rng.random(n) < 0.5, "", (start + pd.to_timedelta(rng.integers(30, 900, n), unit="D")).strftime("%d.%m.%Y")
+    )
+    frame = pd.DataFrame(
+        {
+            "CPR-nr.": cprs[rng.integers(0, people, n)],
+            "Kommunekode": "479",
+            "Indsats": measures[rng.integers(0, len(measures), n)],
+            "Takst": [
+                f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+                for v in tariffs[rng.integers(0, len(tariffs), n)]
+            ],
+            "Frekvens": np.where(rng.random(n) < 0.5, "md.", "pr. døgn"),
+            "Ydelse startdato": start.strftime("%d.%m.%Y"),
+            "Ydelse slutdato": ends,
+            "Status": np.where(rng.random(n) < 0.9, "Aktiv", "Forventet"),
+            "Leverandør": "Bostedet",
+            "Leverandørtype": "Privat",
+            "Sagsbehandler": "AB",
+            "Målgruppe": "Sindslidelse",
+        }
+    )
     csv_path, xlsx_path = folder / "cases_national.csv", folder / "cases_national.xlsx"
     frame.to_csv(csv_path, sep=";", index=False, encoding="utf-8")
     book = Workbook(write_only=True)
@@ -299,9 +377,11 @@ def _peak_mb_of(code: str) -> tuple[float, float]:
     import subprocess
     import sys
 
-    probe = ("import re, time, os; os.environ.setdefault('HELPERS_PSEUDONYM_KEY', 'bench'); start = time.perf_counter(); "
-             f"{code}; seconds = time.perf_counter() - start; "
-             "hwm = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1); print(seconds, int(hwm) / 1024)")
+    probe = (
+        "import re, time, os; os.environ.setdefault('HELPERS_PSEUDONYM_KEY', 'bench'); start = time.perf_counter(); "
+        f"{code}; seconds = time.perf_counter() - start; "
+        "hwm = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1); print(seconds, int(hwm) / 1024)"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     return float(out[-2]), float(out[-1])
 
@@ -312,7 +392,9 @@ def ingest_benchmark(n: int = 300_000) -> dict[str, float]:
         csv_path, xlsx_path = synthetic_case_extract(n, Path(tmp))
         out = {}
         for label, path in (("csv", csv_path), ("xlsx", xlsx_path)):
-            seconds, peak = _peak_mb_of(f"from helpers.intake.ingest import ingest; r = ingest('cases', {str(path)!r}); "
-                                        f"assert len(r.accepted) + len(r.rejected) == {n}")
+            seconds, peak = _peak_mb_of(
+                f"from helpers.intake.ingest import ingest; r = ingest('cases', {str(path)!r}); "
+                f"assert len(r.accepted) + len(r.rejected) == {n}"
+            )
             out[f"ingest_cases_300k_{label}_s"], out[f"ingest_cases_300k_{label}_peak_mb"] = seconds, peak
     return out

@@ -57,8 +57,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(s, ensure_ascii=False, default=str))
         return 0
-    print(f"{s['file']} ({s['kind']}): {s['rows_read']} rows read, {s['accepted']} accepted, {s['rejected']} quarantined, "
-          f"{s['unmapped_rows']} with unmapped values")
+    print(
+        f"{s['file']} ({s['kind']}): {s['rows_read']} rows read, {s['accepted']} accepted, {s['rejected']} quarantined, "
+        f"{s['unmapped_rows']} with unmapped values"
+    )
     for e in s["errors"]:
         print(f"  line {e['line']}, column {e['column']}, value {e['value']!r}: {e['reason']}")
     for u in s["unmapped"]:
@@ -89,8 +91,10 @@ def _cmd_mappings(args: argparse.Namespace) -> int:
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     target = Path(args.out or f"{Path(args.file).stem}_unmapped.csv")
     out.to_csv(target, index=False, lineterminator="\n")
-    print(f"wrote {len(out)} unmapped value(s) with suggestions to {target}; confirm them and copy value,mapped rows into "
-          f"{mappings.local_dir()}/<table>.csv")
+    print(
+        f"wrote {len(out)} unmapped value(s) with suggestions to {target}; confirm them and copy value,mapped rows into "
+        f"{mappings.local_dir()}/<table>.csv"
+    )
     return 0
 
 
@@ -105,8 +109,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
         raise UserError(f"cannot write the warehouse or its staging files: {exc}") from None
     log = report.ingested
     failed = log[log["failed"].notna()]
-    print(f"ingested {len(log) - len(failed)} of {len(log)} files: {log['rows_read'].sum():,} rows read, {log['accepted'].sum():,} accepted, "
-          f"{log['rejected'].sum():,} quarantined (see data/quarantine/), {log['unmapped'].sum():,} with unmapped values")
+    print(
+        f"ingested {len(log) - len(failed)} of {len(log)} files: {log['rows_read'].sum():,} rows read, {log['accepted'].sum():,} accepted, "
+        f"{log['rejected'].sum():,} quarantined (see data/quarantine/), {log['unmapped'].sum():,} with unmapped values"
+    )
     for row in failed.itertuples():
         print(f"  FAILED {row.file}: {row.failed}", file=sys.stderr)
     print(f"built {paths.warehouse_path()}:")
@@ -130,7 +136,9 @@ def _cmd_reports(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from None
     failed = [r for r in results if r.error]
-    print(f"rendered {len(results) - len(failed)} of {len(results)} reports; index: {paths.ROOT / 'reports' / 'index.html'}")
+    print(
+        f"rendered {len(results) - len(failed)} of {len(results)} reports; index: {paths.ROOT / 'reports' / 'index.html'}"
+    )
     for r in failed:
         print(f"  FAILED {r.report}/{r.slug} at cell {r.failing_cell}: {r.error}", file=sys.stderr)
     return 1 if failed else 0
@@ -150,8 +158,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
-    from helpers.warehouse.marts import key_figures
     from helpers.render.formats import format_number
+    from helpers.warehouse.marts import key_figures
 
     try:
         frame = key_figures(args.area, args.year, args.by, args.region, args.prices, args.base_year)
@@ -163,8 +171,10 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         print(frame.to_csv(index=False), end="")
     else:
-        shown = frame.assign(**{c: [format_number(v, 0) for v in frame[c]] for c in ("expenditure_per_inhabitant", "unit_cost")},
-                             users_per_10000=[format_number(v, 1) for v in frame["users_per_10000"]])
+        shown = frame.assign(
+            **{c: [format_number(v, 0) for v in frame[c]] for c in ("expenditure_per_inhabitant", "unit_cost")},
+            users_per_10000=[format_number(v, 1) for v in frame["users_per_10000"]],
+        )
         print(shown.to_string(index=False))
     return 0
 
@@ -198,8 +208,10 @@ def _cmd_progression(args: argparse.Namespace) -> int:
         print(json.dumps(summary, ensure_ascii=False))
         return 0
     fulfilment = summary["goal_fulfilment"]["overall"]
-    print(f"cases {summary['cases']}, with 2+ registrations {summary['with_2_registrations']}, with 3+ {summary['with_3_registrations']}"
-          f" ({rows['rejected']} rows quarantined)")
+    print(
+        f"cases {summary['cases']}, with 2+ registrations {summary['with_2_registrations']}, with 3+ {summary['with_3_registrations']}"
+        f" ({rows['rejected']} rows quarantined)"
+    )
     print(f"goals set at the first registration: {100 * summary['goals_set_share']:.1f} %")
     print(f"goals fully or partially met: {100 * fulfilment['fully_or_partially']:.1f} % of {fulfilment['n']} assessed")
     for pair, months in summary["months_between_registrations"].items():
@@ -218,8 +230,12 @@ def _as_of(text: str | None):
 
 def _report_rows(name: str, rows: dict[str, int], notes: list[str] = ()) -> None:
     """Rows read, accepted, quarantined and unmapped of one extract, on stderr: nothing is dropped silently."""
-    print(f"{name}: {rows['read']} rows read, {rows['accepted']} accepted, {rows['rejected']} quarantined"
-          + (" (see python -m helpers ingest)" if rows["rejected"] else "") + f", {rows['unmapped']} with unmapped values", file=sys.stderr)
+    print(
+        f"{name}: {rows['read']} rows read, {rows['accepted']} accepted, {rows['rejected']} quarantined"
+        + (" (see python -m helpers ingest)" if rows["rejected"] else "")
+        + f", {rows['unmapped']} with unmapped values",
+        file=sys.stderr,
+    )
     for note in notes:
         print(f"{name}: {note}", file=sys.stderr)
 
@@ -278,14 +294,22 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         print(json.dumps(payload, ensure_ascii=False))
         return 0
     print(f"Prognose {result.year}" + (f" pr. {result.as_of:%d.%m.%Y}" if result.as_of else ""))
-    for label, key in (("Igangværende sager", "current_total"), ("Forventede sager", "expected_total"), ("Pulje (skøn)", "pool"),
-                       ("Prognose i alt", "forecast_total"), ("Budget", "budget"), ("Afvigelse", "deviation")):
+    for label, key in (
+        ("Igangværende sager", "current_total"),
+        ("Forventede sager", "expected_total"),
+        ("Pulje (skøn)", "pool"),
+        ("Prognose i alt", "forecast_total"),
+        ("Budget", "budget"),
+        ("Afvigelse", "deviation"),
+    ):
         if key in payload:
             print(f"  {label:<22}{format_number(payload[key]):>18} kr.")
     for month, value in result.by_month().items():
         print(f"  {month:<22}{format_number(value):>18} kr.")
     for overlap in result.overlaps:
-        print(f"  advarsel: overlappende perioder for {overlap['case_id']} ({overlap['measure']}) fra {overlap['start_date']}")
+        print(
+            f"  advarsel: overlappende perioder for {overlap['case_id']} ({overlap['measure']}) fra {overlap['start_date']}"
+        )
     return 0
 
 
@@ -300,8 +324,10 @@ def _cmd_forecast_diff(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result | {"rows": rows}, ensure_ascii=False))
         return 0
-    print(f"Før {format_number(result['before_total'])} kr., efter {format_number(result['after_total'])} kr., "
-          f"ændring {format_number(result['change'])} kr. ({len(result['items'])} sager)")
+    print(
+        f"Før {format_number(result['before_total'])} kr., efter {format_number(result['after_total'])} kr., "
+        f"ændring {format_number(result['change'])} kr. ({len(result['items'])} sager)"
+    )
     for item in result["items"]:
         print(f"  {item['case_id']}  {item['measure']:<26}{format_number(item['change']):>14} kr.  {item['reason']}")
     return 0
@@ -319,7 +345,9 @@ def lab_copies(folder: Path) -> list[str]:
             shutil.copyfile(tracked, copy)
             lines.append(f"copied {tracked.name}")
         elif tracked.stat().st_mtime > copy.stat().st_mtime:
-            lines.append(f"kept your {copy}; notebooks/{tracked.name} changed since: delete the copy to get the new one")
+            lines.append(
+                f"kept your {copy}; notebooks/{tracked.name} changed since: delete the copy to get the new one"
+            )
     return lines
 
 
@@ -327,8 +355,14 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     folder = Path(args.dir) if args.dir else paths.ROOT / "lab"
     for line in lab_copies(folder):
         print(line)
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}", "--KernelManager.transport_encryption=auto",
-               *args.jupyter]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={folder}",
+        "--KernelManager.transport_encryption=auto",
+        *args.jupyter,
+    ]
     os.execv(sys.executable, command)  # JupyterLab in this process, so stopping it stops the server
 
 
@@ -339,7 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
-    p = sub.add_parser("reference", help="rebuild data/reference/municipalities.csv and regions.csv from the real DAWA files")
+    p = sub.add_parser(
+        "reference", help="rebuild data/reference/municipalities.csv and regions.csv from the real DAWA files"
+    )
     p.set_defaults(func=_cmd_reference)
 
     p = sub.add_parser("sample", help="generate the embedded sample extracts (deterministic from the seed)")
@@ -350,15 +386,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="validate one extract: every row accepted or quarantined with a reason")
     p.add_argument("--kind", required=True, choices=sorted(KINDS), help="what the file holds")
     p.add_argument("--file", help="CSV (; , or tab separated, UTF-8 or Windows-1252) or XLSX")
-    p.add_argument("--columns", action="store_true", help="list the kind's columns with the names real systems give them")
-    p.add_argument("--decimal", choices=[",", "."], help="decimal separator of a text file (default: decided per column)")
-    p.add_argument("--keep", action="append", metavar="COLUMN", help="also carry this column the kind does not read (CPR numbers "
-                   "in it replaced by [CPR]); names, phone numbers and notes are otherwise never read")
-    p.add_argument("--json", action="store_true", help="print {rows_read, accepted, rejected, unmapped_rows, errors, unmapped, notes} as JSON")
+    p.add_argument(
+        "--columns", action="store_true", help="list the kind's columns with the names real systems give them"
+    )
+    p.add_argument(
+        "--decimal", choices=[",", "."], help="decimal separator of a text file (default: decided per column)"
+    )
+    p.add_argument(
+        "--keep",
+        action="append",
+        metavar="COLUMN",
+        help="also carry this column the kind does not read (CPR numbers "
+        "in it replaced by [CPR]); names, phone numbers and notes are otherwise never read",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print {rows_read, accepted, rejected, unmapped_rows, errors, unmapped, notes} as JSON",
+    )
     p.add_argument("--quarantine", help="also write the quarantined rows (line, reason, raw) to this CSV")
     p.set_defaults(func=_cmd_ingest)
 
-    p = sub.add_parser("mappings", help="list an extract's unmapped values with counts and best guesses, as a CSV to confirm")
+    p = sub.add_parser(
+        "mappings", help="list an extract's unmapped values with counts and best guesses, as a CSV to confirm"
+    )
     p.add_argument("--suggest", action="store_true", required=True, help="write the suggestions (the only action)")
     p.add_argument("--kind", required=True, choices=sorted(KINDS))
     p.add_argument("--file", required=True)
@@ -369,10 +420,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", type=int, default=5, help="findings to print per check (default 5)")
     p.set_defaults(func=_cmd_build)
 
-    p = sub.add_parser("benchmark", help="key figures per region or municipality: expenditure per inhabitant, users per 10,000, unit cost")
+    p = sub.add_parser(
+        "benchmark",
+        help="key figures per region or municipality: expenditure per inhabitant, users per 10,000, unit cost",
+    )
     p.add_argument("--area", required=True, choices=["children", "adults"])
     p.add_argument("--year", required=True, type=int)
-    p.add_argument("--by", default="region", choices=["region", "municipality"], help="regions and the whole country, or municipalities")
+    p.add_argument(
+        "--by",
+        default="region",
+        choices=["region", "municipality"],
+        help="regions and the whole country, or municipalities",
+    )
     p.add_argument("--region", help="region code 081-085 (with --by municipality: its municipalities)")
     p.add_argument("--prices", default="current", choices=["current", "fixed"])
     p.add_argument("--base-year", type=int, help="price base year for fixed prices (default: the latest year)")
@@ -380,24 +439,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="table", choices=["table", "csv"], help="output for people (default table)")
     p.set_defaults(func=_cmd_benchmark)
 
-    p = sub.add_parser("progression", help="progression and goal fulfilment from registration extracts (VUM, goals, follow-up)")
-    p.add_argument("--registrations", required=True, nargs="+", metavar="FILE", help="registration extract(s), CSV or XLSX")
+    p = sub.add_parser(
+        "progression", help="progression and goal fulfilment from registration extracts (VUM, goals, follow-up)"
+    )
+    p.add_argument(
+        "--registrations", required=True, nargs="+", metavar="FILE", help="registration extract(s), CSV or XLSX"
+    )
     p.add_argument("--municipality", help="only this municipality's cases (3-digit code)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=_cmd_progression)
 
-    p = sub.add_parser("forecast", help="the year's expected result case by case (dispositionsregnskab), from the warehouse or an extract")
-    p.add_argument("--municipality", help="3-digit code: the expected result from the warehouse, as the reports show it")
+    p = sub.add_parser(
+        "forecast",
+        help="the year's expected result case by case (dispositionsregnskab), from the warehouse or an extract",
+    )
+    p.add_argument(
+        "--municipality", help="3-digit code: the expected result from the warehouse, as the reports show it"
+    )
     p.add_argument("--area", choices=["children", "adults"], help="children or adults (for --municipality)")
     p.add_argument("--cases", help="case periods (the cases ingest kind), CSV or XLSX")
-    p.add_argument("--year", type=int, help="the year forecast (with --cases: required; warehouse: default the as-of date's)")
-    p.add_argument("--as-of", help="YYYY-MM-DD: months to this date are to date; actuals replace them (warehouse: default the latest snapshot)")
+    p.add_argument(
+        "--year", type=int, help="the year forecast (with --cases: required; warehouse: default the as-of date's)"
+    )
+    p.add_argument(
+        "--as-of",
+        help="YYYY-MM-DD: months to this date are to date; actuals replace them (warehouse: default the latest snapshot)",
+    )
     p.add_argument("--actuals", help="booked actuals: case_id or cpr, [measure,] month (YYYY-MM), amount")
     p.add_argument("--pool", type=float, default=0.0, help="pool (skøn) for unknown inflow and outflow, kr.")
     p.add_argument("--json", action="store_true", help="print totals, 12 months and one entry per case as JSON")
     p.set_defaults(func=_cmd_forecast)
 
-    p = sub.add_parser("forecast-diff", help="the change in the forecast between two case extracts, per case with a reason")
+    p = sub.add_parser(
+        "forecast-diff", help="the change in the forecast between two case extracts, per case with a reason"
+    )
     p.add_argument("--before", required=True, help="last month's case extract")
     p.add_argument("--after", required=True, help="this month's case extract")
     p.add_argument("--year", required=True, type=int)
@@ -407,11 +482,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reports", help="render the report notebooks for every parameter set from the warehouse")
     p.add_argument("--only", nargs="+", metavar="NAME", help="render only these reports (e.g. data_quality)")
-    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="only parameter sets with this value (repeatable)")
+    p.add_argument(
+        "--param", action="append", metavar="KEY=VALUE", help="only parameter sets with this value (repeatable)"
+    )
     p.add_argument("--workers", type=int, help="parallel workers (default: the cores plus one, at most 3)")
     p.set_defaults(func=_cmd_reports)
 
-    p = sub.add_parser("lab", help="JupyterLab on working copies of the notebooks (lab/), so the tracked notebooks stay unchanged")
+    p = sub.add_parser(
+        "lab", help="JupyterLab on working copies of the notebooks (lab/), so the tracked notebooks stay unchanged"
+    )
     p.add_argument("--dir", help="folder of the working copies (default lab/, ignored by git)")
     p.add_argument("jupyter", nargs="*", help="further JupyterLab options after --, e.g. -- --port=8899 --no-browser")
     p.set_defaults(func=_cmd_lab)

@@ -14,11 +14,14 @@ FIGURES = list(labels.FIGURES)
 def leaves(groups: pd.DataFrame) -> dict[str, frozenset[str]]:
     """Each measure group's leaves: the groups of its users that are not sums of others (user_components, else
     components, recursively); a base group and each half of a split is its own leaf (§ 85 is its two halves)."""
+
     def listed(value: object) -> list[str]:
         return [p for p in value.split("|") if p] if isinstance(value, str) else []
 
-    parts = {g.measure_group: [] if g.users_rule == "split" else listed(g.user_components) or listed(g.components)
-             for g in groups.itertuples()}
+    parts = {
+        g.measure_group: [] if g.users_rule == "split" else listed(g.user_components) or listed(g.components)
+        for g in groups.itertuples()
+    }
 
     def of(group: str) -> frozenset[str]:
         return frozenset().union(*(of(p) for p in parts[group])) if parts.get(group) else frozenset([group])
@@ -26,8 +29,9 @@ def leaves(groups: pd.DataFrame) -> dict[str, frozenset[str]]:
     return {group: of(group) for group in parts}
 
 
-def protect_users(municipal: pd.DataFrame, regions: pd.DataFrame, groups: pd.DataFrame,
-                  threshold: int = labels.SMALL) -> tuple[pd.DataFrame, pd.DataFrame]:
+def protect_users(
+    municipal: pd.DataFrame, regions: pd.DataFrame, groups: pd.DataFrame, threshold: int = labels.SMALL
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hide user counts of 1-4 and every count a reader could subtract them back from, in both frames.
 
     Equations (analysis.disclosure): a measure group and the groups it adds up to, every way it does (I alt minus the
@@ -37,8 +41,13 @@ def protect_users(municipal: pd.DataFrame, regions: pd.DataFrame, groups: pd.Dat
     "small" (the count is 1-4) or "complement" (hidden so a small one elsewhere cannot be computed back).
     """
     keys = ["code", "year", "measure_group"]
-    cells = pd.concat([municipal[keys + ["region_code", "users"]].assign(level="municipality"),
-                       regions[keys + ["users"]].assign(level="region", region_code=None)], ignore_index=True)
+    cells = pd.concat(
+        [
+            municipal[keys + ["region_code", "users"]].assign(level="municipality"),
+            regions[keys + ["users"]].assign(level="region", region_code=None),
+        ],
+        ignore_index=True,
+    )
     cells.loc[(cells["level"] == "region") & (cells["code"] == labels.COUNTRY_CODE), "level"] = "country"
     users = cells["users"].to_numpy(dtype=float)
     counts = np.nan_to_num(users)
@@ -59,10 +68,16 @@ def protect_users(municipal: pd.DataFrame, regions: pd.DataFrame, groups: pd.Dat
     mask = disclosure.complementary(counts, equations, primary, unknown=np.isnan(users))
     why = np.where(primary, "small", np.where(mask, "complement", ""))
 
-    def hidden(frame: pd.DataFrame, rows: slice) -> pd.DataFrame:  # cells are the municipalities' rows, then the regions'
+    def hidden(
+        frame: pd.DataFrame, rows: slice
+    ) -> pd.DataFrame:  # cells are the municipalities' rows, then the regions'
         keep = pd.Series(~mask[rows], index=frame.index)
-        return frame.assign(users=frame["users"].where(keep), users_per_10000=frame["users_per_10000"].where(keep),
-                            unit_cost=frame["unit_cost"].where(keep), protection=why[rows])
+        return frame.assign(
+            users=frame["users"].where(keep),
+            users_per_10000=frame["users_per_10000"].where(keep),
+            unit_cost=frame["unit_cost"].where(keep),
+            protection=why[rows],
+        )
 
     return hidden(municipal, slice(0, len(municipal))), hidden(regions, slice(len(municipal), None))
 
@@ -78,13 +93,16 @@ def pooled(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         unit_expenditure=frame["expenditure_kr_fixed"].where(frame["unit_cost"].notna()),
         unit_users=frame["users"].where(frame["unit_cost"].notna()),
     )
-    sums = f.groupby(keys, sort=False)[["expenditure_kr_fixed", "potential_users", "users", "reported_population",
-                                        "unit_expenditure", "unit_users"]].sum(min_count=1)
-    out = pd.DataFrame({
-        "expenditure_per_inhabitant": sums["expenditure_kr_fixed"] / sums["potential_users"],
-        "users_per_10000": 10_000 * sums["users"] / sums["reported_population"],
-        "unit_cost": sums["unit_expenditure"] / sums["unit_users"],
-    })
+    sums = f.groupby(keys, sort=False)[
+        ["expenditure_kr_fixed", "potential_users", "users", "reported_population", "unit_expenditure", "unit_users"]
+    ].sum(min_count=1)
+    out = pd.DataFrame(
+        {
+            "expenditure_per_inhabitant": sums["expenditure_kr_fixed"] / sums["potential_users"],
+            "users_per_10000": 10_000 * sums["users"] / sums["reported_population"],
+            "unit_cost": sums["unit_expenditure"] / sums["unit_users"],
+        }
+    )
     return out.reset_index()
 
 
@@ -95,9 +113,13 @@ def peer_averages(year_frame: pd.DataFrame, peers: pd.DataFrame) -> pd.DataFrame
     return out.rename(columns={"municipality_code": "code"})
 
 
-def change(frame: pd.DataFrame, start: int, end: int, keys: tuple[str, ...] = ("code", "measure_group")) -> pd.DataFrame:
+def change(
+    frame: pd.DataFrame, start: int, end: int, keys: tuple[str, ...] = ("code", "measure_group")
+) -> pd.DataFrame:
     """Each key figure at `start` and `end` and its change in percent (empty where either end is missing or 0)."""
-    wide = frame[frame["year"].isin([start, end])].pivot_table(index=list(keys), columns="year", values=FIGURES, dropna=False)
+    wide = frame[frame["year"].isin([start, end])].pivot_table(
+        index=list(keys), columns="year", values=FIGURES, dropna=False
+    )
     out = pd.DataFrame(index=wide.index)
     for figure in FIGURES:
         first, last = wide.get((figure, start)), wide.get((figure, end))
@@ -117,12 +139,20 @@ def decompose_changes(frame: pd.DataFrame, start: int, end: int) -> pd.DataFrame
     ch = change(frame, start, end)
     ok = ch[[f"{f}_{e}" for f in FIGURES for e in ("start", "end")]].gt(0).all(axis=1)
     ch = ch[ok].reset_index(drop=True)
-    parts = decompose(ch["expenditure_per_inhabitant_start"], ch["expenditure_per_inhabitant_end"],
-                      ch["users_per_10000_start"], ch["users_per_10000_end"], ch["unit_cost_start"], ch["unit_cost_end"])
+    parts = decompose(
+        ch["expenditure_per_inhabitant_start"],
+        ch["expenditure_per_inhabitant_end"],
+        ch["users_per_10000_start"],
+        ch["users_per_10000_end"],
+        ch["unit_cost_start"],
+        ch["unit_cost_end"],
+    )
     return pd.concat([ch[["code", "measure_group"]], parts], axis=1)
 
 
-def peer_extremes(year_frame: pd.DataFrame, averages: pd.DataFrame, factor: float = labels.PEER_EXTREME_FACTOR) -> pd.DataFrame:
+def peer_extremes(
+    year_frame: pd.DataFrame, averages: pd.DataFrame, factor: float = labels.PEER_EXTREME_FACTOR
+) -> pd.DataFrame:
     """Municipalities whose expenditure per inhabitant is over `factor` times or under 1/`factor` of their peers'.
 
     Only base measure groups with positive values; the comparison is with the peer average (sums over the
@@ -132,5 +162,15 @@ def peer_extremes(year_frame: pd.DataFrame, averages: pd.DataFrame, factor: floa
     value, peer = joined["expenditure_per_inhabitant"], joined["peer_expenditure_per_inhabitant"]
     ratio = value / peer.where(peer > 0)
     out = joined[(value > 0) & ((ratio > factor) | (ratio < 1 / factor))].assign(ratio=ratio)
-    return out[["code", "name", "year", "measure_group", "label_da", "ratio", "expenditure_per_inhabitant",
-                "peer_expenditure_per_inhabitant"]].reset_index(drop=True)
+    return out[
+        [
+            "code",
+            "name",
+            "year",
+            "measure_group",
+            "label_da",
+            "ratio",
+            "expenditure_per_inhabitant",
+            "peer_expenditure_per_inhabitant",
+        ]
+    ].reset_index(drop=True)

@@ -21,8 +21,9 @@ def small(values: np.ndarray, threshold: int) -> np.ndarray:
     return (values > 0) & (values < threshold)
 
 
-def complementary(values: np.ndarray, equations: Sequence[Sequence[int]], hidden: np.ndarray,
-                  unknown: np.ndarray | None = None) -> np.ndarray:
+def complementary(
+    values: np.ndarray, equations: Sequence[Sequence[int]], hidden: np.ndarray, unknown: np.ndarray | None = None
+) -> np.ndarray:
     """The cells to hide: `hidden` plus complements, so that no equation has exactly one hidden or unknown term.
 
     `values` are the counts (cells), `equations` lists of cell positions, `hidden` the primary suppressions, `unknown`

@@ -15,7 +15,6 @@ import pandas as pd
 from helpers.analysis import forecast
 
 
-
 def period_end(period: str) -> dt.date:
     """'2024-09' -> 30.09.2024; '2024-Q3' -> 30.09.2024."""
     if "-Q" in period.upper():
@@ -36,13 +35,18 @@ def period_start(period: str) -> dt.date:
 
 def spells(periods: pd.DataFrame) -> pd.DataFrame:
     """Merge each case's periods that follow on without a gap into spells: case_id, measure, start, end (NaT open), spell_no."""
-    p = periods.assign(start=pd.to_datetime(periods["start_date"]), end=pd.to_datetime(periods["end_date"])).sort_values(
-        ["case_id", "measure", "start"])
+    p = periods.assign(
+        start=pd.to_datetime(periods["start_date"]), end=pd.to_datetime(periods["end_date"])
+    ).sort_values(["case_id", "measure", "start"])
     end_filled = p["end"].fillna(pd.Timestamp("2262-01-01"))
-    previous_end = end_filled.groupby([p["case_id"], p["measure"]]).cummax().groupby([p["case_id"], p["measure"]]).shift()
+    previous_end = (
+        end_filled.groupby([p["case_id"], p["measure"]]).cummax().groupby([p["case_id"], p["measure"]]).shift()
+    )
     new = previous_end.isna() | (p["start"] > previous_end + pd.Timedelta(days=1))
     p = p.assign(spell=new.groupby([p["case_id"], p["measure"]]).cumsum(), end_filled=end_filled)
-    out = p.groupby(["case_id", "measure", "spell"], as_index=False).agg(start=("start", "min"), end=("end_filled", "max"))
+    out = p.groupby(["case_id", "measure", "spell"], as_index=False).agg(
+        start=("start", "min"), end=("end_filled", "max")
+    )
     out["end"] = out["end"].where(out["end"] < pd.Timestamp("2262-01-01"))
     return out.rename(columns={"spell": "spell_no"})
 
@@ -55,10 +59,23 @@ def flows(periods: pd.DataFrame, start: dt.date, end: dt.date, population: pd.Se
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     entered = s["start"].between(lo, hi)
     exited = s["end"].between(lo, hi)
-    s = s.assign(entry=entered, exit=exited, reentry=entered & (s["spell_no"] > 1),
-                 days=((s["end"] - s["start"]).dt.days + 1).where(exited))
-    out = s.groupby("measure").agg(entries=("entry", "sum"), exits=("exit", "sum"), reentries=("reentry", "sum"),
-                                   median_days=("days", "median"), finished=("exit", "sum")).reset_index()
+    s = s.assign(
+        entry=entered,
+        exit=exited,
+        reentry=entered & (s["spell_no"] > 1),
+        days=((s["end"] - s["start"]).dt.days + 1).where(exited),
+    )
+    out = (
+        s.groupby("measure")
+        .agg(
+            entries=("entry", "sum"),
+            exits=("exit", "sum"),
+            reentries=("reentry", "sum"),
+            median_days=("days", "median"),
+            finished=("exit", "sum"),
+        )
+        .reset_index()
+    )
     inhabitants = out["measure"].map(population)
     for col in ("entries", "exits", "reentries"):
         out[f"{col}_per_10000"] = 10_000 * out[col] / inhabitants
@@ -68,7 +85,10 @@ def flows(periods: pd.DataFrame, start: dt.date, end: dt.date, population: pd.Se
 def recipients(periods: pd.DataFrame, on: dt.date) -> pd.DataFrame:
     """Cases running on a day (start <= day <= end or open), one row per case with its measure."""
     day = pd.Timestamp(on)
-    p = periods[(pd.to_datetime(periods["start_date"]) <= day) & (pd.to_datetime(periods["end_date"]).isna() | (pd.to_datetime(periods["end_date"]) >= day))]
+    p = periods[
+        (pd.to_datetime(periods["start_date"]) <= day)
+        & (pd.to_datetime(periods["end_date"]).isna() | (pd.to_datetime(periods["end_date"]) >= day))
+    ]
     return p.drop_duplicates(["case_id", "measure"])
 
 
@@ -89,22 +109,33 @@ def length_of_stay(periods: pd.DataFrame, on: dt.date) -> pd.DataFrame:
     s = spells(periods)
     day = pd.Timestamp(on)
     running = s[(s["start"] <= day) & (s["end"].isna() | (s["end"] >= day))]
-    return running.assign(days=(day - running["start"]).dt.days + 1).groupby("measure", as_index=False).agg(
-        running=("days", "count"), median_days=("days", "median"))
+    return (
+        running.assign(days=(day - running["start"]).dt.days + 1)
+        .groupby("measure", as_index=False)
+        .agg(running=("days", "count"), median_days=("days", "median"))
+    )
 
 
 def over_15(periods: pd.DataFrame, on: dt.date) -> pd.DataFrame:
     """Children's recipients aged 15 or more on a day, per measure (from the birth date)."""
     r = recipients(periods, on)
     age = (pd.Timestamp(on) - pd.to_datetime(r["birth_date"])).dt.days / 365.25
-    return r.assign(over_15=age >= 15).groupby("measure", as_index=False).agg(recipients=("case_id", "count"), over_15=("over_15", "sum"))
+    return (
+        r.assign(over_15=age >= 15)
+        .groupby("measure", as_index=False)
+        .agg(recipients=("case_id", "count"), over_15=("over_15", "sum"))
+    )
 
 
 def providers(periods: pd.DataFrame, on: dt.date) -> pd.DataFrame:
     """Recipients on a day by measure and whether the provider is the municipality itself or another."""
     r = recipients(periods, on)
     own = np.where(r["provider_type"].eq("own_municipality"), "own", "other")
-    return r.assign(own=own).pivot_table(index="measure", columns="own", values="case_id", aggfunc="count", fill_value=0).reset_index()
+    return (
+        r.assign(own=own)
+        .pivot_table(index="measure", columns="own", values="case_id", aggfunc="count", fill_value=0)
+        .reset_index()
+    )
 
 
 def followed_up_on_time(registrations: pd.DataFrame, limit_months: int = 12) -> pd.DataFrame:
@@ -113,5 +144,8 @@ def followed_up_on_time(registrations: pd.DataFrame, limit_months: int = 12) -> 
 
     pairs = consecutive(registrations)
     pairs = pairs.assign(on_time=pairs["months"] <= limit_months)
-    return pairs.groupby("service_start", as_index=False).agg(follow_ups=("on_time", "size"), on_time=("on_time", "sum")).rename(
-        columns={"service_start": "service"})
+    return (
+        pairs.groupby("service_start", as_index=False)
+        .agg(follow_ups=("on_time", "size"), on_time=("on_time", "sum"))
+        .rename(columns={"service_start": "service"})
+    )

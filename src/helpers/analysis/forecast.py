@@ -50,7 +50,9 @@ class Forecast:
     as_of: dt.date | None
     months: list[str]
     cases: pd.DataFrame  # one row per case (case_id, measure): status, year_total, to_date, rest_of_year, next years
-    monthly: pd.DataFrame  # one row per case and month of the year: current, expected, booked (True where actuals replaced)
+    monthly: (
+        pd.DataFrame
+    )  # one row per case and month of the year: current, expected, booked (True where actuals replaced)
     pool: float = 0.0
     overlaps: list[dict] = field(default_factory=list)
 
@@ -78,7 +80,9 @@ class Forecast:
 
     def as_json(self) -> dict:
         """The CLI's JSON: totals, 12 months and one entry per case (amounts in kr. to the øre)."""
-        cases = self.cases.assign(**{c: self.cases[c].round(2) for c in ("year_total", "next_year_total", "to_date", "rest_of_year")})
+        cases = self.cases.assign(
+            **{c: self.cases[c].round(2) for c in ("year_total", "next_year_total", "to_date", "rest_of_year")}
+        )
         return {
             "year": self.year,
             "as_of": self.as_of.isoformat() if self.as_of else None,
@@ -87,13 +91,23 @@ class Forecast:
             "pool": round(self.pool, 2),
             "forecast_total": round(self.forecast_total, 2),
             "months": {m: round(float(v), 2) for m, v in self.by_month().items()},
-            "cases": cases[["case_id", "measure", "status", "year_total", "next_year_total", "to_date", "rest_of_year"]].to_dict(orient="records"),
+            "cases": cases[
+                ["case_id", "measure", "status", "year_total", "next_year_total", "to_date", "rest_of_year"]
+            ].to_dict(orient="records"),
             "overlaps": self.overlaps,
         }
 
 
-def _amounts(start: np.ndarray, end: np.ndarray, rate: np.ndarray, per_day: np.ndarray, weight: np.ndarray,
-             first: int, last: int, days: int) -> tuple[np.ndarray, np.ndarray]:
+def _amounts(
+    start: np.ndarray,
+    end: np.ndarray,
+    rate: np.ndarray,
+    per_day: np.ndarray,
+    weight: np.ndarray,
+    first: int,
+    last: int,
+    days: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Each period's amount and (weighted) covered days in one month."""
     covered = np.clip(np.minimum(end, last) - np.maximum(start, first) + 1, 0, None).astype(float)
     amount = rate * covered * np.where(per_day, 1.0, 1.0 / days) * weight
@@ -106,7 +120,10 @@ def overlapping_periods(periods: pd.DataFrame, codes: np.ndarray, start: np.ndar
     same = codes[order][1:] == codes[order][:-1]
     hit = order[1:][same & (start[order][1:] <= end[order][:-1])]
     rows = periods.iloc[np.sort(hit)]
-    return [{"case_id": r.case_id, "measure": r.measure, "start_date": pd.Timestamp(r.start_date).date().isoformat()} for r in rows.itertuples()]
+    return [
+        {"case_id": r.case_id, "measure": r.measure, "start_date": pd.Timestamp(r.start_date).date().isoformat()}
+        for r in rows.itertuples()
+    ]
 
 
 @dataclass
@@ -131,11 +148,22 @@ class _Periods:
         p = periods.reset_index(drop=True)
         codes = p.groupby(KEY, sort=False).ngroup().to_numpy() if codes is None else codes
         expected = (p["status"] == "expected").to_numpy()
-        probability = pd.to_numeric(p.get("probability", pd.Series(1.0, index=p.index))).fillna(1.0).to_numpy(dtype=float)
+        probability = (
+            pd.to_numeric(p.get("probability", pd.Series(1.0, index=p.index))).fillna(1.0).to_numpy(dtype=float)
+        )
         first_rows = np.unique(codes, return_index=True)[1]
-        return cls(p, codes, len(first_rows) if n is None else n, first_rows, _days(p["start_date"]), _days(p["end_date"], OPEN_END),
-                   pd.to_numeric(p["rate"]).to_numpy(dtype=float), (p["rate_unit"] == "day").to_numpy(), expected,
-                   np.where(expected, probability, 1.0))
+        return cls(
+            p,
+            codes,
+            len(first_rows) if n is None else n,
+            first_rows,
+            _days(p["start_date"]),
+            _days(p["end_date"], OPEN_END),
+            pd.to_numeric(p["rate"]).to_numpy(dtype=float),
+            (p["rate_unit"] == "day").to_numpy(),
+            expected,
+            np.where(expected, probability, 1.0),
+        )
 
     def months(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per case and month of `year`: the current and the expected amount (cases x 12), and the weighted days covered."""
@@ -149,8 +177,14 @@ class _Periods:
         return current, expect, days_covered
 
 
-def forecast(periods: pd.DataFrame, year: int, as_of: dt.date | None = None, actuals: pd.DataFrame | None = None,
-             pool: float = 0.0, shadow_years: int = SHADOW_YEARS) -> Forecast:
+def forecast(
+    periods: pd.DataFrame,
+    year: int,
+    as_of: dt.date | None = None,
+    actuals: pd.DataFrame | None = None,
+    pool: float = 0.0,
+    shadow_years: int = SHADOW_YEARS,
+) -> Forecast:
     """The forecast of `year` from case periods (columns case_id, measure, rate, rate_unit, start_date, end_date,
     status, probability), with booked actuals (case_id, [measure,] month YYYY-MM, amount) replacing computed
     months up to `as_of`, and the next year and `shadow_years` more computed by the same rules."""
@@ -179,16 +213,28 @@ def forecast(periods: pd.DataFrame, year: int, as_of: dt.date | None = None, act
         cases["next_year_total" if k == 1 else f"shadow_{k - 1}_total"] = total
 
     month_names = [m[0] for m in months]
-    monthly = pd.DataFrame({"case": np.repeat(np.arange(n), 12),
-                            "month": pd.Categorical.from_codes(np.tile(np.arange(12), n), categories=month_names),
-                            "current": current.ravel(), "expected": expect.ravel(), "booked": False})
+    monthly = pd.DataFrame(
+        {
+            "case": np.repeat(np.arange(n), 12),
+            "month": pd.Categorical.from_codes(np.tile(np.arange(12), n), categories=month_names),
+            "current": current.ravel(),
+            "expected": expect.ravel(),
+            "booked": False,
+        }
+    )
     cutoff = _cutoff(year, as_of)
     if actuals is not None and cutoff:
         monthly, cases = _apply_actuals(monthly, cases, actuals, month_names[:cutoff], n)
     amount = monthly["current"] + monthly["expected"]
     to_date = monthly["month"].isin(month_names[:cutoff])
     cases["year_total"] = amount.groupby(monthly["case"]).sum().reindex(range(len(cases)), fill_value=0.0).to_numpy()
-    cases["to_date"] = amount[to_date].groupby(monthly.loc[to_date, "case"]).sum().reindex(range(len(cases)), fill_value=0.0).to_numpy()
+    cases["to_date"] = (
+        amount[to_date]
+        .groupby(monthly.loc[to_date, "case"])
+        .sum()
+        .reindex(range(len(cases)), fill_value=0.0)
+        .to_numpy()
+    )
     cases["rest_of_year"] = cases["year_total"] - cases["to_date"]
     return Forecast(year, as_of, month_names, cases, monthly, float(pool), overlapping_periods(p, codes, start, end))
 
@@ -203,7 +249,9 @@ def _cutoff(year: int, as_of: dt.date | None) -> int:
     return as_of.month if as_of.day == last_day else as_of.month - 1
 
 
-def _apply_actuals(monthly: pd.DataFrame, cases: pd.DataFrame, actuals: pd.DataFrame, to_date: list[str], n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _apply_actuals(
+    monthly: pd.DataFrame, cases: pd.DataFrame, actuals: pd.DataFrame, to_date: list[str], n: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Booked amounts replace the computed ones for the months to date; bookings on cases not in the
     extract are added as current cases (money already spent). Without a measure, a booking is shared
     over the citizen's measures in proportion to their computed amounts that month (equally if none)."""
@@ -213,8 +261,11 @@ def _apply_actuals(monthly: pd.DataFrame, cases: pd.DataFrame, actuals: pd.DataF
     by_measure = "measure" in booked and booked["measure"].notna().all()
     keys = KEY if by_measure else ["case_id"]
     booked = booked.groupby([*keys, "month"], as_index=False)["amount"].sum()
-    frame = monthly.assign(case_id=monthly["case"].map(cases["case_id"]), measure=monthly["case"].map(cases["measure"]),
-                           month=monthly["month"].astype(str))
+    frame = monthly.assign(
+        case_id=monthly["case"].map(cases["case_id"]),
+        measure=monthly["case"].map(cases["measure"]),
+        month=monthly["month"].astype(str),
+    )
     frame = frame.merge(booked, on=[*keys, "month"], how="left")
     hit = frame["amount"].notna()
     computed = frame["current"] + frame["expected"]
@@ -237,15 +288,39 @@ def _apply_actuals(monthly: pd.DataFrame, cases: pd.DataFrame, actuals: pd.DataF
         extra.index = range(n, n + len(extra))
         cases = pd.concat([cases, extra], ignore_index=False)
         index = extra.reset_index().set_index(keys)["index"]
-        rows = unknown.assign(case=[index[tuple(k) if len(keys) > 1 else k[0]] for k in unknown[keys].itertuples(index=False)])
-        monthly = pd.concat([monthly, pd.DataFrame({"case": rows["case"], "month": rows["month"], "current": rows["amount"],
-                                                    "expected": 0.0, "booked": True})], ignore_index=True)
+        rows = unknown.assign(
+            case=[index[tuple(k) if len(keys) > 1 else k[0]] for k in unknown[keys].itertuples(index=False)]
+        )
+        monthly = pd.concat(
+            [
+                monthly,
+                pd.DataFrame(
+                    {
+                        "case": rows["case"],
+                        "month": rows["month"],
+                        "current": rows["amount"],
+                        "expected": 0.0,
+                        "booked": True,
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
     return monthly, cases.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- change since last month
 
-REASONS = ("new case", "ended", "end date moved", "start moved", "rate changed", "status or probability changed", "several", "booked")
+REASONS = (
+    "new case",
+    "ended",
+    "end date moved",
+    "start moved",
+    "rate changed",
+    "status or probability changed",
+    "several",
+    "booked",
+)
 
 
 def _ore(values: np.ndarray) -> np.ndarray:
@@ -266,15 +341,24 @@ def _case_codes(before: pd.DataFrame, after: pd.DataFrame) -> tuple[np.ndarray, 
     ids, id_values = pd.factorize(keys["case_id"])
     measures, measure_values = pd.factorize(keys["measure"])
     codes, pairs = pd.factorize(ids.astype(np.int64) * len(measure_values) + measures)  # integers factorize fast
-    cases = pd.DataFrame({"case_id": np.asarray(id_values)[pairs // len(measure_values)],
-                          "measure": np.asarray(measure_values)[pairs % len(measure_values)]})
-    return codes[:len(before)], codes[len(before):], cases
+    cases = pd.DataFrame(
+        {
+            "case_id": np.asarray(id_values)[pairs // len(measure_values)],
+            "measure": np.asarray(measure_values)[pairs % len(measure_values)],
+        }
+    )
+    return codes[: len(before)], codes[len(before) :], cases
 
 
 def _multiset_changed(before: pd.DataFrame, after: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Per case (in both extracts): True where its periods' values of `columns`, counted as a multiset, differ."""
-    counts = pd.concat([before.groupby([*KEY, *columns], dropna=False).size().rename("before"),
-                        after.groupby([*KEY, *columns], dropna=False).size().rename("after")], axis=1).fillna(0)
+    counts = pd.concat(
+        [
+            before.groupby([*KEY, *columns], dropna=False).size().rename("before"),
+            after.groupby([*KEY, *columns], dropna=False).size().rename("after"),
+        ],
+        axis=1,
+    ).fillna(0)
     return (counts["before"] != counts["after"]).groupby(level=KEY).any()
 
 
@@ -284,10 +368,13 @@ def reasons(before: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
     One reason when exactly one thing changed: the case is new, it ended (no periods left, or its open end got a date),
     its last end date moved, its first start moved, its rates (with units) or its statuses and probabilities changed;
     otherwise "several"."""
+
     def terms(periods: pd.DataFrame) -> pd.DataFrame:
         end = pd.to_datetime(periods["end_date"])
         frame = periods.assign(start_date=pd.to_datetime(periods["start_date"]), end_date=end, open=end.isna())
-        return frame.groupby(KEY).agg(first_start=("start_date", "min"), last_end=("end_date", "max"), open=("open", "any"))
+        return frame.groupby(KEY).agg(
+            first_start=("start_date", "min"), last_end=("end_date", "max"), open=("open", "any")
+        )
 
     tb, ta = terms(before), terms(after)
     keys = tb.index.union(ta.index)
@@ -295,15 +382,21 @@ def reasons(before: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
     both = tb.index.intersection(ta.index)
     b, a = tb.loc[both], ta.loc[both]
     ended = b["open"] & ~a["open"]
-    found = pd.DataFrame({
-        "ended": ended,
-        "end date moved": ~ended & ~(b["open"] & a["open"]) & ((b["open"] != a["open"]) | (b["last_end"] != a["last_end"])),
-        "start moved": b["first_start"] != a["first_start"],
-        "rate changed": _multiset_changed(before, after, ["rate", "rate_unit"]).reindex(both),
-        "status or probability changed": _multiset_changed(
-            before.assign(probability=pd.to_numeric(before["probability"]).fillna(1.0)),
-            after.assign(probability=pd.to_numeric(after["probability"]).fillna(1.0)), ["status", "probability"]).reindex(both),
-    })
+    found = pd.DataFrame(
+        {
+            "ended": ended,
+            "end date moved": ~ended
+            & ~(b["open"] & a["open"])
+            & ((b["open"] != a["open"]) | (b["last_end"] != a["last_end"])),
+            "start moved": b["first_start"] != a["first_start"],
+            "rate changed": _multiset_changed(before, after, ["rate", "rate_unit"]).reindex(both),
+            "status or probability changed": _multiset_changed(
+                before.assign(probability=pd.to_numeric(before["probability"]).fillna(1.0)),
+                after.assign(probability=pd.to_numeric(after["probability"]).fillna(1.0)),
+                ["status", "probability"],
+            ).reindex(both),
+        }
+    )
     single = found.sum(axis=1) == 1
     out.loc[both[single.to_numpy()]] = found[single].idxmax(axis=1).to_numpy()
     out.loc[tb.index.difference(ta.index)] = "ended"
@@ -321,16 +414,25 @@ def diff(before: pd.DataFrame, after: pd.DataFrame, year: int, as_of: dt.date | 
     del as_of  # kept for the callers: the year's totals are the same at any as-of date without actuals
     codes_before, codes_after, cases = _case_codes(before, after)
     n = len(cases)
-    totals = [_ore(_year_totals(_Periods.of(frame, codes, n), year)) for frame, codes in ((before, codes_before), (after, codes_after))]
+    totals = [
+        _ore(_year_totals(_Periods.of(frame, codes, n), year))
+        for frame, codes in ((before, codes_before), (after, codes_after))
+    ]
     change = totals[1] - totals[0]  # a case missing from one extract counts 0 there
     hit = np.flatnonzero(change)
     changed = cases.iloc[hit].assign(change=change[hit]).sort_values(KEY)
     why = reasons(before[np.isin(codes_before, hit)], after[np.isin(codes_after, hit)])
     why = why.reindex(pd.MultiIndex.from_frame(changed[KEY]))
-    items = [{"case_id": case_id, "measure": measure, "change": int(amount) / 100, "reason": reason}
-             for case_id, measure, amount, reason in zip(changed["case_id"], changed["measure"], changed["change"], why)]
-    return {"before_total": int(totals[0].sum()) / 100, "after_total": int(totals[1].sum()) / 100,
-            "change": int(change.sum()) / 100, "items": items}
+    items = [
+        {"case_id": case_id, "measure": measure, "change": int(amount) / 100, "reason": reason}
+        for case_id, measure, amount, reason in zip(changed["case_id"], changed["measure"], changed["change"], why)
+    ]
+    return {
+        "before_total": int(totals[0].sum()) / 100,
+        "after_total": int(totals[1].sum()) / 100,
+        "change": int(change.sum()) / 100,
+        "items": items,
+    }
 
 
 def itemise(b: pd.Series, a: pd.Series, before: pd.DataFrame, after: pd.DataFrame) -> dict:
@@ -342,13 +444,23 @@ def itemise(b: pd.Series, a: pd.Series, before: pd.DataFrame, after: pd.DataFram
     keys = changed.index
     b_rows, a_rows = before.merge(keys.to_frame(index=False), on=KEY), after.merge(keys.to_frame(index=False), on=KEY)
     why = reasons(b_rows, a_rows).reindex(keys)
-    columns = [c for c in ("start_date", "end_date", "rate", "rate_unit", "status", "probability") if c in b_rows and c in a_rows]
+    columns = [
+        c
+        for c in ("start_date", "end_date", "rate", "rate_unit", "status", "probability")
+        if c in b_rows and c in a_rows
+    ]
     same = ~_multiset_changed(b_rows, a_rows, columns).reindex(keys, fill_value=True)
     why = why.where(~same.to_numpy(), "booked")  # the same periods: a month's booking replaced the computed amount
-    items = [{"case_id": case_id, "measure": measure, "change": int(amount) / 100, "reason": reason}
-             for (case_id, measure), amount, reason in zip(keys, changed["change"], why)]
-    return {"before_total": int(both["before"].sum()) / 100, "after_total": int(both["after"].sum()) / 100,
-            "change": int(both["change"].sum()) / 100, "items": items}
+    items = [
+        {"case_id": case_id, "measure": measure, "change": int(amount) / 100, "reason": reason}
+        for (case_id, measure), amount, reason in zip(keys, changed["change"], why)
+    ]
+    return {
+        "before_total": int(both["before"].sum()) / 100,
+        "after_total": int(both["after"].sum()) / 100,
+        "change": int(both["change"].sum()) / 100,
+        "items": items,
+    }
 
 
 # ---------------------------------------------------------------- deviation from budget
@@ -366,12 +478,17 @@ def budget_deviation(fc: Forecast, budget: pd.DataFrame) -> pd.DataFrame:
     amount = fc.by_measure().sum(axis=1)
     cases = fc.cases.groupby("measure")["days_in_year"].sum() / days_in_year
     b = budget.set_index("measure")
-    out = pd.DataFrame({"forecast": amount, "full_year_cases": cases}).join(
-        b[["amount", "cases"]].rename(columns={"amount": "budget", "cases": "budget_cases"}), how="outer").fillna(0.0)
+    out = (
+        pd.DataFrame({"forecast": amount, "full_year_cases": cases})
+        .join(b[["amount", "cases"]].rename(columns={"amount": "budget", "cases": "budget_cases"}), how="outer")
+        .fillna(0.0)
+    )
     out["deviation"] = out["forecast"] - out["budget"]
     out["budget_price"] = out["budget"] / out["budget_cases"].where(out["budget_cases"] > 0)
     out["forecast_price"] = out["forecast"] / out["full_year_cases"].where(out["full_year_cases"] > 0)
-    out["quantity_effect"] = ((out["full_year_cases"] - out["budget_cases"]) * out["budget_price"]).fillna(out["forecast"] - out["budget"])
+    out["quantity_effect"] = ((out["full_year_cases"] - out["budget_cases"]) * out["budget_price"]).fillna(
+        out["forecast"] - out["budget"]
+    )
     out["price_effect"] = out["deviation"] - out["quantity_effect"]
     return out.rename_axis("measure").reset_index()
 
@@ -395,7 +512,9 @@ def expected_result(fc: Forecast, budget: pd.DataFrame, pool: pd.Series) -> pd.D
     """Per sub-area (measure): current + expected + pool = expected result; the budget; deviation = expected result -
     budget (positive = overspend). Summed in whole øre; sub-areas with only a budget or only a pool are kept."""
     cases = case_amounts(fc)
-    ore = pd.DataFrame({"current": _ore(cases["current"]), "expected": _ore(cases["expected"]), "measure": cases["measure"]})
+    ore = pd.DataFrame(
+        {"current": _ore(cases["current"]), "expected": _ore(cases["expected"]), "measure": cases["measure"]}
+    )
     table = ore.groupby("measure")[["current", "expected"]].sum()
     table = table.join(_ore(pool.astype(float)).rename("pool"), how="outer")
     table = table.join(_ore(budget.set_index("measure")["amount"].astype(float)).rename("budget"), how="outer")
@@ -431,9 +550,20 @@ def transitions_as_cases(transitions: pd.DataFrame) -> pd.DataFrame:
     """Young people listed by the children's area as expected adult cases from their transition date
     (monthly rate = annual cost / 12, probability from the list, open-ended)."""
     t = transitions[transitions["expected_measure"].notna() & (transitions["probability"] > 0)]
-    return pd.DataFrame({"case_id": t["case_id"], "measure": t["expected_measure"], "rate": pd.to_numeric(t["annual_cost_kr"]) / 12,
-                         "rate_unit": "month", "start_date": pd.to_datetime(t["expected_transition_date"]), "end_date": pd.NaT,
-                         "status": "expected", "probability": t["probability"], "area": "adults", "source": "overgang"})
+    return pd.DataFrame(
+        {
+            "case_id": t["case_id"],
+            "measure": t["expected_measure"],
+            "rate": pd.to_numeric(t["annual_cost_kr"]) / 12,
+            "rate_unit": "month",
+            "start_date": pd.to_datetime(t["expected_transition_date"]),
+            "end_date": pd.NaT,
+            "status": "expected",
+            "probability": t["probability"],
+            "area": "adults",
+            "source": "overgang",
+        }
+    )
 
 
 def end_at_65(periods: pd.DataFrame, birth_dates: pd.Series) -> pd.DataFrame:

@@ -26,8 +26,9 @@ def _half_width(p: float, population, level: str, phi: float):
     return Z[level] * np.sqrt(phi * p * (1 - p) / population)
 
 
-def funnel_limits(users: pd.Series, population: pd.Series, per: float = 10_000, points: int = 40,
-                  overdispersion: bool = True) -> tuple[float, pd.DataFrame]:
+def funnel_limits(
+    users: pd.Series, population: pd.Series, per: float = 10_000, points: int = 40, overdispersion: bool = True
+) -> tuple[float, pd.DataFrame]:
     """The pooled rate (sum over sums) and control limits across population sizes, per `per` inhabitants.
 
     For a population n the limits are p +/- z sqrt(phi p (1 - p) / n), with p the pooled share and phi the
@@ -44,7 +45,9 @@ def funnel_limits(users: pd.Series, population: pd.Series, per: float = 10_000, 
     return p * per, frame
 
 
-def outside_limits(users: pd.Series, population: pd.Series, level: str = "99.8", overdispersion: bool = True) -> pd.Series:
+def outside_limits(
+    users: pd.Series, population: pd.Series, level: str = "99.8", overdispersion: bool = True
+) -> pd.Series:
     """-1 below, 0 inside, +1 above the control limits at each municipality's own population."""
     p = float(users.sum() / population.sum())
     half = _half_width(p, population, level, dispersion(users, population) if overdispersion else 1.0)

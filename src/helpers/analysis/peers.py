@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
 FEATURES = ["log_population", "share_0_17", "share_65_plus", "expected_expenditure_need_index"]
 
 
@@ -23,7 +22,10 @@ def nearest_peers(frame: pd.DataFrame, k: int = 5, columns: list[str] = FEATURES
     rows = []
     for i, code in enumerate(codes):
         order = sorted((d, c) for j, (d, c) in enumerate(zip(distance[i], codes)) if j != i)[:k]
-        rows += [{"municipality_code": code, "rank": rank, "peer_code": c, "distance": d} for rank, (d, c) in enumerate(order, start=1)]
+        rows += [
+            {"municipality_code": code, "rank": rank, "peer_code": c, "distance": d}
+            for rank, (d, c) in enumerate(order, start=1)
+        ]
     return pd.DataFrame(rows)
 
 
@@ -31,4 +33,6 @@ def peer_groups(feats: pd.DataFrame, k: int = 5) -> pd.DataFrame:
     """Each municipality's k most similar municipalities, with names, from a year's features (warehouse.marts.peer_features)."""
     peers = nearest_peers(feats, k)
     names = feats.set_index("municipality_code")["municipality_name"]
-    return peers.assign(municipality_name=peers["municipality_code"].map(names), peer_name=peers["peer_code"].map(names))
+    return peers.assign(
+        municipality_name=peers["municipality_code"].map(names), peer_name=peers["peer_code"].map(names)
+    )

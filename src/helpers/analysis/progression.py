@@ -8,6 +8,7 @@ VUM scores: 0 no problem ... 4 complete; a lower score is an improvement. Parame
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pandas as pd
 
@@ -19,7 +20,12 @@ MET = ("fully", "partially")
 DAYS_PER_YEAR = 365.0
 
 
-def select(frame: pd.DataFrame, municipality: str = labels.COUNTRY_CODE, service: str = "all", period: tuple[str, str] | None = None) -> pd.DataFrame:
+def select(
+    frame: pd.DataFrame,
+    municipality: str = labels.COUNTRY_CODE,
+    service: str = "all",
+    period: tuple[str, str] | None = None,
+) -> pd.DataFrame:
     """Whole cases: all registrations of the cases that match (a case's first registration decides service and period)."""
     first = frame[frame["registration_no"] == frame.groupby("case_id")["registration_no"].transform("min")]
     keep = pd.Series(True, index=first.index)
@@ -61,7 +67,9 @@ def consecutive(frame: pd.DataFrame) -> pd.DataFrame:
 
 def outcome(start: pd.Series, end: pd.Series) -> pd.Series:
     """improved (lower score), same, worse, or not_assessed when either score is missing."""
-    out = np.select([start.isna() | end.isna(), end < start, end == start], ["not_assessed", "improved", "same"], "worse")
+    out = np.select(
+        [start.isna() | end.isna(), end < start, end == start], ["not_assessed", "improved", "same"], "worse"
+    )
     return pd.Series(out, index=start.index)
 
 
@@ -69,8 +77,12 @@ def vum_transitions(frame: pd.DataFrame, first: int = 1, second: int = 2) -> pd.
     """Cases by VUM score at `first` and outcome at `second` (counts; start 'not_assessed' when unscored)."""
     p = pairs(frame, first, second)
     start = p["vum_score_start"].map(lambda v: "not_assessed" if pd.isna(v) else score_key(v))
-    table = pd.crosstab(start, outcome(p["vum_score_start"], p["vum_score_end"])).reindex(columns=list(OUTCOMES), fill_value=0)
-    keys = sorted((k for k in table.index if k != "not_assessed"), key=float) + [k for k in table.index if k == "not_assessed"]
+    table = pd.crosstab(start, outcome(p["vum_score_start"], p["vum_score_end"])).reindex(
+        columns=list(OUTCOMES), fill_value=0
+    )
+    keys = sorted((k for k in table.index if k != "not_assessed"), key=float) + [
+        k for k in table.index if k == "not_assessed"
+    ]
     return table.reindex(keys).rename_axis("start_score").rename_axis(None, axis=1)
 
 
@@ -98,16 +110,30 @@ def goal_fulfilment(frame: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         counts = g["previous_goal_met_end"].value_counts()
         n, met = len(g), int(counts.reindex(list(MET), fill_value=0).sum())
         low, high = wilson(met, n)
-        rows.append({"group": name, "n": n, "fully": int(counts.get("fully", 0)), "partially": int(counts.get("partially", 0)),
-                     "not": int(counts.get("not", 0)), "met": met, "fully_or_partially": met / n if n else math.nan,
-                     "low": low, "high": high})
-    return pd.DataFrame(rows, columns=["group", "n", "fully", "partially", "not", "met", "fully_or_partially", "low", "high"])
+        rows.append(
+            {
+                "group": name,
+                "n": n,
+                "fully": int(counts.get("fully", 0)),
+                "partially": int(counts.get("partially", 0)),
+                "not": int(counts.get("not", 0)),
+                "met": met,
+                "fully_or_partially": met / n if n else math.nan,
+                "low": low,
+                "high": high,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["group", "n", "fully", "partially", "not", "met", "fully_or_partially", "low", "high"]
+    )
 
 
 def goal_fulfilment_by_step(frame: pd.DataFrame) -> pd.DataFrame:
     """Goal fulfilment per step, as the published analysis shows it: at the 2nd registration of the goals set at the 1st
     (group "1-2") and at the 3rd of those set at the 2nd ("2-3"); a step without assessed goals has n = 0."""
-    step = frame["registration_no"].astype(int).astype(str) + "-" + (frame["registration_no"].astype(int) + 1).astype(str)
+    step = (
+        frame["registration_no"].astype(int).astype(str) + "-" + (frame["registration_no"].astype(int) + 1).astype(str)
+    )
     table = goal_fulfilment(frame.assign(step=step), "step").set_index("group")
     steps = [f"{a}-{b}" for a, b in PAIRS]
     counts = ["n", "fully", "partially", "not", "met"]
@@ -125,7 +151,10 @@ def summary(frame: pd.DataFrame) -> dict:
         transitions[f"{a}-{b}"] = {key: {o: int(row[o]) for o in OUTCOMES} for key, row in table.iterrows()}
 
     def fulfilment(table: pd.DataFrame) -> dict:
-        return {str(r.group): {"n": int(r.n), "fully_or_partially": _share(r.fully_or_partially)} for r in table.itertuples()}
+        return {
+            str(r.group): {"n": int(r.n), "fully_or_partially": _share(r.fully_or_partially)}
+            for r in table.itertuples()
+        }
 
     months = {}
     for a, b in PAIRS:
@@ -137,10 +166,12 @@ def summary(frame: pd.DataFrame) -> dict:
         "with_3_registrations": int((per_case["count"] >= 3).sum()),
         "goals_set_share": _share(first["goals_set"].astype(bool).mean() if len(first) else math.nan),
         "vum_transitions": transitions,
-        "goal_fulfilment": {"overall": fulfilment(goal_fulfilment(frame))["overall"],
-                            "by_goal_type": fulfilment(goal_fulfilment(frame, "goal_type")),
-                            "by_municipality": fulfilment(goal_fulfilment(frame, "municipality_code")),
-                            "by_step": fulfilment(goal_fulfilment_by_step(frame))},
+        "goal_fulfilment": {
+            "overall": fulfilment(goal_fulfilment(frame))["overall"],
+            "by_goal_type": fulfilment(goal_fulfilment(frame, "goal_type")),
+            "by_municipality": fulfilment(goal_fulfilment(frame, "municipality_code")),
+            "by_step": fulfilment(goal_fulfilment_by_step(frame)),
+        },
         "months_between_registrations": months,
     }
 
@@ -162,7 +193,9 @@ def support_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     first = first_registrations(frame)
     first = first.assign(vum=first["vum_score"].map(lambda v: "ikke vurderet" if pd.isna(v) else score_key(v)))
     column = "vum" if by == "vum_score" else by
-    hours = first[first["service"] == "sel_85"].groupby(column)["hours_per_month"].agg(n_85="count", hours_per_month="mean")
+    hours = (
+        first[first["service"] == "sel_85"].groupby(column)["hours_per_month"].agg(n_85="count", hours_per_month="mean")
+    )
     rate = first[first["service"] == "sel_107"].groupby(column)["daily_rate"].agg(n_107="count", daily_rate="mean")
     out = hours.join(rate, how="outer").reset_index().rename(columns={column: "group"})
     return out.fillna({"n_85": 0, "n_107": 0}).astype({"n_85": int, "n_107": int})
@@ -172,9 +205,11 @@ def support_change_by_goal(frame: pd.DataFrame) -> pd.DataFrame:
     """Change from registration k to k+1 in § 85 hours or § 107 daily rate (%), by whether the goal of k was met at k+1."""
     c = consecutive(frame)
     c = c[c["previous_goal_met_end"].notna()]
-    c = c.assign(goal=np.where(c["previous_goal_met_end"].isin(MET), "met", "not_met"),
-                 amount_start=c["hours_per_month_start"].where(c["service_start"] == "sel_85", c["daily_rate_start"]),
-                 amount_end=c["hours_per_month_end"].where(c["service_start"] == "sel_85", c["daily_rate_end"]))
+    c = c.assign(
+        goal=np.where(c["previous_goal_met_end"].isin(MET), "met", "not_met"),
+        amount_start=c["hours_per_month_start"].where(c["service_start"] == "sel_85", c["daily_rate_start"]),
+        amount_end=c["hours_per_month_end"].where(c["service_start"] == "sel_85", c["daily_rate_end"]),
+    )
     c = c[(c["amount_start"] > 0) & c["amount_end"].notna() & (c["service_start"] == c["service_end"])]
     grouped = c.groupby(["service_start", "goal"])
     out = grouped.agg(n=("case_id", "count"), start=("amount_start", "sum"), end=("amount_end", "sum")).reset_index()
@@ -185,22 +220,32 @@ def support_change_by_goal(frame: pd.DataFrame) -> pd.DataFrame:
 def parameter_improvement(scores: pd.DataFrame) -> pd.DataFrame:
     """Average improvement (first minus last score, 0-4 scale where 4 is most problems) per theme and sex, with n."""
     s = scores.sort_values(["case_id", "theme", "assessment_date"])
-    per = s.groupby(["case_id", "theme", "sex"], as_index=False).agg(first=("score", "first"), last=("score", "last"),
-                                                                      assessments=("score", "count"))
+    per = s.groupby(["case_id", "theme", "sex"], as_index=False).agg(
+        first=("score", "first"), last=("score", "last"), assessments=("score", "count")
+    )
     per = per[per["assessments"] >= 2]
-    out = per.assign(improvement=per["first"] - per["last"]).groupby(["theme", "sex"], as_index=False).agg(
-        n=("case_id", "count"), improvement=("improvement", "mean"))
+    out = (
+        per.assign(improvement=per["first"] - per["last"])
+        .groupby(["theme", "sex"], as_index=False)
+        .agg(n=("case_id", "count"), improvement=("improvement", "mean"))
+    )
     return out
 
 
-def cost_per_outcome(frame: pd.DataFrame, hourly_rate: float, by: tuple[str, ...] = ("service", "municipality_code")) -> pd.DataFrame:
+def cost_per_outcome(
+    frame: pd.DataFrame, hourly_rate: float, by: tuple[str, ...] = ("service", "municipality_code")
+) -> pd.DataFrame:
     """Cost of support per case-year and per citizen who progressed (VUM improved, or a goal met), per service and municipality.
 
     Support between registration k and k+1 costs § 85: hours per month x 12 x `hourly_rate`, § 107: daily rate x 365,
     a year, for the calendar months between them. Only the follow-up between registrations is counted.
     """
     c = consecutive(frame)
-    yearly = np.where(c["service_start"] == "sel_85", c["hours_per_month_start"] * 12 * hourly_rate, c["daily_rate_start"] * DAYS_PER_YEAR)
+    yearly = np.where(
+        c["service_start"] == "sel_85",
+        c["hours_per_month_start"] * 12 * hourly_rate,
+        c["daily_rate_start"] * DAYS_PER_YEAR,
+    )
     c = c.assign(cost=yearly * c["months"] / 12, years=c["months"] / 12)
     per_case = c.groupby("case_id").agg(cost=("cost", "sum"), years=("years", "sum"))
     first = first_registrations(frame).set_index("case_id")
@@ -208,8 +253,17 @@ def cost_per_outcome(frame: pd.DataFrame, hourly_rate: float, by: tuple[str, ...
     improved = (last["vum_score"] < first["vum_score"]).reindex(per_case.index, fill_value=False)
     met = c[c["previous_goal_met_end"].isin(MET)].groupby("case_id").size().reindex(per_case.index, fill_value=0) > 0
     per_case = per_case.join(first[list(by)]).assign(improved=improved, goal_met=met)
-    out = per_case.groupby(list(by)).agg(cases=("cost", "size"), case_years=("years", "sum"), cost=("cost", "sum"),
-                                         improved=("improved", "sum"), goal_met=("goal_met", "sum")).reset_index()
+    out = (
+        per_case.groupby(list(by))
+        .agg(
+            cases=("cost", "size"),
+            case_years=("years", "sum"),
+            cost=("cost", "sum"),
+            improved=("improved", "sum"),
+            goal_met=("goal_met", "sum"),
+        )
+        .reset_index()
+    )
     out["cost_per_case_year"] = out["cost"] / out["case_years"]
     out["cost_per_improved"] = out["cost"] / out["improved"].where(out["improved"] > 0)
     out["cost_per_goal_met"] = out["cost"] / out["goal_met"].where(out["goal_met"] > 0)

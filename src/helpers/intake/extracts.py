@@ -16,7 +16,12 @@ from helpers.intake.ingest import IngestResult, ingest
 def counts(result: IngestResult) -> dict[str, int]:
     """{read, accepted, rejected, unmapped}: rows of the file, and the accepted rows holding an unmapped value."""
     s = result.summary()
-    return {"read": s["rows_read"], "accepted": s["accepted"], "rejected": s["rejected"], "unmapped": s["unmapped_rows"]}
+    return {
+        "read": s["rows_read"],
+        "accepted": s["accepted"],
+        "rejected": s["rejected"],
+        "unmapped": s["unmapped_rows"],
+    }
 
 
 def _own_names(frame: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -9,7 +9,6 @@ from them; no later step ever sees a CPR number. Validation is vectorised over t
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,7 +24,13 @@ from helpers.intake.readers import ExtractError, RawTable, normalise_header, rea
 
 ALIASES = paths.REFERENCE / "column_aliases.csv"
 RATE_UNITS_PER_DAY = {"week": 7.0, "year": 365.0}  # a weekly or yearly rate becomes a daily one
-IMPLIED_UNITS = {"prisprdag": "day", "doegntakst": "day", "prisprdoegn": "day", "prisprmaaned": "month", "maanedstakst": "month"}
+IMPLIED_UNITS = {
+    "prisprdag": "day",
+    "doegntakst": "day",
+    "prisprdoegn": "day",
+    "prisprmaaned": "month",
+    "maanedstakst": "month",
+}
 
 
 @dataclass(frozen=True)
@@ -61,14 +66,25 @@ class IngestResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
     unmapped: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    cpr_replaced: dict[str, int] = field(default_factory=dict)  # per column: CPR numbers replaced by [CPR] or a pseudonym
+    cpr_replaced: dict[str, int] = field(
+        default_factory=dict
+    )  # per column: CPR numbers replaced by [CPR] or a pseudonym
 
     def summary(self) -> dict[str, Any]:
         """The JSON the CLI prints: counts, every error with file line, column and value, unmapped values, notes."""
         unmapped_rows = int(self.accepted["unmapped"].sum()) if "unmapped" in self.accepted else 0
-        return {"file": privacy.mask(self.path), "kind": self.kind, "rows_read": self.rows_read, "accepted": len(self.accepted),
-                "rejected": len(self.rejected), "unmapped_rows": unmapped_rows, "errors": self.errors, "unmapped": self.unmapped,
-                "notes": self.notes, "cpr_replaced": self.cpr_replaced}
+        return {
+            "file": privacy.mask(self.path),
+            "kind": self.kind,
+            "rows_read": self.rows_read,
+            "accepted": len(self.accepted),
+            "rejected": len(self.rejected),
+            "unmapped_rows": unmapped_rows,
+            "errors": self.errors,
+            "unmapped": self.unmapped,
+            "notes": self.notes,
+            "cpr_replaced": self.cpr_replaced,
+        }
 
 
 # ---------------------------------------------------------------- column parsers (vectorised: values, errors)
@@ -96,7 +112,9 @@ def _as_int(parsed: Parsed) -> Parsed:
 
 
 def _between(lo: float, hi: float, what: str) -> Callable[[pd.Series, str | None], Parsed]:
-    return lambda raw, decimal: _as_int(_checked(raw, decimal, lambda n: n.between(lo, hi), f"{what} outside {lo:g}-{hi:g}: {{!r}}"))
+    return lambda raw, decimal: _as_int(
+        _checked(raw, decimal, lambda n: n.between(lo, hi), f"{what} outside {lo:g}-{hi:g}: {{!r}}")
+    )
 
 
 def _dates(raw: pd.Series, decimal: str | None) -> Parsed:
@@ -124,14 +142,26 @@ def _municipality(raw: pd.Series, decimal: str | None) -> Parsed:
 def _population_area(raw: pd.Series, decimal: str | None) -> Parsed:
     text = values._text(raw)
     lookup = _area_lookup()
-    code = text.str.lower().map(lookup).fillna(text.where(~text.str.fullmatch(r"\d{1,3}"), text.str.zfill(3)).map(lookup))
+    code = (
+        text.str.lower().map(lookup).fillna(text.where(~text.str.fullmatch(r"\d{1,3}"), text.str.zfill(3)).map(lookup))
+    )
     errors = values.nones(raw.index)
     errors[code.isna()] = [f"unknown area (code or name): {v!r}" for v in text[code.isna()]]
     return code.astype(object).where(code.notna(), None), errors
 
 
 def _population_sex(raw: pd.Series, decimal: str | None) -> Parsed:
-    lookup = {"1": "1", "maend": "1", "m": "1", "2": "2", "kvinder": "2", "k": "2", "tot": "T", "ialt": "T", "koenialt": "T"}
+    lookup = {
+        "1": "1",
+        "maend": "1",
+        "m": "1",
+        "2": "2",
+        "kvinder": "2",
+        "k": "2",
+        "tot": "T",
+        "ialt": "T",
+        "koenialt": "T",
+    }
     code = values._text(raw).map(lambda v: lookup.get(normalise_header(v)))
     errors = values.nones(raw.index)
     errors[code.isna()] = [f"not a sex (1, 2, Mænd, Kvinder, I alt): {v!r}" for v in values._text(raw[code.isna()])]
@@ -141,7 +171,9 @@ def _population_sex(raw: pd.Series, decimal: str | None) -> Parsed:
 def _population_age(raw: pd.Series, decimal: str | None) -> Parsed:
     text = values._text(raw).str.lower().str.removesuffix(" år")
     total = text.isin(["ialt", "i alt", "alder i alt", "tot"])
-    number, errors = _as_int(_checked(text.where(~total, ""), None, lambda n: n.between(0, 125), "impossible age: {!r}"))
+    number, errors = _as_int(
+        _checked(text.where(~total, ""), None, lambda n: n.between(0, 125), "impossible age: {!r}")
+    )
     return number.where(~total, None), errors
 
 
@@ -180,7 +212,9 @@ def _share(raw: pd.Series, decimal: str | None) -> Parsed:
 
 
 def _vum(raw: pd.Series, decimal: str | None) -> Parsed:
-    return _checked(raw, decimal, lambda n: n.isin([0.0, 1.0, 2.0, 3.0, 3.5, 4.0]), "VUM score not in 0, 1, 2, 3, 3.5, 4: {!r}")
+    return _checked(
+        raw, decimal, lambda n: n.isin([0.0, 1.0, 2.0, 3.0, 3.5, 4.0]), "VUM score not in 0, 1, 2, 3, 3.5, 4: {!r}"
+    )
 
 
 PARSERS: dict[str, Callable[[pd.Series, str | None], Parsed]] = {
@@ -249,117 +283,160 @@ MUNICIPALITY = Column("municipality_code", "municipality")
 PERSON = (Column("cpr", "text", required=False), Column("case_id", "text", required=False))
 
 KINDS: dict[str, Kind] = {
-    "population": Kind("population", (
-        Column("area_code", "population_area"),
-        Column("sex", "population_sex", required=False, default="T"),
-        Column("age", "population_age", required=False, nullable=True),
-        Column("period", "statbank_period"),
-        Column("count", "count"),
-    ), key=("area_code", "sex", "age", "period")),
-    "expenditure": Kind("expenditure", (
-        MUNICIPALITY,
-        Column("municipality_name", "text", required=False, nullable=True),
-        Column("function", "function"),
-        Column("account_group", "account_group", required=False, nullable=True, default=""),
-        Column("year", "year"),
-        Column("amount_1000_kr", "number"),
-    ), key=("municipality_code", "function", "account_group", "year")),
-    "users": Kind("users", (
-        MUNICIPALITY,
-        Column("area", "map:area"),
-        Column("measure_group", "text"),
-        Column("year", "year"),
-        Column("users", "count"),
-    ), key=("municipality_code", "area", "measure_group", "year")),
+    "population": Kind(
+        "population",
+        (
+            Column("area_code", "population_area"),
+            Column("sex", "population_sex", required=False, default="T"),
+            Column("age", "population_age", required=False, nullable=True),
+            Column("period", "statbank_period"),
+            Column("count", "count"),
+        ),
+        key=("area_code", "sex", "age", "period"),
+    ),
+    "expenditure": Kind(
+        "expenditure",
+        (
+            MUNICIPALITY,
+            Column("municipality_name", "text", required=False, nullable=True),
+            Column("function", "function"),
+            Column("account_group", "account_group", required=False, nullable=True, default=""),
+            Column("year", "year"),
+            Column("amount_1000_kr", "number"),
+        ),
+        key=("municipality_code", "function", "account_group", "year"),
+    ),
+    "users": Kind(
+        "users",
+        (
+            MUNICIPALITY,
+            Column("area", "map:area"),
+            Column("measure_group", "text"),
+            Column("year", "year"),
+            Column("users", "count"),
+        ),
+        key=("municipality_code", "area", "measure_group", "year"),
+    ),
     "price_index": Kind("price_index", (Column("year", "year"), Column("index", "amount")), key=("year",)),
-    "municipal_facts": Kind("municipal_facts", (
-        MUNICIPALITY,
-        Column("year", "year"),
-        Column("expected_expenditure_need_index", "number", nullable=True),
-        Column("purchase_share_pct", "number", required=False, nullable=True),
-        Column("sales_income_kr_per_18_64", "number", required=False, nullable=True),
-        Column("appeals_changed_pct", "number", required=False, nullable=True),
-    ), key=("municipality_code", "year")),
-    "budget": Kind("budget", (
-        MUNICIPALITY,
-        Column("year", "year"),
-        Column("area", "map:area"),
-        Column("measure", "map:measure"),
-        Column("amount", "number"),
-        Column("cases", "amount", required=False, nullable=True),
-        Column("average_price", "amount", required=False, nullable=True),
-    ), key=("municipality_code", "year", "area", "measure", "measure_raw")),
-    "cases": Kind("cases", (
-        *PERSON,
-        Column("municipality_code", "municipality", required=False, nullable=True),
-        Column("area", "map:area", required=False, nullable=True),
-        Column("measure", "map:measure"),
-        Column("function", "function", required=False, nullable=True),
-        Column("legal_basis", "text", required=False, nullable=True),
-        Column("rate", "amount", required=False, nullable=True),
-        Column("count", "amount", required=False, nullable=True),
-        Column("unit_price", "amount", required=False, nullable=True),
-        Column("rate_unit", "map:rate_unit", required=False, nullable=True),
-        Column("start_date", "required_date"),
-        Column("end_date", "date", nullable=True),
-        Column("status", "map:status", required=False, nullable=True),
-        Column("probability", "share", required=False, nullable=True, default=1.0),
-        Column("provider", "text", required=False, nullable=True),
-        Column("provider_type", "map:provider_type", required=False, nullable=True),
-        Column("caseworker", "text", required=False, nullable=True),
-        Column("target_group", "map:target_group", required=False, nullable=True),
-    ), person_id=True),
-    "actuals": Kind("actuals", (
-        *PERSON,
-        Column("municipality_code", "municipality", required=False, nullable=True),
-        Column("measure", "map:measure", required=False, nullable=True),
-        Column("month", "month"),
-        Column("amount", "number"),
-    ), person_id=True),
-    "transitions": Kind("transitions", (
-        *PERSON,
-        Column("municipality_code", "municipality", required=False, nullable=True),
-        Column("birth_date", "date", required=False, nullable=True),
-        Column("expected_transition_date", "required_date"),
-        Column("aftercare", "map:yes_no", required=False, nullable=True),
-        Column("probability", "share"),
-        Column("colour", "map:colour"),
-        Column("expected_measure", "map:measure", nullable=True),
-        Column("annual_cost", "amount", nullable=True),
-    ), key=("case_id",), person_id=True),
-    "registrations": Kind("registrations", (
-        *PERSON,
-        MUNICIPALITY,
-        Column("registration_no", "registration_no"),
-        Column("registration_date", "required_date"),
-        Column("service", "map:service"),
-        Column("vum_score", "vum", nullable=True),
-        Column("goals_set", "map:yes_no"),
-        Column("goal_type", "map:goal_type", required=False, nullable=True),
-        Column("previous_goal_met", "map:goal_met", required=False, nullable=True),
-        Column("target_vum", "vum", required=False, nullable=True),
-        Column("hours_per_month", "amount", required=False, nullable=True),
-        Column("daily_rate", "amount", required=False, nullable=True),
-        Column("initiator", "text", required=False, nullable=True),
-        Column("provider_type", "map:provider_type", required=False, nullable=True),
-        Column("target_group", "map:target_group", required=False, nullable=True),
-        Column("age", "count", required=False, nullable=True),
-        Column("sex", "map:sex", required=False, nullable=True),
-        Column("means_of_support", "text", required=False, nullable=True),
-        Column("employment_measure", "text", required=False, nullable=True),
-        Column("concurrent_services", "text", required=False, nullable=True),
-        Column("concurrent_services_price", "amount", required=False, nullable=True),
-        Column("closed", "map:yes_no", required=False, nullable=True),
-        Column("closing_date", "date", required=False, nullable=True),
-        Column("closing_reason", "text", required=False, nullable=True),
-    ), key=("case_id", "registration_no"), person_id=True),
-    "parameter_scores": Kind("parameter_scores", (
-        *PERSON,
-        MUNICIPALITY,
-        Column("assessment_date", "required_date"),
-        Column("theme", "text"),
-        Column("score", "score"),
-    ), key=("case_id", "assessment_date", "theme"), person_id=True),
+    "municipal_facts": Kind(
+        "municipal_facts",
+        (
+            MUNICIPALITY,
+            Column("year", "year"),
+            Column("expected_expenditure_need_index", "number", nullable=True),
+            Column("purchase_share_pct", "number", required=False, nullable=True),
+            Column("sales_income_kr_per_18_64", "number", required=False, nullable=True),
+            Column("appeals_changed_pct", "number", required=False, nullable=True),
+        ),
+        key=("municipality_code", "year"),
+    ),
+    "budget": Kind(
+        "budget",
+        (
+            MUNICIPALITY,
+            Column("year", "year"),
+            Column("area", "map:area"),
+            Column("measure", "map:measure"),
+            Column("amount", "number"),
+            Column("cases", "amount", required=False, nullable=True),
+            Column("average_price", "amount", required=False, nullable=True),
+        ),
+        key=("municipality_code", "year", "area", "measure", "measure_raw"),
+    ),
+    "cases": Kind(
+        "cases",
+        (
+            *PERSON,
+            Column("municipality_code", "municipality", required=False, nullable=True),
+            Column("area", "map:area", required=False, nullable=True),
+            Column("measure", "map:measure"),
+            Column("function", "function", required=False, nullable=True),
+            Column("legal_basis", "text", required=False, nullable=True),
+            Column("rate", "amount", required=False, nullable=True),
+            Column("count", "amount", required=False, nullable=True),
+            Column("unit_price", "amount", required=False, nullable=True),
+            Column("rate_unit", "map:rate_unit", required=False, nullable=True),
+            Column("start_date", "required_date"),
+            Column("end_date", "date", nullable=True),
+            Column("status", "map:status", required=False, nullable=True),
+            Column("probability", "share", required=False, nullable=True, default=1.0),
+            Column("provider", "text", required=False, nullable=True),
+            Column("provider_type", "map:provider_type", required=False, nullable=True),
+            Column("caseworker", "text", required=False, nullable=True),
+            Column("target_group", "map:target_group", required=False, nullable=True),
+        ),
+        person_id=True,
+    ),
+    "actuals": Kind(
+        "actuals",
+        (
+            *PERSON,
+            Column("municipality_code", "municipality", required=False, nullable=True),
+            Column("measure", "map:measure", required=False, nullable=True),
+            Column("month", "month"),
+            Column("amount", "number"),
+        ),
+        person_id=True,
+    ),
+    "transitions": Kind(
+        "transitions",
+        (
+            *PERSON,
+            Column("municipality_code", "municipality", required=False, nullable=True),
+            Column("birth_date", "date", required=False, nullable=True),
+            Column("expected_transition_date", "required_date"),
+            Column("aftercare", "map:yes_no", required=False, nullable=True),
+            Column("probability", "share"),
+            Column("colour", "map:colour"),
+            Column("expected_measure", "map:measure", nullable=True),
+            Column("annual_cost", "amount", nullable=True),
+        ),
+        key=("case_id",),
+        person_id=True,
+    ),
+    "registrations": Kind(
+        "registrations",
+        (
+            *PERSON,
+            MUNICIPALITY,
+            Column("registration_no", "registration_no"),
+            Column("registration_date", "required_date"),
+            Column("service", "map:service"),
+            Column("vum_score", "vum", nullable=True),
+            Column("goals_set", "map:yes_no"),
+            Column("goal_type", "map:goal_type", required=False, nullable=True),
+            Column("previous_goal_met", "map:goal_met", required=False, nullable=True),
+            Column("target_vum", "vum", required=False, nullable=True),
+            Column("hours_per_month", "amount", required=False, nullable=True),
+            Column("daily_rate", "amount", required=False, nullable=True),
+            Column("initiator", "text", required=False, nullable=True),
+            Column("provider_type", "map:provider_type", required=False, nullable=True),
+            Column("target_group", "map:target_group", required=False, nullable=True),
+            Column("age", "count", required=False, nullable=True),
+            Column("sex", "map:sex", required=False, nullable=True),
+            Column("means_of_support", "text", required=False, nullable=True),
+            Column("employment_measure", "text", required=False, nullable=True),
+            Column("concurrent_services", "text", required=False, nullable=True),
+            Column("concurrent_services_price", "amount", required=False, nullable=True),
+            Column("closed", "map:yes_no", required=False, nullable=True),
+            Column("closing_date", "date", required=False, nullable=True),
+            Column("closing_reason", "text", required=False, nullable=True),
+        ),
+        key=("case_id", "registration_no"),
+        person_id=True,
+    ),
+    "parameter_scores": Kind(
+        "parameter_scores",
+        (
+            *PERSON,
+            MUNICIPALITY,
+            Column("assessment_date", "required_date"),
+            Column("theme", "text"),
+            Column("score", "score"),
+        ),
+        key=("case_id", "assessment_date", "theme"),
+        person_id=True,
+    ),
 }
 # what a case extract needs besides its required columns: a rate (or Antal x Pris pr stk) and a unit (or a header implying one)
 CASE_RATE_COLUMNS = ("rate", "count", "unit_price")
@@ -369,7 +446,9 @@ CASE_RATE_COLUMNS = ("rate", "count", "unit_price")
 def aliases() -> dict[str, dict[str, tuple[str, ...]]]:
     """{kind: {column: (the column's name and its aliases, as written in the alias table)}}."""
     table = pd.read_csv(ALIASES, dtype=str, comment="#")
-    out: dict[str, dict[str, tuple[str, ...]]] = {k: {c.name: (c.name,) for c in kind.columns} for k, kind in KINDS.items()}
+    out: dict[str, dict[str, tuple[str, ...]]] = {
+        k: {c.name: (c.name,) for c in kind.columns} for k, kind in KINDS.items()
+    }
     for row in table.itertuples():
         if row.kind in out and row.column in out[row.kind]:
             out[row.kind][row.column] += (row.alias,)
@@ -379,9 +458,16 @@ def aliases() -> dict[str, dict[str, tuple[str, ...]]]:
 def describe_columns(kind_name: str) -> list[dict[str, Any]]:
     """Each column of a kind with its aliases, whether required, and its mapping table (for `ingest --columns`)."""
     kind = KINDS[kind_name]
-    return [{"column": c.name, "required": c.required and not c.nullable, "must_be_present": c.required,
-             "mapping": c.parse.removeprefix("map:") if c.parse.startswith("map:") else None, "aliases": list(aliases()[kind_name][c.name][1:])}
-            for c in kind.columns]
+    return [
+        {
+            "column": c.name,
+            "required": c.required and not c.nullable,
+            "must_be_present": c.required,
+            "mapping": c.parse.removeprefix("map:") if c.parse.startswith("map:") else None,
+            "aliases": list(aliases()[kind_name][c.name][1:]),
+        }
+        for c in kind.columns
+    ]
 
 
 # ---------------------------------------------------------------- the engine
@@ -392,18 +478,27 @@ def _locate_columns(kind: Kind, table: RawTable) -> dict[str, int | None]:
     positions: dict[str, int] = {}
     for i, h in enumerate(table.header):
         positions.setdefault(normalise_header(h), i)
-    found = {c.name: next((positions[n] for n in map(normalise_header, aliases()[kind.name][c.name]) if n in positions), None)
-             for c in kind.columns}
+    found = {
+        c.name: next(
+            (positions[n] for n in map(normalise_header, aliases()[kind.name][c.name]) if n in positions), None
+        )
+        for c in kind.columns
+    }
     missing = [c.name for c in kind.columns if c.required and found[c.name] is None]
     if kind.person_id and found["cpr"] is None and found["case_id"] is None:
         missing.append("cpr or case_id")
     if kind.name == "cases" and found["rate"] is None and (found["count"] is None or found["unit_price"] is None):
         missing.append("rate (or Antal and Pris pr stk)")
-    if kind.name == "cases" and found["rate_unit"] is None and (found["rate"] is None or
-                                                                 normalise_header(table.header[found["rate"]]) not in IMPLIED_UNITS):
+    if (
+        kind.name == "cases"
+        and found["rate_unit"] is None
+        and (found["rate"] is None or normalise_header(table.header[found["rate"]]) not in IMPLIED_UNITS)
+    ):
         missing.append("rate_unit (or a rate named per day or per month)")
     if missing:
-        raise ExtractError(f"{table.path}: missing required column(s) for kind {kind.name}: {', '.join(missing)} ({_found(table)})")
+        raise ExtractError(
+            f"{table.path}: missing required column(s) for kind {kind.name}: {', '.join(missing)} ({_found(table)})"
+        )
     return found
 
 
@@ -413,8 +508,9 @@ def _found(table: RawTable) -> str:
     if any(normalise_header(h) in _all_column_names() for h in table.header):
         return "found: " + ", ".join(privacy.mask(h) for h in table.header)
     cprs = [found for cell in table.header for found in privacy.masked_cprs(cell)]
-    return (f"no header row: no cell of the first rows names a column; the first row has {len(table.header)} cells"
-            + (f", CPR numbers among them: {', '.join(cprs)}" if cprs else ""))
+    return f"no header row: no cell of the first rows names a column; the first row has {len(table.header)} cells" + (
+        f", CPR numbers among them: {', '.join(cprs)}" if cprs else ""
+    )
 
 
 @cache
@@ -434,8 +530,17 @@ class Distinct:
 
     @classmethod
     def of(cls, raw: pd.Series, typed: bool) -> Distinct:
-        if typed and pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty", "floating", "integer", "datetime", "date"):
-            codes, uniques = pd.factorize(raw.map(lambda v: (type(v).__name__, v)), use_na_sentinel=False)  # mixed types
+        if typed and pd.api.types.infer_dtype(raw, skipna=True) not in (
+            "string",
+            "empty",
+            "floating",
+            "integer",
+            "datetime",
+            "date",
+        ):
+            codes, uniques = pd.factorize(
+                raw.map(lambda v: (type(v).__name__, v)), use_na_sentinel=False
+            )  # mixed types
             cells = pd.Series([u[1] for u in uniques], dtype=object)
         else:
             # first occurrences, in order; missing cells (a short row) get their own number after the others
@@ -452,8 +557,9 @@ class Distinct:
         return pd.Series(series.to_numpy()[self.codes], index=index, dtype=series.dtype)
 
 
-def _report_distinct(report: Callable[[str, pd.Series], None], column: str, distinct: Distinct, reasons: pd.Series,
-                     index: pd.Index) -> None:
+def _report_distinct(
+    report: Callable[[str, pd.Series], None], column: str, distinct: Distinct, reasons: pd.Series, index: pd.Index
+) -> None:
     """Report the rows whose distinct cell has a reason (worked out once per distinct cell)."""
     bad = np.flatnonzero(reasons.notna().to_numpy())
     if len(bad):
@@ -482,7 +588,9 @@ def _decimal_hint(evidence: dict[str, tuple[pd.Series, tuple[bool, bool, bool]]]
     return None
 
 
-def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | None = None, keep: tuple[str, ...] = ()) -> IngestResult:
+def ingest(
+    kind_name: str, path: Path, key: bytes | None = None, decimal: str | None = None, keep: tuple[str, ...] = ()
+) -> IngestResult:
     """Read and validate one extract; raise ExtractError when the file as a whole cannot be used.
 
     `decimal` (',' or '.') overrides the decimal convention of text files, which is otherwise decided per column.
@@ -496,14 +604,18 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
     positions = _locate_columns(kind, table)
     if kind.person_id:
         key = key if key is not None else privacy.load_key()
-    header = {c.name: table.header[positions[c.name]] if positions[c.name] is not None else c.name for c in kind.columns}
+    header = {
+        c.name: table.header[positions[c.name]] if positions[c.name] is not None else c.name for c in kind.columns
+    }
     width = len(table.header)
     frame = table.frame
     index = frame.index
     cells = {name: Distinct.of(frame[i], table.typed) for name, i in positions.items() if i is not None}
     evidence = _decimal_evidence(kind, cells)
     hint = _decimal_hint(evidence, decimal)
-    problems: list[tuple[str, pd.Series]] = []  # per check: the column and the reasons of the rows that fail it (sparse)
+    problems: list[
+        tuple[str, pd.Series]
+    ] = []  # per check: the column and the reasons of the rows that fail it (sparse)
     key_codes: dict[str, np.ndarray] = {}
     out: dict[str, pd.Series] = {}
     unmapped: list[dict[str, Any]] = []
@@ -524,16 +636,24 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
                 out[f"{col.name}_raw"] = values.nones(index)
             continue
         empty_u = (distinct.text == "").to_numpy()
-        empty = empty_u[distinct.codes]
         if col.parse.startswith("map:"):
             mapped = mappings.apply(distinct.cells, col.parse.removeprefix("map:"))
             out[col.name] = distinct.spread(mapped, index)
-            out[f"{col.name}_raw"] = distinct.spread(distinct.text.where(distinct.text != "", None).astype(object), index)
+            out[f"{col.name}_raw"] = distinct.spread(
+                distinct.text.where(distinct.text != "", None).astype(object), index
+            )
         else:
             parser = PARSERS[col.parse]
             try:
-                decided = (values.NO_SEPARATORS if evidence[col.name][0].empty else
-                           values.decide_decimal(*evidence[col.name][:1], hint, evidence[col.name][1])) if col.parse in NUMERIC else None
+                decided = (
+                    (
+                        values.NO_SEPARATORS
+                        if evidence[col.name][0].empty
+                        else values.decide_decimal(*evidence[col.name][:1], hint, evidence[col.name][1])
+                    )
+                    if col.parse in NUMERIC
+                    else None
+                )
                 parsed_u, errors_u = parser(distinct.cells, decided)
             except values.Ambiguous as exc:
                 parsed_u = values.nones(distinct.cells.index)
@@ -542,16 +662,29 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
                 parsed_u = parsed_u.where(~empty_u, col.default)
             elif parsed_u.dtype == object:
                 parsed_u[empty_u] = None
-            out[col.name] = distinct.spread(parsed_u, index)  # numbers stay numbers (NaN/<NA> where empty), the rest objects
+            out[col.name] = distinct.spread(
+                parsed_u, index
+            )  # numbers stay numbers (NaN/<NA> where empty), the rest objects
             if kind.name == "population" and col.name == "period":  # the year of each StatBank period, once per period
-                out["year"] = distinct.spread(parsed_u.map(lambda p: int(p[:4]) if isinstance(p, str) else None).astype("Int64"), index)
+                out["year"] = distinct.spread(
+                    parsed_u.map(lambda p: int(p[:4]) if isinstance(p, str) else None).astype("Int64"), index
+                )
             if col.name in kind.key:  # the parsed value's number per row, for finding duplicates fast
                 key_codes[col.name] = pd.factorize(parsed_u.astype(object), use_na_sentinel=False)[0][distinct.codes]
             _report_distinct(report, header[col.name], distinct, errors_u.where(~empty_u), index)
         if col.required and not col.nullable and empty_u.any():
-            _report_distinct(report, header[col.name], distinct, pd.Series("missing value", index=distinct.cells.index).where(empty_u), index)
+            _report_distinct(
+                report,
+                header[col.name],
+                distinct,
+                pd.Series("missing value", index=distinct.cells.index).where(empty_u),
+                index,
+            )
     if table.extra:
-        long_rows = pd.Series({i: f"{width + len(cells)} fields where the header has {width}" for i, cells in table.extra.items()}, dtype=object)
+        long_rows = pd.Series(
+            {i: f"{width + len(cells)} fields where the header has {width}" for i, cells in table.extra.items()},
+            dtype=object,
+        )
         report("(row)", long_rows)
 
     cpr_replaced: dict[str, int] = {}
@@ -561,7 +694,9 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         if at is None:
             raise ExtractError(f"{table.path}: --keep {privacy.mask(name)}: no such column")
         kept = Distinct.of(frame[at], table.typed)
-        column = f"kept_{normalise_header(privacy.scrub(name))}"  # a CPR number in the header is not carried in the name
+        column = (
+            f"kept_{normalise_header(privacy.scrub(name))}"  # a CPR number in the header is not carried in the name
+        )
         out[column] = kept.spread(kept.text.where(kept.text != "", None).astype(object), index)
         kept_headers[column] = table.header[at]
     free_text = [c.name for c in kind.columns if c.parse == "text" and c.name not in ("cpr", "case_id")]
@@ -583,11 +718,21 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
     if kind.name == "cases":
         _cases_rules(out, cells, table, positions, report, header, index)
     elif kind.name == "budget":
-        out["area"] = out["area"].where(out["area"].notna() & (out["area"] != mappings.UNMAPPED), out["measure"].map(_area_by_measure()))
+        out["area"] = out["area"].where(
+            out["area"].notna() & (out["area"] != mappings.UNMAPPED), out["measure"].map(_area_by_measure())
+        )
     if kind.name == "users":
         known_groups = set(zip(reference.measure_groups()["area"], reference.measure_groups()["measure_group"]))
-        bad = pd.Series([(a, g) not in known_groups for a, g in zip(out["area"], out["measure_group"])], index=index) & out["measure_group"].notna()
-        report(header["measure_group"], pd.Series([f"unknown measure group for area {a}" for a in out["area"]], index=index, dtype=object).where(bad))
+        bad = (
+            pd.Series([(a, g) not in known_groups for a, g in zip(out["area"], out["measure_group"])], index=index)
+            & out["measure_group"].notna()
+        )
+        report(
+            header["measure_group"],
+            pd.Series([f"unknown measure group for area {a}" for a in out["area"]], index=index, dtype=object).where(
+                bad
+            ),
+        )
 
     rejected_rows: dict[Any, list[tuple[str, str]]] = {}
     for column, failing in problems:
@@ -609,7 +754,9 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         if col.parse.startswith("map:") and col.name in cells:
             hit = kept[col.name] == mappings.UNMAPPED
             for value, rows in kept.loc[hit, f"{col.name}_raw"].value_counts().sort_index().items():
-                unmapped.append({"column": privacy.mask(header[col.name]), "value": privacy.mask(value), "rows": int(rows)})
+                unmapped.append(
+                    {"column": privacy.mask(header[col.name]), "value": privacy.mask(value), "rows": int(rows)}
+                )
 
     lines = {i: int(table.lines[index.get_loc(i)]) for i in rejected_rows}
     read = {at for at in positions.values() if at is not None} | {table.header.index(h) for h in kept_headers.values()}
@@ -621,12 +768,21 @@ def ingest(kind_name: str, path: Path, key: bytes | None = None, decimal: str | 
         for column, reason in found:
             column_index = table.header.index(column) if column in table.header else None
             value = raw_cells[column_index] if column_index is not None and column_index < len(raw_cells) else ""
-            errors.append({"line": lines[i], "column": privacy.mask(column), "value": value, "reason": privacy.mask(reason)})
-        rejected.append({"line": lines[i], "reason": privacy.mask("; ".join(r for _, r in found)),
-                         "raw": (table.delimiter or "|").join(raw_cells)})
+            errors.append(
+                {"line": lines[i], "column": privacy.mask(column), "value": value, "reason": privacy.mask(reason)}
+            )
+        rejected.append(
+            {
+                "line": lines[i],
+                "reason": privacy.mask("; ".join(r for _, r in found)),
+                "raw": (table.delimiter or "|").join(raw_cells),
+            }
+        )
     accepted = finish_frame(kind, kept)
     rejected_frame = pd.DataFrame(rejected, columns=["line", "reason", "raw"])
-    return IngestResult(kind.name, Path(path), len(frame), accepted, rejected_frame, errors, unmapped, notes, cpr_replaced)
+    return IngestResult(
+        kind.name, Path(path), len(frame), accepted, rejected_frame, errors, unmapped, notes, cpr_replaced
+    )
 
 
 def _scrub(series: pd.Series) -> tuple[pd.Series, int]:
@@ -650,15 +806,18 @@ def _pseudonymise_caseworkers(caseworkers: pd.Series, key: bytes) -> pd.Series:
     return out
 
 
-def _persons(cpr: Distinct | None, case_id: Distinct | None, key: bytes,
-             index: pd.Index) -> tuple[dict[str, pd.Series], pd.Series, str, int]:
+def _persons(
+    cpr: Distinct | None, case_id: Distinct | None, key: bytes, index: pd.Index
+) -> tuple[dict[str, pd.Series], pd.Series, str, int]:
     """Pseudonymise the person id (a CPR number in any spelling, or a case id; a case id that is or holds a CPR number
     as that CPR number) and derive birth date and sex from CPR numbers. Returns the columns, the reasons for rows without
     a usable id, the column, and how many case ids held a CPR number. The work runs once per distinct number."""
 
     def person(distinct: Distinct, from_case: bool) -> pd.DataFrame:
         """Per distinct cell: the normalised CPR number (None if it is none), birth date, sex, pseudonym, reason."""
-        if from_case:  # pseudonymised only when it is or holds a CPR number ('SAG ' + one, or 9 digits without the leading 0)
+        if (
+            from_case
+        ):  # pseudonymised only when it is or holds a CPR number ('SAG ' + one, or 9 digits without the leading 0)
             number = privacy.cprs_in_ids(distinct.cells).where(distinct.text != "")
         else:
             number = privacy.normalise_cprs(distinct.cells).where(distinct.text != "")
@@ -693,8 +852,16 @@ def _persons(cpr: Distinct | None, case_id: Distinct | None, key: bytes,
     reasons[~use_cpr & (case_text == "")] = "missing person id: neither cpr nor case_id is filled"
     column = "cpr" if cpr is not None else "case_id"
     in_case = int(case_id.spread(by_case["pseudonym"], index).notna().sum()) if by_case is not None else 0
-    return {"case_id": case.where(case != "", None).astype(object), "birth_date": born.where(ok, None).astype(object),
-            "cpr_sex": sex.where(ok, None).astype(object)}, reasons, column, in_case
+    return (
+        {
+            "case_id": case.where(case != "", None).astype(object),
+            "birth_date": born.where(ok, None).astype(object),
+            "cpr_sex": sex.where(ok, None).astype(object),
+        },
+        reasons,
+        column,
+        in_case,
+    )
 
 
 def _as_datetime(dates: pd.Series) -> pd.Series:
@@ -706,8 +873,15 @@ def _as_datetime(dates: pd.Series) -> pd.Series:
     return pd.Series(out, index=dates.index)
 
 
-def _cases_rules(out: dict[str, pd.Series], cells: dict[str, pd.Series], table: RawTable, positions: dict[str, int | None],
-                 report: Callable[[str, pd.Series], None], header: dict[str, str], index: pd.Index) -> None:
+def _cases_rules(
+    out: dict[str, pd.Series],
+    cells: dict[str, pd.Series],
+    table: RawTable,
+    positions: dict[str, int | None],
+    report: Callable[[str, pd.Series], None],
+    header: dict[str, str],
+    index: pd.Index,
+) -> None:
     """Case lines: the measure through its name, else its account function or legal basis; the rate as written or
     Antal x Pris pr stk; the unit (a weekly, yearly or one-off rate as a daily one); status; dates in order."""
     measure = out["measure"]
@@ -719,21 +893,30 @@ def _cases_rules(out: dict[str, pd.Series], cells: dict[str, pd.Series], table: 
     out["measure"] = measure.where(raw_measure.notna() | fallback.isna(), fallback)
     area = out["area"]
     out["area"] = area.where(area.notna() & (area != mappings.UNMAPPED), out["measure"].map(_area_by_measure()))
-    functions = {f: "children" if f.startswith("5.28") else "adults" if f.startswith("5.3") else None
-                 for f in out["function"].dropna().unique()}
+    functions = {
+        f: "children" if f.startswith("5.28") else "adults" if f.startswith("5.3") else None
+        for f in out["function"].dropna().unique()
+    }
     out["area"] = out["area"].where(out["area"].notna(), out["function"].map(functions))
 
     rate = out["rate"].astype("float64")
     product = out["count"].astype("float64") * out["unit_price"].astype("float64")
     rate = rate.where(rate.notna(), product)
-    rate_empty = pd.Series((cells["rate"].text == "").to_numpy()[cells["rate"].codes], index=index) if "rate" in cells \
+    rate_empty = (
+        pd.Series((cells["rate"].text == "").to_numpy()[cells["rate"].codes], index=index)
+        if "rate" in cells
         else pd.Series(True, index=index)
+    )
     report(header.get("rate", "rate"), pd.Series("missing value", index=index).where(rate.isna() & rate_empty))
     unit = out["rate_unit"]
     rate_header = normalise_header(table.header[positions["rate"]]) if positions["rate"] is not None else ""
     unit = unit.where(unit.notna(), IMPLIED_UNITS.get(rate_header))
-    report(header["rate_unit"], pd.Series([f"a unit that cannot become money: {v!r}" for v in out["rate_unit_raw"]], index=index,
-                                          dtype=object).where(unit == mappings.UNMAPPED))
+    report(
+        header["rate_unit"],
+        pd.Series(
+            [f"a unit that cannot become money: {v!r}" for v in out["rate_unit_raw"]], index=index, dtype=object
+        ).where(unit == mappings.UNMAPPED),
+    )
     report(header["rate_unit"], pd.Series("missing value", index=index).where(unit.isna()))
     start = _as_datetime(out["start_date"])
     end = _as_datetime(out["end_date"])
@@ -742,13 +925,23 @@ def _cases_rules(out: dict[str, pd.Series], cells: dict[str, pd.Series], table: 
     one_off = unit == "one_off"
     days = (end - start).dt.days + 1
     rate = rate.where(~one_off, rate / days)
-    report(header["rate_unit"], pd.Series("a one-off amount without a stop date cannot be spread over months", index=index).where(one_off & end.isna()))
+    report(
+        header["rate_unit"],
+        pd.Series("a one-off amount without a stop date cannot be spread over months", index=index).where(
+            one_off & end.isna()
+        ),
+    )
     out["rate"], out["rate_unit"] = rate, unit.where(~unit.isin(["week", "year", "one_off"]), "day")
     status = out["status"]
     out["status"] = status.where(status.notna(), "current")
     backwards = end.notna() & start.notna() & (end < start)
-    report(header["end_date"], pd.Series({i: f"stop date {end[i]:%d.%m.%Y} before start date {start[i]:%d.%m.%Y}"
-                                          for i in index[backwards]}, dtype=object))
+    report(
+        header["end_date"],
+        pd.Series(
+            {i: f"stop date {end[i]:%d.%m.%Y} before start date {start[i]:%d.%m.%Y}" for i in index[backwards]},
+            dtype=object,
+        ),
+    )
     out["probability"] = out["probability"].where(out["probability"].notna(), 1.0)
 
 
@@ -762,23 +955,34 @@ def _registration_sequence(kept: pd.DataFrame) -> tuple[pd.DataFrame, dict, list
         for i, row in rows.iterrows():
             no, date = int(row["registration_no"]), row["registration_date"]
             if last_date is not None and date <= last_date:
-                rejects[i] = [("registration_date", f"registration date {date:%d.%m.%Y} not after registration {last_no} ({last_date:%d.%m.%Y})")]
+                rejects[i] = [
+                    (
+                        "registration_date",
+                        f"registration date {date:%d.%m.%Y} not after registration {last_no} ({last_date:%d.%m.%Y})",
+                    )
+                ]
                 continue
             if no > last_no + 1:
                 missing = ", ".join(str(n) for n in range(last_no + 1, no))
-                notes.append(f"case {case}: registration(s) {missing} missing before registration {no} (line {row['source_line']})")
+                notes.append(
+                    f"case {case}: registration(s) {missing} missing before registration {no} (line {row['source_line']})"
+                )
             last_no, last_date = no, date
             keep.append(i)
     return kept.loc[sorted(keep, key=list(kept.index).index)], rejects, notes
 
 
-def _duplicates(kind: Kind, kept: pd.DataFrame, raw: pd.DataFrame, key_codes: dict[str, np.ndarray]) -> tuple[pd.DataFrame, dict]:
+def _duplicates(
+    kind: Kind, kept: pd.DataFrame, raw: pd.DataFrame, key_codes: dict[str, np.ndarray]
+) -> tuple[pd.DataFrame, dict]:
     """Rows with the kind's key seen before (for case lines: rows identical in every column) are duplicates."""
     if kept.empty:
         return kept, {}
-    if kind.key and set(kind.key) <= set(key_codes):  # one integer per key: no duplicates is the common case, found fast
+    if kind.key and set(kind.key) <= set(
+        key_codes
+    ):  # one integer per key: no duplicates is the common case, found fast
         sizes = [int(key_codes[c].max(initial=0)) + 1 for c in kind.key]
-        if float(np.prod(sizes, dtype=float)) >= 2.0 ** 62:  # too many combinations for one integer: compare the values
+        if float(np.prod(sizes, dtype=float)) >= 2.0**62:  # too many combinations for one integer: compare the values
             sizes = []
         combined = np.zeros(len(kept), dtype=np.int64)
         for column in kind.key if sizes else ():
@@ -809,11 +1013,19 @@ def finish_frame(kind: Kind, rows: pd.DataFrame | list) -> pd.DataFrame:
     if kind.person_id:
         names = ["case_id", "birth_date", "cpr_sex", *names]
     kept = [c for c in (rows.columns if isinstance(rows, pd.DataFrame) else []) if c.startswith("kept_")]
-    frame = pd.DataFrame(rows, columns=[*names, "source_line"]) if isinstance(rows, list) else rows.reindex(columns=[*names, *kept, "source_line"])
+    frame = (
+        pd.DataFrame(rows, columns=[*names, "source_line"])
+        if isinstance(rows, list)
+        else rows.reindex(columns=[*names, *kept, "source_line"])
+    )
     mapped = [c.name for c in kind.columns if c.parse.startswith("map:")]
     frame["unmapped"] = (frame[mapped] == mappings.UNMAPPED).sum(axis=1).astype("int64") if mapped else 0
     if kind.name == "population":
-        frame["year"] = rows["year"].to_numpy() if isinstance(rows, pd.DataFrame) and "year" in rows else frame["period"].str[:4].astype(int)
+        frame["year"] = (
+            rows["year"].to_numpy()
+            if isinstance(rows, pd.DataFrame) and "year" in rows
+            else frame["period"].str[:4].astype(int)
+        )
     if kind.name == "registrations":
         # Sex and age follow from the CPR where one was given.
         frame["sex"] = frame["cpr_sex"].where(frame["cpr_sex"].notna(), frame["sex"])

@@ -39,7 +39,9 @@ def _read(path: Path) -> dict[str, str]:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#")
     missing = {"value", "mapped"} - set(frame.columns)
     if missing:
-        raise ValueError(f"{path}: a mapping file needs the columns value,mapped (missing {', '.join(sorted(missing))})")
+        raise ValueError(
+            f"{path}: a mapping file needs the columns value,mapped (missing {', '.join(sorted(missing))})"
+        )
     return {normalise(v): m.strip() for v, m in zip(frame["value"], frame["mapped"]) if normalise(v)}
 
 
@@ -78,6 +80,13 @@ def suggest(values: pd.Series, name: str, n: int = 3) -> pd.DataFrame:
     rows = []
     for value, count in counts.items():
         close = difflib.get_close_matches(normalise(value), list(mapping), n=n, cutoff=0.5)
-        rows.append({"table": name, "value": value, "rows": int(count), "suggested": mapping[close[0]] if close else "",
-                     "similar_known": " | ".join(sorted({mapping[c] for c in close}))})
+        rows.append(
+            {
+                "table": name,
+                "value": value,
+                "rows": int(count),
+                "suggested": mapping[close[0]] if close else "",
+                "similar_known": " | ".join(sorted({mapping[c] for c in close})),
+            }
+        )
     return pd.DataFrame(rows, columns=["table", "value", "rows", "suggested", "similar_known"])

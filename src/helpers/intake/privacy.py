@@ -66,20 +66,30 @@ def parse_cprs(numbers: pd.Series) -> pd.DataFrame:
     digits = text.where(ok, "0" * 6 + "-" + "0" * 4)  # a placeholder for the rows that are no CPR number
     day, month, year2 = (pd.to_numeric(digits.str[a:b]) for a, b in ((0, 2), (2, 4), (4, 6)))
     d7, last = pd.to_numeric(digits.str[7]), pd.to_numeric(digits.str[10])
-    century = np.where(d7 <= 3, 1900, np.where(d7.isin([4, 9]), np.where(year2 <= 36, 2000, 1900), np.where(year2 <= 57, 2000, 1800)))
+    century = np.where(
+        d7 <= 3, 1900, np.where(d7.isin([4, 9]), np.where(year2 <= 36, 2000, 1900), np.where(year2 <= 57, 2000, 1800))
+    )
     born = pd.to_datetime(pd.DataFrame({"year": century + year2, "month": month, "day": day}), errors="coerce")
     reason = pd.Series(None, index=numbers.index, dtype=object)
     reason[~ok] = "not a CPR number (DDMMYY-SSSS)"
     reason[ok & born.isna()] = "impossible birth date in CPR number"
     good = ok & born.notna()
-    return pd.DataFrame({"birth_date": pd.Series(born.dt.date, index=numbers.index).where(good, None),
-                         "sex": np.where(good, np.where(last % 2 == 1, "M", "K"), None), "reason": reason}, index=numbers.index)
+    return pd.DataFrame(
+        {
+            "birth_date": pd.Series(born.dt.date, index=numbers.index).where(good, None),
+            "sex": np.where(good, np.where(last % 2 == 1, "M", "K"), None),
+            "reason": reason,
+        },
+        index=numbers.index,
+    )
 
 
 def normalise_cprs(cells: pd.Series) -> pd.Series:
     """CPR numbers in any spelling as 'DDMMYY-SSSS': with hyphen, en dash, space or none, surrounding spaces, typed as a
     number in Excel (0101084195.0) or with the leading zero lost (9 digits); None where a cell is none."""
-    typed = cells.map(lambda v: isinstance(v, float) and v.is_integer() or isinstance(v, int) and not isinstance(v, bool))
+    typed = cells.map(
+        lambda v: isinstance(v, float) and v.is_integer() or isinstance(v, int) and not isinstance(v, bool)
+    )
     text = cells.where(~typed, cells[typed].map(lambda v: str(int(v)))).fillna("").astype(str).str.strip()
     digits = text.str.replace(r"[ \-\u2010-\u2015]", "", regex=True)
     ok = digits.str.fullmatch(r"\d{9,10}")
@@ -114,7 +124,9 @@ def scrub(text: str) -> str:
 
 def holds_cpr(text: object) -> bool:
     """Does a text hold a CPR-like number (as scrub replaces them)?"""
-    return isinstance(text, str) and (CPR_IN_TEXT.search(text) is not None or CPR_NINE_DIGIT_CELL.fullmatch(text) is not None)
+    return isinstance(text, str) and (
+        CPR_IN_TEXT.search(text) is not None or CPR_NINE_DIGIT_CELL.fullmatch(text) is not None
+    )
 
 
 def masked_cprs(text: str) -> list[str]:

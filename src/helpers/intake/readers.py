@@ -72,8 +72,10 @@ def decode(data: bytes, path: Path) -> tuple[str, str, list[str]]:
             bad.append(number)
     utf8_multibyte = re.search(rb"[\xc2-\xf4][\x80-\xbf]", data) is not None
     if utf8_multibyte and len(bad) <= max(3, len(lines) // 100):
-        text = "\n".join(line.decode("utf-8") if i + 1 not in set(bad) else line.decode("cp1252", errors="replace")
-                         for i, line in enumerate(lines))
+        text = "\n".join(
+            line.decode("utf-8") if i + 1 not in set(bad) else line.decode("cp1252", errors="replace")
+            for i, line in enumerate(lines)
+        )
         shown = ", ".join(map(str, bad[:10])) + (" ..." if len(bad) > 10 else "")
         return text, "utf-8", [f"line(s) {shown} held Windows-1252 bytes in a UTF-8 file; read as Windows-1252"]
     return data.decode("cp1252", errors="replace"), "cp1252", []
@@ -114,7 +116,7 @@ def _table(path: Path, records: list[list[object]], numbers: list[int], known: s
     while header and not header[-1]:
         header.pop()
     width = len(header)
-    rest = records[at + 1:]
+    rest = records[at + 1 :]
     longest = max((len(r) for r in rest), default=width)
     if any(len(r) != longest for r in rest):  # ragged rows (a CSV line with fewer or more fields): padded to one width
         rest = [list(r) + [None] * (longest - len(r)) for r in rest]
@@ -123,7 +125,7 @@ def _table(path: Path, records: list[list[object]], numbers: list[int], known: s
         body[missing] = None
     empty = _empty(body.to_numpy())
     keep = ~empty.all(axis=1) if body.shape[1] else np.zeros(len(body), dtype=bool)
-    lines = np.asarray(numbers[at + 1:], dtype="int64")[keep]
+    lines = np.asarray(numbers[at + 1 :], dtype="int64")[keep]
     body = body[keep].reset_index(drop=True)
     empty = empty[keep]
     extra = {}
@@ -132,7 +134,9 @@ def _table(path: Path, records: list[list[object]], numbers: list[int], known: s
         extra = {int(i): list(body.iloc[i, width:]) for i in beyond}
     frame = body.iloc[:, :width].copy()
     frame.columns = range(width)
-    frame = frame.where(~pd.DataFrame(empty[:, :width], index=frame.index, columns=frame.columns), "")  # as a CSV has them
+    frame = frame.where(
+        ~pd.DataFrame(empty[:, :width], index=frame.index, columns=frame.columns), ""
+    )  # as a CSV has them
     return RawTable(path, header, frame, lines, header_line=numbers[at], extra=extra, **info)
 
 
@@ -149,7 +153,7 @@ def read_csv_text(path: Path, known: set[str] = frozenset()) -> RawTable:
     delimiter = None
     if head and re.fullmatch(r'"?sep=(.)"?', head[0].strip()):
         delimiter, skip = re.fullmatch(r'"?sep=(.)"?', head[0].strip()).group(1), 1
-    delimiter = delimiter or sniff_delimiter(head[skip:skip + HEADER_SCAN])
+    delimiter = delimiter or sniff_delimiter(head[skip : skip + HEADER_SCAN])
     if '"' not in text:  # no quoted fields, so every record is one line: pandas' C reader keeps the line numbers
         fast = _read_plain(path, text, delimiter, skip, known, encoding, notes)
         if fast is not None:
@@ -166,11 +170,13 @@ def read_csv_text(path: Path, known: set[str] = frozenset()) -> RawTable:
     return _table(path, records, numbers, known, encoding=encoding, delimiter=delimiter, notes=notes)
 
 
-def _read_plain(path: Path, text: str, delimiter: str, skip: int, known: set[str], encoding: str, notes: list[str]) -> RawTable | None:
+def _read_plain(
+    path: Path, text: str, delimiter: str, skip: int, known: set[str], encoding: str, notes: list[str]
+) -> RawTable | None:
     """A CSV without quotes read by pandas (fast); None when a row has more fields than the header (the csv module
     then reads it, so the row can be reported)."""
     lines = text.split("\n", skip + HEADER_SCAN + 1)
-    head = [line.rstrip("\r").split(delimiter) for line in lines[skip:skip + HEADER_SCAN]]
+    head = [line.rstrip("\r").split(delimiter) for line in lines[skip : skip + HEADER_SCAN]]
     at = _header_row(head, known) if known else 0
     header = [c.strip() for c in head[at]] if head else []
     while header and not header[-1]:
@@ -179,11 +185,24 @@ def _read_plain(path: Path, text: str, delimiter: str, skip: int, known: set[str
     if not width:
         return None
     try:
-        clean = encoding in ("utf-8", "cp1252") and not notes  # the file decodes as a whole: pandas reads the bytes itself
+        clean = (
+            encoding in ("utf-8", "cp1252") and not notes
+        )  # the file decodes as a whole: pandas reads the bytes itself
         source = path if clean else io.StringIO(text)
-        frame = pd.read_csv(source, encoding=encoding if clean else None, sep=delimiter, header=None, skiprows=skip + at + 1,
-                            names=range(width), dtype=object,
-                            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_NONE)
+        frame = pd.read_csv(
+            source,
+            encoding=encoding if clean else None,
+            sep=delimiter,
+            header=None,
+            skiprows=skip + at + 1,
+            names=range(width),
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+            quoting=csv.QUOTE_NONE,
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         if isinstance(exc, pd.errors.EmptyDataError):
             frame = pd.DataFrame(columns=range(width), dtype=object)
@@ -214,13 +233,22 @@ def read_xlsx(path: Path, known: set[str] = frozenset()) -> RawTable:
         rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         if not rows:
             continue
-        hits = len({normalise_header(c) for c in rows[_header_row(rows, known)] if c is not None and str(c).strip()} & known) if known else 0
+        hits = (
+            len(
+                {normalise_header(c) for c in rows[_header_row(rows, known)] if c is not None and str(c).strip()}
+                & known
+            )
+            if known
+            else 0
+        )
         if best is None or hits > best[0]:
             best = (hits, name, rows)
     if best is None:
         raise ExtractError(f"{path}: the sheet is empty (no header row)")
     _, name, rows = best
-    return _table(path, rows, list(range(1, len(rows) + 1)), known, encoding="xlsx", delimiter="", sheet=name, typed=True)
+    return _table(
+        path, rows, list(range(1, len(rows) + 1)), known, encoding="xlsx", delimiter="", sheet=name, typed=True
+    )
 
 
 def read_table(path: Path, known: set[str] = frozenset()) -> RawTable:

@@ -10,7 +10,6 @@ import pandas as pd
 from helpers import paths
 
 
-
 def dst_code(dawa_code: str) -> str:
     """DAWA's 4-digit code ('0101', '1084') as Statistics Denmark's 3-digit code ('101', '084')."""
     code = dawa_code.strip()
@@ -48,7 +47,9 @@ def municipalities_from_dawa(kommuner_json: Path, regioner_json: Path) -> tuple[
 
 def build_reference(out_dir: Path = paths.REFERENCE, real_dir: Path = paths.REAL_DATA) -> list[Path]:
     """Write municipalities.csv and regions.csv from the real DAWA files (UTF-8, comma-separated)."""
-    munis, regions = municipalities_from_dawa(real_dir / "dawa_kommuner_2024.json", real_dir / "dawa_regioner_2024.json")
+    munis, regions = municipalities_from_dawa(
+        real_dir / "dawa_kommuner_2024.json", real_dir / "dawa_regioner_2024.json"
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in (("municipalities.csv", munis), ("regions.csv", regions)):

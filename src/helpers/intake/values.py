@@ -14,8 +14,22 @@ import pandas as pd
 
 SENTINEL_YEAR = 9999  # open-ended periods carry 01.01.9999, 9999-12-31 ...
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-MONTHS_DA = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "maj": 5, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "okt": 10, "oct": 10,
-             "nov": 11, "dec": 12}
+MONTHS_DA = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "maj": 5,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "okt": 10,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
 
 
 class Ambiguous(ValueError):
@@ -37,6 +51,7 @@ def _text(raw: pd.Series) -> pd.Series:
     """The cells as stripped text ('' for missing), whatever their type."""
     if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):  # all text (CSV): no per-cell type checks
         return raw.fillna("").astype(object).str.strip()
+
     def text(v: object) -> str:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return ""
@@ -50,7 +65,9 @@ def _text(raw: pd.Series) -> pd.Series:
 # -- numbers -----------------------------------------------------------------------------------------------------------
 
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$|^[+-]?\d+,(\d{1,2}|\d{4,})$|^[+-]?\d{1,3}(\.\d{3}){2,}$")
-_DOT_DECIMAL = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$|^[+-]?\d*\.(\d{1,2}|\d{4,})$|^[+-]?\d{1,3}(,\d{3}){2,}$|^[+-]?\d{4,}\.\d+$")
+_DOT_DECIMAL = re.compile(
+    r"^[+-]?\d{1,3}(,\d{3})+\.\d+$|^[+-]?\d*\.(\d{1,2}|\d{4,})$|^[+-]?\d{1,3}(,\d{3}){2,}$|^[+-]?\d{4,}\.\d+$"
+)
 _AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}[.,]\d{3}$")
 
 
@@ -75,15 +92,20 @@ def decimal_evidence(text: pd.Series) -> tuple[bool, bool, bool]:
     con = _duck()
     con.register("_evidence", pd.DataFrame({"t": text.to_numpy(dtype=object)}))
     try:
-        found = con.execute(f"with cleaned as (select {_CLEAN_SQL.format(column='t')} as t from _evidence) "
-                            "select bool_or(regexp_matches(t, ?)), bool_or(regexp_matches(t, ?)), bool_or(regexp_matches(t, ?)) "
-                            "from cleaned", [_COMMA_DECIMAL.pattern, _DOT_DECIMAL.pattern, _AMBIGUOUS.pattern]).fetchall()[0]
+        found = con.execute(
+            f"with cleaned as (select {_CLEAN_SQL.format(column='t')} as t from _evidence) "
+            "select bool_or(regexp_matches(t, ?)), bool_or(regexp_matches(t, ?)), bool_or(regexp_matches(t, ?)) "
+            "from cleaned",
+            [_COMMA_DECIMAL.pattern, _DOT_DECIMAL.pattern, _AMBIGUOUS.pattern],
+        ).fetchall()[0]
     finally:
         con.unregister("_evidence")
     return tuple(bool(v) for v in found)
 
 
-def decide_decimal(text: pd.Series, hint: str | None = None, evidence: tuple[bool, bool, bool] | None = None) -> str | None:
+def decide_decimal(
+    text: pd.Series, hint: str | None = None, evidence: tuple[bool, bool, bool] | None = None
+) -> str | None:
     """',' or '.' for a column from all its values; `hint` (an override or the file's convention) decides what they
     leave open; None when no value needs deciding. Raises Ambiguous when the values contradict each other or stay open."""
     comma, dot, ambiguous = evidence or decimal_evidence(text)
@@ -97,7 +119,9 @@ def decide_decimal(text: pd.Series, hint: str | None = None, evidence: tuple[boo
         return hint
     separated = evidence_text(text)
     example = separated[separated.str.match(_AMBIGUOUS)].iloc[0]
-    raise Ambiguous(f"'{example}' can be read with a decimal comma or a decimal point (give --decimal , or --decimal .)")
+    raise Ambiguous(
+        f"'{example}' can be read with a decimal comma or a decimal point (give --decimal , or --decimal .)"
+    )
 
 
 _DUCK = None
@@ -127,7 +151,7 @@ def _numbers_sql(text: pd.Series, decimal: str | None) -> pd.DataFrame:
         shape, normal = r"\d+", "t"
     frame = pd.DataFrame({"raw": text.to_numpy(dtype=object)})
     sql = f"""
-        with cleaned as (select row_number() over () as i, {_CLEAN_SQL.format(column='raw')} as c from _numbers),
+        with cleaned as (select row_number() over () as i, {_CLEAN_SQL.format(column="raw")} as c from _numbers),
         signed as (select i, starts_with(c, '-') as negative, ltrim(c, '+-') as t from cleaned)
         select case when regexp_full_match(t, '{shape}') and regexp_matches(t, '^[0-9.]') then try_cast({normal} as double) end
                    * case when negative then -1 else 1 end as value
@@ -160,7 +184,9 @@ def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Se
     is_text = is_text & values.isna()
     if not is_text.any():  # every text was a plain whole number
         return values, errors
-    number = pd.Series(_numbers_sql(_text(raw[is_text]), decimal)["value"].to_numpy(), index=raw.index[is_text], dtype="float64")
+    number = pd.Series(
+        _numbers_sql(_text(raw[is_text]), decimal)["value"].to_numpy(), index=raw.index[is_text], dtype="float64"
+    )
     values[is_text] = number
     bad = is_text & values.isna() & (_text(raw) != "")
     errors[bad] = [f"not a number: {v!r}" for v in _text(raw[bad])]
@@ -184,11 +210,15 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     errors = nones(raw.index)
     stamps = raw.map(lambda v: isinstance(v, (dt.date, dt.datetime, pd.Timestamp)))
     values[stamps] = [pd.Timestamp(v).date() for v in raw[stamps]]
-    serial = raw.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and not pd.isna(v))
+    serial = raw.map(
+        lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and not pd.isna(v)
+    )
     if serial.any():
         days = raw[serial].astype("float64")
         ok = days.between(1, 2958465)  # Excel's 01.01.1900 .. 31.12.9999
-        values[serial & ok.reindex(raw.index, fill_value=False)] = [(EXCEL_EPOCH + pd.Timedelta(days=int(d))).date() for d in days[ok]]
+        values[serial & ok.reindex(raw.index, fill_value=False)] = [
+            (EXCEL_EPOCH + pd.Timedelta(days=int(d))).date() for d in days[ok]
+        ]
         errors[serial & ~ok.reindex(raw.index, fill_value=True)] = "not a date (an Excel serial number out of range)"
     text = _text(raw[~stamps & ~serial])
     text = text[text != ""]

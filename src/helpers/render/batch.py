@@ -10,7 +10,6 @@ import os
 import re
 import tempfile
 import traceback
-import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -22,10 +21,10 @@ import nbformat
 import pandas as pd
 
 from helpers import labels, paths
-from helpers.warehouse import marts
 from helpers.render.formats import danish_key, format_date, format_number, slugify
 from helpers.render.tables import LEGEND
 from helpers.render.workbook import notebook_tables, write_workbook
+from helpers.warehouse import marts
 
 if TYPE_CHECKING:
     from nbconvert import HTMLExporter
@@ -85,8 +84,13 @@ def benchmark_parameter_sets() -> list[dict]:
     """Both areas, every region and the country, for the latest year in the warehouse: period the last 3 years,
     long series from the first."""
     first, last = marts.benchmark_years()
-    return [{"area": area} | s | {"year": last, "period_start": max(first, last - 3), "long_series_start": first, "price_base_year": last}
-            for area in labels.AREAS for s in region_parameter_sets()]
+    return [
+        {"area": area}
+        | s
+        | {"year": last, "period_start": max(first, last - 3), "long_series_start": first, "price_base_year": last}
+        for area in labels.AREAS
+        for s in region_parameter_sets()
+    ]
 
 
 def benchmark_title(params: dict) -> str:
@@ -97,42 +101,91 @@ def benchmark_title(params: dict) -> str:
 def progression_parameter_sets() -> list[dict]:
     """All cases, and each municipality that reported progression registrations, over the whole period registered."""
     found = marts.progression_periods()
-    period = {"period_start": found["first"].min().strftime("%Y-%m-%d"), "period_end": found["last"].max().strftime("%Y-%m-%d")}
+    period = {
+        "period_start": found["first"].min().strftime("%Y-%m-%d"),
+        "period_end": found["last"].max().strftime("%Y-%m-%d"),
+    }
     sets = [{"municipality": labels.COUNTRY_CODE, "municipality_name": labels.ALL_MUNICIPALITIES_NAME}]
-    sets += [{"municipality": r.municipality_code, "municipality_name": r.municipality_name} for r in found.itertuples()]
+    sets += [
+        {"municipality": r.municipality_code, "municipality_name": r.municipality_name} for r in found.itertuples()
+    ]
     return [s | {"service": "all"} | period for s in sets]
 
 
 def forecast_parameter_sets() -> list[dict]:
     """Each municipality with case snapshots, both areas, at its latest snapshot (the as-of date) and that year."""
-    return [{"municipality": r.municipality_code, "municipality_name": r.municipality_name, "area": r.area,
-             "year": r.as_of.year, "as_of": r.as_of.strftime("%Y-%m-%d"),
-             "label": f"{r.municipality_name}, {labels.AREA_NAMES_LOWER[r.area]}"}
-            for r in marts.latest_snapshots().itertuples()]
+    return [
+        {
+            "municipality": r.municipality_code,
+            "municipality_name": r.municipality_name,
+            "area": r.area,
+            "year": r.as_of.year,
+            "as_of": r.as_of.strftime("%Y-%m-%d"),
+            "label": f"{r.municipality_name}, {labels.AREA_NAMES_LOWER[r.area]}",
+        }
+        for r in marts.latest_snapshots().itertuples()
+    ]
 
 
 def indicator_parameter_sets() -> list[dict]:
     """Each municipality with case snapshots and each audience, for the quarter of its latest snapshot."""
     found = marts.latest_snapshots().groupby(["municipality_code", "municipality_name"], as_index=False)["as_of"].max()
-    return [{"municipality": r.municipality_code, "municipality_name": r.municipality_name, "audience": audience,
-             "period": f"{r.as_of.year}-Q{(r.as_of.month - 1) // 3 + 1}",
-             "label": f"{r.municipality_name}, {labels.AUDIENCE_NAMES_LOWER[audience]}"}
-            for r in found.itertuples() for audience in labels.AUDIENCE_LABELS]
+    return [
+        {
+            "municipality": r.municipality_code,
+            "municipality_name": r.municipality_name,
+            "audience": audience,
+            "period": f"{r.as_of.year}-Q{(r.as_of.month - 1) // 3 + 1}",
+            "label": f"{r.municipality_name}, {labels.AUDIENCE_NAMES_LOWER[audience]}",
+        }
+        for r in found.itertuples()
+        for audience in labels.AUDIENCE_LABELS
+    ]
 
 
 REPORTS: list[ReportSpec] = [
     ReportSpec("data_quality", "data_quality.ipynb", "Datakvalitet", region_parameter_sets),
-    ReportSpec("benchmark", "benchmark.ipynb", benchmark_title, benchmark_parameter_sets, path_keys=("area", "region_name"),
-               kinds=("population", "expenditure", "users", "price_index", "municipal_facts"), kind_key="area"),
-    ReportSpec("progression", "progression.ipynb", "Progression og målopfyldelse", progression_parameter_sets,
-               kinds=("registrations", "parameter_scores")),
-    ReportSpec("forecast", "forecast.ipynb", "Prognose (dispositionsregnskab)", forecast_parameter_sets,
-               kinds=("cases", "actuals", "budget", "transitions")),
-    ReportSpec("indicators", "indicators.ipynb", "Nøgletal", indicator_parameter_sets, path_keys=("municipality_name", "audience"),
-               kinds=("cases", "actuals", "budget", "population", "registrations"), kind_key="audience"),
+    ReportSpec(
+        "benchmark",
+        "benchmark.ipynb",
+        benchmark_title,
+        benchmark_parameter_sets,
+        path_keys=("area", "region_name"),
+        kinds=("population", "expenditure", "users", "price_index", "municipal_facts"),
+        kind_key="area",
+    ),
+    ReportSpec(
+        "progression",
+        "progression.ipynb",
+        "Progression og målopfyldelse",
+        progression_parameter_sets,
+        kinds=("registrations", "parameter_scores"),
+    ),
+    ReportSpec(
+        "forecast",
+        "forecast.ipynb",
+        "Prognose (dispositionsregnskab)",
+        forecast_parameter_sets,
+        kinds=("cases", "actuals", "budget", "transitions"),
+    ),
+    ReportSpec(
+        "indicators",
+        "indicators.ipynb",
+        "Nøgletal",
+        indicator_parameter_sets,
+        path_keys=("municipality_name", "audience"),
+        kinds=("cases", "actuals", "budget", "population", "registrations"),
+        kind_key="audience",
+    ),
 ]
 
-SLOWEST_FIRST = ("benchmark", "forecast", "progression", "indicators", "data_quality")  # measured render times, longest first
+SLOWEST_FIRST = (
+    "benchmark",
+    "forecast",
+    "progression",
+    "indicators",
+    "data_quality",
+)  # measured render times, longest first
 
 PAGE = """<!DOCTYPE html>
 <html lang="da">
@@ -174,11 +227,13 @@ ul.conclusions li {{ margin: .3rem 0; }}
 
 
 @cache
-def _exporter() -> "HTMLExporter":
+def _exporter() -> HTMLExporter:
     """nbconvert's HTML exporter for report bodies, made once per process (its templates load in a tenth of a second)."""
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    return HTMLExporter(
+        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
 
 
 def _notebook_html(executed: nbformat.NotebookNode) -> str:
@@ -203,8 +258,16 @@ def data_vintage(kinds: tuple[str, ...] = (), short: bool = False) -> str:
     for kind, rows in found.groupby("kind", sort=True):
         start, end = rows["period_start"].min(), rows["period_end"].max()
         period = str(start) if start == end else f"{start}–{end}"
-        what = f"{Path(rows['file'].iloc[0]).name}, sha256 {rows['sha256'].iloc[0][:8]}" if len(rows) == 1 else f"{len(rows)} filer"
-        parts.append(f"{labels.KIND_LABELS.get(kind, kind)} {period}" if short else f"{labels.KIND_LABELS.get(kind, kind)}: {what}, {period}")
+        what = (
+            f"{Path(rows['file'].iloc[0]).name}, sha256 {rows['sha256'].iloc[0][:8]}"
+            if len(rows) == 1
+            else f"{len(rows)} filer"
+        )
+        parts.append(
+            f"{labels.KIND_LABELS.get(kind, kind)} {period}"
+            if short
+            else f"{labels.KIND_LABELS.get(kind, kind)}: {what}, {period}"
+        )
     return "; ".join(parts)
 
 
@@ -241,10 +304,17 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
     result = RenderResult(spec.name, slug, params)
     start = dt.datetime.now()
     try:  # kept in memory (no file written after every cell); the kernel is stopped at once, its outputs all received
-        executed = papermill.execute_notebook(str(paths.ROOT / "notebooks" / spec.notebook), None, parameters=params,
-                                              kernel_name="python3", progress_bar=False, cwd=str(paths.ROOT / "notebooks"),
-                                              kernel_manager_class=kernel_manager_class(), request_save_on_cell_execute=False,
-                                              shutdown_kernel="immediate")
+        executed = papermill.execute_notebook(
+            str(paths.ROOT / "notebooks" / spec.notebook),
+            None,
+            parameters=params,
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(paths.ROOT / "notebooks"),
+            kernel_manager_class=kernel_manager_class(),
+            request_save_on_cell_execute=False,
+            shutdown_kernel="immediate",
+        )
     except PapermillExecutionError as exc:
         result.error, result.failing_cell = f"{exc.ename}: {exc.evalue}", exc.cell_index
         return result
@@ -253,19 +323,33 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
         return result
     body = _notebook_html(executed)
     tables = notebook_tables(executed)
-    result.vintage, result.vintage_short, result.kind = data_vintage(spec.kinds), data_vintage(spec.kinds, short=True), spec.kind_for(params)
-    header = (f"<strong>Rapporten gælder:</strong> {html.escape(' · '.join(f'{k}: {v}' for k, v in parameter_items(params)))}<br>\n"
-              f"<strong>Data:</strong> {html.escape(result.vintage)} &middot; <strong>Dannet:</strong> {start:%d.%m.%Y %H:%M}")
-    page = PAGE.format(title=html.escape(f"{spec.title_for(params)}: {label}".rstrip(": ")), style="", header=header,
-                       toc=_table_of_contents(body), body=body)
+    result.vintage, result.vintage_short, result.kind = (
+        data_vintage(spec.kinds),
+        data_vintage(spec.kinds, short=True),
+        spec.kind_for(params),
+    )
+    header = (
+        f"<strong>Rapporten gælder:</strong> {html.escape(' · '.join(f'{k}: {v}' for k, v in parameter_items(params)))}<br>\n"
+        f"<strong>Data:</strong> {html.escape(result.vintage)} &middot; <strong>Dannet:</strong> {start:%d.%m.%Y %H:%M}"
+    )
+    page = PAGE.format(
+        title=html.escape(f"{spec.title_for(params)}: {label}".rstrip(": ")),
+        style="",
+        header=header,
+        toc=_table_of_contents(body),
+        body=body,
+    )
     parts = [slugify(str(params[k])) for k in spec.path_keys] or [slug]
     result.path = out_dir / spec.out_folder / Path(*parts[:-1], f"{parts[-1]}.html")
     result.slug = "/".join(parts)
     write_atomic(result.path, page)
     if tables:  # the same tables for analysts to continue in Excel, with a first sheet saying what they are
         title = f"{spec.title_for(params)}: {label}".rstrip(": ")
-        result.xlsx = write_workbook(result.path.with_suffix(".xlsx"), tables,
-                                     about=about_lines(title, params, result.vintage, start, result.path.name, tables))
+        result.xlsx = write_workbook(
+            result.path.with_suffix(".xlsx"),
+            tables,
+            about=about_lines(title, params, result.vintage, start, result.path.name, tables),
+        )
     result.seconds = (dt.datetime.now() - start).total_seconds()
     return result
 
@@ -275,8 +359,13 @@ def _render_job(args: tuple[ReportSpec, dict, str]) -> RenderResult:
     return render(spec, params, Path(out_dir))
 
 
-def render_all(only: list[str] | None = None, overrides: dict | None = None, out_dir: Path | None = None,
-               workers: int | None = None, progress: bool = True) -> list[RenderResult]:
+def render_all(
+    only: list[str] | None = None,
+    overrides: dict | None = None,
+    out_dir: Path | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[RenderResult]:
     """Render every report (or those in `only`) for every parameter set, in parallel; then write the index."""
     from tqdm import tqdm
 
@@ -284,10 +373,15 @@ def render_all(only: list[str] | None = None, overrides: dict | None = None, out
     specs = [s for s in REPORTS if not only or s.name in only]
     unknown = set(only or []) - {s.name for s in REPORTS}
     if unknown:
-        raise ValueError(f"unknown report(s): {', '.join(sorted(unknown))}; known: {', '.join(s.name for s in REPORTS)}")
+        raise ValueError(
+            f"unknown report(s): {', '.join(sorted(unknown))}; known: {', '.join(s.name for s in REPORTS)}"
+        )
     # a worker gets the spec itself (it need not be in its REPORTS), without the parameter-set query, which may not pickle
-    jobs = [(replace(spec, parameter_sets=list), params, str(out_dir))
-            for spec in specs for params in select_parameter_sets(spec.parameter_sets(), overrides or {})]
+    jobs = [
+        (replace(spec, parameter_sets=list), params, str(out_dir))
+        for spec in specs
+        for params in select_parameter_sets(spec.parameter_sets(), overrides or {})
+    ]
     # the slowest reports first, so the two workers finish together instead of one waiting on a long last report
     jobs.sort(key=lambda job: SLOWEST_FIRST.index(job[0].name) if job[0].name in SLOWEST_FIRST else len(SLOWEST_FIRST))
     results: list[RenderResult] = []
@@ -305,7 +399,20 @@ def render_all(only: list[str] | None = None, overrides: dict | None = None, out
     return results
 
 
-MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december")
+MONTHS = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 
 def _day(text: str) -> str:
@@ -324,7 +431,12 @@ def parameter_items(params: dict) -> list[tuple[str, str]]:
     p, items = params, []
     if "region" in p:  # the whole country is no region
         country = str(p["region"]).zfill(3) == labels.COUNTRY_CODE
-        items.append(("Geografi" if country else "Region", labels.COUNTRY_NAME if country else p.get("region_name") or str(p["region"])))
+        items.append(
+            (
+                "Geografi" if country else "Region",
+                labels.COUNTRY_NAME if country else p.get("region_name") or str(p["region"]),
+            )
+        )
     if "municipality" in p:
         items.append(("Kommune", p.get("municipality_name") or str(p["municipality"])))
     if "area" in p:
@@ -351,22 +463,36 @@ def parameter_items(params: dict) -> list[tuple[str, str]]:
         items.append(("Timepris (§ 85)", f"{format_number(float(p['hourly_rate']))} kr."))
     if p.get("exclude"):
         names = marts.municipality_names()
-        items.append(("Udeladt", "; ".join(f"{names.get(str(c).zfill(3), c)}: {why}" for c, why in p["exclude"].items())))
+        items.append(
+            ("Udeladt", "; ".join(f"{names.get(str(c).zfill(3), c)}: {why}" for c, why in p["exclude"].items()))
+        )
     return items
 
 
 def _has_markers(tables: dict[str, pd.DataFrame]) -> bool:
     """Does a table hold a small-number marker ('<5', '..' or an uncertain ' *')?"""
-    return any(isinstance(v, str) and (v in (labels.SMALL_TEXT, labels.HIDDEN) or v.endswith(" *"))
-               for frame in tables.values() for v in frame.to_numpy().ravel())
+    return any(
+        isinstance(v, str) and (v in (labels.SMALL_TEXT, labels.HIDDEN) or v.endswith(" *"))
+        for frame in tables.values()
+        for v in frame.to_numpy().ravel()
+    )
 
 
-def about_lines(title: str, params: dict, vintage: str, rendered: dt.datetime, page: str,
-                tables: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
+def about_lines(
+    title: str, params: dict, vintage: str, rendered: dt.datetime, page: str, tables: dict[str, pd.DataFrame]
+) -> list[tuple[str, str]]:
     """The workbook's first sheet "Om": what it is, for which parameters, from which data, and how to read its markers."""
-    lines = [("Rapport", title), *parameter_items(params), ("Data", vintage), ("Dannet", rendered.strftime("%d.%m.%Y %H:%M")),
-             ("Indhold", f"Tabellerne fra rapporten {page}, ét ark pr. tabel opkaldt efter afsnittet. Tal er gemt som tal, "
-                         "så et dansk Excel viser 1.706,5.")]
+    lines = [
+        ("Rapport", title),
+        *parameter_items(params),
+        ("Data", vintage),
+        ("Dannet", rendered.strftime("%d.%m.%Y %H:%M")),
+        (
+            "Indhold",
+            f"Tabellerne fra rapporten {page}, ét ark pr. tabel opkaldt efter afsnittet. Tal er gemt som tal, "
+            "så et dansk Excel viser 1.706,5.",
+        ),
+    ]
     if _has_markers(tables):
         lines.append(("Tegn", LEGEND))
     return lines
@@ -374,14 +500,35 @@ def about_lines(title: str, params: dict, vintage: str, rendered: dt.datetime, p
 
 # The index's sections: each kind of report under a Danish title, in the order readers look for them
 INDEX_GROUPS = {
-    "benchmark_children": ("Benchmark, børn og unge", "Udgift pr. 0-22-årig, brugere og enhedsudgifter pr. kommune og region."),
-    "benchmark_adults": ("Benchmark, voksne", "Udgift pr. 18-64-årig, brugere og enhedsudgifter pr. kommune og region."),
+    "benchmark_children": (
+        "Benchmark, børn og unge",
+        "Udgift pr. 0-22-årig, brugere og enhedsudgifter pr. kommune og region.",
+    ),
+    "benchmark_adults": (
+        "Benchmark, voksne",
+        "Udgift pr. 18-64-årig, brugere og enhedsudgifter pr. kommune og region.",
+    ),
     "data_quality": ("Datakvalitet", "Hvad indlæsningen afviste, og hvilke tal kontrollerne har fundet mistænkelige."),
-    "progression": ("Progression og målopfyldelse", "Borgernes udvikling og opfyldelse af mål (VUM) mellem registreringerne."),
-    "forecast": ("Prognose", "Forventet regnskab mod budget, sag for sag (dispositionsregnskab); økonomimedarbejderens værktøj."),
-    "indicators_politicians": ("Nøgletal for politikere", "Holder budgettet, modtagere og priser, tilgang og afgang, handleplan."),
-    "indicators_finance": ("Nøgletal for økonomi", "Budgetopfølgning med afvigelse på mængde og pris og forventet refusion."),
-    "indicators_department": ("Nøgletal for fagchef og afdeling", "Modtagere, dyre sager, leverandører, opfølgning og sagsbehandlere."),
+    "progression": (
+        "Progression og målopfyldelse",
+        "Borgernes udvikling og opfyldelse af mål (VUM) mellem registreringerne.",
+    ),
+    "forecast": (
+        "Prognose",
+        "Forventet regnskab mod budget, sag for sag (dispositionsregnskab); økonomimedarbejderens værktøj.",
+    ),
+    "indicators_politicians": (
+        "Nøgletal for politikere",
+        "Holder budgettet, modtagere og priser, tilgang og afgang, handleplan.",
+    ),
+    "indicators_finance": (
+        "Nøgletal for økonomi",
+        "Budgetopfølgning med afvigelse på mængde og pris og forventet refusion.",
+    ),
+    "indicators_department": (
+        "Nøgletal for fagchef og afdeling",
+        "Modtagere, dyre sager, leverandører, opfølgning og sagsbehandlere.",
+    ),
 }
 INDEX_STYLE = """td.nowrap { white-space: nowrap; } td.data { font-size: .8rem; color: #44515e; } .failed { color: #b2182b; font-weight: bold; }
 details { margin-top: 2rem; } summary { cursor: pointer; color: #0b4f6c; font-weight: bold; }
@@ -412,30 +559,44 @@ def _index_line(e: dict) -> str:
         if e.get("xlsx"):
             links += f' &middot; <a href="{html.escape(e["xlsx"])}">Tabeller (Excel)</a>'
     data = e.get("vintage_short") or e["vintage"]
-    return (f"<tr><td>{html.escape(where)}</td><td class=\"nowrap\">{html.escape(_period(e['params']))}</td>"
-            f'<td class="data" title="{html.escape(e["vintage"])}">{html.escape(data)}</td><td class="nowrap">{links}</td></tr>')
+    return (
+        f'<tr><td>{html.escape(where)}</td><td class="nowrap">{html.escape(_period(e["params"]))}</td>'
+        f'<td class="data" title="{html.escape(e["vintage"])}">{html.escape(data)}</td><td class="nowrap">{links}</td></tr>'
+    )
 
 
 def _run_log(kept: list[dict]) -> str:
     """The run as a table for the analyst: report, file, raw parameters, data, render time, seconds or the failing cell."""
     rows = []
     for e in kept:
-        target = f'<a href="{html.escape(e["path"])}">{html.escape(e["slug"])}</a>' if e["path"] else html.escape(e["slug"])
-        status = f"fejl i celle {e['failing_cell']}: {html.escape(e['error'])}" if e["error"] else f"{e['seconds']:.1f} s".replace(".", ",")
+        target = (
+            f'<a href="{html.escape(e["path"])}">{html.escape(e["slug"])}</a>' if e["path"] else html.escape(e["slug"])
+        )
+        status = (
+            f"fejl i celle {e['failing_cell']}: {html.escape(e['error'])}"
+            if e["error"]
+            else f"{e['seconds']:.1f} s".replace(".", ",")
+        )
         rendered = dt.datetime.fromisoformat(e["rendered_at"]).strftime("%d.%m.%Y %H:%M")
-        rows.append(f"<tr><td>{html.escape(e['report'])}</td><td>{target}</td>"
-                    f"<td>{html.escape(', '.join(f'{k} = {v}' for k, v in e['params'].items()))}</td>"
-                    f"<td>{html.escape(e['vintage'])}</td><td>{rendered}</td><td>{status}</td></tr>")
-    return ("<table><thead><tr><th>Rapport</th><th>Fil</th><th>Parametre</th><th>Data</th><th>Dannet</th><th>Tid / fejl</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+        rows.append(
+            f"<tr><td>{html.escape(e['report'])}</td><td>{target}</td>"
+            f"<td>{html.escape(', '.join(f'{k} = {v}' for k, v in e['params'].items()))}</td>"
+            f"<td>{html.escape(e['vintage'])}</td><td>{rendered}</td><td>{status}</td></tr>"
+        )
+    return (
+        "<table><thead><tr><th>Rapport</th><th>Fil</th><th>Parametre</th><th>Data</th><th>Dannet</th><th>Tid / fejl</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _completed(entry: dict, out_dir: Path) -> dict:
     """An entry an older run wrote, with the fields it lacks: its kind, and its workbook when there is one beside it."""
     spec = next((s for s in REPORTS if s.name == entry["report"]), None)
     xlsx = Path(entry["path"]).with_suffix(".xlsx").as_posix() if entry.get("path") else None
-    return {"kind": spec.kind_for(entry["params"]) if spec else entry["report"],
-            "xlsx": xlsx if xlsx and (out_dir / xlsx).is_file() else None} | entry
+    return {
+        "kind": spec.kind_for(entry["params"]) if spec else entry["report"],
+        "xlsx": xlsx if xlsx and (out_dir / xlsx).is_file() else None,
+    } | entry
 
 
 def write_index(results: list[RenderResult], out_dir: Path) -> Path:
@@ -448,34 +609,54 @@ def write_index(results: list[RenderResult], out_dir: Path) -> Path:
     store = out_dir / "index.json"
     entries = {(e["report"], e["slug"]): e for e in (json.loads(store.read_text()) if store.exists() else [])}
     for r in results:
-        entries[(r.report, r.slug)] = {"report": r.report, "kind": r.kind or r.report, "slug": r.slug, "params": r.params,
-                                       "seconds": round(r.seconds, 1),
-                                       "path": r.path.relative_to(out_dir).as_posix() if r.path else None,
-                                       "xlsx": r.xlsx.relative_to(out_dir).as_posix() if r.xlsx else None, "error": r.error,
-                                       "failing_cell": r.failing_cell, "rendered_at": r.rendered_at, "vintage": r.vintage,
-                                       "vintage_short": r.vintage_short}
-    kept = [_completed(e, out_dir) for _, e in sorted(entries.items()) if e["error"] or (out_dir / (e["path"] or "")).is_file()]
+        entries[(r.report, r.slug)] = {
+            "report": r.report,
+            "kind": r.kind or r.report,
+            "slug": r.slug,
+            "params": r.params,
+            "seconds": round(r.seconds, 1),
+            "path": r.path.relative_to(out_dir).as_posix() if r.path else None,
+            "xlsx": r.xlsx.relative_to(out_dir).as_posix() if r.xlsx else None,
+            "error": r.error,
+            "failing_cell": r.failing_cell,
+            "rendered_at": r.rendered_at,
+            "vintage": r.vintage,
+            "vintage_short": r.vintage_short,
+        }
+    kept = [
+        _completed(e, out_dir)
+        for _, e in sorted(entries.items())
+        if e["error"] or (out_dir / (e["path"] or "")).is_file()
+    ]
     kinds = list(INDEX_GROUPS) + sorted({e["kind"] for e in kept} - set(INDEX_GROUPS))
     sections, toc = [], []
     for kind in kinds:
-        lines = sorted((e for e in kept if e["kind"] == kind), key=lambda e: (not _where(e["params"])[0],
-                                                                                            danish_key(_where(e["params"])[1])))
+        lines = sorted(
+            (e for e in kept if e["kind"] == kind),
+            key=lambda e: (not _where(e["params"])[0], danish_key(_where(e["params"])[1])),
+        )
         if not lines:
             continue
         title, about = INDEX_GROUPS.get(kind, (kind, ""))
         anchor = slugify(title)
         place = "Kommune" if "municipality" in lines[0]["params"] else "Region"
         toc.append(f'<li><a href="#{anchor}">{html.escape(title)}</a> ({len(lines)})</li>')
-        sections.append(f'<h2 id="{anchor}">{html.escape(title)}</h2><p>{html.escape(about)}</p>'
-                        f"<table><thead><tr><th>{place}</th><th>Periode</th><th>Data</th><th>Filer</th></tr></thead>"
-                        f"<tbody>{''.join(_index_line(e) for e in lines)}</tbody></table>")
+        sections.append(
+            f'<h2 id="{anchor}">{html.escape(title)}</h2><p>{html.escape(about)}</p>'
+            f"<table><thead><tr><th>{place}</th><th>Periode</th><th>Data</th><th>Filer</th></tr></thead>"
+            f"<tbody>{''.join(_index_line(e) for e in lines)}</tbody></table>"
+        )
     failed = sum(1 for e in kept if e["error"])
     toc.append('<li><a href="#koerselslog">Kørselslog</a></li>')
-    sections.append(f'<details id="koerselslog"><summary>Kørselslog: tid, parametre og fejl ({failed} fejl)</summary>'
-                    f"<p>Data i lageret: {html.escape(data_vintage())}</p>{_run_log(kept)}</details>")
-    summary = (f"{len(kept)} rapporter, hver som side (HTML) og med sine tabeller i Excel. "
-               + (f"<strong>{failed} fejlede</strong> (se kørselsloggen). " if failed else "")
-               + f"<strong>Opdateret:</strong> {dt.datetime.now().strftime('%d.%m.%Y %H:%M')}")
+    sections.append(
+        f'<details id="koerselslog"><summary>Kørselslog: tid, parametre og fejl ({failed} fejl)</summary>'
+        f"<p>Data i lageret: {html.escape(data_vintage())}</p>{_run_log(kept)}</details>"
+    )
+    summary = (
+        f"{len(kept)} rapporter, hver som side (HTML) og med sine tabeller i Excel. "
+        + (f"<strong>{failed} fejlede</strong> (se kørselsloggen). " if failed else "")
+        + f"<strong>Opdateret:</strong> {dt.datetime.now().strftime('%d.%m.%Y %H:%M')}"
+    )
     page = PAGE.format(title="Rapporter", style=INDEX_STYLE, header=summary, toc="".join(toc), body="\n".join(sections))
     write_atomic(store, json.dumps(kept, indent=1, ensure_ascii=False) + "\n")
     path = out_dir / "index.html"

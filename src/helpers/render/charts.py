@@ -120,8 +120,13 @@ def chart_html(spec: dict, include_bundle: bool, csv: dict | None = None) -> str
     div = f"helpers-chart-{next(_ids)}"
     spec = dict(spec)
     datasets = {name: packed_table(values) for name, values in spec.pop("datasets", {}).items()}
-    args = [json.dumps(f"#{div}"), json.dumps(spec, ensure_ascii=False, separators=(",", ":")), json.dumps(datasets),
-            json.dumps(EMBED_OPTIONS), json.dumps(csv, ensure_ascii=False)]
+    args = [
+        json.dumps(f"#{div}"),
+        json.dumps(spec, ensure_ascii=False, separators=(",", ":")),
+        json.dumps(datasets),
+        json.dumps(EMBED_OPTIONS),
+        json.dumps(csv, ensure_ascii=False),
+    ]
     script = "<script>helpersChart(" + ", ".join(args).replace("</", "<\\/") + ");</script>"  # no early </script>
     head = loader_html() if include_bundle else ""
     return f'{head}<div id="{div}" class="helpers-chart"></div>{script}'
@@ -154,7 +159,9 @@ PCT_AXIS = "+,.0f"
 # Regions: Okabe and Ito's colour-blind-safe palette without its yellow (too faint on white) and its sky blue (too near
 # the bars); the whole country near-black. Keyed by code and used with the fixed domain REGION_DOMAIN, so a region
 # keeps its colour whichever regions a chart or a measure group shows.
-REGION_COLOURS = dict(zip((*labels.REGION_CODES, labels.COUNTRY_CODE), ("#E69F00", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#333333")))
+REGION_COLOURS = dict(
+    zip((*labels.REGION_CODES, labels.COUNTRY_CODE), ("#E69F00", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#333333"))
+)
 REGION_DOMAIN = list(REGION_COLOURS)
 COUNTRY_DASH = [8, 4]  # the whole country is dashed wherever it is a line: its series and the country average
 BAR_COLOUR = "#a6c8e0"  # light, so the dark reference lines stand out on the bars (contrast ratio >= 3)
@@ -191,15 +198,23 @@ def region_legend(data: pd.DataFrame, title: str, codes: list[str] | None = None
     names = dict(zip(data["code"], data["name"]))
     shown = [c for c in REGION_DOMAIN if c in names or c in (codes or [])]
     names.setdefault(labels.COUNTRY_CODE, labels.COUNTRY_NAME)
-    label = " : ".join(f"datum.value === {json.dumps(c)} ? {json.dumps(names.get(c, c), ensure_ascii=False)}" for c in shown)
+    label = " : ".join(
+        f"datum.value === {json.dumps(c)} ? {json.dumps(names.get(c, c), ensure_ascii=False)}" for c in shown
+    )
     return alt.Legend(title=title, values=shown, labelExpr=f"{label} : datum.value" if shown else "datum.value")
 
 
 class Figure:
     """A chart with notes and a CSV link, shown as one HTML block in a notebook and in the rendered report."""
 
-    def __init__(self, chart: alt.TopLevelMixin, data: pd.DataFrame, filename: str, notes: list[str] | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        chart: alt.TopLevelMixin,
+        data: pd.DataFrame,
+        filename: str,
+        notes: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         self.chart, self.data, self.filename, self.notes = chart, rounded(data), filename, notes or []
         names = {**labels.COLUMN_LABELS, **(headers or {})}  # the CSV's Danish headers; chart keys left out
         self.headers = [[c, names.get(c, c)] for c in self.data.columns if c not in labels.CSV_DROPPED]
@@ -207,18 +222,26 @@ class Figure:
     def html(self) -> str:
         """Chart, notes and CSV link; the link gets the chart's own data set when the chart draws exactly these rows."""
         global _bundle_sent
-        spec = self.chart.to_dict(validate=False)  # validating large specs took a tenth of a report; tests validate every chart
-        rows = alt.utils.sanitize_pandas_dataframe(self.data).to_dict(orient="records")  # as Altair turns a frame into values
+        spec = self.chart.to_dict(
+            validate=False
+        )  # validating large specs took a tenth of a report; tests validate every chart
+        rows = alt.utils.sanitize_pandas_dataframe(self.data).to_dict(
+            orient="records"
+        )  # as Altair turns a frame into values
         link = f"helpers-csv-{next(_ids)}"
         shared = next((name for name, values in spec.get("datasets", {}).items() if values == rows), None)
-        csv = ({"link": link, "dataset": shared} if shared else {"link": link, "packed": packed_table(rows)}) | {"headers": self.headers}
+        csv = ({"link": link, "dataset": shared} if shared else {"link": link, "packed": packed_table(rows)}) | {
+            "headers": self.headers
+        }
         block = chart_html(spec, include_bundle=not _bundle_sent, csv=csv)
         _bundle_sent = True
         notes = "".join(_note_item(n) for n in self.notes)
         follow = NOTES_FOLLOW_PICKER if any(getattr(n, "group", None) for n in self.notes) else ""
-        return (f'<figure class="helpers-figure">{block}<figcaption>'
-                + (f'<ul class="notes">{notes}</ul>{follow}' if notes else "")
-                + f'<a class="download" id="{link}" download="{escape(self.filename)}">Hent data (CSV)</a></figcaption></figure>')
+        return (
+            f'<figure class="helpers-figure">{block}<figcaption>'
+            + (f'<ul class="notes">{notes}</ul>{follow}' if notes else "")
+            + f'<a class="download" id="{link}" download="{escape(self.filename)}">Hent data (CSV)</a></figcaption></figure>'
+        )
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -262,26 +285,43 @@ def _in_group(picker: alt.Parameter) -> alt.expr.core.Expression:
     return alt.datum.label_da == picker
 
 
-def _reference_encoding(meanings: list[str], field: str = "line", title: str = "Linjer") -> tuple[alt.Color, alt.StrokeDash]:
+def _reference_encoding(
+    meanings: list[str], field: str = "line", title: str = "Linjer"
+) -> tuple[alt.Color, alt.StrokeDash]:
     """Colour and dash of the reference lines `meanings` (keys of REFERENCE_STYLES) from their fixed styles, in one legend
     whose symbols are the lines as drawn."""
-    legend = alt.Legend(orient="bottom", direction="horizontal", symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=500)
-    colour = alt.Color(f"{field}:N", title=title, legend=legend,
-                       scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["colour"] for m in meanings]))
-    dash = alt.StrokeDash(f"{field}:N", title=title, legend=legend,
-                          scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["dash"] or [1, 0] for m in meanings]))
+    legend = alt.Legend(
+        orient="bottom", direction="horizontal", symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=500
+    )
+    colour = alt.Color(
+        f"{field}:N",
+        title=title,
+        legend=legend,
+        scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["colour"] for m in meanings]),
+    )
+    dash = alt.StrokeDash(
+        f"{field}:N",
+        title=title,
+        legend=legend,
+        scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["dash"] or [1, 0] for m in meanings]),
+    )
     return colour, dash
 
 
 def _tick_colour(meaning: str) -> alt.Color:
     """The colour of a tick on each bar (a key of REFERENCE_STYLES; the layer calculates the field `mark` as it), with a legend
     naming it and showing it upright, as drawn."""
-    return alt.Color("mark:N", title="Markering på søjlen", scale=alt.Scale(domain=[meaning], range=[REFERENCE_STYLES[meaning]["colour"]]),
-                     legend=alt.Legend(orient="bottom", symbolType="M-0.12,-1H0.12V1H-0.12Z", symbolSize=150))
+    return alt.Color(
+        "mark:N",
+        title="Markering på søjlen",
+        scale=alt.Scale(domain=[meaning], range=[REFERENCE_STYLES[meaning]["colour"]]),
+        legend=alt.Legend(orient="bottom", symbolType="M-0.12,-1H0.12V1H-0.12Z", symbolSize=150),
+    )
 
 
-def municipal_bars(data: pd.DataFrame, lines: pd.DataFrame, value: str, title: str, axis: str, fmt: str = KR,
-                   peer: str | None = None) -> alt.LayerChart:
+def municipal_bars(
+    data: pd.DataFrame, lines: pd.DataFrame, value: str, title: str, axis: str, fmt: str = KR, peer: str | None = None
+) -> alt.LayerChart:
     """Horizontal bars per municipality for the picked measure group, with min/max/average lines and peer ticks.
 
     `data`: name, label_da, `value` (and `peer`); `lines`: label_da, line (a key of REFERENCE_STYLES), value. Every line and
@@ -290,81 +330,154 @@ def municipal_bars(data: pd.DataFrame, lines: pd.DataFrame, value: str, title: s
     unknown = set(lines["line"]) - set(REFERENCE_STYLES)
     assert not unknown, f"reference lines without a fixed style: {sorted(unknown)}; add them to charts.REFERENCE_STYLES"
     picker = group_picker(data)
-    tooltip = [alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("label_da:N", title="Indsatsgruppe"),
-               alt.Tooltip(f"{value}:Q", title=axis, format=fmt)]
+    tooltip = [
+        alt.Tooltip("name:N", title="Kommune"),
+        alt.Tooltip("label_da:N", title="Indsatsgruppe"),
+        alt.Tooltip(f"{value}:Q", title=axis, format=fmt),
+    ]
     if peer:
         tooltip.append(alt.Tooltip(f"{peer}:Q", title=PEER_AVERAGE, format=fmt))
     meanings = [m for m in REFERENCE_STYLES if m in set(lines["line"])]
     colour, dash = _reference_encoding(meanings)
     # the figure's rows (its CSV link shares them), one source for every layer so the y sort holds
-    base = alt.Chart(rounded(data)).transform_filter(_in_group(picker)).transform_calculate(mark=json.dumps(PEER_AVERAGE, ensure_ascii=False))
+    base = (
+        alt.Chart(rounded(data))
+        .transform_filter(_in_group(picker))
+        .transform_calculate(mark=json.dumps(PEER_AVERAGE, ensure_ascii=False))
+    )
     y = alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending"))
-    bars = base.mark_bar(color=BAR_COLOUR).encode(y=y, x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)), tooltip=tooltip)
+    bars = base.mark_bar(color=BAR_COLOUR).encode(
+        y=y, x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)), tooltip=tooltip
+    )
     layers = [bars]
     if peer:
         style = REFERENCE_STYLES[PEER_AVERAGE]
-        layers.append(base.mark_tick(thickness=style["width"], size=12).encode(y=y, x=f"{peer}:Q", color=_tick_colour(PEER_AVERAGE), tooltip=tooltip))
+        layers.append(
+            base.mark_tick(thickness=style["width"], size=12).encode(
+                y=y, x=f"{peer}:Q", color=_tick_colour(PEER_AVERAGE), tooltip=tooltip
+            )
+        )
     rules = alt.Chart(rounded(lines)).transform_filter(_in_group(picker))
-    width = alt.StrokeWidth("line:N", legend=None, scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["width"] for m in meanings]))
-    halo = rules.mark_rule(color=HALO_COLOUR, strokeWidth=HALO_WIDTH, opacity=0.85).encode(x="value:Q")  # shows on bars and background
+    width = alt.StrokeWidth(
+        "line:N", legend=None, scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["width"] for m in meanings])
+    )
+    halo = rules.mark_rule(color=HALO_COLOUR, strokeWidth=HALO_WIDTH, opacity=0.85).encode(
+        x="value:Q"
+    )  # shows on bars and background
     lines_layer = rules.mark_rule().encode(
-        x="value:Q", color=colour, strokeDash=dash, strokeWidth=width,
-        tooltip=[alt.Tooltip("line:N", title="Linje"), alt.Tooltip("value:Q", title=axis, format=fmt)])
+        x="value:Q",
+        color=colour,
+        strokeDash=dash,
+        strokeWidth=width,
+        tooltip=[alt.Tooltip("line:N", title="Linje"), alt.Tooltip("value:Q", title=axis, format=fmt)],
+    )
     layers += [halo, lines_layer]
     height = 16 * data["name"].nunique() + 20
-    return alt.layer(*layers).add_params(picker).resolve_scale(color="independent", strokeDash="independent").properties(title=title, width=560, height=height)
+    return (
+        alt.layer(*layers)
+        .add_params(picker)
+        .resolve_scale(color="independent", strokeDash="independent")
+        .properties(title=title, width=560, height=height)
+    )
 
 
 def change_bars(data: pd.DataFrame, value: str, title: str, axis: str) -> alt.Chart:
     """Bars of a change in percent per municipality (picked measure group), rises and falls in two colours."""
     picker = group_picker(data)
-    return alt.Chart(rounded(data)).transform_filter(_in_group(picker)).mark_bar().encode(
-        y=alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending")),
-        x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=PCT_AXIS)),
-        color=alt.condition(alt.datum[value] >= 0, alt.value("#b2182b"), alt.value("#2166ac")),
-        tooltip=[alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("label_da:N", title="Indsatsgruppe"),
-                 alt.Tooltip(f"{value}:Q", title=axis, format=PCT)],
-    ).add_params(picker).properties(title=title, width=560, height=16 * data["name"].nunique() + 20)
+    return (
+        alt.Chart(rounded(data))
+        .transform_filter(_in_group(picker))
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending")),
+            x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=PCT_AXIS)),
+            color=alt.condition(alt.datum[value] >= 0, alt.value("#b2182b"), alt.value("#2166ac")),
+            tooltip=[
+                alt.Tooltip("name:N", title="Kommune"),
+                alt.Tooltip("label_da:N", title="Indsatsgruppe"),
+                alt.Tooltip(f"{value}:Q", title=axis, format=PCT),
+            ],
+        )
+        .add_params(picker)
+        .properties(title=title, width=560, height=16 * data["name"].nunique() + 20)
+    )
 
 
 def region_index(data: pd.DataFrame, selected: str, title: str, axis: str) -> alt.LayerChart:
     """Each region's figure as an index of the whole country's (= 100) for every measure group; `selected` stands out.
 
     Regions in their fixed colours (REGION_COLOURS), the country's 100 as a line in the country's style."""
-    tooltip = [alt.Tooltip("name:N", title="Område"), alt.Tooltip("label_da:N", title="Indsatsgruppe"),
-               alt.Tooltip("value:Q", title=axis, format=KR), alt.Tooltip("index:Q", title="Indeks (hele landet = 100)", format=",.0f")]
+    tooltip = [
+        alt.Tooltip("name:N", title="Område"),
+        alt.Tooltip("label_da:N", title="Indsatsgruppe"),
+        alt.Tooltip("value:Q", title=axis, format=KR),
+        alt.Tooltip("index:Q", title="Indeks (hele landet = 100)", format=",.0f"),
+    ]
     colour = alt.Color("code:N", scale=region_scale(), legend=region_legend(data, "Område", [labels.COUNTRY_CODE]))
     y = alt.Y("label_da:N", title=None, sort=alt.EncodingSortField("sort_order", order="ascending"))
-    points = alt.Chart(rounded(data)).mark_point(filled=True).encode(
-        y=y, x=alt.X("index:Q", title="Indeks (hele landet = 100)", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
-        color=colour,
-        size=alt.condition(alt.datum.code == selected, alt.value(220), alt.value(60)),
-        opacity=alt.condition(alt.datum.code == selected, alt.value(1.0), alt.value(0.7)),
-        tooltip=tooltip)
-    hundred = alt.Chart(pd.DataFrame({"index": [100], "code": [labels.COUNTRY_CODE]})).mark_rule(
-        strokeDash=COUNTRY_DASH, strokeWidth=REFERENCE_STYLES[COUNTRY_AVERAGE]["width"]).encode(x="index:Q", color=colour)
+    points = (
+        alt.Chart(rounded(data))
+        .mark_point(filled=True)
+        .encode(
+            y=y,
+            x=alt.X(
+                "index:Q", title="Indeks (hele landet = 100)", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")
+            ),
+            color=colour,
+            size=alt.condition(alt.datum.code == selected, alt.value(220), alt.value(60)),
+            opacity=alt.condition(alt.datum.code == selected, alt.value(1.0), alt.value(0.7)),
+            tooltip=tooltip,
+        )
+    )
+    hundred = (
+        alt.Chart(pd.DataFrame({"index": [100], "code": [labels.COUNTRY_CODE]}))
+        .mark_rule(strokeDash=COUNTRY_DASH, strokeWidth=REFERENCE_STYLES[COUNTRY_AVERAGE]["width"])
+        .encode(x="index:Q", color=colour)
+    )
     return alt.layer(hundred, points).properties(title=title, width=560, height=26 * data["label_da"].nunique())
 
 
-def development_lines(data: pd.DataFrame, value: str, selected: str, period: tuple[int, int], title: str, axis: str, fmt: str = KR) -> alt.LayerChart:
+def development_lines(
+    data: pd.DataFrame, value: str, selected: str, period: tuple[int, int], title: str, axis: str, fmt: str = KR
+) -> alt.LayerChart:
     """A figure over the years for the regions and the whole country (picked measure group); the period shaded.
 
     Regions in their fixed colours (REGION_COLOURS), the country dashed; the report's region and the country drawn thick."""
     picker = group_picker(data)
-    span = alt.Chart(pd.DataFrame({"start": [period[0]], "end": [period[1]]})).mark_rect(opacity=0.12, color="#0b4f6c").encode(
-        x="start:Q", x2="end:Q")
-    lines = alt.Chart(rounded(data)).transform_filter(_in_group(picker)).mark_line(point=True).encode(
-        x=alt.X("year:Q", title="År", scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(format="d", tickMinStep=1)),
-        y=alt.Y(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)),
-        color=alt.Color("code:N", scale=region_scale(), legend=region_legend(data, "Område")),
-        strokeDash=alt.condition(alt.datum.code == labels.COUNTRY_CODE, alt.value(COUNTRY_DASH), alt.value([1, 0])),
-        strokeWidth=alt.condition((alt.datum.code == selected) | (alt.datum.code == labels.COUNTRY_CODE), alt.value(3.5), alt.value(1.5)),
-        tooltip=[alt.Tooltip("name:N", title="Område"), alt.Tooltip("year:Q", title="År", format="d"),
-                 alt.Tooltip(f"{value}:Q", title=axis, format=fmt)])
+    span = (
+        alt.Chart(pd.DataFrame({"start": [period[0]], "end": [period[1]]}))
+        .mark_rect(opacity=0.12, color="#0b4f6c")
+        .encode(x="start:Q", x2="end:Q")
+    )
+    lines = (
+        alt.Chart(rounded(data))
+        .transform_filter(_in_group(picker))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "year:Q", title="År", scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(format="d", tickMinStep=1)
+            ),
+            y=alt.Y(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)),
+            color=alt.Color("code:N", scale=region_scale(), legend=region_legend(data, "Område")),
+            strokeDash=alt.condition(alt.datum.code == labels.COUNTRY_CODE, alt.value(COUNTRY_DASH), alt.value([1, 0])),
+            strokeWidth=alt.condition(
+                (alt.datum.code == selected) | (alt.datum.code == labels.COUNTRY_CODE), alt.value(3.5), alt.value(1.5)
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Område"),
+                alt.Tooltip("year:Q", title="År", format="d"),
+                alt.Tooltip(f"{value}:Q", title=axis, format=fmt),
+            ],
+        )
+    )
     return alt.layer(span, lines).add_params(picker).properties(title=title, width=560, height=300)
 
 
-DECOMPOSITION_PARTS = {"user_share_pct": "Brugerandel", "unit_cost_pct": "Enhedsudgift", "population_mix_pct": "Befolkningssammensætning"}
+DECOMPOSITION_PARTS = {
+    "user_share_pct": "Brugerandel",
+    "unit_cost_pct": "Enhedsudgift",
+    "population_mix_pct": "Befolkningssammensætning",
+}
 PART_COLOURS = ["#5b8db8", "#e08214", "#999999"]  # quantity, price, the rest: as the forecast's deviation parts
 
 
@@ -375,20 +488,45 @@ def decomposition_bars(data: pd.DataFrame, title: str, order: list[str] | None =
     the chart folds the parts into bars itself, so it draws the same rows as the figure's CSV."""
     picker = group_picker(data, order=order)
     y = alt.Y("name:N", title=None, sort=alt.EncodingSortField("change_pct", order="descending"))
-    tooltip = [alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("part:N", title="Del"),
-               alt.Tooltip("pct:Q", title="Bidrag, pct.", format=PCT), alt.Tooltip("change_pct:Q", title="Ændring i alt, pct.", format=PCT)]
+    tooltip = [
+        alt.Tooltip("name:N", title="Kommune"),
+        alt.Tooltip("part:N", title="Del"),
+        alt.Tooltip("pct:Q", title="Bidrag, pct.", format=PCT),
+        alt.Tooltip("change_pct:Q", title="Ændring i alt, pct.", format=PCT),
+    ]
     *first, last = DECOMPOSITION_PARTS.values()
-    part = "".join(f"datum.key == {json.dumps(k)} ? {json.dumps(v, ensure_ascii=False)} : " for k, v in zip(DECOMPOSITION_PARTS, first))
-    base = alt.Chart(rounded(data)).transform_filter(_in_group(picker)).transform_fold(list(DECOMPOSITION_PARTS), as_=["key", "pct"]) \
-        .transform_calculate(part=part + json.dumps(last, ensure_ascii=False), mark=json.dumps(TOTAL_CHANGE, ensure_ascii=False),
-                             part_order=f"indexof({json.dumps(list(DECOMPOSITION_PARTS))}, datum.key)")  # one source: the y sort holds
-    parts = base.mark_bar().encode(y=y, x=alt.X("pct:Q", title="Bidrag til ændringen, pct.", axis=alt.Axis(format=PCT_AXIS)),
-                                   color=alt.Color("part:N", title="Del", scale=alt.Scale(domain=list(DECOMPOSITION_PARTS.values()),
-                                                                                                   range=PART_COLOURS)),
-                                   order=alt.Order("part_order:Q"), tooltip=tooltip)
+    part = "".join(
+        f"datum.key == {json.dumps(k)} ? {json.dumps(v, ensure_ascii=False)} : "
+        for k, v in zip(DECOMPOSITION_PARTS, first)
+    )
+    base = (
+        alt.Chart(rounded(data))
+        .transform_filter(_in_group(picker))
+        .transform_fold(list(DECOMPOSITION_PARTS), as_=["key", "pct"])
+        .transform_calculate(
+            part=part + json.dumps(last, ensure_ascii=False),
+            mark=json.dumps(TOTAL_CHANGE, ensure_ascii=False),
+            part_order=f"indexof({json.dumps(list(DECOMPOSITION_PARTS))}, datum.key)",
+        )
+    )  # one source: the y sort holds
+    parts = base.mark_bar().encode(
+        y=y,
+        x=alt.X("pct:Q", title="Bidrag til ændringen, pct.", axis=alt.Axis(format=PCT_AXIS)),
+        color=alt.Color(
+            "part:N", title="Del", scale=alt.Scale(domain=list(DECOMPOSITION_PARTS.values()), range=PART_COLOURS)
+        ),
+        order=alt.Order("part_order:Q"),
+        tooltip=tooltip,
+    )
     total = base.mark_tick(thickness=REFERENCE_STYLES[TOTAL_CHANGE]["width"], size=14).encode(
-        y=y, x="change_pct:Q", color=_tick_colour(TOTAL_CHANGE), tooltip=tooltip)
-    return alt.layer(parts, total).add_params(picker).resolve_scale(color="independent").properties(title=title, width=560, height=16 * data["name"].nunique() + 20)
+        y=y, x="change_pct:Q", color=_tick_colour(TOTAL_CHANGE), tooltip=tooltip
+    )
+    return (
+        alt.layer(parts, total)
+        .add_params(picker)
+        .resolve_scale(color="independent")
+        .properties(title=title, width=560, height=16 * data["name"].nunique() + 20)
+    )
 
 
 def funnel(points: pd.DataFrame, limits: pd.DataFrame, selected: str, title: str, axis: str) -> alt.LayerChart:
@@ -399,23 +537,68 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, selected: str, title: str
     of the region `selected`, or of the country); `limits`: user_population, limit (one line each), level (a key of
     REFERENCE_STYLES), value."""
     picker = group_picker(points)
-    x = alt.X("user_population:Q", title="Indbyggere i aldersgruppen (logaritmisk akse)", scale=alt.Scale(type="log"), axis=alt.Axis(format=",.0f"))
+    x = alt.X(
+        "user_population:Q",
+        title="Indbyggere i aldersgruppen (logaritmisk akse)",
+        scale=alt.Scale(type="log"),
+        axis=alt.Axis(format=",.0f"),
+    )
     own = [w for w in dict.fromkeys(points["where"]) if w != OTHER_MUNICIPALITIES]
-    where = [*own, *[OTHER_MUNICIPALITIES] * (OTHER_MUNICIPALITIES in set(points["where"]))]  # none in the whole-country report
-    dots = alt.Chart(rounded(points)).transform_filter(_in_group(picker)).mark_circle(size=70, opacity=0.8).encode(
-        x=x, y=alt.Y("users_per_10000:Q", title=axis, axis=alt.Axis(format=RATE)),
-        color=alt.Color("where:N", title="Kommuner", scale=alt.Scale(domain=where, range=[REGION_COLOURS[selected]] * len(own) + [OTHER_COLOUR] * (len(where) - len(own))),
-                        legend=alt.Legend(orient="bottom", direction="horizontal")),
-        tooltip=[alt.Tooltip("name:N", title="Kommune"), alt.Tooltip("user_population:Q", title="Indbyggere", format=",.0f"),
-                 alt.Tooltip("users_per_10000:Q", title=axis, format=RATE), alt.Tooltip("outside:N", title="Kontrolgrænser")])
+    where = [
+        *own,
+        *[OTHER_MUNICIPALITIES] * (OTHER_MUNICIPALITIES in set(points["where"])),
+    ]  # none in the whole-country report
+    dots = (
+        alt.Chart(rounded(points))
+        .transform_filter(_in_group(picker))
+        .mark_circle(size=70, opacity=0.8)
+        .encode(
+            x=x,
+            y=alt.Y("users_per_10000:Q", title=axis, axis=alt.Axis(format=RATE)),
+            color=alt.Color(
+                "where:N",
+                title="Kommuner",
+                scale=alt.Scale(
+                    domain=where, range=[REGION_COLOURS[selected]] * len(own) + [OTHER_COLOUR] * (len(where) - len(own))
+                ),
+                legend=alt.Legend(orient="bottom", direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Kommune"),
+                alt.Tooltip("user_population:Q", title="Indbyggere", format=",.0f"),
+                alt.Tooltip("users_per_10000:Q", title=axis, format=RATE),
+                alt.Tooltip("outside:N", title="Kontrolgrænser"),
+            ],
+        )
+    )
     meanings = [m for m in REFERENCE_STYLES if m in set(limits["level"])]
     colour, dash = _reference_encoding(meanings, field="level")
-    bands = alt.Chart(rounded(limits[["label_da", "user_population", "limit", "level", "value"]])).transform_filter(_in_group(picker)).mark_line().encode(
-        x=x, y="value:Q", detail="limit:N", color=colour, strokeDash=dash,
-        strokeWidth=alt.StrokeWidth("level:N", legend=None, scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["width"] for m in meanings])),
-        tooltip=[alt.Tooltip("level:N", title="Linje"), alt.Tooltip("value:Q", title=axis, format=RATE)])
-    return alt.layer(dots, bands).add_params(picker).resolve_scale(  # the lines on top of the dots
-        color="independent", strokeDash="independent").properties(title=title, width=560, height=360)
+    bands = (
+        alt.Chart(rounded(limits[["label_da", "user_population", "limit", "level", "value"]]))
+        .transform_filter(_in_group(picker))
+        .mark_line()
+        .encode(
+            x=x,
+            y="value:Q",
+            detail="limit:N",
+            color=colour,
+            strokeDash=dash,
+            strokeWidth=alt.StrokeWidth(
+                "level:N",
+                legend=None,
+                scale=alt.Scale(domain=meanings, range=[REFERENCE_STYLES[m]["width"] for m in meanings]),
+            ),
+            tooltip=[alt.Tooltip("level:N", title="Linje"), alt.Tooltip("value:Q", title=axis, format=RATE)],
+        )
+    )
+    return (
+        alt.layer(dots, bands)
+        .add_params(picker)
+        .resolve_scale(  # the lines on top of the dots
+            color="independent", strokeDash="independent"
+        )
+        .properties(title=title, width=560, height=360)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -428,32 +611,62 @@ def result_against_budget(data: pd.DataFrame, title: str) -> alt.FacetChart:
     """Per sub-area the expected result (bar, red where it overruns the budget) against the budget (black tick), one
     panel per area. `data`: area, label, budget, expected_result, deviation (mio. kr.) and status (Danish: merforbrug or
     mindreforbrug/ingen afvigelse)."""
-    tooltip = [alt.Tooltip("area:N", title="Område"), alt.Tooltip("label:N", title="Delområde"),
-               alt.Tooltip("expected_result:Q", title="Forventet regnskab, mio. kr.", format=MIO),
-               alt.Tooltip("budget:Q", title="Budget, mio. kr.", format=MIO),
-               alt.Tooltip("deviation:Q", title="Afvigelse (+ = merforbrug), mio. kr.", format="+,.1f")]
+    tooltip = [
+        alt.Tooltip("area:N", title="Område"),
+        alt.Tooltip("label:N", title="Delområde"),
+        alt.Tooltip("expected_result:Q", title="Forventet regnskab, mio. kr.", format=MIO),
+        alt.Tooltip("budget:Q", title="Budget, mio. kr.", format=MIO),
+        alt.Tooltip("deviation:Q", title="Afvigelse (+ = merforbrug), mio. kr.", format="+,.1f"),
+    ]
     y = alt.Y("label:N", title=None, sort=alt.EncodingSortField("deviation", order="descending"))
     statuses = list(dict.fromkeys(data["status"]))
     colours = {"Merforbrug": "#b2182b"}
-    bars = alt.Chart().mark_bar().encode(
-        y=y, x=alt.X("expected_result:Q", title="Mio. kr.", axis=alt.Axis(format=",.0f")),
-        color=alt.Color("status:N", title="Forventet regnskab", scale=alt.Scale(domain=statuses,
-                                                                               range=[colours.get(s, "#5b8db8") for s in statuses])),
-        tooltip=tooltip)
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X("expected_result:Q", title="Mio. kr.", axis=alt.Axis(format=",.0f")),
+            color=alt.Color(
+                "status:N",
+                title="Forventet regnskab",
+                scale=alt.Scale(domain=statuses, range=[colours.get(s, "#5b8db8") for s in statuses]),
+            ),
+            tooltip=tooltip,
+        )
+    )
     ticks = alt.Chart().mark_tick(color="#1d2733", thickness=2.5, size=16).encode(y=y, x="budget:Q", tooltip=tooltip)
-    return alt.layer(bars, ticks, data=rounded(data)).properties(width=520, height=alt.Step(20)).facet(
-        row=alt.Row("area:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold"),
-                    sort=list(dict.fromkeys(data["area"])))
-    ).resolve_scale(y="independent").properties(title=title)
+    return (
+        alt.layer(bars, ticks, data=rounded(data))
+        .properties(width=520, height=alt.Step(20))
+        .facet(
+            row=alt.Row(
+                "area:N",
+                title=None,
+                header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold"),
+                sort=list(dict.fromkeys(data["area"])),
+            )
+        )
+        .resolve_scale(y="independent")
+        .properties(title=title)
+    )
 
 
 def recipients_over_time(data: pd.DataFrame, title: str, areas: list[str]) -> alt.Chart:
     """Recipients on each snapshot day per area (lines with points). `data`: area, date (ISO day), recipients (missing
     where the count is hidden: the line has a gap, the area keeps its colour and legend entry)."""
-    return alt.Chart(rounded(data)).mark_line(point=True).encode(
-        x=alt.X("date:T", title="Opgjort den", axis=alt.Axis(format="%b %Y", labelAngle=0)),
-        y=alt.Y("recipients:Q", title="Modtagere", axis=alt.Axis(format=",.0f")),
-        color=alt.Color("area:N", title="Område", scale=alt.Scale(domain=areas)),
-        tooltip=[alt.Tooltip("area:N", title="Område"), alt.Tooltip("date:T", title="Opgjort den", format="%d.%m.%Y"),
-                 alt.Tooltip("recipients:Q", title="Modtagere", format=",.0f")],
-    ).properties(title=title, width=560, height=260)
+    return (
+        alt.Chart(rounded(data))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("date:T", title="Opgjort den", axis=alt.Axis(format="%b %Y", labelAngle=0)),
+            y=alt.Y("recipients:Q", title="Modtagere", axis=alt.Axis(format=",.0f")),
+            color=alt.Color("area:N", title="Område", scale=alt.Scale(domain=areas)),
+            tooltip=[
+                alt.Tooltip("area:N", title="Område"),
+                alt.Tooltip("date:T", title="Opgjort den", format="%d.%m.%Y"),
+                alt.Tooltip("recipients:Q", title="Modtagere", format=",.0f"),
+            ],
+        )
+        .properties(title=title, width=560, height=260)
+    )

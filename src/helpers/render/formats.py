@@ -29,7 +29,9 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
-DANISH_LETTERS = str.maketrans({"æ": "{", "ø": "|", "å": "}", "ä": "{", "ö": "|", "ü": "y", "é": "e"})  # after z, in Danish order
+DANISH_LETTERS = str.maketrans(
+    {"æ": "{", "ø": "|", "å": "}", "ä": "{", "ö": "|", "ü": "y", "é": "e"}
+)  # after z, in Danish order
 
 
 def danish_key(text: str) -> str:

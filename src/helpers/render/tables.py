@@ -12,8 +12,10 @@ from pandas.io.formats.style import Styler
 from helpers.analysis.disclosure import complementary
 from helpers.labels import FEW, HIDDEN, SMALL, SMALL_TEXT, is_small
 
-LEGEND = (f"{SMALL_TEXT}: færre end {SMALL}. {HIDDEN}: skjult, så et lille tal ikke kan regnes ud. *: skøn på færre end {FEW} sager, "
-          "usikkert. Tomme felter: kan ikke vises uden at afsløre små tal.")
+LEGEND = (
+    f"{SMALL_TEXT}: færre end {SMALL}. {HIDDEN}: skjult, så et lille tal ikke kan regnes ud. *: skøn på færre end {FEW} sager, "
+    "usikkert. Tomme felter: kan ikke vises uden at afsløre små tal."
+)
 
 
 def danish_table(frame: pd.DataFrame, labels: dict[str, str] | None = None, decimals: int = 0) -> Styler:
@@ -25,11 +27,17 @@ def danish_table(frame: pd.DataFrame, labels: dict[str, str] | None = None, deci
 
 def bullets(items: list[str]) -> HTML:
     """Sentences as an HTML bullet list (escaped), e.g. a report's main conclusions."""
-    return HTML("<ul class=\"conclusions\">" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
+    return HTML('<ul class="conclusions">' + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
 
 
-def suppression_mask(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | None = None, column_totals: bool = False,
-                     threshold: int = SMALL, pairs: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+def suppression_mask(
+    frame: pd.DataFrame,
+    counts: list[str],
+    parts: list[list[str]] | None = None,
+    column_totals: bool = False,
+    threshold: int = SMALL,
+    pairs: list[tuple[str, str]] | None = None,
+) -> pd.DataFrame:
     """Which count cells a report must not show: counts 1..threshold-1, and complementary cells.
 
     `pairs`: (part, whole) count columns shown side by side ("14 of 15"): where the whole minus the part is small, the
@@ -52,10 +60,18 @@ def suppression_mask(frame: pd.DataFrame, counts: list[str], parts: list[list[st
     return pd.DataFrame(mask.reshape(values.shape), index=frame.index, columns=counts)
 
 
-def protected(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | None = None, column_totals: bool = False,
-              shares: dict[str, tuple[str, str]] | None = None, means: dict[str, str] | None = None,
-              decimals: dict[str, int] | None = None, few: int = FEW, threshold: int = SMALL,
-              pairs: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+def protected(
+    frame: pd.DataFrame,
+    counts: list[str],
+    parts: list[list[str]] | None = None,
+    column_totals: bool = False,
+    shares: dict[str, tuple[str, str]] | None = None,
+    means: dict[str, str] | None = None,
+    decimals: dict[str, int] | None = None,
+    few: int = FEW,
+    threshold: int = SMALL,
+    pairs: list[tuple[str, str]] | None = None,
+) -> pd.DataFrame:
     """A table of Danish-formatted text that is safe to publish.
 
     Counts under `threshold` are `<5` and their complements `..` (a complement is not small: `<5` would be
@@ -79,8 +95,13 @@ def protected(frame: pd.DataFrame, counts: list[str], parts: list[list[str]] | N
         out.loc[mask[col] & ~small, col] = HIDDEN
     for col, (k, n) in (shares or {}).items():
         failures = frame[n] - frame[k]
-        hidden = (mask[k] if k in mask else False) | (mask[n] if n in mask else False) | is_small(failures, threshold) \
-            | is_small(frame[k], threshold) | (frame[n] < threshold)
+        hidden = (
+            (mask[k] if k in mask else False)
+            | (mask[n] if n in mask else False)
+            | is_small(failures, threshold)
+            | is_small(frame[k], threshold)
+            | (frame[n] < threshold)
+        )
         out.loc[hidden, col] = ""
         out.loc[~hidden & (frame[n] < few), col] = out.loc[~hidden & (frame[n] < few), col] + " *"
     for col, n in (means or {}).items():

@@ -17,8 +17,9 @@ from openpyxl.styles import Alignment, Font
 
 from helpers import paths
 
-
-SHEET_CHARACTERS = str.maketrans({":": "", "*": "", "?": "", "/": "-", "\\": "-", "[": "(", "]": ")"})  # Excel forbids []:*?/\\
+SHEET_CHARACTERS = str.maketrans(
+    {":": "", "*": "", "?": "", "/": "-", "\\": "-", "[": "(", "]": ")"}
+)  # Excel forbids []:*?/\\
 
 
 def sheet_name(title: str, taken: set[str]) -> str:
@@ -59,8 +60,9 @@ def _number_format(header: object, values: pd.Series, decimals: int | None = Non
 ABOUT_SHEET = "Om"
 
 
-def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], decimals: int | None = None,
-                   about: list[tuple[str, str]] | None = None) -> Path:
+def write_workbook(
+    path: Path, sheets: dict[str, pd.DataFrame], decimals: int | None = None, about: list[tuple[str, str]] | None = None
+) -> Path:
     """Write each frame to its own sheet (header in bold, number formats per column), atomically, readable by all.
 
     `decimals`: the decimals the screen shows for every number column (default: as the values need).
@@ -83,10 +85,19 @@ def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], decimals: int | 
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in frame.itertuples(index=False):
-            ws.append([None if (isinstance(v, float) and pd.isna(v)) or v is pd.NA else (v.item() if hasattr(v, "item") else v) for v in row])
+            ws.append(
+                [
+                    None
+                    if (isinstance(v, float) and pd.isna(v)) or v is pd.NA
+                    else (v.item() if hasattr(v, "item") else v)
+                    for v in row
+                ]
+            )
         for j, col in enumerate(frame.columns, start=1):
             letter = ws.cell(row=1, column=j).column_letter
-            ws.column_dimensions[letter].width = min(60, max(10, len(str(col)) + 2, *(len(str(v)) + 2 for v in frame[col].head(200))))
+            ws.column_dimensions[letter].width = min(
+                60, max(10, len(str(col)) + 2, *(len(str(v)) + 2 for v in frame[col].head(200)))
+            )
             numbers = pd.to_numeric(frame[col], errors="coerce")
             if not pd.api.types.is_bool_dtype(frame[col]) and numbers.notna().any():
                 fmt = _number_format(col, frame[col], decimals)
@@ -177,7 +188,9 @@ def notebook_tables(notebook) -> dict[str, pd.DataFrame]:
                 section, count = heading.group(1).strip(), 0
             continue
         for output in cell.get("outputs", []):
-            heading = re.search(r"^##\s+(.+)$", _text(output.get("data", {}).get("text/markdown", "")), flags=re.MULTILINE)
+            heading = re.search(
+                r"^##\s+(.+)$", _text(output.get("data", {}).get("text/markdown", "")), flags=re.MULTILINE
+            )
             if heading:  # a section heading a report module writes (its text depends on the parameters)
                 section, count = heading.group(1).strip(), 0
             parser = _Tables()

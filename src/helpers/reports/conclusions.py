@@ -24,10 +24,17 @@ def level_sentence(subject: str, per: str, year: int, value: float, country: flo
     pct = 100 * (value / country - 1)
     if round(abs(pct)) == 0:
         return text + f", det samme som hele landet ({format_number(country)} kr.)."
-    return text + f", {format_number(abs(pct))} % {'over' if pct > 0 else 'under'} hele landet ({format_number(country)} kr.)."
+    return (
+        text
+        + f", {format_number(abs(pct))} % {'over' if pct > 0 else 'under'} hele landet ({format_number(country)} kr.)."
+    )
 
 
-PARTS = {"user_share_pct": "brugerandelen", "unit_cost_pct": "enhedsudgiften", "population_mix_pct": "befolkningssammensætningen"}
+PARTS = {
+    "user_share_pct": "brugerandelen",
+    "unit_cost_pct": "enhedsudgiften",
+    "population_mix_pct": "befolkningssammensætningen",
+}
 
 
 def rounded_parts(total: float, parts: list[float]) -> list[int]:
@@ -36,14 +43,16 @@ def rounded_parts(total: float, parts: list[float]) -> list[int]:
     floors = [math.floor(p) for p in parts]
     missing = round(total) - sum(floors)
     order = sorted(range(len(parts)), key=lambda i: (-(parts[i] - floors[i]), i))
-    for i in order[:max(missing, 0)]:
+    for i in order[: max(missing, 0)]:
         floors[i] += 1
-    for i in order[::-1][:max(-missing, 0)]:  # only when the parts do not add up to the total to begin with
+    for i in order[::-1][: max(-missing, 0)]:  # only when the parts do not add up to the total to begin with
         floors[i] -= 1
     return floors
 
 
-def change_sentence(per: str, start: int, end: int, base_year: int, expenditure_pct: float, parts: dict[str, float] | None = None) -> str:
+def change_sentence(
+    per: str, start: int, end: int, base_year: int, expenditure_pct: float, parts: dict[str, float] | None = None
+) -> str:
     """'Udgifterne pr. 0-22-årig er steget 5 % fra 2014 til 2017 (faste 2017-priser); heraf +3 procentpoint fra brugerandelen,
     +1 fra enhedsudgiften og +1 fra befolkningssammensætningen.' `parts` are the decomposition's user_share_pct, unit_cost_pct
     and population_mix_pct, which add up to the change; all three are named, rounded so that they add up to the whole."""
@@ -53,13 +62,20 @@ def change_sentence(per: str, start: int, end: int, base_year: int, expenditure_
     shown = rounded_parts(expenditure_pct, [parts[k] for k in PARTS])
     signed = [f"{'+' if v > 0 else '-' if v < 0 else ''}{abs(v)}" for v in shown]
     names = list(PARTS.values())
-    return text + f"; heraf {signed[0]} procentpoint fra {names[0]}, {signed[1]} fra {names[1]} og {signed[2]} fra {names[2]}."
+    return (
+        text
+        + f"; heraf {signed[0]} procentpoint fra {names[0]}, {signed[1]} fra {names[1]} og {signed[2]} fra {names[2]}."
+    )
 
 
-def spread_sentence(per: str, year: int, highest: tuple[str, float], lowest: tuple[str, float], average: float, average_name: str) -> str:
+def spread_sentence(
+    per: str, year: int, highest: tuple[str, float], lowest: tuple[str, float], average: float, average_name: str
+) -> str:
     """'Udgiften pr. 0-22-årig var i 2017 højest i Holbæk (25.100 kr.) og lavest i Solrød (9.800 kr.); gennemsnittet i regionen var 17.060 kr.'"""
-    return (f"Udgiften {per} var i {year} højest i {highest[0]} ({format_number(highest[1])} kr.) og lavest i {lowest[0]} "
-            f"({format_number(lowest[1])} kr.); {average_name} var {format_number(average)} kr.")
+    return (
+        f"Udgiften {per} var i {year} højest i {highest[0]} ({format_number(highest[1])} kr.) og lavest i {lowest[0]} "
+        f"({format_number(lowest[1])} kr.); {average_name} var {format_number(average)} kr."
+    )
 
 
 def driver_sentence(per: str, label: str, kr_change: float) -> str:

@@ -15,8 +15,10 @@ import pandas as pd
 from helpers import labels
 
 SMALL_REASON = f"færre end {labels.SMALL} brugere, vises ikke af hensyn til persondata"
-COMPLEMENT_REASON = (f"skjult ({labels.HIDDEN}), så et antal under {labels.SMALL} i en anden indsatsgruppe eller kommune ikke kan "
-                     "regnes ud som forskel")
+COMPLEMENT_REASON = (
+    f"skjult ({labels.HIDDEN}), så et antal under {labels.SMALL} i en anden indsatsgruppe eller kommune ikke kan "
+    "regnes ud som forskel"
+)
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,15 @@ def from_findings(findings: pd.DataFrame) -> list[Exclusion]:
     return out
 
 
-def apply(frame: pd.DataFrame, exclusions: list[Exclusion], years: tuple[int, ...],
-          value: str | None = None, labels: dict[str, str] | None = None, expected: dict[str, str] | None = None,
-          missing_reason: str = "tallet mangler") -> tuple[pd.DataFrame, list[Note]]:
+def apply(
+    frame: pd.DataFrame,
+    exclusions: list[Exclusion],
+    years: tuple[int, ...],
+    value: str | None = None,
+    labels: dict[str, str] | None = None,
+    expected: dict[str, str] | None = None,
+    missing_reason: str = "tallet mangler",
+) -> tuple[pd.DataFrame, list[Note]]:
     """Drop excluded rows (columns code, measure_group) and write one note per municipality and measure group left out.
 
     With `value`, rows where that figure is empty are also notes ("tallet mangler" or `missing_reason`);
@@ -102,7 +110,9 @@ def apply(frame: pd.DataFrame, exclusions: list[Exclusion], years: tuple[int, ..
     if value is not None:
         empty = kept[kept[value].isna()]
         why = empty["protection"] if "protection" in empty else pd.Series("", index=empty.index)
-        empty = empty.assign(reason=why.map({"small": SMALL_REASON, "complement": COMPLEMENT_REASON}).fillna(missing_reason))
+        empty = empty.assign(
+            reason=why.map({"small": SMALL_REASON, "complement": COMPLEMENT_REASON}).fillna(missing_reason)
+        )
         for (code, group, reason), rows in empty.groupby(["code", "measure_group", "reason"], sort=True):
             reasons.setdefault((code, group), []).append(reason)
             names.setdefault(code, rows["name"].iloc[0])
@@ -111,7 +121,9 @@ def apply(frame: pd.DataFrame, exclusions: list[Exclusion], years: tuple[int, ..
         for code in sorted(set(expected) - set(frame["code"])):
             reasons.setdefault((code, None), []).append(missing_reason)
     notes = []
-    for (code, group), r in sorted(reasons.items(), key=lambda kv: (names[kv[0][0]], kv[0][1] is not None, str(kv[0][1]))):
+    for (code, group), r in sorted(
+        reasons.items(), key=lambda kv: (names[kv[0][0]], kv[0][1] is not None, str(kv[0][1]))
+    ):
         label = None if group is None else labels.get(group, group)
         where = "" if label is None else f" ({label})"
         notes.append(Note(f"{names[code]} indgår ikke i figuren{where}: {'; '.join(dict.fromkeys(r))}.", label))

@@ -61,8 +61,12 @@ class ExpectedResult:
         """Per sub-area the deviation from budget in three parts that add up to it: quantity and price of the cases
         (forecast.budget_deviation, at budget and forecast prices) and the pool; with the cases and prices behind them."""
         cases = forecast.budget_deviation(self.result, self.budget).set_index("measure")
-        out = self.table.set_index("sub_area").join(cases[["budget_cases", "full_year_cases", "budget_price", "forecast_price",
-                                                            "quantity_effect", "price_effect"]], how="left")
+        out = self.table.set_index("sub_area").join(
+            cases[
+                ["budget_cases", "full_year_cases", "budget_price", "forecast_price", "quantity_effect", "price_effect"]
+            ],
+            how="left",
+        )
         out[["quantity_effect", "price_effect"]] = out[["quantity_effect", "price_effect"]].fillna(0.0)
         # the case part in whole øre: what is left of the deviation after the pool, shared as budget_deviation shares it
         out["price_effect"] = out["deviation"] - out["pool"] - out["quantity_effect"]
@@ -74,10 +78,18 @@ class ExpectedResult:
     def as_json(self) -> dict:
         """The CLI's JSON: the engine's keys with the totals of the table, plus sub_areas, budget and deviation."""
         out = self.result.as_json()
-        out |= {"municipality": self.municipality, "area": self.area, "snapshot": self.snapshot.isoformat(),
-                "current_total": self._sum("current"), "expected_total": self._sum("expected"), "pool": self._sum("pool"),
-                "forecast_total": self.total, "budget": self.budget_total, "deviation": self.deviation,
-                "sub_areas": self.table.to_dict(orient="records")}
+        out |= {
+            "municipality": self.municipality,
+            "area": self.area,
+            "snapshot": self.snapshot.isoformat(),
+            "current_total": self._sum("current"),
+            "expected_total": self._sum("expected"),
+            "pool": self._sum("pool"),
+            "forecast_total": self.total,
+            "budget": self.budget_total,
+            "deviation": self.deviation,
+            "sub_areas": self.table.to_dict(orient="records"),
+        }
         return out
 
 
@@ -86,7 +98,9 @@ def _snapshot_on_or_before(snaps: list[dt.date], day: dt.date) -> dt.date | None
     return usable[-1] if usable else None
 
 
-def engine_periods(municipality: str, area: str, snapshot: dt.date, transitions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def engine_periods(
+    municipality: str, area: str, snapshot: dt.date, transitions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A snapshot's periods as the forecast uses them: adult periods end before the 65th birthday where the municipality
     moves citizens to the elderly area then, and the children's area's transition list joins as expected adult cases."""
     periods = marts.case_periods(municipality, area, snapshot)
@@ -98,8 +112,15 @@ def engine_periods(municipality: str, area: str, snapshot: dt.date, transitions:
     return periods, pd.concat([periods, forecast.transitions_as_cases(transitions)], ignore_index=True)
 
 
-def forecast_made_at(municipality: str, area: str, year: int, day: dt.date, actuals: pd.DataFrame, transitions: pd.DataFrame,
-                     snaps: list[dt.date]) -> forecast.Forecast | None:
+def forecast_made_at(
+    municipality: str,
+    area: str,
+    year: int,
+    day: dt.date,
+    actuals: pd.DataFrame,
+    transitions: pd.DataFrame,
+    snaps: list[dt.date],
+) -> forecast.Forecast | None:
     """The forecast of `year` as it was made on `day` (no pool): that year's latest snapshot on or before the day, actuals
     to it, the same rules as today's; None when the year has no snapshot by then."""
     snap = _snapshot_on_or_before([s for s in snaps if s.year == year], day)
@@ -109,8 +130,15 @@ def forecast_made_at(municipality: str, area: str, year: int, day: dt.date, actu
     return forecast.forecast(periods, year, day, actuals, shadow_years=0)
 
 
-def pool_at(municipality: str, area: str, year: int, as_of: dt.date, actuals: pd.DataFrame, transitions: pd.DataFrame,
-            snaps: list[dt.date]) -> pd.Series:
+def pool_at(
+    municipality: str,
+    area: str,
+    year: int,
+    as_of: dt.date,
+    actuals: pd.DataFrame,
+    transitions: pd.DataFrame,
+    snaps: list[dt.date],
+) -> pd.Series:
     """The suggested pool at an as-of date: for up to three earlier complete years, the forecast made on the same day of
     that year (its latest snapshot on or before that day, actuals to then, no pool) against the year's booked result."""
     booked, made = [], []
@@ -127,7 +155,9 @@ def pool_at(municipality: str, area: str, year: int, as_of: dt.date, actuals: pd
     return forecast.suggested_pool(pd.concat(booked, ignore_index=True), pd.concat(made, ignore_index=True))
 
 
-def compute(municipality: str, area: str, as_of: str | dt.date | None = None, year: int | None = None) -> ExpectedResult:
+def compute(
+    municipality: str, area: str, as_of: str | dt.date | None = None, year: int | None = None
+) -> ExpectedResult:
     """The expected result at `as_of` (default: the latest snapshot, or the last one in `year`) for `year` (default: the
     as-of date's year): the snapshot on or before the as-of date, actuals booked to it, the budget and the pool."""
     municipality = str(municipality).zfill(3)
@@ -150,18 +180,42 @@ def compute(municipality: str, area: str, as_of: str | dt.date | None = None, ye
     pool = pool_at(municipality, area, year, as_of, actuals, transitions, snaps)
     result = forecast.forecast(engine, year, as_of, actuals, float(pool.sum()))
     measures = marts.measures()
-    return ExpectedResult(municipality, area, year, as_of, snapshot, previous, periods, engine, actuals,
-                          marts.budget(municipality, area, year), transitions, pool, result,
-                          dict(zip(measures["measure"], measures["label_da"])))
+    return ExpectedResult(
+        municipality,
+        area,
+        year,
+        as_of,
+        snapshot,
+        previous,
+        periods,
+        engine,
+        actuals,
+        marts.budget(municipality, area, year),
+        transitions,
+        pool,
+        result,
+        dict(zip(measures["measure"], measures["label_da"])),
+    )
 
 
 def change(before: ExpectedResult, after: ExpectedResult) -> dict:
     """From last month's expected result to this month's: one item per case whose year amount changed (with a reason)
     and the pool's change per sub-area; in whole øre, so `before_total` + the items + the pool change = `after_total`."""
     b, a = forecast.case_amounts(before.result), forecast.case_amounts(after.result)
-    cases = forecast.itemise((b["current"] + b["expected"]).set_axis(pd.MultiIndex.from_frame(b[forecast.KEY])),
-                             (a["current"] + a["expected"]).set_axis(pd.MultiIndex.from_frame(a[forecast.KEY])),
-                             before.engine_periods, after.engine_periods)
-    pool = (after.table.set_index("sub_area")["pool"].sub(before.table.set_index("sub_area")["pool"], fill_value=0.0)).round(2)
-    return {"before_total": before.total, "after_total": after.total, "change": round(after.total - before.total, 2),
-            "items": cases["items"], "cases_change": cases["change"], "pool_change": pool[pool != 0].to_dict()}
+    cases = forecast.itemise(
+        (b["current"] + b["expected"]).set_axis(pd.MultiIndex.from_frame(b[forecast.KEY])),
+        (a["current"] + a["expected"]).set_axis(pd.MultiIndex.from_frame(a[forecast.KEY])),
+        before.engine_periods,
+        after.engine_periods,
+    )
+    pool = (
+        after.table.set_index("sub_area")["pool"].sub(before.table.set_index("sub_area")["pool"], fill_value=0.0)
+    ).round(2)
+    return {
+        "before_total": before.total,
+        "after_total": after.total,
+        "change": round(after.total - before.total, 2),
+        "items": cases["items"],
+        "cases_change": cases["change"],
+        "pool_change": pool[pool != 0].to_dict(),
+    }

@@ -32,7 +32,10 @@ from helpers.warehouse import marts
 
 AUDIENCES = labels.AUDIENCE_LABELS
 AREA_LABELS = labels.AREA_LABELS
-AREA_SUBJECTS = {"children": "Børne- og ungeområdet", "adults": "Voksenområdet"}  # the area as the subject of a sentence
+AREA_SUBJECTS = {
+    "children": "Børne- og ungeområdet",
+    "adults": "Voksenområdet",
+}  # the area as the subject of a sentence
 PROVIDER_LABELS = {"own": "egne tilbud", "other": "andre leverandører"}
 OVERRUN, NOT_OVERRUN = "Merforbrug", "Mindreforbrug eller på budget"
 MAX_POLITICIAN_COLUMNS = 7  # a politician's table stays readable: at most this many columns
@@ -56,13 +59,17 @@ def legend(raw: pd.DataFrame, shown: pd.DataFrame, derived: list[str] = ()) -> s
     if text.eq(SMALL_TEXT).any().any():
         parts.append(f"{SMALL_TEXT}: færre end {SMALL} (1-{SMALL - 1}), vises ikke, da tallet kan pege på en person.")
     if text.eq(HIDDEN).any().any():
-        parts.append(f"{HIDDEN}: et større tal, der er skjult, så et tal under {SMALL} ikke kan regnes ud af total eller øvrige tal.")
+        parts.append(
+            f"{HIDDEN}: et større tal, der er skjult, så et tal under {SMALL} ikke kan regnes ud af total eller øvrige tal."
+        )
     if text.apply(lambda c: c.str.endswith(" *")).any().any():
         parts.append(f"*: beregnet på færre end {FEW} sager og derfor usikkert.")
     emptied = [c for c in derived if c in shown and (text[c].eq("") & raw[c].notna()).any()]
     if emptied:
-        parts.append(f"Tomt felt: et gennemsnit, en andel eller en rate, der bygger på færre end {SMALL} sager eller på et "
-                     "skjult tal, og derfor ikke vises.")
+        parts.append(
+            f"Tomt felt: et gennemsnit, en andel eller en rate, der bygger på færre end {SMALL} sager eller på et "
+            "skjult tal, og derfor ikke vises."
+        )
     return f'<p class="legend"><strong>Tegn i tabellen:</strong> {escape(" ".join(parts))}</p>' if parts else ""
 
 
@@ -74,7 +81,9 @@ def table_html(raw: pd.DataFrame, shown: pd.DataFrame, names: dict[str, str], de
 
 def protected_per_area(table: pd.DataFrame, counts: list[str], **rules) -> pd.DataFrame:
     """`protected` within each area: an area's totals are shown, so each area's column must keep its own complements."""
-    return pd.concat([protected(group, counts, **rules) for _, group in table.groupby("area", sort=False)]).loc[table.index]
+    return pd.concat([protected(group, counts, **rules) for _, group in table.groupby("area", sort=False)]).loc[
+        table.index
+    ]
 
 
 @dataclass
@@ -106,28 +115,48 @@ class Pack:
         rows = []
         for area, f in self.figures.items():
             er = f["expected_result"]
-            rows.append({"area": AREA_LABELS[area], "expected_result": er.total, "budget": er.budget_total,
-                         "deviation": er.deviation, "pct": 100 * er.deviation / er.budget_total})
+            rows.append(
+                {
+                    "area": AREA_LABELS[area],
+                    "expected_result": er.total,
+                    "budget": er.budget_total,
+                    "deviation": er.deviation,
+                    "pct": 100 * er.deviation / er.budget_total,
+                }
+            )
         return pd.DataFrame(rows)
 
     def budget_holds(self) -> pd.io.formats.style.Styler:
         """Expected result (cases and pool, as in the forecast report) against budget per area."""
-        return danish_table(self.budget_frame, {"area": "Område", "expected_result": "Forventet regnskab, kr.", "budget": "Budget, kr.",
-                                                "deviation": "Afvigelse (+ = merforbrug), kr.", "pct": "Afvigelse, pct."}).format(
-            precision=1, subset=["Afvigelse, pct."], decimal=",")
+        return danish_table(
+            self.budget_frame,
+            {
+                "area": "Område",
+                "expected_result": "Forventet regnskab, kr.",
+                "budget": "Budget, kr.",
+                "deviation": "Afvigelse (+ = merforbrug), kr.",
+                "pct": "Afvigelse, pct.",
+            },
+        ).format(precision=1, subset=["Afvigelse, pct."], decimal=",")
 
     @cached_property
     def sub_areas(self) -> pd.DataFrame:
         """Per area and sub-area with a budget or an expected result: label, budget, expected result, deviation (kr.)."""
-        frames = [f["expected_result"].table.assign(area=AREA_LABELS[area], area_code=area) for area, f in self.figures.items()]
+        frames = [
+            f["expected_result"].table.assign(area=AREA_LABELS[area], area_code=area)
+            for area, f in self.figures.items()
+        ]
         table = pd.concat(frames, ignore_index=True)
         return table[(table["budget"] != 0) | (table["expected_result"] != 0)].reset_index(drop=True)
 
     def overruns(self) -> pd.DataFrame:
         """The sub-areas with a forecast overrun (deviation over 0 in whole kroner), the largest first within each area."""
         over = self.sub_areas[self.sub_areas["deviation"].round() > 0]
-        return over.sort_values(["area_code", "deviation"], ascending=[True, False], key=lambda c: c.map(
-            {a: i for i, a in enumerate(self.figures)}) if c.name == "area_code" else c).reset_index(drop=True)
+        return over.sort_values(
+            ["area_code", "deviation"],
+            ascending=[True, False],
+            key=lambda c: c.map({a: i for i, a in enumerate(self.figures)}) if c.name == "area_code" else c,
+        ).reset_index(drop=True)
 
     def conclusions(self) -> list[str]:
         """Sentences with the figures: per area the expected over- or underspend in mio. kr. and percent of the budget, and
@@ -137,39 +166,69 @@ class Pack:
             er = f["expected_result"]
             subject, pct = AREA_SUBJECTS[area], 100 * er.deviation / er.budget_total
             if round(er.deviation / 1e5) == 0:  # under 0,05 mio. kr.
-                out.append(f"{subject} forventer at holde budgettet på {mio(er.budget_total)} mio. kr. (afvigelse {format_number(er.deviation)} kr.).")
+                out.append(
+                    f"{subject} forventer at holde budgettet på {mio(er.budget_total)} mio. kr. (afvigelse {format_number(er.deviation)} kr.)."
+                )
                 continue
             over = er.deviation > 0
             same_way = er.table[er.table["deviation"] > 0] if over else er.table[er.table["deviation"] < 0]
             top = same_way.reindex(same_way["deviation"].abs().sort_values(ascending=False).index).head(2)
             parts = " og ".join(f"{r.label} ({mio(abs(r.deviation))} mio. kr.)" for r in top.itertuples())
-            out.append(f"{subject} forventer et {'merforbrug' if over else 'mindreforbrug'} på {mio(abs(er.deviation))} mio. kr. "
-                       f"({format_number(abs(pct), 1)} % af budgettet på {mio(er.budget_total)} mio. kr.)"
-                       + (f", især på {parts}." if parts else "."))
+            out.append(
+                f"{subject} forventer et {'merforbrug' if over else 'mindreforbrug'} på {mio(abs(er.deviation))} mio. kr. "
+                f"({format_number(abs(pct), 1)} % af budgettet på {mio(er.budget_total)} mio. kr.)"
+                + (f", især på {parts}." if parts else ".")
+            )
         totals = self.recipients_frame.groupby("area", sort=False)[["recipients", "recipients_before"]].sum()
         for area in self.figures:
             now, before = totals.loc[AREA_LABELS[area]]
             if is_small(pd.Series([now, before])).any():
                 continue
             change = now - before
-            moved = "det samme som" if change == 0 else f"{format_number(abs(change))} {'flere' if change > 0 else 'færre'} end"
-            out.append(f"{AREA_SUBJECTS[area]} havde {format_number(now)} modtagere den {format_date(self.end)}, {moved} et år før "
-                       f"({format_number(before)}).")
+            moved = (
+                "det samme som"
+                if change == 0
+                else f"{format_number(abs(change))} {'flere' if change > 0 else 'færre'} end"
+            )
+            out.append(
+                f"{AREA_SUBJECTS[area]} havde {format_number(now)} modtagere den {format_date(self.end)}, {moved} et år før "
+                f"({format_number(before)})."
+            )
         n = len(self.overruns())
         if n:
-            out.append(f"{n} delområde{'r' if n > 1 else ''} ventes at overskride budgettet; de står i handleplanen nederst med beløbet.")
+            out.append(
+                f"{n} delområde{'r' if n > 1 else ''} ventes at overskride budgettet; de står i handleplanen nederst med beløbet."
+            )
         return out
 
     def budget_figure(self) -> charts.Figure:
         """Expected result against budget per sub-area (mio. kr.), one panel per area."""
-        data = self.sub_areas.assign(status=lambda t: t["deviation"].round().gt(0).map({True: OVERRUN, False: NOT_OVERRUN}))
-        chart_data = data[["area", "label", "status"]].assign(**{c: data[c] / 1e6 for c in ("budget", "expected_result", "deviation")})
-        chart = charts.result_against_budget(chart_data, f"Forventet regnskab mod budget pr. delområde, {self.end.year} (mio. kr.)")
-        csv = data[["area", "label", "budget", "expected_result", "deviation"]].round(0).rename(columns={
-            "area": "Område", "label": "Delområde", "budget": "Budget, kr.", "expected_result": "Forventet regnskab, kr.",
-            "deviation": "Afvigelse (+ = merforbrug), kr."})
-        notes = ["Søjlen er det forventede regnskab (rød: over budget), den sorte streg budgettet. Det forventede regnskab er "
-                 "igangværende og forventede sager plus puljen (skøn), som i prognoserapporten."]
+        data = self.sub_areas.assign(
+            status=lambda t: t["deviation"].round().gt(0).map({True: OVERRUN, False: NOT_OVERRUN})
+        )
+        chart_data = data[["area", "label", "status"]].assign(
+            **{c: data[c] / 1e6 for c in ("budget", "expected_result", "deviation")}
+        )
+        chart = charts.result_against_budget(
+            chart_data, f"Forventet regnskab mod budget pr. delområde, {self.end.year} (mio. kr.)"
+        )
+        csv = (
+            data[["area", "label", "budget", "expected_result", "deviation"]]
+            .round(0)
+            .rename(
+                columns={
+                    "area": "Område",
+                    "label": "Delområde",
+                    "budget": "Budget, kr.",
+                    "expected_result": "Forventet regnskab, kr.",
+                    "deviation": "Afvigelse (+ = merforbrug), kr.",
+                }
+            )
+        )
+        notes = [
+            "Søjlen er det forventede regnskab (rød: over budget), den sorte streg budgettet. Det forventede regnskab er "
+            "igangværende og forventede sager plus puljen (skøn), som i prognoserapporten."
+        ]
         return charts.Figure(chart, csv, f"forventet_regnskab_{self.end.year}.csv", notes)
 
     @cached_property
@@ -183,7 +242,9 @@ class Pack:
                     continue
                 periods = f["periods"] if snap == f["snapshot"] else marts.case_periods(self.municipality, area, snap)
                 day = f["end"] if snap == f["snapshot"] else snap  # the last point is the table's "now"
-                rows.append({"area": AREA_LABELS[area], "date": day, "recipients": len(indicators.recipients(periods, day))})
+                rows.append(
+                    {"area": AREA_LABELS[area], "date": day, "recipients": len(indicators.recipients(periods, day))}
+                )
         return pd.DataFrame(rows)
 
     def recipients_figure(self) -> charts.Figure:
@@ -193,13 +254,22 @@ class Pack:
         hidden = is_small(data["recipients"])
         data = data.assign(recipients=data["recipients"].astype(float).where(~hidden))
         areas = [AREA_LABELS[a] for a in self.figures]
-        chart = charts.recipients_over_time(data.assign(date=data["date"].map(dt.date.isoformat)), "Modtagere pr. område over tid", areas)
-        notes = ["Modtagere er igangværende sager (borger og indsats) på dagen for hvert månedligt sagsudtræk; en borger med "
-                 "to indsatser tæller to gange."]
+        chart = charts.recipients_over_time(
+            data.assign(date=data["date"].map(dt.date.isoformat)), "Modtagere pr. område over tid", areas
+        )
+        notes = [
+            "Modtagere er igangværende sager (borger og indsats) på dagen for hvert månedligt sagsudtræk; en borger med "
+            "to indsatser tæller to gange."
+        ]
         if hidden.any():
-            notes.append(f"Hvor et område har færre end {SMALL} modtagere, er tallet skjult (hul i linjen): "
-                         + ", ".join(f"{r.area} {format_date(r.date)}" for r in data[hidden].itertuples()) + ".")
-        csv = data.assign(date=data["date"].map(format_date)).rename(columns={"area": "Område", "date": "Dato", "recipients": "Modtagere"})
+            notes.append(
+                f"Hvor et område har færre end {SMALL} modtagere, er tallet skjult (hul i linjen): "
+                + ", ".join(f"{r.area} {format_date(r.date)}" for r in data[hidden].itertuples())
+                + "."
+            )
+        csv = data.assign(date=data["date"].map(format_date)).rename(
+            columns={"area": "Område", "date": "Dato", "recipients": "Modtagere"}
+        )
         return charts.Figure(chart, csv, f"modtagere_{self.end:%Y-%m}.csv", notes)
 
     # -- recipients and prices (protected once, shown in every pack) -----------------------------------------------------
@@ -213,9 +283,12 @@ class Pack:
             now = indicators.recipients(f["periods"], f["end"]).groupby("measure").size()
             before = indicators.recipients(f["periods_before"], _year_before(f["end"])).groupby("measure").size()
             dev = f["deviation"].set_index("sub_area")
-            frame = pd.DataFrame({"recipients": now, "recipients_before": before}).join(
-                dev[["budget_cases", "full_year_cases", "forecast_price", "budget_price"]], how="outer").fillna(
-                {"recipients": 0, "recipients_before": 0}).reset_index(names="measure")
+            frame = (
+                pd.DataFrame({"recipients": now, "recipients_before": before})
+                .join(dev[["budget_cases", "full_year_cases", "forecast_price", "budget_price"]], how="outer")
+                .fillna({"recipients": 0, "recipients_before": 0})
+                .reset_index(names="measure")
+            )
             frame.insert(0, "area", AREA_LABELS[area])
             frames.append(frame)
         table = pd.concat(frames, ignore_index=True)
@@ -226,15 +299,27 @@ class Pack:
     def recipients_shown(self) -> pd.DataFrame:
         # full-year cases in the forecast are a count of people too (1,3 is about one citizen), and the average
         # price over fewer than 5 of them is that citizen's rate: both hidden; the budget's assumptions are not person data
-        return protected_per_area(self.recipients_frame, ["recipients", "recipients_before", "full_year_cases"], column_totals=True,
-                                  means={"forecast_price": "full_year_cases"}, decimals={"full_year_cases": 1, "budget_cases": 1})
+        return protected_per_area(
+            self.recipients_frame,
+            ["recipients", "recipients_before", "full_year_cases"],
+            column_totals=True,
+            means={"forecast_price": "full_year_cases"},
+            decimals={"full_year_cases": 1, "budget_cases": 1},
+        )
 
     def recipients_and_prices(self) -> HTML:
         """Recipients on the period's last day (and a year before), full-year cases and average prices against budget."""
-        names = {"area": "Område", "label": "Delområde", "section": "Paragraf", "recipients": "Modtagere nu",
-                 "recipients_before": "Modtagere for et år siden", "budget_cases": "Budgetterede helårssager",
-                 "full_year_cases": "Helårssager i prognosen", "forecast_price": "Gns. pris pr. helårssag, kr.",
-                 "budget_price": "Budgetteret pris, kr."}
+        names = {
+            "area": "Område",
+            "label": "Delområde",
+            "section": "Paragraf",
+            "recipients": "Modtagere nu",
+            "recipients_before": "Modtagere for et år siden",
+            "budget_cases": "Budgetterede helårssager",
+            "full_year_cases": "Helårssager i prognosen",
+            "forecast_price": "Gns. pris pr. helårssag, kr.",
+            "budget_price": "Budgetteret pris, kr.",
+        }
         if self.audience != "department":
             names.pop("section")
         if self.audience == "politicians":
@@ -249,46 +334,88 @@ class Pack:
         frames = []
         for area, f in self.figures.items():
             now = f["flows"].set_index("measure")
-            before = f["flows_before"].set_index("measure")[["entries", "exits"]] if f["flows_before"] is not None else None
-            frame = now.join(before.add_suffix("_before"), how="left") if before is not None else now.assign(entries_before=0, exits_before=0)
+            before = (
+                f["flows_before"].set_index("measure")[["entries", "exits"]] if f["flows_before"] is not None else None
+            )
+            frame = (
+                now.join(before.add_suffix("_before"), how="left")
+                if before is not None
+                else now.assign(entries_before=0, exits_before=0)
+            )
             frame = frame.reset_index()
             frame.insert(0, "area", AREA_LABELS[area])
             frames.append(frame)
         table = pd.concat(frames, ignore_index=True).fillna({"entries_before": 0, "exits_before": 0})
-        table = table.assign(label=table["measure"].map(self._label), age_group=table["measure"].map(lambda m: age_group_label(self.age_groups[m])))
+        table = table.assign(
+            label=table["measure"].map(self._label),
+            age_group=table["measure"].map(lambda m: age_group_label(self.age_groups[m])),
+        )
         return table.astype({c: int for c in ["entries", "exits", "reentries", "entries_before", "exits_before"]})
 
     @cached_property
     def flows_shown(self) -> pd.DataFrame:
         # re-entries are a part of the entries ("2 of 5" would show 3 first entries): protected as a pair
-        return protected_per_area(self.flows_frame, ["entries", "exits", "reentries", "entries_before", "exits_before"],
-                                  column_totals=True, pairs=[("reentries", "entries")],
-                                  means={"entries_per_10000": "entries", "exits_per_10000": "exits", "median_days": "exits"},
-                                  decimals={"entries_per_10000": 1, "exits_per_10000": 1})
+        return protected_per_area(
+            self.flows_frame,
+            ["entries", "exits", "reentries", "entries_before", "exits_before"],
+            column_totals=True,
+            pairs=[("reentries", "entries")],
+            means={"entries_per_10000": "entries", "exits_per_10000": "exits", "median_days": "exits"},
+            decimals={"entries_per_10000": 1, "exits_per_10000": 1},
+        )
 
     def flows(self) -> HTML:
         """Entries and exits in the period (and last year's); for the department also per 10,000 in the measure's age group,
         re-entries and the length of finished spells."""
         if self.audience == "politicians":
-            names = {"area": "Område", "label": "Delområde", "entries": "Tilgang", "entries_before": "Tilgang samme periode sidste år",
-                     "exits": "Afgang", "exits_before": "Afgang samme periode sidste år"}
+            names = {
+                "area": "Område",
+                "label": "Delområde",
+                "entries": "Tilgang",
+                "entries_before": "Tilgang samme periode sidste år",
+                "exits": "Afgang",
+                "exits_before": "Afgang samme periode sidste år",
+            }
         else:
-            names = {"area": "Område", "label": "Delområde", "age_group": "Aldersgruppe", "entries": "Tilgang",
-                     "entries_per_10000": "Tilgang pr. 10.000 i aldersgruppen", "exits": "Afgang",
-                     "exits_per_10000": "Afgang pr. 10.000 i aldersgruppen", "reentries": "Genindskrivninger",
-                     "median_days": "Varighed af afsluttede forløb (median, dage)", "entries_before": "Tilgang sidste år",
-                     "exits_before": "Afgang sidste år"}
-        return table_html(self.flows_frame, self.flows_shown, names, ["entries_per_10000", "exits_per_10000", "median_days"])
+            names = {
+                "area": "Område",
+                "label": "Delområde",
+                "age_group": "Aldersgruppe",
+                "entries": "Tilgang",
+                "entries_per_10000": "Tilgang pr. 10.000 i aldersgruppen",
+                "exits": "Afgang",
+                "exits_per_10000": "Afgang pr. 10.000 i aldersgruppen",
+                "reentries": "Genindskrivninger",
+                "median_days": "Varighed af afsluttede forløb (median, dage)",
+                "entries_before": "Tilgang sidste år",
+                "exits_before": "Afgang sidste år",
+            }
+        return table_html(
+            self.flows_frame, self.flows_shown, names, ["entries_per_10000", "exits_per_10000", "median_days"]
+        )
 
     # -- finance ----------------------------------------------------------------------------------------------------------
 
     def deviation(self) -> pd.io.formats.style.Styler:
         """The deviation from budget per sub-area split into quantity, price and pool (which add up to it)."""
-        table = pd.concat([f["deviation"].assign(area=AREA_LABELS[area]) for area, f in self.figures.items()], ignore_index=True)
-        return danish_table(table[["area", "label", "budget", "expected_result", "deviation", "quantity_effect", "price_effect", "pool"]],
-                            {"area": "Område", "label": "Delområde", "budget": "Budget, kr.", "expected_result": "Forventet regnskab, kr.",
-                             "deviation": "Afvigelse (+ = merforbrug), kr.", "quantity_effect": "Heraf mængde, kr.",
-                             "price_effect": "Heraf pris, kr.", "pool": "Heraf pulje, kr."})
+        table = pd.concat(
+            [f["deviation"].assign(area=AREA_LABELS[area]) for area, f in self.figures.items()], ignore_index=True
+        )
+        return danish_table(
+            table[
+                ["area", "label", "budget", "expected_result", "deviation", "quantity_effect", "price_effect", "pool"]
+            ],
+            {
+                "area": "Område",
+                "label": "Delområde",
+                "budget": "Budget, kr.",
+                "expected_result": "Forventet regnskab, kr.",
+                "deviation": "Afvigelse (+ = merforbrug), kr.",
+                "quantity_effect": "Heraf mængde, kr.",
+                "price_effect": "Heraf pris, kr.",
+                "pool": "Heraf pulje, kr.",
+            },
+        )
 
     def refunds(self) -> HTML:
         """Expected refunds for particularly expensive single cases, per area."""
@@ -300,30 +427,50 @@ class Pack:
             rows.append({"area": AREA_LABELS[area], "citizens": int((refund > 0).sum()), "refund": refund.sum()})
         table = pd.DataFrame(rows)
         shown = protected(table, ["citizens"], means={"refund": "citizens"})
-        return table_html(table, shown, {"area": "Område", "citizens": f"Borgere over {format_number(lower)} kr. om året",
-                                         "refund": "Forventet refusion, kr."}, ["refund"])
+        return table_html(
+            table,
+            shown,
+            {
+                "area": "Område",
+                "citizens": f"Borgere over {format_number(lower)} kr. om året",
+                "refund": "Forventet refusion, kr.",
+            },
+            ["refund"],
+        )
 
     @cached_property
     def accuracy_frame(self) -> pd.DataFrame:
         """Per area, for the last complete year: the forecast without pool at each month-end against the booked result
         (forecast_report.accuracy, as the forecast report shows it)."""
-        frames = [forecast_report.accuracy(self.municipality, area, self.end.year - 1).assign(area=AREA_LABELS[area])
-                  for area in self.figures]
-        return pd.concat([f for f in frames if not f.empty] or [pd.DataFrame(columns=["area", "snapshot_date", "forecast", "booked",
-                                                                                     "deviation_pct"])], ignore_index=True)
+        frames = [
+            forecast_report.accuracy(self.municipality, area, self.end.year - 1).assign(area=AREA_LABELS[area])
+            for area in self.figures
+        ]
+        return pd.concat(
+            [f for f in frames if not f.empty]
+            or [pd.DataFrame(columns=["area", "snapshot_date", "forecast", "booked", "deviation_pct"])],
+            ignore_index=True,
+        )
 
     def accuracy(self) -> HTML:
         """The forecast's accuracy last year: per month-end, how far the forecast (no pool) was from the booked result."""
         frame = self.accuracy_frame
         if frame.empty:
             return HTML(f"<p>Der er intet afsluttet år med månedlige opgørelser før {self.end.year}.</p>")
-        wide = frame.assign(month=frame["snapshot_date"].dt.strftime("%m-%Y")).pivot(index="month", columns="area", values="deviation_pct")
+        wide = frame.assign(month=frame["snapshot_date"].dt.strftime("%m-%Y")).pivot(
+            index="month", columns="area", values="deviation_pct"
+        )
         wide = wide[[a for a in (AREA_LABELS[x] for x in self.figures) if a in wide]].reset_index()
         booked = frame.groupby("area", sort=False)["booked"].first()
         mean_abs = frame.groupby("area", sort=False)["deviation_pct"].apply(lambda s: s.abs().mean())
-        names = {"month": "Prognose lavet ved udgangen af"} | {a: f"{a}: prognose over (+) / under (-) regnskabet, pct." for a in wide.columns[1:]}
-        text = " ".join(f"{a}: endeligt bogført {format_number(booked[a])} kr.; prognosen ramte i gennemsnit "
-                        f"{format_number(mean_abs[a], 1)} % ved siden af." for a in booked.index)
+        names = {"month": "Prognose lavet ved udgangen af"} | {
+            a: f"{a}: prognose over (+) / under (-) regnskabet, pct." for a in wide.columns[1:]
+        }
+        text = " ".join(
+            f"{a}: endeligt bogført {format_number(booked[a])} kr.; prognosen ramte i gennemsnit "
+            f"{format_number(mean_abs[a], 1)} % ved siden af."
+            for a in booked.index
+        )
         styler = danish_table(wide, names, decimals=1)
         return HTML(styler.to_html() + f"<p>{text}</p>")
 
@@ -334,11 +481,24 @@ class Pack:
         rows = []
         for area, f in self.figures.items():
             now = indicators.annual_cost_per_citizen(f["periods"], f["end"].year)
-            before = indicators.annual_cost_per_citizen(f["periods_before"], f["end"].year - 1) if len(f["periods_before"]) else pd.Series(dtype=float)
-            rows.append({"area": AREA_LABELS[area], "now": int((now > self.expensive).sum()), "before": int((before > self.expensive).sum())})
+            before = (
+                indicators.annual_cost_per_citizen(f["periods_before"], f["end"].year - 1)
+                if len(f["periods_before"])
+                else pd.Series(dtype=float)
+            )
+            rows.append(
+                {
+                    "area": AREA_LABELS[area],
+                    "now": int((now > self.expensive).sum()),
+                    "before": int((before > self.expensive).sum()),
+                }
+            )
         table = pd.DataFrame(rows)
-        return table_html(table, protected(table, ["now", "before"]), {"area": "Område", "now": f"Sager over {format_number(self.expensive)} kr. i år",
-                                                                        "before": "Sidste år"})
+        return table_html(
+            table,
+            protected(table, ["now", "before"]),
+            {"area": "Område", "now": f"Sager over {format_number(self.expensive)} kr. i år", "before": "Sidste år"},
+        )
 
     def children_over_15(self) -> HTML | None:
         """Children's recipients aged 15 or more; the recipients as the recipients table shows them (protected once)."""
@@ -349,9 +509,13 @@ class Pack:
         table["label"] = table["measure"].map(self._label)
         # "28 of 30" would show 2 under 15: the part is hidden where the rest is small
         shown = protected(table, ["over_15"], pairs=[("over_15", "recipients")])
-        main = self.recipients_shown.set_index(self.recipients_frame["area"] + "|" + self.recipients_frame["measure"])["recipients"]
+        main = self.recipients_shown.set_index(self.recipients_frame["area"] + "|" + self.recipients_frame["measure"])[
+            "recipients"
+        ]
         shown["recipients"] = (table["area"] + "|" + table["measure"]).map(main).to_numpy()
-        return table_html(table, shown, {"label": "Delområde", "recipients": "Modtagere", "over_15": "Heraf 15 år og derover"})
+        return table_html(
+            table, shown, {"label": "Delområde", "recipients": "Modtagere", "over_15": "Heraf 15 år og derover"}
+        )
 
     def providers_and_stay(self) -> HTML:
         """Own versus other providers and the median length of the running spells, per measure."""
@@ -369,15 +533,35 @@ class Pack:
         table["label"] = table["measure"].map(self._label)
         # own + other = the recipients, which the recipients table shows: a row is one group of parts, each area's
         # columns add up to its total; where the recipients table hides the total, both parts are hidden too
-        shown = protected_per_area(table, ["own", "other"], parts=[["own", "other"]], column_totals=True, means={"median_days": "running"})
+        shown = protected_per_area(
+            table, ["own", "other"], parts=[["own", "other"]], column_totals=True, means={"median_days": "running"}
+        )
         key = self.recipients_frame["area"] + "|" + self.recipients_frame["measure"]
-        total_hidden = (table["area"] + "|" + table["measure"]).map(self.recipients_shown.set_index(key)["recipients"]).isin([HIDDEN, SMALL_TEXT])
+        total_hidden = (
+            (table["area"] + "|" + table["measure"])
+            .map(self.recipients_shown.set_index(key)["recipients"])
+            .isin([HIDDEN, SMALL_TEXT])
+        )
         for col in ("own", "other"):
-            hide = total_hidden.to_numpy() & (table[col] > 0).to_numpy() & ~shown[col].isin([HIDDEN, SMALL_TEXT]).to_numpy()
+            hide = (
+                total_hidden.to_numpy()
+                & (table[col] > 0).to_numpy()
+                & ~shown[col].isin([HIDDEN, SMALL_TEXT]).to_numpy()
+            )
             shown.loc[hide, col] = HIDDEN
         shown.loc[total_hidden.to_numpy(), "median_days"] = ""
-        return table_html(table, shown, {"area": "Område", "label": "Delområde", "own": "Egne tilbud", "other": "Andre leverandører",
-                                         "median_days": "Igangværende forløb, median dage"}, ["median_days"])
+        return table_html(
+            table,
+            shown,
+            {
+                "area": "Område",
+                "label": "Delområde",
+                "own": "Egne tilbud",
+                "other": "Andre leverandører",
+                "median_days": "Igangværende forløb, median dage",
+            },
+            ["median_days"],
+        )
 
     def caseworkers(self) -> HTML:
         """Recipients and the year's forecast per caseworker (keyed pseudonyms, not the extract's initials)."""
@@ -385,26 +569,58 @@ class Pack:
         for area, f in self.figures.items():
             r = indicators.recipients(f["periods"], f["end"])
             cost = f["forecast"].cases.set_index(["case_id", "measure"])["year_total"]
-            r = r.assign(cost=[cost.get((c, m), 0.0) for c, m in zip(r["case_id"], r["measure"])],
-                         caseworker=r["caseworker"].fillna("ukendt"))  # keyed pseudonyms since ingestion
-            frames.append(r.groupby("caseworker", as_index=False).agg(cases=("case_id", "count"), cost=("cost", "sum")).assign(area=AREA_LABELS[area]))
-        table = pd.concat(frames, ignore_index=True).sort_values(["area", "cases"], ascending=[True, False]).reset_index(drop=True)
+            r = r.assign(
+                cost=[cost.get((c, m), 0.0) for c, m in zip(r["case_id"], r["measure"])],
+                caseworker=r["caseworker"].fillna("ukendt"),
+            )  # keyed pseudonyms since ingestion
+            frames.append(
+                r.groupby("caseworker", as_index=False)
+                .agg(cases=("case_id", "count"), cost=("cost", "sum"))
+                .assign(area=AREA_LABELS[area])
+            )
+        table = (
+            pd.concat(frames, ignore_index=True)
+            .sort_values(["area", "cases"], ascending=[True, False])
+            .reset_index(drop=True)
+        )
         # the cases of an area's caseworkers add up to its recipients, which the pack shows
         shown = protected_per_area(table, ["cases"], column_totals=True, means={"cost": "cases"})
-        return table_html(table, shown, {"area": "Område", "caseworker": "Sagsbehandler (pseudonym)", "cases": "Sager",
-                                         "cost": "Årets udgift, kr."}, ["cost"])
+        return table_html(
+            table,
+            shown,
+            {
+                "area": "Område",
+                "caseworker": "Sagsbehandler (pseudonym)",
+                "cases": "Sager",
+                "cost": "Årets udgift, kr.",
+            },
+            ["cost"],
+        )
 
     def follow_up(self) -> HTML:
         """Share of follow-up registrations made within 12 months of the previous one (from the progression data)."""
         registrations = progression.select(marts.progression_registrations(), self.municipality)
         if registrations.empty:
-            return HTML("<p>Kommunen har ikke indberettet opfølgninger (progressionsregistreringer), så andelen kan ikke opgøres.</p>")
+            return HTML(
+                "<p>Kommunen har ikke indberettet opfølgninger (progressionsregistreringer), så andelen kan ikke opgøres.</p>"
+            )
         table = indicators.followed_up_on_time(registrations)
         table["service"] = table["service"].map({"sel_85": "SEL § 85", "sel_107": "SEL § 107"})
         table["share"] = 100 * table["on_time"] / table["follow_ups"]
-        shown = protected(table, ["follow_ups", "on_time"], shares={"share": ("on_time", "follow_ups")}, decimals={"share": 1})
-        return table_html(table, shown, {"service": "Ydelse", "follow_ups": "Opfølgninger", "on_time": "Inden for 12 måneder",
-                                         "share": "Andel til tiden, pct."}, ["share"])
+        shown = protected(
+            table, ["follow_ups", "on_time"], shares={"share": ("on_time", "follow_ups")}, decimals={"share": 1}
+        )
+        return table_html(
+            table,
+            shown,
+            {
+                "service": "Ydelse",
+                "follow_ups": "Opfølgninger",
+                "on_time": "Inden for 12 måneder",
+                "share": "Andel til tiden, pct.",
+            },
+            ["share"],
+        )
 
     # -- politicians ----------------------------------------------------------------------------------------------------
 
@@ -414,54 +630,130 @@ class Pack:
         if over.empty:
             return HTML("<p>Der er ikke forventet merforbrug på noget delområde; ingen handleplan er nødvendig.</p>")
         table = over[["area", "label", "deviation"]].assign(action="", owner="", effect="")
-        return HTML(danish_table(table, {"area": "Område", "label": "Delområde", "deviation": "Forventet merforbrug, kr.",
-                                         "action": "Tiltag", "owner": "Ansvarlig", "effect": "Forventet effekt, kr."}).to_html())
+        return HTML(
+            danish_table(
+                table,
+                {
+                    "area": "Område",
+                    "label": "Delområde",
+                    "deviation": "Forventet merforbrug, kr.",
+                    "action": "Tiltag",
+                    "owner": "Ansvarlig",
+                    "effect": "Forventet effekt, kr.",
+                },
+            ).to_html()
+        )
 
     def sections(self) -> Iterator[tuple[str, str, list]]:
         """(heading, explanation, parts) in the order the audience reads them."""
-        budget = ("Holder budgettet?", "Forventet regnskab mod budget pr. område: sagerne og puljen, de samme tal som i prognoserapporten "
-                  "(positiv afvigelse = merforbrug).", lambda: [self.budget_holds()])
-        recipients = ("Modtagere og gennemsnitspriser", "Modtagere (igangværende sager) på periodens sidste dag og for et år siden og "
-                      "gennemsnitsprisen pr. helårssag mod budgettets forudsætninger.", lambda: [self.recipients_and_prices()])
+        budget = (
+            "Holder budgettet?",
+            "Forventet regnskab mod budget pr. område: sagerne og puljen, de samme tal som i prognoserapporten "
+            "(positiv afvigelse = merforbrug).",
+            lambda: [self.budget_holds()],
+        )
+        recipients = (
+            "Modtagere og gennemsnitspriser",
+            "Modtagere (igangværende sager) på periodens sidste dag og for et år siden og "
+            "gennemsnitsprisen pr. helårssag mod budgettets forudsætninger.",
+            lambda: [self.recipients_and_prices()],
+        )
         if self.audience == "politicians":
             order = [
-                ("Konklusioner", "Det vigtigste, beregnet ud fra tallene nedenfor.", lambda: [bullets(self.conclusions())]),
-                (budget[0], budget[1] + " Figuren viser det pr. delområde.", lambda: [self.budget_holds(), self.budget_figure()]),
-                ("Modtagere over tid", "Antal modtagere pr. område ved hvert månedligt sagsudtræk.", lambda: [self.recipients_figure()]),
+                (
+                    "Konklusioner",
+                    "Det vigtigste, beregnet ud fra tallene nedenfor.",
+                    lambda: [bullets(self.conclusions())],
+                ),
+                (
+                    budget[0],
+                    budget[1] + " Figuren viser det pr. delområde.",
+                    lambda: [self.budget_holds(), self.budget_figure()],
+                ),
+                (
+                    "Modtagere over tid",
+                    "Antal modtagere pr. område ved hvert månedligt sagsudtræk.",
+                    lambda: [self.recipients_figure()],
+                ),
                 recipients,
-                ("Tilgang og afgang", "Nye og afsluttede forløb i perioden mod samme periode sidste år.", lambda: [self.flows()]),
-                ("Handleplan", "Hvert delområde med forventet merforbrug og beløbet. Tiltag, ansvarlig og forventet effekt udfyldes "
-                 "af forvaltningen.", lambda: [self.action_plan()]),
+                (
+                    "Tilgang og afgang",
+                    "Nye og afsluttede forløb i perioden mod samme periode sidste år.",
+                    lambda: [self.flows()],
+                ),
+                (
+                    "Handleplan",
+                    "Hvert delområde med forventet merforbrug og beløbet. Tiltag, ansvarlig og forventet effekt udfyldes "
+                    "af forvaltningen.",
+                    lambda: [self.action_plan()],
+                ),
             ]
         elif self.audience == "finance":
             order = [
                 budget,
-                ("Afvigelse: mængde og pris", "Afvigelsen pr. delområde delt i mængde (helårssager), pris (pris pr. helårssag) "
-                 "og puljen; de tre summer til afvigelsen.", lambda: [self.deviation()]),
-                ("Modtagere, helårssager og gennemsnitspriser", "Modtagere på periodens sidste dag og for et år siden, helårssager og "
-                 "gennemsnitspris pr. helårssag i prognosen mod budgettets forudsætninger.", lambda: [self.recipients_and_prices()]),
-                ("Refusion for særligt dyre enkeltsager", "Forventet refusion: 25 % af den årlige udgift pr. borger mellem "
-                 f"{format_number(self.refund_thresholds[0])} kr. og {format_number(self.refund_thresholds[1])} kr. og 50 % over "
-                 f"{format_number(self.refund_thresholds[1])} kr.", lambda: [self.refunds()]),
-                ("Prognosens træfsikkerhed", f"Sidste afsluttede år ({self.end.year - 1}): prognosen uden pulje lavet ved hver "
-                 "månedsafslutning mod det endelige bogførte regnskab, som i prognoserapporten.", lambda: [self.accuracy()]),
+                (
+                    "Afvigelse: mængde og pris",
+                    "Afvigelsen pr. delområde delt i mængde (helårssager), pris (pris pr. helårssag) "
+                    "og puljen; de tre summer til afvigelsen.",
+                    lambda: [self.deviation()],
+                ),
+                (
+                    "Modtagere, helårssager og gennemsnitspriser",
+                    "Modtagere på periodens sidste dag og for et år siden, helårssager og "
+                    "gennemsnitspris pr. helårssag i prognosen mod budgettets forudsætninger.",
+                    lambda: [self.recipients_and_prices()],
+                ),
+                (
+                    "Refusion for særligt dyre enkeltsager",
+                    "Forventet refusion: 25 % af den årlige udgift pr. borger mellem "
+                    f"{format_number(self.refund_thresholds[0])} kr. og {format_number(self.refund_thresholds[1])} kr. og 50 % over "
+                    f"{format_number(self.refund_thresholds[1])} kr.",
+                    lambda: [self.refunds()],
+                ),
+                (
+                    "Prognosens træfsikkerhed",
+                    f"Sidste afsluttede år ({self.end.year - 1}): prognosen uden pulje lavet ved hver "
+                    "månedsafslutning mod det endelige bogførte regnskab, som i prognoserapporten.",
+                    lambda: [self.accuracy()],
+                ),
             ]
         else:
             order = [
                 budget,
                 (recipients[0], recipients[1] + " Pr. paragraf.", recipients[2]),
-                ("Tilgang og afgang", "Tilgang, afgang og genindskrivninger i perioden, tilgang og afgang også pr. 10.000 indbyggere i "
-                 "indsatsens aldersgruppe (efterværn: 18-22-årige), varigheden af de afsluttede forløb og samme periode sidste år.",
-                 lambda: [self.flows()]),
-                ("Unge over 15 år", "Børneområdets modtagere, der er fyldt 15 år: dem, der snart kan gå over til voksenområdet.",
-                 lambda: [self.children_over_15()]),
-                ("Dyre sager", "Borgere med en årlig udgift over grænsen, i år og sidste år.", lambda: [self.expensive_cases()]),
-                ("Leverandører og forløbets længde", "Egne tilbud mod andre leverandører og den mediane varighed af de "
-                 "igangværende forløb.", lambda: [self.providers_and_stay()]),
-                ("Opfølgning til tiden", "Andelen af opfølgninger (progressionsregistreringer), der kom inden for 12 "
-                 "kalendermåneder efter den forrige.", lambda: [self.follow_up()]),
-                ("Sagsbehandlere", "Sager og årets udgift pr. sagsbehandler (pseudonym). Belægning kan ikke opgøres: "
-                 "udtrækkene har ingen kapacitetsdata.", lambda: [self.caseworkers()]),
+                (
+                    "Tilgang og afgang",
+                    "Tilgang, afgang og genindskrivninger i perioden, tilgang og afgang også pr. 10.000 indbyggere i "
+                    "indsatsens aldersgruppe (efterværn: 18-22-årige), varigheden af de afsluttede forløb og samme periode sidste år.",
+                    lambda: [self.flows()],
+                ),
+                (
+                    "Unge over 15 år",
+                    "Børneområdets modtagere, der er fyldt 15 år: dem, der snart kan gå over til voksenområdet.",
+                    lambda: [self.children_over_15()],
+                ),
+                (
+                    "Dyre sager",
+                    "Borgere med en årlig udgift over grænsen, i år og sidste år.",
+                    lambda: [self.expensive_cases()],
+                ),
+                (
+                    "Leverandører og forløbets længde",
+                    "Egne tilbud mod andre leverandører og den mediane varighed af de igangværende forløb.",
+                    lambda: [self.providers_and_stay()],
+                ),
+                (
+                    "Opfølgning til tiden",
+                    "Andelen af opfølgninger (progressionsregistreringer), der kom inden for 12 "
+                    "kalendermåneder efter den forrige.",
+                    lambda: [self.follow_up()],
+                ),
+                (
+                    "Sagsbehandlere",
+                    "Sager og årets udgift pr. sagsbehandler (pseudonym). Belægning kan ikke opgøres: "
+                    "udtrækkene har ingen kapacitetsdata.",
+                    lambda: [self.caseworkers()],
+                ),
             ]
         for heading, text, make in order:
             yield heading, text, [p for p in make() if p is not None]
@@ -487,7 +779,10 @@ def measure_age_groups(measures: pd.DataFrame, area: str, present: list[str]) ->
     """Each measure's age group for rates per 10,000 (mart_measures; aftercare in the 18-22-year-olds); a measure the
     reference does not know (an unmapped name) takes its area's group."""
     known = dict(zip(measures["measure"], measures["age_group"]))
-    return {m: known.get(m, labels.AGE_GROUPS[area][0]) for m in dict.fromkeys([*measures.loc[measures["area"] == area, "measure"], *present])}
+    return {
+        m: known.get(m, labels.AGE_GROUPS[area][0])
+        for m in dict.fromkeys([*measures.loc[measures["area"] == area, "measure"], *present])
+    }
 
 
 def area_figures(municipality: str, area: str, period: str, measures: pd.DataFrame | None = None) -> dict:
@@ -501,25 +796,56 @@ def area_figures(municipality: str, area: str, period: str, measures: pd.DataFra
     periods = marts.case_periods(municipality, area, snap)
     before = last_day_snapshot(municipality, area, _year_before(end))
     periods_before = marts.case_periods(municipality, area, before) if before else periods.iloc[0:0]
-    groups = measure_age_groups(marts.measures() if measures is None else measures, area, list(periods["measure"].unique()))
+    groups = measure_age_groups(
+        marts.measures() if measures is None else measures, area, list(periods["measure"].unique())
+    )
     inhabitants = {g: marts.inhabitants(municipality, g, end.year) for g in set(groups.values())}
     population = pd.Series({m: inhabitants[g] for m, g in groups.items()}, dtype=float)
     first = indicators.period_start(period)
-    flows_before = indicators.flows(periods_before, dt.date(first.year - 1, first.month, 1), _year_before(end), population) if before else None
-    return {"snapshot": snap, "before": before, "periods": periods, "periods_before": periods_before, "forecast": er.result,
-            "expected_result": er, "deviation": er.deviation_parts(), "budget": er.budget,
-            "flows": indicators.flows(periods, first, end, population), "flows_before": flows_before,
-            "inhabitants": inhabitants, "age_groups": groups, "end": end}
+    flows_before = (
+        indicators.flows(periods_before, dt.date(first.year - 1, first.month, 1), _year_before(end), population)
+        if before
+        else None
+    )
+    return {
+        "snapshot": snap,
+        "before": before,
+        "periods": periods,
+        "periods_before": periods_before,
+        "forecast": er.result,
+        "expected_result": er,
+        "deviation": er.deviation_parts(),
+        "budget": er.budget,
+        "flows": indicators.flows(periods, first, end, population),
+        "flows_before": flows_before,
+        "inhabitants": inhabitants,
+        "age_groups": groups,
+        "end": end,
+    }
 
 
-def prepare(municipality: str, audience: str, period: str, refund_lower: float = 1_000_000, refund_upper: float = 2_000_000,
-            expensive: float = 1_000_000) -> Pack:
+def prepare(
+    municipality: str,
+    audience: str,
+    period: str,
+    refund_lower: float = 1_000_000,
+    refund_upper: float = 2_000_000,
+    expensive: float = 1_000_000,
+) -> Pack:
     """Both areas' figures for one municipality and period (month '2024-09' or quarter '2024-Q3')."""
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
     municipality = str(municipality).zfill(3)
     measures = marts.measures()
     figures = {area: area_figures(municipality, area, period, measures) for area in labels.AREAS}
-    return Pack(municipality, audience, period, figures, dict(zip(measures["measure"], measures["label_da"])),
-                dict(zip(measures["measure"], measures["section"])), (refund_lower, refund_upper), expensive,
-                {m: g for f in figures.values() for m, g in f["age_groups"].items()})
+    return Pack(
+        municipality,
+        audience,
+        period,
+        figures,
+        dict(zip(measures["measure"], measures["label_da"])),
+        dict(zip(measures["measure"], measures["section"])),
+        (refund_lower, refund_upper),
+        expensive,
+        {m: g for f in figures.values() for m, g in f["age_groups"].items()},
+    )

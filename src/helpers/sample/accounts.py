@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers import labels
-from helpers import paths
+from helpers import labels, paths
 from helpers.intake import reference
 from helpers.sample.spread import calibrate_spread
 
@@ -22,26 +21,79 @@ YEARS = np.arange(2010, 2025)
 ANCHOR = 2017
 RS = "085"
 # Annual price and wage growth for service expenditure (KL's PL index for service, approximated).
-PL_GROWTH = {2011: 1.5, 2012: 1.7, 2013: 1.4, 2014: 1.3, 2015: 1.2, 2016: 1.3, 2017: 1.6, 2018: 1.7,
-             2019: 1.9, 2020: 1.8, 2021: 2.2, 2022: 4.4, 2023: 4.9, 2024: 3.4}
+PL_GROWTH = {
+    2011: 1.5,
+    2012: 1.7,
+    2013: 1.4,
+    2014: 1.3,
+    2015: 1.2,
+    2016: 1.3,
+    2017: 1.6,
+    2018: 1.7,
+    2019: 1.9,
+    2020: 1.8,
+    2021: 2.2,
+    2022: 4.4,
+    2023: 4.9,
+    2024: 3.4,
+}
 
 CHILD_BASE = ("doegninstitutioner", "familiepleje", "opholdssteder_mv", "forebyggende_foranstaltninger")
-ADULT_BASE = ("sel_107_midlertidige_botilbud", "sel_108_laengerevarende_botilbud", "sel_85_socialpaedagogisk_stoette",
-              "sel_95_96_personlige_hjaelpere", "sel_103_104_dagtilbud", "sel_110_forsorgshjem")
+ADULT_BASE = (
+    "sel_107_midlertidige_botilbud",
+    "sel_108_laengerevarende_botilbud",
+    "sel_85_socialpaedagogisk_stoette",
+    "sel_95_96_personlige_hjaelpere",
+    "sel_103_104_dagtilbud",
+    "sel_110_forsorgshjem",
+)
 # Adult expenditure and user series: § 85 is split into housing-like settings (h) and own home (o).
-ADULT_SERIES = ("sel_107_midlertidige_botilbud", "sel_108_laengerevarende_botilbud", "sel_85_botilbudslignende",
-                "sel_85_bostoette", "sel_95_96_personlige_hjaelpere", "sel_103_104_dagtilbud", "sel_110_forsorgshjem")
+ADULT_SERIES = (
+    "sel_107_midlertidige_botilbud",
+    "sel_108_laengerevarende_botilbud",
+    "sel_85_botilbudslignende",
+    "sel_85_bostoette",
+    "sel_95_96_personlige_hjaelpere",
+    "sel_103_104_dagtilbud",
+    "sel_110_forsorgshjem",
+)
 # Yearly growth of fixed-price expenditure per inhabitant (gamma) and of users per inhabitant (eta).
-GAMMA = {"doegninstitutioner": 0.012, "familiepleje": 0.02, "opholdssteder_mv": 0.016, "forebyggende_foranstaltninger": 0.016,
-         "sel_107_midlertidige_botilbud": 0.01, "sel_108_laengerevarende_botilbud": 0.004, "sel_85_botilbudslignende": 0.0,
-         "sel_85_bostoette": 0.04, "sel_95_96_personlige_hjaelpere": 0.03, "sel_103_104_dagtilbud": 0.012, "sel_110_forsorgshjem": 0.012}
-ETA = {"doegninstitutioner": 0.006, "familiepleje": 0.012, "opholdssteder_mv": 0.008, "forebyggende_foranstaltninger": 0.01,
-       "sel_107_midlertidige_botilbud": -0.02, "sel_108_laengerevarende_botilbud": -0.02, "sel_85_botilbudslignende": -0.012,
-       "sel_85_bostoette": 0.03, "sel_95_96_personlige_hjaelpere": 0.02, "sel_103_104_dagtilbud": 0.004, "sel_110_forsorgshjem": 0.005}
+GAMMA = {
+    "doegninstitutioner": 0.012,
+    "familiepleje": 0.02,
+    "opholdssteder_mv": 0.016,
+    "forebyggende_foranstaltninger": 0.016,
+    "sel_107_midlertidige_botilbud": 0.01,
+    "sel_108_laengerevarende_botilbud": 0.004,
+    "sel_85_botilbudslignende": 0.0,
+    "sel_85_bostoette": 0.04,
+    "sel_95_96_personlige_hjaelpere": 0.03,
+    "sel_103_104_dagtilbud": 0.012,
+    "sel_110_forsorgshjem": 0.012,
+}
+ETA = {
+    "doegninstitutioner": 0.006,
+    "familiepleje": 0.012,
+    "opholdssteder_mv": 0.008,
+    "forebyggende_foranstaltninger": 0.01,
+    "sel_107_midlertidige_botilbud": -0.02,
+    "sel_108_laengerevarende_botilbud": -0.02,
+    "sel_85_botilbudslignende": -0.012,
+    "sel_85_bostoette": 0.03,
+    "sel_95_96_personlige_hjaelpere": 0.02,
+    "sel_103_104_dagtilbud": 0.004,
+    "sel_110_forsorgshjem": 0.005,
+}
 # National unit costs per user in 2017 (kr.), adults: where users are derived from expenditure.
-ADULT_UNIT_COST = {"sel_107_midlertidige_botilbud": 640_000, "sel_108_laengerevarende_botilbud": 880_000,
-                   "sel_85_botilbudslignende": 470_000, "sel_85_bostoette": 66_000, "sel_95_96_personlige_hjaelpere": 900_000,
-                   "sel_103_104_dagtilbud": 110_000, "sel_110_forsorgshjem": 360_000}
+ADULT_UNIT_COST = {
+    "sel_107_midlertidige_botilbud": 640_000,
+    "sel_108_laengerevarende_botilbud": 880_000,
+    "sel_85_botilbudslignende": 470_000,
+    "sel_85_bostoette": 66_000,
+    "sel_95_96_personlige_hjaelpere": 900_000,
+    "sel_103_104_dagtilbud": 110_000,
+    "sel_110_forsorgshjem": 360_000,
+}
 # Region Sjælland 2017 published spread and development (published_rs17_*.csv).
 RS_CHILD_SHARE = (160.0, 728.0, 333.0)
 RS_BT_COST = (548_524.0, 859_068.0, 699_770.0)
@@ -72,11 +124,15 @@ class Anchors:
     facts: pd.DataFrame
 
     @classmethod
-    def load(cls) -> "Anchors":
+    def load(cls) -> Anchors:
         read = lambda name: pd.read_csv(paths.PUBLISHED / name, dtype={"region_code": str, "municipality_code": str})  # noqa: E731
-        return cls(read("published_regional_2017_children.csv"), read("published_regional_2017_adults.csv"),
-                   read("published_adult_budget_per_18_64_2014_2017.csv"), read("published_adult_users_2017.csv"),
-                   read("published_adult_municipal_facts_2015_2017.csv"))
+        return cls(
+            read("published_regional_2017_children.csv"),
+            read("published_regional_2017_adults.csv"),
+            read("published_adult_budget_per_18_64_2014_2017.csv"),
+            read("published_adult_users_2017.csv"),
+            read("published_adult_municipal_facts_2015_2017.csv"),
+        )
 
 
 def price_index() -> pd.Series:
@@ -142,13 +198,20 @@ def generate_accounts(pop: pd.DataFrame, seed: int = 2017) -> dict[str, pd.DataF
     e_fixed, users = {}, {}
     t = (YEARS - ANCHOR)[None, :]
     for group in (*CHILD_BASE, *ADULT_SERIES):
-        pop_ratio = (p22 if group in CHILD_BASE else p64).to_numpy() / (p22 if group in CHILD_BASE else p64)[[ANCHOR]].to_numpy()
+        pop_ratio = (p22 if group in CHILD_BASE else p64).to_numpy() / (p22 if group in CHILD_BASE else p64)[
+            [ANCHOR]
+        ].to_numpy()
         e_fixed[group] = e17[group][:, None] * pop_ratio * (1 + GAMMA[group]) ** t * _walk(rng, n, 0.02)
-        upop = (p17 if group in CHILD_BASE else p64).to_numpy() / (p17 if group in CHILD_BASE else p64)[[ANCHOR]].to_numpy()
+        upop = (p17 if group in CHILD_BASE else p64).to_numpy() / (p17 if group in CHILD_BASE else p64)[
+            [ANCHOR]
+        ].to_numpy()
         users[group] = u17[group][:, None] * upop * (1 + ETA[group]) ** t * _walk(rng, n, 0.025)
     for group in ("anbragte_i_alt", "i_alt_children", "adults_i_alt"):
-        source = ("doegninstitutioner", "familiepleje", "opholdssteder_mv") if group == "anbragte_i_alt" else (
-            CHILD_BASE if group == "i_alt_children" else ADULT_SERIES)
+        source = (
+            ("doegninstitutioner", "familiepleje", "opholdssteder_mv")
+            if group == "anbragte_i_alt"
+            else (CHILD_BASE if group == "i_alt_children" else ADULT_SERIES)
+        )
         users[group] = u17[group][:, None] * (sum(users[g] for g in source) / sum(u17[g] for g in source)[:, None])
 
     _calibrate_rs_development(e_fixed, users, region, p17, p22)
@@ -165,8 +228,9 @@ def generate_accounts(pop: pd.DataFrame, seed: int = 2017) -> dict[str, pd.DataF
     }
 
 
-def _allocate(level: pd.Series, group: str, region: pd.Series, pop: pd.Series, weight: np.ndarray,
-              fixed: dict[str, float]) -> np.ndarray:
+def _allocate(
+    level: pd.Series, group: str, region: pd.Series, pop: pd.Series, weight: np.ndarray, fixed: dict[str, float]
+) -> np.ndarray:
     """Share each region's published expenditure (level x population) among its municipalities.
 
     Municipalities in `fixed` get their given amount; the rest is shared by population x weight.
@@ -191,18 +255,29 @@ def _study_adult_totals(anchors: Anchors, p64: pd.DataFrame, rng: np.random.Gene
     out = {}
     for row in anchors.budgets.itertuples():
         overrun = 1 + rng.normal(0.012, 0.015)
-        out[(row.municipality_code, int(row.year))] = row.budget_kr_per_18_64_in_2017_prices * p64.loc[row.municipality_code, row.year] * overrun
+        out[(row.municipality_code, int(row.year))] = (
+            row.budget_kr_per_18_64_in_2017_prices * p64.loc[row.municipality_code, row.year] * overrun
+        )
     return out
 
 
-def _study_group_amounts(anchors: Anchors, codes: list[str], region: pd.Series, p64: pd.DataFrame,
-                         mix: dict[str, np.ndarray], study: dict, year: int) -> dict[str, dict[str, float]]:
+def _study_group_amounts(
+    anchors: Anchors,
+    codes: list[str],
+    region: pd.Series,
+    p64: pd.DataFrame,
+    mix: dict[str, np.ndarray],
+    study: dict,
+    year: int,
+) -> dict[str, dict[str, float]]:
     """Split a study municipality's adult total over the groups like its region's mix, tilted by its own."""
     level = anchors.adults.set_index(["region_code", "measure_group"])["kr_per_inhabitant_18_64"]
     out: dict[str, dict[str, float]] = {g: {} for g in ADULT_BASE}
     for code in sorted({c for c, _ in study}):
         i = codes.index(code)
-        w = np.array([level[(region[code], g)] * mix[g][i] / np.mean([mix[h][i] for h in ADULT_BASE]) for g in ADULT_BASE])
+        w = np.array(
+            [level[(region[code], g)] * mix[g][i] / np.mean([mix[h][i] for h in ADULT_BASE]) for g in ADULT_BASE]
+        )
         for g, share in zip(ADULT_BASE, w / w.sum()):
             out[g][code] = study[(code, year)] * share
     return out
@@ -222,12 +297,17 @@ def _own_home_split(anchors: Anchors, codes: list[str], rng: np.random.Generator
     return split
 
 
-def _children_users_2017(anchors: Anchors, codes: list[str], region: pd.Series, p17: pd.Series,
-                         need: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _children_users_2017(
+    anchors: Anchors, codes: list[str], region: pd.Series, p17: pd.Series, need: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Unique 0-17-year-old users per group; Region Sjælland's total share hits the published spread."""
     level = anchors.children.set_index(["region_code", "measure_group"])["kr_per_inhabitant_0_22"]
     national = np.mean([level[(r, "i_alt")] for r in labels.REGION_CODES])
-    share = np.array([310.0 * (level[(region[c], "i_alt")] / national) ** 0.6 for c in codes]) * need ** 0.7 * np.exp(rng.normal(0, 0.2, len(codes)))
+    share = (
+        np.array([310.0 * (level[(region[c], "i_alt")] / national) ** 0.6 for c in codes])
+        * need**0.7
+        * np.exp(rng.normal(0, 0.2, len(codes)))
+    )
     rs = [i for i, c in enumerate(codes) if region[c] == RS]
     share[rs] = calibrate_spread(share[rs], p17.iloc[rs].to_numpy(), *RS_CHILD_SHARE, kind="arithmetic")
     total = share * p17.to_numpy() / 10_000
@@ -235,12 +315,19 @@ def _children_users_2017(anchors: Anchors, codes: list[str], region: pd.Series, 
     preventive = total - 0.8 * placed  # a fifth of the placed also get a preventive measure
     mix = np.clip(rng.normal([0.30, 0.52, 0.22], 0.04, (len(codes), 3)), 0.1, None)
     mix = mix / mix.sum(axis=1, keepdims=True) * 1.04  # some children move between placement types in a year
-    return {"i_alt_children": total, "anbragte_i_alt": placed, "forebyggende_foranstaltninger": preventive,
-            "doegninstitutioner": placed * mix[:, 0], "familiepleje": placed * mix[:, 1], "opholdssteder_mv": placed * mix[:, 2]}
+    return {
+        "i_alt_children": total,
+        "anbragte_i_alt": placed,
+        "forebyggende_foranstaltninger": preventive,
+        "doegninstitutioner": placed * mix[:, 0],
+        "familiepleje": placed * mix[:, 1],
+        "opholdssteder_mv": placed * mix[:, 2],
+    }
 
 
-def _adult_users_2017(anchors: Anchors, codes: list[str], region: pd.Series, e17: dict[str, np.ndarray],
-                      rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _adult_users_2017(
+    anchors: Anchors, codes: list[str], region: pd.Series, e17: dict[str, np.ndarray], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Adult users from expenditure / unit cost; Region Sjælland's unit costs hit the published spreads."""
     n = len(codes)
     cost = {g: ADULT_UNIT_COST[g] * np.exp(rng.normal(0, 0.15, n)) for g in ADULT_SERIES}
@@ -259,13 +346,19 @@ def _adult_users_2017(anchors: Anchors, codes: list[str], region: pd.Series, e17
         sub = np.random.default_rng([attempt, 85])
         c85h = cost["sel_85_botilbudslignende"].copy()
         w85h, w85o = e17["sel_85_botilbudslignende"][reporting], e17["sel_85_bostoette"][reporting]
-        share_of_bt = w85h / (e17["sel_107_midlertidige_botilbud"][reporting] + e17["sel_108_laengerevarende_botilbud"][reporting] + w85h)
-        c85h[reporting] = calibrate_spread(_small_extremes(sub, w85h, 0.3, share_of_bt), w85h, *RS_85H_COST, kind="harmonic")
+        share_of_bt = w85h / (
+            e17["sel_107_midlertidige_botilbud"][reporting] + e17["sel_108_laengerevarende_botilbud"][reporting] + w85h
+        )
+        c85h[reporting] = calibrate_spread(
+            _small_extremes(sub, w85h, 0.3, share_of_bt), w85h, *RS_85H_COST, kind="harmonic"
+        )
         c85o = cost["sel_85_bostoette"].copy()
         c85o[reporting] = calibrate_spread(_small_extremes(sub, w85o, 0.2), w85o, *RS_85O_COST, kind="harmonic")
         u85h = e17["sel_85_botilbudslignende"][rs] / c85h[rs]
         # A natural residential-care unit cost from plausible §§ 107-108 costs, then fitted to the spread.
-        natural = (e107 + e108 + e17["sel_85_botilbudslignende"][rs]) / (u85h + (e107 + e108) / sub.lognormal(np.log(760_000), 0.12, len(rs)))
+        natural = (e107 + e108 + e17["sel_85_botilbudslignende"][rs]) / (
+            u85h + (e107 + e108) / sub.lognormal(np.log(760_000), 0.12, len(rs))
+        )
         e_bt = e107 + e108 + e17["sel_85_botilbudslignende"][rs]
         # The municipality with the cheapest § 85 places has many such users; at the residential-care
         # minimum too it would leave no room for §§ 107-108 users, so it is kept off that extreme.
@@ -293,8 +386,9 @@ def _adult_users_2017(anchors: Anchors, codes: list[str], region: pd.Series, e17
     return users
 
 
-def _exact_extremes(e17: dict, users: dict, rs: np.ndarray, reporting: np.ndarray,
-                    c85h: np.ndarray, c85o: np.ndarray, c_bt: np.ndarray) -> None:
+def _exact_extremes(
+    e17: dict, users: dict, rs: np.ndarray, reporting: np.ndarray, c85h: np.ndarray, c85o: np.ndarray, c_bt: np.ndarray
+) -> None:
     """Make the published minimum and maximum unit costs exact after users are rounded to whole persons.
 
     The extreme municipalities' expenditure is set to users x published unit cost: § 85 in
@@ -306,20 +400,28 @@ def _exact_extremes(e17: dict, users: dict, rs: np.ndarray, reporting: np.ndarra
             e17[series][i] = users[series][i] * costs[i]
             e17["sel_85_socialpaedagogisk_stoette"][i] = e17["sel_85_botilbudslignende"][i] + e17["sel_85_bostoette"][i]
     parts = ("sel_107_midlertidige_botilbud", "sel_108_laengerevarende_botilbud", "sel_85_botilbudslignende")
-    before = {s: e17[s][rs].sum() for s in ("sel_107_midlertidige_botilbud", "sel_85_botilbudslignende", "sel_85_bostoette")}
+    before = {
+        s: e17[s][rs].sum() for s in ("sel_107_midlertidige_botilbud", "sel_85_botilbudslignende", "sel_85_bostoette")
+    }
     extremes = {rs[np.argmin(c_bt)], rs[np.argmax(c_bt)]}
     for i in extremes:
         target = sum(users[g][i] for g in parts) * c_bt[list(rs).index(i)]
         e17["sel_107_midlertidige_botilbud"][i] += target - sum(e17[g][i] for g in parts)
     # The other municipalities give back the difference, so the region's published totals still hold.
-    fixed = extremes | {reporting[np.argmin(c[reporting])] for c in (c85h, c85o)} | {reporting[np.argmax(c[reporting])] for c in (c85h, c85o)}
+    fixed = (
+        extremes
+        | {reporting[np.argmin(c[reporting])] for c in (c85h, c85o)}
+        | {reporting[np.argmax(c[reporting])] for c in (c85h, c85o)}
+    )
     free = np.array([i for i in rs if i not in fixed])
     for series, total in before.items():
         e17[series][free] *= 1 + (total - e17[series][rs].sum()) / e17[series][free].sum()
     e17["sel_85_socialpaedagogisk_stoette"][rs] = e17["sel_85_botilbudslignende"][rs] + e17["sel_85_bostoette"][rs]
 
 
-def _small_extremes(rng: np.random.Generator, weights: np.ndarray, sigma: float, prefer_low: np.ndarray | None = None) -> np.ndarray:
+def _small_extremes(
+    rng: np.random.Generator, weights: np.ndarray, sigma: float, prefer_low: np.ndarray | None = None
+) -> np.ndarray:
     """Lognormal draws reordered so the lowest and highest fall on smaller municipalities.
 
     Extreme unit costs are typical of small municipalities, where a few costly citizens weigh much;
@@ -337,7 +439,9 @@ def _small_extremes(rng: np.random.Generator, weights: np.ndarray, sigma: float,
     return base
 
 
-def _calibrate_rs_development(e_fixed: dict, users: dict, region: pd.Series, p17: pd.DataFrame, p22: pd.DataFrame) -> None:
+def _calibrate_rs_development(
+    e_fixed: dict, users: dict, region: pd.Series, p17: pd.DataFrame, p22: pd.DataFrame
+) -> None:
     """Scale Region Sjælland's 2014 children's figures so 2014-2017 shows the published +5 % and +3 %."""
     rs = np.array([r == RS for r in region.to_numpy()])
     i14, i17 = 2014 - YEARS[0], ANCHOR - YEARS[0]
@@ -363,31 +467,48 @@ def _calibrate_study_budgets(e_fixed: dict, codes: list[str], study: dict) -> No
 def _study_budget_rows(anchors: Anchors, p64: pd.DataFrame, idx: pd.Series) -> pd.DataFrame:
     """Adult-area budgets of the seven study municipalities, current prices, as the budget extract."""
     b = anchors.budgets
-    amount = [row.budget_kr_per_18_64_in_2017_prices * p64.loc[row.municipality_code, row.year] * idx[row.year] / idx[ANCHOR]
-              for row in b.itertuples()]
-    return pd.DataFrame({"municipality_code": b["municipality_code"], "year": b["year"], "area": "adults",
-                         "measure": "i_alt", "amount": np.round(amount, 0)})
+    amount = [
+        row.budget_kr_per_18_64_in_2017_prices * p64.loc[row.municipality_code, row.year] * idx[row.year] / idx[ANCHOR]
+        for row in b.itertuples()
+    ]
+    return pd.DataFrame(
+        {
+            "municipality_code": b["municipality_code"],
+            "year": b["year"],
+            "area": "adults",
+            "measure": "i_alt",
+            "amount": np.round(amount, 0),
+        }
+    )
 
 
 def _facts(anchors: Anchors, codes: list[str], need: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
     """Municipal background facts for peer groups: expected expenditure need index (country = 107) etc."""
     n = len(codes)
-    frame = pd.DataFrame({
-        "municipality_code": codes,
-        "year": 2015,
-        "expected_expenditure_need_index": np.round(107 * need ** 0.5 * np.exp(rng.normal(0, 0.03, n))).astype(int),
-        "purchase_share_pct": np.clip(np.round(rng.normal(48, 9, n)), 20, 80).astype(int),
-        "sales_income_kr_per_18_64": np.clip(np.round(rng.lognormal(7.6, 0.6, n)), 100, 8000).astype(int),
-        "appeals_changed_pct": np.clip(np.round(rng.normal(31, 5, n)), 15, 50).astype(int),
-    }).set_index("municipality_code")
+    frame = pd.DataFrame(
+        {
+            "municipality_code": codes,
+            "year": 2015,
+            "expected_expenditure_need_index": np.round(107 * need**0.5 * np.exp(rng.normal(0, 0.03, n))).astype(int),
+            "purchase_share_pct": np.clip(np.round(rng.normal(48, 9, n)), 20, 80).astype(int),
+            "sales_income_kr_per_18_64": np.clip(np.round(rng.lognormal(7.6, 0.6, n)), 100, 8000).astype(int),
+            "appeals_changed_pct": np.clip(np.round(rng.normal(31, 5, n)), 15, 50).astype(int),
+        }
+    ).set_index("municipality_code")
     real = anchors.facts.set_index("municipality_code")
-    for col, src in (("expected_expenditure_need_index", "expected_expenditure_need_index_2015"), ("purchase_share_pct", "purchase_share_2015_pct"),
-                     ("sales_income_kr_per_18_64", "sales_income_kr_per_18_64_2015"), ("appeals_changed_pct", "appeals_changed_or_remitted_2016_pct")):
+    for col, src in (
+        ("expected_expenditure_need_index", "expected_expenditure_need_index_2015"),
+        ("purchase_share_pct", "purchase_share_2015_pct"),
+        ("sales_income_kr_per_18_64", "sales_income_kr_per_18_64_2015"),
+        ("appeals_changed_pct", "appeals_changed_or_remitted_2016_pct"),
+    ):
         frame.loc[real.index, col] = real[src].astype(int)
     return frame.reset_index()
 
 
-def _expenditure_rows(e_fixed: dict, deflate: np.ndarray, codes: list[str], pop: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _expenditure_rows(
+    e_fixed: dict, deflate: np.ndarray, codes: list[str], pop: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Long frame of net operating expenditure by municipality, function, group and year (1,000 kr., current prices)."""
     accounts = reference.account_functions()
     rows = []
@@ -405,7 +526,9 @@ def _expenditure_rows(e_fixed: dict, deflate: np.ndarray, codes: list[str], pop:
         "sel_110_forsorgshjem": [("5.38.42", "", 1.0)],
     }
     mapped = accounts[accounts["measure_group"] != ""]
-    assert {(f, g) for s in series_accounts.values() for f, g, _ in s} == set(zip(mapped["function"], mapped["account_group"]))
+    assert {(f, g) for s in series_accounts.values() for f, g, _ in s} == set(
+        zip(mapped["function"], mapped["account_group"])
+    )
     amounts: dict[tuple[str, str], np.ndarray] = {}
     for series, parts in series_accounts.items():
         current = e_fixed[series] * deflate[None, :]
@@ -443,12 +566,14 @@ def _user_rows(users: dict, codes: list[str]) -> pd.DataFrame:
             for yi, year in enumerate(YEARS):
                 rows.append((code, area, group, int(year), int(counts[i, yi])))
     frame = pd.DataFrame(rows, columns=["municipality_code", "area", "measure_group", "year", "users"])
-    drop = (frame["municipality_code"].isin(RS_NO_OWN_HOME_USERS) & (frame["measure_group"] == "sel_85_bostoette"))
+    drop = frame["municipality_code"].isin(RS_NO_OWN_HOME_USERS) & (frame["measure_group"] == "sel_85_bostoette")
     code, group, year = GLADSAXE_MISSING
     drop |= (frame["municipality_code"] == code) & (frame["measure_group"] == group) & (frame["year"] == year)
     code, year = MISSING_CHILD_USERS
     drop |= (frame["municipality_code"] == code) & (frame["area"] == "children") & (frame["year"] == year)
     frame = frame[~drop]
     code, group, year = IMPOSSIBLE[0]
-    frame.loc[(frame["municipality_code"] == code) & (frame["measure_group"] == group) & (frame["year"] == year), "users"] = 1
+    frame.loc[
+        (frame["municipality_code"] == code) & (frame["measure_group"] == group) & (frame["year"] == year), "users"
+    ] = 1
     return frame.sort_values(["municipality_code", "year", "area", "measure_group"], ignore_index=True)

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.intake import reference
-from helpers.render.formats import format_date, format_number
 from helpers.intake.privacy import synthetic_cpr
+from helpers.render.formats import format_date, format_number
 from helpers.sample.io import write_extract
 
 DAY = dt.timedelta(days=1)
@@ -26,8 +26,22 @@ MONTHS = [(y, m) for y in (2023, 2024) for m in range(1, 13)]  # costed months; 
 BUDGET_YEARS = (2023, 2024, 2025)
 ERROR_MUNICIPALITY = "479"
 
-CASE_COLUMNS = ["cpr", "municipality_code", "area", "measure", "rate", "rate_unit", "start_date", "end_date", "status",
-                "probability", "provider", "provider_type", "caseworker", "target_group"]
+CASE_COLUMNS = [
+    "cpr",
+    "municipality_code",
+    "area",
+    "measure",
+    "rate",
+    "rate_unit",
+    "start_date",
+    "end_date",
+    "status",
+    "probability",
+    "provider",
+    "provider_type",
+    "caseworker",
+    "target_group",
+]
 ADULT_GROUPS = ("intellectual", "mental_illness", "physical", "social")
 PLACEMENTS = ("familiepleje", "opholdssted", "doegninstitution")
 
@@ -47,12 +61,36 @@ class Municipality:
 
 
 MUNICIPALITIES = (
-    Municipality("813", "frederikshavn", "Frederikshavn", "Region Nordjylland", ("Hjørring", "Brønderslev", "Aalborg"),
-                 "latin-1", False, True),
-    Municipality("479", "svendborg", "Svendborg", "Region Syddanmark", ("Faaborg-Midtfyn", "Nyborg", "Odense"),
-                 "utf-8", True, False),
-    Municipality("219", "hilleroed", "Hillerød", "Region Hovedstaden", ("Allerød", "Fredensborg", "Gribskov"),
-                 "utf-8", False, False),
+    Municipality(
+        "813",
+        "frederikshavn",
+        "Frederikshavn",
+        "Region Nordjylland",
+        ("Hjørring", "Brønderslev", "Aalborg"),
+        "latin-1",
+        False,
+        True,
+    ),
+    Municipality(
+        "479",
+        "svendborg",
+        "Svendborg",
+        "Region Syddanmark",
+        ("Faaborg-Midtfyn", "Nyborg", "Odense"),
+        "utf-8",
+        True,
+        False,
+    ),
+    Municipality(
+        "219",
+        "hilleroed",
+        "Hillerød",
+        "Region Hovedstaden",
+        ("Allerød", "Fredensborg", "Gribskov"),
+        "utf-8",
+        False,
+        False,
+    ),
 )
 
 
@@ -78,17 +116,38 @@ MEASURES: dict[str, MeasureSpec] = {
     "sikret_institution": MeasureSpec("day", 8_500, (7_000, 11_000), 0.3, (14, 17), "secure"),
     "familiebehandling": MeasureSpec("month", 12_000, (5_000, 30_000), 1.0, (0, 16), "family"),
     "aflastning": MeasureSpec("month", 8_000, (4_000, 20_000), 2.0, (3, 16), "family", (), ("familiebehandling",), 0.3),
-    "kontaktperson": MeasureSpec("month", 6_000, (3_000, 15_000), 1.5, (10, 17), "family", (), ("familiebehandling",), 0.2),
+    "kontaktperson": MeasureSpec(
+        "month", 6_000, (3_000, 15_000), 1.5, (10, 17), "family", (), ("familiebehandling",), 0.2
+    ),
     "eftervaern": MeasureSpec("month", 12_000, (5_000, 40_000), 2.0, (18, 20), "family"),
-    "sel_85_botilbudslignende": MeasureSpec("month", 14_000, (6_000, 25_000), 4.0, (18, 60), "sheltered",
-                                            (0.45, 0.40, 0.10, 0.05)),
+    "sel_85_botilbudslignende": MeasureSpec(
+        "month", 14_000, (6_000, 25_000), 4.0, (18, 60), "sheltered", (0.45, 0.40, 0.10, 0.05)
+    ),
     "sel_85_bostoette": MeasureSpec("month", 8_000, (3_000, 25_000), 2.5, (18, 65), "home", (0.25, 0.50, 0.10, 0.15)),
     "sel_95": MeasureSpec("month", 120_000, (50_000, 300_000), 6.0, (18, 60), "helper", (0.10, 0, 0.90, 0)),
     "sel_96": MeasureSpec("month", 150_000, (60_000, 350_000), 6.0, (18, 60), "helper", (0.10, 0, 0.90, 0)),
-    "sel_103": MeasureSpec("month", 7_000, (3_000, 12_000), 6.0, (18, 60), "day", (0.60, 0.30, 0.10, 0),
-                           ("sel_85_botilbudslignende", "sel_85_bostoette"), 0.3),
-    "sel_104": MeasureSpec("month", 10_000, (4_000, 20_000), 5.0, (18, 65), "day", (0.50, 0.35, 0.15, 0),
-                           ("sel_85_botilbudslignende", "sel_85_bostoette"), 0.4),
+    "sel_103": MeasureSpec(
+        "month",
+        7_000,
+        (3_000, 12_000),
+        6.0,
+        (18, 60),
+        "day",
+        (0.60, 0.30, 0.10, 0),
+        ("sel_85_botilbudslignende", "sel_85_bostoette"),
+        0.3,
+    ),
+    "sel_104": MeasureSpec(
+        "month",
+        10_000,
+        (4_000, 20_000),
+        5.0,
+        (18, 65),
+        "day",
+        (0.50, 0.35, 0.15, 0),
+        ("sel_85_botilbudslignende", "sel_85_bostoette"),
+        0.4,
+    ),
     "sel_107": MeasureSpec("day", 2_300, (1_500, 4_500), 1.5, (18, 60), "residential", (0.15, 0.50, 0.10, 0.25)),
     "sel_108": MeasureSpec("day", 2_800, (1_500, 4_500), 12.0, (18, 60), "residential", (0.55, 0.25, 0.20, 0)),
     "sel_110": MeasureSpec("day", 900, (600, 1_500), 0.3, (18, 65), "shelter", (0, 0.20, 0, 0.80)),
@@ -96,46 +155,75 @@ MEASURES: dict[str, MeasureSpec] = {
 
 # Cases running at any one time, by measure and municipality (813, 479, 219), sized to the published 2017 users.
 STOCK: dict[str, tuple[int, int, int]] = {
-    "familiepleje": (62, 58, 55), "opholdssted": (25, 22, 22), "doegninstitution": (18, 15, 14),
-    "sikret_institution": (2, 1, 1), "familiebehandling": (150, 140, 110), "aflastning": (60, 55, 45),
-    "kontaktperson": (90, 80, 70), "eftervaern": (35, 30, 25), "sel_85_botilbudslignende": (270, 180, 75),
-    "sel_85_bostoette": (520, 450, 540), "sel_95": (3, 2, 2), "sel_96": (6, 5, 4), "sel_103": (130, 120, 100),
-    "sel_104": (220, 200, 180), "sel_107": (90, 60, 95), "sel_108": (30, 72, 48), "sel_110": (25, 18, 12),
+    "familiepleje": (62, 58, 55),
+    "opholdssted": (25, 22, 22),
+    "doegninstitution": (18, 15, 14),
+    "sikret_institution": (2, 1, 1),
+    "familiebehandling": (150, 140, 110),
+    "aflastning": (60, 55, 45),
+    "kontaktperson": (90, 80, 70),
+    "eftervaern": (35, 30, 25),
+    "sel_85_botilbudslignende": (270, 180, 75),
+    "sel_85_bostoette": (520, 450, 540),
+    "sel_95": (3, 2, 2),
+    "sel_96": (6, 5, 4),
+    "sel_103": (130, 120, 100),
+    "sel_104": (220, 200, 180),
+    "sel_107": (90, 60, 95),
+    "sel_108": (30, 72, 48),
+    "sel_110": (25, 18, 12),
 }
 
 # Provider settings: weight of each provider type and invented names ({town}, {nb} neighbour, {region}).
 PROVIDERS: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {
-    "foster": {"own_municipality": (0.8, ("Familieplejen {town} Kommune",)),
-               "private": (0.2, ("Familieplejeforeningen Kærholm", "Plejefamiliecentret Lyngbakken ApS"))},
-    "children_home": {"own_municipality": (0.2, ("Børnehjemmet Solsikken",)),
-                      "other_municipality": (0.2, ("{nb} Kommune, Ungehuset Skovly",)),
-                      "region": (0.15, ("{region}, Behandlingshjemmet Bøgely",)),
-                      "private": (0.45, ("Opholdsstedet Bakkegården ApS", "Opholdsstedet Kragereden",
-                                         "Opholdsstedet Havørnen ApS"))},
+    "foster": {
+        "own_municipality": (0.8, ("Familieplejen {town} Kommune",)),
+        "private": (0.2, ("Familieplejeforeningen Kærholm", "Plejefamiliecentret Lyngbakken ApS")),
+    },
+    "children_home": {
+        "own_municipality": (0.2, ("Børnehjemmet Solsikken",)),
+        "other_municipality": (0.2, ("{nb} Kommune, Ungehuset Skovly",)),
+        "region": (0.15, ("{region}, Behandlingshjemmet Bøgely",)),
+        "private": (0.45, ("Opholdsstedet Bakkegården ApS", "Opholdsstedet Kragereden", "Opholdsstedet Havørnen ApS")),
+    },
     "secure": {"region": (1.0, ("{region}, Sikret Institution Egeskoven",))},
-    "family": {"own_municipality": (0.65, ("Familiehuset {town}", "Ungeenheden {town}", "Aflastningen Mælkebøtten")),
-               "other_municipality": (0.1, ("{nb} Kommune, Aflastningshuset Spiren",)),
-               "private": (0.25, ("Familiebehandling Nordlys ApS", "Ungekontakten Trinbræt ApS"))},
-    "sheltered": {"own_municipality": (0.6, ("Bofællesskabet Lærkevej", "Bostedet Egely", "Botilbuddet Skovbrynet")),
-                  "other_municipality": (0.1, ("{nb} Kommune, Bofællesskabet Kløvermarken",)),
-                  "region": (0.05, ("{region}, Bocenter Solhøj",)),
-                  "private": (0.25, ("Bostedet Havblik ApS", "Fonden Lindehuset"))},
-    "home": {"own_municipality": (0.8, ("Bostøtten {town}", "Støttecenter {town}", "Team Socialpsykiatri {town}")),
-             "other_municipality": (0.05, ("{nb} Kommune, Bostøtteteamet",)),
-             "private": (0.15, ("Social Støtte Danmark ApS", "Kompasset Bostøtte ApS"))},
-    "helper": {"own_municipality": (0.4, ("Hjælperordningen {town} Kommune",)),
-               "private": (0.6, ("Hjælperformidlingen Danmark ApS", "BPA-Huset ApS"))},
-    "day": {"own_municipality": (0.6, ("Værkstedet Nørremark", "Aktivitetscentret Kastanjen")),
-            "other_municipality": (0.15, ("{nb} Kommune, Dagcentret Lyngen",)),
-            "region": (0.1, ("{region}, Dagtilbuddet Vesterled",)),
-            "private": (0.15, ("Café Grøn Socialøkonomisk Virksomhed ApS",))},
-    "residential": {"own_municipality": (0.35, ("Botilbuddet Egebakken", "Bostedet Møllehuset")),
-                    "other_municipality": (0.25, ("{nb} Kommune, Bocenter Nordlyset", "{nb} Kommune, Botilbuddet Åbo")),
-                    "region": (0.2, ("{region}, Specialbostedet Fjordbo", "{region}, Bo- og Behandlingstilbuddet Kildebakken")),
-                    "private": (0.2, ("Opholdsstedet Rønnebo ApS", "Fonden Bostedet Åbrinken"))},
-    "shelter": {"own_municipality": (0.3, ("Forsorgshjemmet {town}",)),
-                "other_municipality": (0.4, ("{nb} Kommune, Herberget Fyrlyset",)),
-                "private": (0.3, ("Herberget Ly og Læ",))},
+    "family": {
+        "own_municipality": (0.65, ("Familiehuset {town}", "Ungeenheden {town}", "Aflastningen Mælkebøtten")),
+        "other_municipality": (0.1, ("{nb} Kommune, Aflastningshuset Spiren",)),
+        "private": (0.25, ("Familiebehandling Nordlys ApS", "Ungekontakten Trinbræt ApS")),
+    },
+    "sheltered": {
+        "own_municipality": (0.6, ("Bofællesskabet Lærkevej", "Bostedet Egely", "Botilbuddet Skovbrynet")),
+        "other_municipality": (0.1, ("{nb} Kommune, Bofællesskabet Kløvermarken",)),
+        "region": (0.05, ("{region}, Bocenter Solhøj",)),
+        "private": (0.25, ("Bostedet Havblik ApS", "Fonden Lindehuset")),
+    },
+    "home": {
+        "own_municipality": (0.8, ("Bostøtten {town}", "Støttecenter {town}", "Team Socialpsykiatri {town}")),
+        "other_municipality": (0.05, ("{nb} Kommune, Bostøtteteamet",)),
+        "private": (0.15, ("Social Støtte Danmark ApS", "Kompasset Bostøtte ApS")),
+    },
+    "helper": {
+        "own_municipality": (0.4, ("Hjælperordningen {town} Kommune",)),
+        "private": (0.6, ("Hjælperformidlingen Danmark ApS", "BPA-Huset ApS")),
+    },
+    "day": {
+        "own_municipality": (0.6, ("Værkstedet Nørremark", "Aktivitetscentret Kastanjen")),
+        "other_municipality": (0.15, ("{nb} Kommune, Dagcentret Lyngen",)),
+        "region": (0.1, ("{region}, Dagtilbuddet Vesterled",)),
+        "private": (0.15, ("Café Grøn Socialøkonomisk Virksomhed ApS",)),
+    },
+    "residential": {
+        "own_municipality": (0.35, ("Botilbuddet Egebakken", "Bostedet Møllehuset")),
+        "other_municipality": (0.25, ("{nb} Kommune, Bocenter Nordlyset", "{nb} Kommune, Botilbuddet Åbo")),
+        "region": (0.2, ("{region}, Specialbostedet Fjordbo", "{region}, Bo- og Behandlingstilbuddet Kildebakken")),
+        "private": (0.2, ("Opholdsstedet Rønnebo ApS", "Fonden Bostedet Åbrinken")),
+    },
+    "shelter": {
+        "own_municipality": (0.3, ("Forsorgshjemmet {town}",)),
+        "other_municipality": (0.4, ("{nb} Kommune, Herberget Fyrlyset",)),
+        "private": (0.3, ("Herberget Ly og Læ",)),
+    },
 }
 
 
@@ -249,7 +337,8 @@ def _municipality_cases(muni: Municipality, rng: np.random.Generator) -> list[Ca
         spec = MEASURES[measure]
         for start, length, age_days in _draw_spells(spec, STOCK[measure][index], _age_limit(measure, area), rng):
             citizen = _partner(cases, spec, measure, area, start, taken, rng) or _new_citizen(
-                spec, area, start, age_days, people, rng)
+                spec, area, start, age_days, people, rng
+            )
             end = min(start + dt.timedelta(days=length), _birthday(citizen.born, _age_limit(measure, area)) - DAY)
             if end < max(start, FIRST_DAY):
                 continue
@@ -272,8 +361,9 @@ def _caseworkers(rng: np.random.Generator) -> dict[str, list[str]]:
     return {"children": ids[:split], "adults": ids[split:]}
 
 
-def _draw_spells(spec: MeasureSpec, stock: int, age_limit: int,
-                 rng: np.random.Generator) -> list[tuple[dt.date, int, float]]:
+def _draw_spells(
+    spec: MeasureSpec, stock: int, age_limit: int, rng: np.random.Generator
+) -> list[tuple[dt.date, int, float]]:
     """(start, length in days, age at start in days) of cases with a steady inflow and `stock` running on STOCK_DATE."""
     # Twice the inflow the stock needs is drawn, lengths cut at the age limit, then thinned: exactly
     # `stock` of the cases running on STOCK_DATE are kept, and the others at the same rate.
@@ -289,12 +379,15 @@ def _draw_spells(spec: MeasureSpec, stock: int, age_limit: int,
     keep = ~running & (rng.random(n) < stock / max(int(running.sum()), 1))
     keep[rng.choice(np.flatnonzero(running), min(stock, int(running.sum())), replace=False)] = True
     keep &= starts + lengths >= (FIRST_DAY - HISTORY_START).days
-    return [(HISTORY_START + dt.timedelta(days=int(starts[i])), int(lengths[i]), float(ages[i]))
-            for i in np.flatnonzero(keep)]
+    return [
+        (HISTORY_START + dt.timedelta(days=int(starts[i])), int(lengths[i]), float(ages[i]))
+        for i in np.flatnonzero(keep)
+    ]
 
 
-def _new_citizen(spec: MeasureSpec, area: str, start: dt.date, age_days: float, people: dict[str, Citizen],
-                 rng: np.random.Generator) -> Citizen:
+def _new_citizen(
+    spec: MeasureSpec, area: str, start: dt.date, age_days: float, people: dict[str, Citizen], rng: np.random.Generator
+) -> Citizen:
     """A new person of the right age at the case start, with a unique synthetic CPR number."""
     born = start - dt.timedelta(days=int(age_days))
     if (born.month, born.day) == (2, 29):
@@ -310,8 +403,15 @@ def _new_citizen(spec: MeasureSpec, area: str, start: dt.date, age_days: float, 
     return people[cpr]
 
 
-def _partner(cases: list[Case], spec: MeasureSpec, measure: str, area: str, start: dt.date,
-             taken: set[tuple[str, str]], rng: np.random.Generator) -> Citizen | None:
+def _partner(
+    cases: list[Case],
+    spec: MeasureSpec,
+    measure: str,
+    area: str,
+    start: dt.date,
+    taken: set[tuple[str, str]],
+    rng: np.random.Generator,
+) -> Citizen | None:
     """Sometimes a citizen who already has a partner measure running at `start` (e.g. § 85 and § 104)."""
     if not spec.partners or rng.random() >= spec.partner_share:
         return None
@@ -324,24 +424,47 @@ def _partner(cases: list[Case], spec: MeasureSpec, measure: str, area: str, star
     return None
 
 
-def _make_case(muni: Municipality, citizen: Citizen, measure: str, area: str, start: dt.date, end: dt.date,
-               workers: list[str], rng: np.random.Generator, planned: bool = False) -> Case:
+def _make_case(
+    muni: Municipality,
+    citizen: Citizen,
+    measure: str,
+    area: str,
+    start: dt.date,
+    end: dt.date,
+    workers: list[str],
+    rng: np.random.Generator,
+    planned: bool = False,
+) -> Case:
     """Draw a case's provider, caseworker, registration, rate history and end-date history."""
     spec = MEASURES[measure]
     setting = PROVIDERS[spec.setting]
     ptype = _pick(rng, list(setting), tuple(w for w, _ in setting.values()))
     provider = _pick(rng, setting[ptype][1]).format(town=muni.town, nb=_pick(rng, muni.neighbours), region=muni.region)
     registered, probability, dropped = _registration(citizen, start, planned, rng)
-    case = Case(citizen, measure, area, start, end, registered, provider, ptype, _pick(rng, workers), probability,
-                dropped, bool(rng.random() < 0.12), int(rng.integers(2, 4)) if ptype == "other_municipality" else 0)
+    case = Case(
+        citizen,
+        measure,
+        area,
+        start,
+        end,
+        registered,
+        provider,
+        ptype,
+        _pick(rng, workers),
+        probability,
+        dropped,
+        bool(rng.random() < 0.12),
+        int(rng.integers(2, 4)) if ptype == "other_municipality" else 0,
+    )
     case.periods = _periods(spec, start, end, registered, rng)
     capped = end == _birthday(citizen.born, _age_limit(measure, area)) - DAY
     case.end_events = _end_events(start, end, registered, capped, rng)
     return case
 
 
-def _registration(citizen: Citizen, start: dt.date, planned: bool,
-                  rng: np.random.Generator) -> tuple[dt.date, float, dt.date | None]:
+def _registration(
+    citizen: Citizen, start: dt.date, planned: bool, rng: np.random.Generator
+) -> tuple[dt.date, float, dt.date | None]:
     """(registered, probability, dropped on): a third are expected ahead of start, a fifth of those dropped."""
     probability = float(rng.choice([0.5, 0.75, 0.9]))
     if planned:  # aftercare from the 18th birthday is entered ahead and always starts
@@ -354,8 +477,9 @@ def _registration(citizen: Citizen, start: dt.date, planned: bool,
     return start + _days(rng, 0, 30), probability, None
 
 
-def _periods(spec: MeasureSpec, start: dt.date, end: dt.date, registered: dt.date,
-             rng: np.random.Generator) -> list[Period]:
+def _periods(
+    spec: MeasureSpec, start: dt.date, end: dt.date, registered: dt.date, rng: np.random.Generator
+) -> list[Period]:
     """Rate history: a start rate, price regulation on 1 January for half the cases, sometimes a changed need."""
     lo, hi = spec.rate_range
     rate = float(np.clip(spec.rate_median * np.exp(rng.normal(0, 0.3)), lo, hi))
@@ -378,8 +502,9 @@ def _periods(spec: MeasureSpec, start: dt.date, end: dt.date, registered: dt.dat
     return periods
 
 
-def _end_events(start: dt.date, end: dt.date, registered: dt.date, capped: bool,
-                rng: np.random.Generator) -> list[tuple[dt.date, dt.date]]:
+def _end_events(
+    start: dt.date, end: dt.date, registered: dt.date, capped: bool, rng: np.random.Generator
+) -> list[tuple[dt.date, dt.date]]:
     """(registered on, end date) as the end reached the system, sometimes moving an earlier planned end."""
     # Ends at the age limit are known from the start. Others are entered up to 90 days ahead or up to
     # 40 days late, but never after the year-end snapshot, so no case leaves a snapshot without an end.
@@ -402,8 +527,9 @@ def _end_events(start: dt.date, end: dt.date, registered: dt.date, capped: bool,
     return [(reg, end)]
 
 
-def _aftercare_followups(muni: Municipality, cases: list[Case], workers: list[str],
-                         rng: np.random.Generator) -> list[Case]:
+def _aftercare_followups(
+    muni: Municipality, cases: list[Case], workers: list[str], rng: np.random.Generator
+) -> list[Case]:
     """Half the placements ending at 18 continue as aftercare from the 18th birthday (same CPR)."""
     out = []
     for c in cases:
@@ -443,12 +569,24 @@ def _case_rows(muni: Municipality, case: Case, when: dt.date) -> list[list[str]]
     rows = []
     for i, p in enumerate(periods):
         stop = periods[i + 1].start - DAY if i + 1 < len(periods) else end
-        rows.append([
-            case.citizen.cpr, muni.code, case.area, case.measure, format_number(p.rate, 2), MEASURES[case.measure].unit,
-            format_date(p.start), open_text if stop is None else format_date(stop), "expected" if expected else "current",
-            _format_share(case.probability) if expected else "", case.provider, case.provider_type, case.caseworker,
-            case.citizen.target_group,
-        ])
+        rows.append(
+            [
+                case.citizen.cpr,
+                muni.code,
+                case.area,
+                case.measure,
+                format_number(p.rate, 2),
+                MEASURES[case.measure].unit,
+                format_date(p.start),
+                open_text if stop is None else format_date(stop),
+                "expected" if expected else "current",
+                _format_share(case.probability) if expected else "",
+                case.provider,
+                case.provider_type,
+                case.caseworker,
+                case.citizen.target_group,
+            ]
+        )
     return rows
 
 
@@ -462,7 +600,9 @@ def _plant_errors(frame: pd.DataFrame, muni: Municipality, rng: np.random.Genera
     if muni.code != ERROR_MUNICIPALITY:
         return
     single = ~frame.duplicated(["cpr", "measure"], keep=False) & (frame["status"] == "current")
-    open_rows = frame.index[single & frame["end_date"].isin(["", "01.01.9999"]) & ~frame["start_date"].str.startswith("29.02")]
+    open_rows = frame.index[
+        single & frame["end_date"].isin(["", "01.01.9999"]) & ~frame["start_date"].str.startswith("29.02")
+    ]
     feb = frame.index[single & frame["start_date"].str.endswith(".02.2024")]
     impossible = int(feb[int(rng.integers(len(feb)))])
     negative, reversed_, weekly = (int(i) for i in rng.choice(open_rows.difference([impossible]), 3, replace=False))
@@ -479,8 +619,10 @@ def _plant_errors(frame: pd.DataFrame, muni: Municipality, rng: np.random.Genera
 def _month_costs(case: Case) -> list[tuple[float, int]]:
     """(cost, active days) per month of MONTHS from the true rate history: day rates per day, month rates pro rata."""
     out = []
-    bounds = [(p.start, (case.periods[i + 1].start - DAY) if i + 1 < len(case.periods) else case.end, p.rate)
-              for i, p in enumerate(case.periods)]
+    bounds = [
+        (p.start, (case.periods[i + 1].start - DAY) if i + 1 < len(case.periods) else case.end, p.rate)
+        for i, p in enumerate(case.periods)
+    ]
     for y, m in MONTHS:
         first, last = dt.date(y, m, 1), _month_last(y, m)
         cost, active = 0.0, 0
@@ -513,18 +655,39 @@ def _actuals(cases: list[Case], costs: list[list[tuple[float, int]]], rng: np.ra
             if rng.random() < 0.02:
                 rows.append((case.citizen.cpr, case.measure, f"{y}-{m:02d}", cost * rng.uniform(-0.25, 0.1)))
     rows.sort(key=lambda r: (r[2], r[1], r[0]))
-    return pd.DataFrame({
-        "cpr": [r[0] for r in rows], "measure": [r[1] for r in rows], "month": [r[2] for r in rows],
-        "amount": [format_number(round(r[3], 2), 2) for r in rows],
-    }, dtype=str)
+    return pd.DataFrame(
+        {
+            "cpr": [r[0] for r in rows],
+            "measure": [r[1] for r in rows],
+            "month": [r[2] for r in rows],
+            "amount": [format_number(round(r[3], 2), 2) for r in rows],
+        },
+        dtype=str,
+    )
 
 
-def _budget(muni: Municipality, cases: list[Case], costs: list[list[tuple[float, int]]],
-            rng: np.random.Generator) -> pd.DataFrame:
+def _budget(
+    muni: Municipality, cases: list[Case], costs: list[list[tuple[float, int]]], rng: np.random.Generator
+) -> pd.DataFrame:
     """Cases and average price per measure and year from the history; 2024 too tight in quantity or price for four."""
     measures = reference.measures()
-    tight = [str(m) for m in rng.choice(["sel_85_bostoette", "sel_107", "sel_108", "familiepleje", "opholdssted",
-                                         "sel_85_botilbudslignende", "sel_104", "doegninstitution"], 4, replace=False)]
+    tight = [
+        str(m)
+        for m in rng.choice(
+            [
+                "sel_85_bostoette",
+                "sel_107",
+                "sel_108",
+                "familiepleje",
+                "opholdssted",
+                "sel_85_botilbudslignende",
+                "sel_104",
+                "doegninstitution",
+            ],
+            4,
+            replace=False,
+        )
+    ]
     rows = []
     for measure, area in zip(measures["measure"], measures["area"]):
         realised = [mc for c, mc in zip(cases, costs) if c.measure == measure and c.dropped_on is None]
@@ -541,17 +704,30 @@ def _budget(muni: Municipality, cases: list[Case], costs: list[list[tuple[float,
             if year == 2024 and measure in tight[2:]:
                 price *= rng.uniform(0.88, 0.93)
             price = round(price, 2)
-            rows.append([muni.code, str(year), area, measure, format_number(n_cases * price, 2), str(n_cases),
-                         format_number(price, 2)])
-    return pd.DataFrame(rows, columns=["municipality_code", "year", "area", "measure", "amount", "cases",
-                                       "average_price"], dtype=str)
+            rows.append(
+                [
+                    muni.code,
+                    str(year),
+                    area,
+                    measure,
+                    format_number(n_cases * price, 2),
+                    str(n_cases),
+                    format_number(price, 2),
+                ]
+            )
+    return pd.DataFrame(
+        rows, columns=["municipality_code", "year", "area", "measure", "amount", "cases", "average_price"], dtype=str
+    )
 
 
 def _transitions(muni: Municipality, cases: list[Case], rng: np.random.Generator) -> pd.DataFrame:
     """Young people 16+ the children's area expects to move to the adult area; 60 % have cases in the snapshots."""
     aftercare = {c.citizen.cpr for c in cases if c.measure == "eftervaern" and c.dropped_on is None and c.end >= AS_OF}
-    running = {c.citizen.cpr: c.citizen.born for c in cases
-               if c.area == "children" and _billed(c) and c.end >= AS_OF and _birthday(c.citizen.born, 16) <= AS_OF}
+    running = {
+        c.citizen.cpr: c.citizen.born
+        for c in cases
+        if c.area == "children" and _billed(c) and c.end >= AS_OF and _birthday(c.citizen.born, 16) <= AS_OF
+    }
     n_rows = int(rng.integers(18, 36))
     picked = [str(cpr) for cpr in rng.permutation(sorted(running))[: int(n_rows * 0.6)]]
     youths = [(cpr, running[cpr], cpr in aftercare or bool(rng.random() < 0.3)) for cpr in picked]
@@ -563,20 +739,49 @@ def _transitions(muni: Municipality, cases: list[Case], rng: np.random.Generator
         if cpr not in used:
             used.add(cpr)
             youths.append((cpr, born, bool(rng.random() < 0.15)))
-    rows = [_transition_row(muni, cpr, born, after, rng) for cpr, born, after in sorted(youths, key=lambda y: (y[1], y[0]))]
-    return pd.DataFrame(rows, columns=["cpr", "municipality_code", "birth_date", "expected_transition_date", "aftercare",
-                                       "probability", "colour", "expected_measure", "annual_cost"], dtype=str)
+    rows = [
+        _transition_row(muni, cpr, born, after, rng) for cpr, born, after in sorted(youths, key=lambda y: (y[1], y[0]))
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "cpr",
+            "municipality_code",
+            "birth_date",
+            "expected_transition_date",
+            "aftercare",
+            "probability",
+            "colour",
+            "expected_measure",
+            "annual_cost",
+        ],
+        dtype=str,
+    )
 
 
-def _transition_row(muni: Municipality, cpr: str, born: dt.date, aftercare: bool, rng: np.random.Generator) -> list[str]:
+def _transition_row(
+    muni: Municipality, cpr: str, born: dt.date, aftercare: bool, rng: np.random.Generator
+) -> list[str]:
     """One listed youth: red means lifelong support (probability 1), yellow unclear, green no adult support."""
     colour = _pick(rng, ("rød", "gul", "grøn"), (0.3, 0.4, 0.3))
     probability = {"rød": 1.0, "gul": float(rng.choice([0.5, 0.33])), "grøn": 0.0}[colour]
-    measure = {"rød": _pick(rng, ("sel_108", "sel_85_botilbudslignende", "sel_104", "sel_103")),
-               "gul": _pick(rng, ("sel_85_bostoette", "sel_107", "sel_104")), "grøn": ""}[colour]
+    measure = {
+        "rød": _pick(rng, ("sel_108", "sel_85_botilbudslignende", "sel_104", "sel_103")),
+        "gul": _pick(rng, ("sel_85_bostoette", "sel_107", "sel_104")),
+        "grøn": "",
+    }[colour]
     cost = round(_annual_cost(measure) * rng.uniform(0.8, 1.25), -3) if measure else 0.0
-    return [cpr, muni.code, format_date(born), format_date(_birthday(born, 23 if aftercare else 18)),
-            "ja" if aftercare else "nej", _format_share(probability), colour, measure, format_number(cost, 2)]
+    return [
+        cpr,
+        muni.code,
+        format_date(born),
+        format_date(_birthday(born, 23 if aftercare else 18)),
+        "ja" if aftercare else "nej",
+        _format_share(probability),
+        colour,
+        measure,
+        format_number(cost, 2),
+    ]
 
 
 def _annual_cost(measure: str) -> float:

@@ -24,14 +24,16 @@ COMPLETE = ".complete"
 def _expenditure_extract(expenditure: pd.DataFrame) -> pd.DataFrame:
     """The accounts extract as a finance system exports it: Danish headers and decimals, one row delivered twice."""
     names = reference.municipalities().set_index("municipality_code")["municipality_name"]
-    out = pd.DataFrame({
-        "kommunekode": expenditure["municipality_code"],
-        "kommune": expenditure["municipality_code"].map(names),
-        "funktion": expenditure["function"],
-        "gruppering": expenditure["account_group"],
-        "aar": expenditure["year"].astype(str),
-        "nettodrift_1000_kr": [format_number(v, 1) for v in expenditure["amount_1000_kr"]],
-    })
+    out = pd.DataFrame(
+        {
+            "kommunekode": expenditure["municipality_code"],
+            "kommune": expenditure["municipality_code"].map(names),
+            "funktion": expenditure["function"],
+            "gruppering": expenditure["account_group"],
+            "aar": expenditure["year"].astype(str),
+            "nettodrift_1000_kr": [format_number(v, 1) for v in expenditure["amount_1000_kr"]],
+        }
+    )
     code, function, year = DUPLICATED_ROW
     dup = out.index[(out["kommunekode"] == code) & (out["funktion"] == function) & (out["aar"] == str(year))][0]
     return pd.concat([out.loc[:dup], out.loc[[dup]], out.loc[dup + 1 :]], ignore_index=True)
@@ -39,10 +41,17 @@ def _expenditure_extract(expenditure: pd.DataFrame) -> pd.DataFrame:
 
 def _budget_extract(budgets: pd.DataFrame) -> pd.DataFrame:
     """Budget kind columns; the study municipalities' budgets give the area total only."""
-    return pd.DataFrame({
-        "municipality_code": budgets["municipality_code"], "year": budgets["year"].astype(str), "area": budgets["area"],
-        "measure": budgets["measure"], "amount": [format_number(v, 0) for v in budgets["amount"]], "cases": "", "average_price": "",
-    })
+    return pd.DataFrame(
+        {
+            "municipality_code": budgets["municipality_code"],
+            "year": budgets["year"].astype(str),
+            "area": budgets["area"],
+            "measure": budgets["measure"],
+            "amount": [format_number(v, 0) for v in budgets["amount"]],
+            "cases": "",
+            "average_price": "",
+        }
+    )
 
 
 def generate_sample(out_dir: Path, seed: int = DEFAULT_SEED) -> pd.DataFrame:
@@ -53,28 +62,48 @@ def generate_sample(out_dir: Path, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     acc = generate_accounts(pop, seed=seed)
     files: list[tuple[Path, str]] = [
         (write_statbank(pop, out_dir / "population" / "FOLK1A_2010K1-2024K1.csv"), "population"),
-        (write_extract(_expenditure_extract(acc["expenditure"]), out_dir / "accounts" / "nettodrift_2010-2024.csv",
-                       encoding="latin-1", crlf=True), "expenditure"),
+        (
+            write_extract(
+                _expenditure_extract(acc["expenditure"]),
+                out_dir / "accounts" / "nettodrift_2010-2024.csv",
+                encoding="latin-1",
+                crlf=True,
+            ),
+            "expenditure",
+        ),
         (write_extract(acc["users"].astype(str), out_dir / "users" / "brugere_2010-2024.csv", sep=","), "users"),
-        (write_extract(pd.DataFrame({"aar": acc["price_index"]["year"].astype(str),
-                                     "pl_indeks": [format_number(v, 2, thousands=False) for v in acc["price_index"]["index"]]}),
-                       out_dir / "prices" / "pl_indeks_2010-2024.csv"), "price_index"),
+        (
+            write_extract(
+                pd.DataFrame(
+                    {
+                        "aar": acc["price_index"]["year"].astype(str),
+                        "pl_indeks": [format_number(v, 2, thousands=False) for v in acc["price_index"]["index"]],
+                    }
+                ),
+                out_dir / "prices" / "pl_indeks_2010-2024.csv",
+            ),
+            "price_index",
+        ),
         (write_extract(acc["facts"].astype(str), out_dir / "facts" / "kommunefakta_2015.csv"), "municipal_facts"),
         (write_extract(_budget_extract(acc["budgets"]), out_dir / "budget" / "budget_voksne_2014-2017.csv"), "budget"),
     ]
     generate_cases(out_dir / "cases", seed=seed)
     generate_progression(out_dir / "progression", seed=seed)
     files += [(p, _case_kind(p)) for p in sorted((out_dir / "cases").rglob("*.csv"))]
-    files += [(p, _progression_kind(p)) for p in sorted((out_dir / "progression").iterdir()) if p.suffix in (".csv", ".xlsx")]
-    manifest = pd.DataFrame({
-        "file": [str(p.relative_to(out_dir)) for p, _ in files],
-        "kind": [k for _, k in files],
-        "bytes": [p.stat().st_size for p, _ in files],
-        "sha256": [hashlib.sha256(p.read_bytes()).hexdigest() for p, _ in files],
-        # what the files themselves do not say: whose extract it is and the snapshot it was taken at
-        "municipality_code": [_municipality_of(p, out_dir) for p, _ in files],
-        "snapshot_date": [p.stem.removeprefix("cases_") if k == "cases" else "" for p, k in files],
-    })
+    files += [
+        (p, _progression_kind(p)) for p in sorted((out_dir / "progression").iterdir()) if p.suffix in (".csv", ".xlsx")
+    ]
+    manifest = pd.DataFrame(
+        {
+            "file": [str(p.relative_to(out_dir)) for p, _ in files],
+            "kind": [k for _, k in files],
+            "bytes": [p.stat().st_size for p, _ in files],
+            "sha256": [hashlib.sha256(p.read_bytes()).hexdigest() for p, _ in files],
+            # what the files themselves do not say: whose extract it is and the snapshot it was taken at
+            "municipality_code": [_municipality_of(p, out_dir) for p, _ in files],
+            "snapshot_date": [p.stem.removeprefix("cases_") if k == "cases" else "" for p, k in files],
+        }
+    )
     manifest.to_csv(out_dir / paths.MANIFEST, index=False, lineterminator="\n")
     (out_dir / COMPLETE).write_text("")
     return manifest
@@ -88,7 +117,12 @@ def _municipality_of(path: Path, out_dir: Path) -> str:
 
 def _case_kind(path: Path) -> str:
     """Ingest kind of a case-system extract, from its file name."""
-    for prefix, kind in (("cases_", "cases"), ("actuals", "actuals"), ("budget", "budget"), ("transitions", "transitions")):
+    for prefix, kind in (
+        ("cases_", "cases"),
+        ("actuals", "actuals"),
+        ("budget", "budget"),
+        ("transitions", "transitions"),
+    ):
         if path.name.startswith(prefix):
             return kind
     raise ValueError(f"unknown case extract: {path}")

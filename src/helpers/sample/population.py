@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import labels
-from helpers import paths
+from helpers import labels, paths
 from helpers.intake import reference
 from helpers.sample.io import write_extract
 
@@ -43,7 +42,9 @@ def read_folk1a(path: Path) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     for area, part in raw.groupby("area", sort=True):
         arr = np.zeros((len(years), 2, 101), dtype=np.int64)
-        arr[part["year"].to_numpy() - years[0], part["sex"].astype(int).to_numpy() - 1, part["age"].to_numpy()] = part["count"].to_numpy()
+        arr[part["year"].to_numpy() - years[0], part["sex"].astype(int).to_numpy() - 1, part["age"].to_numpy()] = part[
+            "count"
+        ].to_numpy()
         a = INTERPOLATED_AGE
         for i in range(len(years)):
             if 0 < i < len(years) - 1:
@@ -63,7 +64,9 @@ def read_folk1am_january(path: Path, names_to_codes: dict[str, str]) -> pd.DataF
     raw = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8-sig")
     raw.columns = ["area", "time", "count"]
     jan = raw[raw["time"].str.endswith("M01")]
-    jan = jan.assign(code=jan["area"].map(names_to_codes), year=jan["time"].str[:4].astype(int), count=jan["count"].astype(int))
+    jan = jan.assign(
+        code=jan["area"].map(names_to_codes), year=jan["time"].str[:4].astype(int), count=jan["count"].astype(int)
+    )
     return jan.dropna(subset=["code"])[["code", "year", "count"]]
 
 
@@ -115,8 +118,8 @@ def _round_columns(x: np.ndarray, cols: np.ndarray, fixed_rows: dict[int, int]) 
 
 def _age_tilt(rng: np.random.Generator, growth: float) -> np.ndarray:
     """A municipality's age profile relative to its region's: growing towns are younger, shrinking ones older."""
-    young_adults = np.exp(-((AGES - 27) / 7.0) ** 2)
-    children = np.exp(-((AGES - 8) / 7.0) ** 2)
+    young_adults = np.exp(-(((AGES - 27) / 7.0) ** 2))
+    children = np.exp(-(((AGES - 8) / 7.0) ** 2))
     elderly = 1 / (1 + np.exp(-(AGES - 62) / 4.0))
     z = np.clip(growth / 0.006, -2.5, 2.5)
     t_young = 0.25 * z + rng.normal(0, 0.12)
@@ -137,7 +140,9 @@ def generate_population(seed: int = 1701) -> pd.DataFrame:
     munis = reference.municipalities()
     folk1a = read_folk1a(paths.REAL_DATA / "dst_FOLK1A_codes_koen_alder_2008-2020K1.csv")
     first = int(folk1a["_first_year"][0])
-    names = dict(zip(munis["municipality_name"], munis["municipality_code"])) | {"Christiansø": labels.CHRISTIANSOE_CODE}
+    names = dict(zip(munis["municipality_name"], munis["municipality_code"])) | {
+        "Christiansø": labels.CHRISTIANSOE_CODE
+    }
     january = read_folk1am_january(paths.REAL_DATA / "dst_FOLK1AM_omraade_2021M10-2024M04.csv", names)
     jan = january.pivot(index="code", columns="year", values="count")
     adults_2017 = published_adults_2017(paths.PUBLISHED / "published_adult_municipal_facts_2015_2017.csv")
@@ -155,10 +160,12 @@ def generate_population(seed: int = 1701) -> pd.DataFrame:
         for code in members:
             cells[code] = np.zeros((len(YEARS), 202), dtype=np.int64)
 
-        def fit(year: int) -> tuple[np.ndarray, np.ndarray]:
+        def fit(year: int, region=region, known=known, free=free) -> tuple[np.ndarray, np.ndarray]:
             """The region's cells less the known municipalities', and the unconstrained fit of the free ones."""
             fi = year - first
-            cols = folk1a[region][fi].reshape(202) - sum((folk1a[c][fi].reshape(202) for c in known), np.zeros(202, dtype=np.int64))
+            cols = folk1a[region][fi].reshape(202) - sum(
+                (folk1a[c][fi].reshape(202) for c in known), np.zeros(202, dtype=np.int64)
+            )
             totals = np.array([jan.loc[c, 2022] / (1 + growth[c]) ** (2022 - year) for c in free])
             rows = _largest_remainder(totals, int(cols.sum())).astype(float)
             profile = cols / cols.sum()
@@ -167,7 +174,9 @@ def generate_population(seed: int = 1701) -> pd.DataFrame:
         # Scale the study municipalities' 18-64 share so that 2017 hits the published figure,
         # applying the same factor in every year so their series has no break.
         model_2017 = fit(2017)[1]
-        study_ratio = {i: adults_2017[c] / float(model_2017[i, adult_cols].sum()) for i, c in enumerate(free) if c in adults_2017}
+        study_ratio = {
+            i: adults_2017[c] / float(model_2017[i, adult_cols].sum()) for i, c in enumerate(free) if c in adults_2017
+        }
         for year in REAL_YEARS:
             yi = year - YEARS.start
             for code in known:
@@ -246,5 +255,7 @@ def write_statbank(pop: pd.DataFrame, path: Path) -> Path:
             "TID": pop["year"].astype(str) + "K1",
             "INDHOLD": pop["count"].astype(str),
         }
-    ).sort_values(["OMRÅDE", "KØN", "ALDER", "TID"], key=lambda s: s.str.zfill(3) if s.name == "ALDER" else s, kind="stable")
+    ).sort_values(
+        ["OMRÅDE", "KØN", "ALDER", "TID"], key=lambda s: s.str.zfill(3) if s.name == "ALDER" else s, kind="stable"
+    )
     return write_extract(out, path)

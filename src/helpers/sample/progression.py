@@ -11,14 +11,36 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.render.formats import format_date, format_number
 from helpers.intake.privacy import synthetic_cpr
+from helpers.render.formats import format_date, format_number
 from helpers.sample.io import write_extract
 
-COLUMNS = ["cpr", "municipality_code", "registration_no", "registration_date", "service", "vum_score", "goals_set",
-           "goal_type", "previous_goal_met", "target_vum", "hours_per_month", "daily_rate", "initiator", "provider_type",
-           "target_group", "age", "sex", "means_of_support", "employment_measure", "concurrent_services",
-           "concurrent_services_price", "closed", "closing_date", "closing_reason"]
+COLUMNS = [
+    "cpr",
+    "municipality_code",
+    "registration_no",
+    "registration_date",
+    "service",
+    "vum_score",
+    "goals_set",
+    "goal_type",
+    "previous_goal_met",
+    "target_vum",
+    "hours_per_month",
+    "daily_rate",
+    "initiator",
+    "provider_type",
+    "target_group",
+    "age",
+    "sex",
+    "means_of_support",
+    "employment_measure",
+    "concurrent_services",
+    "concurrent_services_price",
+    "closed",
+    "closing_date",
+    "closing_reason",
+]
 SCORE_COLUMNS = ["cpr", "municipality_code", "assessment_date", "theme", "score"]
 SHEET = "Registreringer"
 XLSX_TIMESTAMP = dt.datetime(2019, 1, 15, 12, 0, 0)  # fixed workbook properties and zip entry times: byte-stable
@@ -37,16 +59,33 @@ TARGET_GROUPS = {"intellectual": 184, "mental_illness": 183, "social": 28, "phys
 # Provider at registration 1; 28 cases have no provider type registered.
 PROVIDERS = {"region": 4, "other_municipality": 10, "private": 93, "": 28}  # the rest: own_municipality (266)
 # Means of support at registration 1 (287 cases); the rest have none registered.
-SUPPORT = {"foertidspension": 99, "kontanthjaelp_ikke_jobparat": 84, "kontanthjaelp_jobparat": 32,
-           "ressourceforloeb": 26, "fleksjob": 20, "sygedagpenge": 10, "andet": 16}
-SUPPORT_CHANGES = (("kontanthjaelp_ikke_jobparat", "ressourceforloeb"), ("kontanthjaelp_ikke_jobparat", "ressourceforloeb"),
-                   ("ressourceforloeb", "fleksjob"), ("kontanthjaelp_ikke_jobparat", "foertidspension"))
+SUPPORT = {
+    "foertidspension": 99,
+    "kontanthjaelp_ikke_jobparat": 84,
+    "kontanthjaelp_jobparat": 32,
+    "ressourceforloeb": 26,
+    "fleksjob": 20,
+    "sygedagpenge": 10,
+    "andet": 16,
+}
+SUPPORT_CHANGES = (
+    ("kontanthjaelp_ikke_jobparat", "ressourceforloeb"),
+    ("kontanthjaelp_ikke_jobparat", "ressourceforloeb"),
+    ("ressourceforloeb", "fleksjob"),
+    ("kontanthjaelp_ikke_jobparat", "foertidspension"),
+)
 GOALS_NOT_SET_AT_FIRST = 28  # 373 of 401 = 93 %
 # Exact VUM transitions (improve, worsen) per starting score from registration 1 to 2 and from 2 to 3.
 TRANSITIONS = {1: {2.0: (14, 8), 3.0: (16, 9)}, 2: {2.0: (8, 5), 3.0: (9, 5)}}
 GOAL_TYPES = ("improvement", "status_quo", "limited_deterioration")
-GOAL_TYPE_P = {0.0: (0.10, 0.85, 0.05), 1.0: (0.55, 0.42, 0.03), 2.0: (0.72, 0.25, 0.03), 3.0: (0.68, 0.26, 0.06),
-               3.5: (0.55, 0.33, 0.12), 4.0: (0.35, 0.45, 0.20)}
+GOAL_TYPE_P = {
+    0.0: (0.10, 0.85, 0.05),
+    1.0: (0.55, 0.42, 0.03),
+    2.0: (0.72, 0.25, 0.03),
+    3.0: (0.68, 0.26, 0.06),
+    3.5: (0.55, 0.33, 0.12),
+    4.0: (0.35, 0.45, 0.20),
+}
 HOURS_BASE = {0.0: 5, 1.0: 9, 2.0: 16, 3.0: 26, 3.5: 33, 4.0: 42}  # § 85 hours per month
 RATE_BASE = {0.0: 1100, 1.0: 1300, 2.0: 1650, 3.0: 2200, 3.5: 2600, 4.0: 3100}  # § 107 kr. per day
 CLOSING_REASONS = ("mål_opfyldt", "flyttet", "ønsker_ikke_mere_støtte", "overgået_til_andet_tilbud", "død")
@@ -54,14 +93,42 @@ EMPLOYMENT_MEASURES = ("virksomhedspraktik", "mentor", "loentilskud", "vejlednin
 CONCURRENT = ("sel_104", "sel_103", "sel_97", "sel_102", "sel_104, sel_97", "sel_103, sel_104")
 
 COMMON_THEMES = ("udvikling_og_adfaerd", "familie", "skole_beskaeftigelse", "sundhed", "fritid_og_venskaber", "andet")
-GROUP_THEMES = {"intellectual": ("boligkompetencer", "kommunikation"), "mental_illness": ("misbrug", "psykisk_stabilitet"),
-                "physical": ("mobilitet", "hjaelpemidler"), "social": ("misbrug", "oekonomi")}
-THEME_LEVEL = {"udvikling_og_adfaerd": 0.1, "familie": -0.3, "skole_beskaeftigelse": 0.4, "sundhed": 0.0,
-               "fritid_og_venskaber": 0.2, "andet": -0.5, "boligkompetencer": 0.3, "kommunikation": 0.2, "misbrug": 0.0,
-               "psykisk_stabilitet": 0.4, "mobilitet": 0.5, "hjaelpemidler": 0.1, "oekonomi": 0.3}
-THEME_DRIFT = {"udvikling_og_adfaerd": 0.10, "familie": 0.03, "skole_beskaeftigelse": 0.05, "sundhed": 0.07,
-               "fritid_og_venskaber": 0.13, "andet": 0.02, "boligkompetencer": 0.16, "kommunikation": 0.06,
-               "misbrug": 0.08, "psykisk_stabilitet": 0.09, "mobilitet": 0.02, "hjaelpemidler": 0.04, "oekonomi": 0.10}
+GROUP_THEMES = {
+    "intellectual": ("boligkompetencer", "kommunikation"),
+    "mental_illness": ("misbrug", "psykisk_stabilitet"),
+    "physical": ("mobilitet", "hjaelpemidler"),
+    "social": ("misbrug", "oekonomi"),
+}
+THEME_LEVEL = {
+    "udvikling_og_adfaerd": 0.1,
+    "familie": -0.3,
+    "skole_beskaeftigelse": 0.4,
+    "sundhed": 0.0,
+    "fritid_og_venskaber": 0.2,
+    "andet": -0.5,
+    "boligkompetencer": 0.3,
+    "kommunikation": 0.2,
+    "misbrug": 0.0,
+    "psykisk_stabilitet": 0.4,
+    "mobilitet": 0.5,
+    "hjaelpemidler": 0.1,
+    "oekonomi": 0.3,
+}
+THEME_DRIFT = {
+    "udvikling_og_adfaerd": 0.10,
+    "familie": 0.03,
+    "skole_beskaeftigelse": 0.05,
+    "sundhed": 0.07,
+    "fritid_og_venskaber": 0.13,
+    "andet": 0.02,
+    "boligkompetencer": 0.16,
+    "kommunikation": 0.06,
+    "misbrug": 0.08,
+    "psykisk_stabilitet": 0.09,
+    "mobilitet": 0.02,
+    "hjaelpemidler": 0.04,
+    "oekonomi": 0.10,
+}
 SEX_DRIFT = {"K": 1.4, "M": 0.6}  # women improve more than men in the parameter scores
 PARAMETER_MUNICIPALITIES = ("461", "851")
 
@@ -163,8 +230,10 @@ def generate_progression(out_dir: Path, seed: int = 2018) -> dict[str, int]:
             write_extract(_csv_frame(rows), out_dir / name)
         counts[name] = len(rows)
     for code in PARAMETER_MUNICIPALITIES:
-        scores = _parameter_scores([c for c in cases if c.muni.code == code and c.service == "sel_85"],
-                                   np.random.default_rng([seed, int(code)]))
+        scores = _parameter_scores(
+            [c for c in cases if c.muni.code == code and c.service == "sel_85"],
+            np.random.default_rng([seed, int(code)]),
+        )
         name = f"parameter_scores_{code}.csv"
         write_extract(scores, out_dir / name)
         counts[name] = len(scores)
@@ -290,8 +359,11 @@ def _allocate(cases: list[Case], attr: str, counts: dict[str, int], weight, rng:
 
 def _provider_weight(case: Case, value: str) -> float:
     residential = case.service == "sel_107"
-    return {"region": 3.0 if residential else 0.5, "other_municipality": 2.0 if residential else 1.0,
-            "private": 1.8 if residential else 1.0}.get(value, 1.0)
+    return {
+        "region": 3.0 if residential else 0.5,
+        "other_municipality": 2.0 if residential else 1.0,
+        "private": 1.8 if residential else 1.0,
+    }.get(value, 1.0)
 
 
 def _support_weight(case: Case, value: str) -> float:
@@ -339,8 +411,14 @@ def _worsen(vum: float, rng: np.random.Generator) -> float:
 
 def _vum_paths(cases: list[Case], rng: np.random.Generator) -> None:
     """Scores, goals and targets registration by registration, with exact transition counts from 1 to 2 and 2 to 3."""
-    no_goals = set(rng.choice(len(cases), size=GOALS_NOT_SET_AT_FIRST, replace=False,
-                              p=_normalised([2.0 if c.vum[0] in (0.0, 4.0) else 1.0 for c in cases])).tolist())
+    no_goals = set(
+        rng.choice(
+            len(cases),
+            size=GOALS_NOT_SET_AT_FIRST,
+            replace=False,
+            p=_normalised([2.0 if c.vum[0] in (0.0, 4.0) else 1.0 for c in cases]),
+        ).tolist()
+    )
     for i, case in enumerate(cases):
         case.goals = [i not in no_goals]
     singles = [c for c in cases if c.n == 1]
@@ -364,14 +442,22 @@ def _vum_paths(cases: list[Case], rng: np.random.Generator) -> None:
             case.goal_type.append(gt)
             fill = case.muni.target_vum is not None and gt and not case.blank[k] and rng.random() < 0.9
             case.target.append(_target(case, vum, gt) if fill else None)
-            case.initiator.append(str(rng.choice(["myndighed", "borger", "leverandoer"],
-                                                 p=[0.85, 0.10, 0.05] if k == 0 else [0.75, 0.10, 0.15])))
+            case.initiator.append(
+                str(
+                    rng.choice(
+                        ["myndighed", "borger", "leverandoer"], p=[0.85, 0.10, 0.05] if k == 0 else [0.75, 0.10, 0.15]
+                    )
+                )
+            )
         moving = [c for c in active if c.n > k + 1]
         moves = {id(c): 0 for c in moving}
         exact = TRANSITIONS.get(k + 1, {})
         for level, (n_up, n_down) in exact.items():
             pool = [c for c in moving if c.vum[k] == level]
-            up_w = [{"improvement": 3.0, "status_quo": 1.0, "limited_deterioration": 0.5}.get(c.goal_type[k], 1.0) for c in pool]
+            up_w = [
+                {"improvement": 3.0, "status_quo": 1.0, "limited_deterioration": 0.5}.get(c.goal_type[k], 1.0)
+                for c in pool
+            ]
             up = rng.choice(len(pool), size=min(n_up, len(pool)), replace=False, p=_normalised(up_w)).tolist()
             rest = [i for i in range(len(pool)) if i not in set(up)]
             down_w = [{"limited_deterioration": 3.0, "status_quo": 1.5}.get(pool[i].goal_type[k], 1.0) for i in rest]
@@ -383,8 +469,11 @@ def _vum_paths(cases: list[Case], rng: np.random.Generator) -> None:
         for case in moving:
             vum = case.vum[k]
             if vum not in exact:
-                p_up, p_down = (0.06, 0.06) if k >= 2 else {0.0: (0.0, 0.10), 1.0: (0.05, 0.08), 3.5: (0.12, 0.06),
-                                                            4.0: (0.10, 0.0)}.get(vum, (0.0, 0.0))
+                p_up, p_down = (
+                    (0.06, 0.06)
+                    if k >= 2
+                    else {0.0: (0.0, 0.10), 1.0: (0.05, 0.08), 3.5: (0.12, 0.06), 4.0: (0.10, 0.0)}.get(vum, (0.0, 0.0))
+                )
                 u = rng.random()
                 moves[id(case)] = -1 if u < p_up else 1 if u < p_up + p_down else 0
             step = moves[id(case)]
@@ -428,12 +517,14 @@ def _amounts(case: Case, rng: np.random.Generator) -> None:
 
         def level(v: float) -> float:
             return max(2.0, round(HOURS_BASE[v] * factor * personal * case.muni.price_factor * 2) / 2)
+
         p_follow, p_adjust = 0.8, 0.18
     else:
         factor = (1.2 if young else 1.0) * (1.12 if case.provider == "private" else 1.0)
 
         def level(v: float) -> float:
             return round(RATE_BASE[v] * factor * personal * case.muni.price_factor, 2)
+
         p_follow, p_adjust = 0.5, 0.05
     case.amount = [level(case.vum[0])]
     for k in range(1, case.n):
@@ -451,8 +542,10 @@ def _amounts(case: Case, rng: np.random.Generator) -> None:
 def _details(case: Case, rng: np.random.Generator) -> None:
     """Employment measure, concurrent services, and closing at the last registration."""
     measure = ""
-    if case.support[0] in ("kontanthjaelp_ikke_jobparat", "kontanthjaelp_jobparat", "ressourceforloeb", "sygedagpenge") \
-            and rng.random() < 0.35:
+    if (
+        case.support[0] in ("kontanthjaelp_ikke_jobparat", "kontanthjaelp_jobparat", "ressourceforloeb", "sygedagpenge")
+        and rng.random() < 0.35
+    ):
         measure = str(rng.choice(EMPLOYMENT_MEASURES))
     start = int(rng.integers(0, case.n))
     case.employment = ["" if k < start else measure for k in range(case.n)]
@@ -488,21 +581,34 @@ def _case_rows(case: Case) -> list[dict]:
     rows = []
     for k in range(case.n):
         last = k == case.n - 1
-        rows.append({
-            "cpr": case.cpr, "municipality_code": case.muni.code, "registration_no": k + 1,
-            "registration_date": case.dates[k], "service": case.service,
-            "vum_score": None if case.blank[k] else case.vum[k], "goals_set": "yes" if case.goals[k] else "no",
-            "goal_type": case.goal_type[k] or None, "previous_goal_met": case.met[k] or None, "target_vum": case.target[k],
-            "hours_per_month": case.amount[k] if case.service == "sel_85" else None,
-            "daily_rate": case.amount[k] if case.service == "sel_107" else None,
-            "initiator": case.initiator[k], "provider_type": case.provider or None, "target_group": case.group,
-            "age": _age(case.born, case.dates[k]), "sex": case.sex, "means_of_support": case.support[k] or None,
-            "employment_measure": case.employment[k] or None, "concurrent_services": case.concurrent or None,
-            "concurrent_services_price": case.concurrent_price if case.concurrent else None,
-            "closed": ("yes" if case.closed else "no") if last else None,
-            "closing_date": case.closing_date if last else None,
-            "closing_reason": (case.closing_reason or None) if last else None,
-        })
+        rows.append(
+            {
+                "cpr": case.cpr,
+                "municipality_code": case.muni.code,
+                "registration_no": k + 1,
+                "registration_date": case.dates[k],
+                "service": case.service,
+                "vum_score": None if case.blank[k] else case.vum[k],
+                "goals_set": "yes" if case.goals[k] else "no",
+                "goal_type": case.goal_type[k] or None,
+                "previous_goal_met": case.met[k] or None,
+                "target_vum": case.target[k],
+                "hours_per_month": case.amount[k] if case.service == "sel_85" else None,
+                "daily_rate": case.amount[k] if case.service == "sel_107" else None,
+                "initiator": case.initiator[k],
+                "provider_type": case.provider or None,
+                "target_group": case.group,
+                "age": _age(case.born, case.dates[k]),
+                "sex": case.sex,
+                "means_of_support": case.support[k] or None,
+                "employment_measure": case.employment[k] or None,
+                "concurrent_services": case.concurrent or None,
+                "concurrent_services_price": case.concurrent_price if case.concurrent else None,
+                "closed": ("yes" if case.closed else "no") if last else None,
+                "closing_date": case.closing_date if last else None,
+                "closing_reason": (case.closing_reason or None) if last else None,
+            }
+        )
     return rows
 
 
@@ -514,9 +620,15 @@ def _plant_errors(own: list[Case], rows: list[dict], rng: np.random.Generator) -
     for kind, i in zip(("sequence", "date", "vum"), [eligible[j] for j in _shuffled(picked, rng)]):
         last = _case_rows(i)[-1]
         date = _weekday(i.dates[1] + dt.timedelta(days=int(rng.integers(300, 380))))
-        row = last | {"registration_no": 3, "registration_date": date, "previous_goal_met": "partially",
-                      "initiator": "myndighed", "age": _age(i.born, date), "goal_type": i.goal_type[1],
-                      "target_vum": i.target[1]}
+        row = last | {
+            "registration_no": 3,
+            "registration_date": date,
+            "previous_goal_met": "partially",
+            "initiator": "myndighed",
+            "age": _age(i.born, date),
+            "goal_type": i.goal_type[1],
+            "target_vum": i.target[1],
+        }
         if kind == "sequence":  # the number typed again: a duplicate of registration 2
             row["registration_no"] = 2
         elif kind == "date":  # the year typed two years too early
@@ -615,11 +727,18 @@ def _parameter_scores(cases: list[Case], rng: np.random.Generator) -> pd.DataFra
         for theme in themes:
             start = base + THEME_LEVEL[theme] + rng.normal(0.0, 0.6)
             slope = THEME_DRIFT[theme] * SEX_DRIFT[case.sex] * max(0.0, 1.0 + rng.normal(0.0, 0.5))
-            paths.append([int(np.clip(round(start - slope * j + rng.normal(0.0, 0.3)), 0, 4)) for j in range(len(dates))])
+            paths.append(
+                [int(np.clip(round(start - slope * j + rng.normal(0.0, 0.3)), 0, 4)) for j in range(len(dates))]
+            )
         for j, day in enumerate(dates):
             records += [(case.cpr, case.muni.code, day, theme, path[j]) for theme, path in zip(themes, paths)]
-    return pd.DataFrame({
-        "cpr": [r[0] for r in records], "municipality_code": [r[1] for r in records],
-        "assessment_date": [format_date(r[2]) for r in records], "theme": [r[3] for r in records],
-        "score": [str(r[4]) for r in records],
-    }, columns=SCORE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "cpr": [r[0] for r in records],
+            "municipality_code": [r[1] for r in records],
+            "assessment_date": [format_date(r[2]) for r in records],
+            "theme": [r[3] for r in records],
+            "score": [str(r[4]) for r in records],
+        },
+        columns=SCORE_COLUMNS,
+    )

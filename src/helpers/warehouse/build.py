@@ -36,9 +36,19 @@ REFERENCE_TABLES = {
     "ref_constants": labels.constants_frame,
 }
 # the column whose first and last value say which period an extract covers
-PERIOD_COLUMNS = {"population": "period", "expenditure": "year", "users": "year", "price_index": "year", "municipal_facts": "year",
-                  "budget": "year", "cases": "start_date", "actuals": "month", "transitions": "expected_transition_date",
-                  "registrations": "registration_date", "parameter_scores": "assessment_date"}
+PERIOD_COLUMNS = {
+    "population": "period",
+    "expenditure": "year",
+    "users": "year",
+    "price_index": "year",
+    "municipal_facts": "year",
+    "budget": "year",
+    "cases": "start_date",
+    "actuals": "month",
+    "transitions": "expected_transition_date",
+    "registrations": "registration_date",
+    "parameter_scores": "assessment_date",
+}
 
 
 @dataclass
@@ -90,7 +100,9 @@ def layer_violations(views: dict[str, View]) -> list[str]:
 
 def build_order(views: dict[str, View], loaded: set[str]) -> list[str]:
     """The views sorted so that every view comes after what it reads (ties: by layer, then name)."""
-    unknown = sorted(f"{v.name} reads {t}" for v in views.values() for t in v.reads if t not in views and t not in loaded)
+    unknown = sorted(
+        f"{v.name} reads {t}" for v in views.values() for t in v.reads if t not in views and t not in loaded
+    )
     if unknown:
         raise ValueError("unknown table(s): " + "; ".join(unknown))
     sorter = graphlib.TopologicalSorter({v.name: sorted(t for t in v.reads if t in views) for v in views.values()})
@@ -117,7 +129,9 @@ def _code_version() -> str:
     """A fingerprint of what decides an ingestion result besides the file: the intake code and the reference data."""
     digest = hashlib.sha256()
     sources = sorted((paths.ROOT / "src" / "helpers" / "intake").glob("*.py")) + sorted(paths.REFERENCE.rglob("*.csv"))
-    for path in sources + sorted(mappings.local_dir().glob("*.csv")):  # a municipality's own mappings change results too
+    for path in sources + sorted(
+        mappings.local_dir().glob("*.csv")
+    ):  # a municipality's own mappings change results too
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -130,7 +144,9 @@ def _period(kind: str, frame: pd.DataFrame) -> tuple[str | None, str | None]:
     return str(values.min()), str(values.max())
 
 
-def _ingest_cached(kind: str, path: Path, sha256: str, key: bytes, cache_dir: Path, version: str) -> tuple[IngestResult, bool]:
+def _ingest_cached(
+    kind: str, path: Path, sha256: str, key: bytes, cache_dir: Path, version: str
+) -> tuple[IngestResult, bool]:
     """Ingest one extract, or reuse the result of an earlier build when file, key, intake code and reference data are the same."""
     key_tag = hashlib.sha256(b"cache" + key).hexdigest()[:12]
     cached = cache_dir / f"{kind}-{sha256[:24]}-{key_tag}-{version}.pkl"
@@ -149,7 +165,9 @@ def _ingest_cached(kind: str, path: Path, sha256: str, key: bytes, cache_dir: Pa
     return result, False
 
 
-def _ingest_manifest(sample_dir: Path, key: bytes, cache_dir: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
+def _ingest_manifest(
+    sample_dir: Path, key: bytes, cache_dir: Path
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
     """Ingest every file of the manifest; accepted rows by kind, a log per file (checksum, period, unmapped, failure),
     quarantined rows. An extract that cannot be read is logged as failed with its one-line reason; the rest go on."""
     manifest = pd.read_csv(sample_dir / paths.MANIFEST, dtype=str, keep_default_na=False)
@@ -161,9 +179,21 @@ def _ingest_manifest(sample_dir: Path, key: bytes, cache_dir: Path) -> tuple[dic
     log, quarantine, unmapped, used = [], [], [], set()
     for row in manifest.itertuples():
         path, name = sample_dir / row.file, privacy.mask(row.file)  # a file named after a citizen keeps the name masked
-        entry = {"file": name, "kind": row.kind, "sha256": None, "bytes": None, "period_start": None, "period_end": None,
-                 "municipality_code": row.municipality_code or None, "rows_read": 0, "accepted": 0, "rejected": 0, "unmapped": 0,
-                 "cached": False, "failed": None}
+        entry = {
+            "file": name,
+            "kind": row.kind,
+            "sha256": None,
+            "bytes": None,
+            "period_start": None,
+            "period_end": None,
+            "municipality_code": row.municipality_code or None,
+            "rows_read": 0,
+            "accepted": 0,
+            "rejected": 0,
+            "unmapped": 0,
+            "cached": False,
+            "failed": None,
+        }
         try:
             if row.kind not in KINDS:
                 raise ExtractError(f"unknown kind {row.kind!r} in the manifest")
@@ -177,14 +207,29 @@ def _ingest_manifest(sample_dir: Path, key: bytes, cache_dir: Path) -> tuple[dic
             log.append(entry)
             continue
         used.add(f"{row.kind}-{sha256[:24]}")
-        frame = result.accepted.assign(source_file=name, manifest_municipality_code=row.municipality_code or None,
-                                       snapshot_date=row.snapshot_date or None)
+        frame = result.accepted.assign(
+            source_file=name,
+            manifest_municipality_code=row.municipality_code or None,
+            snapshot_date=row.snapshot_date or None,
+        )
         accepted[row.kind].append(frame)
         start, end = _period(row.kind, result.accepted)
-        entry |= {"sha256": sha256, "bytes": len(data), "period_start": start, "period_end": end, "rows_read": result.rows_read,
-                  "accepted": len(result.accepted), "rejected": len(result.rejected), "unmapped": int(result.summary()["unmapped_rows"]),
-                  "cached": cached}
-        if entry["municipality_code"] is None and "municipality_code" in result.accepted and result.accepted["municipality_code"].nunique() == 1:
+        entry |= {
+            "sha256": sha256,
+            "bytes": len(data),
+            "period_start": start,
+            "period_end": end,
+            "rows_read": result.rows_read,
+            "accepted": len(result.accepted),
+            "rejected": len(result.rejected),
+            "unmapped": int(result.summary()["unmapped_rows"]),
+            "cached": cached,
+        }
+        if (
+            entry["municipality_code"] is None
+            and "municipality_code" in result.accepted
+            and result.accepted["municipality_code"].nunique() == 1
+        ):
             entry["municipality_code"] = result.accepted["municipality_code"].dropna().iloc[0]
         log.append(entry)
         quarantine.append(result.rejected.assign(file=name, kind=row.kind))
@@ -194,13 +239,20 @@ def _ingest_manifest(sample_dir: Path, key: bytes, cache_dir: Path) -> tuple[dic
             if "-".join(stale.name.split("-")[:2]) not in used or not stale.stem.endswith(version):
                 stale.unlink()
     # A kind without files still gets its (empty) table, so every view builds.
-    frames = {k: pd.concat(v, ignore_index=True) if v else
-              finish_frame(KINDS[k], []).assign(source_file="", manifest_municipality_code=None, snapshot_date=None)
-              for k, v in accepted.items()}
-    q = pd.concat(quarantine, ignore_index=True)[["file", "kind", "line", "reason", "raw"]] if quarantine else \
-        pd.DataFrame(columns=["file", "kind", "line", "reason", "raw"])
+    frames = {
+        k: pd.concat(v, ignore_index=True)
+        if v
+        else finish_frame(KINDS[k], []).assign(source_file="", manifest_municipality_code=None, snapshot_date=None)
+        for k, v in accepted.items()
+    }
+    q = (
+        pd.concat(quarantine, ignore_index=True)[["file", "kind", "line", "reason", "raw"]]
+        if quarantine
+        else pd.DataFrame(columns=["file", "kind", "line", "reason", "raw"])
+    )
     unmapped_frame = pd.DataFrame(unmapped, columns=["file", "kind", "column", "value", "rows"]).rename(
-        columns={"column": "column_name", "rows": "row_count"})
+        columns={"column": "column_name", "rows": "row_count"}
+    )
     return frames, pd.DataFrame(log), q, unmapped_frame
 
 
@@ -224,7 +276,9 @@ def build(data_dir: Path | None = None, sql_dir: Path = paths.SQL, key: bytes | 
     problems = layer_violations(views)
     if problems:
         raise ValueError("SQL layers: " + "; ".join(problems))
-    frames, log, quarantine, unmapped = _ingest_manifest(sample_dir, key if key is not None else privacy.load_key(), data_dir / "staged")
+    frames, log, quarantine, unmapped = _ingest_manifest(
+        sample_dir, key if key is not None else privacy.load_key(), data_dir / "staged"
+    )
     qdir = data_dir / "quarantine"
     qdir.mkdir(parents=True, exist_ok=True)
     for kind, part in quarantine.groupby("kind", sort=True):
@@ -249,9 +303,14 @@ def build(data_dir: Path | None = None, sql_dir: Path = paths.SQL, key: bytes | 
         _create_views(con, views, order)
         marts = [n for n in order if views[n].layer == "marts"]
         shown = [n for n in order if views[n].layer != "intermediate" or not n.startswith("int_check_")]
-        view_rows = pd.DataFrame({"view": shown, "rows": [con.execute(f"select count(*) from {v}").fetchone()[0] for v in shown]})
-        findings = con.execute("select finding as check_name, description from mart_data_quality").df() \
-            if "mart_data_quality" in marts else pd.DataFrame(columns=["check_name", "description"])
+        view_rows = pd.DataFrame(
+            {"view": shown, "rows": [con.execute(f"select count(*) from {v}").fetchone()[0] for v in shown]}
+        )
+        findings = (
+            con.execute("select finding as check_name, description from mart_data_quality").df()
+            if "mart_data_quality" in marts
+            else pd.DataFrame(columns=["check_name", "description"])
+        )
         con.execute("checkpoint")
         con.close()
         os.replace(tmp, target)

@@ -40,8 +40,14 @@ def price_years() -> list[int]:
     return query("select year from mart_price_index order by year")["year"].astype(int).tolist()
 
 
-def key_figures(area: str, year: int, by: str = "region", region: str | None = None, prices: str = "current",
-                price_base_year: int | None = None) -> pd.DataFrame:
+def key_figures(
+    area: str,
+    year: int,
+    by: str = "region",
+    region: str | None = None,
+    prices: str = "current",
+    price_base_year: int | None = None,
+) -> pd.DataFrame:
     """Expenditure per inhabitant, users per 10,000 and unit cost per measure group.
 
     `by="region"` gives the 5 regions and the whole country; `by="municipality"` every municipality, or those
@@ -81,7 +87,9 @@ def key_figures(area: str, year: int, by: str = "region", region: str | None = N
     return frame[KEY_FIGURE_COLUMNS]
 
 
-def benchmark_series(area: str, start: int, end: int, price_base_year: int, level: str = "municipality") -> pd.DataFrame:
+def benchmark_series(
+    area: str, start: int, end: int, price_base_year: int, level: str = "municipality"
+) -> pd.DataFrame:
     """Key figures for every year start..end and measure group, in fixed prices of `price_base_year`.
 
     `level="municipality"` gives every municipality (with its region code), `level="region"` the five regions
@@ -119,14 +127,17 @@ def municipal_key_figures_all() -> pd.DataFrame:
 
 def peer_features(year: int) -> pd.DataFrame:
     """Per municipality in a year: log population, shares of 0-17 and 65+ year-olds and the expenditure-need index."""
-    frame = query("""
+    frame = query(
+        """
         select m.municipality_code, m.municipality_name, m.expected_expenditure_need_index,
                ln(max(p.inhabitants) filter (where p.age_group = 'all')) as log_population,
                max(p.inhabitants) filter (where p.age_group = '0_17') / max(p.inhabitants) filter (where p.age_group = 'all') as share_0_17,
                max(p.inhabitants) filter (where p.age_group = '65_plus') / max(p.inhabitants) filter (where p.age_group = 'all') as share_65_plus,
         from mart_municipalities as m
         join mart_population as p on p.code = m.municipality_code and p.level = 'municipality' and p.year = ?
-        group by all order by m.municipality_code""", [year])
+        group by all order by m.municipality_code""",
+        [year],
+    )
     if frame.empty:
         raise ValueError(f"no population for {year}")
     return frame
@@ -151,7 +162,9 @@ def regions() -> pd.DataFrame:
 
 def measures() -> pd.DataFrame:
     """Case-level measures: area, section of the Act, measure group, Danish label and the age group of its rates per 10,000."""
-    return query("select measure, area, section, measure_group, label_da, age_group from mart_measures order by measure")
+    return query(
+        "select measure, area, section, measure_group, label_da, age_group from mart_measures order by measure"
+    )
 
 
 def measure_groups(area: str) -> pd.DataFrame:
@@ -165,15 +178,21 @@ def measure_groups(area: str) -> pd.DataFrame:
 
 def snapshots(municipality: str, area: str) -> list[dt.date]:
     """The dates of a municipality's case snapshots for an area, oldest first."""
-    frame = query("""select distinct snapshot_date from mart_forecast_case_periods where municipality_code = ? and area = ?
-                     order by 1""", [municipality, area])
+    frame = query(
+        """select distinct snapshot_date from mart_forecast_case_periods where municipality_code = ? and area = ?
+                     order by 1""",
+        [municipality, area],
+    )
     return frame["snapshot_date"].dt.date.tolist()
 
 
 def case_periods(municipality: str, area: str, snapshot: dt.date) -> pd.DataFrame:
     """The case periods of one snapshot (pseudonymised case ids)."""
-    return query("""select * from mart_forecast_case_periods where municipality_code = ? and area = ? and snapshot_date = ?
-                    order by case_id, measure, start_date""", [municipality, area, snapshot])
+    return query(
+        """select * from mart_forecast_case_periods where municipality_code = ? and area = ? and snapshot_date = ?
+                    order by case_id, measure, start_date""",
+        [municipality, area, snapshot],
+    )
 
 
 def latest_snapshots() -> pd.DataFrame:
@@ -186,15 +205,20 @@ def latest_snapshots() -> pd.DataFrame:
 
 def actuals(municipality: str, area: str) -> pd.DataFrame:
     """Booked actuals per case, measure and month (amount as float kroner)."""
-    frame = query("select case_id, measure, month, amount_kr from mart_forecast_actuals where municipality_code = ? and area = ?",
-                  [municipality, area])
+    frame = query(
+        "select case_id, measure, month, amount_kr from mart_forecast_actuals where municipality_code = ? and area = ?",
+        [municipality, area],
+    )
     return frame.assign(amount=frame["amount_kr"].astype(float)).drop(columns="amount_kr")
 
 
 def budget(municipality: str, area: str, year: int) -> pd.DataFrame:
     """The budget per measure: amount, assumed full-year cases."""
-    return query("""select measure, amount_kr::double as amount, cases from mart_forecast_budget
-                    where municipality_code = ? and area = ? and year = ?""", [municipality, area, year])
+    return query(
+        """select measure, amount_kr::double as amount, cases from mart_forecast_budget
+                    where municipality_code = ? and area = ? and year = ?""",
+        [municipality, area, year],
+    )
 
 
 def transitions(municipality: str) -> pd.DataFrame:
@@ -204,8 +228,13 @@ def transitions(municipality: str) -> pd.DataFrame:
 
 def inhabitants(municipality: str, age_group: str, year: int) -> float:
     """A municipality's inhabitants in an age group in the latest year up to `year` (that year's figure, not the largest)."""
-    return float(query("""select arg_max(inhabitants, year) from mart_population where level = 'municipality' and code = ? and age_group = ?
-                          and year <= ?""", [municipality, age_group, year]).iloc[0, 0])
+    return float(
+        query(
+            """select arg_max(inhabitants, year) from mart_population where level = 'municipality' and code = ? and age_group = ?
+                          and year <= ?""",
+            [municipality, age_group, year],
+        ).iloc[0, 0]
+    )
 
 
 # -- progression -------------------------------------------------------------------------------------------------------
@@ -234,19 +263,25 @@ def ingest_log(region_code: str | None = None) -> pd.DataFrame:
     """Rows read, accepted and quarantined per kind of extract: every file (the whole country), or a region's
     municipalities' own extracts (the municipality comes from the file's rows, see int_extract_municipality)."""
     every = region_code is None or region_code == labels.COUNTRY_CODE
-    return query("""select log.kind, count(*) as files, sum(log.rows_read)::bigint as rows_read, sum(log.accepted)::bigint as accepted,
+    return query(
+        """select log.kind, count(*) as files, sum(log.rows_read)::bigint as rows_read, sum(log.accepted)::bigint as accepted,
                            sum(log.rejected)::bigint as rejected, bool_and(log.reconciles) as reconciles
                     from mart_ingest_log as log left join mart_municipalities as m using (municipality_code)
                     where ? or m.region_code = ?
-                    group by log.kind order by log.kind""", [every, region_code])
+                    group by log.kind order by log.kind""",
+        [every, region_code],
+    )
 
 
 def findings(region_code: str | None = None, with_municipality: bool = False) -> pd.DataFrame:
     """Data-quality findings: every one (None or the country's code), or those of a region's municipalities only
     (a finding tied to no municipality, e.g. a rejected row of a national extract, is the whole country's)."""
     every = region_code is None or region_code == labels.COUNTRY_CODE
-    frame = query("""select * from mart_data_quality where ? or region_code = ?
-                     order by finding, municipality_name nulls first, year, area, measure_group, description""", [every, region_code])
+    frame = query(
+        """select * from mart_data_quality where ? or region_code = ?
+                     order by finding, municipality_name nulls first, year, area, measure_group, description""",
+        [every, region_code],
+    )
     return frame[frame["municipality_code"].notna()].reset_index(drop=True) if with_municipality else frame
 
 

@@ -33,5 +33,3 @@ def view_names(con: duckdb.DuckDBPyConnection, prefix: str = "") -> list[str]:
                           union all select table_name from duckdb_tables() where regexp_matches(table_name, '^(stg|int|mart)_')
                           order by 1""").fetchall()
     return [r[0] for r in rows if r[0].startswith(prefix)]
-
-
