@@ -272,20 +272,56 @@ def test_a_table_per_measure_group_lists_every_municipality_with_lowest_highest_
     lines = _csvs(page)[
         f"kommuner-{'udgift-pr-indbygger'}_{'boern-og-unge' if which == 'children' else 'voksne'}_{2017 if which == 'children' else 2024}.csv"
     ]
+    summary = ["Laveste", "Højeste", average] + (["Landsgennemsnit"] if which == "children" else [])  # issue 23.5
+    n = len(summary)
     for label, (head, *rows) in zip(groups, tables):
         names = [r[0] for r in rows]
-        assert names[-3:] == ["Laveste", "Højeste", average] and len(names) == municipalities + 3
-        assert names[:-3] == sorted(names[:-3], key=danish_key)  # Danish order
+        assert names[-n:] == summary and len(names) == municipalities + n
+        assert names[:-n] == sorted(names[:-n], key=danish_key)  # Danish order
         assert "ændring" in head[4] and "pct." in head[4] and head[1].startswith("Udgift pr.")
         for j in range(1, 7):  # lowest and highest are those of the shown municipalities
-            shown = [v for v in (_number(r[j]) for r in rows[:-3]) if v is not None]
-            assert _number(rows[-3][j]) == min(shown) and _number(rows[-2][j]) == max(shown), (label, head[j])
-        # one figure, one place: the average row is the average line of the figure
-        line = lines[lines["Indsatsgruppe"] == label][average].iloc[0]
-        assert rows[-1][1] == format_number(line), label
+            shown = [v for v in (_number(r[j]) for r in rows[:-n]) if v is not None]
+            assert _number(rows[-n][j]) == min(shown) and _number(rows[-n + 1][j]) == max(shown), (label, head[j])
+        # one figure, one place: the average rows are the average lines of the figure (the region's and the country's)
+        for row, line in zip(rows[-n + 2 :], summary[2:]):
+            assert row[1] == format_number(lines[lines["Indsatsgruppe"] == label][line].iloc[0]), (label, line)
     markers = {c for t in tables for r in t[1:] for c in r[1:] if _number(c) is None}
     assert markers <= {"..", "–", ""} and (".." in markers or which == "children")  # Sjælland 2017 has no small counts
     assert "..: skjult af hensyn til persondata" in page and "–: udeladt på grund af et fund" in page
+    assert page.count('<tr class="summary">') == len(groups) * n  # set apart on the page
+
+
+WEIGHTS = {  # a municipal figure's CSV: its value column, what its average is a sum over, and how
+    "udgift-pr-indbygger": ("Udgift {per}, kr.", "Antal {inhabitants}", "rate"),
+    "brugere-pr-10-000": ("{users}", "Antal {user_population}", "rate"),
+    "enhedsudgift": ("Enhedsudgift, kr. pr. bruger", "Udgift i alt, 1.000 kr.", "cost"),
+}
+
+
+@pytest.mark.parametrize("which", ["children", "adults"])
+def test_the_average_lines_are_recomputed_from_the_bars(rendered, which):
+    """Issue 23.3: a municipality left out of the bars (a finding, or a hidden small count) is out of the average line
+    too, so the line is the sum over the bars: expenditure and users per inhabitant weighted by the population, the unit
+    cost as expenditure over users (expenditure / unit cost). The CSV carries the weights."""
+    from helpers import labels
+
+    text = labels.AREA_TEXT[which]
+    area, year = ("boern-og-unge", 2017) if which == "children" else ("voksne", 2024)
+    average = {"children": "Gennemsnit i regionen", "adults": "Landsgennemsnit"}[which]
+    csvs = _csvs(_page(rendered, which))
+    checked = 0
+    for slug, (value, weight, how) in WEIGHTS.items():
+        rows = csvs[f"kommuner-{slug}_{area}_{year}.csv"]
+        value = value.format(**text)
+        weight = next(c for c in rows.columns if c.startswith(weight.format(**text)))
+        for label, bars in rows.groupby("Indsatsgruppe"):
+            if how == "rate":
+                want = (bars[value] * bars[weight]).sum() / bars[weight].sum()
+            else:
+                want = bars[weight].sum() / (bars[weight] / bars[value]).sum()
+            assert bars[average].iloc[0] == pytest.approx(want, rel=1e-4, abs=0.01), (slug, label)
+            checked += 1
+    assert checked == 3 * {"children": 7, "adults": 10}[which]
 
 
 @pytest.mark.parametrize("which", ["children", "adults"])
@@ -334,3 +370,20 @@ def test_the_country_report_speaks_of_the_country(rendered):
     assert "Regionerne sammenlignet" in country and "Regionen sammenlignet med de andre regioner" in _page(
         rendered, "children"
     )
+
+
+@pytest.mark.browser
+def test_the_municipal_charts_draw_the_country_average_line(rendered, chromium):
+    """Issue 23.5: the page promises the country's average as a dashed dark grey line in the municipality charts."""
+    page = rendered / "benchmark/children/region-sjaelland.html"
+    _, drawn = drawn_charts(chromium, page)
+    specs = _specs(page.read_text(encoding="utf-8"))
+    municipal = [
+        n for n, s in enumerate(specs) if s["title"].endswith(", 2017") and "layer" in s and len(s["layer"]) == 4
+    ]
+    assert len(municipal) == 3  # expenditure, users and unit cost per municipality
+    dash = ",".join(map(str, charts.REFERENCE_STYLES[charts.COUNTRY_AVERAGE]["dash"]))
+    for n in municipal:
+        rules = re.findall(r'<line aria-label="[^"]*Linje: ([^;"]+)[^>]*stroke-dasharray="([^"]+)"', drawn[n])
+        assert (charts.COUNTRY_AVERAGE, dash) in rules and (charts.REGION_AVERAGE, "1,0") in rules, rules
+        assert f">{charts.COUNTRY_AVERAGE}<" in drawn[n]  # named in the legend

@@ -246,10 +246,14 @@ def test_adults_report_reproduces_published_unit_costs_and_notes_the_missing(adu
         "Ringsted",
         "Solrød",
     ):  # the 4 without § 85 own-home users are named under the figure
-        assert (
+        assert Note(f"{name} indgår ikke i figuren (§ 85 i eget hjem): intet brugertal.", "§ 85 i eget hjem") in (
+            figure.notes
+        ), name
+        assert (  # the other half has users, but no unit cost of its own: the note says why, not "brugertal mangler"
             Note(
-                f"{name} indgår ikke i figuren (§ 85 i eget hjem): ingen enhedsudgift, brugertal mangler.",
-                "§ 85 i eget hjem",
+                f"{name} indgår ikke i figuren (§ 85 i botilbudslignende tilbud): ingen enhedsudgift: § 85 deles kun i "
+                "botilbudslignende tilbud og eget hjem, hvor begge dele har brugertal.",
+                "§ 85 i botilbudslignende tilbud",
             )
             in figure.notes
         ), name
@@ -334,4 +338,128 @@ def test_every_note_is_true_for_the_group_it_is_shown_with(warehouse_path, area,
             assert note.group is None or note.group in set(report.data.labels.values()), note
             assert name not in set(drawn["name"]), note
             checked += 1
+    assert checked > 0
+
+
+# -- issue 23.3 and 23.5: averages over what the figure shows, the country's line, notes that give the true reason ---------
+
+
+def _data(excluded: list) -> regional.BenchmarkData:
+    """Three municipalities of region R and one of region S, one measure group, 2021 and 2024 (hand-worked below)."""
+    rows = [  # code, region, year, expenditure (kr.), inhabitants, users, user population, protection
+        ("A", "R", 2021, 1_000_000.0, 1_000, 10.0, 800, ""),
+        ("A", "R", 2024, 1_200_000.0, 1_000, 12.0, 800, ""),
+        ("B", "R", 2021, 3_000_000.0, 2_000, 20.0, 1_600, ""),
+        ("B", "R", 2024, 3_000_000.0, 2_000, 25.0, 1_600, ""),
+        ("C", "R", 2021, 500_000.0, 500, None, 400, "small"),  # hidden: 3 users
+        ("C", "R", 2024, 9_000_000.0, 500, 6.0, 400, ""),  # an impossible figure in 2024 (excluded below)
+        ("D", "S", 2021, 2_000_000.0, 4_000, 40.0, 3_200, ""),
+        ("D", "S", 2024, 2_000_000.0, 4_000, 40.0, 3_200, ""),
+    ]
+    f = pd.DataFrame(
+        rows,
+        columns=[
+            "code",
+            "region_code",
+            "year",
+            "expenditure_kr_fixed",
+            "potential_users",
+            "users",
+            "user_population",
+            "protection",
+        ],
+    )
+    f = f.assign(
+        name=f["code"] + "by",
+        measure_group="g",
+        label_da="Gruppe",
+        kind="base",
+        sort_order=1,
+        expenditure_per_inhabitant=f["expenditure_kr_fixed"] / f["potential_users"],
+        users_per_10000=10_000 * f["users"] / f["user_population"],
+        unit_cost=f["expenditure_kr_fixed"] / f["users"],
+    )
+    regions = pd.DataFrame({"code": ["R", "000"], "name": ["Region R", "Hele landet"], "year": 2024}).assign(
+        measure_group="g", label_da="Gruppe", sort_order=1
+    )
+    members = {"A": "Aby", "B": "Bby", "C": "Cby"}
+    peers = pd.DataFrame(columns=["municipality_code", "peer_code", "peer_name", "rank"])
+    return regional.BenchmarkData(
+        "children", "R", "Region R", 2024, 2021, 2021, 2024, regions, f, members, peers, pd.DataFrame(), excluded
+    )
+
+
+def test_averages_are_sums_over_the_municipalities_a_figure_shows_hand_worked():
+    impossible = exclusions.Exclusion("C", "Cby", "2024, Gruppe: umulig", "impossible", "g", 2024)
+    d = _data([impossible])
+    got = d.averages()
+    region, country = got.loc[("region", "g")], got.loc[("country", "g")]
+    # C is left out in 2024 (impossible): the region is A and B only, in every figure
+    assert region["expenditure_per_inhabitant"] == pytest.approx(4_200_000 / 3_000)
+    assert region["users_per_10000"] == pytest.approx(10_000 * 37 / 2_400)
+    assert region["unit_cost"] == pytest.approx(4_200_000 / 37)
+    assert country["expenditure_per_inhabitant"] == pytest.approx(6_200_000 / 7_000)  # A, B and D
+    assert country["users_per_10000"] == pytest.approx(10_000 * 77 / 5_600)
+    # changes 2021-2024 over the municipalities shown in the change: A and B (C is hidden in 2021 and excluded in 2024)
+    assert region["expenditure_per_inhabitant_change_pct"] == pytest.approx(100 * (4_200_000 / 4_000_000 - 1))
+    assert region["users_per_10000_change_pct"] == pytest.approx(100 * (37 / 30 - 1))
+    assert region["unit_cost_change_pct"] == pytest.approx(100 * ((4_200_000 / 37) / (4_000_000 / 30) - 1))
+    lines = d.lines(d.own(d.municipal[(d.municipal["year"] == 2024) & (d.municipal["code"] != "C")]), "unit_cost")
+    assert dict(zip(lines["line"], lines["value"])) == {
+        "Højeste": pytest.approx(120_000),
+        "Laveste": pytest.approx(100_000),
+        "Gennemsnit i regionen": pytest.approx(4_200_000 / 37),
+        "Landsgennemsnit": pytest.approx(6_200_000 / 77),
+    }
+    # without the finding, C counts in 2024 (its users are shown that year)
+    assert _data([]).averages().loc[("region", "g"), "users_per_10000"] == pytest.approx(10_000 * 43 / 2_800)
+
+
+def test_a_note_gives_the_true_reason_for_each_year_hand_worked():
+    d = _data([])
+    reasons = d.reasons(("users_per_10000",), (2021, 2024), (True, False)).set_index("code")["reason"]
+    assert reasons["C"] == "færre end 5 brugere i 2021, vises ikke af hensyn til persondata"  # not "intet brugertal"
+    assert reasons["A"] == "" and reasons["D"] == ""
+    level = d.reasons(("unit_cost",), (2024,), (False,)).set_index("code")["reason"]
+    assert (level == "").all()
+
+
+def test_the_country_line_of_a_region_report_is_the_country_reports_average_line(warehouse_path):
+    region = regional.prepare("children", "085", 2024, 2021, 2010, 2024)
+    country = regional.prepare("children", "000", 2024, 2021, 2010, 2024)
+    for figure in ("expenditure_per_inhabitant", "users_per_10000", "unit_cost"):
+        drawn = region.figures.municipal(figure).data.drop_duplicates("label_da").set_index("label_da")
+        there = country.figures.municipal(figure).data.drop_duplicates("label_da").set_index("label_da")
+        assert drawn["Landsgennemsnit"].to_dict() == pytest.approx(there["Landsgennemsnit"].to_dict()), figure
+        assert drawn["Gennemsnit i regionen"].notna().all()
+    # Køge's impossible 2024 unit cost (Opholdssteder mv.) leaves it out of the bars, and so of the region's average
+    bars = region.figures.municipal("unit_cost").data
+    homes = bars[bars["label_da"] == "Opholdssteder mv."]
+    assert "Køge" not in set(homes["name"])
+    assert homes["Gennemsnit i regionen"].iloc[0] == pytest.approx(
+        homes["expenditure_tkr"].sum() / (homes["expenditure_tkr"] / homes["unit_cost"]).sum(), rel=1e-6
+    )
+
+
+@pytest.mark.parametrize("region", ["083", "084"])
+def test_every_note_under_a_change_says_what_the_warehouse_holds(warehouse_path, region):
+    """Issue 23.3: "intet brugertal i 2021 eller 2024" stood under Glostrup, Fanø and Dragør, whose users exist and are
+    hidden. A note says "intet brugertal" only where the mart has none that year, and "skjult"/"færre end 5" only where
+    the protection hid it."""
+    from helpers.warehouse import marts
+
+    report = regional.prepare("adults", region, 2024, 2021, 2010, 2024)
+    truth = marts.benchmark_series("adults", 2021, 2024, 2024).set_index(["name", "year", "label_da"])
+    protection = report.data.municipal.set_index(["name", "year", "label_da"])["protection"]
+    checked = 0
+    for figure in (report.figures.municipal_change("users_per_10000"), report.figures.decomposition()):
+        for note in figure.notes:
+            name, reason = note.text.split(" indgår ikke i figuren")[0], note.text.split("): ", 1)[-1]
+            for year in (2021, 2024):
+                key = (name, year, note.group)
+                if f"intet brugertal i {year}" in reason or ("intet brugertal i" in reason and f"{year}" in reason):
+                    assert pd.isna(truth.loc[key, "users"]), note
+                if re.search(rf"(færre end 5 brugere|brugertallet) i [0-9 og]*{year}", reason):
+                    assert protection[key] != "", note
+                    checked += 1
     assert checked > 0

@@ -200,7 +200,7 @@ table {{ border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }}
 th, td {{ border-bottom: 1px solid #dde5ea; padding: .25rem .6rem; text-align: left; }}
 td {{ font-variant-numeric: tabular-nums; }}
 table.benchmark-group td:not(:first-child), table.benchmark-group th:not(:first-child) {{ text-align: right; }}
-table.benchmark-group tbody tr:nth-last-child(-n+3) td {{ font-weight: 600; background: #f3f7f9; }}
+table.benchmark-group tr.summary td {{ font-weight: 600; background: #f3f7f9; }}
 .params {{ background: #f3f7f9; padding: .6rem 1rem; border-radius: 4px; font-size: .9rem; }}
 nav.toc {{ background: #f8fafb; border-left: 3px solid #0b4f6c; padding: .4rem 1rem; margin: 1rem 0; }}
 .jp-OutputArea-output pre, pre {{ white-space: pre-wrap; }}

@@ -160,7 +160,7 @@ class Conclusions:
                     d.year,
                     (hi["name"], hi["expenditure_per_inhabitant"]),
                     (lo["name"], lo["expenditure_per_inhabitant"]),
-                    own["expenditure_per_inhabitant"],
+                    d.averages().loc[("region", TOTAL), "expenditure_per_inhabitant"],  # the figure's average line
                     d.average_name,
                 )
             )

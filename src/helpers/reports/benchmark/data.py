@@ -41,6 +41,7 @@ class BenchmarkData:
     findings: pd.DataFrame
     excluded: list[exclusions.Exclusion] = field(default_factory=list)
     _years: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    _averages: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> dict[str, str]:
@@ -64,6 +65,8 @@ class BenchmarkData:
             "name": "Region" if regional else "Kommune",
             "value": names["expenditure_per_inhabitant"],
             "user_population": f"Antal {self.text['user_population']}",
+            "potential_users": f"Antal {self.text['inhabitants']}",
+            "expenditure_tkr": f"Udgift i alt, 1.000 kr. (faste {self.price_base_year}-priser)",
         }
         for figure, name in names.items():
             out |= {
@@ -109,19 +112,71 @@ class BenchmarkData:
             self._years[year] = self.own(every).merge(averages, on=["code", "measure_group"], how="left")
         return self._years[year]
 
+    def averages(self) -> pd.DataFrame:
+        """The region's and the country's average of each key figure in the report year and of its change over the period,
+        per measure group (index: scope "region" or "country", measure_group): sums over sums of the municipalities
+        that a figure of it shows, so a municipality left out (a finding, the analyst) or hidden (small user counts) is
+        out of the average too and the average line can be recomputed from the bars. Computed once."""
+        if self._averages is None:
+            now = self.municipal[self.municipal["year"] == self.year]
+            years = (self.period_start, self.year)
+            ends = self.municipal[self.municipal["year"].isin(years)]
+            parts = []
+            for scope, pick in (("region", self.own), ("country", lambda frame: frame)):
+                out = {}
+                for figure in benchmark.FIGURES:
+                    kept, _ = exclusions.apply(pick(now), self.excluded, (self.year,), value=figure)
+                    out[figure] = benchmark.pooled(kept, ["measure_group"]).set_index("measure_group")[figure]
+                    change = f"{figure}_change_pct"
+                    kept, _ = exclusions.apply(benchmark.change(pick(self.municipal), *years), self.excluded, years)
+                    kept = kept[kept[change].notna()]
+                    both = ends.merge(kept[["code", "measure_group"]], on=["code", "measure_group"])
+                    level = benchmark.pooled(both, ["year", "measure_group"]).pivot(
+                        index="measure_group", columns="year", values=figure
+                    )
+                    out[change] = (100 * (level[years[1]] / level[years[0]] - 1)) if len(level) else pd.Series()
+                parts.append(pd.DataFrame(out).rename_axis("measure_group").assign(scope=scope))
+            self._averages = pd.concat(parts).reset_index().set_index(["scope", "measure_group"])
+        return self._averages
+
     def lines(self, frame: pd.DataFrame, figure: str) -> pd.DataFrame:
-        """Min and max over the shown municipalities and the region's (sums over sums) average, per measure group."""
+        """The reference lines of a municipal figure per measure group: min and max of the shown municipalities (`frame`),
+        the region's average over them and, in a region's report, the country's (averages)."""
         spread = frame.groupby("label_da", sort=False)[figure].agg(["max", "min"])
-        rows = self.region_rows(self.year)
-        region = rows[rows["code"] == self.region].set_index("label_da")[figure]
-        lines = pd.DataFrame(
-            {
-                charts.HIGHEST: spread["max"],
-                charts.LOWEST: spread["min"],
-                self.average_label: region.reindex(spread.index),
-            }
+        groups = frame.drop_duplicates("label_da").set_index("label_da")["measure_group"].reindex(spread.index)
+        averages = self.averages()[figure]
+        lines = {charts.HIGHEST: spread["max"], charts.LOWEST: spread["min"]}
+        lines[self.average_label] = groups.map(averages.loc["region"])
+        if self.region != COUNTRY:
+            lines[charts.COUNTRY_AVERAGE] = groups.map(averages.loc["country"])
+        lines = pd.DataFrame(lines).rename_axis("label_da").reset_index()
+        return lines.melt("label_da", var_name="line", value_name="value").dropna(subset=["value"])
+
+    def reasons(self, figures: tuple[str, ...], years: tuple[int, ...], positive: tuple[bool, ...]) -> pd.DataFrame:
+        """Why a municipality's figure over `years` cannot be shown (code, measure_group, reason in Danish; "" where it
+        can): each of `figures` in each year (exclusions.why_empty; `positive`: per year, must the figure be above 0), a
+        reason true of several years said once with them ("intet brugertal i 2021 og 2024"), the report year's alone
+        without its year."""
+        parts = []
+        for year, above in zip(years, positive):
+            rows = self.municipal[self.municipal["year"] == year]
+            parts += [
+                rows[["code", "measure_group"]].assign(key=exclusions.why_empty(rows, f, above), figure=f, year=year)
+                for f in figures
+            ]
+        found = pd.concat(parts)
+        found = found[found["key"] != ""]
+        said = found.groupby(["code", "measure_group", "key", "figure"], sort=False)["year"].agg(list).reset_index()
+        said["reason"] = [
+            exclusions.reason_text(r.key, r.figure, None if years == (self.year,) else r.year)
+            for r in said.itertuples()
+        ]
+        joined = said.groupby(["code", "measure_group"], sort=False)["reason"].agg(
+            lambda r: "; ".join(dict.fromkeys(r))
         )
-        return lines.rename_axis("label_da").reset_index().melt("label_da", var_name="line", value_name="value")
+        keys = self.municipal[["code", "measure_group"]].drop_duplicates()
+        found = joined.reindex(pd.MultiIndex.from_frame(keys))
+        return keys.assign(reason=[r if isinstance(r, str) else "" for r in found])
 
 
 def read(

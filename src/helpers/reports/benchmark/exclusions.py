@@ -14,11 +14,68 @@ import pandas as pd
 
 from helpers import labels
 
-SMALL_REASON = f"færre end {labels.SMALL} brugere, vises ikke af hensyn til persondata"
-COMPLEMENT_REASON = (
-    f"skjult ({labels.HIDDEN}), så et antal under {labels.SMALL} i en anden indsatsgruppe eller kommune ikke kan "
-    "regnes ud som forskel"
-)
+# Why a municipality's figure is empty, in the order they are looked for; {when} is "" for the report year's figures and
+# " i 2021" for an end of a change, so a note says which year lacks what.
+REASONS = {
+    "small": f"færre end {labels.SMALL} brugere{{when}}, vises ikke af hensyn til persondata",
+    "complement": (
+        f"brugertallet{{when}} er skjult ({labels.HIDDEN}), så et antal under {labels.SMALL} i en anden indsatsgruppe "
+        "eller kommune ikke kan regnes ud som forskel"
+    ),
+    "no_users": "intet brugertal{when}",
+    "zero_users": "ingen brugere{when}",
+    "no_expenditure": "ingen udgift opgjort{when}",
+    "negative_expenditure": "negative nettoudgifter{when}",
+    "zero_expenditure": "ingen udgift{when}",
+    "split": (
+        "ingen enhedsudgift{when}: § 85 deles kun i botilbudslignende tilbud og eget hjem, hvor begge dele har "
+        "brugertal"
+    ),
+}
+MISSING = {  # the figure's own reason, when none of REASONS applies
+    "expenditure_per_inhabitant": "ingen udgift opgjort{when}",
+    "users_per_10000": "intet brugertal{when}",
+    "unit_cost": "ingen enhedsudgift{when}",
+}
+NEEDS = {  # what a figure is built from: users (which protection hides) and expenditure
+    "expenditure_per_inhabitant": ("expenditure",),
+    "users_per_10000": ("users",),
+    "unit_cost": ("users", "expenditure"),
+}
+SMALL_REASON = REASONS["small"].format(when="")  # the explorer says it too
+
+
+def why_empty(rows: pd.DataFrame, figure: str, positive: bool = False) -> pd.Series:
+    """Why each row (of mart_benchmark_municipality, protected) cannot show `figure`: a key of REASONS, "missing" (the
+    figure's own MISSING reason) or "" where it can (reason_text says it in Danish).
+
+    `positive`: the figure must be above 0 (the start of a change, a decomposition). A hidden user count is named as
+    hidden (small or a complement), not as missing; § 85's halves say that both halves need users.
+    """
+    value, users, spent = rows[figure], rows["users"], rows["expenditure_per_inhabitant"]
+    protection = rows["protection"] if "protection" in rows else pd.Series("", index=rows.index)
+    uses_users, uses_money = "users" in NEEDS[figure], "expenditure" in NEEDS[figure]
+    found = {
+        "small": uses_users & (protection == "small"),
+        "complement": uses_users & (protection == "complement"),
+        "no_users": uses_users & users.isna(),
+        "zero_users": uses_users & (users == 0),
+        "no_expenditure": uses_money & spent.isna(),
+        "negative_expenditure": uses_money & (spent < 0),
+        "zero_expenditure": uses_money & (spent == 0),
+        "split": (figure == "unit_cost") & rows["kind"].eq("user_group"),
+    }
+    out = pd.Series("missing", index=rows.index)
+    for key in reversed(REASONS):  # the first that applies wins
+        out = out.mask(found[key], key)
+    shown = value.notna() & (value > 0 if positive else True)
+    return out.mask(shown, "")
+
+
+def reason_text(key: str, figure: str, years: list[int] | None = None) -> str:
+    """A why_empty key in Danish, for the years it holds in ("intet brugertal i 2021 og 2024"; no years: the report's)."""
+    when = f" i {' og '.join(map(str, years))}" if years else ""
+    return (MISSING[figure] if key == "missing" else REASONS[key]).format(when=when)
 
 
 @dataclass(frozen=True)
@@ -88,7 +145,8 @@ def apply(
 ) -> tuple[pd.DataFrame, list[Note]]:
     """Drop excluded rows (columns code, measure_group) and write one note per municipality and measure group left out.
 
-    With `value`, rows where that figure is empty are also notes ("tallet mangler" or `missing_reason`);
+    With `value`, rows where that figure is empty are also notes, with the reason in the column `reason` (why_empty),
+    else "tallet mangler" or `missing_reason`;
     `expected` ({code: name}) are the municipalities the figure should show. A manual exclusion and a municipality
     missing from the whole figure give a note for every group; the others a note for their group (`labels` name it).
     """
@@ -109,10 +167,8 @@ def apply(
     kept = frame[~drop]
     if value is not None:
         empty = kept[kept[value].isna()]
-        why = empty["protection"] if "protection" in empty else pd.Series("", index=empty.index)
-        empty = empty.assign(
-            reason=why.map({"small": SMALL_REASON, "complement": COMPLEMENT_REASON}).fillna(missing_reason)
-        )
+        why = empty["reason"] if "reason" in empty else pd.Series("", index=empty.index, dtype="str")
+        empty = empty.assign(reason=why.where(why.fillna("").ne(""), missing_reason))
         for (code, group, reason), rows in empty.groupby(["code", "measure_group", "reason"], sort=True):
             reasons.setdefault((code, group), []).append(reason)
             names.setdefault(code, rows["name"].iloc[0])

@@ -14,10 +14,10 @@ from helpers.render import charts
 from helpers.reports.benchmark import exclusions
 from helpers.reports.benchmark.data import COUNTRY, BenchmarkData
 
-MISSING = {  # why a municipality has no figure, when no exclusion or protection says why
-    "expenditure_per_inhabitant": "ingen udgift opgjort",
-    "users_per_10000": "intet brugertal",
-    "unit_cost": "ingen enhedsudgift, brugertal mangler",
+WEIGHTS = {  # what a figure's average is a sum over, beside its numerator: given in the CSV
+    "expenditure_per_inhabitant": "potential_users",
+    "users_per_10000": "user_population",
+    "unit_cost": "expenditure_tkr",  # in 1.000 kr.: a sum in whole kroner can have the shape of a CPR number
 }
 
 
@@ -66,20 +66,18 @@ class Figures:
         )
 
     def municipal(self, figure: str) -> charts.Figure:
-        """Bars per municipality for a key figure in the report year, with min/max/average lines and peer averages."""
+        """Bars per municipality for a key figure in the report year, with min/max/average lines and peer averages.
+
+        The CSV holds what the average lines are sums over (population, or expenditure for a unit cost), so a reader
+        can recompute them from the bars."""
         d = self.data
-        frame = d.municipal_year()
-        shown, notes = exclusions.apply(
-            frame,
-            d.excluded,
-            (d.year,),
-            value=figure,
-            labels=d.labels,
-            expected=d.members,
-            missing_reason=MISSING[figure],
-        )
+        frame = d.municipal_year().merge(d.reasons((figure,), (d.year,), (False,)), on=["code", "measure_group"])
+        frame = frame.assign(expenditure_tkr=frame["expenditure_kr_fixed"] / 1000)
+        shown, notes = exclusions.apply(frame, d.excluded, (d.year,), value=figure, labels=d.labels, expected=d.members)
         lines = d.lines(shown, figure)
-        data = shown[["code", "name", "measure_group", "label_da", "sort_order", figure, f"peer_{figure}"]]
+        data = shown[
+            ["code", "name", "measure_group", "label_da", "sort_order", figure, f"peer_{figure}", WEIGHTS[figure]]
+        ]
         data = data.merge(lines.pivot(index="label_da", columns="line", values="value").reset_index(), on="label_da")
         axis = {
             "expenditure_per_inhabitant": f"Udgift {d.text['per']}, kr.",
@@ -103,14 +101,9 @@ class Figures:
             d.municipal[["code", "name", "measure_group", "label_da", "sort_order"]].drop_duplicates(),
             on=["code", "measure_group"],
         )
+        frame = frame.merge(d.reasons((figure,), years, (True, False)), on=["code", "measure_group"])
         shown, notes = exclusions.apply(
-            frame,
-            d.excluded,
-            years,
-            value=f"{figure}_change_pct",
-            labels=d.labels,
-            expected=d.members,
-            missing_reason=f"{MISSING[figure]} i {d.period_start} eller {d.year}",
+            frame, d.excluded, years, value=f"{figure}_change_pct", labels=d.labels, expected=d.members
         )
         value = f"{figure}_change_pct"
         data = shown[
@@ -136,15 +129,11 @@ class Figures:
         grid = d.own(d.municipal[d.municipal["year"] == d.year])[
             ["code", "name", "measure_group", "label_da", "sort_order"]
         ]
-        frame = grid.merge(parts, on=["code", "measure_group"], how="left")
+        frame = grid.merge(parts, on=["code", "measure_group"], how="left").merge(
+            d.reasons(benchmark.FIGURES, years, (True, True)), on=["code", "measure_group"]
+        )
         shown, notes = exclusions.apply(
-            frame,
-            d.excluded,
-            years,
-            value="change_pct",
-            labels=d.labels,
-            expected=d.members,
-            missing_reason=f"brugertal eller enhedsudgift mangler i {d.period_start} eller {d.year}",
+            frame, d.excluded, years, value="change_pct", labels=d.labels, expected=d.members
         )
         data = shown[["code", "name", "measure_group", "label_da", "change_pct", *charts.DECOMPOSITION_PARTS]]
         order = list(dict.fromkeys(shown.sort_values("sort_order", kind="stable")["label_da"]))
@@ -204,13 +193,10 @@ class Figures:
             f"Tragtplot: brugere pr. 10.000 {d.text['user_population']}, {d.year}",
             d.text["users"],
         )
+        own = d.own(d.municipal[d.municipal["year"] == d.year]).merge(
+            d.reasons(("users_per_10000",), (d.year,), (False,)), on=["code", "measure_group"]
+        )
         _, notes = exclusions.apply(
-            year[year["code"].isin(d.members)],
-            d.excluded,
-            (d.year,),
-            expected=d.members,
-            value="users_per_10000",
-            labels=d.labels,
-            missing_reason="intet brugertal",
+            own, d.excluded, (d.year,), expected=d.members, value="users_per_10000", labels=d.labels
         )
         return charts.Figure(chart, data, d.file_name("tragtplot", d.year), notes, d.headers())

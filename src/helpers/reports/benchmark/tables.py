@@ -11,6 +11,7 @@ from IPython.display import HTML
 
 from helpers import labels
 from helpers.analysis import benchmark
+from helpers.render import charts
 from helpers.render.formats import danish_key, format_number
 from helpers.render.tables import danish_table
 from helpers.reports.benchmark import exclusions
@@ -112,7 +113,8 @@ class Tables:
 
     def group(self, measure_group: str) -> pd.DataFrame:
         """One measure group as benchmark reviewers read it: every municipality of the region with the three key figures
-        in the report year and their change over the period, then the lowest, the highest and the region's average.
+        in the report year and their change over the period, then the lowest, the highest, the region's average and the
+        country's (BenchmarkData.averages: over the municipalities shown in each column, as the figures' lines).
 
         Cells are Danish text: `..` hidden (small user counts and their complements), `–` left out for a data-quality
         finding, empty where no users were reported."""
@@ -142,11 +144,11 @@ class Tables:
             cells = pd.Series([format_number(v, decimals.get(column, 0)) for v in values], index=frame.index)
             text[column] = cells.mask(hidden, labels.HIDDEN).mask(left_out, "–")
             low[column], high[column] = values.min(), values.max()
-        own = d.regions[d.regions["code"] == d.region]
-        region_now = own[(own["year"] == d.year) & (own["measure_group"] == measure_group)].iloc[0]
-        region_change = benchmark.change(own[own["measure_group"] == measure_group], *years).iloc[0]
-        average = {c: region_now[c] if c in figures else region_change[c] for c in columns}
-        for name, row in (("Laveste", low), ("Højeste", high), (d.average_label, average)):
+        averages = d.averages()
+        summary = [("Laveste", low), ("Højeste", high), (d.average_label, averages.loc[("region", measure_group)])]
+        if d.region != COUNTRY:
+            summary.append((charts.COUNTRY_AVERAGE, averages.loc[("country", measure_group)]))
+        for name, row in summary:
             text.loc[len(text)] = [name] + [format_number(row[c], decimals.get(c, 0)) for c in columns]
         return text.rename(columns=d.headers())
 
@@ -154,16 +156,23 @@ class Tables:
         """Every measure group's table (group) under its own heading, with what the markers mean."""
         d = self.data
         groups = d.region_rows(d.year).drop_duplicates("measure_group").sort_values("sort_order")
-        parts = [
-            f"<h3>{escape(label)}</h3>" + self.group(group).to_html(index=False, border=0, classes="benchmark-group")
-            for group, label in zip(groups["measure_group"], groups["label_da"])
-        ]
+        summary = 3 if d.region == COUNTRY else 4  # lowest, highest, the average (and the country's), set apart
+        parts = []
+        for group, label in zip(groups["measure_group"], groups["label_da"]):
+            rows = self.group(group).to_html(index=False, border=0, classes="benchmark-group").split("<tr>")
+            rows[-summary:] = ['<tr class="summary">' + row for row in rows[-summary:]]
+            parts.append(
+                f"<h3>{escape(label)}</h3>" + "<tr>".join(rows[: len(rows) - summary]) + "".join(rows[-summary:])
+            )
+        averages = f"{d.average_name} og landsgennemsnittet er" if d.region != COUNTRY else f"{d.average_name} er"
         legend = (
             f'<p class="legend">{labels.HIDDEN}: skjult af hensyn til persondata: tallet bygger på færre end {labels.SMALL} '
             f"brugere, eller det ville sammen med andre tal i rapporten gøre det muligt at regne et sådant antal ud. "
             "–: udeladt på grund af et fund i datakvalitetskontrollen (se afsnittet om datakvalitet). Tomt felt: kommunen har "
-            f"ikke indberettet brugere. Laveste og højeste er blandt de viste kommuner; {d.average_name} er summer over "
-            "kommunerne (udgift i alt delt med indbyggere i alt).</p>"
+            f"ikke indberettet brugere. Laveste og højeste er blandt de viste kommuner. {averages[0].upper()}{averages[1:]} "
+            "summer over de kommuner, der vises i kolonnen (fx udgift i alt delt med indbyggere i alt), de samme tal som "
+            "linjerne i figurerne; en kommune, der er skjult eller udeladt, indgår heller ikke i gennemsnittet. "
+            "Regionernes og landets tal i afsnittene om regionerne omfatter alle kommuner.</p>"
         )
         return HTML("".join(parts) + legend)
 
