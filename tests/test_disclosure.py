@@ -129,3 +129,21 @@ def test_table_suppression_uses_the_same_rule():
     frame = pd.DataFrame({"a": [2, 6, 8], "b": [10, 7, 20]})
     mask = suppression_mask(frame, ["a", "b"], parts=[["a", "b"]], column_totals=True)
     assert mask.to_numpy().tolist() == [[True, True], [True, True], [False, False]]
+
+
+def test_a_total_shown_elsewhere_is_never_a_complement():
+    # 7 = a + b with a = 3 hidden: b (4) is hidden too; with the 7 fixed and b = 0, the 0 is hidden instead of the 7
+    eqs = [[0, 1, 2]]
+    assert disclosure.complementary(np.array([7.0, 3, 4]), eqs, np.array([False, True, False])).tolist() == [
+        False,
+        True,
+        True,
+    ]
+    fixed = np.array([True, False, False])
+    got = disclosure.complementary(np.array([3.0, 3, 0]), eqs, np.array([False, True, False]), fixed=fixed)
+    assert got.tolist() == [False, True, True]
+    assert disclosure.complementary(np.array([3.0, 3, 0]), eqs, np.array([False, True, False])).tolist() == [
+        True,
+        True,
+        False,
+    ]  # without it the total is the complement

@@ -17,6 +17,7 @@ from helpers import labels, paths
 from helpers.analysis import progression
 from helpers.render import batch as reports
 from helpers.render.tables import protected, suppression_mask
+from helpers.render.workbook import html_tables
 from helpers.warehouse import marts
 
 
@@ -200,13 +201,23 @@ def test_cli_reads_files_and_filters_a_municipality(warehouse_path):
 
 
 @pytest.fixture(scope="module")
-def rendered(warehouse_path, tmp_path_factory) -> Path:
+def pages(warehouse_path, tmp_path_factory) -> dict[str, Path]:
+    """Svendborg's report (15 cases) and the report of all municipalities with registrations."""
     out = tmp_path_factory.mktemp("progression")
-    results = reports.render_all(
-        only=["progression"], filters={"municipality": "479"}, out_dir=out, workers=1, progress=False
-    )
-    assert [r.error for r in results] == [None]
-    return results[0].path
+    results = [
+        r
+        for code in ("479", labels.COUNTRY_CODE)
+        for r in reports.render_all(
+            only=["progression"], filters={"municipality": code}, out_dir=out, workers=1, progress=False
+        )
+    ]
+    assert [r.error for r in results] == [None, None]
+    return {r.params["municipality"]: r.path for r in results}
+
+
+@pytest.fixture(scope="module")
+def rendered(pages) -> Path:
+    return pages["479"]
 
 
 def _value_cells(page: str) -> list[list[str]]:
@@ -229,24 +240,140 @@ def test_report_for_a_small_municipality_shows_no_count_under_5(rendered):
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
 
 
-def test_transition_figure_keeps_every_start_score_and_marks_hidden_ones(rendered):
-    page = rendered.read_text(encoding="utf-8")
-    chart = next(c for c in page_charts(page) if c["spec"].get("title", "").startswith("Udvikling i VUM-score"))
+def _transitions(page: str) -> dict:
+    return next(c for c in page_charts(page) if c["spec"].get("title", "").startswith("Udvikling i VUM-score"))
+
+
+@pytest.mark.parametrize("code", ["479", labels.COUNTRY_CODE])
+def test_transition_figure_keeps_every_start_score_and_marks_each_hidden_segment(pages, code):
+    """Issue 23.1: every start score keeps its row; a hidden count is marked beside its bar with its sign (<5 or ..),
+    the shown counts are drawn, and nothing the CSV hides is drawn."""
+    chart = _transitions(pages[code].read_text(encoding="utf-8"))
     rows = chart["csv"]["rows"]
-    domain = chart["spec"]["encoding"]["y"]["scale"]["domain"]
-    for pair, score in zip(
-        rows["Registreringer"], rows["VUM"]
-    ):  # every start score of the table has its row in the figure
-        assert any(d.startswith(f"{pair.removeprefix('Registrering ')}: VUM {score}") for d in domain), (pair, score)
-    hidden = rows[rows.drop(columns=["Registreringer", "VUM"]).isin([labels.SMALL_TEXT, labels.HIDDEN]).any(axis=1)]
-    assert len(hidden) and sum(d.endswith("(tal skjult)") for d in domain) == len(hidden)
-    drawn = {d["row"] for d in chart["spec"]["datasets"][next(iter(chart["spec"]["datasets"]))]}
-    assert any(d not in drawn for d in domain)  # a start score whose every cell is hidden is still on the axis
+    bars_layer, marks_layer = chart["spec"]["layer"]
+    domain = bars_layer["encoding"]["y"]["scale"]["domain"]
+    drawn = chart["spec"]["datasets"][bars_layer["data"]["name"]]
+    marks = {m["row"]: m["hidden"] for m in chart["spec"]["datasets"][marks_layer["data"]["name"]]}
+    outcomes = ["Forbedret", "Uændret", "Forværret", "Ikke vurderet"]
+    assert len(domain) == len(rows)
+    for pair, score, *cells in rows[["Registreringer", "VUM", *outcomes]].itertuples(index=False):
+        row = f"{pair.removeprefix('Registrering ')}: VUM {score}"
+        assert row in domain
+        bars = {d["outcome"]: d["cases"] for d in drawn if d["row"] == row}
+        for outcome, cell in zip(outcomes, cells):
+            if cell in (labels.SMALL_TEXT, labels.HIDDEN):
+                assert outcome not in bars and f"{outcome} {cell}" in marks[row], (row, outcome)
+            else:
+                assert bars.get(outcome, 0) == int(cell.replace(".", "")), (row, outcome)
+    hidden = rows[outcomes].isin([labels.SMALL_TEXT, labels.HIDDEN]).any(axis=1).sum()
+    assert len(marks) == hidden > 0
+
+
+def test_all_municipalities_keep_the_large_counts_of_a_start_score_with_a_small_one(pages):
+    """Issue 23.1: the headline chart was half empty (VUM 1: 30 unchanged hidden beside 4 worse); cells are protected,
+    not rows, so a start score shows what the page's other numbers do not give back."""
+    chart = _transitions(pages[labels.COUNTRY_CODE].read_text(encoding="utf-8"))
+    rows = chart["csv"]["rows"]
+    with_bars = {d["row"] for d in chart["spec"]["datasets"][chart["spec"]["layer"][0]["data"]["name"]]}
+    assert len(with_bars) >= 0.8 * len(rows)
+    one = rows[(rows["Registreringer"] == "Registrering 1 til 2") & (rows["VUM"] == "1")].iloc[0]
+    assert one["Uændret"] == "30" and one["Forværret"] == labels.SMALL_TEXT
+
+
+def test_vum_masks_hide_cells_only_where_the_pages_numbers_give_them_back():
+    from helpers.reports.progression import vum_masks
+
+    columns = list(progression.OUTCOMES)
+    later = pd.DataFrame([[6, 20, 7, 0]], index=["2"], columns=columns)
+    # start score 1: 41 cases = 30 same + 4 worse + 7 with one registration only (never shown); score 2: 61 = 10 + 40 + 3
+    # + 8 with one registration; the pair 1-2's total (87) and all cases (102) stand in the key figures
+    first = pd.DataFrame([[0, 30, 4, 0], [10, 40, 3, 0]], index=["1", "2"], columns=columns)
+    masks, scores = vum_masks({(1, 2): first, (2, 3): later}, pd.Series({"1": 41, "2": 61}))
+    assert masks[(1, 2)].loc["1"].tolist() == [False, False, True, False]  # the 4 only: the 30 stays
+    assert masks[(1, 2)].loc["2"].tolist() == [False, False, True, False]  # the 3 only
+    assert not masks[(2, 3)].any().any() and not scores.any()
+    # score 2 followed up in full (none with one registration): 53 - 10 - 40 would give the 3 back, so the 10 is hidden.
+    # All cases minus the pair's (94 - 87 = 7) would then give score 1's 7 with one registration, and 41 - 30 - 7 the 4:
+    # the totals stand in the key figures, so the zero of score 2 with one registration is kept from the reader instead,
+    # and the 30 stays
+    masks, _ = vum_masks({(1, 2): first, (2, 3): later}, pd.Series({"1": 41, "2": 53}))
+    assert masks[(1, 2)].loc["2"].tolist() == [True, False, True, False]
+    assert masks[(1, 2)].loc["1"].tolist() == [False, False, True, False]
+    # the pair's total is known: one small cell in a pair hides a second one in it
+    lone = pd.DataFrame([[0, 30, 0, 0], [10, 40, 3, 0]], index=["2", "3"], columns=columns)
+    masks, _ = vum_masks({(1, 2): first, (2, 3): lone}, pd.Series({"1": 41, "2": 61}))
+    assert masks[(2, 3)].to_numpy().sum() == 2
+
+
+@pytest.mark.parametrize("code", ["479", labels.COUNTRY_CODE])
+def test_goal_fulfilment_figures_show_n_beside_every_share(pages, code):
+    """Issue 23.10: the page promises n beside every share; the figures said it only on hover."""
+    page = pages[code].read_text(encoding="utf-8")
+    found = [c for c in page_charts(page) if c["spec"].get("title", "").startswith("Målopfyldelse pr.")]
+    assert len(found) == 2
+    for chart in found:
+        texts = [layer for layer in chart["spec"]["layer"] if layer["mark"].get("type") == "text"]
+        assert len(texts) == 1 and texts[0]["encoding"]["text"]["field"] == "n_text"
+        drawn = chart["spec"]["datasets"][next(iter(chart["spec"]["datasets"]))]
+        rows = chart["csv"]["rows"].set_index(chart["csv"]["rows"].columns[0])
+        for d in drawn:
+            n = rows.loc[d["group"], "Vurderede mål"]
+            assert d["n_text"] == f"n = {n}" + (" *" if rows.loc[d["group"], "Andel, pct."].endswith("*") else "")
+            assert set(d) == {"group", "n", "fully_or_partially", "low", "high", "n_text"}  # no count the CSV hides
+
+
+def test_all_municipalities_say_they_are_the_ones_that_report_and_heraf_rows_add_up(pages):
+    """Issue 23.10: "Alle kommuner" meant the 10 that report; the "heraf" rows of goals met did not add up."""
+    page = pages[labels.COUNTRY_CODE].read_text(encoding="utf-8")
+    assert "Progression og målopfyldelse: Alle kommuner med registreringer" in page
+    names = set(marts.progression_periods()["municipality_name"])
+    said = re.search(r"indberettet progressionsregistreringer: (\w+) kommuner \(([^)]*)\)", page)
+    assert said and said.group(1) == "ti" and set(re.split(r", | og ", said.group(2))) == names
+    key = next(t for t in html_tables(page) if t[0][0] == "Nøgletal")
+    total = next(i for i, r in enumerate(key) if r[0].startswith("Mål helt eller delvist"))
+    parts = [r for r in key[total + 1 :] if r[0].startswith("Heraf")]
+    assert len(parts) == 3
+    for column in (1, 2):  # count and n: the parts add up to the whole
+        assert sum(int(r[column].replace(".", "")) for r in parts) == int(key[total][column].replace(".", ""))
+
+
+def test_the_hourly_rate_is_shown_on_top_in_the_cost_table_and_in_the_workbook(rendered):
+    """Issue 23.2: the § 85 hourly rate behind every cost figure is where the page says it is, and in the workbook."""
+    from openpyxl import load_workbook
+
+    page = rendered.read_text(encoding="utf-8")
+    header = re.search(r"Rapporten gælder:</strong> (.*?)<br>", page).group(1)
+    assert "Timepris (§ 85): 500 kr." in header
+    cost = next(t for t in html_tables(page) if "Kr. pr. sagsår" in t[0])
+    basis = cost[0].index("Udgift pr. år regnet som")
+    assert {r[basis] for r in cost[1:]} <= {"timer pr. måned x 12 x 500 kr. (timepris)", "døgntakst x 365"}
+    book = load_workbook(rendered.with_suffix(".xlsx"))
+    about = {row[0]: row[1] for row in book["Om"].iter_rows(values_only=True)}
+    assert about["Timepris (§ 85)"] == "500 kr."
+    sheets = [ws for ws in book.worksheets if any(c.value == "Udgift pr. år regnet som" for c in ws[1])]
+    assert len(sheets) == 1
 
 
 @pytest.mark.browser
 def test_progression_charts_draw_offline(rendered, chromium):
     assert_charts_drew(chromium, rendered, 3)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("code", ["479", labels.COUNTRY_CODE])
+def test_hidden_segments_and_n_are_drawn_beside_the_bars(pages, chromium, code):
+    """In the browser: each hidden segment is written beside its start score's bar, n beside every share."""
+    from conftest import drawn_charts
+
+    page = pages[code]
+    _, drawn = drawn_charts(chromium, page)
+    rows = _transitions(page.read_text(encoding="utf-8"))["csv"]["rows"]
+    hidden = int(rows.isin([labels.SMALL_TEXT, labels.HIDDEN]).to_numpy().sum())
+    said = re.findall(r'class="mark-text[^"]*".*?</g>', drawn[0], flags=re.S)
+    texts = re.findall(r"<text[^>]*>([^<]*(?:&lt;5|\.\.)[^<]*)</text>", " ".join(said))
+    assert sum(t.count("&lt;5") + t.count("..") for t in texts) == hidden > 0
+    for chart in drawn[1:]:
+        assert re.search(r"<text[^>]*>n = \d", chart), "n beside the shares"
 
 
 def test_progression_parameter_sets_come_from_the_warehouse(warehouse_path):

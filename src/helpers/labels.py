@@ -11,7 +11,7 @@ import pandas as pd
 # -- areas of the country -----------------------------------------------------------------------------------------------
 COUNTRY_CODE = "000"  # Statistics Denmark's code for the whole country; also "all municipalities" in parameters
 COUNTRY_NAME = "Hele landet"
-ALL_MUNICIPALITIES_NAME = "Alle kommuner"
+ALL_MUNICIPALITIES_NAME = "Alle kommuner med registreringer"  # the progression report of every reporting one
 CHRISTIANSOE_CODE = "411"  # outside the municipal division, but in the population tables
 REGION_CODES = ("081", "082", "083", "084", "085")
 

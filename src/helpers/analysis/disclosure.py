@@ -22,18 +22,25 @@ def small(values: np.ndarray, threshold: int) -> np.ndarray:
 
 
 def complementary(
-    values: np.ndarray, equations: Sequence[Sequence[int]], hidden: np.ndarray, unknown: np.ndarray | None = None
+    values: np.ndarray,
+    equations: Sequence[Sequence[int]],
+    hidden: np.ndarray,
+    unknown: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
 ) -> np.ndarray:
     """The cells to hide: `hidden` plus complements, so that no equation has exactly one hidden or unknown term.
 
     `values` are the counts (cells), `equations` lists of cell positions, `hidden` the primary suppressions, `unknown`
     cells a reader does not see anyway (not reported): they protect their equations like hidden ones. Complements are
     the smallest non-zero known terms (least information lost); an equation whose other terms are all zero or unknown
-    needs none. Deterministic: ties go to the first position.
+    needs none. Deterministic: ties go to the first position. `fixed` cells are shown elsewhere and cannot be hidden
+    (a total in another table): a complement is then another term, a zero one if no other is left (hiding a zero keeps
+    the reader from knowing the rest).
     """
     values = np.asarray(values, dtype=float)
     mask = np.asarray(hidden, dtype=bool).copy()
     unknown = np.zeros(len(values), dtype=bool) if unknown is None else np.asarray(unknown, dtype=bool)
+    fixed = np.zeros(len(values), dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool) & ~mask
     equations = [np.asarray(sorted(set(e)), dtype=int) for e in equations if len(set(e)) > 1]
     of_cell: dict[int, list[int]] = {}
     for i, eq in enumerate(equations):
@@ -47,7 +54,9 @@ def complementary(
             closed = mask[eq] | unknown[eq]
             if closed.sum() != 1 or not mask[eq].any():
                 continue
-            open_terms = eq[~closed & (values[eq] > 0)]
+            open_terms = eq[~closed & (values[eq] > 0) & ~fixed[eq]]
+            if open_terms.size == 0 and fixed[eq].any():  # a total shown elsewhere: hide a zero term instead
+                open_terms = eq[~closed & ~fixed[eq]][:1]
             if open_terms.size == 0:
                 continue
             cell = int(open_terms[np.argmin(values[open_terms])])

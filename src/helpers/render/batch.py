@@ -150,7 +150,8 @@ def benchmark_title(params: dict) -> str:
 
 
 def progression_parameter_sets() -> list[dict]:
-    """All cases, and each municipality that reported progression registrations, over the whole period registered."""
+    """All cases, and each municipality that reported progression registrations, over the whole period registered, with
+    the § 85 hourly rate the report's costs use."""
     found = marts.progression_periods()
     period = {
         "period_start": found["first"].min().strftime("%Y-%m-%d"),
@@ -160,7 +161,9 @@ def progression_parameter_sets() -> list[dict]:
     sets += [
         {"municipality": r.municipality_code, "municipality_name": r.municipality_name} for r in found.itertuples()
     ]
-    return [s | {"service": "all"} | period for s in sets]
+    # the § 85 hourly rate the costs are computed with (the notebook's default) is part of what a published report says
+    rate = P.notebook_defaults(paths.ROOT / "notebooks" / "progression.ipynb")["hourly_rate"]
+    return [s | {"service": "all"} | period | {"hourly_rate": rate} for s in sets]
 
 
 def progression_resolve(published: dict, given: dict) -> dict:

@@ -37,6 +37,8 @@ def suppression_mask(
     column_totals: bool = False,
     threshold: int = SMALL,
     pairs: list[tuple[str, str]] | None = None,
+    hidden: pd.DataFrame | None = None,
+    row_sums: list[list[int]] | None = None,
 ) -> pd.DataFrame:
     """Which count cells a report must not show: counts 1..threshold-1, and complementary cells.
 
@@ -46,17 +48,23 @@ def suppression_mask(
     group is hidden, the smallest other non-zero cell is hidden too, so it cannot be derived back. With
     `column_totals`, the same within each count column (whose total the report gives). The rule is
     helpers.analysis.disclosure.complementary; an empty cell protects its group like a hidden one.
+    `row_sums`: rows (positions) that add up, [total row, part, part, ...]: the same within every count column.
+    `hidden`: cells (True) already hidden by a protection that also covers other tables of the page, e.g. a count
+    whose equations run through a figure; they are hidden here too, and protect this table's equations.
     """
     values = frame[counts].astype(float)
-    hidden = is_small(values, threshold)
+    primary = is_small(values, threshold)
+    if hidden is not None:
+        primary |= hidden.reindex(index=primary.index, columns=primary.columns, fill_value=False).astype(bool)
     for k, n in pairs or []:  # "14 of 15": the 1 not counted follows from the two, so the 14 is hidden too
-        hidden.loc[is_small(frame[n] - frame[k], threshold), k] = True
+        primary.loc[is_small(frame[n] - frame[k], threshold), k] = True
     width, at = len(counts), {c: j for j, c in enumerate(counts)}
     equations = [[i * width + at[c] for c in group] for i in range(len(frame)) for group in parts or []]
     if column_totals:
         equations += [[i * width + j for i in range(len(frame))] for j in range(width)]
+    equations += [[i * width + j for i in rows] for rows in row_sums or [] for j in range(width)]
     flat = values.to_numpy().ravel()
-    mask = complementary(np.nan_to_num(flat), equations, hidden.to_numpy().ravel(), unknown=np.isnan(flat))
+    mask = complementary(np.nan_to_num(flat), equations, primary.to_numpy().ravel(), unknown=np.isnan(flat))
     return pd.DataFrame(mask.reshape(values.shape), index=frame.index, columns=counts)
 
 
@@ -71,6 +79,8 @@ def protected(
     few: int = FEW,
     threshold: int = SMALL,
     pairs: list[tuple[str, str]] | None = None,
+    hidden: pd.DataFrame | None = None,
+    row_sums: list[list[int]] | None = None,
 ) -> pd.DataFrame:
     """A table of Danish-formatted text that is safe to publish.
 
@@ -78,12 +88,12 @@ def protected(
     untrue); a share {column: (successes, n)} is hidden when
     its successes or failures are hidden or small; a mean {column: n} is hidden when its n is; shares and
     means on fewer than `few` cases are marked ` *`. `pairs`: (part, whole) count columns shown side by side without a
-    share ("28 of 30"), protected as a share's are.
+    share ("28 of 30"), protected as a share's are. `hidden` and `row_sums`: as suppression_mask's.
     """
     from helpers.render.formats import format_number
 
     pairs = [(k, n) for k, n in (shares or {}).values() if k in counts and n in counts] + list(pairs or [])
-    mask = suppression_mask(frame, counts, parts, column_totals, threshold, pairs)
+    mask = suppression_mask(frame, counts, parts, column_totals, threshold, pairs, hidden, row_sums)
     decimals = decimals or {}
     out = frame.astype(object).copy()
     for col in frame.columns:

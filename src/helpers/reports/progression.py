@@ -7,16 +7,30 @@ downloads are built from the protected tables, so they cannot reveal what the ta
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cached_property
 
 import altair as alt
+import numpy as np
 import pandas as pd
+from IPython.display import Markdown
 
 from helpers import labels
 from helpers.analysis import progression
+from helpers.analysis.disclosure import complementary
 from helpers.render import charts
-from helpers.render.tables import LEGEND, danish_table, protected, suppression_mask
+from helpers.render.formats import danish_key, format_number
+from helpers.render.tables import LEGEND, danish_table, protected
 from helpers.warehouse import marts
+
+NUMBER_WORDS = ("nul", "en", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti", "elleve", "tolv")
+
+
+def number_word(n: int) -> str:
+    """A count as Danish readers write small ones in a sentence ("ti kommuner"); from 13 as digits."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else format_number(n)
+
 
 OUTCOME_LABELS = {"improved": "Forbedret", "same": "Uændret", "worse": "Forværret", "not_assessed": "Ikke vurderet"}
 GOAL_LABELS = {
@@ -37,6 +51,50 @@ GOAL_MET_LABELS = {"met": "mål helt eller delvist nået", "not_met": "mål ikke
 INITIATOR_LABELS = {"myndighed": "Myndighed", "borger": "Borger", "leverandoer": "Leverandør"}
 
 
+def vum_masks(
+    transitions: dict[tuple[int, int], pd.DataFrame], first_scores: pd.Series
+) -> tuple[dict[tuple[int, int], pd.DataFrame], pd.Series]:
+    """Which VUM counts the page must hide, as one system over the figure and the tables that share its numbers.
+
+    `transitions`: each pair's cases by start score (rows) and outcome (columns), progression.vum_transitions;
+    `first_scores`: cases by VUM score at the first registration (the VUM table's "Sager"). A reader knows each start
+    score's cases (the VUM table), each pair's cases (registrations 2 and 3 in the key figures) and all cases, so the
+    equations are: a start score's cases = its outcomes from registration 1 to 2 + its cases with one registration
+    only; a pair's cases = all its cells; all cases = the cases with a 2nd registration + those with one only = the
+    start scores' cases. Counts of 1-4 (also the unpublished cases with one registration) are hidden, and
+    complements where an equation would give one back (analysis.disclosure), never the totals the key figures show;
+    only the cells that must be are hidden, so a start score keeps its other outcomes. Returns each pair's mask and the start scores' mask (for the table).
+    """
+    first = (1, 2)
+    values: list[float] = []
+
+    def cells(frame: pd.DataFrame) -> pd.DataFrame:
+        start = len(values)
+        values.extend(frame.to_numpy(dtype=float).ravel())
+        return pd.DataFrame(
+            np.arange(start, len(values)).reshape(frame.shape), index=frame.index, columns=frame.columns
+        )
+
+    at = {pair: cells(table) for pair, table in transitions.items()}
+    starts = first_scores.astype(float)
+    onward = transitions[first].sum(axis=1).reindex(starts.index, fill_value=0)
+    single = cells((starts - onward).to_frame()).iloc[
+        :, 0
+    ]  # cases with no 2nd registration, by start score (never shown)
+    score = cells(starts.to_frame()).iloc[:, 0]
+    totals = {pair: cells(pd.DataFrame([[table.to_numpy().sum()]])).iat[0, 0] for pair, table in transitions.items()}
+    everyone = cells(pd.DataFrame([[starts.sum()]])).iat[0, 0]
+    equations = [[score[s], single[s], *(at[first].loc[s] if s in at[first].index else [])] for s in starts.index]
+    equations += [[totals[pair], *at[pair].to_numpy().ravel()] for pair in transitions]
+    equations += [[everyone, totals[first], *single], [everyone, *score]]
+    counts = np.asarray(values)
+    shown = np.zeros(len(counts), dtype=bool)  # the totals stand in the key figures: complements are found elsewhere
+    shown[[everyone, *totals.values()]] = True
+    mask = complementary(counts, equations, labels.is_small(pd.Series(counts)).to_numpy(), fixed=shown)
+    masks = {pair: at[pair].map(lambda i: bool(mask[i])) for pair in transitions}
+    return masks, score.map(lambda i: bool(mask[i]))
+
+
 @dataclass
 class ProgressionReport:
     """One progression report: the registrations of the cases chosen, and names for municipalities."""
@@ -49,11 +107,28 @@ class ProgressionReport:
     def _styled(self, frame: pd.DataFrame, labels: dict[str, str]) -> pd.io.formats.style.Styler:
         return danish_table(frame.rename(columns=labels))
 
+    def scope(self) -> Markdown:
+        """Whose cases the report holds, in words: "all municipalities" are those that report registrations."""
+        codes = sorted(set(self.registrations["municipality_code"]), key=lambda c: danish_key(self.names.get(c, c)))
+        names = [self.names.get(c, c) for c in codes]
+        cases = self.registrations["case_id"].nunique()
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+        if len(names) == 1:
+            return Markdown(f"Rapporten omfatter {format_number(cases)} sager fra {listed}.")
+        return Markdown(
+            f"Rapporten omfatter alle kommuner, der har indberettet progressionsregistreringer: {number_word(len(names))} "
+            f"kommuner ({listed}) med i alt {format_number(cases)} sager. De øvrige kommuner indberetter ikke og indgår "
+            "ikke; tallene er derfor ikke et billede af hele landet."
+        )
+
     def key_figures(self) -> pd.io.formats.style.Styler:
-        """Cases, follow-up, goals set and goals met, with n."""
+        """Cases, follow-up, goals set and goals met, with n; goals met split by the registration they were set at, in
+        rows that add up to the total."""
         s = progression.summary(self.registrations)
         overall = progression.goal_fulfilment(self.registrations).iloc[0]
         first = progression.first_registrations(self.registrations)
+        steps = progression.goal_fulfilment_by_step(self.registrations).set_index("group")
+        later_met, later_n = int(overall["met"] - steps["met"].sum()), int(overall["n"] - steps["n"].sum())
         frame = pd.DataFrame(
             [
                 {"measure": "Sager", "count": s["cases"], "n": s["cases"], "share": float("nan")},
@@ -88,11 +163,24 @@ class ProgressionReport:
                         "n": int(r.n),
                         "share": 100 * r.fully_or_partially,
                     }
-                    for step, r in progression.goal_fulfilment_by_step(self.registrations).set_index("group").iterrows()
+                    for step, r in steps.iterrows()
                 ),
+                {  # the "heraf" rows add up to the row above them: the goals of the later steps are one row
+                    "measure": f"Heraf mål sat ved {len(steps) + 1}. registrering eller senere",
+                    "count": later_met,
+                    "n": later_n,
+                    "share": 100 * later_met / later_n if later_n else float("nan"),
+                },
             ]
         )
-        shown = protected(frame, ["count", "n"], shares={"share": ("count", "n")}, decimals={"share": 1})
+        total = frame.index[frame["measure"].str.startswith("Mål helt")][0]
+        shown = protected(
+            frame,
+            ["count", "n"],
+            shares={"share": ("count", "n")},
+            decimals={"share": 1},
+            row_sums=[[total, *range(total + 1, len(frame))]],  # a reader can subtract the parts from the whole
+        )
         return self._styled(shown, {"measure": "Nøgletal", "count": "Antal", "n": "Ud af (n)", "share": "Andel, pct."})
 
     def goal_types(self) -> pd.io.formats.style.Styler:
@@ -104,31 +192,43 @@ class ProgressionReport:
         counts = [c for c in table.columns if c != "Måltype"]
         return danish_table(protected(table, counts, column_totals=True))
 
-    def vum_and_target(self) -> pd.io.formats.style.Styler:
-        """VUM score at the first registration: cases and the average target score set for them."""
+    @cached_property
+    def _vum(self) -> tuple[dict, dict, pd.DataFrame, pd.Series]:
+        """The VUM counts the page shows, protected together (vum_masks): each pair's transitions and mask, the
+        first registrations by score (key '2', '3.5', 'not_assessed') with cases, target scores, and the mask of cases."""
         first = progression.first_registrations(self.registrations)
         first = first.assign(
-            vum=first["vum_score"].map(
-                lambda v: "Ikke vurderet" if pd.isna(v) else progression.score_key(v).replace(".", ",")
-            )
+            key=first["vum_score"].map(lambda v: "not_assessed" if pd.isna(v) else progression.score_key(v))
         )
-        table = (
-            first.groupby("vum", sort=True)
-            .agg(cases=("case_id", "count"), with_target=("target_vum", "count"), target=("target_vum", "mean"))
-            .reset_index()
+        table = first.groupby("key").agg(
+            cases=("case_id", "count"), with_target=("target_vum", "count"), target=("target_vum", "mean")
         )
+        keys = sorted((k for k in table.index if k != "not_assessed"), key=float) + ["not_assessed"] * (
+            "not_assessed" in table.index
+        )
+        table = table.reindex(keys)
+        transitions = {(a, b): progression.vum_transitions(self.registrations, a, b) for a, b in progression.PAIRS}
+        masks, cases = vum_masks(transitions, table["cases"])
+        return transitions, masks, table, cases
+
+    def vum_and_target(self) -> pd.io.formats.style.Styler:
+        """VUM score at the first registration: cases and the average target score set for them."""
+        _, _, table, hidden = self._vum
+        table = table.reset_index()
+        table["key"] = table["key"].map(lambda k: "Ikke vurderet" if k == "not_assessed" else k.replace(".", ","))
         shown = protected(
             table,
             ["cases", "with_target"],
             column_totals=True,
             means={"target": "with_target"},
             decimals={"target": 2},
-            pairs=[("with_target", "cases")],
-        )  # cases minus those with a target: the ones without one
+            pairs=[("with_target", "cases")],  # cases minus those with a target: the ones without one
+            hidden=pd.DataFrame({"cases": hidden.to_numpy()}),  # protected with the figure of transitions
+        )
         return self._styled(
             shown,
             {
-                "vum": "VUM ved første registrering",
+                "key": "VUM ved første registrering",
                 "cases": "Sager",
                 "with_target": "Sager med målscore",
                 "target": "Gns. målscore",
@@ -136,33 +236,55 @@ class ProgressionReport:
         )
 
     def transitions_figure(self) -> charts.Figure:
-        """VUM outcome from registration 1 to 2 and 2 to 3 per start score, as stacked bars of protected counts."""
-        tables = []
-        for a, b in progression.PAIRS:
-            t = progression.vum_transitions(self.registrations, a, b).reset_index()
-            t.insert(0, "pair", f"Registrering {a} til {b}")
-            tables.append(t)
-        table = pd.concat(tables, ignore_index=True)
-        table["start_score"] = table["start_score"].replace("not_assessed", "ikke vurderet").str.replace(".", ",")
+        """VUM outcome from registration 1 to 2 and 2 to 3 per start score, as stacked bars of the counts that can be
+        shown; a hidden count is marked beside its start score's bar ("Forværret <5"), never silently left out."""
+        transitions, masks, _, _ = self._vum
         outcomes = list(progression.OUTCOMES)
-        mask = suppression_mask(table, outcomes, parts=[outcomes])
-        # every start score keeps its bar, marked when some of its cells are hidden (a group is never silently dropped)
-        table["row"] = [
-            f"{pair.removeprefix('Registrering ')}: VUM {score}" + (" (tal skjult)" if hidden else "")
-            for pair, score, hidden in zip(table["pair"], table["start_score"], mask.any(axis=1))
+        rows, protected_rows, marks = [], [], []
+        for (a, b), table in transitions.items():
+            mask = masks[(a, b)]
+            for key, counts in table.iterrows():
+                score = "ikke vurderet" if key == "not_assessed" else key.replace(".", ",")
+                row = f"{a} til {b}: VUM {score}"
+                hidden, small = mask.loc[key], labels.is_small(counts)
+                text = {
+                    o: (labels.SMALL_TEXT if small[o] else labels.HIDDEN) if hidden[o] else format_number(counts[o])
+                    for o in outcomes
+                }
+                protected_rows.append({"pair": f"Registrering {a} til {b}", "start_score": score, **text})
+                rows += [
+                    {
+                        "pair": f"Registrering {a} til {b}",
+                        "start_score": score,
+                        "row": row,
+                        "outcome": OUTCOME_LABELS[o],
+                        "cases": counts[o],
+                    }
+                    for o in outcomes
+                    if not hidden[o] and counts[o] > 0
+                ]
+                if hidden.any():  # beside the bar, at the end of what it shows
+                    said = " · ".join(f"{OUTCOME_LABELS[o]} {text[o]}" for o in outcomes if hidden[o])
+                    marks.append({"row": row, "shown": float(counts[~hidden].sum()), "hidden": said})
+        order = [
+            f"{a} til {b}: VUM {'ikke vurderet' if k == 'not_assessed' else k.replace('.', ',')}"
+            for (a, b), t in transitions.items()
+            for k in t.index
         ]
-        long = table.melt(
-            id_vars=["pair", "start_score", "row"], value_vars=outcomes, var_name="outcome", value_name="cases"
-        )
-        long["hidden"] = mask.melt(value_vars=outcomes)["value"].to_numpy()
-        long = long[~long["hidden"] & (long["cases"] > 0)].assign(outcome=lambda f: f["outcome"].map(OUTCOME_LABELS))
-        rows = list(table["row"])
-        chart = (
+        long = pd.DataFrame(rows, columns=["pair", "start_score", "row", "outcome", "cases"])
+        widest = max(10.0, float(long.groupby("row")["cases"].sum().max()) if len(long) else 0.0)  # whole-case ticks
+        y = alt.Y("row:N", title="Registreringer: VUM-score før", sort=order, scale=alt.Scale(domain=order))
+        bars = (
             alt.Chart(charts.rounded(long))
             .mark_bar()
             .encode(
-                x=alt.X("cases:Q", title="Sager", axis=alt.Axis(format=",.0f")),
-                y=alt.Y("row:N", title="Registreringer: VUM-score før", sort=rows, scale=alt.Scale(domain=rows)),
+                x=alt.X(
+                    "cases:Q",
+                    title="Sager",
+                    axis=alt.Axis(format=",.0f", tickMinStep=1),
+                    scale=alt.Scale(domain=[0, widest]),  # from 0, also when every count of the page is hidden
+                ),
+                y=y,
                 color=alt.Color(
                     "outcome:N",
                     title="VUM ved næste registrering",
@@ -171,6 +293,7 @@ class ProgressionReport:
                         domain=list(OUTCOME_LABELS.values()), range=["#1b7837", "#bbbbbb", "#b2182b", "#f0e442"]
                     ),
                 ),
+                order=alt.Order("outcome_order:Q"),
                 tooltip=[
                     alt.Tooltip("pair:N", title="Registreringer"),
                     alt.Tooltip("start_score:N", title="VUM"),
@@ -178,17 +301,37 @@ class ProgressionReport:
                     alt.Tooltip("cases:Q", title="Sager", format=",.0f"),
                 ],
             )
-            .properties(title="Udvikling i VUM-score fra registrering til registrering", width=520)
+            .transform_calculate(
+                outcome_order=f"indexof({json.dumps(list(OUTCOME_LABELS.values()), ensure_ascii=False)}, datum.outcome)"
+            )
         )
-        table = table.drop(columns="row")
-        data = protected(table, outcomes, parts=[outcomes]).rename(
+        marked = (
+            alt.Chart(pd.DataFrame(marks, columns=["row", "shown", "hidden"]))
+            .mark_text(align="left", dx=6, fontStyle="italic", color="#44515e")
+            .encode(
+                x="shown:Q",
+                y=y,
+                text="hidden:N",
+                tooltip=[alt.Tooltip("hidden:N", title="Skjult af hensyn til persondata")],
+            )
+        )
+        chart = alt.layer(bars, marked).properties(
+            title="Udvikling i VUM-score fra registrering til registrering", width=520
+        )
+        data = pd.DataFrame(protected_rows).rename(
             columns={**OUTCOME_LABELS, "pair": "Registreringer", "start_score": "VUM"}
         )
         notes = [
             LEGEND,
-            "(tal skjult): en eller flere af udviklingerne for denne VUM-score er under 5 eller skjult, så de ikke kan "
-            "regnes ud; søjlen viser kun de tal, der kan vises. Alle tal står i tabellen (CSV).",
+            "Ved siden af en søjle står de udviklinger, der er skjult (fx Forværret <5): under 5, eller skjult (..), så "
+            "et tal under 5 ikke kan regnes ud fra de øvrige tal i rapporten. Søjlen viser de øvrige; alle tal står i "
+            "CSV-filen.",
         ]
+        if long.empty:
+            notes.append(
+                "Hvert tal i figuren er skjult: der er for få sager til at vise udviklingen pr. VUM-score. Rapporten for "
+                f"{labels.ALL_MUNICIPALITIES_NAME.lower()} viser den for alle kommunerne under ét."
+            )
         return charts.Figure(chart, data, "vum-overgange.csv", notes)
 
     def fulfilment_figure(self, by: str) -> charts.Figure:
@@ -205,7 +348,13 @@ class ProgressionReport:
             shares={"fully_or_partially": ("met", "n"), "low": ("met", "n"), "high": ("met", "n")},
             decimals={"fully_or_partially": 1, "low": 1, "high": 1},
         )
-        shown = table[safe["fully_or_partially"] != ""]
+        keep = safe["fully_or_partially"] != ""
+        # the chart gets only what it draws and says: the share, its interval and n (beside each row, as the text promises)
+        shown = table.loc[keep, ["group", "n", "fully_or_partially", "low", "high"]].assign(
+            n_text="n = "
+            + safe.loc[keep, "n"]
+            + safe.loc[keep, "fully_or_partially"].str.endswith(" *").map({True: " *", False: ""})
+        )
         title = "måltype" if by == "goal_type" else "kommune"
         base = alt.Chart(charts.rounded(shown)).encode(
             y=alt.Y("group:N", title=None, sort=alt.EncodingSortField("fully_or_partially", order="descending"))
@@ -229,7 +378,10 @@ class ProgressionReport:
         points = base.mark_point(filled=True, size=80, color="#0b4f6c").encode(
             x="fully_or_partially:Q", tooltip=tooltip
         )
-        chart = alt.layer(bars, points).properties(
+        counts = base.mark_text(align="left", dx=10, color="#44515e").encode(
+            x=alt.datum(100), text="n_text:N", tooltip=tooltip
+        )  # at the right edge of the axis, one per row
+        chart = alt.layer(bars, points, counts).properties(
             title=f"Målopfyldelse pr. {title}", width=520, height=28 * max(len(shown), 1)
         )
         notes = [LEGEND] + [
@@ -379,9 +531,16 @@ class ProgressionReport:
             decimals={"case_years": 1},
         )
         shown = shown.drop(columns="cost")
+        # what the cost is computed from, in the table itself (and so in the workbook): the hourly rate is a parameter
+        basis = {
+            SERVICE_LABELS["sel_85"]: f"timer pr. måned x 12 x {format_number(self.hourly_rate)} kr. (timepris)",
+            SERVICE_LABELS["sel_107"]: "døgntakst x 365",
+        }
+        shown.insert(2, "basis", shown["service"].map(basis))
         return self._styled(
             shown,
             {
+                "basis": "Udgift pr. år regnet som",
                 "service": "Ydelse",
                 "municipality_code": "Kommune",
                 "cases": "Sager",
@@ -400,9 +559,13 @@ def prepare(
     service: str = "all",
     period_start: str | None = None,
     period_end: str | None = None,
-    hourly_rate: float = 500.0,
+    hourly_rate: float | None = None,
 ) -> ProgressionReport:
-    """Read the registrations and parameter scores of the cases chosen (whole cases; the first registration decides)."""
+    """Read the registrations and parameter scores of the cases chosen (whole cases; the first registration decides).
+
+    `hourly_rate`: kr. per § 85 hour for the cost of support (not in the registrations); the notebook's parameter."""
+    if hourly_rate is None or float(hourly_rate) <= 0:
+        raise ValueError(f"hourly_rate: give the kr. per § 85 hour the costs are computed with, not {hourly_rate!r}")
     if service not in ("all", "sel_85", "sel_107"):
         raise ValueError(f"service must be all, sel_85 or sel_107, not {service!r}")
     period = (period_start or "1900-01-01", period_end or "2999-12-31")
