@@ -275,8 +275,17 @@ def _benchmark_knowledge(root: Path, results: list, area: str, truth: pd.DataFra
     for r in results:  # the findings' sentences (data-quality reports and the benchmark's quality section): a unit cost
         if r.report not in ("benchmark", "data_quality"):  # in current prices, against the public accounts
             continue
-        text = re.sub(r"<[^>]+>", " ", (root / r.path).read_text(encoding="utf-8"))
-        for name, at, label, cost in UNIT_COST_SENTENCE.findall(text):
+        page = (root / r.path).read_text(encoding="utf-8")
+        text = re.sub(r"<[^>]+>", " ", page)
+        sentences = UNIT_COST_SENTENCE.findall(text)
+        for head, *rows in html_tables(page):  # the lists of findings: one row per issue, each year's value
+            if "Værdi pr. år" in head:
+                for row in map(dict, (zip(head, cells) for cells in rows)):
+                    label = row["Beskrivelse"].split(": ", 1)[0]
+                    sentences += [
+                        (row["Kommune"], at, label, cost) for at, cost in UNIT_COST_VALUE.findall(row["Værdi pr. år"])
+                    ]
+        for name, at, label, cost in sentences:
             key, value = (names.get(name), int(at), by_label.get(label)), float(cost.replace(".", ""))
             if key in facts.index and value > 0.5:
                 if key[1] not in current:
@@ -340,11 +349,16 @@ def _benchmark_knowledge(root: Path, results: list, area: str, truth: pd.DataFra
 UNIT_COST_SENTENCE = re.compile(
     r"([A-ZÆØÅ][\w æøåÆØÅ.-]*?) (\d{4}), ([^:<]+): enhedsudgift på ([\d.]+) kr\. pr\. bruger"
 )
+UNIT_COST_VALUE = re.compile(r"(\d{4}): ([\d.]+) kr\. pr\. bruger")  # a year's value in a list of findings
 
 
 def test_a_finding_that_names_a_unit_cost_is_read_by_the_attack():
     old = "Lemvig 2019, Forsorgshjem og herberger (§ 110): enhedsudgift på 3.933.700 kr. pr. bruger er ikke mulig"
     assert UNIT_COST_SENTENCE.findall(old) == [("Lemvig", "2019", "Forsorgshjem og herberger (§ 110)", "3.933.700")]
+    grouped = (
+        "2023: 4.183.591 kr. pr. bruger (23 brugere; hele landet 1.255.938 kr.) · 2024: 4.262.326 kr. pr. bruger (23"
+    )
+    assert UNIT_COST_VALUE.findall(grouped) == [("2023", "4.183.591"), ("2024", "4.262.326")]
 
 
 def _close(known: dict, equations: list[list[tuple]]) -> dict:

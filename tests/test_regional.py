@@ -104,10 +104,10 @@ def test_peer_extremes_flag_over_twice_or_under_half():
     averages = pd.DataFrame(
         {"code": ["A", "B", "C"], "measure_group": "g", "peer_expenditure_per_inhabitant": [1000.0, 1000.0, 1000.0]}
     )
-    got = describe_peer_extremes(benchmark.peer_extremes(year, averages))
+    got = describe_peer_extremes(benchmark.peer_extremes(year, averages), "pr. 0-22-årig")
     assert got["code"].tolist() == ["A", "C"]
     assert got["description"].iloc[0] == (
-        "Aby 2017, Gruppe: 2.100 kr. pr. indbygger, 2,1 gange gennemsnittet for de sammenlignelige kommuner (1.000 kr.)"
+        "Aby 2017, Gruppe: 2.100 kr. pr. 0-22-årig, 2,1 gange gennemsnittet for de sammenlignelige kommuner (1.000 kr.)"
     )
 
 

@@ -19,6 +19,20 @@ select
             || municipal.users::varchar || ' brugere; hele landet: '
             || replace(format('{:,}', round(country.country_unit_cost)::bigint), ',', '.') || ' kr.)'
     end as description,
+    municipal.label_da || ': ' || case
+        when municipal.expenditure_kr < 0 then 'negative nettoudgifter - salg af pladser over egne udgifter?'
+        when municipal.users > municipal.user_population then 'flere brugere end indbyggere i aldersgruppen'
+        when municipal.users < constants.small_count then 'enhedsudgiften er ikke mulig (den bygger på under ' || constants.small_count
+            || ' brugere og vises derfor ikke)'
+        else 'enhedsudgiften er ikke mulig'
+    end as issue,
+    case
+        when municipal.expenditure_kr < 0 then replace(format('{:,}', round(municipal.expenditure_kr / 1000)::bigint), ',', '.') || ' t.kr.'
+        when municipal.users > municipal.user_population then 'flere brugere end indbyggere'
+        when municipal.users < constants.small_count then 'hele landet: ' || replace(format('{:,}', round(country.country_unit_cost)::bigint), ',', '.') || ' kr. pr. bruger'
+        else replace(format('{:,}', round(municipal.unit_cost)::bigint), ',', '.') || ' kr. pr. bruger (' || municipal.users::varchar || ' brugere; hele landet '
+            || replace(format('{:,}', round(country.country_unit_cost)::bigint), ',', '.') || ' kr.)'
+    end as detail,
 from int_key_figures_municipality as municipal
 inner join country using (year, area, measure_group)
 cross join ref_constants as constants

@@ -1,23 +1,31 @@
 -- grain: one row per data-quality finding; source: the int_check_* models (what the reports list)
 -- materialized: table (every benchmark and data-quality report reads it; its checks compare fixed prices year on year, which the price base year cancels out of)
 with findings as (
-    select 'break' as finding, municipality_code, year, area, measure_group, description from int_check_series_break
+    select 'break' as finding, municipality_code, year, area, measure_group, description, issue, detail
+    from int_check_series_break
     union all
-    select 'impossible', municipality_code, year, area, measure_group, description from int_check_impossible_unit_cost
+    select 'impossible', municipality_code, year, area, measure_group, description, issue, detail
+    from int_check_impossible_unit_cost
     union all
-    select 'missing_users', municipality_code, year, area, measure_group, description from int_check_missing_users
+    select 'missing_users', municipality_code, year, area, measure_group, description, issue, detail
+    from int_check_missing_users
     union all
-    select 'extreme', municipality_code, year, area, measure_group, description from int_check_extreme_values
+    select 'extreme', municipality_code, year, area, measure_group, description, issue, detail
+    from int_check_extreme_values
     union all
-    select 'unmapped_account', municipality_code, year, null, null, description from int_check_unmapped_accounts
+    select 'unmapped_account', municipality_code, year, null, null, description, description, null
+    from int_check_unmapped_accounts
     union all
-    select 'quarantined_row', municipality_code, null, null, null, description from int_check_quarantined_rows
+    select 'quarantined_row', municipality_code, null, null, null, description, description, null
+    from int_check_quarantined_rows
     union all
-    select 'population', null, null, null, null, description from int_check_population_adds_up
+    select 'population', null, null, null, null, description, description, null from int_check_population_adds_up
     union all
-    select 'unmapped_value', municipality_code, null, null, null, description from int_check_unmapped_values
+    select 'unmapped_value', municipality_code, null, null, null, description, description, null
+    from int_check_unmapped_values
     union all
-    select 'failed_extract', municipality_code, null, null, null, description from int_check_failed_extracts
+    select 'failed_extract', municipality_code, null, null, null, description, description, null
+    from int_check_failed_extracts
 ),
 
 final as (
@@ -30,6 +38,8 @@ final as (
         findings.area,
         findings.measure_group,
         findings.description,
+        findings.issue,
+        findings.detail,
     from findings
     left join ref_municipalities as municipalities on municipalities.municipality_code = findings.municipality_code
 )

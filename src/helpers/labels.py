@@ -159,6 +159,8 @@ def constants_frame() -> pd.DataFrame:
                 "break_min_previous_kr": BREAK_MIN_PREVIOUS_KR,
                 "impossible_unit_cost_kr": IMPOSSIBLE_UNIT_COST_KR,
                 "impossible_unit_cost_factor": IMPOSSIBLE_UNIT_COST_FACTOR,
+                "per_children": AREA_TEXT["children"]["per"],  # what an area's expenditure is per, in the findings
+                "per_adults": AREA_TEXT["adults"]["per"],
             }
         ]
     )

@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 from helpers import labels
+from helpers.render.formats import danish_key, format_number
 from helpers.warehouse import marts
 
 KEY_FIGURE_FINDINGS = ("break", "impossible", "missing_users", "extreme")  # the checks of an area's key figures
@@ -40,20 +41,21 @@ def _columns(text: str) -> str:
 
 def thresholds() -> str:
     """The checks and their limits with the values the warehouse uses (helpers.labels), as a Markdown list for readers."""
-    from helpers.render.formats import format_number
-
     rise, fall = format_number(100 * (labels.BREAK_RISE - 1)), format_number(100 * (1 - labels.BREAK_FALL))
+    per = " eller ".join(  # each area's own denominator
+        f"{labels.AREA_TEXT[area]['per']} ({labels.AREA_NAMES_LOWER[area]})" for area in labels.AREAS
+    )
     return "\n".join(
         [
             "Kontrollerne og deres grænser:",
             "",
-            f"- **{labels.FINDING_LABELS['break']}**: udgiften pr. indbygger i faste priser stiger mere end {rise} % eller falder mere end "
-            f"{fall} % fra et år til det næste (når året før var mindst {format_number(labels.BREAK_MIN_PREVIOUS_KR)} kr. pr. indbygger).",
+            f"- **{labels.FINDING_LABELS['break']}**: udgiften {per} i faste priser stiger mere end {rise} % eller falder mere end "
+            f"{fall} % fra et år til det næste (når året før var mindst {format_number(labels.BREAK_MIN_PREVIOUS_KR)} kr.).",
             f"- **{labels.FINDING_LABELS['impossible']}**: negative nettoudgifter, flere brugere end indbyggere i aldersgruppen, eller en "
             f"enhedsudgift over {format_number(labels.IMPOSSIBLE_UNIT_COST_KR)} kr. om året eller over "
             f"{format_number(labels.IMPOSSIBLE_UNIT_COST_FACTOR)} gange hele landets.",
             f"- **{labels.FINDING_LABELS['missing_users']}**: udgifter bogført, men ingen brugere indberettet.",
-            f"- **{labels.FINDING_LABELS['extreme']}**: udgiften pr. indbygger ligger mere end {format_number(labels.EXTREME_ROBUST_Z, 1)} "
+            f"- **{labels.FINDING_LABELS['extreme']}**: udgiften {per} ligger mere end {format_number(labels.EXTREME_ROBUST_Z, 1)} "
             "robuste standardafvigelser fra medianen for alle kommuner (beregnet på logaritmen).",
             f"- **{labels.FINDING_LABELS['peer_extreme']}** (i benchmarkrapporterne): over {format_number(labels.PEER_EXTREME_FACTOR, 0)} "
             f"gange eller under 1/{format_number(labels.PEER_EXTREME_FACTOR, 0)} af gennemsnittet for de sammenlignelige kommuner.",
@@ -176,11 +178,90 @@ def findings(region_code: str = labels.COUNTRY_CODE) -> pd.DataFrame:
     return frame.assign(finding=frame["finding"].map(labels.FINDING_LABELS), year=year)
 
 
+def year_ranges(years: list[int]) -> str:
+    """Years as a reader scans them: runs joined ("2010-2013, 2015, 2017-2024")."""
+    runs: list[list[int]] = []
+    for year in sorted(set(years)):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def issues(region_code: str = labels.COUNTRY_CODE, found: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The findings grouped by issue: one row per kind of finding, municipality and what is found (a measure group's
+    extreme expenditure, its missing users), with the years it holds in and each year's value; a finding without a
+    year (a rejected row) is a row of its own. `found`: mart_data_quality's rows (default: the region's)."""
+    found = marts.findings(region_code) if found is None else found
+    found = found.assign(description=found.apply(_describe, axis=1))
+    yearly = found["year"].notna() & found["detail"].notna()
+    keys = ["finding", "municipality_name", "issue"]
+    grouped = (
+        found[yearly]
+        .sort_values("year")
+        .groupby(keys, sort=False, dropna=False)
+        .agg(
+            years=("year", lambda y: year_ranges([int(v) for v in y])),
+            n_years=("year", "size"),
+            values=("detail", lambda d: d.tolist()),
+            year_list=("year", lambda y: [int(v) for v in y]),
+        )
+        .reset_index()
+    )
+    grouped["values"] = [
+        " · ".join(f"{y}: {v}" for y, v in zip(ys, vs)) for ys, vs in zip(grouped["year_list"], grouped["values"])
+    ]
+    single = found[~yearly].assign(
+        issue=found.loc[~yearly, "description"],
+        years=found.loc[~yearly, "year"].map(lambda y: "" if pd.isna(y) else str(int(y))),
+        n_years=found.loc[~yearly, "year"].notna().astype(int),
+        values="",
+    )
+    out = pd.concat([grouped.drop(columns="year_list"), single[[*keys, "years", "n_years", "values"]]])
+    out = out.assign(finding=out["finding"].map(labels.FINDING_LABELS).fillna(out["finding"]))
+    order = out["municipality_name"].fillna("").map(danish_key)
+    return out.assign(order=order).sort_values(["order", "finding", "issue"], ignore_index=True).drop(columns="order")
+
+
 def summary(region_code: str = labels.COUNTRY_CODE) -> pd.DataFrame:
-    """Number of findings per kind of finding and municipality, for an overview table."""
-    found = findings(region_code)
-    grouped = found.groupby(["finding", "municipality_name"], dropna=False).size().rename("findings").reset_index()
-    return grouped.sort_values(["finding", "findings"], ascending=[True, False], ignore_index=True)
+    """Per kind of finding and municipality: how many issues and how many findings (an issue's years), for an overview."""
+    grouped = issues(region_code).groupby(["finding", "municipality_name"], dropna=False)
+    out = grouped.agg(issues=("issue", "size"), findings=("n_years", lambda n: int(n.clip(lower=1).sum())))
+    out = out.reset_index()
+    return out.sort_values(["finding", "findings"], ascending=[True, False], ignore_index=True)
+
+
+def intro(region_code: str = labels.COUNTRY_CODE) -> str:
+    """What the report covers, from its own tables: which extracts were read (and how many rows were rejected), and
+    whose findings it lists, so the words agree with the tables below."""
+    log = ingest_log(region_code)
+    kinds = [k.lower() for k in log["kind"]]
+    listed = ", ".join(kinds[:-1]) + " og " + kinds[-1] if len(kinds) > 1 else "".join(kinds)
+    read, rejected = int(log["rows_read"].sum()), int(log["rejected"].sum())
+    country = region_code == labels.COUNTRY_CODE
+    whose = "regionens kommuners egne udtræk" if not country else "alle udtræk, også de landsdækkende"
+    text = (
+        f"Indlæst er {whose}: {listed or 'ingen'}; i alt {format_number(read)} rækker, heraf "
+        f"{format_number(rejected)} afvist."
+        if kinds
+        else f"Der er ingen {whose} i datagrundlaget."
+    )
+    found = marts.findings(region_code)
+    loose = int(found["municipality_code"].isna().sum())
+    if country and loose:
+        text += (
+            f" {_count_word(loose, 'fund', 'fund')} hører ikke til en bestemt kommune (fx en afvist række i et "
+            "landsdækkende udtræk) og står uden kommunenavn."
+        )
+    elif not country:
+        text += " Fund, der ikke hører til en bestemt kommune, står i rapporten for hele landet."
+    return text
+
+
+def _count_word(n: int, one: str, many: str) -> str:
+    """'Ét fund', '3 fund': a count that may open a sentence."""
+    return ("Ét " + one) if n == 1 else f"{format_number(n)} {many}"
 
 
 def flagged(found: pd.DataFrame, area: str) -> list[str]:

@@ -9,17 +9,18 @@ import pandas as pd
 
 from helpers import labels
 from helpers.analysis import benchmark
-from helpers.render.formats import format_number
+from helpers.render.formats import danish_key, format_number
 from helpers.render.tables import danish_table
 from helpers.reports import data_quality
 from helpers.reports.benchmark.data import BenchmarkData
 
 
-def describe_peer_extremes(extreme: pd.DataFrame) -> pd.DataFrame:
-    """Peer extremes (analysis.benchmark.peer_extremes) with a Danish sentence each, as the quality table lists them."""
+def describe_peer_extremes(extreme: pd.DataFrame, per: str) -> pd.DataFrame:
+    """Peer extremes (analysis.benchmark.peer_extremes) with a Danish sentence each, as the quality table lists them
+    (`per`: what the area's expenditure is per, "pr. 0-22-årig")."""
     return extreme.assign(
         description=[
-            f"{r.name} {r.year}, {r.label_da}: {format_number(r.expenditure_per_inhabitant)} kr. pr. indbygger, "
+            f"{r.name} {r.year}, {r.label_da}: {format_number(r.expenditure_per_inhabitant)} kr. {per}, "
             f"{format_number(r.ratio, 1)} gange gennemsnittet for de sammenlignelige kommuner ({format_number(r.peer_expenditure_per_inhabitant)} kr.)"
             for r in extreme.itertuples()
         ]
@@ -34,7 +35,8 @@ class Quality:
 
     def frame(self) -> pd.DataFrame:
         """The findings of the key-figure checks for the region's municipalities in the area (every year, the definition the
-        data-quality report counts by: data_quality.flagged), plus peer extremes and the analyst's exclusions."""
+        data-quality report counts by: data_quality.flagged), grouped by issue as that report lists them
+        (data_quality.issues), plus peer extremes in the report year and the analyst's exclusions."""
         d = self.data
         own = d.findings[d.findings["municipality_code"].isin(d.members)]
         found = own[
@@ -42,31 +44,41 @@ class Quality:
             & own["finding"].isin(data_quality.KEY_FIGURE_FINDINGS)
             & (own["area"] == d.area)
         ]
-        frame = found.rename(columns={"municipality_code": "code", "municipality_name": "name"})[
-            ["finding", "code", "name", "year", "description"]
-        ]
+        grouped = data_quality.issues(found=found).rename(columns={"municipality_name": "name"})
         averages = benchmark.peer_averages(d.municipal[d.municipal["year"] == d.year], d.peers)
         extreme = describe_peer_extremes(
-            benchmark.peer_extremes(d.own(d.municipal[d.municipal["year"] == d.year]), averages)
+            benchmark.peer_extremes(d.own(d.municipal[d.municipal["year"] == d.year]), averages), d.text["per"]
+        )
+        peers = pd.DataFrame(
+            {
+                "finding": labels.FINDING_LABELS["peer_extreme"],
+                "name": extreme["name"],
+                "issue": [text.split(": ", 1)[-1] for text in extreme["description"]],
+                "years": extreme["year"].astype(str),
+                "values": "",
+            }
         )
         manual = pd.DataFrame(
             [
-                {"finding": "manual", "code": e.code, "name": e.name, "year": None, "description": e.reason}
+                {
+                    "finding": labels.FINDING_LABELS["manual"],
+                    "name": e.name,
+                    "issue": e.reason,
+                    "years": "",
+                    "values": "",
+                }
                 for e in d.excluded
                 if e.kind == "manual"
             ],
-            columns=frame.columns,
+            columns=peers.columns,
         )
-        frame = pd.concat([frame, extreme.assign(finding="peer_extreme")[frame.columns], manual], ignore_index=True)
-        frame = frame.assign(
-            finding=frame["finding"].map(labels.FINDING_LABELS),
-            year=frame["year"].astype("Int64").astype("str").replace("<NA>", ""),
-        )
-        return frame.sort_values(["name", "year", "finding"], ignore_index=True)
+        frame = pd.concat([grouped[peers.columns], peers, manual], ignore_index=True)
+        frame = frame.assign(order=frame["name"].map(danish_key))
+        return frame.sort_values(["order", "years", "finding"], ignore_index=True).drop(columns="order")
 
     def table(self) -> pd.io.formats.style.Styler:
         """The findings as the report shows them (Danish headers)."""
         return danish_table(
-            self.frame().drop(columns="code"),
-            {"finding": "Fund", "name": "Kommune", "year": "År", "description": "Beskrivelse"},
+            self.frame(),
+            {"finding": "Fund", "name": "Kommune", "issue": "Beskrivelse", "years": "År", "values": "Værdi pr. år"},
         )
