@@ -366,7 +366,7 @@ def test_the_country_report_speaks_of_the_country(rendered):
 @pytest.mark.browser
 def test_the_municipal_charts_draw_the_country_average_line(rendered, chromium):
     """Issue 23.5: the page promises the country's average as a dashed dark grey line in the municipality charts."""
-    page = rendered / "benchmark/children/region-sjaelland.html"
+    page = rendered / WHAT_IF / "benchmark/children/region-sjaelland.html"
     _, drawn = drawn_charts(chromium, page)
     specs = _specs(page.read_text(encoding="utf-8"))
     municipal = [

@@ -12,6 +12,7 @@ import pytest
 
 from helpers import paths
 from helpers.render import batch as reports
+from helpers.render.workbook import html_tables
 
 NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
 
@@ -52,12 +53,15 @@ def test_report_is_self_contained_danish_html(rendered):
     assert page.count("<li><a href=") == 5  # table of contents: one entry per section
     assert "<pre" not in page or "Traceback" not in page
     assert re.search(r">\d{1,3}(\.\d{3})+<", page), "counts use Danish thousands separators"
-    assert "Vallensbæk 2018" in page and "Køge 2019" in page  # findings are listed
+    found = {(row[1], row[3]) for row in html_tables(page)[-1][1:]}  # Kommune, År: findings are listed by issue
+    assert ("Vallensbæk", "2018") in found and ("Køge", "2019") in found
 
 
 def test_report_suppresses_small_counts_and_holds_no_cpr(rendered):
     page = (rendered / "data_quality" / "hele-landet.html").read_text(encoding="utf-8")
-    assert "Lemvig 2019" in page and "under 5 brugere" in page
+    lemvig = [row for row in html_tables(page)[-1][1:] if row[1] == "Lemvig" and row[3] == "2019"]
+    assert lemvig and "under 5 brugere" in lemvig[0][2]
+    assert not re.search(r"2019: [\d.]+ kr\. pr\. bruger", lemvig[0][4])  # nor in the grouped values
     assert not re.search(r"Lemvig 2019, [^:]+: enhedsudgift på \d", page)  # a unit cost on 1 user gives the 1 back
     assert not re.search(r"\(\s*[1-4] brugere", page)
     assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", page)
