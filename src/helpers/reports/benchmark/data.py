@@ -123,14 +123,14 @@ class BenchmarkData:
             ends = self.municipal[self.municipal["year"].isin(years)]
             parts = []
             for scope, pick in (("region", self.own), ("country", lambda frame: frame)):
+                shown, _ = exclusions.apply(pick(now), self.excluded, (self.year,))
+                changes, _ = exclusions.apply(benchmark.change(pick(ends), *years), self.excluded, years)
                 out = {}
                 for figure in benchmark.FIGURES:
-                    kept, _ = exclusions.apply(pick(now), self.excluded, (self.year,), value=figure)
-                    out[figure] = benchmark.pooled(kept, ["measure_group"]).set_index("measure_group")[figure]
+                    rows = shown[shown[figure].notna()]
+                    out[figure] = benchmark.pooled(rows, ["measure_group"]).set_index("measure_group")[figure]
                     change = f"{figure}_change_pct"
-                    kept, _ = exclusions.apply(benchmark.change(pick(self.municipal), *years), self.excluded, years)
-                    kept = kept[kept[change].notna()]
-                    both = ends.merge(kept[["code", "measure_group"]], on=["code", "measure_group"])
+                    both = ends.merge(changes.loc[changes[change].notna(), ["code", "measure_group"]])
                     level = benchmark.pooled(both, ["year", "measure_group"]).pivot(
                         index="measure_group", columns="year", values=figure
                     )
