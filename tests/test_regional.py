@@ -106,9 +106,11 @@ def test_peer_extremes_flag_over_twice_or_under_half():
     )
     got = describe_peer_extremes(benchmark.peer_extremes(year, averages), "pr. 0-22-årig")
     assert got["code"].tolist() == ["A", "C"]
-    assert got["description"].iloc[0] == (
-        "Aby 2017, Gruppe: 2.100 kr. pr. 0-22-årig, 2,1 gange gennemsnittet for de sammenlignelige kommuner (1.000 kr.)"
-    )
+    assert got["issue"].tolist() == [
+        "Gruppe: udgift pr. 0-22-årig over det dobbelte af gennemsnittet for de sammenlignelige kommuner",
+        "Gruppe: udgift pr. 0-22-årig under halvdelen af gennemsnittet for de sammenlignelige kommuner",
+    ]
+    assert got["values"].iloc[0] == "2017: 2.100 kr., 2,1 gange gennemsnittet (1.000 kr.)"
 
 
 def test_exclusions_apply_by_kind_group_and_years():

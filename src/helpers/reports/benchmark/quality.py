@@ -16,14 +16,19 @@ from helpers.reports.benchmark.data import BenchmarkData
 
 
 def describe_peer_extremes(extreme: pd.DataFrame, per: str) -> pd.DataFrame:
-    """Peer extremes (analysis.benchmark.peer_extremes) with a Danish sentence each, as the quality table lists them
-    (`per`: what the area's expenditure is per, "pr. 0-22-årig")."""
+    """Peer extremes (analysis.benchmark.peer_extremes) in Danish as the quality table lists them: what is found
+    (`issue`) and the year's value (`values`); `per` is what the area's expenditure is per ("pr. 0-22-årig")."""
     return extreme.assign(
-        description=[
-            f"{r.name} {r.year}, {r.label_da}: {format_number(r.expenditure_per_inhabitant)} kr. {per}, "
-            f"{format_number(r.ratio, 1)} gange gennemsnittet for de sammenlignelige kommuner ({format_number(r.peer_expenditure_per_inhabitant)} kr.)"
+        issue=[
+            f"{r.label_da}: udgift {per} {'over det dobbelte' if r.ratio > 1 else 'under halvdelen'} af gennemsnittet "
+            "for de sammenlignelige kommuner"
             for r in extreme.itertuples()
-        ]
+        ],
+        values=[
+            f"{r.year}: {format_number(r.expenditure_per_inhabitant)} kr., {format_number(r.ratio, 1)} gange "
+            f"gennemsnittet ({format_number(r.peer_expenditure_per_inhabitant)} kr.)"
+            for r in extreme.itertuples()
+        ],
     )
 
 
@@ -49,15 +54,8 @@ class Quality:
         extreme = describe_peer_extremes(
             benchmark.peer_extremes(d.own(d.municipal[d.municipal["year"] == d.year]), averages), d.text["per"]
         )
-        peers = pd.DataFrame(
-            {
-                "finding": labels.FINDING_LABELS["peer_extreme"],
-                "name": extreme["name"],
-                "issue": [text.split(": ", 1)[-1] for text in extreme["description"]],
-                "years": extreme["year"].astype(str),
-                "values": "",
-            }
-        )
+        peers = extreme.assign(finding=labels.FINDING_LABELS["peer_extreme"], years=extreme["year"].astype(str))
+        peers = peers[["finding", "name", "issue", "years", "values"]]
         manual = pd.DataFrame(
             [
                 {
