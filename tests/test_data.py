@@ -184,3 +184,63 @@ def test_transition_costs_protect_small_counts_and_add_up(warehouse_path):
     assert (parts.loc[parts["young_people"].isna(), "protection"] != "").all()
     assert parts.loc[parts["young_people"].isna(), "expected_cost_kr"].isna().all()
     assert protected.iloc[-1]["young_people"] == total["young_people"]  # 7: the total is shown
+
+
+def _run_example(name: str, tmp_path, **parameters) -> str:
+    """Execute an example notebook as the analyst would (papermill, a fresh kernel) and return what it printed."""
+    import nbformat
+    import papermill
+
+    from helpers import paths
+
+    out = tmp_path / f"{name}.out.ipynb"
+    papermill.execute_notebook(
+        str(paths.ROOT / "notebooks" / f"{name}.ipynb"), str(out), parameters=parameters, progress_bar=False
+    )
+    nb = nbformat.read(out, as_version=4)
+    return "".join(
+        o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"
+    )
+
+
+def test_example_unit_cost_growth_answers_as_worked_from_the_marts(con, tmp_path):
+    """The fastest unit-cost growth in Region Sjælland, adults, 2020-2024 in 2024 prices, worked in SQL from the mart
+    (expenditure / users in each year, lifted by the price index), names the same municipality and the same figures."""
+    index = dict(con.execute("select year, price_index from mart_price_index").fetchall())
+    rows = con.execute("""select municipality_name, year, expenditure_kr / users as unit_cost
+                          from mart_benchmark_municipality where region_code = '085' and area = 'adults'
+                          and measure_group = 'i_alt' and year in (2020, 2024) and users >= 5""").fetchall()
+    cost = {(name, year): value * index[2024] / index[year] for name, year, value in rows}
+    growth = {n: 100 * (cost[n, 2024] / cost[n, 2020] - 1) for n, y in cost if y == 2024 and (n, 2020) in cost}
+    fastest = max(growth, key=growth.get)
+    region = con.execute("""select year, sum(expenditure_kr) / sum(users) from mart_benchmark_municipality
+                            where region_code = '085' and area = 'adults' and measure_group = 'i_alt'
+                            and year in (2020, 2024) and users is not null group by year""").fetchall()
+    region = {y: v * index[2024] / index[y] for y, v in region}
+    printed = _run_example("example_unit_cost_growth", tmp_path, area="adults", region="085", start=2020, end=2024)
+    from helpers.render.formats import format_number
+
+    assert f"Størst stigning: {fastest}, {format_number(growth[fastest], 1)} pct." in printed
+    assert f"regionen som helhed {format_number(100 * (region[2024] / region[2020] - 1), 1)} pct." in printed
+
+
+def test_example_transitions_answers_as_worked_by_hand(con, tmp_path):
+    """Svendborg's young people moving in 2025: each costs annual cost / 12 x the months from the transition date
+    (the first month by its days) x the probability; the notebook's total is their sum, in Danish figures."""
+    import calendar
+
+    rows = con.execute("""select expected_transition_date, annual_cost_kr, probability from mart_forecast_transitions
+                          where municipality_code = '479' and year(expected_transition_date) = 2025
+                          and expected_measure is not null""").fetchall()
+    total = 0.0
+    for day, annual, probability in rows:
+        days = calendar.monthrange(day.year, day.month)[1]
+        months = 12 - day.month + (days - day.day + 1) / days
+        total += float(annual) / 12 * months * probability
+    printed = _run_example("example_transitions", tmp_path, municipality="479", year=2025)
+    from helpers.render.formats import format_number
+
+    assert f"De koster forventet {format_number(total)} kr. i 2025" in printed
+    moving = con.execute("""select count(*) from mart_forecast_transitions where municipality_code = '479'
+                            and year(expected_transition_date) = 2025""").fetchone()[0]
+    assert f"I 2025 ventes {moving} unge at flytte" in printed

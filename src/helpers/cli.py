@@ -380,12 +380,14 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     folder = Path(args.dir) if args.dir else paths.ROOT / "lab"
     for line in lab_copies(folder):
         print(line)
+    as_root = os.geteuid() == 0 and "--allow-root" not in args.jupyter  # a container or CI runs as root; Jupyter refuses
     command = [
         sys.executable,
         "-m",
         "jupyterlab",
         f"--ServerApp.root_dir={folder}",
         "--KernelManager.transport_encryption=auto",
+        *(["--allow-root"] if as_root else []),
         *args.jupyter,
     ]
     os.execv(sys.executable, command)  # JupyterLab in this process, so stopping it stops the server

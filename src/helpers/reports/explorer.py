@@ -496,12 +496,20 @@ class Explorer:
         )
         base = alt.Chart(frame).encode(x=x, y=y, color=colour, detail="name:N", tooltip=tooltip)
         lines = base.transform_filter(alt.datum.role == others).mark_line(point=True, strokeWidth=1.5)
-        if many:  # the line under the pointer stands out and is named; the others fade
+        layers = []
+        if many:  # the line nearest the pointer stands out and is named; the others fade (the pointer is caught by
+            # invisible points of their own: a selection on a line with points fails in Vega-Lite 5)
+            layers.append(
+                alt.Chart(frame)
+                .mark_point(size=60, opacity=0)
+                .encode(x=x, y=y, detail="name:N", tooltip=tooltip)
+                .add_params(pointer)
+            )
             lines = lines.encode(
                 opacity=alt.condition(pointer, alt.value(1), alt.value(0.45)),
                 strokeWidth=alt.condition(pointer, alt.value(3), alt.value(1.5)),
-            ).add_params(pointer)
-        layers = [lines.encode(strokeDash=dash)]
+            )
+        layers.append(lines.encode(strokeDash=dash))
         if highlighted in roles:  # no empty layer: Vega warns of an infinite extent
             layers.append(
                 base.transform_filter(alt.datum.role == highlighted)
@@ -771,15 +779,29 @@ class Explorer:
         return explorer
 
     def show(self) -> None:
-        """Display the explorer, after a message that shows only where the explorer cannot: when the notebook is opened
-        again or reloaded with its kernel stopped, JupyterLab would say "model not found" (hidden below) instead."""
+        """Display the explorer, after a message that shows only where the explorer cannot (its kernel stopped or
+        restarted: JupyterLab would say "model not found", hidden below), and save the notebook at once, so that a
+        reload of the page finds the explorer (its controls and chart live in the kernel, the notebook keeps where)."""
         display(HTML(STOPPED_HTML))
         display(self.widget())
+        save_notebook()
 
 
+def save_notebook() -> None:
+    """Ask JupyterLab to save the current notebook (through ipylab's front-end widget); outside JupyterLab nothing."""
+    from ipylab import JupyterFrontEnd
+
+    JupyterFrontEnd().commands.execute("docmanager:save")
+
+
+# The message is hidden while the explorer is drawn and its kernel runs; shown when the kernel has stopped (the notebook's
+# execution indicator says so), and in place of JupyterLab's "model not found" when the notebook is opened again.
+KERNEL_GONE = ":is([data-status='unknown'], [data-status='dead'], [data-status='terminating'])"
 STOPPED_HTML = f"""<style>
 .jp-OutputArea:has(.helpers-explorer) .helpers-explorer-stopped {{ display: none; }}
-.jp-OutputArea:has(.helpers-explorer-stopped) .jupyter-widgets:not(:has(.widget-box)) {{ display: none; }}
+.jp-OutputArea:has(.helpers-explorer-stopped) .jp-OutputArea-output.jupyter-widgets:not(:has(*)) {{ display: none; }}
+.jp-NotebookPanel:has(.jp-Notebook-ExecutionIndicator{KERNEL_GONE}) .helpers-explorer-stopped {{ display: block !important; }}
+.jp-NotebookPanel:has(.jp-Notebook-ExecutionIndicator{KERNEL_GONE}) .helpers-explorer {{ display: none !important; }}
 </style>
 <div class="helpers-explorer-stopped" style="padding: 0.8em 1em; border-left: 4px solid #b2182b; background: #fbeaea;">
 {escape(STOPPED)}</div>"""
