@@ -65,7 +65,9 @@ def test_protection_is_the_benchmark_pages_mask(warehouse_path):
     from helpers.reports.benchmark import prepare
 
     report = prepare("adults", "085", 2024, 2021, 2010, 2024)
-    pages = report.municipal[report.municipal["year"].isin([2017, 2024])].set_index(["code", "year", "measure_group"])
+    pages = report.data.municipal[report.data.municipal["year"].isin([2017, 2024])].set_index(
+        ["code", "year", "measure_group"]
+    )
     mine = data.key_figures("adults", [2017, 2024], prices="fixed").set_index(
         ["municipality_code", "year", "measure_group"]
     )
