@@ -35,6 +35,12 @@ def test_region_figure_and_years_drive_the_frame(explorer):
     assert explorer.table().shape == (18, 6)  # 17 municipalities and the region's average; code, name, 4 years
 
 
+def _line(spec: dict) -> dict:
+    """The first layer of lines (the municipalities'; past 8 lines an invisible layer of points catching the pointer
+    comes first)."""
+    return next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+
+
 def _layers(spec: dict) -> list[tuple[dict, list[dict]]]:
     """Each layer of a chart spec with its rows (a layer's own data, else the chart's)."""
     data = lambda part: spec["datasets"][part["data"]["name"]] if "data" in part else None  # noqa: E731
@@ -76,7 +82,8 @@ def test_many_lines_name_only_the_highlighted_one(explorer):
     spec = explorer.chart().to_dict()
     (param,) = [p for layer in spec["layer"] for p in layer.get("params", [])] or spec["params"]
     assert param["select"]["fields"] == ["name"] and param["select"]["on"] == "pointerover"
-    assert spec["layer"][0]["encoding"]["opacity"]["condition"]["param"] == "linje"
+    assert _line(spec)["encoding"]["opacity"]["condition"]["param"] == "linje"
+    assert spec["layer"][0]["mark"] == {"type": "point", "opacity": 0, "size": 60}  # catches the pointer
 
 
 def test_units_on_axes_and_table_headers(explorer):
@@ -129,7 +136,7 @@ def test_notes_when_a_mode_falls_back_to_the_region_or_the_highlight_is_not_show
     assert explorer.notes()[0].startswith("Ingen kommune valgt under 'Fremhæv'") and len(explorer.codes()) == 17
     explorer.selection.value, explorer.highlight.value = "region", "851"  # Aalborg is in Nordjylland
     assert "Aalborg (fremhævet) hører ikke til de viste kommuner og er ikke i figuren." in explorer.notes()
-    assert explorer.chart().to_dict()["layer"][0]["encoding"]["color"]["scale"]["domain"] == [
+    assert _line(explorer.chart().to_dict())["encoding"]["color"]["scale"]["domain"] == [
         "Kommunerne i Region Sjælland",
         "Gennemsnit i Region Sjælland",
     ]
@@ -172,7 +179,7 @@ def test_flagged_values_are_left_out_or_marked_with_the_reason(explorer):
         and frame.loc[frame["code"] != "316", "flagged"].eq(False).all()
     )
     assert sum(n.startswith("Holbæk 201") and "markeret med en ring" in n for n in explorer.notes()) == 2
-    rings = [rows for layer, rows in _layers(explorer.chart().to_dict()) if layer["mark"]["type"] == "point"]
+    rings = [rows for layer, rows in _layers(explorer.chart().to_dict()) if layer["mark"].get("size") == 220]
     assert [(r["name"], r["year"]) for r in rings[0]] == [("Holbæk", 2012), ("Holbæk", 2013)]
     assert "background-color" in explorer.shown_table().to_html()
 
@@ -276,14 +283,12 @@ def test_unit_costs_export_in_whole_kroner_for_a_peer_group(explorer):
 def test_without_a_highlight_the_chart_has_no_empty_layer(explorer):
     explorer.area.value, explorer.selection.value, explorer.highlight.value = "children", "region", ""
     explorer.figure.value, explorer.group.value, explorer.region.value = "expenditure_per_inhabitant", "i_alt", "085"
-    assert [len(rows) > 0 for _, rows in _layers(explorer.chart().to_dict())] == [
-        True,
-        True,
-        True,
-    ]  # lines, average, names
+    layers = _layers(explorer.chart().to_dict())  # pointer, lines, average, names
+    assert [layer["mark"]["type"] for layer, _ in layers] == ["point", "line", "line", "text"]
+    assert all(rows for _, rows in layers)
     explorer.highlight.value = "259"
     layers = _layers(explorer.chart().to_dict())
-    assert [layer["mark"]["type"] for layer, _ in layers] == ["line", "line", "line", "text", "text"]
+    assert [layer["mark"]["type"] for layer, _ in layers] == ["point", "line", "line", "line", "text", "text"]
     assert all(rows for _, rows in layers)
 
 
@@ -310,7 +315,7 @@ def test_average_line_is_the_regions_figure_or_sums_over_sums_of_the_shown(explo
     assert (
         explorer.average_label() == "Gennemsnit i Region Sjælland" and explorer.table().iloc[-1]["Kommunekode"] == "085"
     )
-    roles = explorer.chart().to_dict()["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    roles = _line(explorer.chart().to_dict())["encoding"]["color"]["scale"]["domain"]
     assert roles[-1] == "Gennemsnit i Region Sjælland"  # named in the legend
     explorer.selection.value, explorer.chosen.value = "chosen", ("259", "253", "265")
     hand = query("""select year, sum(expenditure_kr) / sum(users) as pooled from mart_benchmark_municipality
