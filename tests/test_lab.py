@@ -211,7 +211,7 @@ def test_a_stopped_or_restarted_kernel_shows_a_clear_message_not_model_not_found
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             _open(page, url, token)
             message = page.locator(".helpers-explorer-stopped")
-            _command(page, "kernelmenu:restart", "{}")
+            page.evaluate("() => { window.jupyterapp.commands.execute('kernelmenu:restart'); }")  # asks first
             page.locator(".jp-Dialog .jp-mod-accept").click()
             message.wait_for(state="visible")  # a restarted kernel has no explorer: the message says so
             assert not page.get_by_text("model not found").is_visible()
