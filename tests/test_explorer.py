@@ -369,7 +369,9 @@ def test_hidden_counts_follow_the_benchmark_pages_mask_with_their_reasons(explor
     explorer.group.value, explorer.selection.value = complement["measure_group"], "chosen"
     explorer.chosen.value, explorer.years.value = (complement["municipality_code"],), (2017, 2017)
     assert explorer.frame().empty
-    assert any(n.startswith(f"{complement['municipality_name']} 2017: skjult (..)") for n in explorer.notes())
+    assert any(
+        n.startswith(f"{complement['municipality_name']} 2017: brugertallet er skjult (..)") for n in explorer.notes()
+    )
     shown = data.key_figures("adults", 2017, region=complement["region_code"])
     shown = shown[(shown["measure_group"] == complement["measure_group"]) & shown["users_per_10000"].notna()]
     explorer.selection.value, explorer.region.value = "region", complement["region_code"]

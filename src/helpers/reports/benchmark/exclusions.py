@@ -42,7 +42,8 @@ NEEDS = {  # what a figure is built from: users (which protection hides) and exp
     "users_per_10000": ("users",),
     "unit_cost": ("users", "expenditure"),
 }
-SMALL_REASON = REASONS["small"].format(when="")  # the explorer says it too
+SMALL_REASON = REASONS["small"].format(when="")  # the report year's wording, which the explorer says too
+COMPLEMENT_REASON = REASONS["complement"].format(when="")
 
 
 def why_empty(rows: pd.DataFrame, figure: str, positive: bool = False) -> pd.Series:
