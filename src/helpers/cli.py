@@ -274,6 +274,40 @@ def _warehouse_forecast(args: argparse.Namespace):
         raise UserError(str(exc)) from None
 
 
+def _same_areas(actuals, cases, name: str | None):
+    """The booking lines of the case extract's areas, as the warehouse gives each area's forecast its own (by measure,
+    else account function); lines of another area or of none are left out, counted on stderr and in the JSON."""
+    if actuals is None:
+        return None, {}
+    areas = set(cases["area"].dropna()) - {"unmapped"}
+    area = actuals["area"].where(actuals["area"] != "unmapped")  # an unfamiliar area word says no area
+    none = area.isna()
+    other = area.notna() & ~area.isin(areas) if areas else none & False
+    left_out = {
+        key: {"rows": int(hit.sum()), "amount": round(float(actuals.loc[hit, "amount"].sum()), 2)}
+        for key, hit in (("other_area", other), ("no_area", none))
+    }
+    for key, text in (("other_area", "of another area"), ("no_area", "of no area (no measure, no account function)")):
+        if left_out[key]["rows"]:
+            print(
+                f"{name}: {left_out[key]['rows']} booking line(s) {text} left out ({left_out[key]['amount']:.2f} kr.)",
+                file=sys.stderr,
+            )
+    return actuals[~(other | none)], left_out
+
+
+def _file_rules(cases):
+    """The forecast's reference rules for a case extract, as the warehouse applies them: the measures' age limits, their
+    account functions, and 65 where every line's municipality moves citizens to the elderly area then."""
+    from helpers.analysis import forecast
+    from helpers.intake import reference
+
+    settings = reference.municipal_settings().set_index("municipality_code")["move_to_elderly_at_65"]
+    municipalities = set(cases["municipality_code"].dropna()) if "municipality_code" in cases else set()
+    moves = len(municipalities) == 1 and bool(settings.get(next(iter(municipalities)), False))
+    return forecast.Rules.of(reference.measures(), moves)
+
+
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from helpers.analysis import forecast
     from helpers.intake.extracts import read_actuals, read_cases
@@ -284,10 +318,11 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         result, payload = er.result, er.as_json()
     elif args.cases and args.year:
         rows = {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
-        cases = _read(read_cases, args.cases, rows)
+        rules = _file_rules(cases := _read(read_cases, args.cases, rows))
         actuals = _read(read_actuals, args.actuals, rows) if args.actuals else None
-        result = forecast.forecast(cases, args.year, _as_of(args.as_of), actuals, args.pool)
-        payload = result.as_json() | {"rows": rows}
+        actuals, left_out = _same_areas(actuals, cases, args.actuals)
+        result = forecast.forecast(cases, args.year, _as_of(args.as_of), actuals, args.pool, rules=rules)
+        payload = result.as_json() | {"rows": rows, "bookings_left_out": left_out}
     else:
         raise UserError("give --municipality CODE --area AREA (the warehouse) or --cases FILE --year YEAR (an extract)")
     if args.json:
@@ -320,7 +355,8 @@ def _cmd_forecast_diff(args: argparse.Namespace) -> int:
 
     rows = {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
     before, after = _read(read_cases, args.before, rows), _read(read_cases, args.after, rows)
-    result = forecast.diff(before, after, args.year, _as_of(args.as_of))
+    rules = _file_rules(after)
+    result = forecast.diff(before, after, args.year, _as_of(args.as_of), rules)
     if args.json:
         print(json.dumps(result | {"rows": rows}, ensure_ascii=False))
         return 0

@@ -8,13 +8,15 @@ the budget and the deviation (positive = overspend), at an as-of date. The rules
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
 
 from helpers.analysis import forecast
 from helpers.warehouse import marts
+
+UNPLACED_LABEL = "Bogført uden indsats (ikke placeret)"
 
 
 @dataclass
@@ -27,7 +29,7 @@ class ExpectedResult:
     as_of: dt.date
     snapshot: dt.date  # the case snapshot used: the latest on or before the as-of date
     previous: dt.date | None  # the snapshot before it (last month), if any
-    periods: pd.DataFrame  # the snapshot's case periods (the 65 rule applied where the municipality uses it)
+    periods: pd.DataFrame  # the snapshot's case periods, as the extract gives them (result.periods: as costed)
     engine_periods: pd.DataFrame  # the periods the engine ran on (adults: with the transition list as expected cases)
     actuals: pd.DataFrame
     budget: pd.DataFrame
@@ -35,6 +37,9 @@ class ExpectedResult:
     pool: pd.Series  # per measure, for the rest of the year (forecast.suggested_pool at the as-of date)
     result: forecast.Forecast
     labels: dict[str, str]
+    rules: forecast.Rules = field(default_factory=forecast.Rules)
+    without_area: pd.DataFrame = field(default_factory=pd.DataFrame)  # the year's bookings neither measure nor function
+    # places in an area (marts.actuals with area None): in no forecast, listed
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -89,6 +94,10 @@ class ExpectedResult:
             "budget": self.budget_total,
             "deviation": self.deviation,
             "sub_areas": self.table.to_dict(orient="records"),
+            "bookings_without_area": {
+                "rows": len(self.without_area),
+                "amount": round(float(self.without_area["amount"].sum()), 2) if len(self.without_area) else 0.0,
+            },
         }
         return out
 
@@ -98,15 +107,20 @@ def _snapshot_on_or_before(snaps: list[dt.date], day: dt.date) -> dt.date | None
     return usable[-1] if usable else None
 
 
+def rules_for(municipality: str, area: str) -> forecast.Rules:
+    """The reference rules of the forecast for a municipality and area: measures' age limits, account functions, 65."""
+    munis = marts.municipalities().set_index("municipality_code")
+    moves = area == "adults" and bool(munis.loc[municipality, "move_to_elderly_at_65"])
+    return forecast.Rules.of(marts.measures(), moves)
+
+
 def engine_periods(
     municipality: str, area: str, snapshot: dt.date, transitions: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A snapshot's periods as the forecast uses them: adult periods end before the 65th birthday where the municipality
-    moves citizens to the elderly area then, and the children's area's transition list joins as expected adult cases."""
+    """A snapshot's periods and those the forecast runs on: for adults with the children's area's transition list as
+    expected adult cases (the young person is counted once: the forecast's rules end a child's measure where the law
+    ends it, 18 or efterværn 23, and adult periods at 65 where the municipality moves citizens to the elderly area)."""
     periods = marts.case_periods(municipality, area, snapshot)
-    munis = marts.municipalities().set_index("municipality_code")
-    if area == "adults" and bool(munis.loc[municipality, "move_to_elderly_at_65"]):
-        periods = forecast.end_at_65(periods, periods["birth_date"])
     if area != "adults":
         return periods, periods
     return periods, pd.concat([periods, forecast.transitions_as_cases(transitions)], ignore_index=True)
@@ -120,14 +134,21 @@ def forecast_made_at(
     actuals: pd.DataFrame,
     transitions: pd.DataFrame,
     snaps: list[dt.date],
+    rules: forecast.Rules,
+    pool: float = 0.0,
 ) -> forecast.Forecast | None:
-    """The forecast of `year` as it was made on `day` (no pool): that year's latest snapshot on or before the day, actuals
-    to it, the same rules as today's; None when the year has no snapshot by then."""
+    """The forecast of `year` as it was made on `day` (with `pool`, default none): that year's latest snapshot on or before
+    the day, actuals to it, the same rules as today's; None when the year has no snapshot by then."""
     snap = _snapshot_on_or_before([s for s in snaps if s.year == year], day)
     if snap is None:
         return None
     _, periods = engine_periods(municipality, area, snap, transitions)
-    return forecast.forecast(periods, year, day, actuals, shadow_years=0)
+    return forecast.forecast(periods, year, day, actuals, pool, shadow_years=0, rules=rules)
+
+
+def _same_day(day: dt.date, year: int) -> dt.date:
+    """The same month-end or day in another year (29 February: the 28th)."""
+    return day.replace(year=year, day=min(day.day, 28)) if day.month == 2 else day.replace(year=year)
 
 
 def pool_at(
@@ -138,21 +159,30 @@ def pool_at(
     actuals: pd.DataFrame,
     transitions: pd.DataFrame,
     snaps: list[dt.date],
+    rules: forecast.Rules,
 ) -> pd.Series:
     """The suggested pool at an as-of date: for up to three earlier complete years, the forecast made on the same day of
     that year (its latest snapshot on or before that day, actuals to then, no pool) against the year's booked result."""
     booked, made = [], []
     for past in range(year - 3, year):
-        same_day = as_of.replace(year=past, day=min(as_of.day, 28)) if as_of.month == 2 else as_of.replace(year=past)
-        fc = forecast_made_at(municipality, area, past, same_day, actuals, transitions, snaps)
+        fc = forecast_made_at(municipality, area, past, _same_day(as_of, past), actuals, transitions, snaps, rules)
         if fc is None or actuals["month"].max() < f"{past}-12":
             continue
         made.append(fc.by_measure().sum(axis=1).rename("amount").reset_index().assign(year=past))
-        year_rows = actuals[actuals["month"].str.startswith(str(past))]
-        booked.append(year_rows.groupby("measure", as_index=False)["amount"].sum().assign(year=past))
+        booked.append(booked_by_measure(actuals, past).assign(year=past))
     if not made:
         return pd.Series(dtype=float, name="pool").rename_axis("measure")
     return forecast.suggested_pool(pd.concat(booked, ignore_index=True), pd.concat(made, ignore_index=True))
+
+
+def booked_by_measure(actuals: pd.DataFrame, year: int) -> pd.DataFrame:
+    """A year's booked result per measure (measure, amount); booking lines without a measure under forecast.UNPLACED."""
+    rows = actuals[actuals["month"].str.startswith(str(year))]
+    return (
+        rows.assign(measure=rows["measure"].fillna(forecast.UNPLACED))
+        .groupby("measure", as_index=False)["amount"]
+        .sum()
+    )
 
 
 def compute(
@@ -175,10 +205,11 @@ def compute(
         raise ValueError(f"no case snapshot on or before {as_of}; the first is {snaps[0]}")
     previous = _snapshot_on_or_before(snaps, snapshot - dt.timedelta(days=1))
     transitions = marts.transitions(municipality)
+    reference_rules = rules_for(municipality, area)
     periods, engine = engine_periods(municipality, area, snapshot, transitions)
     actuals = marts.actuals(municipality, area)
-    pool = pool_at(municipality, area, year, as_of, actuals, transitions, snaps)
-    result = forecast.forecast(engine, year, as_of, actuals, float(pool.sum()))
+    pool = pool_at(municipality, area, year, as_of, actuals, transitions, snaps, reference_rules)
+    result = forecast.forecast(engine, year, as_of, actuals, float(pool.sum()), rules=reference_rules)
     measures = marts.measures()
     return ExpectedResult(
         municipality,
@@ -194,8 +225,16 @@ def compute(
         transitions,
         pool,
         result,
-        dict(zip(measures["measure"], measures["label_da"])),
+        dict(zip(measures["measure"], measures["label_da"])) | {forecast.UNPLACED: UNPLACED_LABEL},
+        reference_rules,
+        _of_year(marts.actuals(municipality, None), year, as_of),
     )
+
+
+def _of_year(actuals: pd.DataFrame, year: int, as_of: dt.date) -> pd.DataFrame:
+    """Booking lines of the year's months to the as-of date."""
+    months = actuals["month"]
+    return actuals[months.str.startswith(str(year)) & (months <= f"{as_of:%Y-%m}")].reset_index(drop=True)
 
 
 def change(before: ExpectedResult, after: ExpectedResult) -> dict:
@@ -205,8 +244,8 @@ def change(before: ExpectedResult, after: ExpectedResult) -> dict:
     cases = forecast.itemise(
         (b["current"] + b["expected"]).set_axis(pd.MultiIndex.from_frame(b[forecast.KEY])),
         (a["current"] + a["expected"]).set_axis(pd.MultiIndex.from_frame(a[forecast.KEY])),
-        before.engine_periods,
-        after.engine_periods,
+        before.result.periods,
+        after.result.periods,
     )
     pool = (
         after.table.set_index("sub_area")["pool"].sub(before.table.set_index("sub_area")["pool"], fill_value=0.0)

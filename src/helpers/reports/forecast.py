@@ -371,13 +371,14 @@ def accuracy(municipality: str, area: str, year: int) -> pd.DataFrame:
     snaps = marts.snapshots(municipality, area)
     actuals = marts.actuals(municipality, area)
     transitions = marts.transitions(municipality)
+    rules = expected_result.rules_for(municipality, area)
     booked = actuals.loc[actuals["month"].str.startswith(str(year)), "amount"].sum()
     own = [s for s in snaps if s.year == year]
     if len(own) < 12 or actuals["month"].max() < f"{year}-12":
         return pd.DataFrame(columns=["snapshot_date", "forecast", "booked", "deviation_pct"])
     rows = []
     for snap in own:
-        fc = expected_result.forecast_made_at(municipality, area, year, snap, actuals, transitions, snaps)
+        fc = expected_result.forecast_made_at(municipality, area, year, snap, actuals, transitions, snaps, rules)
         rows.append(
             {"snapshot_date": pd.Timestamp(snap), "forecast": fc.current_total + fc.expected_total, "booked": booked}
         )
