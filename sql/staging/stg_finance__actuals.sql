@@ -10,8 +10,8 @@ with source as (
 final as (
     select
         coalesce(municipality_code, manifest_municipality_code) as municipality_code,
-        case_id,
         case when area = 'unmapped' then null else area end as area,
+        case_id,
         case when measure = 'unmapped' then measure_raw else measure end as measure,
         function,
         month,

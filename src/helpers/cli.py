@@ -348,6 +348,46 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from helpers.render.formats import format_number
+
+    er = _warehouse_forecast(args)
+    bt = er.backtest
+    payload = {"municipality": er.municipality, "area": er.area, "year": er.year, "as_of": er.as_of.isoformat()}
+    payload |= bt.as_json() | {"interval": er.interval_json()}
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False))
+        return 0
+    if not bt.years:
+        print(f"Ingen afsluttede år med månedlige sagsudtræk før {er.year}: intet at måle prognosen på.")
+        return 0
+    print(
+        f"Backtest {er.municipality} {er.area}: prognoser lavet ved hver månedsafslutning i {', '.join(map(str, bt.years))}"
+    )
+    print(
+        f"  {'måned':<6}{'prognose':>10}{'budget':>10}{'sidste år':>11}{'bogført x12/m':>15}{'sidste md.':>12}  (gns. abs. fejl, pct.)"
+    )
+    for r in bt.by_month().itertuples():
+        cells = [getattr(r, f"{m}_mae_pct") for m in ("forecast", "budget", "last_year", "run_rate", "last_month")]
+        print(
+            f"  {r.month:<6}"
+            + "".join(f"{'-' if pd_na(c) else format_number(c, 1):>{w}}" for c, w in zip(cells, (10, 10, 11, 15, 12)))
+        )
+    i = payload["interval"]
+    if i["method"] == "none":
+        print("80 %-interval: intet (ingen tidligere fejl ved samme månedsafslutning)")
+    else:
+        print(
+            f"80 %-interval for {er.year}: {format_number(i['low'])} - {format_number(i['high'])} kr. ({i['method']}, {i['errors']} fejl)"
+        )
+    return 0
+
+
+def pd_na(value) -> bool:
+    """A missing score (no year to compare on)."""
+    return value is None or value != value
+
+
 def _cmd_forecast_diff(args: argparse.Namespace) -> int:
     from helpers.analysis import forecast
     from helpers.intake.extracts import read_cases
@@ -505,6 +545,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pool", type=float, default=0.0, help="pool (skøn) for unknown inflow and outflow, kr.")
     p.add_argument("--json", action="store_true", help="print totals, 12 months and one entry per case as JSON")
     p.set_defaults(func=_cmd_forecast)
+
+    p = sub.add_parser(
+        "backtest",
+        help="the forecasts made at each month-end of past complete years against the final result and naive baselines",
+    )
+    p.add_argument("--municipality", required=True, help="3-digit code")
+    p.add_argument("--area", choices=["children", "adults"], required=True)
+    p.add_argument("--year", type=int, help="the year whose interval is given (default: the as-of date's)")
+    p.add_argument("--as-of", help="YYYY-MM-DD (default: the latest snapshot)")
+    p.add_argument("--json", action="store_true", help="print the rows, the scores by month and overall, the interval")
+    p.set_defaults(func=_cmd_backtest, cases=None, actuals=None, pool=0.0)
 
     p = sub.add_parser(
         "forecast-diff", help="the change in the forecast between two case extracts, per case with a reason"

@@ -416,15 +416,9 @@ def _apply_actuals(
     frame.loc[hit, "booked"] = True
     monthly = frame[["case", "month", "current", "expected", "booked"]]
     # bookings no case of the extract takes: new current cases (a measure not in the extract, or UNPLACED)
-    known = cases[KEY].drop_duplicates()
+    unknown = ~pd.MultiIndex.from_frame(direct[KEY]).isin(pd.MultiIndex.from_frame(cases[KEY]))
     extra_lines = pd.concat(
-        [
-            direct.merge(known, on=KEY, how="left", indicator=True)
-            .query("_merge == 'left_only'")
-            .drop(columns="_merge"),
-            unplaced.assign(measure=UNPLACED)[[*KEY, "month", "amount"]],
-        ],
-        ignore_index=True,
+        [direct[unknown], unplaced.assign(measure=UNPLACED)[[*KEY, "month", "amount"]]], ignore_index=True
     )
     if not extra_lines.empty:
         extra = extra_lines[KEY].drop_duplicates().reset_index(drop=True)

@@ -7,12 +7,15 @@ the budget and the deviation (positive = overspend), at an as-of date. The rules
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
 
+from helpers.analysis import backtest as backtests
 from helpers.analysis import forecast
 from helpers.warehouse import marts
 
@@ -62,6 +65,33 @@ class ExpectedResult:
         """Expected result - budget (positive = overspend)."""
         return self._sum("deviation")
 
+    @cached_property
+    def backtest(self) -> Backtest:
+        """The forecasts made at each month-end of the complete years before this one, against their final results."""
+        return backtest_for(self)
+
+    @property
+    def interval_month(self) -> int:
+        """The month-end whose past errors give the interval: the last one on or before the as-of date (January's before
+        the first month-end of the year)."""
+        return max(forecast._cutoff(self.year, self.as_of), 1)
+
+    @cached_property
+    def interval(self) -> backtests.Interval:
+        """The 80 % interval of the signed relative error: the errors of the forecasts made at the same month-end in the
+        complete years before this one, pooled over years and sub-areas (backtest.interval: below 9, the fallback)."""
+        errors = self.backtest.errors
+        return backtests.interval(errors.loc[errors["month"] == self.interval_month, "error"])
+
+    def interval_table(self) -> pd.DataFrame:
+        """Per sub-area and for the area (last row, sub_area None): the expected result and the bounds of its 80 %
+        interval (the same relative interval on each; for the area it is wider than the errors of sums need)."""
+        table = self.table[["sub_area", "label", "expected_result"]]
+        total = pd.DataFrame([{"sub_area": None, "label": "I alt", "expected_result": self.total}])
+        table = pd.concat([table, total], ignore_index=True)
+        bounds = [self.interval.bounds(v) for v in table["expected_result"]]
+        return table.assign(low=[b[0] for b in bounds], high=[b[1] for b in bounds])
+
     def deviation_parts(self) -> pd.DataFrame:
         """Per sub-area the deviation from budget in three parts that add up to it: quantity and price of the cases
         (forecast.budget_deviation, at budget and forecast prices) and the pool; with the cases and prices behind them."""
@@ -94,12 +124,114 @@ class ExpectedResult:
             "budget": self.budget_total,
             "deviation": self.deviation,
             "sub_areas": self.table.to_dict(orient="records"),
+            "interval": self.interval_json(),
             "bookings_without_area": {
                 "rows": len(self.without_area),
                 "amount": round(float(self.without_area["amount"].sum()), 2) if len(self.without_area) else 0.0,
             },
         }
         return out
+
+    def interval_json(self) -> dict:
+        """The interval in the CLI's JSON: level, the error quantiles, how many errors, method, month-end, years, and the
+        bounds for the area and each sub-area (kr.; null where there is no interval, or the bound is open)."""
+        bounds = self.interval_table()
+
+        def kr(value: float) -> float | None:
+            return round(float(value), 2) if math.isfinite(value) else None
+
+        found, errors = self.interval, self.backtest.errors
+        return {
+            "level": backtests.LEVEL,
+            "method": found.method,
+            "errors": found.n,
+            "month": self.interval_month,
+            "years": sorted(int(y) for y in errors.loc[errors["month"] == self.interval_month, "year"].unique()),
+            "error_low": None if found.method == "none" else round(found.low, 6),
+            "error_high": None if found.method == "none" else round(found.high, 6),
+            "low": kr(bounds["low"].iloc[-1]),
+            "high": kr(bounds["high"].iloc[-1]),
+            "sub_areas": {r.sub_area: [kr(r.low), kr(r.high)] for r in bounds.iloc[:-1].itertuples()},
+        }
+
+
+@dataclass
+class Backtest:
+    """The backtest of one municipality and area: per past year, month-end and sub-area the forecast made then and the
+    final result (`errors`), and per year and month-end the area's forecast, final result, baselines and the interval the
+    page would have shown then (`rows`)."""
+
+    errors: pd.DataFrame
+    rows: pd.DataFrame
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.errors["year"].unique())
+
+    def by_month(self) -> pd.DataFrame:
+        """Mean absolute and signed errors per month-end for the forecast and each baseline, skill, coverage."""
+        return backtests.scores(self.rows, ["month"]) if len(self.rows) else pd.DataFrame()
+
+    def overall(self) -> dict:
+        """The same over every year and month-end."""
+        return backtests.scores(self.rows, []).iloc[0].to_dict() if len(self.rows) else {}
+
+    def as_json(self) -> dict:
+        """The backtest command's JSON: the years, every row, the scores by month and overall (NaN as null)."""
+
+        def clean(records: list[dict]) -> list[dict]:
+            return [
+                {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+                for r in records
+            ]
+
+        rows = self.rows.astype(object).where(self.rows.notna(), None)
+        return {
+            "years": self.years,
+            "baselines": backtests.BASELINES,
+            "rows": clean(rows.to_dict(orient="records")),
+            "by_month": clean(self.by_month().to_dict(orient="records")),
+            "overall": clean([self.overall()])[0] if len(self.rows) else {},
+        }
+
+
+def complete_years(actuals: pd.DataFrame, snaps: list[dt.date], before: int) -> list[int]:
+    """The years before `before` with case snapshots whose bookings reach December (all twelve months booked)."""
+    last = actuals["month"].max() if len(actuals) else ""
+    return [y for y in sorted({s.year for s in snaps}) if y < before and last >= f"{y}-12"]
+
+
+def backtest_for(er: ExpectedResult) -> Backtest:
+    """The forecasts made at each month-end of the complete years before the expected result's year (the same rules;
+    no pool: backtest.pools adds the pool of then), the final results, bookings per month and budgets."""
+    snaps = marts.snapshots(er.municipality, er.area)
+    years = complete_years(er.actuals, snaps, er.year)
+    raw, finals = [], []
+    for year in years:
+        for month in range(1, 13):
+            day = dt.date(year, month, calendar.monthrange(year, month)[1])
+            fc = forecast_made_at(er.municipality, er.area, year, day, er.actuals, er.transitions, snaps, er.rules)
+            if fc is not None:
+                made = fc.by_measure().sum(axis=1).rename("amount").reset_index()
+                raw.append(made.assign(year=year, month=month))
+        finals.append(booked_by_measure(er.actuals, year).assign(year=year))
+    columns = ["year", "month", "measure", "amount"]
+    raw_frame = pd.concat(raw, ignore_index=True)[columns] if raw else pd.DataFrame(columns=columns)
+    final = pd.concat(finals, ignore_index=True) if finals else pd.DataFrame(columns=["year", "measure", "amount"])
+    errors = backtests.sub_area_errors(raw_frame, final)
+    if errors.empty:
+        return Backtest(errors, pd.DataFrame())
+    months = er.actuals.assign(year=er.actuals["month"].str[:4].astype(int), m=er.actuals["month"].str[5:7].astype(int))
+    booked_months = months.groupby(["year", "m"], as_index=False)["amount"].sum().rename(columns={"m": "month"})
+    budgets = pd.Series({y: _budget_total(er.municipality, er.area, y) for y in years}, dtype=float)
+    by_year = months.groupby("year").agg(amount=("amount", "sum"), months=("m", "nunique"))
+    final_years = by_year.loc[by_year["months"] == 12, "amount"]  # last year's result: a year with all 12 months booked
+    return Backtest(errors, backtests.area_rows(errors, booked_months, budgets, final_years))
+
+
+def _budget_total(municipality: str, area: str, year: int) -> float:
+    budget = marts.budget(municipality, area, year)
+    return float(budget["amount"].sum()) if len(budget) else math.nan
 
 
 def _snapshot_on_or_before(snaps: list[dt.date], day: dt.date) -> dt.date | None:
