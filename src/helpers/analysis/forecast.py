@@ -801,7 +801,8 @@ def age_limits(
 
 def end_at_age(periods: pd.DataFrame, ages: pd.Series) -> pd.DataFrame:
     """Periods end the day before the citizen turns the period's age limit (`ages`; NaN or no birth date: no limit); a
-    period starting on or after that day is left out. `age_limit` says where a period was cut (the limit, else NaN)."""
+    period starting on or after that day is left out. `age_limit` says where a period was cut (the limit, else NaN) and
+    `end_by_extract` what its end was before (NaT: open)."""
     born = pd.to_datetime(periods["birth_date"])
     last_day = pd.Series(pd.NaT, index=periods.index, dtype="datetime64[ns]")
     for age in ages.dropna().unique():
@@ -809,5 +810,7 @@ def end_at_age(periods: pd.DataFrame, ages: pd.Series) -> pd.DataFrame:
         last_day[rows] = born[rows] + pd.DateOffset(years=int(age)) - pd.Timedelta(days=1)
     end = pd.to_datetime(periods["end_date"])
     capped = last_day.notna() & (end.isna() | (end > last_day))
-    out = periods.assign(end_date=end.where(~capped, last_day), age_limit=ages.where(capped))
+    out = periods.assign(
+        end_date=end.where(~capped, last_day), age_limit=ages.where(capped), end_by_extract=end.where(capped)
+    )
     return out[out["end_date"].isna() | (pd.to_datetime(out["start_date"]) <= out["end_date"])]

@@ -796,13 +796,25 @@ def ingest(
                 "line": lines[i],
                 "reason": privacy.mask("; ".join(r for _, r in found)),
                 "raw": (table.delimiter or "|").join(raw_cells),
+                "measure": _measure_of(out, i),
             }
         )
     accepted = finish_frame(kind, kept)
-    rejected_frame = pd.DataFrame(rejected, columns=["line", "reason", "raw"])
+    rejected_frame = pd.DataFrame(rejected, columns=["line", "reason", "raw", "measure"])
     return IngestResult(
         kind.name, Path(path), len(frame), accepted, rejected_frame, errors, unmapped, notes, cpr_replaced
     )
+
+
+def _measure_of(out: dict[str, pd.Series], row: Any) -> str | None:
+    """A quarantined row's measure as far as it could be read (its own name where no mapping knows it), so reports can
+    say in which sub-areas rows were lost; None for kinds without a measure or an empty cell."""
+    if "measure" not in out:
+        return None
+    measure = out["measure"].get(row)
+    if measure == mappings.UNMAPPED:
+        measure = out["measure_raw"].get(row)
+    return measure if isinstance(measure, str) and measure else None
 
 
 def _scrub(series: pd.Series) -> tuple[pd.Series, int]:

@@ -17,6 +17,8 @@ import pandas as pd
 
 from helpers.analysis import backtest as backtests
 from helpers.analysis import forecast
+from helpers.labels import HIDDEN, SMALL_TEXT
+from helpers.render.tables import protected
 from helpers.warehouse import marts
 
 UNPLACED_LABEL = "Bogført uden indsats (ikke placeret)"
@@ -106,6 +108,27 @@ class ExpectedResult:
         # the case part in whole øre: what is left of the deviation after the pool, shared as budget_deviation shares it
         out["price_effect"] = out["deviation"] - out["pool"] - out["quantity_effect"]
         return out.reset_index()
+
+    @cached_property
+    def deviation_shown(self) -> pd.DataFrame:
+        """deviation_parts as every page shows it (Danish text; `cases_effect` = quantity + price added): full-year cases
+        in the forecast count people (1,3 is about one citizen), so 1-4 are `<5` and, the area's total following from the
+        days costed, a complement within the area `..` (helpers.render.tables.protected); where they are hidden, so is
+        what gives them back beside the budget's own figures: the forecast price (forecast / full-year cases), and the
+        split into quantity ((full-year - budgeted cases) x budget price) and price; their sum stays. The one protection
+        of these figures: the forecast report, the finance and department packs show these cells."""
+        parts = self.deviation_parts()
+        parts["cases_effect"] = parts["quantity_effect"] + parts["price_effect"]
+        shown = protected(
+            parts,
+            ["full_year_cases"],
+            column_totals=True,
+            means={"forecast_price": "full_year_cases"},
+            decimals={"full_year_cases": 1, "budget_cases": 1},
+        )
+        hidden = shown["full_year_cases"].isin([SMALL_TEXT, HIDDEN])
+        shown.loc[hidden, ["quantity_effect", "price_effect"]] = ""
+        return shown.assign(cases_hidden=hidden)
 
     def _sum(self, column: str) -> float:
         return round(float(self.table[column].sum()), 2)  # whole øre summed: exact to the øre

@@ -216,6 +216,27 @@ def actuals(municipality: str, area: str | None) -> pd.DataFrame:
     return frame.assign(amount=frame["amount_kr"].astype(float)).drop(columns="amount_kr")
 
 
+def forecast_extracts(municipality: str, snapshot: dt.date) -> pd.DataFrame:
+    """The extracts a municipality's forecast at a snapshot reads: that snapshot's case extract and the municipality's
+    actuals, budget and transitions, with rows read, accepted, quarantined and unmapped."""
+    return query(
+        """select kind, file, snapshot_date, rows_read, accepted, rejected, unmapped from mart_forecast_extracts
+           where municipality_code = ? and (kind <> 'cases' or snapshot_date = ?) order by kind, file""",
+        [municipality, snapshot],
+    )
+
+
+def forecast_quarantine(municipality: str, snapshot: dt.date, area: str) -> pd.DataFrame:
+    """The quarantined rows of those extracts that belong to the area or to no known area: kind, file, line, measure,
+    its label and the reason."""
+    return query(
+        """select kind, file, line, measure, measure_label, reason from mart_forecast_quarantine
+           where municipality_code = ? and (kind <> 'cases' or snapshot_date = ?) and (area = ? or area is null)
+           order by kind, file, line""",
+        [municipality, snapshot, area],
+    )
+
+
 def budget(municipality: str, area: str, year: int) -> pd.DataFrame:
     """The budget per measure: amount, assumed full-year cases."""
     return query(
