@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import subprocess
@@ -14,10 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import assert_charts_drew, readable_text
+from conftest import assert_charts_drew, page_csvs, readable_text
 from helpers import paths
 from helpers.analysis import forecast
 from helpers.render import batch as reports
+from helpers.render.formats import format_number
+from helpers.render.workbook import html_tables
 
 
 def _period(
@@ -530,33 +533,98 @@ def test_cli_forecast_and_diff_on_the_sample(warehouse_path):
 
 @pytest.fixture(scope="module")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
+    """Svendborg's two forecast reports (adults first), rendered as the batch renders them."""
     out = tmp_path_factory.mktemp("forecast")
     results = reports.render_all(
-        only=["forecast"], overrides={"municipality": "479", "area": "adults"}, out_dir=out, workers=1, progress=False
+        only=["forecast"], overrides={"municipality": "479"}, out_dir=out, workers=1, progress=False
     )
-    assert [r.error for r in results] == [None]
-    return results[0].path
+    assert [r.error for r in results] == [None, None]
+    return out / "forecast"
+
+
+def _text(path: Path) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))))
 
 
 def test_forecast_report_sections_and_no_cpr(rendered):
-    page = rendered.read_text(encoding="utf-8")
-    assert rendered.name == "svendborg-voksne.html" and "Opgjort pr.: 30.09.2024" in page
+    adults, children = rendered / "svendborg-voksne.html", rendered / "svendborg-boern-og-unge.html"
+    page = adults.read_text(encoding="utf-8")
+    assert "Opgjort pr.: 30.09.2024" in page
     for heading in (
         "Forventet regnskab mod budget",
         "Ændring siden sidste måned",
+        "Tilgang fra børneområdet",
         "Skyggebudgetter",
         "Prognosens træfsikkerhed",
+        "Datakvalitet",
     ):
-        assert heading in page
+        assert f">{heading}" in page, heading
     assert re.search(r"det forventede regnskab er (forværret|forbedret) med [\d.]+ kr\.", page)
-    body = readable_text(page)  # without the packed Vega bundle, chart data unpacked
-    assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", body)
-    assert re.search(r"P[0-9a-f]{16}", page)  # itemised with pseudonyms
+    for path in (adults, children):
+        body = readable_text(path.read_text(encoding="utf-8"))  # without the packed Vega bundle, chart data unpacked
+        assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", body)
+        assert re.search(r"P[0-9a-f]{16}", body)  # itemised with pseudonyms
+
+
+def test_the_childrens_forecast_has_its_own_section_not_the_adults(rendered):
+    """Issue 23, point 9: the children's forecast repeated the adults' "Tilgang fra børneområdet" and the 65-year rule."""
+    children = _text(rendered / "svendborg-boern-og-unge.html")
+    adults = _text(rendered / "svendborg-voksne.html")
+    assert "Tilgang fra børneområdet" not in children and not re.search(r"\b65(-års| år)", children)
+    assert "Afgang ved aldersgrænsen" in children and "Sager, der slutter ved aldersgrænsen i 2027" in children
+    assert "dagen før 18-årsdagen" in children and "Afgang ved aldersgrænsen" not in adults
+    assert "65-årsdagen" not in adults  # Svendborg keeps its citizens over 65 in the adults' area (municipal_settings)
+
+
+def test_the_largest_movers_are_listed_and_the_full_list_is_in_the_workbook(rendered):
+    from openpyxl import load_workbook
+
+    from helpers.reports import forecast as forecast_report
+
+    report = forecast_report.prepare("479", "adults", 2024, "2024-09-30")
+    change = report.change()
+    items = sorted(change["items"], key=lambda i: abs(i["change"]), reverse=True)
+    page = (rendered / "svendborg-voksne.html").read_text(encoding="utf-8")
+    head, *rows = next(t for t in html_tables(page) if t[0][0] == "Sag (pseudonym)")
+    assert len(rows) == forecast_report.MOVERS + 1 and rows[-1][0] == f"Øvrige {len(items) - 15} sager"
+    assert [r[0] for r in rows[:15]] == [i["case_id"] for i in items[:15]]
+    rest = round(sum(i["change"] for i in items[15:]))
+    assert rows[-1][2] == format_number(rest)  # the rest as one line: the 15 and it add up to the cases' change
+    book = load_workbook(rendered / "svendborg-voksne.xlsx", read_only=True)
+    full = [r for r in book["Alle ændrede sager"].iter_rows(values_only=True)][1:]
+    assert len(full) == len(items) and {r[0] for r in full} == {i["case_id"] for i in items}
+
+
+def test_the_report_says_which_rows_of_its_own_extract_were_quarantined_and_where(rendered):
+    """Svendborg's snapshot of 30.09.2024 has four planted bad rows: three of children's measures, one of an adults'."""
+    children = _text(rendered / "svendborg-boern-og-unge.html")
+    adults = _text(rendered / "svendborg-voksne.html")
+    for page in (children, adults):
+        assert "Sagsudtrækket (cases/479_svendborg/cases_2024-09-30.csv): 3.421 rækker læst, 4 afvist." in page
+    assert len(re.findall(r"Afvist: cases/479_svendborg/cases_2024-09-30\.csv, linje \d+", children)) == 3
+    assert "linje 2750 (Familiebehandling): Beløbet -9.688,73 er negativt." in children
+    assert re.search(r"linje 969 \([^)]+\): Datoen '?31\.02\.2024'? findes ikke", adults) or "linje 969" in adults
+    assert len(re.findall(r"Afvist: cases/479_svendborg/cases_2024-09-30\.csv, linje \d+", adults)) == 1
+
+
+def test_the_deviation_download_hides_what_the_packs_hide(rendered):
+    """Issue 23, point 4: the forecast report's CSV gave the full-year cases the finance pack hides (1,32 and 16,96)."""
+    from helpers.reports import expected_result
+
+    page = (rendered / "svendborg-boern-og-unge.html").read_text(encoding="utf-8")
+    csv = page_csvs(page)["afvigelse_2024.csv"].set_index("Delområde")
+    shown = expected_result.compute("479", "children", "2024-09-30").deviation_shown.set_index("label")
+    for label in ("Anbringelse på sikret døgninstitution", "Anbringelse på døgninstitution"):
+        assert csv.loc[label, "Helårssager i prognosen"] in ("<5", "..")
+        assert csv.loc[label, "Heraf mængde, kr."] == csv.loc[label, "Heraf pris, kr."] == ""
+        assert csv.loc[label, "Gns. pris pr. helårssag, kr."] == ""
+        assert csv.loc[label, "Heraf mængde og pris i alt, kr."] == shown.loc[label, "cases_effect"]
+    assert csv["Helårssager i prognosen"].tolist() == shown["full_year_cases"].tolist()
 
 
 @pytest.mark.browser
 def test_forecast_charts_draw_offline(rendered, chromium):
-    assert_charts_drew(chromium, rendered, 3)
+    assert_charts_drew(chromium, rendered / "svendborg-voksne.html", 4)
 
 
 def test_vectorised_engine_equals_the_row_by_row_baseline():
@@ -570,18 +638,17 @@ def test_vectorised_engine_equals_the_row_by_row_baseline():
     assert got == pytest.approx([want[(c, m)] for c, m in zip(fc.cases["case_id"], fc.cases["measure"])], rel=1e-9)
 
 
-def test_accuracy_converges_to_the_booked_result_and_the_pool_fits_the_as_of_date(warehouse_path):
+def test_the_backtest_converges_to_the_booked_result_and_the_pool_fits_the_as_of_date(warehouse_path):
     from helpers.reports import expected_result
     from helpers.reports import forecast as forecast_report
     from helpers.warehouse import marts
 
-    acc = forecast_report.accuracy("479", "adults", 2023)
-    assert len(acc) == 12 and acc["booked"].nunique() == 1
-    assert (
-        abs(acc["deviation_pct"].iloc[-1]) < 0.5 < abs(acc["deviation_pct"].iloc[0])
-    )  # December knows (almost) all bookings
     report = forecast_report.prepare("479", "adults", 2024, "2024-09-30")
     er = report.er
+    rows = er.backtest.rows
+    assert len(rows) == 12 and rows["final"].nunique() == 1
+    deviation = 100 * (rows["forecast"] / rows["final"] - 1)
+    assert abs(deviation.iloc[-1]) < 0.01 < 0.5 < abs(deviation.iloc[0])  # December knows all bookings
     assert er.snapshot == dt.date(2024, 9, 30) and er.previous == dt.date(2024, 8, 31)
     assert report.last_month.as_of == dt.date(2024, 8, 31) and report.last_month.year == 2024
     # the sample's one earlier complete year: the pool is 2023's booked result minus the forecast made on 30.09.2023

@@ -136,7 +136,7 @@ def scores(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     for key, g in groups:
         row = dict(zip(by, key if isinstance(key, tuple) else (key,))) | {"years": int(g["year"].nunique())}
         for method in METHODS:
-            err = g[method] - g["final"]
+            err = (g[method] - g["final"]).round(2)  # to the øre: a forecast that hit the result misses by 0
             rel = err / g["final"]
             row |= {
                 f"{method}_mae_kr": float(err.abs().mean()) if err.notna().any() else math.nan,
@@ -145,8 +145,8 @@ def scores(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             }
             if method != "forecast":
                 both = g[method].notna() & g["forecast"].notna()
-                base = (g.loc[both, method] - g.loc[both, "final"]).abs().mean()
-                mine = (g.loc[both, "forecast"] - g.loc[both, "final"]).abs().mean()
+                base = (g.loc[both, method] - g.loc[both, "final"]).round(2).abs().mean()
+                mine = (g.loc[both, "forecast"] - g.loc[both, "final"]).round(2).abs().mean()
                 row[f"{method}_skill"] = float(1 - mine / base) if both.any() and base > 0 else math.nan
         shown = g["covered"].dropna()
         row |= {"intervals": int(len(shown)), "coverage": float(shown.mean()) if len(shown) else math.nan}
