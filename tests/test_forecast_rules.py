@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -296,3 +297,12 @@ def test_a_case_extract_and_the_warehouse_give_the_same_expected_result_to_the_o
     assert b["bookings_without_area"] == {"rows": 1, "amount": 700.0}
     assert "1 booking line(s) of no area (no measure, no account function) left out (700.00 kr.)" in from_file.stderr
     assert {s["sub_area"]: s["expected_result"] for s in b["sub_areas"]}[forecast.UNPLACED] == 5_000.0
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    try:
+        found = con.execute(
+            "select area, description from mart_data_quality where finding = 'unplaced_booking' order by area nulls last"
+        ).fetchall()
+    finally:
+        con.close()
+    assert [a for a, _ in found] == ["adults", "children", None]  # 5.32.32; 5.28.21 (3 lines); neither
+    assert "3 bogføringslinje(r) på 21.000 kr. uden indsats på funktion 5.28.21" in found[1][1]
