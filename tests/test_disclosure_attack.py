@@ -468,6 +468,8 @@ def full_year_knowledge(root: Path, results: list) -> dict[tuple, dict[str, floa
             head = [str(h) for h in head]
             for row in rows:
                 cells = dict(zip(head, row))
+                if "Område" not in cells and r.report == "indicators":
+                    continue  # a pack table of one area's own (children over 15): no full-year cases
                 area = cells.get("Område") or labels.AREA_LABELS[r.params["area"]]
                 key = (r.params["municipality"], area, str(cells["Delområde"]))
                 for column, field in FULL_YEAR_COLUMNS.items():

@@ -341,9 +341,25 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
             print(f"  {label:<22}{format_number(payload[key]):>18} kr.")
     for month, value in result.by_month().items():
         print(f"  {month:<22}{format_number(value):>18} kr.")
+    later = {str(result.year + 1): payload["next_year_total"], **payload["shadow_years"]}
+    for year, value in later.items():
+        print(f"  {year + ' (kendte sager)':<22}{format_number(value):>18} kr.")
+    if payload.get("interval", {}).get("low") is not None:
+        interval = payload["interval"]
+        print(
+            f"  80 %-interval: {format_number(interval['low'])} - {format_number(interval['high'])} kr. ({interval['method']})"
+        )
     for overlap in result.overlaps:
         print(
             f"  advarsel: overlappende perioder for {overlap['case_id']} ({overlap['measure']}) fra {overlap['start_date']}"
+        )
+    for ended in payload["ended_without_end_date"]:
+        print(
+            f"  advarsel: {ended['case_id']} ({ended['measure']}) afsluttet uden slutdato, regnet til {ended['costed_to']}"
+        )
+    for line in payload["unplaced"]:
+        print(
+            f"  advarsel: bogføring uden indsats {line['case_id']} {line['month']}: {format_number(line['amount'], 2)} kr."
         )
     return 0
 
