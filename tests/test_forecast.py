@@ -536,7 +536,7 @@ def rendered(warehouse_path, tmp_path_factory) -> Path:
     """Svendborg's two forecast reports (adults first), rendered as the batch renders them."""
     out = tmp_path_factory.mktemp("forecast")
     results = reports.render_all(
-        only=["forecast"], overrides={"municipality": "479"}, out_dir=out, workers=1, progress=False
+        only=["forecast"], filters={"municipality": "479"}, out_dir=out, workers=1, progress=False
     )
     assert [r.error for r in results] == [None, None]
     return out / "forecast"
