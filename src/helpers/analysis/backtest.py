@@ -119,8 +119,11 @@ def area_rows(
         bounds.append(
             (low, high, found.method, found.n, bool(low <= final <= high) if found.method != "none" else None)
         )
-    rows[["low", "high", "method", "errors", "covered"]] = pd.DataFrame(bounds, index=rows.index)
-    return rows.drop(columns="cumulative")
+    found = pd.DataFrame(bounds, index=rows.index, columns=["low", "high", "method", "errors", "covered"])
+    rows = rows.assign(**{c: found[c].astype(float) for c in ("low", "high")}, method=found["method"])
+    rows = rows.assign(errors=found["errors"].astype(int), covered=found["covered"])
+    numbers = ["forecast", "final", "budget", "last_year", "run_rate", "last_month"]
+    return rows.drop(columns="cumulative").astype({c: float for c in numbers})
 
 
 METHODS = ("forecast", *BASELINES)
@@ -135,9 +138,11 @@ def scores(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     out = []
     for key, g in groups:
         row = dict(zip(by, key if isinstance(key, tuple) else (key,))) | {"years": int(g["year"].nunique())}
+        g = g.assign(**{c: pd.to_numeric(g[c], errors="coerce").astype(float) for c in (*METHODS, "final")})
+        final = g["final"].where(g["final"] != 0)  # a year without bookings has no relative error
         for method in METHODS:
             err = (g[method] - g["final"]).round(2)  # to the øre: a forecast that hit the result misses by 0
-            rel = err / g["final"]
+            rel = err / final
             row |= {
                 f"{method}_mae_kr": float(err.abs().mean()) if err.notna().any() else math.nan,
                 f"{method}_mae_pct": float(100 * rel.abs().mean()) if rel.notna().any() else math.nan,

@@ -219,9 +219,11 @@ class Backtest:
 
 
 def complete_years(actuals: pd.DataFrame, snaps: list[dt.date], before: int) -> list[int]:
-    """The years before `before` with case snapshots whose bookings reach December (all twelve months booked)."""
-    last = actuals["month"].max() if len(actuals) else ""
-    return [y for y in sorted({s.year for s in snaps}) if y < before and last >= f"{y}-12"]
+    """The years before `before` with case snapshots and bookings in all twelve months: the years whose final result is
+    known (the pool's and the backtest's)."""
+    months = actuals["month"].drop_duplicates()
+    booked = months.str[:4].value_counts()
+    return [y for y in sorted({s.year for s in snaps}) if y < before and booked.get(str(y), 0) == 12]
 
 
 def backtest_for(er: ExpectedResult) -> Backtest:
@@ -237,7 +239,8 @@ def backtest_for(er: ExpectedResult) -> Backtest:
             if fc is not None:
                 made = fc.by_measure().sum(axis=1).rename("amount").reset_index()
                 raw.append(made.assign(year=year, month=month))
-        finals.append(booked_by_measure(er.actuals, year).assign(year=year))
+        booked = booked_by_measure(er.municipality, er.area, year, er.actuals, er.transitions, snaps, er.rules)
+        finals.append(booked.assign(year=year))
     columns = ["year", "month", "measure", "amount"]
     raw_frame = pd.concat(raw, ignore_index=True)[columns] if raw else pd.DataFrame(columns=columns)
     final = pd.concat(finals, ignore_index=True) if finals else pd.DataFrame(columns=["year", "measure", "amount"])
@@ -319,24 +322,48 @@ def pool_at(
     """The suggested pool at an as-of date: for up to three earlier complete years, the forecast made on the same day of
     that year (its latest snapshot on or before that day, actuals to then, no pool) against the year's booked result."""
     booked, made = [], []
+    complete = complete_years(actuals, snaps, year)
     for past in range(year - 3, year):
         fc = forecast_made_at(municipality, area, past, _same_day(as_of, past), actuals, transitions, snaps, rules)
-        if fc is None or actuals["month"].max() < f"{past}-12":
+        if fc is None or past not in complete:
             continue
         made.append(fc.by_measure().sum(axis=1).rename("amount").reset_index().assign(year=past))
-        booked.append(booked_by_measure(actuals, past).assign(year=past))
+        booked.append(booked_by_measure(municipality, area, past, actuals, transitions, snaps, rules).assign(year=past))
     if not made:
         return pd.Series(dtype=float, name="pool").rename_axis("measure")
     return forecast.suggested_pool(pd.concat(booked, ignore_index=True), pd.concat(made, ignore_index=True))
 
 
-def booked_by_measure(actuals: pd.DataFrame, year: int) -> pd.DataFrame:
-    """A year's booked result per measure (measure, amount); booking lines without a measure under forecast.UNPLACED."""
+def booked_by_measure(
+    municipality: str,
+    area: str,
+    year: int,
+    actuals: pd.DataFrame,
+    transitions: pd.DataFrame,
+    snaps: list[dt.date],
+    rules: forecast.Rules,
+) -> pd.DataFrame:
+    """A complete year's booked result per measure (measure, amount), its lines placed as the forecast places them: by
+    their measure, and a line without one as the forecast made on 31 December shares it (within its account function,
+    else unplaced), so the pool and the backtest compare like with like."""
     rows = actuals[actuals["month"].str.startswith(str(year))]
+    fc = (
+        forecast_made_at(municipality, area, year, dt.date(year, 12, 31), actuals, transitions, snaps, rules)
+        if rows["measure"].isna().any()
+        else None
+    )
+    if fc is None:  # every line has its measure (or no snapshot to share by): by the lines' own measures
+        return (
+            rows.assign(measure=rows["measure"].fillna(forecast.UNPLACED))
+            .groupby("measure", as_index=False)["amount"]
+            .sum()
+        )
+    booked = fc.monthly[fc.monthly["booked"]]
     return (
-        rows.assign(measure=rows["measure"].fillna(forecast.UNPLACED))
-        .groupby("measure", as_index=False)["amount"]
+        booked.assign(measure=booked["case"].map(fc.cases["measure"]))
+        .groupby("measure", as_index=False)["current"]
         .sum()
+        .rename(columns={"current": "amount"})
     )
 
 

@@ -436,7 +436,7 @@ class ForecastReport:
             return None
         year = int(rows["year"].max())
         data = rows[rows["year"] == year].assign(label=lambda r: r["month"].map(lambda m: f"{m:02d}-{year}"))
-        data = data.assign(deviation_pct=100 * (data["forecast"] / data["final"] - 1))[
+        data = data.assign(deviation_pct=100 * (data["forecast"] / data["final"].where(data["final"] != 0) - 1))[
             ["label", "forecast", "final", "deviation_pct"]
         ]
         base = alt.Chart(charts.rounded(data)).encode(
@@ -618,6 +618,11 @@ def backtest_sentences(er: expected_result.ExpectedResult) -> list[str]:
             "prognosen kan endnu ikke måles mod et endeligt regnskab."
         ]
     overall = bt.overall()
+    if not math.isfinite(overall["forecast_mae_pct"]):
+        return [
+            f"Der er intet bogført i {_years(bt.years)}, så prognosens fejl kan ikke opgøres i forhold til det endelige "
+            "regnskab."
+        ]
     out = [
         f"Prognoserne lavet ved hver månedsafslutning i {_years(bt.years)} lå i gennemsnit "
         f"{format_number(overall['forecast_mae_pct'], 1)} % fra det endelige regnskab "
