@@ -26,6 +26,9 @@ with findings as (
     union all
     select 'failed_extract', municipality_code, null, null, null, description, description, null
     from int_check_failed_extracts
+    union all
+    select 'unplaced_booking', municipality_code, null, area, null, description, description, null
+    from int_check_unplaced_bookings
 ),
 
 final as (
