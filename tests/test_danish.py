@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from helpers.intake.parsing import parse_date, parse_number
+from helpers.intake.values import parse_date, parse_number
 from helpers.render.formats import format_date, format_number
 
 

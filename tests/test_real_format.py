@@ -134,7 +134,8 @@ def test_a_utf8_file_with_one_windows_byte_keeps_utf8_and_says_which_line():
         "Bostedet Skøjte",
         "Søhuset",
     ]
-    assert result.notes == ["line(s) 3 held Windows-1252 bytes in a UTF-8 file; read as Windows-1252"]
+    assert [(n.code, n.params) for n in result.notes] == [("mixed_encoding", {"lines": "3"})]
+    assert result.notes[0].danish().startswith("linje 3 indeholdt Windows-1252-tegn i en UTF-8-fil")
 
 
 def test_a_windows_file_is_read_as_cp1252_so_dashes_and_quotes_survive():
@@ -160,7 +161,7 @@ def test_progression_keeps_a_citizens_later_registrations_when_one_is_quarantine
     _reconciles(result)
     assert (result.rows_read, len(result.accepted), len(result.rejected)) == (30, 29, 1)
     assert result.errors[0]["line"] == 2 and "31.02.2017" in result.errors[0]["reason"]
-    assert len(result.notes) == 1 and "registration(s) 1 missing before registration 2" in result.notes[0]
+    assert len(result.notes) == 1 and "registration(s) 1 missing before registration 2" in result.notes[0].english()
     rows = result.accepted
     assert set(rows["provider_type"]) == {"private", "own_municipality", "other_municipality"}
     assert set(rows["target_group"]) == {"intellectual", "mental_illness"} and set(rows["sex"]) <= {"M", "K"}

@@ -219,18 +219,3 @@ def test_a_regions_data_quality_report_lists_only_its_own_municipalities(rendere
     assert (
         not country["description"].str.contains(r"not one of|duplicate of|negative amount|rækken opfylder ikke").any()
     )
-
-
-def test_rejection_reasons_in_danish_hand_worked():
-    from helpers.reports.data_quality import danish_reason
-
-    assert (
-        danish_reason("not one of ['day', 'month']: 'uge'")
-        == "Værdien 'uge' er ikke tilladt her (tilladt: day, month)."
-    )
-    assert danish_reason("negative amount: '-9.688,73'; stop date 30.04.2022 before start date 30.04.2023") == (
-        "Beløbet -9.688,73 er negativt; slutdatoen 30.04.2022 ligger før startdatoen 30.04.2023."
-    )
-    assert danish_reason("duplicate of line 7563 (same municipality_code, function, account_group, year)") == (
-        "Rækken er en dublet af linje 7563 (samme kommunekode, funktion, dranst og år)."
-    )

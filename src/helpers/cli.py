@@ -37,7 +37,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from helpers.intake.ingest import describe_columns, ingest
-    from helpers.intake.readers import ExtractError
+    from helpers.intake.messages import ExtractError
 
     if args.columns:
         for col in describe_columns(args.kind):
@@ -62,11 +62,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         f"{s['unmapped_rows']} with unmapped values"
     )
     for e in s["errors"]:
-        print(f"  line {e['line']}, column {e['column']}, value {e['value']!r}: {e['reason']}")
+        sheet = f", sheet {e['sheet']}" if "sheet" in e else ""
+        print(f"  line {e['line']}{sheet}, column {e['column']}, value {e['value']!r}: {e['reason']}")
     for u in s["unmapped"]:
         print(f"  unmapped in {u['column']}: {u['value']!r} ({u['rows']} rows)")
     for note in s["notes"]:
-        print(f"  note: {note}")
+        print(f"  note: {note['text']}")
     for column, count in s["cpr_replaced"].items():
         print(f"  {count} CPR number(s) in column {column} replaced by a pseudonym or [CPR]")
     return 0
@@ -77,7 +78,7 @@ def _cmd_mappings(args: argparse.Namespace) -> int:
 
     from helpers.intake import mappings
     from helpers.intake.ingest import KINDS, ingest
-    from helpers.intake.readers import ExtractError
+    from helpers.intake.messages import ExtractError
 
     try:
         result = ingest(args.kind, Path(args.file))
@@ -185,8 +186,8 @@ def _cmd_progression(args: argparse.Namespace) -> int:
     from helpers import labels
     from helpers.analysis import progression
     from helpers.intake.extracts import read_registrations
+    from helpers.intake.messages import ExtractError
     from helpers.intake.privacy import load_key
-    from helpers.intake.readers import ExtractError
 
     frames, rows = [], {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
     for name in args.registrations:
@@ -242,8 +243,8 @@ def _report_rows(name: str, rows: dict[str, int], notes: list[str] = ()) -> None
 
 def _read(reader, name: str, totals: dict[str, int] | None = None):
     """An extract through its ingest kind, its counts on stderr (and added to `totals`); a missing file or column is one line."""
+    from helpers.intake.messages import ExtractError
     from helpers.intake.privacy import load_key
-    from helpers.intake.readers import ExtractError
 
     if not Path(name).is_file():
         raise UserError(f"{name}: no such file")

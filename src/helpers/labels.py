@@ -102,6 +102,9 @@ FINDING_LABELS = {
     "unmapped_account": "Konto uden for nøgletallene",
     "quarantined_row": "Afvist række ved indlæsning",
     "population": "Befolkning summerer ikke",
+    "unmapped_value": "Ukendt værdi (rækken beholdt)",
+    "failed_extract": "Udtræk kunne ikke indlæses",
+    "ingest_note": "Bemærkning ved indlæsning",
 }
 KIND_LABELS = {
     "population": "Befolkning",
