@@ -112,8 +112,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
     failed = log[log["failed"].notna()]
     print(
         f"ingested {len(log) - len(failed)} of {len(log)} files: {log['rows_read'].sum():,} rows read, {log['accepted'].sum():,} accepted, "
-        f"{log['rejected'].sum():,} quarantined (see data/quarantine/), {log['unmapped'].sum():,} with unmapped values"
+        f"{log['rejected'].sum():,} quarantined (see {paths.data_dir() / 'quarantine'}/), {log['unmapped'].sum():,} with unmapped values"
     )
+    own = log[log["origin"] != "sample"]
+    if len(own):
+        print(
+            f"from the workspace {paths.workspace_dir()}: {len(own)} extract(s); the sample's data of the same "
+            f"municipalities and kinds left out ({len(report.left_out)} file(s), {log['replaced'].sum():,} more rows)"
+        )
     for row in failed.itertuples():
         print(f"  FAILED {row.file}: {row.failed}", file=sys.stderr)
     print(f"built {paths.warehouse_path()}:")
@@ -127,6 +133,79 @@ def _cmd_build(args: argparse.Namespace) -> int:
         if len(part) > args.show:
             print(f"    ... and {len(part) - args.show} more")
     return 1 if len(failed) else 0
+
+
+def _cmd_add(args: argparse.Namespace) -> int:
+    from helpers.intake import workspace
+    from helpers.intake.messages import ExtractError
+
+    failed = 0
+    for name in args.files:
+        try:
+            added = workspace.add(Path(name), args.kind, args.municipality, args.snapshot)
+        except ExtractError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        except OSError as exc:
+            raise UserError(f"cannot copy {name} into the workspace {paths.workspace_dir()}: {exc}") from None
+        s = added.result.summary()
+        whose = added.municipality_code or "several municipalities"
+        when = f", snapshot {added.snapshot_date}" if added.snapshot_date else ""
+        start, end = added.period
+        print(
+            f"{name}: {added.kind}, municipality {whose}{when}, period {start or '-'} to {end or '-'}: "
+            f"{s['rows_read']} rows read, {s['accepted']} accepted, {s['rejected']} quarantined, "
+            f"{s['unmapped_rows']} with unmapped values"
+        )
+        if added.already:
+            print(f"  already in the workspace as {added.already}: not added again")
+            continue
+        print(f"  copied to {paths.workspace_dir() / added.file}")
+        for old in added.replaced:
+            print(f"  replaces {old} (moved to replaced/)")
+        for other in added.overlaps:
+            print(f"  warning: {other} covers some of the same months; both are read (python -m helpers remove FILE)")
+        for e in s["errors"][: args.show]:
+            print(f"  line {e['line']}, column {e['column']}, value {e['value']!r}: {e['reason']}")
+        if len(s["errors"]) > args.show:
+            print(
+                f"  ... and {len(s['errors']) - args.show} more (python -m helpers ingest --kind {added.kind} --file ...)"
+            )
+        for u in s["unmapped"]:
+            print(
+                f"  unmapped in {u['column']}: {u['value']!r} ({u['rows']} rows): python -m helpers mappings --suggest"
+            )
+        for note in s["notes"]:
+            print(f"  note: {note['text']}")
+    if failed:
+        return 2
+    print("next: python -m helpers build, then python -m helpers status")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    from helpers.intake import workspace
+    from helpers.intake.messages import ExtractError
+
+    try:
+        removed = workspace.remove(args.file)
+    except ExtractError as exc:
+        raise UserError(str(exc)) from None
+    print(f"removed {removed} from the workspace (kept under replaced/); next: python -m helpers build")
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from helpers.warehouse import status
+
+    try:
+        lines = status.report(args.municipality)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+    for line in lines:
+        print(line)
+    return 0
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
@@ -417,7 +496,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output CSV (default <file>_unmapped.csv in the current folder)")
     p.set_defaults(func=_cmd_mappings)
 
-    p = sub.add_parser("build", help="ingest the sample and build data/warehouse.duckdb from sql/ (idempotent)")
+    p = sub.add_parser(
+        "add",
+        help="add the municipality's own extracts to the workspace (kind from the header, municipality and snapshot "
+        "from the rows)",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="extracts as the systems deliver them (CSV, XLSX, XLS)")
+    p.add_argument("--kind", choices=sorted(KINDS), help="what the files hold (default: told by the header)")
+    p.add_argument("--municipality", help="whose extracts (3-digit code or name; default: the rows' municipality)")
+    p.add_argument("--snapshot", help="YYYY-MM-DD: the date a case extract was taken (default: the rows' Dato column)")
+    p.add_argument("--show", type=int, default=10, help="quarantined rows to print per file (default 10)")
+    p.set_defaults(func=_cmd_add)
+
+    p = sub.add_parser("remove", help="take an extract out of the workspace (kept under replaced/)")
+    p.add_argument("file", help="the extract as `status` lists it")
+    p.set_defaults(func=_cmd_remove)
+
+    p = sub.add_parser("status", help="what the warehouse holds per municipality and kind, and what each report lacks")
+    p.add_argument("--municipality", help="one municipality in full (3-digit code or name)")
+    p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser(
+        "build", help="ingest the sample and the workspace, build data/warehouse.duckdb from sql/ (idempotent)"
+    )
     p.add_argument("--show", type=int, default=5, help="findings to print per check (default 5)")
     p.set_defaults(func=_cmd_build)
 
@@ -518,7 +619,8 @@ class _Masked:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run a command; user mistakes print one line to stderr and exit 2. Messages on stderr are masked."""
+    """Run a command; user mistakes print one line to stderr and exit 2. Messages on stderr are masked. A reader that
+    stops reading (`build | head`) ends the command quietly; Ctrl-C is one line, exit 130."""
     args = build_parser().parse_args(argv)
     stderr, sys.stderr = sys.stderr, _Masked(sys.stderr)
     try:
@@ -526,5 +628,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away: nothing more to print, and Python must not complain when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     finally:
         sys.stderr = stderr

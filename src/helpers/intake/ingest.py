@@ -110,6 +110,15 @@ def locate_columns(kind: Kind, table: RawTable) -> Located:
     by_name: dict[str, list[int]] = {}
     for i, h in enumerate(table.header):
         by_name.setdefault(normalise_header(h), []).append(i)
+    first_names = {
+        c.name: next((n for n in map(normalise_header, aliases()[kind.name][c.name]) if n in by_name), None)
+        for c in kind.columns
+    }
+
+    def read_elsewhere(name: str) -> bool:
+        """Whether a column of the file is read as another column of the kind (Kommune as the municipality's name)."""
+        return name in first_names.values()
+
     positions: dict[str, int | None] = {}
     notes: list[Message] = []
     for column in kind.columns:
@@ -122,12 +131,15 @@ def locate_columns(kind: Kind, table: RawTable) -> Located:
             chosen, note = _same_name(table, table.header[at[0]], at)
             at, notes = [chosen], notes + [note]
         positions[column.name] = at[0]
-        if len(present) > 1:
-            others = [f"'{table.header[by_name[n][0]]}'" for n in present[1:]]
-            notes.append(msg("alias_chosen", column=column.name, used=table.header[at[0]], others=others))
+        others = [n for n in present[1:] if not read_elsewhere(n)]
+        if others:
+            shown = [f"'{table.header[by_name[n][0]]}'" for n in others]
+            notes.append(msg("alias_chosen", column=column.name, used=table.header[at[0]], others=shown))
     missing = [c.name for c in kind.columns if c.required and positions[c.name] is None]
     if kind.person_id and positions["cpr"] is None and positions["case_id"] is None:
         missing.append("person_id")
+    if kind.name == "expenditure" and positions["amount_1000_kr"] is None and positions["amount_kr"] is None:
+        missing.append("amount")
     if kind.name == "cases":
         if positions["rate"] is None and (positions["count"] is None or positions["unit_price"] is None):
             missing.append("rate_or_count_price")
@@ -328,20 +340,27 @@ def protect_persons(work: Work, key: bytes | None) -> None:
 # ---------------------------------------------------------------- 5. row rules
 
 
+def _empty(work: Work, name: str) -> pd.Series:
+    """Per row: whether the column's cell is empty (True for every row when the file lacks the column)."""
+    distinct = work.cells.get(name)
+    if distinct is None:
+        return pd.Series(True, index=work.index)
+    return pd.Series((distinct.text == "").to_numpy()[distinct.codes], index=work.index)
+
+
 def apply_row_rules(work: Work) -> None:
     """The kind's rules across the cells of a row (rules.case_lines, budget_lines, user_counts)."""
     if work.kind.name == "cases":
-        rate = work.cells.get("rate")
-        rate_empty = (
-            pd.Series((rate.text == "").to_numpy()[rate.codes], index=work.index)
-            if rate is not None
-            else pd.Series(True, index=work.index)
-        )
+        rate_empty = _empty(work, "rate")
         rules.case_lines(
             work.out, rate_empty, work.table, work.located.positions["rate"], work.report, work.located.names
         )
     elif work.kind.name == "budget":
         rules.budget_lines(work.out)
+    elif work.kind.name == "expenditure":
+        amount = "amount_1000_kr" if work.located.positions["amount_1000_kr"] is not None else "amount_kr"
+        empty = _empty(work, "amount_1000_kr") & _empty(work, "amount_kr")
+        rules.account_lines(work.out, empty, work.report, work.located.names[amount])
     elif work.kind.name == "users":
         rules.user_counts(work.out, work.report, work.located.names)
 

@@ -221,12 +221,40 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "et sagsudtræk skal have sin opgørelsesdato (snapshot_date) i manifestet",
     ),
     "unreadable_file": ("cannot be read: {detail}", "filen kan ikke læses: {detail}"),
+    # -- adding an extract to the workspace ---------------------------------------------------------------------------------
+    "kind_not_detected": (
+        "the header names the columns of no kind (found: {header}); give --kind ({known})",
+        "overskriften nævner ingen slags udtræks kolonner (fundet: {header}); angiv --kind ({known})",
+    ),
+    "kind_ambiguous": (
+        "the header fits the kinds {kinds} equally well; give --kind",
+        "overskriften passer lige godt til {kinds}; angiv --kind",
+    ),
+    "municipality_needed": (
+        "whose extract is it? The rows name {found_text}; give --municipality CODE",
+        "hvis udtræk er det? Rækkerne nævner {found_text}; angiv --municipality KODE",
+    ),
+    "municipality_differs": (
+        "--municipality {given}, but the rows name {found}",
+        "--municipality {given}, men rækkerne nævner {found}",
+    ),
+    "snapshot_needed": (
+        "a case extract needs the date it was taken, and the rows do not say it ({found_text}); give --snapshot "
+        "YYYY-MM-DD",
+        "et sagsudtræk skal have den dato, det er trukket, og rækkerne siger den ikke ({found_text}); angiv --snapshot "
+        "ÅÅÅÅ-MM-DD",
+    ),
+    "not_in_workspace": (
+        "no such extract in the workspace; it holds: {known}",
+        "udtrækket findes ikke i arbejdsområdet; det rummer: {known}",
+    ),
 }
 
 # a required column a file lacks, where the column has alternatives: (English, Danish)
 MISSING_COLUMNS = {
     "person_id": ("cpr or case_id", "CPR-nummer eller sagsnummer"),
     "rate_or_count_price": ("rate (or Antal and Pris pr stk)", "takst (eller Antal og Pris pr stk)"),
+    "amount": ("amount_1000_kr (or an amount in kroner)", "beløb i 1.000 kr. (eller i kroner)"),
     "rate_unit_or_named_rate": (
         "rate_unit (or a rate named per day or per month)",
         "takstenhed (eller en takst hvis navn siger pr. dag eller pr. måned)",
@@ -255,6 +283,12 @@ def _danish_params(params: dict[str, Any]) -> dict[str, Any]:
         ]
     if params.get("cprs") == []:
         out["cprs"] = "ingen"
+    if "found" in params and isinstance(params["found"], list):
+        out["found_text"] = (
+            "flere: " + ", ".join(params["found"])
+            if params["found"]
+            else "ingen (ingen kolonne med kommune eller dato)"
+        )
     return out
 
 
@@ -264,6 +298,8 @@ def _english_params(params: dict[str, Any]) -> dict[str, Any]:
         out["missing"] = [MISSING_COLUMNS[c][0] if c in MISSING_COLUMNS else c for c in params["missing"]]
     if params.get("cprs") == []:
         out["cprs"] = "none"
+    if "found" in params and isinstance(params["found"], list):
+        out["found_text"] = "several: " + ", ".join(params["found"]) if params["found"] else "none (no such column)"
     return {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in out.items()}
 
 

@@ -28,7 +28,7 @@ HEADER_SCAN = 30  # rows searched for the header (title lines, notes and empty r
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a legacy Office file (.xls)
 
 
-@dataclass
+@dataclass(eq=False)
 class RawTable:
     """A file's header and data rows: `frame` holds the cells (one column per header position; text for CSV, typed
     for a workbook), `lines` each row's line (CSV) or row number (a sheet), `sheets` each row's sheet when several
@@ -239,12 +239,15 @@ def _table(path: Path, records: list[list[object]], numbers: list[int], known: s
 # -- CSV ------------------------------------------------------------------------------------------------------------------
 
 
-def read_csv_text(path: Path, known: set[str] = frozenset()) -> RawTable:
+def read_csv_text(path: Path, known: set[str] = frozenset(), head_only: bool = False) -> RawTable:
     """Read a CSV extract as text cells, keeping each record's line number (quoted line breaks are followed).
 
     An Excel `sep=;` first line sets the separator; the header is the row among the first that names most columns
-    of the kind (`known`, normalised names), so title lines above it are skipped."""
+    of the kind (`known`, normalised names), so title lines above it are skipped. `head_only`: the first lines only
+    (enough to tell the header)."""
     text, encoding, notes = decode(path.read_bytes(), path)
+    if head_only:
+        text = "\n".join(text.split("\n", HEADER_SCAN + 2)[: HEADER_SCAN + 2])
     if not text.strip():
         raise ExtractError(path, msg("empty_file"))
     head = text[:20000].splitlines()
@@ -253,7 +256,9 @@ def read_csv_text(path: Path, known: set[str] = frozenset()) -> RawTable:
     if head and re.fullmatch(r'"?sep=(.)"?', head[0].strip()):
         delimiter, skip = re.fullmatch(r'"?sep=(.)"?', head[0].strip()).group(1), 1
     delimiter = delimiter or sniff_delimiter(head[skip : skip + HEADER_SCAN])
-    if '"' not in text:  # no quoted fields, so every record is one line: pandas' C reader keeps the line numbers
+    if (
+        '"' not in text and not head_only
+    ):  # no quoted fields: every record is one line, pandas' C reader keeps the lines
         fast = _read_plain(path, text, delimiter, skip, known, encoding, notes)
         if fast is not None:
             return fast
@@ -340,7 +345,13 @@ def _aligned(table: RawTable, header: list[str]) -> pd.DataFrame:
     )
 
 
-def read_workbook(path: Path, known: set[str] = frozenset(), required: list[set[str]] = (), legacy: bool = False):
+def read_workbook(
+    path: Path,
+    known: set[str] = frozenset(),
+    required: list[set[str]] = (),
+    legacy: bool = False,
+    head_only: bool = False,
+) -> RawTable:
     """Read a workbook (XLSX, ODS or legacy XLS) with cells as typed: numbers stay numbers and dates stay dates. Every
     sheet whose header names the kind's required columns is read, in the order of the sheets (one sheet per month),
     and named in the notes; without such a sheet, the sheet whose header names most known columns. Row numbers are
@@ -357,7 +368,9 @@ def read_workbook(path: Path, known: set[str] = frozenset(), required: list[set[
         ) from None
     tables = []
     for name in book.sheet_names:
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        rows = book.get_sheet_by_name(name).to_python(
+            skip_empty_area=False, nrows=HEADER_SCAN + 2 if head_only else None
+        )
         if not rows:
             continue
         table = _table(
@@ -367,6 +380,7 @@ def read_workbook(path: Path, known: set[str] = frozenset(), required: list[set[
     if not tables:
         raise ExtractError(path, msg("empty_sheet"))
     chosen = [t for t in tables if _qualifies(t, list(required))]
+    chosen_ids = {id(t) for t in chosen}
     notes = [msg("legacy_xls")] if legacy else []
     if len(chosen) <= 1:
         best = chosen[0] if chosen else max(tables, key=lambda t: (_hits(t.header, known), -tables.index(t)))
@@ -374,7 +388,7 @@ def read_workbook(path: Path, known: set[str] = frozenset(), required: list[set[
         return best
     first = chosen[0]
     frame = pd.concat([_aligned(t, first.header) for t in chosen], ignore_index=True)
-    others = [t.sheet for t in tables if t not in chosen]
+    others = [t.sheet for t in tables if id(t) not in chosen_ids]
     notes += [msg("sheets_read", count=len(chosen), sheets=[f"{t.sheet} ({len(t.frame)} rækker)" for t in chosen])]
     notes += [msg("sheets_passed_over", sheets=others)] if others else []
     offsets = np.cumsum([0] + [len(t.frame) for t in chosen])
@@ -395,9 +409,12 @@ def read_workbook(path: Path, known: set[str] = frozenset(), required: list[set[
     )
 
 
-def read_table(path: Path, known: set[str] = frozenset(), required: list[set[str]] = ()) -> RawTable:
+def read_table(
+    path: Path, known: set[str] = frozenset(), required: list[set[str]] = (), head_only: bool = False
+) -> RawTable:
     """Read a CSV file or a workbook, told apart by content (not by name). `known` are the kind's column names and
-    aliases (normalised), `required` per required column its names: a workbook's sheets holding them all are read."""
+    aliases (normalised), `required` per required column its names: a workbook's sheets holding them all are read.
+    `head_only`: the first rows only, enough to tell the header."""
     path = Path(path)
     if not path.is_file():
         raise ExtractError(path, msg("no_such_file"))
@@ -405,5 +422,5 @@ def read_table(path: Path, known: set[str] = frozenset(), required: list[set[str
         head = fh.read(2048)
     what = _sniff(path, head)
     if what == "text":
-        return read_csv_text(path, known)
-    return read_workbook(path, known, required, legacy=what == "xls")
+        return read_csv_text(path, known, head_only)
+    return read_workbook(path, known, required, legacy=what == "xls", head_only=head_only)

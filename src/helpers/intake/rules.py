@@ -6,6 +6,7 @@ Each rule reports the rows it refuses as (column, Series of Message); only what 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 
@@ -73,6 +74,11 @@ def case_lines(
         for f in out["function"].dropna().unique()
     }
     out["area"] = out["area"].where(out["area"].notna(), out["function"].map(functions))
+    # a basis in Barnets lov is a child's measure, whatever its name (a placement under BL § 46 or § 47)
+    children = out["legal_basis"].map(
+        lambda b: bool(re.match(r"(bl|barnetslov)p", mappings.normalise(b))) if b else False
+    )
+    out["area"] = out["area"].where(out["area"].notna() | ~children.astype(bool), "children")
 
     rate = out["rate"].astype("float64")
     product = out["count"].astype("float64") * out["unit_price"].astype("float64")
@@ -113,6 +119,14 @@ def case_lines(
     out["probability"] = out["probability"].where(out["probability"].notna(), 1.0)
 
 
+def account_lines(out: dict[str, pd.Series], empty: pd.Series, report: Report, column: str) -> None:
+    """Accounts in 1.000 kr. as written, or in kroner (Opus' Bogført beløb) divided by 1.000; a row with neither
+    (`empty`) lacks its amount. `column` is the amount's name in the file."""
+    amount = out["amount_1000_kr"].astype("float64")
+    out["amount_1000_kr"] = amount.where(amount.notna(), out["amount_kr"].astype("float64") / 1000)
+    report(column, _where(empty, msg("missing_value")))
+
+
 def budget_lines(out: dict[str, pd.Series]) -> None:
     """A budget line without an area takes its measure's."""
     out["area"] = out["area"].where(
@@ -132,9 +146,6 @@ def user_counts(out: dict[str, pd.Series], report: Report, header: dict[str, str
         header["measure_group"],
         pd.Series([msg("unknown_measure_group", area=a) for a in out["area"]], index=index, dtype=object).where(bad),
     )
-
-
-ROW_RULES = {"budget", "cases", "users"}
 
 
 def registration_sequence(kept: pd.DataFrame, where: Callable[[int], str]) -> tuple[pd.DataFrame, dict, list[Message]]:

@@ -21,6 +21,7 @@ from helpers.intake import mappings, privacy, reference
 from helpers.intake.ingest import QUARANTINE_COLUMNS, IngestResult, finish_frame, ingest
 from helpers.intake.kinds import KINDS, period
 from helpers.intake.messages import ExtractError, msg
+from helpers.intake.workspace import OWN_KINDS, warehouse_name
 
 LAYERS = ("staging", "intermediate", "marts")
 PREFIXES = {"staging": "stg_", "intermediate": "int_", "marts": "mart_"}
@@ -180,24 +181,22 @@ def _municipalities(kind: str, frame: pd.DataFrame) -> pd.Series:
 
 def _coverage(own: dict[str, list[pd.DataFrame]]) -> dict[str, set[str]]:
     """Per kind, the municipalities (areas) the workspace holds data of; a kind of one national series (the price
-    index) covers everything ('*'); the case kinds and the progression kinds count as one group each."""
+    index) covers everything ('*'); a municipality with any extract of its own systems (cases, actuals, budget,
+    transitions, progression) has all of the sample's data of those kinds replaced, so no generated citizen is mixed
+    with its real ones."""
     covered = {}
     for kind, frames in own.items():
         if not frames:
             continue
         codes = set(pd.concat([_municipalities(kind, f) for f in frames]).dropna())
         covered[kind] = {"*"} if kind in NATIONAL_KINDS else codes
-    for group in KIND_GROUPS:
-        together = set().union(*(covered.get(k, set()) for k in group))
-        for kind in group:
-            if together:
-                covered[kind] = together
+    together = set().union(*(covered.get(k, set()) for k in OWN_KINDS))
+    for kind in OWN_KINDS if together else ():
+        covered[kind] = together
     return covered
 
 
 NATIONAL_KINDS = {"price_index"}
-# kinds that belong together per municipality: own case data replaces all of the sample's case data of that municipality
-KIND_GROUPS = (("cases", "actuals", "budget", "transitions"), ("registrations", "parameter_scores"))
 
 
 def _entry(origin: str, name: str, kind: str, municipality: str) -> dict:
@@ -248,7 +247,7 @@ def _ingest_sources(found: list[Source], key: bytes, cache_dir: Path) -> Ingeste
         if source.origin == "sample":
             covered = _coverage(accepted["own"])
         for row in source.manifest.itertuples():
-            name = privacy.mask(row.file if source.origin == "sample" else f"{paths.WORKSPACE_PREFIX}/{row.file}")
+            name = privacy.mask(row.file if source.origin == "sample" else warehouse_name(row.file, row.origin))
             entry = _entry(row.origin or source.origin, name, row.kind, row.municipality_code)
             if (
                 source.origin == "sample"
