@@ -196,6 +196,36 @@ def _cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from helpers.intake import statbank
+    from helpers.intake.messages import ExtractError
+
+    for table in args.table or list(statbank.TABLES):
+        try:
+            got = statbank.fetch(table)
+        except statbank.Offline as exc:
+            print(
+                f"no network: StatBank cannot be reached ({exc}); the data the warehouse has stays",
+                file=sys.stderr,
+            )
+            return 1
+        except statbank.Refused as exc:
+            print(f"StatBank refused the query for {table}: {exc}; the data the warehouse has stays", file=sys.stderr)
+            return 1
+        except ExtractError as exc:
+            raise UserError(str(exc)) from None
+        s = got.added.result.summary()
+        start, end = got.added.period
+        print(
+            f"{table}: {got.bytes:,} bytes to {got.path} (source and query in {got.sidecar.name}), {start} to {end}: "
+            f"{s['rows_read']:,} rows read, {s['accepted']:,} accepted, {s['rejected']:,} quarantined"
+        )
+        for note in s["notes"]:
+            print(f"  note: {note['text']}")
+    print("next: python -m helpers build (the benchmark then reads these in place of the embedded sample's)")
+    return 0
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from helpers.warehouse import status
 
@@ -511,6 +541,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="take an extract out of the workspace (kept under replaced/)")
     p.add_argument("file", help="the extract as `status` lists it")
     p.set_defaults(func=_cmd_remove)
+
+    p = sub.add_parser(
+        "fetch",
+        help="fetch public data into the workspace: `fetch statbank` gets REGK31 (expenditure) and FOLK1A (population)",
+    )
+    p.add_argument("source", choices=["statbank"], help="where from: statbank (Statistics Denmark's API)")
+    p.add_argument("--table", nargs="+", choices=["REGK31", "FOLK1A"], help="only these tables (default both)")
+    p.set_defaults(func=_cmd_fetch)
 
     p = sub.add_parser("status", help="what the warehouse holds per municipality and kind, and what each report lacks")
     p.add_argument("--municipality", help="one municipality in full (3-digit code or name)")

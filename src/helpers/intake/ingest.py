@@ -238,6 +238,16 @@ def _not_assessed(work: Work, name: str, distinct: Distinct) -> Distinct:
     return Distinct(distinct.codes, cells, distinct.text.where(~words, ""))
 
 
+def _no_figure(work: Work, name: str, distinct: Distinct) -> Distinct:
+    """StatBank's '..' (no figure: missing, confidential or too uncertain) as an empty cell, noted with its count."""
+    dots = distinct.text == ".."
+    if not dots.any():
+        return distinct
+    rows = int(np.isin(distinct.codes, np.flatnonzero(dots.to_numpy())).sum())
+    work.notes.append(msg("statbank_missing", column=work.located.names[name], rows=rows))
+    return Distinct(distinct.codes, distinct.cells.where(~dots, ""), distinct.text.where(~dots, ""))
+
+
 def parse_columns(work: Work, decimal: str | None) -> None:
     """Each column of the kind parsed once per distinct cell: classification columns through their mapping table,
     the others through their parser in the column's decimal convention; a missing required value is reported."""
@@ -254,6 +264,9 @@ def parse_columns(work: Work, decimal: str | None) -> None:
             continue
         if col.not_assessed:
             distinct = _not_assessed(work, col.name, distinct)
+        if col.parse in NUMERIC:
+            distinct = _no_figure(work, col.name, distinct)
+        work.cells[col.name] = distinct  # the rules below see the cells as read (not assessed, no figure: empty)
         empty = (distinct.text == "").to_numpy()
         if col.parse.startswith("map:"):
             work.out[col.name] = distinct.spread(mappings.apply(distinct.cells, col.parse.removeprefix("map:")), index)

@@ -165,6 +165,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{rows} cell(s) in '{column}' say not assessed ({words}): read as not assessed",
         "{rows} celle(r) i '{column}' siger ikke vurderet ({words}): læst som ikke vurderet",
     ),
+    "statbank_missing": (
+        "{rows} cell(s) in '{column}' hold StatBank's '..' (no figure: missing, confidential or too uncertain): read as "
+        "empty",
+        "{rows} celle(r) i '{column}' har Statistikbankens '..' (intet tal: mangler, diskretioneret eller for usikkert): "
+        "læst som tomme",
+    ),
     "legacy_xls": (
         "a legacy Excel workbook (.xls, BIFF): read with python-calamine; saving it as .xlsx keeps the cell types surest",
         "en gammel Excel-projektmappe (.xls): læst, men gem den gerne som .xlsx",

@@ -235,14 +235,22 @@ def add(
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.copyfile(path, tmp)
     os.replace(tmp, target)
-    counts = result.summary()
-    row = {
-        "file": file,
-        "kind": kind,
-        "municipality_code": code,
-        "snapshot_date": snapshot_date,
+    row = _row(added, origin, name, sha256)
+    _write_manifest(pd.concat([found, pd.DataFrame([row])], ignore_index=True), workspace)
+    return added
+
+
+def _row(added: Added, origin: str, original: str, sha256: str) -> dict[str, str]:
+    """The manifest's row of an extract: where, what, whose, when, and what the intake made of it."""
+    counts = added.result.summary()
+    start, end = added.period
+    return {
+        "file": added.file,
+        "kind": added.kind,
+        "municipality_code": added.municipality_code,
+        "snapshot_date": added.snapshot_date,
         "origin": origin,
-        "original": name,
+        "original": original,
         "sha256": sha256,
         "added_at": dt.datetime.now().isoformat(timespec="seconds"),
         "period_start": start or "",
@@ -252,7 +260,18 @@ def add(
         "rejected": str(counts["rejected"]),
         "unmapped": str(counts["unmapped_rows"]),
     }
-    _write_manifest(pd.concat([found, pd.DataFrame([row])], ignore_index=True), workspace)
+
+
+def record(file: str, kind: str, origin: str, space: Path | None = None, key: bytes | None = None) -> Added:
+    """Record a file already in the workspace (a StatBank table fetched into statbank/) in the manifest, replacing its
+    earlier row; a table covering every municipality has no municipality of its own."""
+    space = space or paths.workspace_dir()
+    path = space / file
+    result = ingest(kind, path, key=key)
+    added = Added(file, kind, "", "", period(kind, result.accepted), result)
+    found = manifest(space)
+    row = _row(added, origin, path.name, _sha256(path))
+    _write_manifest(pd.concat([found[found["file"] != file], pd.DataFrame([row])], ignore_index=True), space)
     return added
 
 
