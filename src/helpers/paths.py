@@ -35,6 +35,11 @@ def warehouse_path() -> Path:
     return data_dir() / "warehouse.duckdb"
 
 
+def reports_dir() -> Path:
+    """Where the reports are rendered: $HELPERS_REPORTS_DIR, else reports/."""
+    return Path(os.environ.get("HELPERS_REPORTS_DIR", ROOT / "reports"))
+
+
 def cache_dir() -> Path:
     """Files derived from installed packages and kept between runs (e.g. the packed Vega bundle); safe to delete."""
     return data_dir() / "cache"

@@ -293,7 +293,10 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     values = nones(raw.index)
     errors = nones(raw.index)
     stamps = raw.map(lambda v: isinstance(v, (dt.date, dt.datetime, pd.Timestamp)))
-    values[stamps] = [pd.Timestamp(v).date() for v in raw[stamps]]
+    # a typed date is taken as it is; 31.12.9999 typed in a workbook is open-ended (and beyond pandas' Timestamp)
+    values[stamps] = [
+        None if v.year >= SENTINEL_YEAR else v.date() if isinstance(v, dt.datetime) else v for v in raw[stamps]
+    ]
     serial = raw.map(
         lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and not pd.isna(v)
     )
@@ -341,7 +344,7 @@ def parse_months(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     values = nones(raw.index)
     errors = nones(raw.index)
     stamps = raw.map(lambda v: isinstance(v, (dt.date, dt.datetime, pd.Timestamp)))
-    values[stamps] = [f"{pd.Timestamp(v):%Y-%m}" for v in raw[stamps]]
+    values[stamps] = [f"{v.year:04d}-{v.month:02d}" for v in raw[stamps]]
     text = _text(raw[~stamps]).str.lower().str.replace(r"\.0$", "", regex=True)
     text = text[text != ""]
     year = pd.Series(np.nan, index=text.index)

@@ -57,13 +57,20 @@ def _period(rows: pd.DataFrame) -> str:
     return f"{starts.min()} to {ends.max()}" if len(starts) else "no rows"
 
 
+def _used(inventory: pd.DataFrame) -> pd.DataFrame:
+    """The extracts whose rows the warehouse uses: a sample extract whose every row the workspace replaced is left out."""
+    replaced = inventory["replaced"].fillna(0)
+    return inventory[(replaced == 0) | (replaced < inventory["accepted"])]
+
+
 def _kind_line(kind: str, rows: pd.DataFrame) -> str:
     """One kind's extracts of one municipality: whose, how many files, the period and the rows."""
     origins = ", ".join(ORIGINS.get(o, o) for o in sorted(set(rows["origin"])))
     failed = rows["failed"].notna().sum()
+    used = int(rows["accepted"].sum() - rows["replaced"].fillna(0).sum())
     text = (
-        f"    {kind:<17} {origins:<9} {len(rows)} file(s), {_period(rows)}: {int(rows['accepted'].sum()):,} rows "
-        f"accepted, {int(rows['rejected'].sum()):,} quarantined, {int(rows['unmapped'].sum()):,} with unmapped values"
+        f"    {kind:<17} {origins:<9} {len(rows)} file(s), {_period(rows)}: {used:,} rows used, "
+        f"{int(rows['rejected'].sum()):,} quarantined, {int(rows['unmapped'].sum()):,} with unmapped values"
     )
     return text + (f", {failed} could not be read" if failed else "")
 
@@ -123,7 +130,7 @@ def lacks(code: str, facts: Facts) -> list[str]:
 
 
 def _municipality(code: str, facts: Facts) -> list[str]:
-    rows = facts.inventory[facts.inventory["municipality_code"] == code]
+    rows = _used(facts.inventory[facts.inventory["municipality_code"] == code])
     lines = [f"  {code} {facts.names.get(code, '')}"]
     for kind in CASE_KINDS + PUBLIC_KINDS:
         part = rows[rows["kind"] == kind]
@@ -190,7 +197,7 @@ def report(municipality: str | None = None) -> list[str]:
         lines.append("")
         lines.append("all data by kind:")
         for kind in PUBLIC_KINDS + CASE_KINDS:
-            part = inv[inv["kind"] == kind]
+            part = _used(inv[inv["kind"] == kind])
             if part.empty:
                 lines.append(f"    {kind:<17} none")
                 continue
