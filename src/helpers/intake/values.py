@@ -245,7 +245,8 @@ def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Se
     values[typed] = raw[typed].astype("float64")
     is_text = _is_text(raw) & ~typed
     plain_text = _text(raw[is_text])
-    quick = pd.to_numeric(plain_text, errors="coerce")  # whole numbers without separators, the common case
+    whole = plain_text.str.fullmatch(r"[+-]?\d+").fillna(False).astype(bool)  # not '1e5', 'inf' or 'nan'
+    quick = pd.to_numeric(plain_text.where(whole), errors="coerce")  # whole numbers without separators, the common case
     if decimal != NO_SEPARATORS:
         quick = quick.where(~_has_separator(plain_text))
     decimal = None if decimal == NO_SEPARATORS else decimal
