@@ -490,9 +490,11 @@ def test_no_file_of_the_corpora_makes_a_traceback(capsys):
             assert code == 2 and err.startswith("error: ") and err.count("\n") == 1 or json.loads(out)["rows_read"] >= 0
 
 
-def test_a_reader_that_stops_reading_ends_the_command_quietly(warehouse_path):
-    """`... | head`: a JSON of 350 kB (more than a pipe holds) read for 10 characters, and the build's listing."""
+def test_a_reader_that_stops_reading_ends_the_command_quietly(warehouse_path, tmp_path):
+    """`... | head`: a JSON of 350 kB (more than a pipe holds) read for 10 characters, and a build's listing (of a data
+    folder of its own: the shared warehouse is never rebuilt by a test)."""
     cases = paths.sample_dir() / "cases" / "479_svendborg" / "cases_2024-09-30.csv"
+    data = _data_dir(tmp_path, {"dubu_cases_2024-09-30.csv": ("cases", "479"), "opus_actuals.csv": ("actuals", "479")})
     big = subprocess.run(
         f"{sys.executable} -m helpers forecast --cases {cases} --year 2024 --json | head -c 10; "
         f"{sys.executable} -m helpers build --show 100000 | head -n 1",
@@ -500,6 +502,23 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly(warehouse_path):
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "HELPERS_PSEUDONYM_KEY": "cli-test-key"},
+        env={**os.environ, "HELPERS_PSEUDONYM_KEY": "cli-test-key", "HELPERS_DATA_DIR": str(data)},
     )
+    assert big.stdout.startswith('{"year": 2') and "ingested 2 of 2 files" in big.stdout
     assert "Traceback" not in big.stderr and "BrokenPipe" not in big.stderr
+
+
+def test_another_name_of_a_column_beside_the_one_read_is_noted(tmp_path):
+    """DUBU writes Takst and Pris pr dag side by side: Takst (first in the alias table) is read, and a note says so."""
+    path = tmp_path / "dubu.csv"
+    path.write_text(
+        "CPR-nr.;Ydelsesvariant;Takst;Frekvens;Pris pr dag;Ydelse startdato;Ydelse slutdato;Kommune\n"
+        "010108-4195;Anbringelse i plejefamilie;30.000,00;md.;986,30;01.01.2025;;Svendborg Kommune\n",
+        encoding="utf-8",
+    )
+    result = ingest("cases", path, KEY)
+    assert result.accepted["rate"].tolist() == [30_000.0] and result.accepted["rate_unit"].tolist() == ["month"]
+    assert [(n.code, n.params["used"], n.params["others"]) for n in result.notes] == [
+        ("alias_chosen", "Takst", ["'Pris pr dag'"])
+    ]
+    assert result.notes[0].danish() == "takst: læst fra 'Takst'; også i filen, men ikke læst: 'Pris pr dag'"

@@ -159,3 +159,14 @@ def test_nothing_of_the_workbench_deletes_the_workspace(tmp_path):
     before = sorted(p.relative_to(tmp_path / "ws") for p in (tmp_path / "ws").rglob("*"))
     assert _cli("sample", "--seed", "7", "--out", str(tmp_path / "data" / "sample"), env=env).returncode == 0
     assert sorted(p.relative_to(tmp_path / "ws") for p in (tmp_path / "ws").rglob("*")) == before
+
+
+def test_a_file_named_after_a_citizen_is_printed_masked(tmp_path):
+    named = tmp_path / "0101084195_bevillinger.csv"
+    shutil.copy(OWN / "DUBU_bevillinger_2025-03-31.csv", named)
+    done = _cli("add", str(named), env={"HELPERS_WORKSPACE": str(tmp_path / "ws")})
+    assert done.returncode == 0 and "0101084195" not in done.stdout + done.stderr and "010108-xxxx" in done.stdout
+    assert [p.name for p in (tmp_path / "ws").rglob("*.csv") if p.name != "MANIFEST.csv"] == [
+        "010108-xxxx_bevillinger.csv"
+    ]
+    assert "0101084195" not in (tmp_path / "ws" / "MANIFEST.csv").read_text(encoding="utf-8")

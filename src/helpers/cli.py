@@ -138,9 +138,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_add(args: argparse.Namespace) -> int:
     from helpers.intake import workspace
     from helpers.intake.messages import ExtractError
+    from helpers.intake.privacy import mask
 
     failed = 0
     for name in args.files:
+        shown = mask(name)  # a file named after a citizen is never printed with the number
         try:
             added = workspace.add(Path(name), args.kind, args.municipality, args.snapshot)
         except ExtractError as exc:
@@ -148,13 +150,13 @@ def _cmd_add(args: argparse.Namespace) -> int:
             failed += 1
             continue
         except OSError as exc:
-            raise UserError(f"cannot copy {name} into the workspace {paths.workspace_dir()}: {exc}") from None
+            raise UserError(f"cannot copy {shown} into the workspace {paths.workspace_dir()}: {exc}") from None
         s = added.result.summary()
         whose = added.municipality_code or "several municipalities"
         when = f", snapshot {added.snapshot_date}" if added.snapshot_date else ""
         start, end = added.period
         print(
-            f"{name}: {added.kind}, municipality {whose}{when}, period {start or '-'} to {end or '-'}: "
+            f"{shown}: {added.kind}, municipality {whose}{when}, period {start or '-'} to {end or '-'}: "
             f"{s['rows_read']} rows read, {s['accepted']} accepted, {s['rejected']} quarantined, "
             f"{s['unmapped_rows']} with unmapped values"
         )

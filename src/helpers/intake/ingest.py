@@ -110,28 +110,24 @@ def locate_columns(kind: Kind, table: RawTable) -> Located:
     by_name: dict[str, list[int]] = {}
     for i, h in enumerate(table.header):
         by_name.setdefault(normalise_header(h), []).append(i)
-    first_names = {
-        c.name: next((n for n in map(normalise_header, aliases()[kind.name][c.name]) if n in by_name), None)
+    present = {
+        c.name: [n for n in dict.fromkeys(map(normalise_header, aliases()[kind.name][c.name])) if n in by_name]
         for c in kind.columns
     }
-
-    def read_elsewhere(name: str) -> bool:
-        """Whether a column of the file is read as another column of the kind (Kommune as the municipality's name)."""
-        return name in first_names.values()
-
+    read = {names[0] for names in present.values() if names}  # the file's columns read as a column of the kind
     positions: dict[str, int | None] = {}
     notes: list[Message] = []
     for column in kind.columns:
-        present = [n for n in dict.fromkeys(map(normalise_header, aliases()[kind.name][column.name])) if n in by_name]
-        if not present:
+        found = present[column.name]
+        if not found:
             positions[column.name] = None
             continue
-        at = by_name[present[0]]
+        at = by_name[found[0]]
         if len(at) > 1:
             chosen, note = _same_name(table, table.header[at[0]], at)
             at, notes = [chosen], notes + [note]
         positions[column.name] = at[0]
-        others = [n for n in present[1:] if not read_elsewhere(n)]
+        others = [n for n in found[1:] if n not in read]  # another name of it, not read as another column (Kommune)
         if others:
             shown = [f"'{table.header[by_name[n][0]]}'" for n in others]
             notes.append(msg("alias_chosen", column=column.name, used=table.header[at[0]], others=shown))
