@@ -75,10 +75,11 @@ def case_lines(
     }
     out["area"] = out["area"].where(out["area"].notna(), out["function"].map(functions))
     # a basis in Barnets lov is a child's measure, whatever its name (a placement under BL § 46 or § 47)
-    children = out["legal_basis"].map(
-        lambda b: bool(re.match(r"(bl|barnetslov)p", mappings.normalise(b))) if b else False
-    )
-    out["area"] = out["area"].where(out["area"].notna() | ~children.astype(bool), "children")
+    bases = {
+        b: bool(re.match(r"(bl|barnetslov)p", mappings.normalise(b))) for b in out["legal_basis"].dropna().unique()
+    }
+    children = out["legal_basis"].map(bases).fillna(False).astype(bool)  # worked out once per distinct basis
+    out["area"] = out["area"].where(out["area"].notna() | ~children, "children")
 
     rate = out["rate"].astype("float64")
     product = out["count"].astype("float64") * out["unit_price"].astype("float64")
@@ -87,10 +88,13 @@ def case_lines(
     unit = out["rate_unit"]
     rate_header = normalise_header(table.header[rate_at]) if rate_at is not None else ""
     unit = unit.where(unit.notna(), IMPLIED_UNITS.get(rate_header))
+    money_less = unit == mappings.UNMAPPED  # a message only for the rows it concerns (there may be 300.000 rows)
     report(
         header["rate_unit"],
-        pd.Series([msg("unit_not_money", value=v) for v in out["rate_unit_raw"]], index=index, dtype=object).where(
-            unit == mappings.UNMAPPED
+        pd.Series(
+            [msg("unit_not_money", value=v) for v in out["rate_unit_raw"][money_less]],
+            index=index[money_less],
+            dtype=object,
         ),
     )
     report(header["rate_unit"], _where(unit.isna(), msg("missing_value")))
@@ -144,7 +148,7 @@ def user_counts(out: dict[str, pd.Series], report: Report, header: dict[str, str
     )
     report(
         header["measure_group"],
-        pd.Series([msg("unknown_measure_group", area=a) for a in out["area"]], index=index, dtype=object).where(bad),
+        pd.Series([msg("unknown_measure_group", area=a) for a in out["area"][bad]], index=index[bad], dtype=object),
     )
 
 
