@@ -75,10 +75,8 @@ def case_lines(
     }
     out["area"] = out["area"].where(out["area"].notna(), out["function"].map(functions))
     # a basis in Barnets lov is a child's measure, whatever its name (a placement under BL § 46 or § 47)
-    bases = {
-        b: bool(re.match(r"(bl|barnetslov)p", mappings.normalise(b))) for b in out["legal_basis"].dropna().unique()
-    }
-    children = out["legal_basis"].map(bases).fillna(False).astype(bool)  # worked out once per distinct basis
+    bases = [b for b in out["legal_basis"].dropna().unique() if re.match(r"(bl|barnetslov)p", mappings.normalise(b))]
+    children = out["legal_basis"].isin(bases)  # worked out once per distinct basis
     out["area"] = out["area"].where(out["area"].notna() | ~children, "children")
 
     rate = out["rate"].astype("float64")
