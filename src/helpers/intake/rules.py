@@ -49,6 +49,29 @@ def _where(condition: pd.Series, message: Message) -> pd.Series:
     return pd.Series([message] * len(condition), index=condition.index, dtype=object).where(condition)
 
 
+def place_measure(out: dict[str, pd.Series]) -> None:
+    """The measure through its name, else its account function (where the function is one measure's: 5.28.22 is
+    foster care) or its legal basis; a measure's own unmapped name is kept where neither says more."""
+    measure = out["measure"]
+    raw_measure = out["measure_raw"]
+    fallback = out["function"].map(measure_by_function())
+    if "legal_basis" in out:
+        fallback = fallback.fillna(mappings.apply(out["legal_basis"], "legal_basis").replace(mappings.UNMAPPED, None))
+    measure = measure.where(measure != mappings.UNMAPPED, fallback.fillna(mappings.UNMAPPED))
+    out["measure"] = measure.where(raw_measure.notna() | fallback.isna(), fallback)
+
+
+def place_area(out: dict[str, pd.Series]) -> None:
+    """The area as written, else its measure's, else its account function's (5.28: children, 5.3x: adults)."""
+    area = out["area"]
+    out["area"] = area.where(area.notna() & (area != mappings.UNMAPPED), out["measure"].map(area_by_measure()))
+    functions = {
+        f: "children" if f.startswith("5.28") else "adults" if f.startswith("5.3") else None
+        for f in out["function"].dropna().unique()
+    }
+    out["area"] = out["area"].where(out["area"].notna(), out["function"].map(functions))
+
+
 def case_lines(
     out: dict[str, pd.Series],
     rate_empty: pd.Series,
@@ -61,19 +84,8 @@ def case_lines(
     Antal x Pris pr stk; the unit (a weekly, yearly or one-off rate as a daily one; a rate column named per day, month
     or year says its unit); status; dates in order."""
     index = rate_empty.index
-    measure = out["measure"]
-    raw_measure = out["measure_raw"]
-    fallback = out["function"].map(measure_by_function())
-    fallback = fallback.fillna(mappings.apply(out["legal_basis"], "legal_basis").replace(mappings.UNMAPPED, None))
-    measure = measure.where(measure != mappings.UNMAPPED, fallback.fillna(mappings.UNMAPPED))
-    out["measure"] = measure.where(raw_measure.notna() | fallback.isna(), fallback)
-    area = out["area"]
-    out["area"] = area.where(area.notna() & (area != mappings.UNMAPPED), out["measure"].map(area_by_measure()))
-    functions = {
-        f: "children" if f.startswith("5.28") else "adults" if f.startswith("5.3") else None
-        for f in out["function"].dropna().unique()
-    }
-    out["area"] = out["area"].where(out["area"].notna(), out["function"].map(functions))
+    place_measure(out)
+    place_area(out)
     # a basis in Barnets lov is a child's measure, whatever its name (a placement under BL § 46 or § 47)
     bases = [b for b in out["legal_basis"].dropna().unique() if re.match(r"(bl|barnetslov)p", mappings.normalise(b))]
     children = out["legal_basis"].isin(bases)  # worked out once per distinct basis
