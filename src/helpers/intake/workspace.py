@@ -25,7 +25,8 @@ from helpers import paths
 from helpers.intake import mappings, privacy, reference
 from helpers.intake.ingest import IngestResult, ingest, locate_columns
 from helpers.intake.kinds import KINDS, all_column_names, known_names, period, required_names
-from helpers.intake.messages import ExtractError, Message, msg
+from helpers.intake.messages import ExtractError, msg
+from helpers.intake.parsers import area_code
 from helpers.intake.readers import read_table
 
 MANIFEST_COLUMNS = [
@@ -108,20 +109,15 @@ def _whose(kind: str, result: IngestResult, given: str | None, path: Path) -> st
         if others and kind in OWN_KINDS:
             raise ExtractError(path, msg("municipality_differs", given=code, found=found))
         return code
-    if len(found) == 1 and (kind != "population" or found[0] in _municipality_codes()):
+    if len(found) == 1 and (kind != "population" or area_code(found[0]) == found[0]):
         return found[0]
     if kind in OWN_KINDS:
         raise ExtractError(path, msg("municipality_needed", kind=kind, found=found))
     return ""
 
 
-def _municipality_codes() -> set[str]:
-    return set(reference.municipalities()["municipality_code"])
-
-
 def _municipality_code(text: str, path: Path) -> str:
-    from helpers.intake.parsers import area_code
-
+    """A municipality's code from --municipality (a code or a name)."""
     code = area_code(text)
     if code is None:
         raise ExtractError(path, msg("unknown_municipality", value=text))
@@ -168,10 +164,6 @@ class Added:
     replaced: list[str] = field(default_factory=list)
     already: str | None = None  # the same content was in the workspace already, as this file
     overlaps: list[str] = field(default_factory=list)  # other extracts of the kind and municipality covering its period
-
-    @property
-    def notes(self) -> list[Message]:
-        return self.result.notes
 
 
 def _sha256(path: Path) -> str:

@@ -10,10 +10,10 @@ import pandas as pd
 
 from helpers import labels, paths
 from helpers.intake import workspace
+from helpers.intake.parsers import area_code
 from helpers.warehouse import marts
 
 ORIGINS = {"sample": "sample", "own": "own", "statbank": "StatBank"}
-CASE_KINDS = ("cases", "actuals", "budget", "transitions", "registrations", "parameter_scores")
 PUBLIC_KINDS = ("population", "expenditure", "users", "price_index", "municipal_facts")
 
 
@@ -132,7 +132,7 @@ def lacks(code: str, facts: Facts) -> list[str]:
 def _municipality(code: str, facts: Facts) -> list[str]:
     rows = _used(facts.inventory[facts.inventory["municipality_code"] == code])
     lines = [f"  {code} {facts.names.get(code, '')}"]
-    for kind in CASE_KINDS + PUBLIC_KINDS:
+    for kind in workspace.OWN_KINDS + PUBLIC_KINDS:
         part = rows[rows["kind"] == kind]
         if len(part):
             lines.append(_kind_line(kind, part))
@@ -148,8 +148,6 @@ def _municipality(code: str, facts: Facts) -> list[str]:
 
 
 def _code(text: str) -> str:
-    from helpers.intake.parsers import area_code
-
     code = area_code(text)
     if code is None:
         raise ValueError(f"--municipality: no municipality {text!r} (give a 3-digit code or a name)")
@@ -196,7 +194,7 @@ def report(municipality: str | None = None) -> list[str]:
     if not municipality:
         lines.append("")
         lines.append("all data by kind:")
-        for kind in PUBLIC_KINDS + CASE_KINDS:
+        for kind in PUBLIC_KINDS + workspace.OWN_KINDS:
             part = _used(inv[inv["kind"] == kind])
             if part.empty:
                 lines.append(f"    {kind:<17} none")
