@@ -219,3 +219,33 @@ def test_a_regions_data_quality_report_lists_only_its_own_municipalities(rendere
     assert (
         not country["description"].str.contains(r"not one of|duplicate of|negative amount|rækken opfylder ikke").any()
     )
+
+
+@pytest.mark.parametrize("area", labels.AREAS)
+def test_the_interval_and_the_backtest_agree_between_the_forecast_report_the_finance_pack_and_the_cli(rendered, area):
+    """Issue 22, point 5: one computation (expected_result's backtest) behind the forecast report, the finance pack and
+    `python -m helpers backtest`."""
+    sentence = re.compile(
+        r"Det forventede regnskab på ([\d.]+) kr\. ligger med et 80 %-interval mellem ([\d.]+) kr\. og ([\d.]+) kr\."
+    )
+    report = sentence.findall(re.sub(r"<[^>]+>", " ", _forecast_page(rendered, area).read_text(encoding="utf-8")))
+    finance = sentence.findall(
+        re.sub(r"<[^>]+>", " ", (rendered / "indicators" / SLUG / "finance.html").read_text(encoding="utf-8"))
+    )
+    got = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "helpers", "backtest", "--municipality", MUNICIPALITY, "--area", area, "--json"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        ).stdout
+    )
+    interval = got["interval"]
+    assert len(report) == 1 and report[0] in finance
+    assert report[0][1:] == (format_number(interval["low"]), format_number(interval["high"]))
+    assert report[0][0] == _forecast_total(rendered, area)["Forventet regnskab, kr."]
+    months = [r for r in _table(_forecast_page(rendered, area), "Prognose lavet ved udgangen af")]
+    assert len(months) == 12 and months[8]["Prognosen: gns. fejl, pct."] == format_number(
+        got["by_month"][8]["forecast_mae_pct"], 1
+    )

@@ -19,6 +19,8 @@ with findings as (
     union all
     select 'failed_extract', municipality_code, null, null, null, description from int_check_failed_extracts
     union all
+    select 'unplaced_booking', municipality_code, null, area, null, description from int_check_unplaced_bookings
+    union all
     select 'ingest_note', municipality_code, null, null, null, description from int_check_ingest_notes
 ),
 

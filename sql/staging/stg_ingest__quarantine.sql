@@ -1,5 +1,6 @@
 -- grain: one row per quarantined row; source: raw_quarantine (rows ingestion refused, with file, sheet, line, the codes of
--- the reasons (helpers.intake.messages) and the reasons in English and Danish)
+-- the reasons (helpers.intake.messages), the reasons in English and Danish, and the row's measure as far as it could be
+-- read)
 with source as (
     select * from raw_quarantine
 ),
@@ -14,6 +15,7 @@ final as (
         reason,
         reason_da,
         raw,
+        cast(measure as varchar) as measure,
     from source
 )
 

@@ -418,6 +418,40 @@ def _warehouse_forecast(args: argparse.Namespace):
         raise UserError(str(exc)) from None
 
 
+def _same_areas(actuals, cases, name: str | None):
+    """The booking lines of the case extract's areas, as the warehouse gives each area's forecast its own (by measure,
+    else account function); lines of another area or of none are left out, counted on stderr and in the JSON."""
+    if actuals is None:
+        return None, {}
+    areas = set(cases["area"].dropna()) - {"unmapped"}
+    area = actuals["area"].where(actuals["area"] != "unmapped")  # an unfamiliar area word says no area
+    none = area.isna()
+    other = area.notna() & ~area.isin(areas) if areas else none & False
+    left_out = {
+        key: {"rows": int(hit.sum()), "amount": round(float(actuals.loc[hit, "amount"].sum()), 2)}
+        for key, hit in (("other_area", other), ("no_area", none))
+    }
+    for key, text in (("other_area", "of another area"), ("no_area", "of no area (no measure, no account function)")):
+        if left_out[key]["rows"]:
+            print(
+                f"{name}: {left_out[key]['rows']} booking line(s) {text} left out ({left_out[key]['amount']:.2f} kr.)",
+                file=sys.stderr,
+            )
+    return actuals[~(other | none)], left_out
+
+
+def _file_rules(cases):
+    """The forecast's reference rules for a case extract, as the warehouse applies them: the measures' age limits, their
+    account functions, and 65 where every line's municipality moves citizens to the elderly area then."""
+    from helpers.analysis import forecast
+    from helpers.intake import reference
+
+    settings = reference.municipal_settings().set_index("municipality_code")["move_to_elderly_at_65"]
+    municipalities = set(cases["municipality_code"].dropna()) if "municipality_code" in cases else set()
+    moves = len(municipalities) == 1 and bool(settings.get(next(iter(municipalities)), False))
+    return forecast.Rules.of(reference.measures(), moves)
+
+
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from helpers.analysis import forecast
     from helpers.intake.extracts import read_actuals, read_cases
@@ -428,10 +462,11 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         result, payload = er.result, er.as_json()
     elif args.cases and args.year:
         rows = {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
-        cases = _read(read_cases, args.cases, rows)
+        rules = _file_rules(cases := _read(read_cases, args.cases, rows))
         actuals = _read(read_actuals, args.actuals, rows) if args.actuals else None
-        result = forecast.forecast(cases, args.year, _as_of(args.as_of), actuals, args.pool)
-        payload = result.as_json() | {"rows": rows}
+        actuals, left_out = _same_areas(actuals, cases, args.actuals)
+        result = forecast.forecast(cases, args.year, _as_of(args.as_of), actuals, args.pool, rules=rules)
+        payload = result.as_json() | {"rows": rows, "bookings_left_out": left_out}
     else:
         raise UserError("give --municipality CODE --area AREA (the warehouse) or --cases FILE --year YEAR (an extract)")
     if args.json:
@@ -450,11 +485,67 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
             print(f"  {label:<22}{format_number(payload[key]):>18} kr.")
     for month, value in result.by_month().items():
         print(f"  {month:<22}{format_number(value):>18} kr.")
+    later = {str(result.year + 1): payload["next_year_total"], **payload["shadow_years"]}
+    for year, value in later.items():
+        print(f"  {year + ' (kendte sager)':<22}{format_number(value):>18} kr.")
+    if payload.get("interval", {}).get("low") is not None:
+        interval = payload["interval"]
+        print(
+            f"  80 %-interval: {format_number(interval['low'])} - {format_number(interval['high'])} kr. ({interval['method']})"
+        )
     for overlap in result.overlaps:
         print(
             f"  advarsel: overlappende perioder for {overlap['case_id']} ({overlap['measure']}) fra {overlap['start_date']}"
         )
+    for ended in payload["ended_without_end_date"]:
+        print(
+            f"  advarsel: {ended['case_id']} ({ended['measure']}) afsluttet uden slutdato, regnet til {ended['costed_to']}"
+        )
+    for line in payload["unplaced"]:
+        print(
+            f"  advarsel: bogføring uden indsats {line['case_id']} {line['month']}: {format_number(line['amount'], 2)} kr."
+        )
     return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from helpers.render.formats import format_number
+
+    er = _warehouse_forecast(args)
+    bt = er.backtest
+    payload = {"municipality": er.municipality, "area": er.area, "year": er.year, "as_of": er.as_of.isoformat()}
+    payload |= bt.as_json() | {"interval": er.interval_json()}
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False))
+        return 0
+    if not bt.years:
+        print(f"Ingen afsluttede år med månedlige sagsudtræk før {er.year}: intet at måle prognosen på.")
+        return 0
+    print(
+        f"Backtest {er.municipality} {er.area}: prognoser lavet ved hver månedsafslutning i {', '.join(map(str, bt.years))}"
+    )
+    print(
+        f"  {'måned':<6}{'prognose':>10}{'budget':>10}{'sidste år':>11}{'bogført x12/m':>15}{'sidste md.':>12}  (gns. abs. fejl, pct.)"
+    )
+    for r in bt.by_month().itertuples():
+        cells = [getattr(r, f"{m}_mae_pct") for m in ("forecast", "budget", "last_year", "run_rate", "last_month")]
+        print(
+            f"  {r.month:<6}"
+            + "".join(f"{'-' if pd_na(c) else format_number(c, 1):>{w}}" for c, w in zip(cells, (10, 10, 11, 15, 12)))
+        )
+    i = payload["interval"]
+    if i["method"] == "none":
+        print("80 %-interval: intet (ingen tidligere fejl ved samme månedsafslutning)")
+    else:
+        print(
+            f"80 %-interval for {er.year}: {format_number(i['low'])} - {format_number(i['high'])} kr. ({i['method']}, {i['errors']} fejl)"
+        )
+    return 0
+
+
+def pd_na(value) -> bool:
+    """A missing score (no year to compare on)."""
+    return value is None or value != value
 
 
 def _cmd_forecast_diff(args: argparse.Namespace) -> int:
@@ -464,7 +555,8 @@ def _cmd_forecast_diff(args: argparse.Namespace) -> int:
 
     rows = {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
     before, after = _read(read_cases, args.before, rows), _read(read_cases, args.after, rows)
-    result = forecast.diff(before, after, args.year, _as_of(args.as_of))
+    rules = _file_rules(after)
+    result = forecast.diff(before, after, args.year, _as_of(args.as_of), rules)
     if args.json:
         print(json.dumps(result | {"rows": rows}, ensure_ascii=False))
         return 0
@@ -661,6 +753,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pool", type=float, default=0.0, help="pool (skøn) for unknown inflow and outflow, kr.")
     p.add_argument("--json", action="store_true", help="print totals, 12 months and one entry per case as JSON")
     p.set_defaults(func=_cmd_forecast)
+
+    p = sub.add_parser(
+        "backtest",
+        help="the forecasts made at each month-end of past complete years against the final result and naive baselines",
+    )
+    p.add_argument("--municipality", required=True, help="3-digit code")
+    p.add_argument("--area", choices=["children", "adults"], required=True)
+    p.add_argument("--year", type=int, help="the year whose interval is given (default: the as-of date's)")
+    p.add_argument("--as-of", help="YYYY-MM-DD (default: the latest snapshot)")
+    p.add_argument("--json", action="store_true", help="print the rows, the scores by month and overall, the interval")
+    p.set_defaults(func=_cmd_backtest, cases=None, actuals=None, pool=0.0)
 
     p = sub.add_parser(
         "forecast-diff", help="the change in the forecast between two case extracts, per case with a reason"

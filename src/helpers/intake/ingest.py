@@ -58,8 +58,10 @@ class IngestResult:
 
     def summary(self) -> dict[str, Any]:
         """The JSON the CLI prints: counts, every error with file line, column, value, code, parameters and reason,
-        unmapped values, and the notes (code, parameters, text)."""
+        unmapped values, and the notes (code, parameters, text); for booked actuals the lines placed on no measure (by
+        name or account function), per function with their amount."""
         unmapped_rows = int(self.accepted["unmapped"].sum()) if "unmapped" in self.accepted else 0
+        extra = {"without_measure": without_measure(self.accepted)} if self.kind == "actuals" else {}
         return {
             "file": privacy.mask(self.path),
             "kind": self.kind,
@@ -71,7 +73,19 @@ class IngestResult:
             "unmapped": self.unmapped,
             "notes": [n.as_dict() | {"text": privacy.mask(n.english())} for n in self.notes],
             "cpr_replaced": self.cpr_replaced,
-        }
+        } | extra
+
+
+def without_measure(actuals: pd.DataFrame) -> list[dict[str, Any]]:
+    """Booking lines that neither their measure nor their account function place on one measure, per function (None:
+    none given): rows and amount. The forecast shares them over the citizen's measures of the function in that month,
+    and lists what no measure takes as unplaced."""
+    rows = actuals[actuals["measure"].isna()]
+    grouped = rows.groupby(rows["function"].fillna(""), sort=True)["amount"].agg(["size", "sum"])
+    return [
+        {"function": f or None, "rows": int(n), "amount": round(float(total), 2)}
+        for f, (n, total) in zip(grouped.index, grouped.to_numpy())
+    ]
 
 
 # ---------------------------------------------------------------- 2. the header
@@ -364,6 +378,9 @@ def apply_row_rules(work: Work) -> None:
         rules.case_lines(
             work.out, rate_empty, work.table, work.located.positions["rate"], work.report, work.located.names
         )
+    elif work.kind.name == "actuals":
+        rules.place_measure(work.out)
+        rules.place_area(work.out)
     elif work.kind.name == "budget":
         rules.budget_lines(work.out)
     elif work.kind.name == "expenditure":
@@ -466,12 +483,24 @@ def quarantine(work: Work, rejected: dict[Any, list[tuple[str, Message]]]) -> tu
                 "reason": privacy.mask("; ".join(m.english() for _, m in messages)),
                 "reason_da": privacy.mask(sentence([m.danish() for _, m in messages])),
                 "raw": (table.delimiter or "|").join(raw),
+                "measure": _measure_of(work.out, i),
             }
         )
     return errors, pd.DataFrame(rows, columns=QUARANTINE_COLUMNS)
 
 
-QUARANTINE_COLUMNS = ["line", "sheet", "codes", "reason", "reason_da", "raw"]
+QUARANTINE_COLUMNS = ["line", "sheet", "codes", "reason", "reason_da", "raw", "measure"]
+
+
+def _measure_of(out: dict[str, pd.Series], row: Any) -> str | None:
+    """A quarantined row's measure as far as it could be read (its own name where no mapping knows it), so reports can
+    say in which sub-areas rows were lost; None for kinds without a measure or an empty cell."""
+    if "measure" not in out:
+        return None
+    measure = out["measure"].get(row)
+    if measure == mappings.UNMAPPED:
+        measure = out["measure_raw"].get(row)
+    return privacy.mask(measure) if isinstance(measure, str) and measure else None
 
 
 # ---------------------------------------------------------------- the steps in order

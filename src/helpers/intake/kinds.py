@@ -14,7 +14,6 @@ from helpers import paths
 from helpers.intake.readers import normalise_header
 
 ALIASES = paths.REFERENCE / "column_aliases.csv"
-RATE_UNITS_PER_DAY = {"week": 7.0, "year": 365.0}  # a weekly or yearly rate becomes a daily one
 # a rate column whose name says its unit (no unit column needed): normalised name -> unit
 IMPLIED_UNITS = {
     "prisprdag": "day",
@@ -151,7 +150,9 @@ KINDS: dict[str, Kind] = {
         (
             *PERSON,
             Column("municipality_code", "municipality", required=False, nullable=True),
+            Column("area", "map:area", required=False, nullable=True),
             Column("measure", "map:measure", required=False, nullable=True),
+            Column("function", "function", required=False, nullable=True),
             Column("month", "month"),
             Column("amount", "number"),
         ),

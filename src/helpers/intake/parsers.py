@@ -163,9 +163,11 @@ def _account_group(raw: pd.Series, decimal: str | None) -> Parsed:
 
 
 def _share(raw: pd.Series, decimal: str | None) -> Parsed:
+    """A probability as a share (0,6) or a percentage: with `%` (60 %), or a whole number from 2 to 100 (60); another
+    number over 1 (1,5) is no probability."""
     text = values._text(raw)
-    percent = text.str.endswith("%")
-    number, errors = values.parse_numbers(text.str.rstrip("%").where(values._is_text(raw), raw), decimal)
+    number, errors = values.parse_numbers(text.str.rstrip("% ").where(values._is_text(raw), raw), decimal)
+    percent = text.str.endswith("%") | (number.between(2, 100) & (number == number.round()))
     number = number.where(~percent, number / 100)
     bad = number.notna() & ~number.between(0, 1)
     errors[bad] = [msg("probability_out_of_range", value=v) for v in text[bad]]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.intake import mappings, reference
-from helpers.intake.kinds import IMPLIED_UNITS, RATE_UNITS_PER_DAY, Kind
+from helpers.intake.kinds import IMPLIED_UNITS, Kind
 from helpers.intake.messages import Message, msg
 from helpers.intake.readers import RawTable, normalise_header
 
@@ -81,8 +81,9 @@ def case_lines(
     header: dict[str, str],
 ) -> None:
     """Case lines: the measure through its name, else its account function or legal basis; the rate as written or
-    Antal x Pris pr stk; the unit (a weekly, yearly or one-off rate as a daily one; a rate column named per day, month
-    or year says its unit); status; dates in order."""
+    Antal x Pris pr stk, kept with its unit as given (the forecast costs a week, a year or a one-off amount; a rate
+    column named per day, month or year says its unit; a unit that cannot become money is quarantined); status; dates
+    in order."""
     index = rate_empty.index
     place_measure(out)
     place_area(out)
@@ -110,13 +111,8 @@ def case_lines(
     report(header["rate_unit"], _where(unit.isna(), msg("missing_value")))
     start = as_datetime(out["start_date"])
     end = as_datetime(out["end_date"])
-    per_day = unit.map(RATE_UNITS_PER_DAY)
-    rate = rate.where(per_day.isna(), rate / per_day)
-    one_off = unit == "one_off"
-    days = (end - start).dt.days + 1
-    rate = rate.where(~one_off, rate / days)
-    report(header["rate_unit"], _where(one_off & end.isna(), msg("one_off_without_end")))
-    out["rate"], out["rate_unit"] = rate, unit.where(~unit.isin(["week", "year", "one_off"]), "day")
+    report(header["rate_unit"], _where((unit == "one_off") & end.isna(), msg("one_off_without_end")))
+    out["rate"], out["rate_unit"] = rate, unit
     status = out["status"]
     out["status"] = status.where(status.notna(), "current")
     backwards = end.notna() & start.notna() & (end < start)

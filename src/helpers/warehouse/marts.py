@@ -257,9 +257,11 @@ def regions() -> pd.DataFrame:
 
 
 def measures() -> pd.DataFrame:
-    """Case-level measures: area, section of the Act, measure group, Danish label and the age group of its rates per 10,000."""
+    """Case-level measures: area, section of the Act, measure group, account function, Danish label, the age group of its
+    rates per 10,000 and the age at which the law ends it (end_age; NaN: none)."""
     return query(
-        "select measure, area, section, measure_group, label_da, age_group from mart_measures order by measure"
+        "select measure, area, section, measure_group, function, label_da, age_group, end_age from mart_measures "
+        "order by measure"
     )
 
 
@@ -299,13 +301,36 @@ def latest_snapshots() -> pd.DataFrame:
                     where p.area is not null group by all order by p.municipality_code, p.area desc""")
 
 
-def actuals(municipality: str, area: str) -> pd.DataFrame:
-    """Booked actuals per case, measure and month (amount as float kroner)."""
+def actuals(municipality: str, area: str | None) -> pd.DataFrame:
+    """Booked actuals per case, measure (or, without one, account function) and month (amount as float kroner), of an
+    area by the measure or the function; `area=None`: the lines neither places in an area."""
     frame = query(
-        "select case_id, measure, month, amount_kr from mart_forecast_actuals where municipality_code = ? and area = ?",
+        """select case_id, measure, function, month, amount_kr from mart_forecast_actuals
+           where municipality_code = ? and area is not distinct from ? order by case_id, measure, function, month""",
         [municipality, area],
     )
     return frame.assign(amount=frame["amount_kr"].astype(float)).drop(columns="amount_kr")
+
+
+def forecast_extracts(municipality: str, snapshot: dt.date) -> pd.DataFrame:
+    """The extracts a municipality's forecast at a snapshot reads: that snapshot's case extract and the municipality's
+    actuals, budget and transitions, with rows read, accepted, quarantined and unmapped."""
+    return query(
+        """select kind, file, snapshot_date, rows_read, accepted, rejected, unmapped from mart_forecast_extracts
+           where municipality_code = ? and (kind <> 'cases' or snapshot_date = ?) order by kind, file""",
+        [municipality, snapshot],
+    )
+
+
+def forecast_quarantine(municipality: str, snapshot: dt.date, area: str) -> pd.DataFrame:
+    """The quarantined rows of those extracts that belong to the area or to no known area: kind, file, line, measure,
+    its label and the reason."""
+    return query(
+        """select kind, file, line, measure, measure_label, reason from mart_forecast_quarantine
+           where municipality_code = ? and (kind <> 'cases' or snapshot_date = ?) and (area = ? or area is null)
+           order by kind, file, line""",
+        [municipality, snapshot, area],
+    )
 
 
 def budget(municipality: str, area: str, year: int) -> pd.DataFrame:
