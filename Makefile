@@ -9,6 +9,9 @@ SAMPLE_STAMP := data/sample/.complete
 SRC := $(shell find src/helpers -name '*.py' 2>/dev/null)
 SQLS := $(shell find sql -name '*.sql' -o -name '*.yml' 2>/dev/null)
 REFS := $(wildcard data/reference/*.csv)
+# the municipality's own workspace (python -m helpers add): never deleted here; the warehouse is rebuilt when it changes
+WORKSPACE := $(or $(HELPERS_WORKSPACE),data/local)
+OWN := $(wildcard $(WORKSPACE)/MANIFEST.csv $(WORKSPACE)/mappings/*.csv)
 
 .DEFAULT_GOAL := help
 .PHONY: help reports test data lab bench clean lock venv browser lint
@@ -28,10 +31,10 @@ venv: $(STAMP) ## Create .venv with the locked dependencies and the package in e
 $(SAMPLE_STAMP): $(STAMP) $(SRC) $(REFS)
 	$(PY) -m helpers sample
 
-$(WAREHOUSE): $(SAMPLE_STAMP) $(SQLS)
+$(WAREHOUSE): $(SAMPLE_STAMP) $(SQLS) $(OWN)
 	$(PY) -m helpers build
 
-data: $(WAREHOUSE) ## Generate the embedded sample data and build the warehouse
+data: $(WAREHOUSE) ## Generate the embedded sample data and build the warehouse (with the workspace's own extracts)
 
 reports: data ## Render every report on the embedded data (reports/index.html lists them)
 	$(PY) -m helpers reports
@@ -66,6 +69,6 @@ lock: ## Re-resolve the dependencies into requirements.lock (needs the network)
 	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^helpers' ) > requirements.lock
 	rm -rf .lock-venv
 
-clean: ## Delete everything that can be rebuilt (venv, sample, staged data, warehouse, reports)
+clean: ## Delete everything that can be rebuilt (venv, sample, staged data, warehouse, reports; never data/local)
 	rm -rf $(VENV) data/sample data/quarantine data/staged data/cache $(WAREHOUSE) $(WAREHOUSE).wal data/.warehouse.duckdb.*.tmp data/.build.lock \
 	  reports/*/ reports/index.html reports/index.json .pytest_cache

@@ -11,6 +11,9 @@ import pytest
 
 # Tests never touch the user's key file: a fixed test key, set before any helper reads it.
 os.environ.setdefault("HELPERS_PSEUDONYM_KEY", "test-key-not-for-production")
+# Tests check the embedded sample: a municipality's own workspace (data/local) is never read by them; a test that needs
+# one makes its own. (A folder that does not exist holds nothing.)
+os.environ.setdefault("HELPERS_WORKSPACE", str(Path(__file__).parent / ".no-workspace"))
 
 from helpers import paths  # noqa: E402
 
@@ -29,6 +32,17 @@ def _ensure_warehouse() -> Path:
             if not (paths.sample_dir() / paths.MANIFEST).exists():
                 generate_sample(paths.sample_dir())
             build()
+    connection = duckdb.connect(str(target), read_only=True)
+    try:
+        own = connection.execute("select count(*) from mart_ingest_log where origin <> 'sample'").fetchone()[0]
+    finally:
+        connection.close()
+    if own:
+        pytest.exit(
+            f"{target} holds {own} extract(s) of a municipality's own workspace; the tests check the embedded sample: "
+            "build it without them (HELPERS_WORKSPACE=/nonexistent python -m helpers build) and run the tests again",
+            returncode=2,
+        )
     return target
 
 

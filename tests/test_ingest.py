@@ -105,7 +105,16 @@ def test_xlsx_is_read_with_sheet_row_numbers(tmp_path):
     wb.save(path)
     result = ingest("cases", path, key=KEY)
     assert result.accepted["source_line"].tolist() == [2]
-    assert result.errors == [{"line": 3, "column": "rate", "value": "-5", "reason": "negative amount: '-5'"}]
+    assert result.errors == [
+        {
+            "line": 3,
+            "column": "rate",
+            "value": "-5",
+            "code": "negative_amount",
+            "params": {"value": "-5"},
+            "reason": "negative amount: '-5'",
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -163,7 +172,7 @@ def test_registrations_sequence_rules():
     _reconciles(result, path)
     reasons = {e["line"]: e for e in result.errors}
     assert 4 not in reasons and any(
-        "registration(s) 3 missing before registration 4" in n for n in result.notes
+        "registration(s) 3 missing before registration 4" in n.english() for n in result.notes
     )  # a gap
     assert reasons[6]["column"] == "registration_date" and "not after registration 1" in reasons[6]["reason"]
     assert reasons[7]["column"] == "vum_score" and reasons[7]["value"] == "5"
@@ -190,7 +199,7 @@ def test_cli_json_and_exit_codes():
     out = json.loads(ok.stdout)
     assert {"rows_read", "accepted", "rejected", "errors"} <= set(out)
     assert (out["rows_read"], out["accepted"], out["rejected"]) == (14, 6, 8) and out["unmapped_rows"] == 2
-    assert {"line", "column", "value", "reason"} == set(out["errors"][0])
+    assert {"line", "column", "value", "code", "params", "reason"} == set(out["errors"][0])
 
     missing = _cli("ingest", "--kind", "cases", "--file", str(CORPUS / "cases_missing_columns.csv"), "--json")
     assert missing.returncode == 2

@@ -195,5 +195,5 @@ def test_planted_data_errors_are_found_by_the_checks(con):
         == 60
     )
     assert found("int_check_missing_users", "municipality_code = '671' and year = 2012 and area = 'children'") >= 4
-    assert found("int_check_quarantined_rows", "file like 'accounts/%' and reason like 'duplicate of line%'") == 1
+    assert found("int_check_quarantined_rows", "file like 'accounts/%' and codes = 'duplicate_key'") == 1
     assert found("int_check_population_adds_up", "true") == 0

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from helpers import paths
@@ -19,6 +20,7 @@ from helpers.analysis import forecast
 from helpers.intake import mappings, privacy
 from helpers.intake.extracts import read_cases
 from helpers.intake.ingest import ingest
+from helpers.intake.messages import ExtractError
 from helpers.warehouse import build as build_module
 
 CORPUS = Path(__file__).parent / "data" / "real_format"
@@ -135,7 +137,8 @@ def test_a_utf8_file_with_one_windows_byte_keeps_utf8_and_says_which_line():
         "Bostedet Skøjte",
         "Søhuset",
     ]
-    assert result.notes == ["line(s) 3 held Windows-1252 bytes in a UTF-8 file; read as Windows-1252"]
+    assert [(n.code, n.params) for n in result.notes] == [("mixed_encoding", {"lines": "3"})]
+    assert result.notes[0].danish().startswith("linje 3 indeholdt Windows-1252-tegn i en UTF-8-fil")
 
 
 def test_a_windows_file_is_read_as_cp1252_so_dashes_and_quotes_survive():
@@ -161,7 +164,7 @@ def test_progression_keeps_a_citizens_later_registrations_when_one_is_quarantine
     _reconciles(result)
     assert (result.rows_read, len(result.accepted), len(result.rejected)) == (30, 29, 1)
     assert result.errors[0]["line"] == 2 and "31.02.2017" in result.errors[0]["reason"]
-    assert len(result.notes) == 1 and "registration(s) 1 missing before registration 2" in result.notes[0]
+    assert len(result.notes) == 1 and "registration(s) 1 missing before registration 2" in result.notes[0].english()
     rows = result.accepted
     assert set(rows["provider_type"]) == {"private", "own_municipality", "other_municipality"}
     assert set(rows["target_group"]) == {"intellectual", "mental_illness"} and set(rows["sex"]) <= {"M", "K"}
@@ -296,3 +299,225 @@ def test_a_rate_as_antal_times_pris_pr_stk_or_named_per_day():
         ["day"],
         pytest.approx(20_000),
     )
+
+
+# ---------------------------------------------------------------- exports as they really come (issue 21, point 5)
+
+
+def test_a_header_over_two_merged_rows_is_read_as_one():
+    """DUBU's export saved from Excel: 'Ydelse' merged over 'startdato' and 'slutdato'; Nexus' workbook with merged
+    cells over 'Startdato', 'Slutdato' and 'Takst', 'Enhed'."""
+    csv = ingest("cases", CORPUS / "dubu_two_row_header.csv", KEY)
+    _reconciles(csv)
+    rows = csv.accepted.set_index("source_line")
+    assert (len(csv.accepted), str(rows.loc[6, "start_date"]), str(rows.loc[6, "end_date"])) == (
+        2,
+        "2025-03-01",
+        "2025-05-31",
+    )
+    assert rows["status"].tolist() == ["current", "current"] and rows["municipality_code"].tolist() == ["479", "479"]
+    assert [n.code for n in csv.notes] == ["two_row_header"] and "Ydelse startdato" in csv.notes[0].english()
+    book = ingest("cases", CORPUS / "nexus_merged_header.xlsx", KEY)
+    assert book.accepted["measure"].tolist() == ["sel_107", "sel_108"]
+    assert (
+        book.accepted["rate_unit"].tolist() == ["day", "month"]
+        and str(book.accepted.loc[1, "end_date"]) == "2025-06-30"
+    )
+    assert forecast.forecast(
+        read_cases(CORPUS / "nexus_merged_header.xlsx", KEY)[0], 2025
+    ).forecast_total == pytest.approx(1_500 * 365 + 30_000 * 6)
+
+
+def test_a_workbook_with_one_sheet_per_month_reads_every_month_and_names_the_sheets():
+    result = ingest("actuals", CORPUS / "opus_one_sheet_per_month.xlsx", KEY)
+    _reconciles(result)
+    assert result.rows_read == 7 and result.accepted.groupby("month")["amount"].sum().to_dict() == {
+        "2025-01": 82_000.0,
+        "2025-02": 76_000.0,
+        "2025-03": 79_500.0,  # the refund line (art 7.6) is a line of its own, not a duplicate
+    }
+    notes = {n.code: n for n in result.notes}
+    assert notes["sheets_read"].params["sheets"] == ["Januar (2 rækker)", "Februar (2 rækker)", "Marts (3 rækker)"]
+    assert notes["sheets_passed_over"].params["sheets"] == ["Forside", "Noter"]
+
+
+def test_a_bad_row_of_a_monthly_sheet_is_named_with_its_sheet(tmp_path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(CORPUS / "opus_one_sheet_per_month.xlsx")
+    book["Februar"]["E3"] = "mange penge"
+    book.save(tmp_path / "bookings.xlsx")
+    result = ingest("actuals", tmp_path / "bookings.xlsx", KEY)
+    _reconciles(result)
+    assert [(e["sheet"], e["line"], e["code"]) for e in result.errors] == [("Februar", 3, "not_a_number")]
+    assert result.rejected[["sheet", "line"]].values.tolist() == [["Februar", 3]]
+
+
+def test_two_columns_with_one_name_are_compared_never_guessed():
+    with pytest.raises(ExtractError) as exc:
+        ingest("cases", CORPUS / "dubu_same_name_differs.csv", KEY)
+    assert exc.value.message.code == "same_name_differs" and "line 3: 'Aktiv' / 'Afsluttet'" in str(exc.value)
+    done = _cli("ingest", "--kind", "cases", "--file", str(CORPUS / "dubu_same_name_differs.csv"))
+    assert (
+        done.returncode == 2 and "Traceback" not in done.stderr and "columns 7, 8 are all named 'Status'" in done.stderr
+    )
+    same = ingest("cases", CORPUS / "dubu_same_name_same_values.csv", KEY)
+    assert same.accepted["function"].tolist() == ["5.28.22", "5.28.23"]
+    assert [n.code for n in same.notes] == ["same_name_same_values"]
+
+
+def test_barnets_lov_paragraphs_place_childrens_measures():
+    result = ingest("cases", CORPUS / "dubu_barnets_lov.csv", KEY)
+    rows = result.accepted.set_index("source_line")
+    assert rows["measure"].to_dict() == {
+        2: "kontaktperson",  # BL § 32, stk. 1, nr. 3
+        3: "familiebehandling",  # Barnets lov § 32, stk. 1, nr. 5
+        4: "aflastning",  # BL § 32, stk. 1, nr. 7: støtteophold
+        5: "eftervaern",  # BL § 114
+        6: "sikret_institution",  # BL § 62
+        7: "unmapped",  # BL § 46: a placement, whose kind the basis does not say
+    }
+    assert set(rows["area"]) == {"children"}  # also the unmapped placement: its basis is in Barnets lov
+    assert result.unmapped == [{"column": "Ydelsesvariant", "value": "Anbringelse", "rows": 1}]
+
+
+def test_a_yearly_granted_amount_is_a_yearly_rate():
+    periods, rows = read_cases(CORPUS / "nexus_bevilget_pr_aar.csv", KEY)
+    assert rows == {"read": 2, "accepted": 2, "rejected": 0, "unmapped": 0}
+    by_case = forecast.forecast(periods, 2025).cases.set_index("measure")["year_total"]
+    # 730.000 a year, all of 2025 (365 days); 109.500 a year from 1.7 to 31.12 (184 days of 365)
+    assert by_case["sel_107"] == pytest.approx(730_000) and by_case["sel_85_bostoette"] == pytest.approx(
+        109_500 * 184 / 365
+    )
+
+
+def test_a_booking_date_is_the_booking_month():
+    result = ingest("actuals", CORPUS / "prisme_posteringsdato.csv", KEY)
+    assert result.accepted["month"].tolist() == ["2025-01", "2025-02", "2025-03"]
+    assert result.accepted["municipality_code"].tolist() == ["479"] * 3  # 'Finansiering Kommunenavn'
+
+
+@pytest.mark.parametrize(
+    ("kind", "file", "column", "expected"),
+    [
+        ("budget", "budget_names.csv", "municipality_code", ["479", "479"]),
+        ("expenditure", "accounts_names.csv", "municipality_code", ["101", "400", "173", "751"]),
+        ("users", "users_names.csv", "municipality_code", ["479", "169"]),
+        ("population", "population_names.csv", "area_code", ["000", "085", "479"]),
+        ("registrations", "registrations_names.csv", "municipality_code", ["479"]),
+        ("cases", "dubu_two_row_header.csv", "municipality_code", ["479", "479"]),
+        ("actuals", "prisme_posteringsdato.csv", "municipality_code", ["479"] * 3),
+    ],
+)
+def test_municipalities_and_areas_written_as_names_in_every_kind(kind, file, column, expected):
+    result = ingest(kind, CORPUS / file, KEY)
+    assert result.errors == [] and result.accepted[column].tolist() == expected
+    if kind in ("budget", "users"):
+        assert result.accepted["area"].tolist() == ["children", "adults"]  # 'Børn og familie', 'Voksenhandicap'
+
+
+def test_not_assessed_in_a_registration_is_an_answer_not_an_error():
+    result = ingest("registrations", CORPUS / "registrations_ikke_vurderet.csv", KEY)
+    _reconciles(result)
+    rows = result.accepted.set_index("source_line")
+    assert (len(result.accepted), len(result.rejected)) == (3, 1)  # only VUM 5, which is no score
+    assert rows["vum_score"].isna().tolist() == [True, False, True] and pd.isna(rows.loc[3, "previous_goal_met"])
+    assert {n.params["column"]: n.params["rows"] for n in result.notes} == {
+        "VUM": 2,
+        "Tidligere mål opfyldt": 1,
+        "Mål-VUM": 1,
+    }
+
+
+def test_accounts_with_a_line_per_function_and_art_sum_to_the_net():
+    result = ingest("expenditure", CORPUS / "opus_accounts_art.csv")
+    _reconciles(result)
+    net = result.accepted.groupby("function")["amount_1000_kr"].sum()
+    assert net.to_dict() == {"5.28.22": 38_000.0, "5.28.23": 16_500.0}  # Bogført beløb in kroner, as 1.000 kr.
+    assert [(e["line"], e["code"]) for e in result.errors] == [(7, "duplicate_key")]  # the one line given twice
+    assert result.errors[0]["params"]["columns"] == ["municipality_code", "function", "account_kind", "year"]
+
+
+def test_a_line_with_utf8_characters_and_a_windows_byte_keeps_both():
+    result = ingest("cases", CORPUS / "utf8_line_with_both.csv", KEY)
+    assert result.accepted["provider"].tolist() == ["Bostedet Ærø, Søhus", "Åbo – Strandvej"]
+    assert [(n.code, n.params) for n in result.notes] == [("mixed_encoding", {"lines": "2"})]
+
+
+def test_a_legacy_xls_workbook_is_read_and_a_note_advises_xlsx():
+    result = ingest("cases", CORPUS / "sensum_legacy.xls", KEY)
+    _reconciles(result)
+    rows = result.accepted
+    assert rows["rate"].tolist() == [1500.5, 30_000.0] and str(rows.loc[1, "end_date"]) == "2025-04-30"
+    assert [n.code for n in result.notes] == ["legacy_xls"]
+
+
+@pytest.mark.parametrize(
+    ("file", "code", "words"),
+    [
+        ("udtraek_zip_named.csv", "zip_not_workbook", "a zip archive"),
+        ("rapport_pdf_named.csv", "pdf_not_data", "a PDF document"),
+        ("dubu_html_named.xls", "html_not_data", "an HTML page"),
+    ],
+)
+def test_a_file_that_is_no_extract_is_told_what_it_is(file, code, words):
+    with pytest.raises(ExtractError) as exc:
+        ingest("cases", CORPUS / file, KEY)
+    assert exc.value.message.code == code
+    done = _cli("ingest", "--kind", "cases", "--file", str(CORPUS / file))
+    assert (
+        done.returncode == 2
+        and done.stderr.count("\n") == 1
+        and words in done.stderr
+        and "Traceback" not in done.stderr
+    )
+
+
+def test_no_file_of_the_corpora_makes_a_traceback(capsys):
+    """Every file of both corpora through the command line, in-process: a usable file prints its counts, an unusable
+    one a single line with exit 2, never an exception."""
+    from helpers.cli import main
+    from helpers.intake.kinds import KINDS
+
+    files = sorted(CORPUS.iterdir()) + sorted((CORPUS.parent / "ingest").iterdir())
+    for path in files:
+        for kind in ("cases", "actuals", "registrations", "expenditure", "population"):
+            assert kind in KINDS
+            code = main(["ingest", "--kind", kind, "--file", str(path), "--json"])
+            out, err = capsys.readouterr()
+            assert code in (0, 2) and "Traceback" not in err, (path.name, kind)
+            assert code == 2 and err.startswith("error: ") and err.count("\n") == 1 or json.loads(out)["rows_read"] >= 0
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(warehouse_path, tmp_path):
+    """`... | head`: a JSON of 350 kB (more than a pipe holds) read for 10 characters, and a build's listing (of a data
+    folder of its own: the shared warehouse is never rebuilt by a test)."""
+    cases = paths.sample_dir() / "cases" / "479_svendborg" / "cases_2024-09-30.csv"
+    data = _data_dir(tmp_path, {"dubu_cases_2024-09-30.csv": ("cases", "479"), "opus_actuals.csv": ("actuals", "479")})
+    big = subprocess.run(
+        f"{sys.executable} -m helpers forecast --cases {cases} --year 2024 --json | head -c 10; "
+        f"{sys.executable} -m helpers build --show 100000 | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HELPERS_PSEUDONYM_KEY": "cli-test-key", "HELPERS_DATA_DIR": str(data)},
+    )
+    assert big.stdout.startswith('{"year": 2') and "ingested 2 of 2 files" in big.stdout
+    assert "Traceback" not in big.stderr and "BrokenPipe" not in big.stderr
+
+
+def test_another_name_of_a_column_beside_the_one_read_is_noted(tmp_path):
+    """DUBU writes Takst and Pris pr dag side by side: Takst (first in the alias table) is read, and a note says so."""
+    path = tmp_path / "dubu.csv"
+    path.write_text(
+        "CPR-nr.;Ydelsesvariant;Takst;Frekvens;Pris pr dag;Ydelse startdato;Ydelse slutdato;Kommune\n"
+        "010108-4195;Anbringelse i plejefamilie;30.000,00;md.;986,30;01.01.2025;;Svendborg Kommune\n",
+        encoding="utf-8",
+    )
+    result = ingest("cases", path, KEY)
+    assert result.accepted["rate"].tolist() == [30_000.0] and result.accepted["rate_unit"].tolist() == ["month"]
+    assert [(n.code, n.params["used"], n.params["others"]) for n in result.notes] == [
+        ("alias_chosen", "Takst", ["'Pris pr dag'"])
+    ]
+    assert result.notes[0].danish() == "takst: læst fra 'Takst'; også i filen, men ikke læst: 'Pris pr dag'"

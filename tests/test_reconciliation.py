@@ -221,21 +221,6 @@ def test_a_regions_data_quality_report_lists_only_its_own_municipalities(rendere
     )
 
 
-def test_rejection_reasons_in_danish_hand_worked():
-    from helpers.reports.data_quality import danish_reason
-
-    assert (
-        danish_reason("not one of ['day', 'month']: 'uge'")
-        == "Værdien 'uge' er ikke tilladt her (tilladt: day, month)."
-    )
-    assert danish_reason("negative amount: '-9.688,73'; stop date 30.04.2022 before start date 30.04.2023") == (
-        "Beløbet -9.688,73 er negativt; slutdatoen 30.04.2022 ligger før startdatoen 30.04.2023."
-    )
-    assert danish_reason("duplicate of line 7563 (same municipality_code, function, account_group, year)") == (
-        "Rækken er en dublet af linje 7563 (samme kommunekode, funktion, dranst og år)."
-    )
-
-
 @pytest.mark.parametrize("area", labels.AREAS)
 def test_the_interval_and_the_backtest_agree_between_the_forecast_report_the_finance_pack_and_the_cli(rendered, area):
     """Issue 22, point 5: one computation (expected_result's backtest) behind the forecast report, the finance pack and

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from helpers.intake import reference
-from helpers.intake.parsing import parse_date, parse_number
 from helpers.intake.privacy import parse_cpr
+from helpers.intake.values import parse_date, parse_number
 from helpers.sample.cases import generate_cases
 
 SEED = 2024

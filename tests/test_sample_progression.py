@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from helpers.intake.parsing import parse_date, parse_number
 from helpers.intake.privacy import parse_cpr
+from helpers.intake.values import parse_date, parse_number
 from helpers.sample.progression import generate_progression
 
 SEED = 2018

@@ -1,12 +1,18 @@
 -- grain: one row per municipality, year, area and measure group (base, § 85 user groups and aggregates);
 -- source: stg_finance__expenditure mapped by ref_account_functions, aggregated by ref_measure_groups
--- Accounts mapped to no measure group (5.32.32 group 001, home help for the elderly) are left out here.
+-- Accounts mapped to no measure group (5.32.32 group 001, home help for the elderly) are left out here. A function the
+-- mapping splits by account group matches by group; its row without a group matches only accounts without groups (as
+-- Statistics Denmark's REGK31 has them: 5.32.33 is then § 85 in total, 5.32.32 cannot be used).
 with expenditure as (
     select * from stg_finance__expenditure
 ),
 
 functions as (
     select * from ref_account_functions
+),
+
+grouped_functions as (
+    select distinct function from ref_account_functions where account_group <> ''
 ),
 
 mapped as (
@@ -20,7 +26,13 @@ mapped as (
     from expenditure
     inner join functions
         on expenditure.function = functions.function
-        and (functions.account_group = '' or functions.account_group = expenditure.account_group)
+        and (
+            functions.account_group = expenditure.account_group
+            or (
+                functions.account_group = ''
+                and (expenditure.account_group = '' or expenditure.function not in (select function from grouped_functions))
+            )
+        )
     where functions.measure_group <> ''
 ),
 

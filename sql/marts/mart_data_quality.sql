@@ -29,6 +29,9 @@ with findings as (
     union all
     select 'unplaced_booking', municipality_code, null, area, null, description, description, null
     from int_check_unplaced_bookings
+    union all
+    select 'ingest_note', municipality_code, null, null, null, description, description, null
+    from int_check_ingest_notes
 ),
 
 final as (

@@ -1,7 +1,8 @@
 -- grain: one row per quarantined row of a case, actuals, budget or transitions extract; source: stg_ingest__quarantine,
 -- stg_ingest__extracts, int_extract_municipality, stg_cases__case_periods, ref_measures
 -- The rows the forecast never sees, with the municipality and (for a case snapshot) the snapshot date of their file and
--- the sub-area as far as the row's measure could be read, so the forecast report says where rows were lost and why.
+-- the sub-area as far as the row's measure could be read, so the forecast report says where rows were lost and why (in
+-- Danish, from the intake's message catalogue).
 with quarantined as (
     select * from stg_ingest__quarantine where kind in ('cases', 'actuals', 'budget', 'transitions')
 ),
@@ -20,7 +21,7 @@ final as (
         measures.area,
         quarantined.measure,
         measures.label_da as measure_label,
-        quarantined.reason,
+        quarantined.reason_da as reason,
     from quarantined
     left join stg_ingest__extracts as extracts on extracts.file = quarantined.file
     left join int_extract_municipality as municipality on municipality.file = quarantined.file

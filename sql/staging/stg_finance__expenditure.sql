@@ -1,4 +1,6 @@
--- grain: one row per municipality, account function, account group and year; source: raw_expenditure (accounts extract, 1,000 kr.)
+-- grain: one row per municipality, account function, account group, kind of account (art) and year; source:
+-- raw_expenditure (accounts extract, 1,000 kr.; an extract with one line per function and art has expenditure,
+-- income and refund lines apart, which sum to the net; one without art has '')
 with source as (
     select * from raw_expenditure
 ),
@@ -8,6 +10,7 @@ final as (
         municipality_code,
         function,
         coalesce(account_group, '') as account_group,
+        coalesce(account_kind, '') as account_kind,
         cast(year as integer) as year,
         cast(round(amount_1000_kr * 1000, 0) as decimal(18, 0)) as amount_kr,
         source_file,

@@ -37,7 +37,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from helpers.intake.ingest import describe_columns, ingest
-    from helpers.intake.readers import ExtractError
+    from helpers.intake.messages import ExtractError
 
     if args.columns:
         for col in describe_columns(args.kind):
@@ -62,11 +62,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         f"{s['unmapped_rows']} with unmapped values"
     )
     for e in s["errors"]:
-        print(f"  line {e['line']}, column {e['column']}, value {e['value']!r}: {e['reason']}")
+        sheet = f", sheet {e['sheet']}" if "sheet" in e else ""
+        print(f"  line {e['line']}{sheet}, column {e['column']}, value {e['value']!r}: {e['reason']}")
     for u in s["unmapped"]:
         print(f"  unmapped in {u['column']}: {u['value']!r} ({u['rows']} rows)")
     for note in s["notes"]:
-        print(f"  note: {note}")
+        print(f"  note: {note['text']}")
     for column, count in s["cpr_replaced"].items():
         print(f"  {count} CPR number(s) in column {column} replaced by a pseudonym or [CPR]")
     return 0
@@ -77,7 +78,7 @@ def _cmd_mappings(args: argparse.Namespace) -> int:
 
     from helpers.intake import mappings
     from helpers.intake.ingest import KINDS, ingest
-    from helpers.intake.readers import ExtractError
+    from helpers.intake.messages import ExtractError
 
     try:
         result = ingest(args.kind, Path(args.file))
@@ -111,8 +112,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
     failed = log[log["failed"].notna()]
     print(
         f"ingested {len(log) - len(failed)} of {len(log)} files: {log['rows_read'].sum():,} rows read, {log['accepted'].sum():,} accepted, "
-        f"{log['rejected'].sum():,} quarantined (see data/quarantine/), {log['unmapped'].sum():,} with unmapped values"
+        f"{log['rejected'].sum():,} quarantined (see {paths.data_dir() / 'quarantine'}/), {log['unmapped'].sum():,} with unmapped values"
     )
+    own = log[log["origin"] != "sample"]
+    if len(own):
+        print(
+            f"from the workspace {paths.workspace_dir()}: {len(own)} extract(s); the sample's data of the same "
+            f"municipalities and kinds left out ({len(report.left_out)} file(s), {log['replaced'].sum():,} more rows)"
+        )
     for row in failed.itertuples():
         print(f"  FAILED {row.file}: {row.failed}", file=sys.stderr)
     print(f"built {paths.warehouse_path()}:")
@@ -126,6 +133,111 @@ def _cmd_build(args: argparse.Namespace) -> int:
         if len(part) > args.show:
             print(f"    ... and {len(part) - args.show} more")
     return 1 if len(failed) else 0
+
+
+def _cmd_add(args: argparse.Namespace) -> int:
+    from helpers.intake import workspace
+    from helpers.intake.messages import ExtractError
+    from helpers.intake.privacy import mask
+
+    failed = 0
+    for name in args.files:
+        shown = mask(name)  # a file named after a citizen is never printed with the number
+        try:
+            added = workspace.add(Path(name), args.kind, args.municipality, args.snapshot)
+        except ExtractError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        except OSError as exc:
+            raise UserError(f"cannot copy {shown} into the workspace {paths.workspace_dir()}: {exc}") from None
+        s = added.result.summary()
+        whose = added.municipality_code or "several municipalities"
+        when = f", snapshot {added.snapshot_date}" if added.snapshot_date else ""
+        start, end = added.period
+        print(
+            f"{shown}: {added.kind}, municipality {whose}{when}, period {start or '-'} to {end or '-'}: "
+            f"{s['rows_read']} rows read, {s['accepted']} accepted, {s['rejected']} quarantined, "
+            f"{s['unmapped_rows']} with unmapped values"
+        )
+        if added.already:
+            print(f"  already in the workspace as {added.already}: not added again")
+            continue
+        print(f"  copied to {paths.workspace_dir() / added.file}")
+        for old in added.replaced:
+            print(f"  replaces {old} (moved to replaced/)")
+        for other in added.overlaps:
+            print(f"  warning: {other} covers some of the same months; both are read (python -m helpers remove FILE)")
+        for e in s["errors"][: args.show]:
+            print(f"  line {e['line']}, column {e['column']}, value {e['value']!r}: {e['reason']}")
+        if len(s["errors"]) > args.show:
+            print(
+                f"  ... and {len(s['errors']) - args.show} more (python -m helpers ingest --kind {added.kind} --file ...)"
+            )
+        for u in s["unmapped"]:
+            print(
+                f"  unmapped in {u['column']}: {u['value']!r} ({u['rows']} rows): python -m helpers mappings --suggest"
+            )
+        for note in s["notes"]:
+            print(f"  note: {note['text']}")
+    if failed:
+        return 2
+    print("next: python -m helpers build, then python -m helpers status")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    from helpers.intake import workspace
+    from helpers.intake.messages import ExtractError
+
+    try:
+        removed = workspace.remove(args.file)
+    except ExtractError as exc:
+        raise UserError(str(exc)) from None
+    print(f"removed {removed} from the workspace (kept under replaced/); next: python -m helpers build")
+    return 0
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from helpers.intake import statbank
+    from helpers.intake.messages import ExtractError
+
+    for table in args.table or list(statbank.TABLES):
+        try:
+            got = statbank.fetch(table)
+        except statbank.Offline as exc:
+            print(
+                f"no network: StatBank cannot be reached ({exc}); the data the warehouse has stays",
+                file=sys.stderr,
+            )
+            return 1
+        except statbank.Refused as exc:
+            print(f"StatBank refused the query for {table}: {exc}; the data the warehouse has stays", file=sys.stderr)
+            return 1
+        except ExtractError as exc:
+            raise UserError(str(exc)) from None
+        s = got.added.result.summary()
+        start, end = got.added.period
+        print(
+            f"{table}: {got.bytes:,} bytes to {got.path} (source and query in {got.sidecar.name}), {start} to {end}: "
+            f"{s['rows_read']:,} rows read, {s['accepted']:,} accepted, {s['rejected']:,} quarantined"
+        )
+        for note in s["notes"]:
+            print(f"  note: {note['text']}")
+    print("next: python -m helpers build (the benchmark then reads these in place of the embedded sample's)")
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from helpers.warehouse import status
+
+    try:
+        lines = status.report(args.municipality)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+    for line in lines:
+        print(line)
+    return 0
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
@@ -217,8 +329,8 @@ def _cmd_progression(args: argparse.Namespace) -> int:
     from helpers import labels
     from helpers.analysis import progression
     from helpers.intake.extracts import read_registrations
+    from helpers.intake.messages import ExtractError
     from helpers.intake.privacy import load_key
-    from helpers.intake.readers import ExtractError
 
     frames, rows = [], {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
     for name in args.registrations:
@@ -274,8 +386,8 @@ def _report_rows(name: str, rows: dict[str, int], notes: list[str] = ()) -> None
 
 def _read(reader, name: str, totals: dict[str, int] | None = None):
     """An extract through its ingest kind, its counts on stderr (and added to `totals`); a missing file or column is one line."""
+    from helpers.intake.messages import ExtractError
     from helpers.intake.privacy import load_key
-    from helpers.intake.readers import ExtractError
 
     if not Path(name).is_file():
         raise UserError(f"{name}: no such file")
@@ -552,7 +664,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output CSV (default <file>_unmapped.csv in the current folder)")
     p.set_defaults(func=_cmd_mappings)
 
-    p = sub.add_parser("build", help="ingest the sample and build data/warehouse.duckdb from sql/ (idempotent)")
+    p = sub.add_parser(
+        "add",
+        help="add the municipality's own extracts to the workspace (kind from the header, municipality and snapshot "
+        "from the rows)",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="extracts as the systems deliver them (CSV, XLSX, XLS)")
+    p.add_argument("--kind", choices=sorted(KINDS), help="what the files hold (default: told by the header)")
+    p.add_argument("--municipality", help="whose extracts (3-digit code or name; default: the rows' municipality)")
+    p.add_argument("--snapshot", help="YYYY-MM-DD: the date a case extract was taken (default: the rows' Dato column)")
+    p.add_argument("--show", type=int, default=10, help="quarantined rows to print per file (default 10)")
+    p.set_defaults(func=_cmd_add)
+
+    p = sub.add_parser("remove", help="take an extract out of the workspace (kept under replaced/)")
+    p.add_argument("file", help="the extract as `status` lists it")
+    p.set_defaults(func=_cmd_remove)
+
+    p = sub.add_parser(
+        "fetch",
+        help="fetch public data into the workspace: `fetch statbank` gets REGK31 (expenditure) and FOLK1A (population)",
+    )
+    p.add_argument("source", choices=["statbank"], help="where from: statbank (Statistics Denmark's API)")
+    p.add_argument("--table", nargs="+", choices=["REGK31", "FOLK1A"], help="only these tables (default both)")
+    p.set_defaults(func=_cmd_fetch)
+
+    p = sub.add_parser("status", help="what the warehouse holds per municipality and kind, and what each report lacks")
+    p.add_argument("--municipality", help="one municipality in full (3-digit code or name)")
+    p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser(
+        "build", help="ingest the sample and the workspace, build data/warehouse.duckdb from sql/ (idempotent)"
+    )
     p.add_argument("--show", type=int, default=5, help="findings to print per check (default 5)")
     p.set_defaults(func=_cmd_build)
 
@@ -710,7 +852,8 @@ class _Masked:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run a command; user mistakes print one line to stderr and exit 2. Messages on stderr are masked."""
+    """Run a command; user mistakes print one line to stderr and exit 2. Messages on stderr are masked. A reader that
+    stops reading (`build | head`) ends the command quietly; Ctrl-C is one line, exit 130."""
     args = build_parser().parse_args(argv)
     stderr, sys.stderr = sys.stderr, _Masked(sys.stderr)
     try:
@@ -718,5 +861,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away: nothing more to print, and Python must not complain when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     finally:
         sys.stderr = stderr

@@ -103,6 +103,9 @@ FINDING_LABELS = {
     "quarantined_row": "Afvist række ved indlæsning",
     "unplaced_booking": "Bogføring uden indsats",
     "population": "Befolkning summerer ikke",
+    "unmapped_value": "Ukendt værdi (rækken beholdt)",
+    "failed_extract": "Udtræk kunne ikke indlæses",
+    "ingest_note": "Bemærkning ved indlæsning",
 }
 KIND_LABELS = {
     "population": "Befolkning",

@@ -18,6 +18,13 @@ def data_dir() -> Path:
     return Path(os.environ.get("HELPERS_DATA_DIR", ROOT / "data"))
 
 
+def workspace_dir() -> Path:
+    """The municipality's own workspace: its extracts as added (`python -m helpers add`), their manifest, its own
+    mapping files and the StatBank tables fetched. Never rebuilt, never deleted by `make clean` or `make data`;
+    ignored by git. $HELPERS_WORKSPACE overrides data/local."""
+    return Path(os.environ.get("HELPERS_WORKSPACE", ROOT / "data" / "local"))
+
+
 def sample_dir() -> Path:
     """Raw extracts of the embedded sample, as the users' systems would deliver them."""
     return data_dir() / "sample"
@@ -28,12 +35,18 @@ def warehouse_path() -> Path:
     return data_dir() / "warehouse.duckdb"
 
 
+def reports_dir() -> Path:
+    """Where the reports are rendered: $HELPERS_REPORTS_DIR, else reports/."""
+    return Path(os.environ.get("HELPERS_REPORTS_DIR", ROOT / "reports"))
+
+
 def cache_dir() -> Path:
     """Files derived from installed packages and kept between runs (e.g. the packed Vega bundle); safe to delete."""
     return data_dir() / "cache"
 
 
-MANIFEST = "MANIFEST.csv"  # in the sample folder: every extract with its ingest kind
+MANIFEST = "MANIFEST.csv"  # in the sample folder and the workspace: every extract with its ingest kind
+WORKSPACE_PREFIX = "egne"  # the workspace's extracts are named egne/<file> in the warehouse (the sample's: <file>)
 
 
 def publish(tmp: Path | str, path: Path) -> None:

@@ -45,7 +45,8 @@ def read_actuals(path: Path, key: bytes | None = None) -> tuple[pd.DataFrame, di
 
 
 def read_registrations(path: Path, key: bytes | None = None) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
-    """A registrations extract typed by the staging view (as in the warehouse), the row counts and the notes (gaps)."""
+    """A registrations extract typed by the staging view (as in the warehouse), the row counts and the notes (gaps,
+    cells saying not assessed), worded for the command line."""
     result = ingest("registrations", Path(path), key)
     con = duckdb.connect()
     try:
@@ -54,4 +55,4 @@ def read_registrations(path: Path, key: bytes | None = None) -> tuple[pd.DataFra
         frame = con.execute(f"{sql} order by case_id, registration_no").df()
     finally:
         con.close()
-    return frame, counts(result), result.notes
+    return frame, counts(result), [note.english() for note in result.notes]

@@ -24,8 +24,8 @@ SHIPPED = paths.REFERENCE / "mappings"
 
 
 def local_dir() -> Path:
-    """Where a municipality keeps its own mapping files: $HELPERS_MAPPINGS_DIR, else data/local/mappings."""
-    return Path(os.environ.get("HELPERS_MAPPINGS_DIR", paths.ROOT / "data" / "local" / "mappings"))
+    """Where a municipality keeps its own mapping files: $HELPERS_MAPPINGS_DIR, else the workspace's mappings/."""
+    return Path(os.environ.get("HELPERS_MAPPINGS_DIR", paths.workspace_dir() / "mappings"))
 
 
 def normalise(text: object) -> str:

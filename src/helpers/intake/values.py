@@ -1,16 +1,22 @@
-"""Whole columns of raw cells to typed values, vectorised: numbers as Danish and other systems write them, dates and
-months in the common forms. Each parser returns (values, errors): `errors` holds a reason where a cell is unusable.
+"""The one Danish number and date parser: whole columns of raw cells to typed values, vectorised, and single cells by
+the same rules (`parse_number`, `parse_date`). Numbers as Danish and other systems write them (the decimal separator
+decided per column), dates and months in the common forms. Each column parser returns (values, errors): `errors`
+holds a Message where a cell is unusable.
 
-Cells from XLSX arrive typed (numbers, datetimes) and are taken as typed; text cells are parsed.
+Cells from a workbook arrive typed (numbers, datetimes) and are taken as typed; text cells are parsed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+
+from helpers.intake.messages import msg
 
 SENTINEL_YEAR = 9999  # open-ended periods carry 01.01.9999, 9999-12-31 ...
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -33,7 +39,7 @@ MONTHS_DA = {
 
 
 class Ambiguous(ValueError):
-    """A column whose decimal separator cannot be decided from its values."""
+    """A column whose decimal separator cannot be decided from its values (its argument a Message)."""
 
 
 def nones(index: pd.Index) -> pd.Series:
@@ -85,15 +91,75 @@ def evidence_text(text: pd.Series) -> pd.Series:
     return text[_has_separator(text)]
 
 
-def decimal_evidence(text: pd.Series) -> tuple[bool, bool, bool]:
-    """Whether a column's cleaned number texts say comma decimal, dot decimal, and whether some are ambiguous ('845.500')."""
+_DUCK = None
+# One set of rules for reading a number text, run by two executors: DuckDB's RE2 for long columns (in C) and Python's
+# `re` for short ones and single cells (no query overhead). tests/test_danish.py runs the same cases through both.
+# Cleaning, in order: currency and the spaces around it out; spaces (also no-break and narrow no-break) and apostrophes
+# as thousands separators out; parentheses as a leading minus; a trailing minus as a leading minus.
+_CLEAN_STEPS = (
+    (r"(?i)\s*(kr\.?|dkk)\s*", ""),
+    (r"[\s\u00a0\u202f']", ""),
+    (r"^\((.*)\)$", r"-\1"),
+    (r"^([^-]*\d)-$", r"-\1"),
+)
+# the shape a number must have in a column's decimal convention, and how it becomes a plain number
+_SHAPES = {
+    ",": (r"(\d{1,3}(\.\d{3})+|\d+)(,\d+)?", (("\\.", ""), (",", "."))),
+    ".": (r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+", ((",", ""),)),
+    None: (r"\d+", ()),
+}
+_PYTHON_LIMIT = 2000  # distinct texts up to which Python's `re` is faster than a DuckDB query
+
+
+def _re2(pattern: str) -> str:
+    """A Python pattern in RE2's spelling (\\uXXXX as \\x{XXXX})."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", r"\\x{\1}", pattern)
+
+
+def _clean_sql(column: str) -> str:
+    sql = f"trim({column})"
+    for pattern, replacement in _CLEAN_STEPS:
+        quoted = _re2(pattern).replace("'", "''")
+        sql = f"regexp_replace({sql}, '{quoted}', '{replacement}', 'g')"
+    return sql
+
+
+def clean_number_text(text: str) -> str:
+    """A number text as the rules clean it: '1.234,50 kr.' -> '1.234,50', '(1.234,50)' -> '-1.234,50'."""
+    text = text.strip()
+    for pattern, replacement in _CLEAN_STEPS:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+def _duck():
+    """One in-memory DuckDB connection per process for vectorised text work (RE2 regular expressions run in C)."""
+    global _DUCK
+    if _DUCK is None:
+        import duckdb
+
+        _DUCK = duckdb.connect()
+        _DUCK.execute("set threads to 1")
+    return _DUCK
+
+
+def _evidence_python(text: pd.Series) -> tuple[bool, bool, bool]:
+    cleaned = [clean_number_text(t) for t in text]
+    return tuple(any(p.search(t) for t in cleaned) for p in (_COMMA_DECIMAL, _DOT_DECIMAL, _AMBIGUOUS))
+
+
+def decimal_evidence(text: pd.Series, engine: str | None = None) -> tuple[bool, bool, bool]:
+    """Whether a column's cleaned number texts say comma decimal, dot decimal, and whether some are ambiguous ('845.500').
+    `engine` ('python' or 'duckdb') forces an executor; by default the short way is taken."""
     if text.empty:
         return False, False, False
+    if (engine or ("python" if len(text) <= _PYTHON_LIMIT else "duckdb")) == "python":
+        return _evidence_python(text)
     con = _duck()
     con.register("_evidence", pd.DataFrame({"t": text.to_numpy(dtype=object)}))
     try:
         found = con.execute(
-            f"with cleaned as (select {_CLEAN_SQL.format(column='t')} as t from _evidence) "
+            f"with cleaned as (select {_clean_sql('t')} as t from _evidence) "
             "select bool_or(regexp_matches(t, ?)), bool_or(regexp_matches(t, ?)), bool_or(regexp_matches(t, ?)) "
             "from cleaned",
             [_COMMA_DECIMAL.pattern, _DOT_DECIMAL.pattern, _AMBIGUOUS.pattern],
@@ -110,7 +176,7 @@ def decide_decimal(
     leave open; None when no value needs deciding. Raises Ambiguous when the values contradict each other or stay open."""
     comma, dot, ambiguous = evidence or decimal_evidence(text)
     if comma and dot:
-        raise Ambiguous("the column mixes decimal commas and decimal points")
+        raise Ambiguous(msg("mixed_decimals"))
     if comma or dot:
         return "," if comma else "."
     if not ambiguous:
@@ -119,39 +185,34 @@ def decide_decimal(
         return hint
     separated = evidence_text(text)
     example = separated[separated.str.match(_AMBIGUOUS)].iloc[0]
-    raise Ambiguous(
-        f"'{example}' can be read with a decimal comma or a decimal point (give --decimal , or --decimal .)"
-    )
+    raise Ambiguous(msg("ambiguous_decimal", value=example))
 
 
-_DUCK = None
-# currency and spaces out, a trailing minus or parentheses as a leading minus
-_CLEAN_SQL = r"""regexp_replace(regexp_replace(regexp_replace(regexp_replace(trim({column}), '(?i)\s*(kr\.?|dkk)\s*', '', 'g'),
-    '[\s\x{{00a0}}\x{{202f}}'']', '', 'g'), '^\((.*)\)$', '-\1'), '^([^-]*\d)-$', '-\1')"""
+def _number_python(text: str, decimal: str | None) -> float:
+    """One text as a number by the rules (NaN when it has not the shape of one)."""
+    cleaned = clean_number_text(text)
+    negative = cleaned.startswith("-")
+    plain = cleaned.lstrip("+-")
+    shape, steps = _SHAPES[decimal]
+    if not re.fullmatch(shape, plain) or not re.match(r"^[0-9.]", plain):
+        return np.nan
+    for old, new in steps:
+        plain = re.sub(old, new, plain)
+    try:
+        return -float(plain) if negative else float(plain)
+    except ValueError:
+        return np.nan
 
 
-def _duck():
-    """One in-memory DuckDB connection per process for vectorised text work (RE2 regular expressions run in C)."""
-    global _DUCK
-    if _DUCK is None:
-        import duckdb
-
-        _DUCK = duckdb.connect()
-        _DUCK.execute("set threads to 1")
-    return _DUCK
-
-
-def _numbers_sql(text: pd.Series, decimal: str | None) -> pd.DataFrame:
-    """Clean and convert number texts in DuckDB: (value, ok) per text, in order."""
-    if decimal == ",":
-        shape, normal = r"(\d{1,3}(\.\d{3})+|\d+)(,\d+)?", "replace(replace(t, '.', ''), ',', '.')"
-    elif decimal == ".":
-        shape, normal = r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+", "replace(t, ',', '')"
-    else:
-        shape, normal = r"\d+", "t"
+def _numbers_sql(text: pd.Series, decimal: str | None) -> np.ndarray:
+    """Clean and convert number texts in DuckDB, in order (NaN where a text has not the shape of a number)."""
+    shape, steps = _SHAPES[decimal]
+    normal = "t"
+    for old, new in steps:
+        normal = f"replace({normal}, '{old.replace(chr(92), '')}', '{new}')"
     frame = pd.DataFrame({"raw": text.to_numpy(dtype=object)})
     sql = f"""
-        with cleaned as (select row_number() over () as i, {_CLEAN_SQL.format(column="raw")} as c from _numbers),
+        with cleaned as (select row_number() over () as i, {_clean_sql("raw")} as c from _numbers),
         signed as (select i, starts_with(c, '-') as negative, ltrim(c, '+-') as t from cleaned)
         select case when regexp_full_match(t, '{shape}') and regexp_matches(t, '^[0-9.]') then try_cast({normal} as double) end
                    * case when negative then -1 else 1 end as value
@@ -159,9 +220,17 @@ def _numbers_sql(text: pd.Series, decimal: str | None) -> pd.DataFrame:
     con = _duck()
     con.register("_numbers", frame)
     try:
-        return con.execute(sql).df()
+        return con.execute(sql).df()["value"].to_numpy(dtype="float64", na_value=np.nan)
     finally:
         con.unregister("_numbers")
+
+
+def number_texts(text: pd.Series, decimal: str | None, engine: str | None = None) -> np.ndarray:
+    """Number texts as floats in a decimal convention (',' '.' or None for whole numbers only), NaN where one is not
+    a number. `engine` ('python' or 'duckdb') forces an executor; by default the short way is taken."""
+    if (engine or ("python" if len(text) <= _PYTHON_LIMIT else "duckdb")) == "python":
+        return np.array([_number_python(t, decimal) for t in text], dtype="float64")
+    return _numbers_sql(text, decimal)
 
 
 NO_SEPARATORS = "none"  # a column's decision when none of its texts holds a comma or a point: whole numbers, no checks
@@ -176,7 +245,8 @@ def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Se
     values[typed] = raw[typed].astype("float64")
     is_text = _is_text(raw) & ~typed
     plain_text = _text(raw[is_text])
-    quick = pd.to_numeric(plain_text, errors="coerce")  # whole numbers without separators, the common case
+    whole = plain_text.str.fullmatch(r"[+-]?\d+").fillna(False).astype(bool)  # not '1e5', 'inf' or 'nan'
+    quick = pd.to_numeric(plain_text.where(whole), errors="coerce")  # whole numbers without separators, the common case
     if decimal != NO_SEPARATORS:
         quick = quick.where(~_has_separator(plain_text))
     decimal = None if decimal == NO_SEPARATORS else decimal
@@ -184,13 +254,28 @@ def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Se
     is_text = is_text & values.isna()
     if not is_text.any():  # every text was a plain whole number
         return values, errors
-    number = pd.Series(
-        _numbers_sql(_text(raw[is_text]), decimal)["value"].to_numpy(), index=raw.index[is_text], dtype="float64"
-    )
-    values[is_text] = number
+    values[is_text] = number_texts(_text(raw[is_text]), decimal)
     bad = is_text & values.isna() & (_text(raw) != "")
-    errors[bad] = [f"not a number: {v!r}" for v in _text(raw[bad])]
+    errors[bad] = [msg("not_a_number", value=v) for v in _text(raw[bad])]
     return values, errors
+
+
+@lru_cache(maxsize=65536)
+def parse_number(text: str, decimal: str | None = None) -> float:
+    """One number as a Danish reader writes it, by the same rules as a column: `1.706,5`, `1706,5`, `1.234,50-`,
+    `(1.234,50)`, `1.234,50 kr.`; `1706.5` (a decimal point where nothing else fits). `decimal` decides what the text
+    leaves open; by default a Danish text: `1.706` is 1706. Raises ValueError (its message a Message) on anything else."""
+    series = pd.Series([str(text)], dtype=object)
+    if not series[0].strip():
+        raise ValueError(msg("missing_value"))
+    try:
+        decided = decide_decimal(evidence_text(series), hint=decimal or ",")
+    except Ambiguous as exc:
+        raise ValueError(exc.args[0]) from None
+    value, error = parse_numbers(series, decided)
+    if error[0] is not None:
+        raise ValueError(error[0])
+    return float(value[0])
 
 
 # -- dates ----------------------------------------------------------------------------------------------------------------
@@ -209,7 +294,10 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     values = nones(raw.index)
     errors = nones(raw.index)
     stamps = raw.map(lambda v: isinstance(v, (dt.date, dt.datetime, pd.Timestamp)))
-    values[stamps] = [pd.Timestamp(v).date() for v in raw[stamps]]
+    # a typed date is taken as it is; 31.12.9999 typed in a workbook is open-ended (and beyond pandas' Timestamp)
+    values[stamps] = [
+        None if v.year >= SENTINEL_YEAR else v.date() if isinstance(v, dt.datetime) else v for v in raw[stamps]
+    ]
     serial = raw.map(
         lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and not pd.isna(v)
     )
@@ -219,7 +307,8 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         values[serial & ok.reindex(raw.index, fill_value=False)] = [
             (EXCEL_EPOCH + pd.Timedelta(days=int(d))).date() for d in days[ok]
         ]
-        errors[serial & ~ok.reindex(raw.index, fill_value=True)] = "not a date (an Excel serial number out of range)"
+        out_of_range = serial & ~ok.reindex(raw.index, fill_value=True)
+        errors[out_of_range] = [msg("excel_serial_out_of_range", value=v) for v in _text(raw[out_of_range])]
     text = _text(raw[~stamps & ~serial])
     text = text[text != ""]
     year = pd.Series(np.nan, index=text.index)
@@ -236,16 +325,27 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     good = parsed.notna()
     values[good[good].index] = [d.date() for d in parsed[good]]
     bad = list(parsed[~good].index) + list(year[year.isna()].index)
-    errors[bad] = [f"impossible or unreadable date: {raw[i]!r}" for i in bad]
+    errors[bad] = [msg("unreadable_date", value=_text(raw[[i]]).iloc[0]) for i in bad]
     return values, errors
 
 
+@lru_cache(maxsize=65536)
+def parse_date(text: str) -> dt.date | None:
+    """One date by the same rules as a column (ISO, d.m.yyyy, yyyymmdd, d.m.yy ...); None for empty or open-ended
+    (01.01.9999); raises ValueError (its message a Message) on an impossible or unreadable date."""
+    value, error = parse_dates(pd.Series([text], dtype=object))
+    if error[0] is not None:
+        raise ValueError(error[0])
+    return value[0]
+
+
 def parse_months(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Booking months as 'YYYY-MM' from 202410, 2024-10, 2024/10, 2024M10, 'okt 2024', 10-2024, 10.2024 or a date."""
+    """Booking months as 'YYYY-MM' from 202410, 2024-10, 2024/10, 2024M10, 'okt 2024', 10-2024, 10.2024, or a date
+    (a booking date such as Posteringsdato 15.03.2024 is booked in its month)."""
     values = nones(raw.index)
     errors = nones(raw.index)
     stamps = raw.map(lambda v: isinstance(v, (dt.date, dt.datetime, pd.Timestamp)))
-    values[stamps] = [f"{pd.Timestamp(v):%Y-%m}" for v in raw[stamps]]
+    values[stamps] = [f"{v.year:04d}-{v.month:02d}" for v in raw[stamps]]
     text = _text(raw[~stamps]).str.lower().str.replace(r"\.0$", "", regex=True)
     text = text[text != ""]
     year = pd.Series(np.nan, index=text.index)
@@ -259,8 +359,52 @@ def parse_months(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         parts = text[named].str.extract(r"^(?P<name>[a-zæøå]{3})[a-zæøå]*\.?\s*(?P<y>\d{4})$")
         month[named] = parts["name"].map(MONTHS_DA)
         year[named] = pd.to_numeric(parts["y"], errors="coerce")
+    dated = year.isna()
+    if dated.any():  # a full date: its month
+        days, _ = parse_dates(text[dated])
+        found = days.notna()
+        year[dated & found.reindex(year.index, fill_value=False)] = [d.year for d in days[found]]
+        month[dated & found.reindex(month.index, fill_value=False)] = [d.month for d in days[found]]
     good = year.notna() & month.between(1, 12)
     values[good[good].index] = [f"{int(y):04d}-{int(m):02d}" for y, m in zip(year[good], month[good])]
     bad = good[~good].index
-    errors[bad] = [f"not a month (YYYY-MM): {raw[i]!r}" for i in bad]
+    errors[bad] = [msg("not_a_month", value=_text(raw[[i]]).iloc[0]) for i in bad]
     return values, errors
+
+
+@dataclass
+class Distinct:
+    """A column's distinct cells (typed cells told apart by type: the number 1 is not the text '1') and, per row,
+    the position of its cell among them: all Python-level work runs on the distinct cells only."""
+
+    codes: np.ndarray
+    cells: pd.Series
+    text: pd.Series
+
+    @classmethod
+    def of(cls, raw: pd.Series, typed: bool) -> Distinct:
+        if typed and pd.api.types.infer_dtype(raw, skipna=True) not in (
+            "string",
+            "empty",
+            "floating",
+            "integer",
+            "datetime",
+            "date",
+        ):
+            codes, uniques = pd.factorize(
+                raw.map(lambda v: (type(v).__name__, v)), use_na_sentinel=False
+            )  # mixed types
+            cells = pd.Series([u[1] for u in uniques], dtype=object)
+        else:
+            # first occurrences, in order; missing cells (a short row) get their own number after the others
+            # (use_na_sentinel=False would scan the whole column for missing values first: a third of the time)
+            codes, uniques = pd.factorize(raw.to_numpy(), use_na_sentinel=True)
+            cells = pd.Series(uniques, dtype=object)
+            if (codes < 0).any():
+                codes = np.where(codes < 0, len(cells), codes)
+                cells = pd.concat([cells, pd.Series([None], dtype=object)], ignore_index=True)
+        return cls(codes, cells, _text(cells))
+
+    def spread(self, series: pd.Series, index: pd.Index) -> pd.Series:
+        """Per-distinct results back to one per row."""
+        return pd.Series(series.to_numpy()[self.codes], index=index, dtype=series.dtype)

@@ -603,7 +603,7 @@ def plan(
     differ from the published ones writes to a what-if folder of its own. `municipality`: that municipality's forecast
     reports, packs and progression, and its region's benchmark and data-quality reports with it highlighted, in a
     folder of its own. Raises ParameterError (one line naming the valid keys or values)."""
-    base = out_dir or paths.ROOT / "reports"
+    base = out_dir or paths.reports_dir()
     known = [s.name for s in REPORTS]
     unknown = sorted(set(only or []) - set(known))
     if unknown:

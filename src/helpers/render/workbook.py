@@ -159,7 +159,7 @@ DANISH_NUMBER = re.compile(r"[-+]?\d{1,3}(\.\d{3})*(,\d+)?|[-+]?\d+(,\d+)?")
 
 def _value(text: str) -> object:
     """A table cell back as a number where it is one in Danish format ('1.706,5' -> 1706.5); else the text."""
-    from helpers.intake.parsing import parse_number
+    from helpers.intake.values import parse_number
 
     return parse_number(text) if DANISH_NUMBER.fullmatch(text) else text
 

@@ -24,7 +24,7 @@ from helpers.analysis import backtest, forecast
 from helpers.render import charts
 from helpers.render.formats import format_date, format_number, slugify
 from helpers.render.tables import LEGEND, danish_table, protected
-from helpers.reports import data_quality, expected_result
+from helpers.reports import expected_result
 from helpers.warehouse import marts
 
 REASON_LABELS = {
@@ -534,10 +534,9 @@ class ForecastReport:
         """The quarantined rows of the report's extracts that belong to the area (or to none known): file, line,
         sub-area and the reason in Danish."""
         rows = marts.forecast_quarantine(self.er.municipality, self.er.snapshot, self.er.area)
-        return rows.assign(
-            sub_area=rows["measure_label"].fillna(rows["measure"]).fillna("delområde ukendt"),
-            reason=rows["reason"].map(data_quality.danish_reason),
-        )[["file", "line", "sub_area", "reason"]]
+        return rows.assign(sub_area=rows["measure_label"].fillna(rows["measure"]).fillna("delområde ukendt"))[
+            ["file", "line", "sub_area", "reason"]
+        ]
 
 
 UNBOOKED = "Beregnet, endnu ikke bogført"

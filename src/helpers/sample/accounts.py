@@ -525,7 +525,12 @@ def _expenditure_rows(
         "sel_103_104_dagtilbud": [("5.38.58", "", 0.4), ("5.38.59", "", 0.6)],
         "sel_110_forsorgshjem": [("5.38.42", "", 1.0)],
     }
-    mapped = accounts[accounts["measure_group"] != ""]
+    grouped = set(
+        accounts.loc[accounts["account_group"] != "", "function"]
+    )  # a '' row of these: accounts without groups
+    mapped = accounts[
+        (accounts["measure_group"] != "") & ((accounts["account_group"] != "") | ~accounts["function"].isin(grouped))
+    ]
     assert {(f, g) for s in series_accounts.values() for f, g, _ in s} == set(
         zip(mapped["function"], mapped["account_group"])
     )

@@ -8,7 +8,7 @@ import hashlib
 import os
 import pickle
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -18,13 +18,16 @@ from sqlglot import exp
 
 from helpers import labels, paths
 from helpers.intake import mappings, privacy, reference
-from helpers.intake.ingest import KINDS, IngestResult, finish_frame, ingest
-from helpers.intake.readers import ExtractError
+from helpers.intake.ingest import QUARANTINE_COLUMNS, IngestResult, finish_frame, ingest
+from helpers.intake.kinds import KINDS, period
+from helpers.intake.messages import ExtractError, msg
+from helpers.intake.workspace import OWN_KINDS, warehouse_name
 
 LAYERS = ("staging", "intermediate", "marts")
 PREFIXES = {"staging": "stg_", "intermediate": "int_", "marts": "mart_"}
 # what each layer may read: tables loaded by the build (raw_, ref_) and the layers before it, never one after it
 READS = {"staging": ("raw_", "ref_"), "intermediate": ("stg_", "int_", "ref_"), "marts": ("stg_", "int_", "ref_")}
+INGEST_TABLES = ("raw_ingest_log", "raw_quarantine", "raw_unmapped", "raw_ingest_notes")
 REFERENCE_TABLES = {
     "ref_municipalities": reference.municipalities,
     "ref_regions": reference.regions,
@@ -35,20 +38,6 @@ REFERENCE_TABLES = {
     "ref_municipal_settings": reference.municipal_settings,
     "ref_constants": labels.constants_frame,
 }
-# the column whose first and last value say which period an extract covers
-PERIOD_COLUMNS = {
-    "population": "period",
-    "expenditure": "year",
-    "users": "year",
-    "price_index": "year",
-    "municipal_facts": "year",
-    "budget": "year",
-    "cases": "start_date",
-    "actuals": "month",
-    "transitions": "expected_transition_date",
-    "registrations": "registration_date",
-    "parameter_scores": "assessment_date",
-}
 
 
 @dataclass
@@ -58,6 +47,7 @@ class BuildReport:
     ingested: pd.DataFrame
     view_rows: pd.DataFrame
     checks: pd.DataFrame
+    left_out: list[str] = field(default_factory=list)  # sample extracts replaced by the workspace's own
 
 
 @dataclass(frozen=True)
@@ -136,14 +126,6 @@ def _code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _period(kind: str, frame: pd.DataFrame) -> tuple[str | None, str | None]:
-    """First and last value of the kind's period column, as text (e.g. '2010K1'..'2024K1', '2024-01'..'2024-09')."""
-    values = frame[PERIOD_COLUMNS[kind]].dropna() if len(frame) else pd.Series(dtype=object)
-    if values.empty:
-        return None, None
-    return str(values.min()), str(values.max())
-
-
 def _ingest_cached(
     kind: str, path: Path, sha256: str, key: bytes, cache_dir: Path, version: str
 ) -> tuple[IngestResult, bool]:
@@ -165,95 +147,199 @@ def _ingest_cached(
     return result, False
 
 
-def _ingest_manifest(
-    sample_dir: Path, key: bytes, cache_dir: Path
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
-    """Ingest every file of the manifest; accepted rows by kind, a log per file (checksum, period, unmapped, failure),
-    quarantined rows. An extract that cannot be read is logged as failed with its one-line reason; the rest go on."""
-    manifest = pd.read_csv(sample_dir / paths.MANIFEST, dtype=str, keep_default_na=False)
-    for optional in ("municipality_code", "snapshot_date"):
-        if optional not in manifest:
-            manifest[optional] = ""
-    version = _code_version()
-    accepted: dict[str, list[pd.DataFrame]] = {k: [] for k in KINDS}
-    log, quarantine, unmapped, used = [], [], [], set()
-    for row in manifest.itertuples():
-        path, name = sample_dir / row.file, privacy.mask(row.file)  # a file named after a citizen keeps the name masked
-        entry = {
-            "file": name,
-            "kind": row.kind,
-            "sha256": None,
-            "bytes": None,
-            "period_start": None,
-            "period_end": None,
-            "municipality_code": row.municipality_code or None,
-            "rows_read": 0,
-            "accepted": 0,
-            "rejected": 0,
-            "unmapped": 0,
-            "cached": False,
-            "failed": None,
-        }
-        try:
-            if row.kind not in KINDS:
-                raise ExtractError(f"unknown kind {row.kind!r} in the manifest")
-            if row.kind == "cases" and not row.snapshot_date:
-                raise ExtractError("a case extract needs its snapshot date (snapshot_date) in the manifest")
-            data = path.read_bytes()
-            sha256 = hashlib.sha256(data).hexdigest()
-            result, cached = _ingest_cached(row.kind, path, sha256, key, cache_dir, version)
-        except (ExtractError, OSError, ValueError) as exc:
-            entry["failed"] = privacy.mask(str(exc).splitlines()[0].removeprefix(f"{path}: "))
-            log.append(entry)
+@dataclass(frozen=True)
+class Source:
+    """A folder of extracts and its manifest: the embedded sample, or the municipality's own workspace."""
+
+    origin: str  # "sample" or "own"
+    folder: Path
+    manifest: pd.DataFrame
+
+
+def sources(data_dir: Path, workspace: Path | None, sample: bool = True) -> list[Source]:
+    """The sample (unless left out) and the workspace, each with its manifest (a workspace without one holds nothing)."""
+    found = []
+    folders = ([("sample", data_dir / "sample")] if sample else []) + ([("own", workspace)] if workspace else [])
+    for origin, folder in folders:
+        path = folder / paths.MANIFEST
+        if not path.is_file():
             continue
-        used.add(f"{row.kind}-{sha256[:24]}")
-        frame = result.accepted.assign(
-            source_file=name,
-            manifest_municipality_code=row.municipality_code or None,
-            snapshot_date=row.snapshot_date or None,
-        )
-        accepted[row.kind].append(frame)
-        start, end = _period(row.kind, result.accepted)
-        entry |= {
-            "sha256": sha256,
-            "bytes": len(data),
-            "period_start": start,
-            "period_end": end,
-            "rows_read": result.rows_read,
-            "accepted": len(result.accepted),
-            "rejected": len(result.rejected),
-            "unmapped": int(result.summary()["unmapped_rows"]),
-            "cached": cached,
-        }
-        if (
-            entry["municipality_code"] is None
-            and "municipality_code" in result.accepted
-            and result.accepted["municipality_code"].nunique() == 1
-        ):
-            entry["municipality_code"] = result.accepted["municipality_code"].dropna().iloc[0]
-        log.append(entry)
-        quarantine.append(result.rejected.assign(file=name, kind=row.kind))
-        unmapped += [u | {"file": name, "kind": row.kind} for u in result.unmapped]
+        manifest = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for optional in ("municipality_code", "snapshot_date", "origin"):
+            if optional not in manifest:
+                manifest[optional] = ""
+        found.append(Source(origin, folder, manifest))
+    return found
+
+
+def _municipalities(kind: str, frame: pd.DataFrame) -> pd.Series:
+    """Whose each accepted row is: its municipality (a population row: its area), else the manifest's."""
+    column = "area_code" if kind == "population" else "municipality_code"
+    own = frame[column] if column in frame else pd.Series(None, index=frame.index, dtype=object)
+    return own.where(own.notna(), frame["manifest_municipality_code"])
+
+
+def _coverage(own: dict[str, list[pd.DataFrame]]) -> dict[str, set[str]]:
+    """Per kind, the municipalities (areas) the workspace holds data of; a kind of one national series (the price
+    index) covers everything ('*'); a municipality with any extract of its own systems (cases, actuals, budget,
+    transitions, progression) has all of the sample's data of those kinds replaced, so no generated citizen is mixed
+    with its real ones."""
+    covered = {}
+    for kind, frames in own.items():
+        if not frames:
+            continue
+        codes = set(pd.concat([_municipalities(kind, f) for f in frames]).dropna())
+        covered[kind] = {"*"} if kind in NATIONAL_KINDS else codes
+    together = set().union(*(covered.get(k, set()) for k in OWN_KINDS))
+    for kind in OWN_KINDS if together else ():
+        covered[kind] = together
+    return covered
+
+
+NATIONAL_KINDS = {"price_index"}
+
+
+def _entry(origin: str, name: str, kind: str, municipality: str) -> dict:
+    return {
+        "file": name,
+        "kind": kind,
+        "origin": origin,
+        "sha256": None,
+        "bytes": None,
+        "period_start": None,
+        "period_end": None,
+        "municipality_code": municipality or None,
+        "rows_read": 0,
+        "accepted": 0,
+        "rejected": 0,
+        "unmapped": 0,
+        "replaced": 0,
+        "cached": False,
+        "failed": None,
+        "failed_da": None,
+    }
+
+
+@dataclass
+class Ingested:
+    """What the build ingested: accepted rows by kind, a log per file, the quarantine, unmapped values, notes, and the
+    sample extracts left out because the workspace holds the municipality's own."""
+
+    frames: dict[str, pd.DataFrame]
+    log: pd.DataFrame
+    quarantine: pd.DataFrame
+    unmapped: pd.DataFrame
+    notes: pd.DataFrame
+    left_out: list[str]
+
+
+def _ingest_sources(found: list[Source], key: bytes, cache_dir: Path) -> Ingested:
+    """Ingest the workspace's extracts, then the sample's for what the workspace does not cover; an extract that cannot
+    be read is logged as failed with its one-line reason (English and Danish), and the rest go on."""
+    version = _code_version()
+    accepted: dict[str, dict[str, list[pd.DataFrame]]] = {
+        "own": {k: [] for k in KINDS},
+        "sample": {k: [] for k in KINDS},
+    }
+    log, quarantine, unmapped, notes, used, left_out = [], [], [], [], set(), []
+    covered: dict[str, set[str]] = {}
+    for source in sorted(found, key=lambda s: s.origin != "own"):  # the workspace first: it decides what is replaced
+        if source.origin == "sample":
+            covered = _coverage(accepted["own"])
+        for row in source.manifest.itertuples():
+            name = privacy.mask(row.file if source.origin == "sample" else warehouse_name(row.file, row.origin))
+            entry = _entry(row.origin or source.origin, name, row.kind, row.municipality_code)
+            if (
+                source.origin == "sample"
+                and row.municipality_code
+                and row.municipality_code in covered.get(row.kind, ())
+            ):
+                left_out.append(f"{name} ({row.kind}, {row.municipality_code})")
+                continue
+            path = source.folder / row.file
+            try:
+                if row.kind not in KINDS:
+                    raise ExtractError(path, msg("unknown_kind", kind=row.kind, known=list(KINDS)))
+                if row.kind == "cases" and not row.snapshot_date:
+                    raise ExtractError(path, msg("no_snapshot_date"))
+                data = path.read_bytes()
+                sha256 = hashlib.sha256(data).hexdigest()
+                result, cached = _ingest_cached(row.kind, path, sha256, key, cache_dir, version)
+            except ExtractError as exc:
+                entry["failed"] = privacy.mask(exc.message.english())
+                entry["failed_da"] = privacy.mask(exc.message.danish())
+                log.append(entry)
+                continue
+            except (OSError, ValueError) as exc:
+                failure = msg("unreadable_file", detail=str(exc).splitlines()[0].removeprefix(f"{path}: "))
+                entry["failed"], entry["failed_da"] = privacy.mask(failure.english()), privacy.mask(failure.danish())
+                log.append(entry)
+                continue
+            used.add(f"{row.kind}-{sha256[:24]}")
+            frame = result.accepted.assign(
+                source_file=name,
+                manifest_municipality_code=row.municipality_code or None,
+                snapshot_date=row.snapshot_date or None,
+            )
+            if source.origin == "sample" and covered.get(row.kind):
+                whose = _municipalities(row.kind, frame)
+                mine = whose.isin(covered[row.kind]) | ("*" in covered[row.kind])
+                entry["replaced"] = int(mine.sum())
+                frame = frame[~mine]
+            accepted[source.origin][row.kind].append(frame)
+            start, end = period(row.kind, result.accepted)
+            entry |= {
+                "sha256": sha256,
+                "bytes": len(data),
+                "period_start": start,
+                "period_end": end,
+                "rows_read": result.rows_read,
+                "accepted": len(result.accepted),
+                "rejected": len(result.rejected),
+                "unmapped": int(result.summary()["unmapped_rows"]),
+                "cached": cached,
+            }
+            if (
+                entry["municipality_code"] is None
+                and "municipality_code" in result.accepted
+                and result.accepted["municipality_code"].nunique() == 1
+            ):
+                entry["municipality_code"] = result.accepted["municipality_code"].dropna().iloc[0]
+            log.append(entry)
+            quarantine.append(result.rejected.assign(file=name, kind=row.kind))
+            unmapped += [u | {"file": name, "kind": row.kind} for u in result.unmapped]
+            notes += [
+                {
+                    "file": name,
+                    "kind": row.kind,
+                    "code": n.code,
+                    "note": privacy.mask(n.english()),
+                    "note_da": privacy.mask(n.danish()),
+                }
+                for n in result.notes
+            ]
     if cache_dir.is_dir():
-        for stale in cache_dir.glob("*.pkl"):  # results of extracts no longer in the manifest, or of older code
+        for stale in cache_dir.glob("*.pkl"):  # results of extracts no longer in a manifest, or of older code
             if "-".join(stale.name.split("-")[:2]) not in used or not stale.stem.endswith(version):
                 stale.unlink()
     # A kind without files still gets its (empty) table, so every view builds.
-    frames = {
-        k: pd.concat(v, ignore_index=True)
-        if v
-        else finish_frame(KINDS[k], []).assign(source_file="", manifest_municipality_code=None, snapshot_date=None)
-        for k, v in accepted.items()
-    }
-    q = (
-        pd.concat(quarantine, ignore_index=True)[["file", "kind", "line", "reason", "raw", "measure"]]
-        if quarantine
-        else pd.DataFrame(columns=["file", "kind", "line", "reason", "raw", "measure"])
-    )
+    frames = {}
+    for kind in KINDS:
+        parts = [f for origin in ("own", "sample") for f in accepted[origin][kind] if len(f)]
+        frames[kind] = (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else finish_frame(KINDS[kind], []).assign(
+                source_file="", manifest_municipality_code=None, snapshot_date=None
+            )
+        )
+    columns = ["file", "kind", *QUARANTINE_COLUMNS]
+    q = pd.concat(quarantine, ignore_index=True)[columns] if quarantine else pd.DataFrame(columns=columns)
     unmapped_frame = pd.DataFrame(unmapped, columns=["file", "kind", "column", "value", "rows"]).rename(
         columns={"column": "column_name", "rows": "row_count"}
     )
-    return frames, pd.DataFrame(log), q, unmapped_frame
+    notes_frame = pd.DataFrame(notes, columns=["file", "kind", "code", "note", "note_da"])
+    return Ingested(frames, pd.DataFrame(log), q, unmapped_frame, notes_frame, left_out)
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, views: dict[str, View], order: list[str]) -> None:
@@ -266,25 +352,35 @@ def _create_views(con: duckdb.DuckDBPyConnection, views: dict[str, View], order:
             raise RuntimeError(f"{views[name].path}: {exc}") from None
 
 
-def build(data_dir: Path | None = None, sql_dir: Path = paths.SQL, key: bytes | None = None) -> BuildReport:
-    """Build the warehouse from the sample extracts; idempotent, written to a temporary file then renamed."""
+def build(
+    data_dir: Path | None = None,
+    sql_dir: Path = paths.SQL,
+    key: bytes | None = None,
+    workspace: Path | None = None,
+    sample: bool = True,
+) -> BuildReport:
+    """Build the warehouse from the embedded sample and the municipality's own workspace (its extracts replace the
+    sample's for the municipalities and kinds they cover); idempotent, written to a temporary file then renamed."""
     data_dir = data_dir or paths.data_dir()
-    sample_dir = data_dir / "sample"
-    if not (sample_dir / paths.MANIFEST).exists():
-        raise FileNotFoundError(f"{sample_dir / paths.MANIFEST}: no sample data; run `python -m helpers sample` first")
+    workspace = workspace if workspace is not None else paths.workspace_dir()
+    found = sources(data_dir, workspace, sample)
+    if not found:
+        raise FileNotFoundError(
+            f"{data_dir / 'sample' / paths.MANIFEST}: no sample data and nothing in the workspace {workspace}; run "
+            "`python -m helpers sample` first, or add extracts with `python -m helpers add`"
+        )
     views = read_views(sql_dir)
     problems = layer_violations(views)
     if problems:
         raise ValueError("SQL layers: " + "; ".join(problems))
-    frames, log, quarantine, unmapped = _ingest_manifest(
-        sample_dir, key if key is not None else privacy.load_key(), data_dir / "staged"
-    )
+    ingested = _ingest_sources(found, key if key is not None else privacy.load_key(), data_dir / "staged")
+    frames, log, quarantine, unmapped = ingested.frames, ingested.log, ingested.quarantine, ingested.unmapped
     qdir = data_dir / "quarantine"
     qdir.mkdir(parents=True, exist_ok=True)
     for kind, part in quarantine.groupby("kind", sort=True):
         part.to_csv(qdir / f"{kind}.csv", index=False, lineterminator="\n")
 
-    loaded = {*REFERENCE_TABLES, *(f"raw_{k}" for k in frames), "raw_ingest_log", "raw_quarantine", "raw_unmapped"}
+    loaded = {*REFERENCE_TABLES, *(f"raw_{k}" for k in frames), *INGEST_TABLES}
     order = build_order(views, loaded)
     target = data_dir / "warehouse.duckdb"
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -300,6 +396,7 @@ def build(data_dir: Path | None = None, sql_dir: Path = paths.SQL, key: bytes | 
         _load(con, "raw_ingest_log", log)
         _load(con, "raw_quarantine", quarantine)
         _load(con, "raw_unmapped", unmapped)
+        _load(con, "raw_ingest_notes", ingested.notes)
         _create_views(con, views, order)
         marts = [n for n in order if views[n].layer == "marts"]
         shown = [n for n in order if views[n].layer != "intermediate" or not n.startswith("int_check_")]
@@ -320,7 +417,7 @@ def build(data_dir: Path | None = None, sql_dir: Path = paths.SQL, key: bytes | 
         if not finished:  # an error or Ctrl-C: the previous warehouse stays, no half-written file is left behind
             tmp.unlink(missing_ok=True)
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-    return BuildReport(log, view_rows, findings)
+    return BuildReport(log, view_rows, findings, ingested.left_out)
 
 
 def _load(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:

@@ -410,3 +410,47 @@ def extracts(kinds: list[str] | None = None) -> pd.DataFrame:
     """The extracts the warehouse was built from: file, kind, checksum, period covered and rows."""
     frame = query("select * from mart_ingest_log order by kind, file")
     return frame[frame["kind"].isin(kinds)].reset_index(drop=True) if kinds else frame
+
+
+# -- what the warehouse holds (python -m helpers status) ----------------------------------------------------------------
+
+
+def budget_years() -> pd.DataFrame:
+    """Per municipality, area and year: the budget's total and its lines (the forecast holds the result against it)."""
+    return query("""select municipality_code, area, year, sum(amount_kr)::double as amount, count(*) as lines
+                    from mart_forecast_budget group by all order by all""")
+
+
+def actual_months() -> pd.DataFrame:
+    """Per municipality, area and year: the first and last month with bookings and the number of months booked."""
+    return query("""select municipality_code, area, left(month, 4)::int as year, min(month) as first, max(month) as last,
+                           count(distinct month) as months
+                    from mart_forecast_actuals group by all order by all""")
+
+
+def transition_counts() -> pd.DataFrame:
+    """Per municipality: young people on the children's area's transition list."""
+    return query("""select municipality_code, count(*) as young_people from mart_forecast_transitions
+                    group by all order by all""")
+
+
+def snapshot_counts() -> pd.DataFrame:
+    """Per municipality and area: the case snapshots, the first and the latest."""
+    return query("""select municipality_code, area, count(distinct snapshot_date) as snapshots, min(snapshot_date) as first,
+                           max(snapshot_date) as last
+                    from mart_forecast_case_periods where area is not null group by all order by all""")
+
+
+def benchmark_coverage(year: int) -> pd.DataFrame:
+    """Per municipality and area in a year: the area's total expenditure and users (null where none were delivered)."""
+    return query(
+        """select municipality_code, area, expenditure_kr::double as expenditure, users
+                    from mart_benchmark_municipality where year = ? and measure_group = ? order by all""",
+        [year, labels.TOTAL_GROUP],
+    )
+
+
+def population_years() -> pd.DataFrame:
+    """Per municipality: the first and last year with a population."""
+    return query("""select code as municipality_code, min(year) as first, max(year) as last from mart_population
+                    where level = 'municipality' group by all order by all""")
