@@ -71,7 +71,6 @@ def issues(region_code: str = labels.COUNTRY_CODE, found: pd.DataFrame | None = 
     extreme expenditure, its missing users), with the years it holds in and each year's value; a finding without a
     year (a rejected row) is a row of its own. `found`: mart_data_quality's rows (default: the region's)."""
     found = marts.findings(region_code) if found is None else found
-    found = found.assign(description=found.apply(_describe, axis=1))
     yearly = found["year"].notna() & found["detail"].notna()
     keys = ["finding", "municipality_name", "issue"]
     grouped = (
