@@ -33,8 +33,8 @@ $(WAREHOUSE): $(SAMPLE_STAMP) $(SQLS)
 
 data: $(WAREHOUSE) ## Generate the embedded sample data and build the warehouse
 
-reports: data ## Render every report on the embedded data (reports/index.html lists them)
-	$(PY) -m helpers reports
+reports: data ## Render every report (reports/index.html lists them); MUNICIPALITY=CODE: that municipality's reports
+	$(PY) -m helpers reports $(if $(MUNICIPALITY),--municipality $(MUNICIPALITY))
 
 browser: ## Make sure Debian's chromium is there for the browser checks (installs it when run as root)
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -354,6 +354,7 @@ th, td {{ border-bottom: 1px solid #dde5ea; padding: .25rem .6rem; text-align: l
 td {{ font-variant-numeric: tabular-nums; }}
 table.benchmark-group td:not(:first-child), table.benchmark-group th:not(:first-child) {{ text-align: right; }}
 table.benchmark-group tbody tr:nth-last-child(-n+3) td {{ font-weight: 600; background: #f3f7f9; }}
+tr.highlight td, td.highlight {{ font-weight: 700; background: #fff3c4; }}
 .params {{ background: #f3f7f9; padding: .6rem 1rem; border-radius: 4px; font-size: .9rem; }}
 nav.toc {{ background: #f8fafb; border-left: 3px solid #0b4f6c; padding: .4rem 1rem; margin: 1rem 0; }}
 .jp-OutputArea-output pre, pre {{ white-space: pre-wrap; }}
@@ -972,12 +973,12 @@ def write_index(results: list[RenderResult], out_dir: Path, title: str = "Rappor
         )
         if not lines:
             continue
-        title, about = INDEX_GROUPS.get(kind, (kind, ""))
-        anchor = slugify(title)
+        heading, about = INDEX_GROUPS.get(kind, (kind, ""))
+        anchor = slugify(heading)
         place = "Kommune" if "municipality" in lines[0]["params"] else "Region"
-        toc.append(f'<li><a href="#{anchor}">{html.escape(title)}</a> ({len(lines)})</li>')
+        toc.append(f'<li><a href="#{anchor}">{html.escape(heading)}</a> ({len(lines)})</li>')
         sections.append(
-            f'<h2 id="{anchor}">{html.escape(title)}</h2><p>{html.escape(about)}</p>'
+            f'<h2 id="{anchor}">{html.escape(heading)}</h2><p>{html.escape(about)}</p>'
             f"<table><thead><tr><th>{place}</th><th>Periode</th><th>Data</th><th>Filer</th></tr></thead>"
             f"<tbody>{''.join(_index_line(e) for e in lines)}</tbody></table>"
         )

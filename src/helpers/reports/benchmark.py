@@ -18,7 +18,7 @@ from helpers.analysis.funnel import funnel_limits, outside_limits
 from helpers.analysis.peers import peer_groups
 from helpers.render import charts
 from helpers.render.formats import danish_key, format_number, slugify
-from helpers.render.tables import danish_table
+from helpers.render.tables import danish_table, highlight_row
 from helpers.reports import conclusions, data_quality, exclusions
 from helpers.warehouse import marts
 
@@ -107,7 +107,19 @@ class RegionalBenchmark:
     peers: pd.DataFrame
     findings: pd.DataFrame
     excluded: list[exclusions.Exclusion] = field(default_factory=list)
+    highlight: str = (
+        ""  # a municipality's code, marked in the charts and tables of its municipalities (reports --municipality)
+    )
     _years: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def highlight_name(self) -> str:
+        """The highlighted municipality's name ("" for none)."""
+        return self.members.get(self.highlight, "")
+
+    def _highlight_notes(self, notes: list) -> list:
+        """A figure's notes, with the line that says which municipality is highlighted and how."""
+        return [*notes, charts.HIGHLIGHT_NOTE.format(name=self.highlight_name)] if self.highlight_name else notes
 
     @property
     def text(self) -> dict[str, str]:
@@ -351,7 +363,9 @@ class RegionalBenchmark:
         groups = self._region_rows(self.year).drop_duplicates("measure_group").sort_values("sort_order")
         parts = [
             f"<h3>{escape(label)}</h3>"
-            + self.group_table(group).to_html(index=False, border=0, classes="benchmark-group")
+            + highlight_row(
+                self.group_table(group).to_html(index=False, border=0, classes="benchmark-group"), self.highlight_name
+            )
             for group, label in zip(groups["measure_group"], groups["label_da"])
         ]
         legend = (
@@ -359,7 +373,9 @@ class RegionalBenchmark:
             f"brugere, eller det ville sammen med andre tal i rapporten gøre det muligt at regne et sådant antal ud. "
             "–: udeladt på grund af et fund i datakvalitetskontrollen (se afsnittet om datakvalitet). Tomt felt: kommunen har "
             f"ikke indberettet brugere. Laveste og højeste er blandt de viste kommuner; {self.average_name} er summer over "
-            "kommunerne (udgift i alt delt med indbyggere i alt).</p>"
+            "kommunerne (udgift i alt delt med indbyggere i alt)."
+            + (f" {escape(self.highlight_name)} er fremhævet med fed skrift." if self.highlight_name else "")
+            + "</p>"
         )
         return HTML("".join(parts) + legend)
 
@@ -407,13 +423,20 @@ class RegionalBenchmark:
         }[figure]
         fmt = charts.RATE if figure == "users_per_10000" else charts.KR
         chart = charts.municipal_bars(
-            data, lines, figure, f"{axis.split(',')[0]}, {self.year}", axis, fmt, peer=f"peer_{figure}"
+            data,
+            lines,
+            figure,
+            f"{axis.split(',')[0]}, {self.year}",
+            axis,
+            fmt,
+            peer=f"peer_{figure}",
+            highlight=self.highlight_name,
         )
         return charts.Figure(
             chart,
             data,
             self.file_name(f"kommuner {labels.FIGURE_LABELS_LONG[figure]}", self.year),
-            notes,
+            self._highlight_notes(notes),
             self.headers(),
         )
 
@@ -440,13 +463,17 @@ class RegionalBenchmark:
         ]
         title = f"{labels.FIGURE_LABELS[figure]} {self.text['per'] if figure == 'expenditure_per_inhabitant' else ''}".strip()
         chart = charts.change_bars(
-            data, value, f"Ændring i {title.lower()} {self.period_start}-{self.year}", "Ændring, pct."
+            data,
+            value,
+            f"Ændring i {title.lower()} {self.period_start}-{self.year}",
+            "Ændring, pct.",
+            highlight=self.highlight_name,
         )
         return charts.Figure(
             chart,
             data,
             self.file_name(f"kommuner ændring {labels.FIGURE_LABELS_LONG[figure]}", self.period_start, self.year),
-            notes,
+            self._highlight_notes(notes),
             self.headers(),
         )
 
@@ -732,8 +759,10 @@ def prepare(
     price_base_year: int | None = None,
     exclude: dict[str, str] | None = None,
     peers: int = 5,
+    highlight: str = "",
 ) -> RegionalBenchmark:
-    """Read the marts for one report: regions and municipalities over the long series, peers and findings."""
+    """Read the marts for one report: regions and municipalities over the long series, peers and findings;
+    `highlight` a municipality of the region to mark in the charts and tables."""
     region, year, period_start, long_series_start = (
         str(region).zfill(3),
         int(year),
@@ -776,4 +805,5 @@ def prepare(
         peer_groups(marts.peer_features(year), peers),
         findings,
         excluded,
+        str(highlight or "").zfill(3) if highlight else "",
     )

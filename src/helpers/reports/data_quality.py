@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+from IPython.display import Markdown
 
 from helpers import labels
+from helpers.render.formats import format_number
 from helpers.warehouse import marts
 
 KEY_FIGURE_FINDINGS = ("break", "impossible", "missing_users", "extreme")  # the checks of an area's key figures
@@ -40,8 +42,6 @@ def _columns(text: str) -> str:
 
 def thresholds() -> str:
     """The checks and their limits with the values the warehouse uses (helpers.labels), as a Markdown list for readers."""
-    from helpers.render.formats import format_number
-
     rise, fall = format_number(100 * (labels.BREAK_RISE - 1)), format_number(100 * (1 - labels.BREAK_FALL))
     return "\n".join(
         [
@@ -209,3 +209,21 @@ def flagged_by_area(region_code: str = labels.COUNTRY_CODE) -> pd.DataFrame:
         for names in [flagged(found, area)]
     ]
     return pd.DataFrame(rows)
+
+
+def highlighted_name(highlight: str) -> str:
+    """The name of the municipality a report highlights (reports --municipality), "" for none."""
+    return marts.municipality_names()[highlight] if highlight else ""
+
+
+def highlight_note(found: pd.DataFrame, name: str) -> Markdown | None:
+    """For a report with a municipality highlighted: its name, its number of findings and how its rows are marked;
+    nothing without a highlight."""
+    if not name:
+        return None
+    count = int(found["municipality_name"].eq(name).sum())
+    findings_text = "ingen fund" if count == 0 else "ét fund" if count == 1 else f"{format_number(count)} fund"
+    return Markdown(
+        f"**{name}** er fremhævet: kommunens rækker står med fed skrift på gul bund i tabellerne. "
+        f"{name} har {findings_text} i kontrollen."
+    )
