@@ -37,10 +37,16 @@ def test_make_reports_passes_the_municipality_on():
     from helpers import paths
 
     dry = subprocess.run(
-        ["make", "-n", "reports", f"MUNICIPALITY={CODE}"], cwd=paths.ROOT, capture_output=True, text=True, timeout=60
+        ["make", "--no-print-directory", "-n", "reports", f"MUNICIPALITY={CODE}"],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert dry.stdout.strip().splitlines()[-1].endswith(f"-m helpers reports --municipality {CODE}")
-    plain = subprocess.run(["make", "-n", "reports"], cwd=paths.ROOT, capture_output=True, text=True, timeout=60)
+    plain = subprocess.run(
+        ["make", "--no-print-directory", "-n", "reports"], cwd=paths.ROOT, capture_output=True, text=True, timeout=60
+    )
     assert plain.stdout.strip().splitlines()[-1].endswith("-m helpers reports")
 
 
@@ -127,4 +133,5 @@ def test_published_reports_highlight_nothing(every_report):
     for r in results:
         if r.report in ("benchmark", "data_quality"):
             page = Path(r.path).read_text(encoding="utf-8")
-            assert "Fremhævet:" not in page and 'class="highlight"' not in page and "er fremhævet" not in page
+            assert "Fremhævet:" not in page and not re.search(r'class="[^"]*\bhighlight\b', page)
+            assert "er fremhævet med fed skrift" not in page and "er fremhævet: kommunens rækker" not in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import multiprocessing
@@ -13,7 +14,6 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ import pandas as pd
 
 from helpers import labels, paths
 from helpers.analysis.flows import period_end
+from helpers.render import cache, kernel
 from helpers.render import parameters as P
 from helpers.render.formats import danish_key, format_date, format_number, slugify
 from helpers.render.tables import LEGEND
@@ -76,6 +77,13 @@ class RenderResult:
     vintage_short: str = ""  # per kind of extract only the period it covers, for the index
     kind: str = ""
     xlsx: Path | None = None
+    inputs: str = ""  # the cache key of what it was rendered from (helpers.render.cache)
+    reused: bool = False  # not rendered in this run: unchanged in its folder, or copied from the cache
+
+    def stored(self) -> dict:
+        """The fields the cache keeps beside the files (where the files go is the run's business)."""
+        fields = ("report", "slug", "params", "seconds", "rendered_at", "vintage", "vintage_short", "kind")
+        return {f: getattr(self, f) for f in fields} | {"xlsx": self.xlsx is not None}
 
 
 def region_parameter_sets() -> list[dict]:
@@ -380,7 +388,7 @@ ul.conclusions li {{ margin: .3rem 0; }}
 """
 
 
-@cache
+@functools.cache
 def _exporter() -> HTMLExporter:
     """nbconvert's HTML exporter for report bodies, made once per process (its templates load in a tenth of a second)."""
     from nbconvert import HTMLExporter
@@ -434,20 +442,6 @@ def write_atomic(path: Path, text: str) -> None:
     paths.publish(tmp, path)
 
 
-def kernel_manager_class() -> type:
-    """A kernel manager that encrypts the kernel's local TCP channels where the kernel supports it (CurveZMQ);
-    ipykernel 7.4 warns on every start otherwise, which buried the batch's progress bar."""
-    from jupyter_client.manager import KernelManager
-    from traitlets import default
-
-    class EncryptedKernelManager(KernelManager):
-        @default("transport_encryption")
-        def _default_transport_encryption(self) -> str:
-            return "auto"
-
-    return EncryptedKernelManager
-
-
 def changes_text(params: dict, published: dict) -> str:
     """What a what-if report changes, for readers: 'År: 2017 (offentliggjort: 2024); ...' with the Danish labels."""
     before = dict(parameter_items(published))
@@ -469,29 +463,30 @@ def what_if_text(planned: Plan) -> str:
     )
 
 
-def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None = None) -> RenderResult:
-    """Execute one notebook with papermill and write it as self-contained HTML; errors are returned, not raised.
-    `published`: the published set a what-if report departs from, named on its page."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+def report_label(params: dict) -> str:
+    """What a report is about, for its title and file name: its label, region or municipality."""
+    return params.get("label") or params.get("region_name") or params.get("municipality_name") or ""
 
-    label = params.get("label") or params.get("region_name") or params.get("municipality_name") or ""
-    slug = slugify(label or "-".join(str(v) for v in params.values()))
+
+def report_path(spec: ReportSpec, params: dict, out_dir: Path) -> tuple[str, Path]:
+    """A report's slug on the index (e.g. 'children/region-sjaelland') and the path of its page."""
+    parts = [slugify(str(params[k])) for k in spec.path_keys] or [
+        slugify(report_label(params) or "-".join(str(v) for v in params.values()))
+    ]
+    return "/".join(parts), out_dir / spec.out_folder / Path(*parts[:-1], f"{parts[-1]}.html")
+
+
+def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None = None) -> RenderResult:
+    """Execute one notebook (papermill's parameters, the process's kernel) and write it as self-contained HTML with its
+    workbook; errors are returned, not raised. `published`: the published set a what-if report departs from, named on
+    its page."""
+    label = report_label(params)
+    slug, page_path = report_path(spec, params, out_dir)
     result = RenderResult(spec.name, slug, params)
     start = dt.datetime.now()
-    try:  # kept in memory (no file written after every cell); the kernel is stopped at once, its outputs all received
-        executed = papermill.execute_notebook(
-            str(paths.ROOT / "notebooks" / spec.notebook),
-            None,
-            parameters=params,
-            kernel_name="python3",
-            progress_bar=False,
-            cwd=str(paths.ROOT / "notebooks"),
-            kernel_manager_class=kernel_manager_class(),
-            request_save_on_cell_execute=False,
-            shutdown_kernel="immediate",
-        )
-    except PapermillExecutionError as exc:
+    try:
+        executed = kernel.execute(_notebook_path(spec), params)
+    except kernel.NotebookFailed as exc:
         result.error, result.failing_cell = f"{exc.ename}: {exc.evalue}", exc.cell_index
         return result
     except Exception as exc:  # a broken template or kernel: reported per report, the batch goes on
@@ -520,9 +515,7 @@ def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None
         toc=_table_of_contents(body),
         body=body,
     )
-    parts = [slugify(str(params[k])) for k in spec.path_keys] or [slug]
-    result.path = out_dir / spec.out_folder / Path(*parts[:-1], f"{parts[-1]}.html")
-    result.slug = "/".join(parts)
+    result.path = page_path
     write_atomic(result.path, page)
     if tables:  # the same tables for analysts to continue in Excel, with a first sheet saying what they are
         title = f"{spec.title_for(params)}: {label}".rstrip(": ")
@@ -535,9 +528,32 @@ def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None
     return result
 
 
-def _render_job(args: tuple[ReportSpec, dict, str, dict | None]) -> RenderResult:
-    spec, params, out_dir, published = args
-    return render(spec, params, Path(out_dir), published)
+def _render_job(args: tuple[ReportSpec, dict, str, dict | None, str, bool]) -> RenderResult:
+    """A worker's job: render one report and keep it in the cache under its inputs' key (`force`: render even when
+    the cache has it)."""
+    spec, params, out_dir, published, key, force = args
+    with cache.lock(key):  # another process rendering the same report: wait for it and copy what it stored
+        done = None if force else _stored(spec, params, Path(out_dir), key)
+        if done is not None:
+            return done
+        result = render(spec, params, Path(out_dir), published)
+        result.inputs = key
+        if not result.error:
+            cache.put(key, result.stored(), result.path, result.xlsx)
+    return result
+
+
+def _definition(spec: ReportSpec) -> dict:
+    """The parts of a report's definition that shape its page (for its cache key)."""
+    title = spec.title if isinstance(spec.title, str) else f"{spec.title.__module__}.{spec.title.__qualname__}"
+    return {
+        "name": spec.name,
+        "folder": spec.out_folder,
+        "path_keys": spec.path_keys,
+        "kinds": spec.kinds,
+        "kind_key": spec.kind_key,
+        "title": title,
+    }
 
 
 DERIVED = ("region_name", "municipality_name", "label")  # parameters that follow from a code, never given
@@ -681,34 +697,73 @@ def _notebook_path(spec: ReportSpec) -> Path:
     return paths.ROOT / "notebooks" / spec.notebook
 
 
-def run(planned: Plan, workers: int | None = None, progress: bool = True) -> list[RenderResult]:
-    """Render a plan's reports in parallel worker processes, the slowest first; then write its folder's index."""
+def _reused(spec: ReportSpec, params: dict, out_dir: Path, key: str, known: dict) -> RenderResult | None:
+    """The report as rendered before from the same inputs: unchanged in its folder (index entry and files there), or
+    copied from the cache; None when it must be rendered."""
+    slug, page = report_path(spec, params, out_dir)
+    entry = known.get((spec.name, slug))
+    if entry and entry.get("inputs") == key and not entry["error"] and (out_dir / entry["path"]).is_file():
+        fields = {k: entry[k] for k in ("seconds", "rendered_at", "vintage", "vintage_short", "kind")}
+        xlsx = out_dir / entry["xlsx"] if entry.get("xlsx") else None
+        if xlsx is None or xlsx.is_file():
+            return RenderResult(spec.name, slug, params, page, xlsx=xlsx, inputs=key, reused=True, **fields)
+    return _stored(spec, params, out_dir, key)
+
+
+def _stored(spec: ReportSpec, params: dict, out_dir: Path, key: str) -> RenderResult | None:
+    """The report copied from the cache to where it goes, or None when the cache has no render of these inputs."""
+    stored = cache.get(key)
+    if stored is None:
+        return None
+    slug, page = report_path(spec, params, out_dir)
+    fields = {k: v for k, v in stored["result"].items() if k not in ("report", "slug", "params", "xlsx")}
+    xlsx = page.with_suffix(".xlsx") if stored["result"]["xlsx"] else None
+    cache.restore(stored["folder"], page, xlsx)
+    return RenderResult(spec.name, slug, params, page, xlsx=xlsx, inputs=key, reused=True, **fields)
+
+
+def run(planned: Plan, workers: int | None = None, progress: bool = True, force: bool = False) -> list[RenderResult]:
+    """Render a plan's reports in parallel worker processes, the slowest first, and write its folder's index. A report
+    whose inputs are those of an earlier render (helpers.render.cache) is not rendered again unless `force`."""
     from tqdm import tqdm
 
-    # a worker gets the spec itself (it need not be in its REPORTS), without the queries and parsers, which may not pickle
-    jobs = [
-        (
-            replace(spec, parameter_sets=list, settings={}, resolve=None),
-            params,
-            str(planned.out_dir),
-            published if planned.what_if else None,
-        )
-        for spec, params, published in planned.jobs
-    ]
-    # the slowest reports first, so the two workers finish together instead of one waiting on a long last report
-    jobs.sort(key=lambda job: SLOWEST_FIRST.index(job[0].name) if job[0].name in SLOWEST_FIRST else len(SLOWEST_FIRST))
+    out_dir = planned.out_dir
+    warehouse, code = cache.file_digest(paths.warehouse_path()), cache.code_digest()
+    store = out_dir / "index.json"
+    known = {(e["report"], e["slug"]): e for e in (json.loads(store.read_text()) if store.exists() else [])}
     results: list[RenderResult] = []
-    # spawned, not forked: a fork copies jupyter's event-loop runner without its thread, and a kernel start in the
-    # child then waits forever once the parent has run a notebook itself (as `make bench` does)
-    spawn = multiprocessing.get_context("spawn")
-    # one worker more than the cores: a report waits on its kernel's start (process launch, channel handshakes) part of
-    # its time, which a third worker fills (measured on 2 cores: all 44 reports 56 s with 3 workers, 61 s with 2)
-    with ProcessPoolExecutor(max_workers=workers or min(3, (os.cpu_count() or 1) + 1), mp_context=spawn) as pool:
-        futures = [pool.submit(_render_job, job) for job in jobs]
-        for future in tqdm(as_completed(futures), total=len(futures), desc="rapporter", disable=not progress):
-            results.append(future.result())
+    jobs = []
+    for spec, params, published in planned.jobs:
+        shown = published if planned.what_if else None
+        key = cache.inputs_key(_definition(spec), _notebook_path(spec), params, shown, warehouse, code)
+        done = None if force else _reused(spec, params, out_dir, key, known)
+        if done is not None:
+            results.append(done)
+        else:  # a worker gets the spec itself (it need not be in its REPORTS), without queries and parsers, which may not pickle
+            light = replace(spec, parameter_sets=list, settings={}, resolve=None)
+            jobs.append((light, params, str(out_dir), shown, key, force))
+    # the slowest reports first (as long as they took last time), so the workers finish together
+    took = {(e["report"], e["slug"]): e.get("seconds") or 0 for e in known.values()}
+    kinds = {name: n for n, name in enumerate(SLOWEST_FIRST)}
+    jobs.sort(
+        key=lambda job: (
+            -took.get((job[0].name, report_path(job[0], job[1], out_dir)[0]), 0),
+            kinds.get(job[0].name, len(kinds)),
+        )
+    )
+    if jobs:
+        # spawned, not forked: a fork copies jupyter's event-loop runner without its thread, and a kernel start in the
+        # child then waits forever once the parent has run a notebook itself (as `make bench` does)
+        spawn = multiprocessing.get_context("spawn")
+        # one worker more than the cores: a report waits on its kernel part of its time, which a third worker fills
+        count = min(workers or min(3, (os.cpu_count() or 1) + 1), len(jobs))
+        with ProcessPoolExecutor(max_workers=count, mp_context=spawn) as pool:
+            futures = [pool.submit(_render_job, job) for job in jobs]
+            for future in tqdm(as_completed(futures), total=len(futures), desc="rapporter", disable=not progress):
+                results.append(future.result())
     results.sort(key=lambda r: (r.report, r.slug))
-    write_index(results, planned.out_dir, title=planned.title, intro=what_if_text(planned))
+    write_index(results, out_dir, title=planned.title, intro=what_if_text(planned))
+    cache.prune()
     return results
 
 
@@ -720,9 +775,11 @@ def render_all(
     out_dir: Path | None = None,
     workers: int | None = None,
     progress: bool = True,
+    force: bool = False,
 ) -> list[RenderResult]:
-    """Render every report (or those `plan` chooses) for every parameter set, in parallel; then write the index."""
-    return run(plan(only, filters, settings, municipality, out_dir), workers, progress)
+    """Render every report (or those `plan` chooses) for every parameter set, in parallel; then write the index.
+    Reports whose inputs did not change since they were rendered are not rendered again (unless `force`)."""
+    return run(plan(only, filters, settings, municipality, out_dir), workers, progress, force)
 
 
 MONTHS = (
@@ -958,6 +1015,7 @@ def write_index(results: list[RenderResult], out_dir: Path, title: str = "Rappor
             "rendered_at": r.rendered_at,
             "vintage": r.vintage,
             "vintage_short": r.vintage_short,
+            "inputs": r.inputs,
         }
     kept = [
         _completed(e, out_dir)

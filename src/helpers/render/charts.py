@@ -140,8 +140,15 @@ def _render(spec: dict, **_: object) -> dict:
     return {"text/html": html}
 
 
+def new_page() -> None:
+    """Start a page: chart ids from 1 again and the bundle with its first chart (a kernel renders several reports)."""
+    global _ids, _bundle_sent
+    _ids, _bundle_sent = count(1), False
+
+
 def enable() -> None:
-    """Use the offline renderer and Danish formats for every chart from here on (call once per notebook)."""
+    """Use the offline renderer and Danish formats for every chart from here on, on a new page (once per notebook)."""
+    new_page()
     alt.renderers.register(RENDERER, _render)
     alt.renderers.enable(RENDERER)
     alt.data_transformers.disable_max_rows()  # data is aggregated in DuckDB before it is charted

@@ -58,6 +58,7 @@ class Municipality:
     encoding: str
     bom: bool
     crlf: bool
+    like: str = ""  # the sample municipality whose case volumes it has (a generated national scenario); "": its own
 
 
 MUNICIPALITIES = (
@@ -266,15 +267,18 @@ class Case:
     end_events: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # (registered on, end date)
 
 
-def generate_cases(out_dir: Path, seed: int = 2024) -> dict[str, int]:
-    """Write case snapshots, actuals, budget and transitions per municipality; return data rows per file.
+def generate_cases(
+    out_dir: Path, seed: int = 2024, municipalities: Sequence[Municipality] = MUNICIPALITIES
+) -> dict[str, int]:
+    """Write case snapshots, actuals, budget and transitions per municipality (the sample's three, or others that are
+    `like` one of them); return data rows per file.
 
     Planted errors, all in the last snapshot of 479 Svendborg (cases_2024-09-30.csv), one row each:
     a negative rate; an end date a year before the start date; an impossible start date `31.02.2024`;
     the rate unit `pr. gang` (per occasion: it cannot become money). Everything else is valid.
     """
     counts: dict[str, int] = {}
-    for muni in MUNICIPALITIES:
+    for muni in municipalities:
         rng = np.random.default_rng(seed + int(muni.code))
         cases = _municipality_cases(muni, rng)
         folder = out_dir / f"{muni.code}_{muni.slug}"
@@ -326,7 +330,7 @@ def _age_limit(measure: str, area: str) -> int:
 
 def _municipality_cases(muni: Municipality, rng: np.random.Generator) -> list[Case]:
     """All cases of a municipality that run in 2023 or later, measure by measure, plus aftercare follow-ups."""
-    index = [m.code for m in MUNICIPALITIES].index(muni.code)
+    index = [m.code for m in MUNICIPALITIES].index(muni.like or muni.code)
     measures = reference.measures()
     areas = dict(zip(measures["measure"], measures["area"]))
     workers = _caseworkers(rng)
