@@ -308,7 +308,7 @@ def test_development_over_the_period_for_every_region_and_the_country(rendered, 
 
 
 def test_the_country_report_speaks_of_the_country(rendered):
-    from helpers.reports.benchmark import COUNTRY_WORDING, PROSE
+    from helpers.reports.benchmark.prose import COUNTRY_WORDING, PROSE
 
     texts = [t for by_area in PROSE.values() for t in by_area.values()]
     assert all(any(phrase in t for t in texts) for phrase, _ in COUNTRY_WORDING)  # no rewording left behind by an edit
