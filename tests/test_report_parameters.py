@@ -195,6 +195,11 @@ def test_a_what_if_run_leaves_the_published_reports_and_index_untouched(warehous
     assert [e["params"]["hourly_rate"] for e in index] == [650]  # typed: a number, not the text "650"
     assert "Hvad nu hvis-beregning" in (folder / "index.html").read_text(encoding="utf-8")
     assert len(json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))) == 1
+    again = _cli(
+        "--only", "progression", "--filter", "municipality=479", "--set", "hourly_rate=650", "--out", str(tmp_path),
+        timeout=300,
+    )  # fmt: skip
+    assert "rendered 0 of 1 reports, 1 unchanged since rendered from the same inputs" in again.stdout
 
 
 def test_index_json_keeps_typed_values(warehouse_path, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -560,6 +561,18 @@ def _visible_end(case: Case, when: dt.date) -> dt.date | None:
     return shown[-1] if shown else None
 
 
+@functools.cache
+def _date_text(day: dt.date | None) -> str:
+    """`format_date`, once per date: a case's dates are written again in each of the 21 snapshots."""
+    return format_date(day)
+
+
+@functools.cache
+def _rate_text(rate: float) -> str:
+    """`format_number` with 2 decimals, once per rate."""
+    return format_number(rate, 2)
+
+
 def _case_rows(muni: Municipality, case: Case, when: dt.date) -> list[list[str]]:
     """The rows of one case in the snapshot of `when`, or none if unknown, dropped or ended before this year."""
     if case.registered > when or (case.dropped_on is not None and case.dropped_on <= when):
@@ -569,7 +582,7 @@ def _case_rows(muni: Municipality, case: Case, when: dt.date) -> list[list[str]]
         return []
     periods = [p for p in case.periods if p.registered <= when and (end is None or p.start <= end)]
     expected = when < case.start
-    open_text = "" if case.blank_open else format_date(None)
+    open_text = "" if case.blank_open else _date_text(None)
     rows = []
     for i, p in enumerate(periods):
         stop = periods[i + 1].start - DAY if i + 1 < len(periods) else end
@@ -579,10 +592,10 @@ def _case_rows(muni: Municipality, case: Case, when: dt.date) -> list[list[str]]
                 muni.code,
                 case.area,
                 case.measure,
-                format_number(p.rate, 2),
+                _rate_text(p.rate),
                 MEASURES[case.measure].unit,
-                format_date(p.start),
-                open_text if stop is None else format_date(stop),
+                _date_text(p.start),
+                open_text if stop is None else _date_text(stop),
                 "expected" if expected else "current",
                 _format_share(case.probability) if expected else "",
                 case.provider,
