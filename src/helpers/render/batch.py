@@ -1,4 +1,5 @@
-"""Batch rendering of report notebooks: parameters from the warehouse, papermill, self-contained HTML, an index."""
+"""Batch rendering of report notebooks: parameter sets from the warehouse, each notebook run in its worker's kernel, self-contained
+HTML and a workbook, an index; a report is rendered again only when its inputs changed (render.cache)."""
 
 from __future__ import annotations
 
@@ -604,6 +605,39 @@ def _filter_sets(
     return chosen
 
 
+def _check_keys(specs: list[ReportSpec], filters: dict, settings: dict, municipality: bool) -> None:
+    """Every filter and setting given is one the chosen reports take; else one line naming those they take."""
+    takes_filters = sorted({k for s in specs for k in s.filters})
+    takes_settings = sorted({k for s in specs for k in s.settings if k != "highlight" or not municipality})
+    names = ", ".join(s.name for s in specs)
+    for key in filters:
+        if key not in takes_filters:
+            hint = f"{key} is a setting: use --set {key}=..." if key in takes_settings else f"unknown filter {key!r}"
+            raise P.ParameterError(f"{hint}; filters of {names}: {', '.join(takes_filters)}")
+    for key in settings:
+        if key not in takes_settings:
+            hint = (
+                f"{key} is a filter: use --filter {key}=..."
+                if key in takes_filters
+                else f"{key} follows from the code it names; it is not set"
+                if key in DERIVED
+                else f"unknown setting {key!r}"
+            )
+            raise P.ParameterError(f"{hint}; settings of {names}: {', '.join(takes_settings)}")
+
+
+def _typed_settings(spec: ReportSpec, settings: dict) -> dict:
+    """The settings a report takes, each read by its parser (a bad value names the report, the key and what is valid)."""
+    typed = {}
+    for key, value in settings.items():
+        if key in spec.settings:
+            try:
+                typed[key] = spec.settings[key](value)
+            except P.ParameterError as exc:
+                raise P.ParameterError(f"{spec.name}: {key}: {exc}") from None
+    return typed
+
+
 def plan(
     only: list[str] | None = None,
     filters: dict | None = None,
@@ -624,24 +658,7 @@ def plan(
         raise P.ParameterError(f"unknown report(s): {', '.join(unknown)}; known: {', '.join(known)}")
     specs = [s for s in REPORTS if not only or s.name in only]
     filters, settings, title, notes = dict(filters or {}), dict(settings or {}), "Rapporter", []
-    takes_filters = sorted({k for s in specs for k in s.filters})
-    takes_settings = sorted({k for s in specs for k in s.settings if k != "highlight" or not municipality})
-    for key in filters:
-        if key not in takes_filters:
-            hint = f"{key} is a setting: use --set {key}=..." if key in takes_settings else f"unknown filter {key!r}"
-            raise P.ParameterError(f"{hint}; filters of {', '.join(s.name for s in specs)}: {', '.join(takes_filters)}")
-    for key in settings:
-        if key not in takes_settings:
-            hint = (
-                f"{key} is a filter: use --filter {key}=..."
-                if key in takes_filters
-                else f"{key} follows from the code it names; it is not set"
-                if key in DERIVED
-                else f"unknown setting {key!r}"
-            )
-            raise P.ParameterError(
-                f"{hint}; settings of {', '.join(s.name for s in specs)}: {', '.join(takes_settings)}"
-            )
+    _check_keys(specs, filters, settings, municipality is not None)
     filters = {k: FILTERS[k](v) if k in FILTERS else v for k, v in filters.items()}
     per_spec = {s.name: dict(filters) for s in specs}
     highlight: dict[str, str] = {}
@@ -664,14 +681,7 @@ def plan(
     for spec in specs:
         if spec.name not in chosen:
             continue
-        given = {}
-        for key, value in settings.items():
-            if key in spec.settings:
-                try:
-                    given[key] = spec.settings[key](value)
-                except P.ParameterError as exc:
-                    raise P.ParameterError(f"{spec.name}: {key}: {exc}") from None
-        given |= highlight if "highlight" in spec.settings else {}
+        given = _typed_settings(spec, settings) | (highlight if "highlight" in spec.settings else {})
         defaults = P.notebook_defaults(_notebook_path(spec)) if given else {}
         if not chosen[spec.name][1] and municipality is not None:
             notes.append(
