@@ -280,7 +280,7 @@ def _benchmark_knowledge(root: Path, results: list, area: str, truth: pd.DataFra
             key, value = (names.get(name), int(at), by_label.get(label)), float(cost.replace(".", ""))
             if key in facts.index and value > 0.5:
                 if key[1] not in current:
-                    current[key[1]] = marts.benchmark_series(area, key[1], key[1], key[1]).set_index(
+                    current[key[1]] = marts.benchmark_series(area, key[1], key[1], key[1], protect=False).set_index(
                         ["code", "year", "measure_group"]
                     )
                 spent = current[key[1]].loc[key, "expenditure_kr_fixed"]
@@ -375,8 +375,8 @@ def test_no_benchmark_user_count_under_5_comes_back_from_rates_unit_costs_and_di
     years = [int(r.params["year"]) for r in results if r.report == "benchmark"]
     starts = [int(r.params["long_series_start"]) for r in results if r.report == "benchmark"]
     base = int(next(r.params["price_base_year"] for r in results if r.report == "benchmark"))
-    truth = marts.benchmark_series(area, min(starts), max(years), base)
-    regions = marts.benchmark_series(area, min(starts), max(years), base, level="region")
+    truth = marts.benchmark_series(area, min(starts), max(years), base, protect=False)
+    regions = marts.benchmark_series(area, min(starts), max(years), base, level="region", protect=False)
     reported = truth[truth["users"].notna()]
     population = pd.concat(
         [
@@ -433,3 +433,107 @@ def test_the_benchmark_attack_recovers_a_count_the_protection_would_hide():
     ]
     low, high = _close(known, eqs)[("A", 2024, "doegninstitutioner")]
     assert list(range(math.ceil(low - 1e-6), math.floor(high + 1e-6) + 1)) == [2]
+
+
+# -- full-year cases: the forecast's count of people, on the packs and the forecast reports (issue 23, point 4) -------------
+
+FULL_YEAR_COLUMNS = {
+    "Budgetterede helårssager": "budget_cases",
+    "Helårssager i prognosen": "full_year_cases",
+    "Budgetteret pris, kr.": "budget_price",
+    "Gns. pris pr. helårssag, kr.": "forecast_price",
+    "Forventet regnskab, kr.": "expected_result",
+    "Budget, kr.": "budget",
+    "Afvigelse (+ = merforbrug), kr.": "deviation",
+    "Heraf mængde, kr.": "quantity",
+    "Heraf pris, kr.": "price",
+    "Heraf mængde og pris i alt, kr.": "cases",
+    "Heraf pulje, kr.": "pool",
+    "Pulje (skøn), kr.": "pool",
+}
+
+
+def full_year_knowledge(root: Path, results: list) -> dict[tuple, dict[str, float]]:
+    """What every pack and forecast report of a municipality shows about a sub-area's full-year cases and the figures
+    around them (tables, CSV downloads, workbooks), merged per (municipality, area, sub-area)."""
+    known: dict[tuple, dict[str, float]] = {}
+    for r in results:
+        if r.report not in ("indicators", "forecast"):
+            continue
+        page = (root / r.path).read_text(encoding="utf-8")
+        tables = list(html_tables(page)) + list(csv_downloads(page).values())
+        book = (root / r.path).with_suffix(".xlsx")
+        tables += workbook_tables(book) if book.exists() else []
+        for head, *rows in (t for t in tables if t and "Delområde" in [str(h) for h in t[0]]):
+            head = [str(h) for h in head]
+            for row in rows:
+                cells = dict(zip(head, row))
+                if "Område" not in cells and r.report == "indicators":
+                    continue  # a pack table of one area's own (children over 15): no full-year cases
+                area = cells.get("Område") or labels.AREA_LABELS[r.params["area"]]
+                key = (r.params["municipality"], area, str(cells["Delområde"]))
+                for column, field in FULL_YEAR_COLUMNS.items():
+                    value = number(cells.get(column))
+                    if value is not None:
+                        known.setdefault(key, {})[field] = value
+    return known
+
+
+def derived_full_year_cases(facts: dict[str, float]) -> list[tuple[float, str]]:
+    """Every way a reader gets a sub-area's full-year cases N back from what the pages show beside the budget's own
+    assumptions: N shown; quantity = (N - budgeted cases) x budget price; price = forecast without pool - N x budget
+    price (and each from the other and deviation - pool); forecast price = forecast without pool / N."""
+    f = dict(facts)
+    if "deviation" in f and "pool" in f:
+        for one, other in (("quantity", "price"), ("price", "quantity")):
+            if one not in f and other in f:
+                f[one] = f["deviation"] - f["pool"] - f[other]
+    out = []
+    if "full_year_cases" in f:
+        out.append((f["full_year_cases"], "shown"))
+    forecast = f["expected_result"] - f["pool"] if "expected_result" in f and "pool" in f else None
+    if f.get("budget_price") and "budget_cases" in f and "quantity" in f:
+        out.append(
+            (f["quantity"] / f["budget_price"] + f["budget_cases"], "mængde / budgetteret pris + budgetterede sager")
+        )
+    if f.get("budget_price") and forecast is not None and "price" in f:
+        out.append(((forecast - f["price"]) / f["budget_price"], "(prognose - pris) / budgetteret pris"))
+    if f.get("forecast_price") and forecast is not None:
+        out.append((forecast / f["forecast_price"], "prognose / pris pr. helårssag"))
+    return out
+
+
+def test_full_year_cases_the_packs_hide_come_back_from_no_page_or_download(rendered):
+    """The finance pack hid full-year cases (1,32 and 16,96) that its "Heraf mængde" column and the forecast report's CSV
+    gave: every pack and forecast report of every municipality, read together, now gives back no hidden one."""
+    from helpers.reports import expected_result
+
+    root, results = rendered
+    known = full_year_knowledge(root, results)
+    municipalities = {r.params["municipality"] for r in results if r.report == "forecast"}
+    assert len(municipalities) == 3 and len(known) > 40
+    hidden, leaks = 0, []
+    for municipality in sorted(municipalities):
+        for area in labels.AREAS:
+            er = expected_result.compute(municipality, area, "2024-09-30")
+            parts = er.deviation_parts().set_index("label")
+            masked = er.deviation_shown.set_index("label")["cases_hidden"]
+            for label, truth in parts["full_year_cases"].items():
+                facts = known.get((municipality, labels.AREA_LABELS[area], label), {})
+                for value, how in derived_full_year_cases(facts):
+                    if masked[label] and abs(value - truth) < 0.05:
+                        leaks.append(f"{municipality} {area} {label}: {truth:.2f} via {how}")
+                    elif not masked[label] and how == "shown":
+                        assert abs(value - truth) < 0.05, (municipality, label)  # what is shown is the truth
+                hidden += bool(masked[label])
+    assert hidden >= 5  # the sample has full-year cases to protect
+    assert not leaks, "\n".join(leaks)
+
+
+def test_the_full_year_attack_finds_the_leak_the_issue_found():
+    """Before the fix, the finance pack showed "Heraf mængde" beside the budget's cases and price of a sub-area whose
+    full-year cases it hid: 1,32 came back."""
+    facts = {"budget_cases": 1.0, "budget_price": 3_041_319.0, "quantity": 973_222.0, "expected_result": 3_996_174.0}
+    assert [round(v, 2) for v, _ in derived_full_year_cases(facts)] == [1.32]
+    facts = {"expected_result": 3_996_174.0, "pool": 0.0, "forecast_price": 3_027_404.0}
+    assert [round(v, 2) for v, _ in derived_full_year_cases(facts)] == [1.32]

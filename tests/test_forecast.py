@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import subprocess
@@ -14,10 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import assert_charts_drew, readable_text
+from conftest import assert_charts_drew, page_csvs, readable_text
 from helpers import paths
 from helpers.analysis import forecast
 from helpers.render import batch as reports
+from helpers.render.formats import format_number
+from helpers.render.workbook import html_tables
 
 
 def _period(
@@ -152,8 +155,29 @@ def test_diff_reasons_and_items_add_up_exactly():
     assert round((got["after_total"] - got["before_total"]) * 100) == round(got["change"] * 100)
 
 
+def _by_day(periods: pd.DataFrame, day: pd.Timestamp) -> tuple | None:
+    """One case's lines on one day, by value: (day rates, month rates, their weighted sums, their expected parts), or
+    None where no line covers the day (weekly and yearly rates as daily ones, as the rules cost them)."""
+    per_day = {"day": 1, "week": 7, "year": 365}
+    terms = [0.0] * 6
+    covered = False
+    for r in periods.itertuples():
+        if pd.Timestamp(r.start_date) <= day and (pd.isna(r.end_date) or day <= pd.Timestamp(r.end_date)):
+            covered = True
+            expected = r.status == "expected"
+            weight = (1.0 if pd.isna(r.probability) else r.probability) if expected else 1.0
+            daily = r.rate_unit in per_day
+            rate = r.rate / per_day[r.rate_unit] if daily else r.rate
+            k = 0 if daily else 1
+            terms[k] += rate
+            terms[2 + k] += rate * weight
+            terms[4 + k] += rate * expected
+    return tuple(terms) if covered else None
+
+
 def _reason_case_by_case(before: pd.DataFrame, after: pd.DataFrame) -> str:
-    """The reason rules applied to one case's periods, row by row (the reference for the vectorised reasons)."""
+    """The reason rules applied to one case's periods, day by day at every start and end (the reference for the
+    vectorised reasons): rates and weights compared by value on the days both cover."""
     if before.empty:
         return "new case"
     if after.empty:
@@ -167,11 +191,19 @@ def _reason_case_by_case(before: pd.DataFrame, after: pd.DataFrame) -> str:
         found.append("end date moved")
     if pd.to_datetime(before["start_date"]).min() != pd.to_datetime(after["start_date"]).min():
         found.append("start moved")
-    if sorted(zip(before["rate"], before["rate_unit"])) != sorted(zip(after["rate"], after["rate_unit"])):
-        found.append("rate changed")
-    weights = [sorted(zip(f["status"], pd.to_numeric(f["probability"]).fillna(1.0))) for f in (before, after)]
-    if weights[0] != weights[1]:
-        found.append("status or probability changed")
+    both = pd.concat([before, after])
+    days = set(pd.to_datetime(both["start_date"])) | {
+        e + pd.Timedelta(days=1) for e in pd.to_datetime(both["end_date"]).dropna()
+    }
+    rate = weight = False
+    for day in days:
+        b, a = _by_day(before, day), _by_day(after, day)
+        if b is None or a is None:
+            continue
+        rate |= any(abs(x - y) > 1e-6 for x, y in zip(b[:2], a[:2]))
+        shares = [[t / r if r else -1.0 for t, r in zip(side[2:], side[:2] * 2)] for side in (b, a)]
+        weight |= any(abs(x - y) > 1e-9 for x, y in zip(*shares))
+    found += ["rate changed"] * rate + ["status or probability changed"] * weight
     return found[0] if len(found) == 1 else "several"
 
 
@@ -321,9 +353,83 @@ def test_transitions_become_expected_adult_cases_and_65_ends_periods():
     cases = forecast.transitions_as_cases(t)
     assert cases["case_id"].tolist() == ["Y1"]
     assert forecast.forecast(cases, 2024).expected_total == pytest.approx(6 * 10_000 * 0.5)
-    periods = pd.DataFrame([_period(start="2020-01-01")])
-    ended = forecast.end_at_65(periods, pd.Series([pd.Timestamp("1959-07-15")]))
-    assert pd.Timestamp(ended["end_date"].iloc[0]) == pd.Timestamp("2024-07-14")
+    periods = pd.DataFrame([_period(start="2020-01-01") | {"area": "adults", "birth_date": "1959-07-15"}])
+    ended = forecast.Rules({}, {}, move_to_elderly_at_65=True).apply(periods)
+    assert pd.Timestamp(ended["end_date"].iloc[0]) == pd.Timestamp("2024-07-14") and ended["age_limit"].iloc[0] == 65
+    assert pd.isna(forecast.Rules().apply(periods)["end_date"].iloc[0])  # a municipality that keeps them: no end
+
+
+MEASURES = pd.DataFrame(
+    {
+        "measure": ["doegninstitution", "eftervaern", "sel_108", "sel_85_bostoette", "sel_85_botilbudslignende"],
+        "function": ["5.28.23", "5.28.21", "5.38.50", "5.32.33", "5.32.33"],
+        "end_age": [18.0, 23.0, None, None, None],
+    }
+)
+
+
+def test_a_childs_measure_ends_where_the_law_ends_it_and_the_young_person_is_counted_once():
+    """docs/forecast.md, "Age limits": a placement ends the day before the 18th birthday, efterværn before the 23rd; the
+    young person enters the adults' forecast from the transition list's date, so no day is costed in both areas."""
+    rules = forecast.Rules.of(MEASURES)
+    assert rules.end_ages == {"doegninstitution": 18.0, "eftervaern": 23.0}
+    assert rules.function_measures["5.32.33"] == ["sel_85_bostoette", "sel_85_botilbudslignende"]
+    child = [
+        _period("Y", "doegninstitution", 3_000, "day", "2023-01-01") | {"area": "children", "birth_date": "2009-03-15"},
+        _period("Z", "eftervaern", 12_000, "month", "2022-06-10") | {"area": "children", "birth_date": "2004-06-10"},
+        _period("U", "ukendt_indsats", 1_000, "month", "2020-01-01") | {"area": "children", "birth_date": "2008-02-01"},
+        _period("N", "doegninstitution", 1_000, "day", "2024-01-01") | {"area": "children", "birth_date": None},
+    ]
+    periods = rules.apply(pd.DataFrame(child))
+    ends = dict(zip(periods["case_id"], pd.to_datetime(periods["end_date"]).dt.strftime("%Y-%m-%d").fillna("open")))
+    # the day before the 18th birthday; efterværn the day before the 23rd; an unknown children's measure at 18; no birth
+    # date (a case id that is no CPR number): no limit
+    assert ends == {"Y": "2027-03-14", "Z": "2027-06-09", "U": "2026-01-31", "N": "open"}
+    fc = forecast.forecast(periods, 2024)
+    totals = fc.cases.set_index("case_id")
+    y = totals.loc["Y"]
+    assert (y["shadow_1_total"], y["shadow_2_total"], y["shadow_3_total"]) == pytest.approx((1_095_000, 219_000, 0))
+    assert totals.loc["Z", "shadow_2_total"] == pytest.approx(5 * 12_000 + 9 / 30 * 12_000)  # 63.600 kr. in 2027
+    # the transition list: Y moves to § 108 at 600.000 kr. a year on the 18th birthday
+    adult = forecast.forecast(
+        forecast.transitions_as_cases(
+            pd.DataFrame(
+                {
+                    "case_id": ["Y"],
+                    "expected_measure": ["sel_108"],
+                    "probability": [1.0],
+                    "annual_cost_kr": [600_000.0],
+                    "expected_transition_date": ["2027-03-15"],
+                }
+            )
+        ),
+        2027,
+    )
+    assert adult.expected_total == pytest.approx(17 / 31 * 50_000 + 9 * 50_000)  # 477.419,35 kr. from 15.03.2027
+    child_days = fc.periods.set_index("case_id").loc["Y"]
+    assert pd.Timestamp(child_days["end_date"]) < pd.Timestamp("2027-03-15")  # counted once: no day in both areas
+
+
+def test_the_sample_counts_no_young_person_in_both_areas_and_no_child_past_the_law(warehouse_path):
+    """Svendborg's shadow budgets: no placement costs anything past the 18th birthday, no efterværn past the 23rd, and a
+    young person on the transition list costs in the children's forecast only before the transition date."""
+    from helpers.reports import expected_result
+
+    children = expected_result.compute("479", "children", "2024-09-30")
+    periods = children.result.periods
+    born = pd.to_datetime(periods["birth_date"])
+    limit = born + pd.to_timedelta(0, unit="D")
+    ages = periods["measure"].map({"eftervaern": 23}).fillna(18).astype(int)
+    limit = pd.Series([b + pd.DateOffset(years=a) for b, a in zip(born, ages)], index=periods.index)
+    end = pd.to_datetime(periods["end_date"])
+    assert (born.notna() & (end.isna() | (end >= limit))).sum() == 0
+    assert periods["age_limit"].notna().sum() > 0  # the sample has open placements the law ends
+    t = children.transitions[children.transitions["probability"] > 0]
+    moved = periods.merge(t[["case_id", "expected_transition_date"]], on="case_id")
+    assert len(moved) > 0
+    assert (pd.to_datetime(moved["end_date"]) < pd.to_datetime(moved["expected_transition_date"])).all()
+    secure = children.result.cases.query("measure == 'sikret_institution'")
+    assert secure["shadow_2_total"].sum() == 0  # issue 22: 8,8 mio. kr. a year for three who are all 18 by 2027
 
 
 @settings(max_examples=60, deadline=None)
@@ -427,33 +533,98 @@ def test_cli_forecast_and_diff_on_the_sample(warehouse_path):
 
 @pytest.fixture(scope="module")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
+    """Svendborg's two forecast reports (adults first), rendered as the batch renders them."""
     out = tmp_path_factory.mktemp("forecast")
     results = reports.render_all(
-        only=["forecast"], filters={"municipality": "479", "area": "adults"}, out_dir=out, workers=1, progress=False
+        only=["forecast"], filters={"municipality": "479"}, out_dir=out, workers=1, progress=False
     )
-    assert [r.error for r in results] == [None]
-    return results[0].path
+    assert [r.error for r in results] == [None, None]
+    return out / "forecast"
+
+
+def _text(path: Path) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))))
 
 
 def test_forecast_report_sections_and_no_cpr(rendered):
-    page = rendered.read_text(encoding="utf-8")
-    assert rendered.name == "svendborg-voksne.html" and "Opgjort pr.: 30.09.2024" in page
+    adults, children = rendered / "svendborg-voksne.html", rendered / "svendborg-boern-og-unge.html"
+    page = adults.read_text(encoding="utf-8")
+    assert "Opgjort pr.: 30.09.2024" in page
     for heading in (
         "Forventet regnskab mod budget",
         "Ændring siden sidste måned",
+        "Tilgang fra børneområdet",
         "Skyggebudgetter",
         "Prognosens træfsikkerhed",
+        "Datakvalitet",
     ):
-        assert heading in page
+        assert f">{heading}" in page, heading
     assert re.search(r"det forventede regnskab er (forværret|forbedret) med [\d.]+ kr\.", page)
-    body = readable_text(page)  # without the packed Vega bundle, chart data unpacked
-    assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", body)
-    assert re.search(r"P[0-9a-f]{16}", page)  # itemised with pseudonyms
+    for path in (adults, children):
+        body = readable_text(path.read_text(encoding="utf-8"))  # without the packed Vega bundle, chart data unpacked
+        assert not re.search(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])", body)
+        assert re.search(r"P[0-9a-f]{16}", body)  # itemised with pseudonyms
+
+
+def test_the_childrens_forecast_has_its_own_section_not_the_adults(rendered):
+    """Issue 23, point 9: the children's forecast repeated the adults' "Tilgang fra børneområdet" and the 65-year rule."""
+    children = _text(rendered / "svendborg-boern-og-unge.html")
+    adults = _text(rendered / "svendborg-voksne.html")
+    assert "Tilgang fra børneområdet" not in children and not re.search(r"\b65(-års| år)", children)
+    assert "Afgang ved aldersgrænsen" in children and "Sager, der slutter ved aldersgrænsen i 2027" in children
+    assert "dagen før 18-årsdagen" in children and "Afgang ved aldersgrænsen" not in adults
+    assert "65-årsdagen" not in adults  # Svendborg keeps its citizens over 65 in the adults' area (municipal_settings)
+
+
+def test_the_largest_movers_are_listed_and_the_full_list_is_in_the_workbook(rendered):
+    from openpyxl import load_workbook
+
+    from helpers.reports import forecast as forecast_report
+
+    report = forecast_report.prepare("479", "adults", 2024, "2024-09-30")
+    change = report.change()
+    items = sorted(change["items"], key=lambda i: abs(i["change"]), reverse=True)
+    page = (rendered / "svendborg-voksne.html").read_text(encoding="utf-8")
+    head, *rows = next(t for t in html_tables(page) if t[0][0] == "Sag (pseudonym)")
+    assert len(rows) == forecast_report.MOVERS + 1 and rows[-1][0] == f"Øvrige {len(items) - 15} sager"
+    assert [r[0] for r in rows[:15]] == [i["case_id"] for i in items[:15]]
+    rest = round(sum(i["change"] for i in items[15:]))
+    assert rows[-1][2] == format_number(rest)  # the rest as one line: the 15 and it add up to the cases' change
+    book = load_workbook(rendered / "svendborg-voksne.xlsx", read_only=True)
+    full = [r for r in book["Alle ændrede sager"].iter_rows(values_only=True)][1:]
+    assert len(full) == len(items) and {r[0] for r in full} == {i["case_id"] for i in items}
+
+
+def test_the_report_says_which_rows_of_its_own_extract_were_quarantined_and_where(rendered):
+    """Svendborg's snapshot of 30.09.2024 has four planted bad rows: three of children's measures, one of an adults'."""
+    children = _text(rendered / "svendborg-boern-og-unge.html")
+    adults = _text(rendered / "svendborg-voksne.html")
+    for page in (children, adults):
+        assert "Sagsudtrækket (cases/479_svendborg/cases_2024-09-30.csv): 3.421 rækker læst, 4 afvist." in page
+    assert len(re.findall(r"Afvist: cases/479_svendborg/cases_2024-09-30\.csv, linje \d+", children)) == 3
+    assert "linje 2750 (Familiebehandling): Beløbet -9.688,73 er negativt." in children
+    assert re.search(r"linje 969 \([^)]+\): Datoen '?31\.02\.2024'? findes ikke", adults) or "linje 969" in adults
+    assert len(re.findall(r"Afvist: cases/479_svendborg/cases_2024-09-30\.csv, linje \d+", adults)) == 1
+
+
+def test_the_deviation_download_hides_what_the_packs_hide(rendered):
+    """Issue 23, point 4: the forecast report's CSV gave the full-year cases the finance pack hides (1,32 and 16,96)."""
+    from helpers.reports import expected_result
+
+    page = (rendered / "svendborg-boern-og-unge.html").read_text(encoding="utf-8")
+    csv = page_csvs(page)["afvigelse_2024.csv"].set_index("Delområde")
+    shown = expected_result.compute("479", "children", "2024-09-30").deviation_shown.set_index("label")
+    for label in ("Anbringelse på sikret døgninstitution", "Anbringelse på døgninstitution"):
+        assert csv.loc[label, "Helårssager i prognosen"] in ("<5", "..")
+        assert csv.loc[label, "Heraf mængde, kr."] == csv.loc[label, "Heraf pris, kr."] == ""
+        assert csv.loc[label, "Gns. pris pr. helårssag, kr."] == ""
+        assert csv.loc[label, "Heraf mængde og pris i alt, kr."] == shown.loc[label, "cases_effect"]
+    assert csv["Helårssager i prognosen"].tolist() == shown["full_year_cases"].tolist()
 
 
 @pytest.mark.browser
 def test_forecast_charts_draw_offline(rendered, chromium):
-    assert_charts_drew(chromium, rendered, 3)
+    assert_charts_drew(chromium, rendered / "svendborg-voksne.html", 3)
 
 
 def test_vectorised_engine_equals_the_row_by_row_baseline():
@@ -467,23 +638,29 @@ def test_vectorised_engine_equals_the_row_by_row_baseline():
     assert got == pytest.approx([want[(c, m)] for c, m in zip(fc.cases["case_id"], fc.cases["measure"])], rel=1e-9)
 
 
-def test_accuracy_converges_to_the_booked_result_and_the_pool_fits_the_as_of_date(warehouse_path):
+def test_the_backtest_converges_to_the_booked_result_and_the_pool_fits_the_as_of_date(warehouse_path):
     from helpers.reports import expected_result
     from helpers.reports import forecast as forecast_report
     from helpers.warehouse import marts
 
-    acc = forecast_report.accuracy("479", "adults", 2023)
-    assert len(acc) == 12 and acc["booked"].nunique() == 1
-    assert (
-        abs(acc["deviation_pct"].iloc[-1]) < 0.5 < abs(acc["deviation_pct"].iloc[0])
-    )  # December knows (almost) all bookings
     report = forecast_report.prepare("479", "adults", 2024, "2024-09-30")
     er = report.er
+    rows = er.backtest.rows
+    assert len(rows) == 12 and rows["final"].nunique() == 1
+    deviation = 100 * (rows["forecast"] / rows["final"] - 1)
+    assert abs(deviation.iloc[-1]) < 0.01 < 0.5 < abs(deviation.iloc[0])  # December knows all bookings
     assert er.snapshot == dt.date(2024, 9, 30) and er.previous == dt.date(2024, 8, 31)
     assert report.last_month.as_of == dt.date(2024, 8, 31) and report.last_month.year == 2024
     # the sample's one earlier complete year: the pool is 2023's booked result minus the forecast made on 30.09.2023
     made = expected_result.forecast_made_at(
-        "479", "adults", 2023, dt.date(2023, 9, 30), er.actuals, er.transitions, marts.snapshots("479", "adults")
+        "479",
+        "adults",
+        2023,
+        dt.date(2023, 9, 30),
+        er.actuals,
+        er.transitions,
+        marts.snapshots("479", "adults"),
+        er.rules,
     )
     booked = er.actuals[er.actuals["month"].str.startswith("2023")].groupby("measure")["amount"].sum()
     gap = booked.sub(made.by_measure().sum(axis=1), fill_value=0.0)

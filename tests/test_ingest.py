@@ -51,7 +51,7 @@ def test_cases_each_bad_row_is_quarantined_with_its_reason():
     assert reasons[15]["column"] == "(row)" and "fields" in reasons[15]["reason"]
     assert sorted(result.accepted["source_line"]) == [2, 4, 9, 10, 13, 14]
     rows = result.accepted.set_index("source_line")
-    assert rows.loc[4, "rate"] == pytest.approx(1800 / 7) and rows.loc[4, "rate_unit"] == "day"  # uge -> a daily rate
+    assert (rows.loc[4, "rate"], rows.loc[4, "rate_unit"]) == (1800.0, "week")  # uge: kept as given, costed / 7
     assert (rows.loc[9, "measure"], rows.loc[9, "measure_raw"]) == ("unmapped", "sel_999")
     assert (rows.loc[10, "status"], rows.loc[10, "status_raw"]) == ("unmapped", "maybe")
     assert {(u["column"], u["value"], u["rows"]) for u in result.unmapped} == {

@@ -53,12 +53,13 @@ def test_dubu_export_with_title_lines_sep_line_danish_words_and_several_lines_pe
         "unmapped",
         "Anbringelse",
     )  # 5.28.21 is several measures
-    assert (
-        rows.loc[[6, 7, 8, 9, 10, 12], "status"].tolist() == ["current"] * 6
-    )  # Aktiv, Bevilget, Afsluttet, I gang, empty, Aktuel
+    # Aktiv, Bevilget, I gang, empty, Aktuel; Afsluttet (with its end date) and Ophørt are ended
+    assert rows.loc[[6, 7, 9, 10, 12], "status"].tolist() == ["current"] * 5
+    assert rows.loc[[8, 11], "status"].tolist() == ["ended"] * 2
     assert rows.loc[16, "status"] == "expected" and rows.loc[16, "probability"] == 0.5  # Planlagt, 50%
-    assert rows.loc[11, "rate"] == pytest.approx(500.0) and rows.loc[11, "rate_unit"] == "day"  # 3.500 a week
-    assert rows.loc[12, "rate"] == pytest.approx(100.0)  # 36.500 a year
+    # rates as given, with their units: the forecast costs 3.500 a week as 500 a day, 36.500 a year as 100 a day
+    assert (rows.loc[11, "rate"], rows.loc[11, "rate_unit"]) == (3_500.0, "week")
+    assert (rows.loc[12, "rate"], rows.loc[12, "rate_unit"]) == (36_500.0, "year")
     assert (
         str(rows.loc[9, "start_date"]) == "2024-07-01" and str(rows.loc[9, "end_date"]) == "2024-12-31"
     )  # 1.7.24, 31/12/2024
@@ -287,10 +288,8 @@ def test_an_unwritable_data_folder_or_key_location_is_one_clear_line(tmp_path):
 
 def test_a_rate_as_antal_times_pris_pr_stk_or_named_per_day():
     rows, _ = read_cases(CORPUS / "dubu_antal_pris.csv", KEY)
-    assert rows["rate"].tolist() == [
-        pytest.approx(5_000.0),
-        pytest.approx(3_000 / 7),
-    ]  # 4 x 1.250 a month; 10 x 300 a week
+    # 4 x 1.250 a month; 10 x 300 a week (costed as 3.000 / 7 a day)
+    assert (rows["rate"].tolist(), rows["rate_unit"].tolist()) == ([5_000.0, 3_000.0], ["month", "week"])
     assert forecast.forecast(rows, 2024).forecast_total == pytest.approx(5_000 * 12 + 3_000 / 7 * 10)
     per_day, _ = read_cases(CORPUS / "dubu_pris_pr_dag.csv", KEY)  # no unit column: 'Pris pr dag' says it
     assert (per_day["rate_unit"].tolist(), forecast.forecast(per_day, 2024).forecast_total) == (

@@ -234,3 +234,33 @@ def test_rejection_reasons_in_danish_hand_worked():
     assert danish_reason("duplicate of line 7563 (same municipality_code, function, account_group, year)") == (
         "Rækken er en dublet af linje 7563 (samme kommunekode, funktion, dranst og år)."
     )
+
+
+@pytest.mark.parametrize("area", labels.AREAS)
+def test_the_interval_and_the_backtest_agree_between_the_forecast_report_the_finance_pack_and_the_cli(rendered, area):
+    """Issue 22, point 5: one computation (expected_result's backtest) behind the forecast report, the finance pack and
+    `python -m helpers backtest`."""
+    sentence = re.compile(
+        r"Det forventede regnskab på ([\d.]+) kr\. ligger med et 80 %-interval mellem ([\d.]+) kr\. og ([\d.]+) kr\."
+    )
+    report = sentence.findall(re.sub(r"<[^>]+>", " ", _forecast_page(rendered, area).read_text(encoding="utf-8")))
+    finance = sentence.findall(
+        re.sub(r"<[^>]+>", " ", (rendered / "indicators" / SLUG / "finance.html").read_text(encoding="utf-8"))
+    )
+    got = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "helpers", "backtest", "--municipality", MUNICIPALITY, "--area", area, "--json"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        ).stdout
+    )
+    interval = got["interval"]
+    assert len(report) == 1 and report[0] in finance
+    assert report[0][1:] == (format_number(interval["low"]), format_number(interval["high"]))
+    assert report[0][0] == _forecast_total(rendered, area)["Forventet regnskab, kr."]
+    months = [r for r in _table(_forecast_page(rendered, area), "Prognose lavet ved udgangen af")]
+    assert len(months) == 12 and months[8]["Prognosen: gns. fejl, pct."] == format_number(
+        got["by_month"][8]["forecast_mae_pct"], 1
+    )

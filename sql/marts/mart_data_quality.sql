@@ -18,6 +18,8 @@ with findings as (
     select 'unmapped_value', municipality_code, null, null, null, description from int_check_unmapped_values
     union all
     select 'failed_extract', municipality_code, null, null, null, description from int_check_failed_extracts
+    union all
+    select 'unplaced_booking', municipality_code, null, area, null, description from int_check_unplaced_bookings
 ),
 
 final as (

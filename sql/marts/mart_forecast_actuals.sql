@@ -1,19 +1,21 @@
--- grain: one row per case (pseudonym), measure and month with bookings; source: stg_finance__actuals, ref_measures
--- Booked actuals summed per case, measure and month (a month can have several booking lines).
+-- grain: one row per case (pseudonym), measure (or, without one, account function) and month with bookings;
+-- source: stg_finance__actuals
+-- Booked actuals summed per case, measure and month (a month can have several booking lines), in the area ingestion
+-- placed them (the measure's, else the account function's): a line of no area is listed by int_check_unplaced_bookings.
 with actuals as (
     select * from stg_finance__actuals
 ),
 
 final as (
     select
-        actuals.municipality_code,
-        measures.area,
-        actuals.case_id,
-        actuals.measure,
-        actuals.month,
-        sum(actuals.amount_kr) as amount_kr,
+        municipality_code,
+        area,
+        case_id,
+        measure,
+        case when measure is null then function end as function,
+        month,
+        sum(amount_kr) as amount_kr,
     from actuals
-    left join ref_measures as measures using (measure)
     group by all
 )
 

@@ -176,24 +176,41 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
+    from helpers import labels
     from helpers.render.formats import format_number
-    from helpers.warehouse.marts import key_figures
+    from helpers.warehouse.marts import UNPROTECTED_WARNING, key_figures
 
     try:
-        frame = key_figures(args.area, args.year, args.by, args.region, args.prices, args.base_year)
+        frame = key_figures(
+            args.area, args.year, args.by, args.region, args.prices, args.base_year, protect=not args.unprotected
+        )
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from None
+    if args.unprotected:
+        print(f"benchmark: {UNPROTECTED_WARNING}", file=sys.stderr)
     if args.json:
         rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-        print(json.dumps({"area": args.area, "year": args.year, "by": args.by, "rows": rows}, ensure_ascii=False))
+        payload = {"area": args.area, "year": args.year, "by": args.by, "protected": not args.unprotected}
+        print(json.dumps(payload | {"rows": rows}, ensure_ascii=False))
     elif args.format == "csv":
         print(frame.to_csv(index=False), end="")
     else:
-        shown = frame.assign(
-            **{c: [format_number(v, 0) for v in frame[c]] for c in ("expenditure_per_inhabitant", "unit_cost")},
-            users_per_10000=[format_number(v, 1) for v in frame["users_per_10000"]],
+        marker = frame["protection"].map({"small": labels.SMALL_TEXT, "complement": labels.HIDDEN}).fillna("")
+
+        def shown(column: str, decimals: int) -> list[str]:
+            return [format_number(v, decimals) or m for v, m in zip(frame[column], marker)]
+
+        table = frame.drop(columns="protection").assign(
+            expenditure_per_inhabitant=[format_number(v, 0) for v in frame["expenditure_per_inhabitant"]],
+            unit_cost=shown("unit_cost", 0),
+            users_per_10000=shown("users_per_10000", 1),
         )
-        print(shown.to_string(index=False))
+        print(table.to_string(index=False))
+        if marker.ne("").any():
+            print(
+                f"{labels.SMALL_TEXT}: built on fewer than {labels.SMALL} users; {labels.HIDDEN}: hidden so that such a "
+                "count cannot be computed back (as on the benchmark pages; --unprotected shows them for your own use)"
+            )
     return 0
 
 
@@ -292,6 +309,40 @@ def _warehouse_forecast(args: argparse.Namespace):
         raise UserError(str(exc)) from None
 
 
+def _same_areas(actuals, cases, name: str | None):
+    """The booking lines of the case extract's areas, as the warehouse gives each area's forecast its own (by measure,
+    else account function); lines of another area or of none are left out, counted on stderr and in the JSON."""
+    if actuals is None:
+        return None, {}
+    areas = set(cases["area"].dropna()) - {"unmapped"}
+    area = actuals["area"].where(actuals["area"] != "unmapped")  # an unfamiliar area word says no area
+    none = area.isna()
+    other = area.notna() & ~area.isin(areas) if areas else none & False
+    left_out = {
+        key: {"rows": int(hit.sum()), "amount": round(float(actuals.loc[hit, "amount"].sum()), 2)}
+        for key, hit in (("other_area", other), ("no_area", none))
+    }
+    for key, text in (("other_area", "of another area"), ("no_area", "of no area (no measure, no account function)")):
+        if left_out[key]["rows"]:
+            print(
+                f"{name}: {left_out[key]['rows']} booking line(s) {text} left out ({left_out[key]['amount']:.2f} kr.)",
+                file=sys.stderr,
+            )
+    return actuals[~(other | none)], left_out
+
+
+def _file_rules(cases):
+    """The forecast's reference rules for a case extract, as the warehouse applies them: the measures' age limits, their
+    account functions, and 65 where every line's municipality moves citizens to the elderly area then."""
+    from helpers.analysis import forecast
+    from helpers.intake import reference
+
+    settings = reference.municipal_settings().set_index("municipality_code")["move_to_elderly_at_65"]
+    municipalities = set(cases["municipality_code"].dropna()) if "municipality_code" in cases else set()
+    moves = len(municipalities) == 1 and bool(settings.get(next(iter(municipalities)), False))
+    return forecast.Rules.of(reference.measures(), moves)
+
+
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from helpers.analysis import forecast
     from helpers.intake.extracts import read_actuals, read_cases
@@ -302,10 +353,11 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         result, payload = er.result, er.as_json()
     elif args.cases and args.year:
         rows = {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
-        cases = _read(read_cases, args.cases, rows)
+        rules = _file_rules(cases := _read(read_cases, args.cases, rows))
         actuals = _read(read_actuals, args.actuals, rows) if args.actuals else None
-        result = forecast.forecast(cases, args.year, _as_of(args.as_of), actuals, args.pool)
-        payload = result.as_json() | {"rows": rows}
+        actuals, left_out = _same_areas(actuals, cases, args.actuals)
+        result = forecast.forecast(cases, args.year, _as_of(args.as_of), actuals, args.pool, rules=rules)
+        payload = result.as_json() | {"rows": rows, "bookings_left_out": left_out}
     else:
         raise UserError("give --municipality CODE --area AREA (the warehouse) or --cases FILE --year YEAR (an extract)")
     if args.json:
@@ -324,11 +376,67 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
             print(f"  {label:<22}{format_number(payload[key]):>18} kr.")
     for month, value in result.by_month().items():
         print(f"  {month:<22}{format_number(value):>18} kr.")
+    later = {str(result.year + 1): payload["next_year_total"], **payload["shadow_years"]}
+    for year, value in later.items():
+        print(f"  {year + ' (kendte sager)':<22}{format_number(value):>18} kr.")
+    if payload.get("interval", {}).get("low") is not None:
+        interval = payload["interval"]
+        print(
+            f"  80 %-interval: {format_number(interval['low'])} - {format_number(interval['high'])} kr. ({interval['method']})"
+        )
     for overlap in result.overlaps:
         print(
             f"  advarsel: overlappende perioder for {overlap['case_id']} ({overlap['measure']}) fra {overlap['start_date']}"
         )
+    for ended in payload["ended_without_end_date"]:
+        print(
+            f"  advarsel: {ended['case_id']} ({ended['measure']}) afsluttet uden slutdato, regnet til {ended['costed_to']}"
+        )
+    for line in payload["unplaced"]:
+        print(
+            f"  advarsel: bogføring uden indsats {line['case_id']} {line['month']}: {format_number(line['amount'], 2)} kr."
+        )
     return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from helpers.render.formats import format_number
+
+    er = _warehouse_forecast(args)
+    bt = er.backtest
+    payload = {"municipality": er.municipality, "area": er.area, "year": er.year, "as_of": er.as_of.isoformat()}
+    payload |= bt.as_json() | {"interval": er.interval_json()}
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False))
+        return 0
+    if not bt.years:
+        print(f"Ingen afsluttede år med månedlige sagsudtræk før {er.year}: intet at måle prognosen på.")
+        return 0
+    print(
+        f"Backtest {er.municipality} {er.area}: prognoser lavet ved hver månedsafslutning i {', '.join(map(str, bt.years))}"
+    )
+    print(
+        f"  {'måned':<6}{'prognose':>10}{'budget':>10}{'sidste år':>11}{'bogført x12/m':>15}{'sidste md.':>12}  (gns. abs. fejl, pct.)"
+    )
+    for r in bt.by_month().itertuples():
+        cells = [getattr(r, f"{m}_mae_pct") for m in ("forecast", "budget", "last_year", "run_rate", "last_month")]
+        print(
+            f"  {r.month:<6}"
+            + "".join(f"{'-' if pd_na(c) else format_number(c, 1):>{w}}" for c, w in zip(cells, (10, 10, 11, 15, 12)))
+        )
+    i = payload["interval"]
+    if i["method"] == "none":
+        print("80 %-interval: intet (ingen tidligere fejl ved samme månedsafslutning)")
+    else:
+        print(
+            f"80 %-interval for {er.year}: {format_number(i['low'])} - {format_number(i['high'])} kr. ({i['method']}, {i['errors']} fejl)"
+        )
+    return 0
+
+
+def pd_na(value) -> bool:
+    """A missing score (no year to compare on)."""
+    return value is None or value != value
 
 
 def _cmd_forecast_diff(args: argparse.Namespace) -> int:
@@ -338,7 +446,8 @@ def _cmd_forecast_diff(args: argparse.Namespace) -> int:
 
     rows = {"read": 0, "accepted": 0, "rejected": 0, "unmapped": 0}
     before, after = _read(read_cases, args.before, rows), _read(read_cases, args.after, rows)
-    result = forecast.diff(before, after, args.year, _as_of(args.as_of))
+    rules = _file_rules(after)
+    result = forecast.diff(before, after, args.year, _as_of(args.as_of), rules)
     if args.json:
         print(json.dumps(result | {"rows": rows}, ensure_ascii=False))
         return 0
@@ -348,6 +457,14 @@ def _cmd_forecast_diff(args: argparse.Namespace) -> int:
     )
     for item in result["items"]:
         print(f"  {item['case_id']}  {item['measure']:<26}{format_number(item['change']):>14} kr.  {item['reason']}")
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from helpers.warehouse import contracts
+
+    contracts.write_doc()
+    print(f"wrote {contracts.DOC} from the contracts in sql/marts/_marts.yml")
     return 0
 
 
@@ -373,12 +490,16 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     folder = Path(args.dir) if args.dir else paths.ROOT / "lab"
     for line in lab_copies(folder):
         print(line)
+    as_root = (
+        os.geteuid() == 0 and "--allow-root" not in args.jupyter
+    )  # a container or CI runs as root; Jupyter refuses
     command = [
         sys.executable,
         "-m",
         "jupyterlab",
         f"--ServerApp.root_dir={folder}",
         "--KernelManager.transport_encryption=auto",
+        *(["--allow-root"] if as_root else []),
         *args.jupyter,
     ]
     os.execv(sys.executable, command)  # JupyterLab in this process, so stopping it stops the server
@@ -453,8 +574,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="region code 081-085 (with --by municipality: its municipalities)")
     p.add_argument("--prices", default="current", choices=["current", "fixed"])
     p.add_argument("--base-year", type=int, help="price base year for fixed prices (default: the latest year)")
-    p.add_argument("--json", action="store_true", help="print {area, year, by, rows} as JSON")
+    p.add_argument("--json", action="store_true", help="print {area, year, by, protected, rows} as JSON")
     p.add_argument("--format", default="table", choices=["table", "csv"], help="output for people (default table)")
+    p.add_argument(
+        "--unprotected",
+        action="store_true",
+        help="also show figures on fewer than 5 users and the cells hidden to protect them (the benchmark pages hide "
+        "both): for your own analysis only, never to publish or share",
+    )
     p.set_defaults(func=_cmd_benchmark)
 
     p = sub.add_parser(
@@ -487,6 +614,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pool", type=float, default=0.0, help="pool (skøn) for unknown inflow and outflow, kr.")
     p.add_argument("--json", action="store_true", help="print totals, 12 months and one entry per case as JSON")
     p.set_defaults(func=_cmd_forecast)
+
+    p = sub.add_parser(
+        "backtest",
+        help="the forecasts made at each month-end of past complete years against the final result and naive baselines",
+    )
+    p.add_argument("--municipality", required=True, help="3-digit code")
+    p.add_argument("--area", choices=["children", "adults"], required=True)
+    p.add_argument("--year", type=int, help="the year whose interval is given (default: the as-of date's)")
+    p.add_argument("--as-of", help="YYYY-MM-DD (default: the latest snapshot)")
+    p.add_argument("--json", action="store_true", help="print the rows, the scores by month and overall, the interval")
+    p.set_defaults(func=_cmd_backtest, cases=None, actuals=None, pool=0.0)
 
     p = sub.add_parser(
         "forecast-diff", help="the change in the forecast between two case extracts, per case with a reason"
@@ -553,6 +691,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", help="folder of the working copies (default lab/, ignored by git)")
     p.add_argument("jupyter", nargs="*", help="further JupyterLab options after --, e.g. -- --port=8899 --no-browser")
     p.set_defaults(func=_cmd_lab)
+
+    p = sub.add_parser(
+        "docs", help="write docs/marts.md (the marts and helpers.data's columns) from sql/marts/_marts.yml"
+    )
+    p.set_defaults(func=_cmd_docs)
 
     p = sub.add_parser("bench", help="benchmarks as ratios run side by side; writes reports/bench/results.json")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts (default 3)")

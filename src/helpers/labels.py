@@ -101,6 +101,7 @@ FINDING_LABELS = {
     "manual": "Udeladt af analytikeren",
     "unmapped_account": "Konto uden for nøgletallene",
     "quarantined_row": "Afvist række ved indlæsning",
+    "unplaced_booking": "Bogføring uden indsats",
     "population": "Befolkning summerer ikke",
 }
 KIND_LABELS = {

@@ -23,7 +23,6 @@ from helpers.intake import mappings, privacy, reference, values
 from helpers.intake.readers import ExtractError, RawTable, normalise_header, read_table
 
 ALIASES = paths.REFERENCE / "column_aliases.csv"
-RATE_UNITS_PER_DAY = {"week": 7.0, "year": 365.0}  # a weekly or yearly rate becomes a daily one
 IMPLIED_UNITS = {
     "prisprdag": "day",
     "doegntakst": "day",
@@ -71,8 +70,10 @@ class IngestResult:
     )  # per column: CPR numbers replaced by [CPR] or a pseudonym
 
     def summary(self) -> dict[str, Any]:
-        """The JSON the CLI prints: counts, every error with file line, column and value, unmapped values, notes."""
+        """The JSON the CLI prints: counts, every error with file line, column and value, unmapped values, notes; for
+        booked actuals the lines placed on no measure (by name or account function), per function with their amount."""
         unmapped_rows = int(self.accepted["unmapped"].sum()) if "unmapped" in self.accepted else 0
+        extra = {"without_measure": without_measure(self.accepted)} if self.kind == "actuals" else {}
         return {
             "file": privacy.mask(self.path),
             "kind": self.kind,
@@ -84,7 +85,19 @@ class IngestResult:
             "unmapped": self.unmapped,
             "notes": self.notes,
             "cpr_replaced": self.cpr_replaced,
-        }
+        } | extra
+
+
+def without_measure(actuals: pd.DataFrame) -> list[dict[str, Any]]:
+    """Booking lines that neither their measure nor their account function place on one measure, per function (None:
+    none given): rows and amount. The forecast shares them over the citizen's measures of the function in that month,
+    and lists what no measure takes as unplaced."""
+    rows = actuals[actuals["measure"].isna()]
+    grouped = rows.groupby(rows["function"].fillna(""), sort=True)["amount"].agg(["size", "sum"])
+    return [
+        {"function": f or None, "rows": int(n), "amount": round(float(total), 2)}
+        for f, (n, total) in zip(grouped.index, grouped.to_numpy())
+    ]
 
 
 # ---------------------------------------------------------------- column parsers (vectorised: values, errors)
@@ -202,9 +215,11 @@ def _account_group(raw: pd.Series, decimal: str | None) -> Parsed:
 
 
 def _share(raw: pd.Series, decimal: str | None) -> Parsed:
+    """A probability as a share (0,6) or a percentage: with `%` (60 %), or a whole number from 2 to 100 (60); another
+    number over 1 (1,5) is no probability."""
     text = values._text(raw)
-    percent = text.str.endswith("%")
-    number, errors = values.parse_numbers(text.str.rstrip("%").where(values._is_text(raw), raw), decimal)
+    number, errors = values.parse_numbers(text.str.rstrip("% ").where(values._is_text(raw), raw), decimal)
+    percent = text.str.endswith("%") | (number.between(2, 100) & (number == number.round()))
     number = number.where(~percent, number / 100)
     bad = number.notna() & ~number.between(0, 1)
     errors[bad] = [f"probability outside 0-1: {v!r}" for v in text[bad]]
@@ -372,7 +387,9 @@ KINDS: dict[str, Kind] = {
         (
             *PERSON,
             Column("municipality_code", "municipality", required=False, nullable=True),
+            Column("area", "map:area", required=False, nullable=True),
             Column("measure", "map:measure", required=False, nullable=True),
+            Column("function", "function", required=False, nullable=True),
             Column("month", "month"),
             Column("amount", "number"),
         ),
@@ -717,6 +734,9 @@ def ingest(
         report(header[column] if column in header else column, reasons)
     if kind.name == "cases":
         _cases_rules(out, cells, table, positions, report, header, index)
+    elif kind.name == "actuals":
+        _place_measure(out, cells)
+        _place_area(out)
     elif kind.name == "budget":
         out["area"] = out["area"].where(
             out["area"].notna() & (out["area"] != mappings.UNMAPPED), out["measure"].map(_area_by_measure())
@@ -776,13 +796,25 @@ def ingest(
                 "line": lines[i],
                 "reason": privacy.mask("; ".join(r for _, r in found)),
                 "raw": (table.delimiter or "|").join(raw_cells),
+                "measure": _measure_of(out, i),
             }
         )
     accepted = finish_frame(kind, kept)
-    rejected_frame = pd.DataFrame(rejected, columns=["line", "reason", "raw"])
+    rejected_frame = pd.DataFrame(rejected, columns=["line", "reason", "raw", "measure"])
     return IngestResult(
         kind.name, Path(path), len(frame), accepted, rejected_frame, errors, unmapped, notes, cpr_replaced
     )
+
+
+def _measure_of(out: dict[str, pd.Series], row: Any) -> str | None:
+    """A quarantined row's measure as far as it could be read (its own name where no mapping knows it), so reports can
+    say in which sub-areas rows were lost; None for kinds without a measure or an empty cell."""
+    if "measure" not in out:
+        return None
+    measure = out["measure"].get(row)
+    if measure == mappings.UNMAPPED:
+        measure = out["measure_raw"].get(row)
+    return measure if isinstance(measure, str) and measure else None
 
 
 def _scrub(series: pd.Series) -> tuple[pd.Series, int]:
@@ -883,21 +915,10 @@ def _cases_rules(
     index: pd.Index,
 ) -> None:
     """Case lines: the measure through its name, else its account function or legal basis; the rate as written or
-    Antal x Pris pr stk; the unit (a weekly, yearly or one-off rate as a daily one); status; dates in order."""
-    measure = out["measure"]
-    raw_measure = out["measure_raw"]
-    fallback = out["function"].map(_measure_by_function())
-    if "legal_basis" in cells:
-        fallback = fallback.fillna(mappings.apply(out["legal_basis"], "legal_basis").replace(mappings.UNMAPPED, None))
-    measure = measure.where(measure != mappings.UNMAPPED, fallback.fillna(mappings.UNMAPPED))
-    out["measure"] = measure.where(raw_measure.notna() | fallback.isna(), fallback)
-    area = out["area"]
-    out["area"] = area.where(area.notna() & (area != mappings.UNMAPPED), out["measure"].map(_area_by_measure()))
-    functions = {
-        f: "children" if f.startswith("5.28") else "adults" if f.startswith("5.3") else None
-        for f in out["function"].dropna().unique()
-    }
-    out["area"] = out["area"].where(out["area"].notna(), out["function"].map(functions))
+    Antal x Pris pr stk, kept with its unit as given (the forecast costs a week, a year or a one-off amount; a unit that
+    cannot become money is quarantined); status; dates in order."""
+    _place_measure(out, cells)
+    _place_area(out)
 
     rate = out["rate"].astype("float64")
     product = out["count"].astype("float64") * out["unit_price"].astype("float64")
@@ -920,18 +941,14 @@ def _cases_rules(
     report(header["rate_unit"], pd.Series("missing value", index=index).where(unit.isna()))
     start = _as_datetime(out["start_date"])
     end = _as_datetime(out["end_date"])
-    per_day = unit.map(RATE_UNITS_PER_DAY)
-    rate = rate.where(per_day.isna(), rate / per_day)
     one_off = unit == "one_off"
-    days = (end - start).dt.days + 1
-    rate = rate.where(~one_off, rate / days)
     report(
         header["rate_unit"],
         pd.Series("a one-off amount without a stop date cannot be spread over months", index=index).where(
             one_off & end.isna()
         ),
     )
-    out["rate"], out["rate_unit"] = rate, unit.where(~unit.isin(["week", "year", "one_off"]), "day")
+    out["rate"], out["rate_unit"] = rate, unit
     status = out["status"]
     out["status"] = status.where(status.notna(), "current")
     backwards = end.notna() & start.notna() & (end < start)
@@ -943,6 +960,29 @@ def _cases_rules(
         ),
     )
     out["probability"] = out["probability"].where(out["probability"].notna(), 1.0)
+
+
+def _place_measure(out: dict[str, pd.Series], cells: dict[str, Distinct]) -> None:
+    """The measure through its name, else its account function (where the function is one measure's, 5.28.22 ->
+    familiepleje) or legal basis; a measure's own unmapped name is kept where neither says more."""
+    measure = out["measure"]
+    raw_measure = out["measure_raw"]
+    fallback = out["function"].map(_measure_by_function())
+    if "legal_basis" in cells:
+        fallback = fallback.fillna(mappings.apply(out["legal_basis"], "legal_basis").replace(mappings.UNMAPPED, None))
+    measure = measure.where(measure != mappings.UNMAPPED, fallback.fillna(mappings.UNMAPPED))
+    out["measure"] = measure.where(raw_measure.notna() | fallback.isna(), fallback)
+
+
+def _place_area(out: dict[str, pd.Series]) -> None:
+    """The area as written, else its measure's, else its account function's (5.28: children, 5.3x: adults)."""
+    area = out["area"]
+    out["area"] = area.where(area.notna() & (area != mappings.UNMAPPED), out["measure"].map(_area_by_measure()))
+    functions = {
+        f: "children" if f.startswith("5.28") else "adults" if f.startswith("5.3") else None
+        for f in out["function"].dropna().unique()
+    }
+    out["area"] = out["area"].where(out["area"].notna(), out["function"].map(functions))
 
 
 def _registration_sequence(kept: pd.DataFrame) -> tuple[pd.DataFrame, dict, list[str]]:

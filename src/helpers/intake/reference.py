@@ -86,8 +86,10 @@ def measure_groups() -> pd.DataFrame:
 
 
 def measures() -> pd.DataFrame:
-    """Case-level measures (sub-areas) with area, section of the Act and benchmark measure group."""
-    return _read("measures.csv")
+    """Case-level measures (sub-areas) with area, section of the Act, benchmark measure group and the age at which the
+    law ends the measure (`end_age`, a number; empty for adult measures)."""
+    frame = _read("measures.csv")
+    return frame.assign(end_age=pd.to_numeric(frame["end_age"].replace("", None), errors="raise"))
 
 
 def municipal_settings() -> pd.DataFrame:

@@ -7,14 +7,21 @@ the budget and the deviation (positive = overspend), at an as-of date. The rules
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
 
+from helpers.analysis import backtest as backtests
 from helpers.analysis import forecast
+from helpers.labels import HIDDEN, SMALL_TEXT
+from helpers.render.tables import protected
 from helpers.warehouse import marts
+
+UNPLACED_LABEL = "Bogført uden indsats (ikke placeret)"
 
 
 @dataclass
@@ -27,7 +34,7 @@ class ExpectedResult:
     as_of: dt.date
     snapshot: dt.date  # the case snapshot used: the latest on or before the as-of date
     previous: dt.date | None  # the snapshot before it (last month), if any
-    periods: pd.DataFrame  # the snapshot's case periods (the 65 rule applied where the municipality uses it)
+    periods: pd.DataFrame  # the snapshot's case periods, as the extract gives them (result.periods: as costed)
     engine_periods: pd.DataFrame  # the periods the engine ran on (adults: with the transition list as expected cases)
     actuals: pd.DataFrame
     budget: pd.DataFrame
@@ -35,6 +42,9 @@ class ExpectedResult:
     pool: pd.Series  # per measure, for the rest of the year (forecast.suggested_pool at the as-of date)
     result: forecast.Forecast
     labels: dict[str, str]
+    rules: forecast.Rules = field(default_factory=forecast.Rules)
+    without_area: pd.DataFrame = field(default_factory=pd.DataFrame)  # the year's bookings neither measure nor function
+    # places in an area (marts.actuals with area None): in no forecast, listed
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -57,6 +67,33 @@ class ExpectedResult:
         """Expected result - budget (positive = overspend)."""
         return self._sum("deviation")
 
+    @cached_property
+    def backtest(self) -> Backtest:
+        """The forecasts made at each month-end of the complete years before this one, against their final results."""
+        return backtest_for(self)
+
+    @property
+    def interval_month(self) -> int:
+        """The month-end whose past errors give the interval: the last one on or before the as-of date (January's before
+        the first month-end of the year)."""
+        return max(forecast._cutoff(self.year, self.as_of), 1)
+
+    @cached_property
+    def interval(self) -> backtests.Interval:
+        """The 80 % interval of the signed relative error: the errors of the forecasts made at the same month-end in the
+        complete years before this one, pooled over years and sub-areas (backtest.interval: below 9, the fallback)."""
+        errors = self.backtest.errors
+        return backtests.interval(errors.loc[errors["month"] == self.interval_month, "error"])
+
+    def interval_table(self) -> pd.DataFrame:
+        """Per sub-area and for the area (last row, sub_area None): the expected result and the bounds of its 80 %
+        interval (the same relative interval on each; for the area it is wider than the errors of sums need)."""
+        table = self.table[["sub_area", "label", "expected_result"]]
+        total = pd.DataFrame([{"sub_area": None, "label": "I alt", "expected_result": self.total}])
+        table = pd.concat([table, total], ignore_index=True)
+        bounds = [self.interval.bounds(v) for v in table["expected_result"]]
+        return table.assign(low=[b[0] for b in bounds], high=[b[1] for b in bounds])
+
     def deviation_parts(self) -> pd.DataFrame:
         """Per sub-area the deviation from budget in three parts that add up to it: quantity and price of the cases
         (forecast.budget_deviation, at budget and forecast prices) and the pool; with the cases and prices behind them."""
@@ -71,6 +108,27 @@ class ExpectedResult:
         # the case part in whole øre: what is left of the deviation after the pool, shared as budget_deviation shares it
         out["price_effect"] = out["deviation"] - out["pool"] - out["quantity_effect"]
         return out.reset_index()
+
+    @cached_property
+    def deviation_shown(self) -> pd.DataFrame:
+        """deviation_parts as every page shows it (Danish text; `cases_effect` = quantity + price added): full-year cases
+        in the forecast count people (1,3 is about one citizen), so 1-4 are `<5` and, the area's total following from the
+        days costed, a complement within the area `..` (helpers.render.tables.protected); where they are hidden, so is
+        what gives them back beside the budget's own figures: the forecast price (forecast / full-year cases), and the
+        split into quantity ((full-year - budgeted cases) x budget price) and price; their sum stays. The one protection
+        of these figures: the forecast report, the finance and department packs show these cells."""
+        parts = self.deviation_parts()
+        parts["cases_effect"] = parts["quantity_effect"] + parts["price_effect"]
+        shown = protected(
+            parts,
+            ["full_year_cases"],
+            column_totals=True,
+            means={"forecast_price": "full_year_cases"},
+            decimals={"full_year_cases": 1, "budget_cases": 1},
+        )
+        hidden = shown["full_year_cases"].isin([SMALL_TEXT, HIDDEN])
+        shown.loc[hidden, ["quantity_effect", "price_effect"]] = ""
+        return shown.assign(cases_hidden=hidden)
 
     def _sum(self, column: str) -> float:
         return round(float(self.table[column].sum()), 2)  # whole øre summed: exact to the øre
@@ -89,8 +147,117 @@ class ExpectedResult:
             "budget": self.budget_total,
             "deviation": self.deviation,
             "sub_areas": self.table.to_dict(orient="records"),
+            "interval": self.interval_json(),
+            "bookings_without_area": {
+                "rows": len(self.without_area),
+                "amount": round(float(self.without_area["amount"].sum()), 2) if len(self.without_area) else 0.0,
+            },
         }
         return out
+
+    def interval_json(self) -> dict:
+        """The interval in the CLI's JSON: level, the error quantiles, how many errors, method, month-end, years, and the
+        bounds for the area and each sub-area (kr.; null where there is no interval, or the bound is open)."""
+        bounds = self.interval_table()
+
+        def kr(value: float) -> float | None:
+            return round(float(value), 2) if math.isfinite(value) else None
+
+        found, errors = self.interval, self.backtest.errors
+        return {
+            "level": backtests.LEVEL,
+            "method": found.method,
+            "errors": found.n,
+            "month": self.interval_month,
+            "years": sorted(int(y) for y in errors.loc[errors["month"] == self.interval_month, "year"].unique()),
+            "error_low": None if found.method == "none" else round(found.low, 6),
+            "error_high": None if found.method == "none" else round(found.high, 6),
+            "low": kr(bounds["low"].iloc[-1]),
+            "high": kr(bounds["high"].iloc[-1]),
+            "sub_areas": {r.sub_area: [kr(r.low), kr(r.high)] for r in bounds.iloc[:-1].itertuples()},
+        }
+
+
+@dataclass
+class Backtest:
+    """The backtest of one municipality and area: per past year, month-end and sub-area the forecast made then and the
+    final result (`errors`), and per year and month-end the area's forecast, final result, baselines and the interval the
+    page would have shown then (`rows`)."""
+
+    errors: pd.DataFrame
+    rows: pd.DataFrame
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.errors["year"].unique())
+
+    def by_month(self) -> pd.DataFrame:
+        """Mean absolute and signed errors per month-end for the forecast and each baseline, skill, coverage."""
+        return backtests.scores(self.rows, ["month"]) if len(self.rows) else pd.DataFrame()
+
+    def overall(self) -> dict:
+        """The same over every year and month-end."""
+        return backtests.scores(self.rows, []).iloc[0].to_dict() if len(self.rows) else {}
+
+    def as_json(self) -> dict:
+        """The backtest command's JSON: the years, every row, the scores by month and overall (NaN as null)."""
+
+        def clean(records: list[dict]) -> list[dict]:
+            return [
+                {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+                for r in records
+            ]
+
+        rows = self.rows.astype(object).where(self.rows.notna(), None)
+        return {
+            "years": self.years,
+            "baselines": backtests.BASELINES,
+            "rows": clean(rows.to_dict(orient="records")),
+            "by_month": clean(self.by_month().to_dict(orient="records")),
+            "overall": clean([self.overall()])[0] if len(self.rows) else {},
+        }
+
+
+def complete_years(actuals: pd.DataFrame, snaps: list[dt.date], before: int) -> list[int]:
+    """The years before `before` with case snapshots and bookings in all twelve months: the years whose final result is
+    known (the pool's and the backtest's)."""
+    months = actuals["month"].drop_duplicates()
+    booked = months.str[:4].value_counts()
+    return [y for y in sorted({s.year for s in snaps}) if y < before and booked.get(str(y), 0) == 12]
+
+
+def backtest_for(er: ExpectedResult) -> Backtest:
+    """The forecasts made at each month-end of the complete years before the expected result's year (the same rules;
+    no pool: backtest.pools adds the pool of then), the final results, bookings per month and budgets."""
+    snaps = marts.snapshots(er.municipality, er.area)
+    years = complete_years(er.actuals, snaps, er.year)
+    raw, finals = [], []
+    for year in years:
+        for month in range(1, 13):
+            day = dt.date(year, month, calendar.monthrange(year, month)[1])
+            fc = forecast_made_at(er.municipality, er.area, year, day, er.actuals, er.transitions, snaps, er.rules)
+            if fc is not None:
+                made = fc.by_measure().sum(axis=1).rename("amount").reset_index()
+                raw.append(made.assign(year=year, month=month))
+        booked = booked_by_measure(er.municipality, er.area, year, er.actuals, er.transitions, snaps, er.rules)
+        finals.append(booked.assign(year=year))
+    columns = ["year", "month", "measure", "amount"]
+    raw_frame = pd.concat(raw, ignore_index=True)[columns] if raw else pd.DataFrame(columns=columns)
+    final = pd.concat(finals, ignore_index=True) if finals else pd.DataFrame(columns=["year", "measure", "amount"])
+    errors = backtests.sub_area_errors(raw_frame, final)
+    if errors.empty:
+        return Backtest(errors, pd.DataFrame())
+    months = er.actuals.assign(year=er.actuals["month"].str[:4].astype(int), m=er.actuals["month"].str[5:7].astype(int))
+    booked_months = months.groupby(["year", "m"], as_index=False)["amount"].sum().rename(columns={"m": "month"})
+    budgets = pd.Series({y: _budget_total(er.municipality, er.area, y) for y in years}, dtype=float)
+    by_year = months.groupby("year").agg(amount=("amount", "sum"), months=("m", "nunique"))
+    final_years = by_year.loc[by_year["months"] == 12, "amount"]  # last year's result: a year with all 12 months booked
+    return Backtest(errors, backtests.area_rows(errors, booked_months, budgets, final_years))
+
+
+def _budget_total(municipality: str, area: str, year: int) -> float:
+    budget = marts.budget(municipality, area, year)
+    return float(budget["amount"].sum()) if len(budget) else math.nan
 
 
 def _snapshot_on_or_before(snaps: list[dt.date], day: dt.date) -> dt.date | None:
@@ -98,15 +265,20 @@ def _snapshot_on_or_before(snaps: list[dt.date], day: dt.date) -> dt.date | None
     return usable[-1] if usable else None
 
 
+def rules_for(municipality: str, area: str) -> forecast.Rules:
+    """The reference rules of the forecast for a municipality and area: measures' age limits, account functions, 65."""
+    munis = marts.municipalities().set_index("municipality_code")
+    moves = area == "adults" and bool(munis.loc[municipality, "move_to_elderly_at_65"])
+    return forecast.Rules.of(marts.measures(), moves)
+
+
 def engine_periods(
     municipality: str, area: str, snapshot: dt.date, transitions: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A snapshot's periods as the forecast uses them: adult periods end before the 65th birthday where the municipality
-    moves citizens to the elderly area then, and the children's area's transition list joins as expected adult cases."""
+    """A snapshot's periods and those the forecast runs on: for adults with the children's area's transition list as
+    expected adult cases (the young person is counted once: the forecast's rules end a child's measure where the law
+    ends it, 18 or efterværn 23, and adult periods at 65 where the municipality moves citizens to the elderly area)."""
     periods = marts.case_periods(municipality, area, snapshot)
-    munis = marts.municipalities().set_index("municipality_code")
-    if area == "adults" and bool(munis.loc[municipality, "move_to_elderly_at_65"]):
-        periods = forecast.end_at_65(periods, periods["birth_date"])
     if area != "adults":
         return periods, periods
     return periods, pd.concat([periods, forecast.transitions_as_cases(transitions)], ignore_index=True)
@@ -120,14 +292,21 @@ def forecast_made_at(
     actuals: pd.DataFrame,
     transitions: pd.DataFrame,
     snaps: list[dt.date],
+    rules: forecast.Rules,
+    pool: float = 0.0,
 ) -> forecast.Forecast | None:
-    """The forecast of `year` as it was made on `day` (no pool): that year's latest snapshot on or before the day, actuals
-    to it, the same rules as today's; None when the year has no snapshot by then."""
+    """The forecast of `year` as it was made on `day` (with `pool`, default none): that year's latest snapshot on or before
+    the day, actuals to it, the same rules as today's; None when the year has no snapshot by then."""
     snap = _snapshot_on_or_before([s for s in snaps if s.year == year], day)
     if snap is None:
         return None
     _, periods = engine_periods(municipality, area, snap, transitions)
-    return forecast.forecast(periods, year, day, actuals, shadow_years=0)
+    return forecast.forecast(periods, year, day, actuals, pool, shadow_years=0, rules=rules)
+
+
+def _same_day(day: dt.date, year: int) -> dt.date:
+    """The same month-end or day in another year (29 February: the 28th)."""
+    return day.replace(year=year, day=min(day.day, 28)) if day.month == 2 else day.replace(year=year)
 
 
 def pool_at(
@@ -138,21 +317,54 @@ def pool_at(
     actuals: pd.DataFrame,
     transitions: pd.DataFrame,
     snaps: list[dt.date],
+    rules: forecast.Rules,
 ) -> pd.Series:
     """The suggested pool at an as-of date: for up to three earlier complete years, the forecast made on the same day of
     that year (its latest snapshot on or before that day, actuals to then, no pool) against the year's booked result."""
     booked, made = [], []
+    complete = complete_years(actuals, snaps, year)
     for past in range(year - 3, year):
-        same_day = as_of.replace(year=past, day=min(as_of.day, 28)) if as_of.month == 2 else as_of.replace(year=past)
-        fc = forecast_made_at(municipality, area, past, same_day, actuals, transitions, snaps)
-        if fc is None or actuals["month"].max() < f"{past}-12":
+        fc = forecast_made_at(municipality, area, past, _same_day(as_of, past), actuals, transitions, snaps, rules)
+        if fc is None or past not in complete:
             continue
         made.append(fc.by_measure().sum(axis=1).rename("amount").reset_index().assign(year=past))
-        year_rows = actuals[actuals["month"].str.startswith(str(past))]
-        booked.append(year_rows.groupby("measure", as_index=False)["amount"].sum().assign(year=past))
+        booked.append(booked_by_measure(municipality, area, past, actuals, transitions, snaps, rules).assign(year=past))
     if not made:
         return pd.Series(dtype=float, name="pool").rename_axis("measure")
     return forecast.suggested_pool(pd.concat(booked, ignore_index=True), pd.concat(made, ignore_index=True))
+
+
+def booked_by_measure(
+    municipality: str,
+    area: str,
+    year: int,
+    actuals: pd.DataFrame,
+    transitions: pd.DataFrame,
+    snaps: list[dt.date],
+    rules: forecast.Rules,
+) -> pd.DataFrame:
+    """A complete year's booked result per measure (measure, amount), its lines placed as the forecast places them: by
+    their measure, and a line without one as the forecast made on 31 December shares it (within its account function,
+    else unplaced), so the pool and the backtest compare like with like."""
+    rows = actuals[actuals["month"].str.startswith(str(year))]
+    fc = (
+        forecast_made_at(municipality, area, year, dt.date(year, 12, 31), actuals, transitions, snaps, rules)
+        if rows["measure"].isna().any()
+        else None
+    )
+    if fc is None:  # every line has its measure (or no snapshot to share by): by the lines' own measures
+        return (
+            rows.assign(measure=rows["measure"].fillna(forecast.UNPLACED))
+            .groupby("measure", as_index=False)["amount"]
+            .sum()
+        )
+    booked = fc.monthly[fc.monthly["booked"]]
+    return (
+        booked.assign(measure=booked["case"].map(fc.cases["measure"]))
+        .groupby("measure", as_index=False)["current"]
+        .sum()
+        .rename(columns={"current": "amount"})
+    )
 
 
 def compute(
@@ -175,10 +387,11 @@ def compute(
         raise ValueError(f"no case snapshot on or before {as_of}; the first is {snaps[0]}")
     previous = _snapshot_on_or_before(snaps, snapshot - dt.timedelta(days=1))
     transitions = marts.transitions(municipality)
+    reference_rules = rules_for(municipality, area)
     periods, engine = engine_periods(municipality, area, snapshot, transitions)
     actuals = marts.actuals(municipality, area)
-    pool = pool_at(municipality, area, year, as_of, actuals, transitions, snaps)
-    result = forecast.forecast(engine, year, as_of, actuals, float(pool.sum()))
+    pool = pool_at(municipality, area, year, as_of, actuals, transitions, snaps, reference_rules)
+    result = forecast.forecast(engine, year, as_of, actuals, float(pool.sum()), rules=reference_rules)
     measures = marts.measures()
     return ExpectedResult(
         municipality,
@@ -194,8 +407,16 @@ def compute(
         transitions,
         pool,
         result,
-        dict(zip(measures["measure"], measures["label_da"])),
+        dict(zip(measures["measure"], measures["label_da"])) | {forecast.UNPLACED: UNPLACED_LABEL},
+        reference_rules,
+        _of_year(marts.actuals(municipality, None), year, as_of),
     )
+
+
+def _of_year(actuals: pd.DataFrame, year: int, as_of: dt.date) -> pd.DataFrame:
+    """Booking lines of the year's months to the as-of date."""
+    months = actuals["month"]
+    return actuals[months.str.startswith(str(year)) & (months <= f"{as_of:%Y-%m}")].reset_index(drop=True)
 
 
 def change(before: ExpectedResult, after: ExpectedResult) -> dict:
@@ -205,8 +426,8 @@ def change(before: ExpectedResult, after: ExpectedResult) -> dict:
     cases = forecast.itemise(
         (b["current"] + b["expected"]).set_axis(pd.MultiIndex.from_frame(b[forecast.KEY])),
         (a["current"] + a["expected"]).set_axis(pd.MultiIndex.from_frame(a[forecast.KEY])),
-        before.engine_periods,
-        after.engine_periods,
+        before.result.periods,
+        after.result.periods,
     )
     pool = (
         after.table.set_index("sub_area")["pool"].sub(before.table.set_index("sub_area")["pool"], fill_value=0.0)

@@ -298,13 +298,22 @@ class Pack:
     @cached_property
     def recipients_shown(self) -> pd.DataFrame:
         # full-year cases in the forecast are a count of people too (1,3 is about one citizen), and the average
-        # price over fewer than 5 of them is that citizen's rate: both hidden; the budget's assumptions are not person data
-        return protected_per_area(
-            self.recipients_frame,
-            ["recipients", "recipients_before", "full_year_cases"],
-            column_totals=True,
-            means={"forecast_price": "full_year_cases"},
-            decimals={"full_year_cases": 1, "budget_cases": 1},
+        # price over fewer than 5 of them is that citizen's rate: both are shown as the expected result protects them
+        # (expected_result.deviation_shown, the one protection the forecast report shows too); the budget's
+        # assumptions are not person data
+        shown = protected_per_area(self.recipients_frame, ["recipients", "recipients_before"], column_totals=True)
+        cases = self.cases_shown.set_index(["area", "sub_area"])
+        at = pd.MultiIndex.from_frame(self.recipients_frame[["area", "measure"]])
+        for column in ("budget_cases", "full_year_cases", "forecast_price", "budget_price"):
+            shown[column] = cases[column].reindex(at).fillna("").to_numpy()
+        return shown
+
+    @cached_property
+    def cases_shown(self) -> pd.DataFrame:
+        """Per area and sub-area the deviation's parts as every page shows them (expected_result.deviation_shown)."""
+        return pd.concat(
+            [f["expected_result"].deviation_shown.assign(area=AREA_LABELS[a]) for a, f in self.figures.items()],
+            ignore_index=True,
         )
 
     def recipients_and_prices(self) -> HTML:
@@ -396,26 +405,29 @@ class Pack:
 
     # -- finance ----------------------------------------------------------------------------------------------------------
 
-    def deviation(self) -> pd.io.formats.style.Styler:
-        """The deviation from budget per sub-area split into quantity, price and pool (which add up to it)."""
-        table = pd.concat(
-            [f["deviation"].assign(area=AREA_LABELS[area]) for area, f in self.figures.items()], ignore_index=True
-        )
-        return danish_table(
-            table[
-                ["area", "label", "budget", "expected_result", "deviation", "quantity_effect", "price_effect", "pool"]
-            ],
-            {
-                "area": "Område",
-                "label": "Delområde",
-                "budget": "Budget, kr.",
-                "expected_result": "Forventet regnskab, kr.",
-                "deviation": "Afvigelse (+ = merforbrug), kr.",
-                "quantity_effect": "Heraf mængde, kr.",
-                "price_effect": "Heraf pris, kr.",
-                "pool": "Heraf pulje, kr.",
-            },
-        )
+    def deviation(self) -> HTML:
+        """The deviation from budget per sub-area split into quantity, price and pool (which add up to it); where the
+        full-year cases are hidden, quantity and price only as their sum (expected_result.deviation_shown)."""
+        shown = self.cases_shown
+        names = {
+            "area": "Område",
+            "label": "Delområde",
+            "budget": "Budget, kr.",
+            "expected_result": "Forventet regnskab, kr.",
+            "deviation": "Afvigelse (+ = merforbrug), kr.",
+            "quantity_effect": "Heraf mængde, kr.",
+            "price_effect": "Heraf pris, kr.",
+            "cases_effect": "Heraf mængde og pris i alt, kr.",
+            "pool": "Heraf pulje, kr.",
+        }
+        note = ""
+        if shown["cases_hidden"].any():
+            note = (
+                '<p class="legend">Tomme felter i mængde og pris: opdelingen ville vise antallet af helårssager, som er '
+                f"under {SMALL} eller skjult i tabellen over modtagere og helårssager; de to tilsammen står i kolonnen "
+                "mængde og pris i alt (afvigelsen minus puljen).</p>"
+            )
+        return HTML(danish_table(shown[list(names)], names).to_html() + note)
 
     def refunds(self) -> HTML:
         """Expected refunds for particularly expensive single cases, per area."""
@@ -438,41 +450,18 @@ class Pack:
             ["refund"],
         )
 
-    @cached_property
-    def accuracy_frame(self) -> pd.DataFrame:
-        """Per area, for the last complete year: the forecast without pool at each month-end against the booked result
-        (forecast_report.accuracy, as the forecast report shows it)."""
-        frames = [
-            forecast_report.accuracy(self.municipality, area, self.end.year - 1).assign(area=AREA_LABELS[area])
-            for area in self.figures
-        ]
-        return pd.concat(
-            [f for f in frames if not f.empty]
-            or [pd.DataFrame(columns=["area", "snapshot_date", "forecast", "booked", "deviation_pct"])],
-            ignore_index=True,
-        )
-
-    def accuracy(self) -> HTML:
-        """The forecast's accuracy last year: per month-end, how far the forecast (no pool) was from the booked result."""
-        frame = self.accuracy_frame
-        if frame.empty:
-            return HTML(f"<p>Der er intet afsluttet år med månedlige opgørelser før {self.end.year}.</p>")
-        wide = frame.assign(month=frame["snapshot_date"].dt.strftime("%m-%Y")).pivot(
-            index="month", columns="area", values="deviation_pct"
-        )
-        wide = wide[[a for a in (AREA_LABELS[x] for x in self.figures) if a in wide]].reset_index()
-        booked = frame.groupby("area", sort=False)["booked"].first()
-        mean_abs = frame.groupby("area", sort=False)["deviation_pct"].apply(lambda s: s.abs().mean())
-        names = {"month": "Prognose lavet ved udgangen af"} | {
-            a: f"{a}: prognose over (+) / under (-) regnskabet, pct." for a in wide.columns[1:]
-        }
-        text = " ".join(
-            f"{a}: endeligt bogført {format_number(booked[a])} kr.; prognosen ramte i gennemsnit "
-            f"{format_number(mean_abs[a], 1)} % ved siden af."
-            for a in booked.index
-        )
-        styler = danish_table(wide, names, decimals=1)
-        return HTML(styler.to_html() + f"<p>{text}</p>")
+    def accuracy(self) -> list:
+        """The forecast's interval and backtest per area, as the forecast report shows them (one computation:
+        expected_result's backtest): what the interval rests on, the backtest in words and by month-end."""
+        parts = []
+        for area, f in self.figures.items():
+            er = f["expected_result"]
+            parts.append(HTML(f"<h3>{escape(AREA_LABELS[area])}</h3>"))
+            parts.append(bullets(forecast_report.interval_sentences(er) + forecast_report.backtest_sentences(er)))
+            table = forecast_report.backtest_table(er)
+            if table is not None:
+                parts.append(table)
+        return parts
 
     # -- department -------------------------------------------------------------------------------------------------------
 
@@ -712,9 +701,11 @@ class Pack:
                 ),
                 (
                     "Prognosens træfsikkerhed",
-                    f"Sidste afsluttede år ({self.end.year - 1}): prognosen uden pulje lavet ved hver "
-                    "månedsafslutning mod det endelige bogførte regnskab, som i prognoserapporten.",
-                    lambda: [self.accuracy()],
+                    "Pr. område: det forventede regnskabs 80 %-interval og backtesten, som i prognoserapporten: "
+                    "prognosen lavet ved hver månedsafslutning i de afsluttede år før mod det endelige bogførte "
+                    "regnskab og mod budgettet, sidste års regnskab, det bogførte til dato ganget op til et år og "
+                    "sidste måneds prognose.",
+                    self.accuracy,
                 ),
             ]
         else:

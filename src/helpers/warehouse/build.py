@@ -246,9 +246,9 @@ def _ingest_manifest(
         for k, v in accepted.items()
     }
     q = (
-        pd.concat(quarantine, ignore_index=True)[["file", "kind", "line", "reason", "raw"]]
+        pd.concat(quarantine, ignore_index=True)[["file", "kind", "line", "reason", "raw", "measure"]]
         if quarantine
-        else pd.DataFrame(columns=["file", "kind", "line", "reason", "raw"])
+        else pd.DataFrame(columns=["file", "kind", "line", "reason", "raw", "measure"])
     )
     unmapped_frame = pd.DataFrame(unmapped, columns=["file", "kind", "column", "value", "rows"]).rename(
         columns={"column": "column_name", "rows": "row_count"}
