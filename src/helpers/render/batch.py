@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nbformat
 import pandas as pd
 
 from helpers import labels, paths
@@ -31,6 +30,7 @@ from helpers.render.workbook import notebook_tables, write_workbook
 from helpers.warehouse import marts
 
 if TYPE_CHECKING:
+    import nbformat
     from nbconvert import HTMLExporter
 
 

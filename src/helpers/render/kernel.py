@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import atexit
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from helpers import paths
+
+if TYPE_CHECKING:
+    import nbformat
 
 KERNEL_NAME = "python3"
 # what a used kernel runs before the next report: `%reset -f` drops the last report's names and outputs; what lives on
