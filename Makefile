@@ -14,7 +14,7 @@ WORKSPACE := $(or $(HELPERS_WORKSPACE),data/local)
 OWN := $(wildcard $(WORKSPACE)/MANIFEST.csv $(WORKSPACE)/mappings/*.csv)
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test data lab bench clean lock venv browser lint
+.PHONY: help reports test check data lab bench clean lock venv browser lint
 
 help: ## Show the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,8 +36,8 @@ $(WAREHOUSE): $(SAMPLE_STAMP) $(SQLS) $(OWN)
 
 data: $(WAREHOUSE) ## Generate the embedded sample data and build the warehouse (with the workspace's own extracts)
 
-reports: data ## Render every report on the embedded data (reports/index.html lists them)
-	$(PY) -m helpers reports
+reports: data ## Render every report (reports/index.html lists them); MUNICIPALITY=CODE: that municipality's reports
+	$(PY) -m helpers reports $(if $(MUNICIPALITY),--municipality $(MUNICIPALITY))
 
 browser: ## Make sure Debian's chromium is there for the browser checks (installs it when run as root)
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -52,8 +52,11 @@ lint: $(STAMP) ## Lint and check the formatting (ruff), as CI does
 	$(PY) -m ruff check src tests notebooks
 	$(PY) -m ruff format --check src tests notebooks
 
-test: browser lint data ## Run every test (unit, view contracts, ingestion, notebooks, browser)
+test: browser lint data ## Run every test (unit, view contracts, ingestion, notebooks, rendered reports, browser)
 	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env tests notebooks
+
+check: lint data ## The fast loop: lint, format check and the tests that render nothing (no reports, kernels, browser)
+	$(PY) -m pytest -n 2 --dist loadfile -q -m "not renders and not browser and not slow" tests
 
 lab: data ## Open JupyterLab on working copies of the notebooks in lab/ (the tracked ones stay unchanged)
 	$(PY) -m helpers lab

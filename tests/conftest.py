@@ -178,12 +178,26 @@ def readable_text(page: str) -> str:
     return text + json.dumps([c["spec"]["datasets"] for c in page_charts(page)], ensure_ascii=False)
 
 
+# Fixtures that render reports (each module's own subset, or every report): a test that uses one is marked `renders`.
+# A report is rendered once per session whichever fixture asks first, and shared by the xdist workers: the render
+# cache (helpers.render.cache) keys it on its inputs and a worker that wants a report another is rendering waits for it.
+RENDERING_FIXTURES = {"every_report", "rendered", "benchmark_pages", "folder", "run"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that need rendered reports, so `make check` (the fast loop) can leave them out."""
+    for item in items:
+        if RENDERING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.renders)
+
+
 @pytest.fixture(scope="session")
 def every_report(warehouse_path, tmp_path_factory) -> tuple[Path, list]:
-    """Every report of a batch run on the embedded data, rendered once for the tests that read them all as readers do."""
+    """Every report of a batch run on the embedded data, for the tests that read them all as readers and attackers do;
+    rendered once per session (the first worker renders what the cache lacks, the other waits and copies)."""
     from helpers.render import batch
 
     out = tmp_path_factory.mktemp("every_report")
-    results = batch.render_all(out_dir=out, workers=2, progress=False)
+    results = batch.render_all(out_dir=out, progress=False)
     assert [r.error for r in results] == [None] * len(results), [(r.slug, r.error) for r in results if r.error]
     return out, results

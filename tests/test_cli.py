@@ -53,3 +53,18 @@ def test_lab_works_on_copies_and_keeps_the_analysts_own(tmp_path):
     assert (
         lab_copies(tmp_path) == [] and (tmp_path / "explore.ipynb").read_text(encoding="utf-8") == "the analyst's work"
     )
+
+
+def test_docs_cli_names_every_command_and_option():
+    """docs/cli.md is the reference the README points to: every command has its section, every option its mention."""
+    from helpers import paths
+
+    doc = (paths.ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    commands = next(a for a in build_parser()._actions if a.dest == "command").choices
+    for name, parser in commands.items():
+        assert f"### `{name}`" in doc, f"docs/cli.md has no section for {name}"
+        section = doc.split(f"### `{name}`", 1)[1].split("\n### ", 1)[0]
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help"):
+                    assert f"`{option}" in section, f"docs/cli.md: {name} {option} is not named"

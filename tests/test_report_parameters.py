@@ -66,13 +66,23 @@ def _cli(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
     ],
 )
 def test_a_bad_key_or_value_is_one_line_naming_the_valid_ones_before_any_kernel_starts(
-    warehouse_path, tmp_path, args, says
+    warehouse_path, tmp_path, capsys, args, says
 ):
+    from helpers.cli import main
+
     start = time.perf_counter()
-    out = _cli(*args, "--out", str(tmp_path))
-    assert out.returncode == 2, out.stderr
-    assert out.stderr.startswith("error: ") and says in out.stderr and out.stderr.count("\n") == 1, out.stderr
-    assert time.perf_counter() - start < 20  # no kernel started (a report takes longer), nothing written
+    assert main(["reports", *args, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and says in err and err.count("\n") == 1, err
+    assert time.perf_counter() - start < 10  # no kernel started (a report takes longer), nothing written
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_command_exits_2_with_one_line(warehouse_path, tmp_path):
+    out = _cli("--only", "benchmark", "--param", "regoin=083", "--out", str(tmp_path))  # the old option is gone
+    assert out.returncode == 2 and "unrecognized arguments: --param" in out.stderr and "Traceback" not in out.stderr
+    out = _cli("--only", "benchmark", "--filter", "regoin=083", "--out", str(tmp_path))
+    assert out.returncode == 2 and out.stderr == "error: unknown filter 'regoin'; filters of benchmark: area, region\n"
     assert not any(tmp_path.iterdir())
 
 
@@ -163,6 +173,7 @@ def test_cli_list_prints_the_sets_and_renders_nothing(warehouse_path, tmp_path):
     assert json.loads(lines[0].split(None, 1)[1])["highlight"] == "479" and not any(tmp_path.iterdir())
 
 
+@pytest.mark.renders
 def test_a_what_if_run_leaves_the_published_reports_and_index_untouched(warehouse_path, tmp_path):
     published = batch.render_all(
         only=["progression"], filters={"municipality": "479"}, out_dir=tmp_path, workers=1, progress=False
@@ -184,6 +195,11 @@ def test_a_what_if_run_leaves_the_published_reports_and_index_untouched(warehous
     assert [e["params"]["hourly_rate"] for e in index] == [650]  # typed: a number, not the text "650"
     assert "Hvad nu hvis-beregning" in (folder / "index.html").read_text(encoding="utf-8")
     assert len(json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))) == 1
+    again = _cli(
+        "--only", "progression", "--filter", "municipality=479", "--set", "hourly_rate=650", "--out", str(tmp_path),
+        timeout=300,
+    )  # fmt: skip
+    assert "rendered 0 of 1 reports, 1 unchanged since rendered from the same inputs" in again.stdout
 
 
 def test_index_json_keeps_typed_values(warehouse_path, tmp_path):

@@ -354,3 +354,33 @@ def test_transitions(out: tuple[Path, dict[str, int]], snapshots: dict[str, dict
             assert row.probability in {"rød": ("1",), "gul": ("0,5", "0,33"), "grøn": ("0",)}[row.colour]
         children = _clean(snapshots[d][AS_OF]).query("area == 'children'")
         assert t["cpr"].isin(children["cpr"]).sum() >= 5
+
+
+def test_the_national_scenario_has_every_municipality_like_one_of_the_sample_s_three():
+    from helpers.bench import national_municipalities
+    from helpers.sample.cases import MUNICIPALITIES
+
+    everyone = national_municipalities()
+    found = reference.municipalities()
+    assert [m.code for m in everyone[:3]] == [m.code for m in MUNICIPALITIES] and everyone[:3] == list(MUNICIPALITIES)
+    assert sorted(m.code for m in everyone) == sorted(found["municipality_code"])  # all 98, each once
+    region_of = dict(zip(found["municipality_name"], found["region_name"]))
+    for m in everyone[3:]:
+        assert m.like in {s.code for s in MUNICIPALITIES} and m.region == region_of[m.town]
+        assert len(m.neighbours) == 3 and all(region_of[n] == m.region for n in m.neighbours)
+
+
+@pytest.mark.slow
+def test_a_national_municipality_s_extracts_carry_its_code_and_ingest_whole(tmp_path):
+    from helpers.bench import national_municipalities
+    from helpers.intake.ingest import ingest
+
+    lejre = next(m for m in national_municipalities() if m.code == "350")
+    rows = generate_cases(tmp_path, seed=SEED, municipalities=[lejre])
+    folder = tmp_path / "350_lejre"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"cases_{d.isoformat()}.csv" for d in MONTH_ENDS] + ["actuals.csv", "budget.csv", "transitions.csv"]
+    )
+    latest = ingest("cases", folder / f"cases_{AS_OF.isoformat()}.csv")
+    assert len(latest.accepted) == rows[f"350_lejre/cases_{AS_OF.isoformat()}.csv"] and len(latest.rejected) == 0
+    assert set(latest.accepted["municipality_code"]) == {"350"}

@@ -39,18 +39,30 @@ def _empty_notebook(folder: Path) -> Path:
     return path
 
 
-def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
-    """Time ingestion against a bare pandas read, the warehouse build, one report against papermill on an empty
-    notebook, every report as `make reports` renders them (and the largest benchmark page), the 12 benchmark reports
-    rendered one at a time against in parallel on every core, the forecast engine against a row-by-row baseline,
-    forecast-diff against forecast on a national extract, and explorer changes against a warehouse read."""
-    import papermill
+def run(out_dir: Path | None = None, repeat: int = 3, parts: tuple[str, ...] = ()) -> dict:
+    """Run the benchmarks (`parts`: some of PARTS; default all) and write them to results.json, keeping the figures of
+    parts not run this time."""
+    out_dir = out_dir or paths.ROOT / "reports" / "bench"
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise ValueError(f"unknown benchmark part(s): {', '.join(sorted(unknown))}; parts: {', '.join(PARTS)}")
+    results: dict[str, float] = {}
+    for name, part in PARTS.items():
+        if not parts or name in parts:
+            results |= part(repeat)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store = out_dir / "results.json"
+    kept = json.loads(store.read_text()) if store.exists() and parts else {}
+    store.write_text(json.dumps(kept | results, indent=2) + "\n")
+    return results
 
+
+def ingest_and_build_benchmark(repeat: int = 3) -> dict[str, float]:
+    """Validated ingestion against a bare pandas read of the population extract; a full warehouse build against a
+    rebuild with every extract unchanged."""
     from helpers.intake.ingest import ingest
-    from helpers.render.batch import REPORTS, kernel_manager_class, render, render_all
     from helpers.warehouse.build import build
 
-    out_dir = out_dir or paths.ROOT / "reports" / "bench"
     population = paths.sample_dir() / "population" / "FOLK1A_2010K1-2024K1.csv"
     results: dict[str, float] = {}
     results["ingest_population_s"] = _best_of(lambda: ingest("population", population), repeat)
@@ -58,16 +70,27 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
     results["ingest_vs_pandas_ratio"] = results["ingest_population_s"] / results["pandas_read_population_s"]
     shutil.rmtree(paths.data_dir() / "staged", ignore_errors=True)  # a full build ingests every extract again
     results["warehouse_build_s"] = _best_of(build, 1)
-    results["warehouse_rebuild_unchanged_s"] = _best_of(
-        build, repeat
-    )  # every extract's checksum unchanged: nothing re-ingested
+    results["warehouse_rebuild_unchanged_s"] = _best_of(build, repeat)  # every checksum unchanged: nothing ingested
     results["rebuild_vs_build_ratio"] = results["warehouse_rebuild_unchanged_s"] / results["warehouse_build_s"]
+    return results
+
+
+def reports_benchmark(repeat: int = 3) -> dict[str, float]:
+    """One report against papermill on an empty notebook (alternated); every report as `make reports` renders them
+    (rendered anew) and the largest benchmark page; a second run with nothing changed; the 12 benchmark reports
+    rendered one at a time against in parallel on every core."""
+    import papermill
+
+    from helpers.render.batch import REPORTS, render, render_all
+    from helpers.render.kernel import kernel_manager_class
+
+    results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         empty = _empty_notebook(Path(tmp))
         spec = next(s for s in REPORTS if s.name == "benchmark")
         params = [p for p in spec.parameter_sets() if p["area"] == "children"][-1]  # one region
         empties, reports = [], []
-        for _ in range(repeat):  # alternated, so both see the same load
+        for _ in range(repeat + 1):  # alternated, so both see the same load; the first report starts the kernel
             empties.append(
                 _best_of(
                     lambda: papermill.execute_notebook(
@@ -81,41 +104,61 @@ def run(out_dir: Path | None = None, repeat: int = 3) -> dict:
                 )
             )
             reports.append(_best_of(lambda: render(spec, params, Path(tmp)), 1))
-        results["papermill_empty_notebook_s"], results["one_report_s"] = min(empties), min(reports)
-        start = time.perf_counter()
-        every = render_all(out_dir=Path(tmp) / "all", progress=False)  # as `make reports`: every report, 2 workers
+        results["papermill_empty_notebook_s"], results["one_report_s"] = min(empties), min(reports[1:])
+        results["one_report_first_s"] = reports[0]  # with its kernel's start and imports
+        start, cpu = time.perf_counter(), _cpu_seconds()
+        every = render_all(out_dir=Path(tmp) / "all", progress=False, force=True)  # as `make reports`, rendered anew
         results["reports_all_s"] = time.perf_counter() - start
+        results["reports_all_cpu_s"] = _cpu_seconds() - cpu  # this process, its workers and their kernels
         results["reports_count"] = len(every)
-        failed = [r for r in every if r.error]
-        if failed:
-            raise RuntimeError(
-                f"{len(failed)} report(s) failed in the benchmark, e.g. {failed[0].slug}: {failed[0].error}"
-            )
+        _no_failures(every)
         pages = [r.path.stat().st_size for r in every if r.report == "benchmark"]
         results["benchmark_page_max_mb"] = max(pages) / 2**20
-        benchmarks = ["benchmark"]
+        results["reports_unchanged_s"], results["reports_unchanged_rendered"] = _second_run(Path(tmp) / "all")
         for label, workers in (("sequential", 1), ("parallel", os.cpu_count() or 1)):
             start = time.perf_counter()
-            rendered = render_all(only=benchmarks, out_dir=Path(tmp) / label, workers=workers, progress=False)
+            rendered = render_all(
+                only=["benchmark"], out_dir=Path(tmp) / label, workers=workers, progress=False, force=True
+            )
             results[f"all_benchmark_reports_{label}_s"] = time.perf_counter() - start
-            failed = [r for r in rendered if r.error]
-            if failed:
-                raise RuntimeError(
-                    f"{len(failed)} report(s) failed in the benchmark, e.g. {failed[0].slug}: {failed[0].error}"
-                )
+            _no_failures(rendered)
         results["benchmark_reports"] = len(rendered)
         results["parallel_workers"] = os.cpu_count() or 1
     results["report_vs_empty_notebook_ratio"] = results["one_report_s"] / results["papermill_empty_notebook_s"]
     results["sequential_vs_parallel_ratio"] = (
         results["all_benchmark_reports_sequential_s"] / results["all_benchmark_reports_parallel_s"]
     )
-    results |= forecast_benchmark()
-    results |= forecast_scale_benchmark()
-    results |= explorer_benchmark(repeat)
-    results |= ingest_benchmark()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds (user and system) of this process and of its finished children, their children included: the work a
+    run did, whatever else the machine was doing (on an idle machine with n cores it takes at least this / n)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _no_failures(results: list) -> None:
+    failed = [r for r in results if r.error]
+    if failed:
+        raise RuntimeError(f"{len(failed)} report(s) failed in the benchmark, e.g. {failed[0].slug}: {failed[0].error}")
+
+
+def _second_run(folder: Path) -> tuple[float, int]:
+    """`python -m helpers reports` again on a folder just rendered, nothing changed: its seconds (a fresh process, as
+    `make reports` starts one) and how many reports it rendered (0: all kept)."""
+    import re
+    import subprocess
+    import sys
+
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers", "reports", "--out", str(folder)], capture_output=True, text=True, check=True
+    )
+    seconds = time.perf_counter() - start
+    return seconds, int(re.search(r"rendered (\d+) of", done.stdout).group(1))
 
 
 def synthetic_periods(n: int, seed: int = 1) -> pd.DataFrame:
@@ -398,3 +441,110 @@ def ingest_benchmark(n: int = 300_000) -> dict[str, float]:
             )
             out[f"ingest_cases_300k_{label}_s"], out[f"ingest_cases_300k_{label}_peak_mb"] = seconds, peak
     return out
+
+
+NATIONAL_STEPS = (3, 25, 50, 98)  # municipalities with case data at each step of the national scenario
+
+
+def national_municipalities() -> list:
+    """The 98 municipalities as their case systems deliver them, in code order after the sample's three: each other one
+    with the case volumes of one of those three in turn, its neighbours (provider names) from its own region."""
+    from helpers.intake import reference
+    from helpers.render.formats import slugify
+    from helpers.sample.cases import MUNICIPALITIES, Municipality
+
+    found = reference.municipalities()
+    out = list(MUNICIPALITIES)
+    others = found[~found["municipality_code"].isin([m.code for m in MUNICIPALITIES])]
+    for n, row in enumerate(others.itertuples()):
+        region = found.loc[found["region_code"] == row.region_code, "municipality_name"]
+        neighbours = tuple(name for name in region if name != row.municipality_name)[:3]
+        out.append(
+            Municipality(
+                row.municipality_code,
+                slugify(row.municipality_name),
+                row.municipality_name,
+                row.region_name,
+                neighbours,
+                "utf-8",
+                False,
+                False,
+                like=MUNICIPALITIES[n % len(MUNICIPALITIES)].code,
+            )
+        )
+    return out
+
+
+def _generate_municipality(args: tuple[Path, object]) -> None:
+    """A worker's part of the national scenario: one municipality's case extracts."""
+    from helpers.sample.cases import generate_cases
+
+    folder, municipality = args
+    generate_cases(folder, municipalities=[municipality])
+
+
+def _timed(command: list[str], env: dict) -> float:
+    """Seconds of a `python -m helpers` command in a fresh process."""
+    import subprocess
+    import sys
+
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "helpers", *command], capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr[-1000:]}")
+    return time.perf_counter() - start
+
+
+def national_benchmark(steps: tuple[int, ...] = NATIONAL_STEPS) -> dict[str, float]:
+    """The embedded data with case data (21 monthly snapshots, actuals, budget, transitions) for more and more
+    municipalities, generated like the sample's three: at each step a full build (every extract ingested), the
+    warehouse's size, and the reports of one municipality (its two forecast reports and three packs, Svendborg) and the whole country's data-quality report
+    rendered anew; at the last step every report. Each command in a fresh process, as a user runs it."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from helpers.sample.generate import case_files, manifest_rows
+
+    everyone = national_municipalities()
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        sample = data / "sample"
+        shutil.copytree(paths.sample_dir(), sample)
+        manifest = pd.read_csv(sample / paths.MANIFEST, dtype=str, keep_default_na=False)
+        env = {**os.environ, "HELPERS_DATA_DIR": str(data)}
+        reports = str(Path(tmp) / "reports")
+        done = len({m for m in manifest["municipality_code"] if m})
+        for n in steps:
+            new = everyone[done:n]
+            with ProcessPoolExecutor(os.cpu_count()) as pool:
+                list(pool.map(_generate_municipality, [(sample / "cases", m) for m in new]))
+            files = [f for m in new for f in case_files(sample / "cases" / f"{m.code}_{m.slug}")]
+            manifest = pd.concat([manifest, manifest_rows(files, sample)], ignore_index=True)
+            manifest.to_csv(sample / paths.MANIFEST, index=False, lineterminator="\n")
+            done = max(done, n)
+            shutil.rmtree(data / "staged", ignore_errors=True)  # a full build: every extract ingested
+            out[f"national_{n}_build_s"] = _timed(["build"], env)
+            out[f"national_{n}_warehouse_mb"] = (data / "warehouse.duckdb").stat().st_size / 2**20
+            out[f"national_{n}_case_files"] = float((manifest["kind"] == "cases").sum())
+            one = ["reports", "--only", "forecast", "indicators", "--filter", "municipality=479", "--force"]
+            out[f"national_{n}_one_municipality_reports_s"] = _timed([*one, "--out", reports], env)
+            country = ["reports", "--only", "data_quality", "--filter", "region=000", "--force", "--out", reports]
+            out[f"national_{n}_country_data_quality_s"] = _timed(country, env)
+        last = steps[-1]
+        out[f"national_{last}_reports_all_s"] = _timed(["reports", "--force", "--out", reports], env)
+        out[f"national_{last}_reports_count"] = float(len(json.loads((Path(reports) / "index.json").read_text())))
+    first, last_n = steps[0], steps[-1]
+    out["national_build_growth_ratio"] = out[f"national_{last_n}_build_s"] / out[f"national_{first}_build_s"]
+    out["national_one_municipality_growth_ratio"] = (
+        out[f"national_{last_n}_one_municipality_reports_s"] / out[f"national_{first}_one_municipality_reports_s"]
+    )
+    return out
+
+
+PARTS = {  # `make bench` runs them all; `python -m helpers bench --only reports national` some
+    "ingest": lambda repeat: ingest_and_build_benchmark(repeat) | ingest_benchmark(),
+    "reports": reports_benchmark,
+    "forecast": lambda repeat: forecast_benchmark() | forecast_scale_benchmark(),
+    "explorer": explorer_benchmark,
+    "national": lambda repeat: national_benchmark(),
+}

@@ -261,9 +261,12 @@ def _cmd_reports(args: argparse.Namespace) -> int:
             print(f"{spec.name:<13} {json.dumps(params, ensure_ascii=False)}")
         print(f"{len(planned.jobs)} report(s) into {planned.out_dir}")
         return 0
-    results = batch.run(planned, workers=args.workers)
-    failed = [r for r in results if r.error]
-    print(f"rendered {len(results) - len(failed)} of {len(results)} reports; index: {planned.out_dir / 'index.html'}")
+    results = batch.run(planned, workers=args.workers, force=args.force)
+    failed, reused = [r for r in results if r.error], sum(r.reused for r in results)
+    print(
+        f"rendered {len(results) - len(failed) - reused} of {len(results)} reports, {reused} unchanged since rendered "
+        f"from the same inputs; index: {planned.out_dir / 'index.html'}"
+    )
     if planned.what_if:
         print("what-if: settings differ from the published reports, which are left as they were")
     for r in failed:
@@ -275,8 +278,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from helpers.bench import run
 
     try:
-        results = run(repeat=args.repeat)
-    except FileNotFoundError as exc:
+        results = run(repeat=args.repeat, parts=tuple(args.only or ()))
+    except (FileNotFoundError, ValueError) as exc:
         raise UserError(str(exc)) from None
     for key, value in results.items():
         print(f"  {key:<34} {value:8.3f}")
@@ -815,6 +818,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--list", action="store_true", help="print the parameter sets the run would render, and render nothing"
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="render every chosen report again (by default a report whose warehouse, notebook, code and parameters are "
+        "unchanged since it was rendered is kept or copied from data/cache/reports/)",
+    )
     p.add_argument("--workers", type=int, help="parallel workers (default: the cores plus one, at most 3)")
     p.set_defaults(func=_cmd_reports)
 
@@ -832,6 +841,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="benchmarks as ratios run side by side; writes reports/bench/results.json")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts (default 3)")
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="PART",
+        help="only these parts: ingest, reports, forecast, explorer, national (the others' figures stay in results.json)",
+    )
     p.set_defaults(func=_cmd_bench)
     return parser
 

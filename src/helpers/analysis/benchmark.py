@@ -53,17 +53,27 @@ def protect_users(
     counts = np.nan_to_num(users)
     equations: list[list[int]] = []
     sums = disclosure.partitions(leaves(groups))
-    for _, at in cells.groupby(["code", "year"], sort=False).groups.items():
-        position = dict(zip(cells.loc[at, "measure_group"], at))
-        equations += [[position[g] for g in eq] for eq in sums if all(g in position for g in eq)]
-    reported = cells[cells["users"].notna()]
-    for _, rows in reported.groupby(["year", "measure_group"], sort=False):
-        level, index = rows["level"], rows.index
-        country = list(index[level == "country"])
-        equations.append(country + list(index[level == "region"]))
-        equations.append(country + list(index[level == "municipality"]))
-        for region, members in rows[level == "municipality"].groupby("region_code").groups.items():
-            equations.append(list(index[(level == "region") & (rows["code"] == region)]) + list(members))
+    # plain lists: the equations are built cell by cell (cells' index is 0..n-1, so a position is a row)
+    code, year, group = cells["code"].tolist(), cells["year"].tolist(), cells["measure_group"].tolist()
+    level, region_of = cells["level"].tolist(), cells["region_code"].tolist()
+    position = dict(zip(zip(code, year, group), range(len(cells))))
+    for place, when in dict.fromkeys(zip(code, year)):  # each place and year, in order of appearance
+        equations += [
+            [position[place, when, g] for g in eq] for eq in sums if all((place, when, g) in position for g in eq)
+        ]
+    reported: dict[tuple, list[int]] = {}  # each year and measure group: the cells with users reported, in order
+    for i in np.flatnonzero(~np.isnan(users)).tolist():
+        reported.setdefault((year[i], group[i]), []).append(i)
+    for at in reported.values():
+        country = [i for i in at if level[i] == "country"]
+        equations.append(country + [i for i in at if level[i] == "region"])
+        equations.append(country + [i for i in at if level[i] == "municipality"])
+        members: dict[str, list[int]] = {}
+        for i in at:
+            if level[i] == "municipality" and isinstance(region_of[i], str):
+                members.setdefault(region_of[i], []).append(i)
+        for region in sorted(members):
+            equations.append([i for i in at if level[i] == "region" and code[i] == region] + members[region])
     primary = disclosure.small(counts, threshold)
     mask = disclosure.complementary(counts, equations, primary, unknown=np.isnan(users))
     why = np.where(primary, "small", np.where(mask, "complement", ""))

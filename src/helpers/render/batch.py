@@ -1,8 +1,10 @@
-"""Batch rendering of report notebooks: parameters from the warehouse, papermill, self-contained HTML, an index."""
+"""Batch rendering of report notebooks: parameter sets from the warehouse, each notebook run in its worker's kernel, self-contained
+HTML and a workbook, an index; a report is rendered again only when its inputs changed (render.cache)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import multiprocessing
@@ -13,15 +15,14 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nbformat
 import pandas as pd
 
 from helpers import labels, paths
 from helpers.analysis.flows import period_end
+from helpers.render import cache, kernel
 from helpers.render import parameters as P
 from helpers.render.formats import danish_key, format_date, format_number, slugify
 from helpers.render.tables import LEGEND
@@ -29,6 +30,7 @@ from helpers.render.workbook import notebook_tables, write_workbook
 from helpers.warehouse import marts
 
 if TYPE_CHECKING:
+    import nbformat
     from nbconvert import HTMLExporter
 
 
@@ -76,6 +78,13 @@ class RenderResult:
     vintage_short: str = ""  # per kind of extract only the period it covers, for the index
     kind: str = ""
     xlsx: Path | None = None
+    inputs: str = ""  # the cache key of what it was rendered from (helpers.render.cache)
+    reused: bool = False  # not rendered in this run: unchanged in its folder, or copied from the cache
+
+    def stored(self) -> dict:
+        """The fields the cache keeps beside the files (where the files go is the run's business)."""
+        fields = ("report", "slug", "params", "seconds", "rendered_at", "vintage", "vintage_short", "kind")
+        return {f: getattr(self, f) for f in fields} | {"xlsx": self.xlsx is not None}
 
 
 def region_parameter_sets() -> list[dict]:
@@ -337,11 +346,11 @@ REPORTS: list[ReportSpec] = [
 
 SLOWEST_FIRST = (
     "benchmark",
+    "indicators",
     "forecast",
     "progression",
-    "indicators",
     "data_quality",
-)  # measured render times, longest first
+)  # measured render times per kind, longest first: the order of a first run (later runs order by each report's time)
 
 PAGE = """<!DOCTYPE html>
 <html lang="da">
@@ -357,6 +366,7 @@ th, td {{ border-bottom: 1px solid #dde5ea; padding: .25rem .6rem; text-align: l
 td {{ font-variant-numeric: tabular-nums; }}
 table.benchmark-group td:not(:first-child), table.benchmark-group th:not(:first-child) {{ text-align: right; }}
 table.benchmark-group tr.summary td {{ font-weight: 600; background: #f3f7f9; }}
+tr.highlight td, td.highlight {{ font-weight: 700; background: #fff3c4; }}
 .params {{ background: #f3f7f9; padding: .6rem 1rem; border-radius: 4px; font-size: .9rem; }}
 nav.toc {{ background: #f8fafb; border-left: 3px solid #0b4f6c; padding: .4rem 1rem; margin: 1rem 0; }}
 .jp-OutputArea-output pre, pre {{ white-space: pre-wrap; }}
@@ -382,7 +392,7 @@ ul.conclusions li {{ margin: .3rem 0; }}
 """
 
 
-@cache
+@functools.cache
 def _exporter() -> HTMLExporter:
     """nbconvert's HTML exporter for report bodies, made once per process (its templates load in a tenth of a second)."""
     from nbconvert import HTMLExporter
@@ -436,20 +446,6 @@ def write_atomic(path: Path, text: str) -> None:
     paths.publish(tmp, path)
 
 
-def kernel_manager_class() -> type:
-    """A kernel manager that encrypts the kernel's local TCP channels where the kernel supports it (CurveZMQ);
-    ipykernel 7.4 warns on every start otherwise, which buried the batch's progress bar."""
-    from jupyter_client.manager import KernelManager
-    from traitlets import default
-
-    class EncryptedKernelManager(KernelManager):
-        @default("transport_encryption")
-        def _default_transport_encryption(self) -> str:
-            return "auto"
-
-    return EncryptedKernelManager
-
-
 def changes_text(params: dict, published: dict) -> str:
     """What a what-if report changes, for readers: 'År: 2017 (offentliggjort: 2024); ...' with the Danish labels."""
     before = dict(parameter_items(published))
@@ -471,29 +467,30 @@ def what_if_text(planned: Plan) -> str:
     )
 
 
-def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None = None) -> RenderResult:
-    """Execute one notebook with papermill and write it as self-contained HTML; errors are returned, not raised.
-    `published`: the published set a what-if report departs from, named on its page."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+def report_label(params: dict) -> str:
+    """What a report is about, for its title and file name: its label, region or municipality."""
+    return params.get("label") or params.get("region_name") or params.get("municipality_name") or ""
 
-    label = params.get("label") or params.get("region_name") or params.get("municipality_name") or ""
-    slug = slugify(label or "-".join(str(v) for v in params.values()))
+
+def report_path(spec: ReportSpec, params: dict, out_dir: Path) -> tuple[str, Path]:
+    """A report's slug on the index (e.g. 'children/region-sjaelland') and the path of its page."""
+    parts = [slugify(str(params[k])) for k in spec.path_keys] or [
+        slugify(report_label(params) or "-".join(str(v) for v in params.values()))
+    ]
+    return "/".join(parts), out_dir / spec.out_folder / Path(*parts[:-1], f"{parts[-1]}.html")
+
+
+def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None = None) -> RenderResult:
+    """Execute one notebook (papermill's parameters, the process's kernel) and write it as self-contained HTML with its
+    workbook; errors are returned, not raised. `published`: the published set a what-if report departs from, named on
+    its page."""
+    label = report_label(params)
+    slug, page_path = report_path(spec, params, out_dir)
     result = RenderResult(spec.name, slug, params)
     start = dt.datetime.now()
-    try:  # kept in memory (no file written after every cell); the kernel is stopped at once, its outputs all received
-        executed = papermill.execute_notebook(
-            str(paths.ROOT / "notebooks" / spec.notebook),
-            None,
-            parameters=params,
-            kernel_name="python3",
-            progress_bar=False,
-            cwd=str(paths.ROOT / "notebooks"),
-            kernel_manager_class=kernel_manager_class(),
-            request_save_on_cell_execute=False,
-            shutdown_kernel="immediate",
-        )
-    except PapermillExecutionError as exc:
+    try:
+        executed = kernel.execute(_notebook_path(spec), params)
+    except kernel.NotebookFailed as exc:
         result.error, result.failing_cell = f"{exc.ename}: {exc.evalue}", exc.cell_index
         return result
     except Exception as exc:  # a broken template or kernel: reported per report, the batch goes on
@@ -522,9 +519,7 @@ def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None
         toc=_table_of_contents(body),
         body=body,
     )
-    parts = [slugify(str(params[k])) for k in spec.path_keys] or [slug]
-    result.path = out_dir / spec.out_folder / Path(*parts[:-1], f"{parts[-1]}.html")
-    result.slug = "/".join(parts)
+    result.path = page_path
     write_atomic(result.path, page)
     if tables:  # the same tables for analysts to continue in Excel, with a first sheet saying what they are
         title = f"{spec.title_for(params)}: {label}".rstrip(": ")
@@ -537,9 +532,32 @@ def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None
     return result
 
 
-def _render_job(args: tuple[ReportSpec, dict, str, dict | None]) -> RenderResult:
-    spec, params, out_dir, published = args
-    return render(spec, params, Path(out_dir), published)
+def _render_job(args: tuple[ReportSpec, dict, str, dict | None, str, bool]) -> RenderResult:
+    """A worker's job: render one report and keep it in the cache under its inputs' key (`force`: render even when
+    the cache has it)."""
+    spec, params, out_dir, published, key, force = args
+    with cache.lock(key):  # another process rendering the same report: wait for it and copy what it stored
+        done = None if force else _stored(spec, params, Path(out_dir), key)
+        if done is not None:
+            return done
+        result = render(spec, params, Path(out_dir), published)
+        result.inputs = key
+        if not result.error:
+            cache.put(key, result.stored(), result.path, result.xlsx)
+    return result
+
+
+def _definition(spec: ReportSpec) -> dict:
+    """The parts of a report's definition that shape its page (for its cache key)."""
+    title = spec.title if isinstance(spec.title, str) else f"{spec.title.__module__}.{spec.title.__qualname__}"
+    return {
+        "name": spec.name,
+        "folder": spec.out_folder,
+        "path_keys": spec.path_keys,
+        "kinds": spec.kinds,
+        "kind_key": spec.kind_key,
+        "title": title,
+    }
 
 
 DERIVED = ("region_name", "municipality_name", "label")  # parameters that follow from a code, never given
@@ -590,6 +608,39 @@ def _filter_sets(
     return chosen
 
 
+def _check_keys(specs: list[ReportSpec], filters: dict, settings: dict, municipality: bool) -> None:
+    """Every filter and setting given is one the chosen reports take; else one line naming those they take."""
+    takes_filters = sorted({k for s in specs for k in s.filters})
+    takes_settings = sorted({k for s in specs for k in s.settings if k != "highlight" or not municipality})
+    names = ", ".join(s.name for s in specs)
+    for key in filters:
+        if key not in takes_filters:
+            hint = f"{key} is a setting: use --set {key}=..." if key in takes_settings else f"unknown filter {key!r}"
+            raise P.ParameterError(f"{hint}; filters of {names}: {', '.join(takes_filters)}")
+    for key in settings:
+        if key not in takes_settings:
+            hint = (
+                f"{key} is a filter: use --filter {key}=..."
+                if key in takes_filters
+                else f"{key} follows from the code it names; it is not set"
+                if key in DERIVED
+                else f"unknown setting {key!r}"
+            )
+            raise P.ParameterError(f"{hint}; settings of {names}: {', '.join(takes_settings)}")
+
+
+def _typed_settings(spec: ReportSpec, settings: dict) -> dict:
+    """The settings a report takes, each read by its parser (a bad value names the report, the key and what is valid)."""
+    typed = {}
+    for key, value in settings.items():
+        if key in spec.settings:
+            try:
+                typed[key] = spec.settings[key](value)
+            except P.ParameterError as exc:
+                raise P.ParameterError(f"{spec.name}: {key}: {exc}") from None
+    return typed
+
+
 def plan(
     only: list[str] | None = None,
     filters: dict | None = None,
@@ -610,24 +661,7 @@ def plan(
         raise P.ParameterError(f"unknown report(s): {', '.join(unknown)}; known: {', '.join(known)}")
     specs = [s for s in REPORTS if not only or s.name in only]
     filters, settings, title, notes = dict(filters or {}), dict(settings or {}), "Rapporter", []
-    takes_filters = sorted({k for s in specs for k in s.filters})
-    takes_settings = sorted({k for s in specs for k in s.settings if k != "highlight" or not municipality})
-    for key in filters:
-        if key not in takes_filters:
-            hint = f"{key} is a setting: use --set {key}=..." if key in takes_settings else f"unknown filter {key!r}"
-            raise P.ParameterError(f"{hint}; filters of {', '.join(s.name for s in specs)}: {', '.join(takes_filters)}")
-    for key in settings:
-        if key not in takes_settings:
-            hint = (
-                f"{key} is a filter: use --filter {key}=..."
-                if key in takes_filters
-                else f"{key} follows from the code it names; it is not set"
-                if key in DERIVED
-                else f"unknown setting {key!r}"
-            )
-            raise P.ParameterError(
-                f"{hint}; settings of {', '.join(s.name for s in specs)}: {', '.join(takes_settings)}"
-            )
+    _check_keys(specs, filters, settings, municipality is not None)
     filters = {k: FILTERS[k](v) if k in FILTERS else v for k, v in filters.items()}
     per_spec = {s.name: dict(filters) for s in specs}
     highlight: dict[str, str] = {}
@@ -650,14 +684,7 @@ def plan(
     for spec in specs:
         if spec.name not in chosen:
             continue
-        given = {}
-        for key, value in settings.items():
-            if key in spec.settings:
-                try:
-                    given[key] = spec.settings[key](value)
-                except P.ParameterError as exc:
-                    raise P.ParameterError(f"{spec.name}: {key}: {exc}") from None
-        given |= highlight if "highlight" in spec.settings else {}
+        given = _typed_settings(spec, settings) | (highlight if "highlight" in spec.settings else {})
         defaults = P.notebook_defaults(_notebook_path(spec)) if given else {}
         if not chosen[spec.name][1] and municipality is not None:
             notes.append(
@@ -683,34 +710,73 @@ def _notebook_path(spec: ReportSpec) -> Path:
     return paths.ROOT / "notebooks" / spec.notebook
 
 
-def run(planned: Plan, workers: int | None = None, progress: bool = True) -> list[RenderResult]:
-    """Render a plan's reports in parallel worker processes, the slowest first; then write its folder's index."""
+def _reused(spec: ReportSpec, params: dict, out_dir: Path, key: str, known: dict) -> RenderResult | None:
+    """The report as rendered before from the same inputs: unchanged in its folder (index entry and files there), or
+    copied from the cache; None when it must be rendered."""
+    slug, page = report_path(spec, params, out_dir)
+    entry = known.get((spec.name, slug))
+    if entry and entry.get("inputs") == key and not entry["error"] and (out_dir / entry["path"]).is_file():
+        fields = {k: entry[k] for k in ("seconds", "rendered_at", "vintage", "vintage_short", "kind")}
+        xlsx = out_dir / entry["xlsx"] if entry.get("xlsx") else None
+        if xlsx is None or xlsx.is_file():
+            return RenderResult(spec.name, slug, params, page, xlsx=xlsx, inputs=key, reused=True, **fields)
+    return _stored(spec, params, out_dir, key)
+
+
+def _stored(spec: ReportSpec, params: dict, out_dir: Path, key: str) -> RenderResult | None:
+    """The report copied from the cache to where it goes, or None when the cache has no render of these inputs."""
+    stored = cache.get(key)
+    if stored is None:
+        return None
+    slug, page = report_path(spec, params, out_dir)
+    fields = {k: v for k, v in stored["result"].items() if k not in ("report", "slug", "params", "xlsx")}
+    xlsx = page.with_suffix(".xlsx") if stored["result"]["xlsx"] else None
+    cache.restore(stored["folder"], page, xlsx)
+    return RenderResult(spec.name, slug, params, page, xlsx=xlsx, inputs=key, reused=True, **fields)
+
+
+def run(planned: Plan, workers: int | None = None, progress: bool = True, force: bool = False) -> list[RenderResult]:
+    """Render a plan's reports in parallel worker processes, the slowest first, and write its folder's index. A report
+    whose inputs are those of an earlier render (helpers.render.cache) is not rendered again unless `force`."""
     from tqdm import tqdm
 
-    # a worker gets the spec itself (it need not be in its REPORTS), without the queries and parsers, which may not pickle
-    jobs = [
-        (
-            replace(spec, parameter_sets=list, settings={}, resolve=None),
-            params,
-            str(planned.out_dir),
-            published if planned.what_if else None,
-        )
-        for spec, params, published in planned.jobs
-    ]
-    # the slowest reports first, so the two workers finish together instead of one waiting on a long last report
-    jobs.sort(key=lambda job: SLOWEST_FIRST.index(job[0].name) if job[0].name in SLOWEST_FIRST else len(SLOWEST_FIRST))
+    out_dir = planned.out_dir
+    warehouse, code = cache.file_digest(paths.warehouse_path()), cache.code_digest()
+    store = out_dir / "index.json"
+    known = {(e["report"], e["slug"]): e for e in (json.loads(store.read_text()) if store.exists() else [])}
     results: list[RenderResult] = []
-    # spawned, not forked: a fork copies jupyter's event-loop runner without its thread, and a kernel start in the
-    # child then waits forever once the parent has run a notebook itself (as `make bench` does)
-    spawn = multiprocessing.get_context("spawn")
-    # one worker more than the cores: a report waits on its kernel's start (process launch, channel handshakes) part of
-    # its time, which a third worker fills (measured on 2 cores: all 44 reports 56 s with 3 workers, 61 s with 2)
-    with ProcessPoolExecutor(max_workers=workers or min(3, (os.cpu_count() or 1) + 1), mp_context=spawn) as pool:
-        futures = [pool.submit(_render_job, job) for job in jobs]
-        for future in tqdm(as_completed(futures), total=len(futures), desc="rapporter", disable=not progress):
-            results.append(future.result())
+    jobs = []
+    for spec, params, published in planned.jobs:
+        shown = published if planned.what_if else None
+        key = cache.inputs_key(_definition(spec), _notebook_path(spec), params, shown, warehouse, code)
+        done = None if force else _reused(spec, params, out_dir, key, known)
+        if done is not None:
+            results.append(done)
+        else:  # a worker gets the spec itself (it need not be in its REPORTS), without queries and parsers, which may not pickle
+            light = replace(spec, parameter_sets=list, settings={}, resolve=None)
+            jobs.append((light, params, str(out_dir), shown, key, force))
+    # the slowest reports first (as long as they took last time), so the workers finish together
+    took = {(e["report"], e["slug"]): e.get("seconds") or 0 for e in known.values()}
+    kinds = {name: n for n, name in enumerate(SLOWEST_FIRST)}
+    jobs.sort(
+        key=lambda job: (
+            -took.get((job[0].name, report_path(job[0], job[1], out_dir)[0]), 0),
+            kinds.get(job[0].name, len(kinds)),
+        )
+    )
+    if jobs:
+        # spawned, not forked: a fork copies jupyter's event-loop runner without its thread, and a kernel start in the
+        # child then waits forever once the parent has run a notebook itself (as `make bench` does)
+        spawn = multiprocessing.get_context("spawn")
+        # one worker more than the cores: a report waits on its kernel part of its time, which a third worker fills
+        count = min(workers or min(3, (os.cpu_count() or 1) + 1), len(jobs))
+        with ProcessPoolExecutor(max_workers=count, mp_context=spawn) as pool:
+            futures = [pool.submit(_render_job, job) for job in jobs]
+            for future in tqdm(as_completed(futures), total=len(futures), desc="rapporter", disable=not progress):
+                results.append(future.result())
     results.sort(key=lambda r: (r.report, r.slug))
-    write_index(results, planned.out_dir, title=planned.title, intro=what_if_text(planned))
+    write_index(results, out_dir, title=planned.title, intro=what_if_text(planned))
+    cache.prune()
     return results
 
 
@@ -722,9 +788,11 @@ def render_all(
     out_dir: Path | None = None,
     workers: int | None = None,
     progress: bool = True,
+    force: bool = False,
 ) -> list[RenderResult]:
-    """Render every report (or those `plan` chooses) for every parameter set, in parallel; then write the index."""
-    return run(plan(only, filters, settings, municipality, out_dir), workers, progress)
+    """Render every report (or those `plan` chooses) for every parameter set, in parallel; then write the index.
+    Reports whose inputs did not change since they were rendered are not rendered again (unless `force`)."""
+    return run(plan(only, filters, settings, municipality, out_dir), workers, progress, force)
 
 
 MONTHS = (
@@ -960,6 +1028,7 @@ def write_index(results: list[RenderResult], out_dir: Path, title: str = "Rappor
             "rendered_at": r.rendered_at,
             "vintage": r.vintage,
             "vintage_short": r.vintage_short,
+            "inputs": r.inputs,
         }
     kept = [
         _completed(e, out_dir)
@@ -975,12 +1044,12 @@ def write_index(results: list[RenderResult], out_dir: Path, title: str = "Rappor
         )
         if not lines:
             continue
-        title, about = INDEX_GROUPS.get(kind, (kind, ""))
-        anchor = slugify(title)
+        heading, about = INDEX_GROUPS.get(kind, (kind, ""))
+        anchor = slugify(heading)
         place = "Kommune" if "municipality" in lines[0]["params"] else "Region"
-        toc.append(f'<li><a href="#{anchor}">{html.escape(title)}</a> ({len(lines)})</li>')
+        toc.append(f'<li><a href="#{anchor}">{html.escape(heading)}</a> ({len(lines)})</li>')
         sections.append(
-            f'<h2 id="{anchor}">{html.escape(title)}</h2><p>{html.escape(about)}</p>'
+            f'<h2 id="{anchor}">{html.escape(heading)}</h2><p>{html.escape(about)}</p>'
             f"<table><thead><tr><th>{place}</th><th>Periode</th><th>Data</th><th>Filer</th></tr></thead>"
             f"<tbody>{''.join(_index_line(e) for e in lines)}</tbody></table>"
         )

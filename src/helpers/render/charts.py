@@ -140,8 +140,15 @@ def _render(spec: dict, **_: object) -> dict:
     return {"text/html": html}
 
 
+def new_page() -> None:
+    """Start a page: chart ids from 1 again and the bundle with its first chart (a kernel renders several reports)."""
+    global _ids, _bundle_sent
+    _ids, _bundle_sent = count(1), False
+
+
 def enable() -> None:
-    """Use the offline renderer and Danish formats for every chart from here on (call once per notebook)."""
+    """Use the offline renderer and Danish formats for every chart from here on, on a new page (once per notebook)."""
+    new_page()
     alt.renderers.register(RENDERER, _render)
     alt.renderers.enable(RENDERER)
     alt.data_transformers.disable_max_rows()  # data is aggregated in DuckDB before it is charted
@@ -319,13 +326,42 @@ def _tick_colour(meaning: str) -> alt.Color:
     )
 
 
+HIGHLIGHT_NOTE = "{name} er fremhævet med fed skrift og en sort kant om søjlen."
+
+
+HIGHLIGHT_COLOUR = "#000000"
+
+
+def _highlighted(name: str) -> tuple[dict, dict]:
+    """The encodings that outline one municipality's bar (by name), and the y axis that sets its label in bold; both
+    empty without a name, so a chart without a highlight is as before."""
+    if not name:
+        return {}, {}
+    chosen = f"datum.value == {json.dumps(name, ensure_ascii=False)}"
+    return (
+        {
+            "stroke": alt.condition(alt.datum.name == name, alt.value(HIGHLIGHT_COLOUR), alt.value(None)),
+            "strokeWidth": alt.condition(alt.datum.name == name, alt.value(2.5), alt.value(0)),
+        },
+        {"axis": alt.Axis(labelFontWeight=alt.expr(f"{chosen} ? 'bold' : 'normal'"))},
+    )
+
+
 def municipal_bars(
-    data: pd.DataFrame, lines: pd.DataFrame, value: str, title: str, axis: str, fmt: str = KR, peer: str | None = None
+    data: pd.DataFrame,
+    lines: pd.DataFrame,
+    value: str,
+    title: str,
+    axis: str,
+    fmt: str = KR,
+    peer: str | None = None,
+    highlight: str = "",
 ) -> alt.LayerChart:
     """Horizontal bars per municipality for the picked measure group, with min/max/average lines and peer ticks.
 
     `data`: name, label_da, `value` (and `peer`); `lines`: label_da, line (a key of REFERENCE_STYLES), value. Every line and
     the peer tick are drawn in their fixed style (REFERENCE_STYLES) on a white halo, named in one legend under the chart.
+    `highlight`: a municipality's name, its bar outlined and its label bold (HIGHLIGHT_NOTE says so under the chart).
     """
     unknown = set(lines["line"]) - set(REFERENCE_STYLES)
     assert not unknown, f"reference lines without a fixed style: {sorted(unknown)}; add them to charts.REFERENCE_STYLES"
@@ -345,9 +381,10 @@ def municipal_bars(
         .transform_filter(_in_group(picker))
         .transform_calculate(mark=json.dumps(PEER_AVERAGE, ensure_ascii=False))
     )
-    y = alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending"))
+    marked, label = _highlighted(highlight)
+    y = alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending"), **label)
     bars = base.mark_bar(color=BAR_COLOUR).encode(
-        y=y, x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)), tooltip=tooltip
+        y=y, x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)), tooltip=tooltip, **marked
     )
     layers = [bars]
     if peer:
@@ -381,15 +418,18 @@ def municipal_bars(
     )
 
 
-def change_bars(data: pd.DataFrame, value: str, title: str, axis: str) -> alt.Chart:
-    """Bars of a change in percent per municipality (picked measure group), rises and falls in two colours."""
+def change_bars(data: pd.DataFrame, value: str, title: str, axis: str, highlight: str = "") -> alt.Chart:
+    """Bars of a change in percent per municipality (picked measure group), rises and falls in two colours;
+    `highlight` as in municipal_bars."""
     picker = group_picker(data)
+    marked, label = _highlighted(highlight)
     return (
         alt.Chart(rounded(data))
         .transform_filter(_in_group(picker))
         .mark_bar()
         .encode(
-            y=alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending")),
+            y=alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending"), **label),
+            **marked,
             x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=PCT_AXIS)),
             color=alt.condition(alt.datum[value] >= 0, alt.value("#b2182b"), alt.value("#2166ac")),
             tooltip=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 import numpy as np
@@ -23,6 +24,25 @@ def danish_table(frame: pd.DataFrame, labels: dict[str, str] | None = None, deci
     shown = frame.rename(columns=labels or {})
     styler = shown.style.format(decimal=",", thousands=".", precision=decimals, na_rep="", escape="html")
     return styler.hide(axis="index")
+
+
+def highlight_row(table: str, name: str) -> str:
+    """An HTML table (pandas' to_html) with the row whose first cell is `name` given the class `highlight` (bold on a
+    light yellow ground, a reader's own municipality in a region's table); unchanged without a name."""
+    if not name:
+        return table
+    return re.sub(rf"<tr>(\s*<td>{re.escape(escape(name))}</td>)", r'<tr class="highlight">\1', table)
+
+
+def highlight_rows(styler: Styler, column: str, name: str) -> Styler:
+    """A table (danish_table) with every cell of the rows whose `column` is `name` given the class `highlight`."""
+    if not name:
+        return styler
+    frame = styler.data
+    rows = frame[column].eq(name) if column in frame.columns else pd.Series(False, index=frame.index)
+    classes = pd.DataFrame("", index=frame.index, columns=frame.columns)
+    classes.loc[rows, :] = "highlight"
+    return styler.set_td_classes(classes)
 
 
 def bullets(items: list[str]) -> HTML:

@@ -9,6 +9,7 @@ why a file could not be read are Danish sentences the intake's message catalogue
 from __future__ import annotations
 
 import pandas as pd
+from IPython.display import Markdown
 
 from helpers import labels
 from helpers.render.formats import danish_key, format_number
@@ -166,3 +167,22 @@ def flagged_by_area(region_code: str = labels.COUNTRY_CODE) -> pd.DataFrame:
         for names in [flagged(found, area)]
     ]
     return pd.DataFrame(rows)
+
+
+def highlighted_name(highlight: str) -> str:
+    """The name of the municipality a report highlights (reports --municipality), "" for none."""
+    return marts.municipality_names()[highlight] if highlight else ""
+
+
+def highlight_note(found: pd.DataFrame, name: str) -> Markdown | None:
+    """`found`: the issues (issues()). For a report with a municipality highlighted: its name, its number of findings and how its rows are marked;
+    nothing without a highlight."""
+    if not name:
+        return None
+    own = found["municipality_name"].eq(name)  # the issues (quality.issues); each counts its years, at least one
+    count = int(found.loc[own, "n_years"].clip(lower=1).sum())
+    findings_text = "ingen fund" if count == 0 else "ét fund" if count == 1 else f"{format_number(count)} fund"
+    return Markdown(
+        f"**{name}** er fremhævet: kommunens rækker står med fed skrift på gul bund i tabellerne. "
+        f"{name} har {findings_text} i kontrollen."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ class Municipality:
     encoding: str
     bom: bool
     crlf: bool
+    like: str = ""  # the sample municipality whose case volumes it has (a generated national scenario); "": its own
 
 
 MUNICIPALITIES = (
@@ -266,15 +268,18 @@ class Case:
     end_events: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # (registered on, end date)
 
 
-def generate_cases(out_dir: Path, seed: int = 2024) -> dict[str, int]:
-    """Write case snapshots, actuals, budget and transitions per municipality; return data rows per file.
+def generate_cases(
+    out_dir: Path, seed: int = 2024, municipalities: Sequence[Municipality] = MUNICIPALITIES
+) -> dict[str, int]:
+    """Write case snapshots, actuals, budget and transitions per municipality (the sample's three, or others that are
+    `like` one of them); return data rows per file.
 
     Planted errors, all in the last snapshot of 479 Svendborg (cases_2024-09-30.csv), one row each:
     a negative rate; an end date a year before the start date; an impossible start date `31.02.2024`;
     the rate unit `pr. gang` (per occasion: it cannot become money). Everything else is valid.
     """
     counts: dict[str, int] = {}
-    for muni in MUNICIPALITIES:
+    for muni in municipalities:
         rng = np.random.default_rng(seed + int(muni.code))
         cases = _municipality_cases(muni, rng)
         folder = out_dir / f"{muni.code}_{muni.slug}"
@@ -326,7 +331,7 @@ def _age_limit(measure: str, area: str) -> int:
 
 def _municipality_cases(muni: Municipality, rng: np.random.Generator) -> list[Case]:
     """All cases of a municipality that run in 2023 or later, measure by measure, plus aftercare follow-ups."""
-    index = [m.code for m in MUNICIPALITIES].index(muni.code)
+    index = [m.code for m in MUNICIPALITIES].index(muni.like or muni.code)
     measures = reference.measures()
     areas = dict(zip(measures["measure"], measures["area"]))
     workers = _caseworkers(rng)
@@ -556,6 +561,18 @@ def _visible_end(case: Case, when: dt.date) -> dt.date | None:
     return shown[-1] if shown else None
 
 
+@functools.cache
+def _date_text(day: dt.date | None) -> str:
+    """`format_date`, once per date: a case's dates are written again in each of the 21 snapshots."""
+    return format_date(day)
+
+
+@functools.cache
+def _rate_text(rate: float) -> str:
+    """`format_number` with 2 decimals, once per rate."""
+    return format_number(rate, 2)
+
+
 def _case_rows(muni: Municipality, case: Case, when: dt.date) -> list[list[str]]:
     """The rows of one case in the snapshot of `when`, or none if unknown, dropped or ended before this year."""
     if case.registered > when or (case.dropped_on is not None and case.dropped_on <= when):
@@ -565,7 +582,7 @@ def _case_rows(muni: Municipality, case: Case, when: dt.date) -> list[list[str]]
         return []
     periods = [p for p in case.periods if p.registered <= when and (end is None or p.start <= end)]
     expected = when < case.start
-    open_text = "" if case.blank_open else format_date(None)
+    open_text = "" if case.blank_open else _date_text(None)
     rows = []
     for i, p in enumerate(periods):
         stop = periods[i + 1].start - DAY if i + 1 < len(periods) else end
@@ -575,10 +592,10 @@ def _case_rows(muni: Municipality, case: Case, when: dt.date) -> list[list[str]]
                 muni.code,
                 case.area,
                 case.measure,
-                format_number(p.rate, 2),
+                _rate_text(p.rate),
                 MEASURES[case.measure].unit,
-                format_date(p.start),
-                open_text if stop is None else format_date(stop),
+                _date_text(p.start),
+                open_text if stop is None else _date_text(stop),
                 "expected" if expected else "current",
                 _format_share(case.probability) if expected else "",
                 case.provider,

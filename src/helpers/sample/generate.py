@@ -89,11 +89,24 @@ def generate_sample(out_dir: Path, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     ]
     generate_cases(out_dir / "cases", seed=seed)
     generate_progression(out_dir / "progression", seed=seed)
-    files += [(p, _case_kind(p)) for p in sorted((out_dir / "cases").rglob("*.csv"))]
+    files += case_files(out_dir / "cases")
     files += [
         (p, _progression_kind(p)) for p in sorted((out_dir / "progression").iterdir()) if p.suffix in (".csv", ".xlsx")
     ]
-    manifest = pd.DataFrame(
+    manifest = manifest_rows(files, out_dir)
+    manifest.to_csv(out_dir / paths.MANIFEST, index=False, lineterminator="\n")
+    (out_dir / COMPLETE).write_text("")
+    return manifest
+
+
+def case_files(folder: Path) -> list[tuple[Path, str]]:
+    """The case-system extracts under `folder` (one sub-folder per municipality) with their ingest kinds."""
+    return [(p, _case_kind(p)) for p in sorted(folder.rglob("*.csv"))]
+
+
+def manifest_rows(files: list[tuple[Path, str]], out_dir: Path) -> pd.DataFrame:
+    """The manifest's rows for extracts under `out_dir`: file, kind, bytes, sha256, municipality and snapshot date."""
+    return pd.DataFrame(
         {
             "file": [str(p.relative_to(out_dir)) for p, _ in files],
             "kind": [k for _, k in files],
@@ -104,9 +117,6 @@ def generate_sample(out_dir: Path, seed: int = DEFAULT_SEED) -> pd.DataFrame:
             "snapshot_date": [p.stem.removeprefix("cases_") if k == "cases" else "" for p, k in files],
         }
     )
-    manifest.to_csv(out_dir / paths.MANIFEST, index=False, lineterminator="\n")
-    (out_dir / COMPLETE).write_text("")
-    return manifest
 
 
 def _municipality_of(path: Path, out_dir: Path) -> str:

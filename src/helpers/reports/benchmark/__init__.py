@@ -62,6 +62,10 @@ def prepare(
     price_base_year: int | None = None,
     exclude: dict[str, str] | None = None,
     peers: int = 5,
+    highlight: str = "",
 ) -> RegionalBenchmark:
-    """Read the marts for one report (regions and municipalities over the long series, peers, findings) once."""
-    return RegionalBenchmark(read(area, region, year, period_start, long_series_start, price_base_year, exclude, peers))
+    """Read the marts for one report (regions and municipalities over the long series, peers, findings) once;
+    `highlight`: a municipality of the region to mark in its charts and tables."""
+    return RegionalBenchmark(
+        read(area, region, year, period_start, long_series_start, price_base_year, exclude, peers, highlight)
+    )

@@ -40,8 +40,20 @@ class BenchmarkData:
     peers: pd.DataFrame
     findings: pd.DataFrame
     excluded: list[exclusions.Exclusion] = field(default_factory=list)
+    highlight: str = (
+        ""  # a municipality's code, marked in the charts and tables of its municipalities (reports --municipality)
+    )
     _years: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
     _averages: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def highlight_name(self) -> str:
+        """The highlighted municipality's name ("" for none)."""
+        return self.members.get(self.highlight, "")
+
+    def highlight_notes(self, notes: list) -> list:
+        """A figure's notes, with the line that says which municipality is highlighted and how."""
+        return [*notes, charts.HIGHLIGHT_NOTE.format(name=self.highlight_name)] if self.highlight_name else notes
 
     @property
     def text(self) -> dict[str, str]:
@@ -188,8 +200,10 @@ def read(
     price_base_year: int | None = None,
     exclude: dict[str, str] | None = None,
     peers: int = 5,
+    highlight: str = "",
 ) -> BenchmarkData:
-    """Read the marts for one report: regions and municipalities over the long series, peers and findings."""
+    """Read the marts for one report: regions and municipalities over the long series, peers and findings;
+    `highlight` a municipality of the region to mark in the charts and tables."""
     region, year, period_start, long_series_start = (
         str(region).zfill(3),
         int(year),
@@ -235,4 +249,5 @@ def read(
         peer_groups(marts.peer_features(year), peers),
         findings,
         excluded,
+        str(highlight).zfill(3) if highlight else "",
     )

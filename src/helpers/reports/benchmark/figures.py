@@ -86,10 +86,21 @@ class Figures:
         }[figure]
         fmt = charts.RATE if figure == "users_per_10000" else charts.KR
         chart = charts.municipal_bars(
-            data, lines, figure, f"{axis.split(',')[0]}, {d.year}", axis, fmt, peer=f"peer_{figure}"
+            data,
+            lines,
+            figure,
+            f"{axis.split(',')[0]}, {d.year}",
+            axis,
+            fmt,
+            peer=f"peer_{figure}",
+            highlight=d.highlight_name,
         )
         return charts.Figure(
-            chart, data, d.file_name(f"kommuner {labels.FIGURE_LABELS_LONG[figure]}", d.year), notes, d.headers()
+            chart,
+            data,
+            d.file_name(f"kommuner {labels.FIGURE_LABELS_LONG[figure]}", d.year),
+            d.highlight_notes(notes),
+            d.headers(),
         )
 
     def municipal_change(self, figure: str) -> charts.Figure:
@@ -112,12 +123,18 @@ class Figures:
         title = (
             f"{labels.FIGURE_LABELS[figure]} {d.text['per'] if figure == 'expenditure_per_inhabitant' else ''}".strip()
         )
-        chart = charts.change_bars(data, value, f"Ændring i {title.lower()} {d.period_start}-{d.year}", "Ændring, pct.")
+        chart = charts.change_bars(
+            data,
+            value,
+            f"Ændring i {title.lower()} {d.period_start}-{d.year}",
+            "Ændring, pct.",
+            highlight=d.highlight_name,
+        )
         return charts.Figure(
             chart,
             data,
             d.file_name(f"kommuner ændring {labels.FIGURE_LABELS_LONG[figure]}", d.period_start, d.year),
-            notes,
+            d.highlight_notes(notes),
             d.headers(),
         )
 

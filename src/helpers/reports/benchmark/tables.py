@@ -13,7 +13,7 @@ from helpers import labels
 from helpers.analysis import benchmark
 from helpers.render import charts
 from helpers.render.formats import danish_key, format_number
-from helpers.render.tables import danish_table
+from helpers.render.tables import danish_table, highlight_row
 from helpers.reports.benchmark import exclusions
 from helpers.reports.benchmark.data import COUNTRY, TOTAL, BenchmarkData
 
@@ -161,9 +161,8 @@ class Tables:
         for group, label in zip(groups["measure_group"], groups["label_da"]):
             rows = self.group(group).to_html(index=False, border=0, classes="benchmark-group").split("<tr>")
             rows[-summary:] = ['<tr class="summary">' + row for row in rows[-summary:]]
-            parts.append(
-                f"<h3>{escape(label)}</h3>" + "<tr>".join(rows[: len(rows) - summary]) + "".join(rows[-summary:])
-            )
+            html = "<tr>".join(rows[: len(rows) - summary]) + "".join(rows[-summary:])
+            parts.append(f"<h3>{escape(label)}</h3>" + highlight_row(html, d.highlight_name))
         averages = f"{d.average_name} og landsgennemsnittet er" if d.region != COUNTRY else f"{d.average_name} er"
         legend = (
             f'<p class="legend">{labels.HIDDEN}: skjult af hensyn til persondata: tallet bygger på færre end {labels.SMALL} '
@@ -172,7 +171,9 @@ class Tables:
             f"ikke indberettet brugere. Laveste og højeste er blandt de viste kommuner. {averages[0].upper()}{averages[1:]} "
             "summer over de kommuner, der vises i kolonnen (fx udgift i alt delt med indbyggere i alt), de samme tal som "
             "linjerne i figurerne; en kommune, der er skjult eller udeladt, indgår heller ikke i gennemsnittet. "
-            "Regionernes og landets tal i afsnittene om regionerne omfatter alle kommuner.</p>"
+            "Regionernes og landets tal i afsnittene om regionerne omfatter alle kommuner."
+            + (f" {escape(d.highlight_name)} er fremhævet med fed skrift." if d.highlight_name else "")
+            + "</p>"
         )
         return HTML("".join(parts) + legend)
 

@@ -1,0 +1,132 @@
+"""The rendered-report cache: a report is rendered again only when its inputs changed. Its key is a checksum of what a
+report is made of (the warehouse file, the notebook, the package's source, the installed packages and Python, the
+report's definition and parameters); the pages and workbooks are kept under data/cache/reports/<key>/."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+
+from helpers import paths
+
+PACKAGE = Path(__file__).resolve().parents[1]  # src/helpers
+KEEP = 400  # renders kept, the most recently used (a full run on the embedded data is 44, about 25 MB)
+RESULT = "result.json"
+
+
+def store() -> Path:
+    """Where rendered reports are kept, beside the other rebuildable caches (safe to delete)."""
+    return paths.cache_dir() / "reports"
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def code_digest(package: Path = PACKAGE) -> str:
+    """sha256 of the package's files (every file but compiled ones), the installed distributions and Python's version:
+    the code a report runs."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    digest.update("\n".join([sys.version, *installed]).encode())
+    return digest.hexdigest()
+
+
+def inputs_key(
+    definition: dict, notebook: Path, params: dict, published: dict | None, warehouse: str, code: str
+) -> str:
+    """A report's key: its definition (name, folder, title, kinds), its notebook's bytes, its parameters (and the
+    published ones a what-if page names), the warehouse's and the code's digests."""
+    payload = {
+        "definition": definition,
+        "notebook": file_digest(notebook),
+        "params": params,
+        "published": published,
+        "warehouse": warehouse,
+        "code": code,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def lock(key: str) -> Iterator[None]:
+    """Hold `key` while rendering it, so processes that want the same report at once (a test worker and another, two
+    runs) render it once: the second waits, then finds it stored."""
+    folder = store() / ".locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / key).open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def get(key: str) -> dict | None:
+    """The stored render of `key` ({"result": its fields, "folder": where its files are}), marked as used; or None."""
+    folder = store() / key
+    try:
+        result = json.loads((folder / RESULT).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    os.utime(folder)
+    return {"result": result, "folder": folder}
+
+
+def put(key: str, result: dict, page: Path, workbook: Path | None) -> None:
+    """Keep a finished render: its page, its workbook and its fields, written whole (a folder renamed into place;
+    when another process stored the same key first, its copy stays)."""
+    store().mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=store(), prefix=f".{key[:12]}."))
+    try:
+        shutil.copyfile(page, tmp / "page.html")
+        if workbook is not None:
+            shutil.copyfile(workbook, tmp / "page.xlsx")
+        (tmp / RESULT).write_text(json.dumps(result, ensure_ascii=False, default=str), encoding="utf-8")
+        os.rename(tmp, store() / key)
+    except OSError:  # stored meanwhile by another process (or the disk is full: the report is only not cached)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def restore(folder: Path, page: Path, workbook: Path | None) -> None:
+    """Copy a stored render's page (and workbook) to where the report goes, each file whole (copy, then rename)."""
+    for name, target in (("page.html", page), ("page.xlsx", workbook)):
+        if target is None:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        shutil.copyfile(folder / name, tmp)
+        paths.publish(tmp, target)
+
+
+def prune(keep: int = KEEP) -> int:
+    """Delete all but the `keep` most recently used renders; returns how many were deleted."""
+    if not store().is_dir():
+        return 0
+    folders = [p for p in store().iterdir() if p.is_dir()]
+    entries = sorted((p for p in folders if not p.name.startswith(".")), key=os.path.getmtime)
+    abandoned = [
+        p for p in folders if p.name.startswith(".") and p.name != ".locks" and time.time() - p.stat().st_mtime > 3600
+    ]
+    old = entries[: max(0, len(entries) - keep)] + abandoned  # and what a killed run left half written
+    for folder in old:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(old)

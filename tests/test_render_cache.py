@@ -1,0 +1,154 @@
+"""The rendered-report cache never serves a stale report: a report is rendered again when the warehouse, its notebook,
+the package's code, the installed packages or its parameters change, and only then."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import nbformat
+import pytest
+
+from helpers import paths
+from helpers.render import batch, cache
+
+pytestmark = pytest.mark.renders
+
+KEY_PARTS = dict(definition={"name": "x"}, params={"region": "085"}, published=None, warehouse="w", code="c")
+
+
+def test_the_key_changes_with_every_input(tmp_path):
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text("{}")
+    base = cache.inputs_key(notebook=notebook, **KEY_PARTS)
+    assert base == cache.inputs_key(notebook=notebook, **KEY_PARTS)  # the same inputs, the same key
+    changed = [
+        cache.inputs_key(notebook=notebook, **(KEY_PARTS | {part: value}))
+        for part, value in (
+            ("definition", {"name": "y"}),
+            ("params", {"region": "084"}),
+            ("params", {"region": "085", "year": 2017}),
+            ("published", {"region": "085", "year": 2024}),
+            ("warehouse", "w2"),
+            ("code", "c2"),
+        )
+    ]
+    notebook.write_text('{"cells": []}')
+    changed.append(cache.inputs_key(notebook=notebook, **KEY_PARTS))
+    assert len({base, *changed}) == len(changed) + 1
+
+
+def test_the_code_digest_follows_every_source_file(tmp_path):
+    package = tmp_path / "helpers"
+    shutil.copytree(cache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = cache.code_digest(package)
+    (package / "__pycache__").mkdir(exist_ok=True)
+    (package / "__pycache__" / "x.pyc").write_bytes(b"compiled")
+    assert cache.code_digest(package) == before  # compiled files are not code
+    target = package / "render" / "tables.py"
+    target.write_text(target.read_text() + "\n# a comment\n")
+    assert cache.code_digest(package) != before
+
+
+@pytest.fixture
+def private_data(tmp_path, warehouse_path) -> Path:
+    """A data folder of its own (a copy of the warehouse, an empty cache) for runs that change the warehouse."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copyfile(warehouse_path, data / "warehouse.duckdb")
+    return data
+
+
+RUN = """
+import json, sys
+from pathlib import Path
+from helpers.render import batch
+spec = batch.ReportSpec("quality", sys.argv[2], "Datakvalitet", batch.region_parameter_sets, folder="data_quality",
+                        filters=("region",))
+batch.REPORTS.append(spec)
+done = batch.render_all(
+    only=["quality"], filters={"region": "085"}, out_dir=Path(sys.argv[1]), progress=False, force=sys.argv[3] == "force"
+)
+print(json.dumps([[r.error, r.reused, r.rendered_at, r.inputs] for r in done]))
+"""
+
+
+def _render(data: Path, out: Path, notebook: Path, force: bool = False) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, str(out), str(notebook), "force" if force else "keep"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "HELPERS_DATA_DIR": str(data)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    ((error, reused, rendered_at, inputs),) = json.loads(done.stdout)
+    assert error is None
+    page = (out / "data_quality" / "region-sjaelland.html").read_text(encoding="utf-8")
+    return {"reused": reused, "rendered_at": rendered_at, "inputs": inputs, "page": page}
+
+
+def test_a_changed_notebook_parameters_or_warehouse_renders_again_and_nothing_else_does(private_data, tmp_path):
+    notebook = tmp_path / "data_quality.ipynb"
+    shutil.copyfile(paths.ROOT / "notebooks" / "data_quality.ipynb", notebook)
+    out = tmp_path / "reports"
+    first = _render(private_data, out, notebook)
+    assert not first["reused"]
+    again = _render(private_data, out, notebook)  # nothing changed: the page as it was, not rendered
+    assert again["reused"] and again["rendered_at"] == first["rendered_at"] and again["page"] == first["page"]
+    elsewhere = _render(private_data, tmp_path / "elsewhere", notebook)  # another folder: copied from the cache
+    assert elsewhere["reused"] and elsewhere["page"] == first["page"]
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert [e["inputs"] for e in index] == [first["inputs"]] and len(first["inputs"]) == 64
+    assert (private_data / "cache" / "reports" / first["inputs"] / "page.html").read_text(encoding="utf-8") == first[
+        "page"
+    ]
+    forced = _render(private_data, out, notebook, force=True)  # --force: rendered, though nothing changed
+    assert not forced["reused"] and forced["inputs"] == first["inputs"]
+
+    nb = nbformat.read(notebook, as_version=4)  # the notebook changes: rendered again, with the change
+    nb.cells.append(nbformat.v4.new_markdown_cell("Et nyt afsnit om kontrollerne."))
+    nbformat.write(nb, notebook)
+    edited = _render(private_data, out, notebook)
+    assert not edited["reused"] and "Et nyt afsnit om kontrollerne." in edited["page"]
+    assert edited["inputs"] != first["inputs"]
+
+    with duckdb.connect(str(private_data / "warehouse.duckdb")) as con:  # the data changes: rendered again
+        found = con.execute("select count(*) from mart_data_quality where region_code = '085'").fetchone()[0]
+        assert found > 0
+        con.execute("update mart_data_quality set description = 'En ændret beskrivelse' where region_code = '085'")
+    changed = _render(private_data, out, notebook)
+    assert not changed["reused"] and changed["page"].count("En ændret beskrivelse") == found
+
+
+def test_prune_keeps_the_most_recently_used(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "store", lambda: tmp_path)
+    for n in range(5):
+        (tmp_path / f"k{n}").mkdir()
+        os.utime(tmp_path / f"k{n}", (1_000_000 + n, 1_000_000 + n))
+    (tmp_path / ".k9.half").mkdir()  # what a killed run left
+    os.utime(tmp_path / ".k9.half", (1_000_000, 1_000_000))
+    assert cache.prune(keep=3) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k2", "k3", "k4"]
+
+
+def test_a_failed_report_is_not_kept(warehouse_path, tmp_path, monkeypatch):
+    broken = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("region = '085'\nregion_name = 'Region Sjælland'")
+    cell.metadata["tags"] = ["parameters"]
+    broken.cells = [cell, nbformat.v4.new_code_cell("raise ValueError('ikke i dag')")]
+    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(broken, tmp_path / "broken.ipynb")
+    spec = batch.ReportSpec(
+        "broken", str(tmp_path / "broken.ipynb"), "Fejl", batch.region_parameter_sets, filters=("region",)
+    )
+    monkeypatch.setattr(batch, "REPORTS", [spec])
+    for _ in range(2):  # tried again each run: a failure is never served
+        (result,) = batch.render_all(filters={"region": "085"}, out_dir=tmp_path / "out", workers=1, progress=False)
+        assert result.error == "ValueError: ikke i dag" and not result.reused and result.failing_cell == 2
+        assert cache.get(result.inputs) is None
