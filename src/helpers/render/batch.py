@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import nbformat
-import pandas as pd
 
 from helpers import labels, paths
-from helpers.render.formats import danish_key, format_date, format_number, slugify
+from helpers.render import navigation, page
+from helpers.render.formats import danish_key, format_date, format_number, format_period, slugify
 from helpers.render.tables import LEGEND
-from helpers.render.workbook import notebook_tables, write_workbook
+from helpers.render.workbook import Sheet, notebook_tables, write_workbook
 from helpers.warehouse import marts
 
 if TYPE_CHECKING:
@@ -187,44 +187,6 @@ SLOWEST_FIRST = (
     "data_quality",
 )  # measured render times, longest first
 
-PAGE = """<!DOCTYPE html>
-<html lang="da">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body {{ font-family: "Segoe UI", Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 72rem; color: #1d2733; line-height: 1.45; padding: 0 1rem; }}
-h1 {{ color: #0b4f6c; }} h2 {{ color: #0b4f6c; border-bottom: 1px solid #c9d6df; padding-bottom: .2rem; margin-top: 2rem; }}
-table {{ border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }}
-th, td {{ border-bottom: 1px solid #dde5ea; padding: .25rem .6rem; text-align: left; }}
-td {{ font-variant-numeric: tabular-nums; }}
-table.benchmark-group td:not(:first-child), table.benchmark-group th:not(:first-child) {{ text-align: right; }}
-table.benchmark-group tbody tr:nth-last-child(-n+3) td {{ font-weight: 600; background: #f3f7f9; }}
-.params {{ background: #f3f7f9; padding: .6rem 1rem; border-radius: 4px; font-size: .9rem; }}
-nav.toc {{ background: #f8fafb; border-left: 3px solid #0b4f6c; padding: .4rem 1rem; margin: 1rem 0; }}
-.jp-OutputArea-output pre, pre {{ white-space: pre-wrap; }}
-figure.helpers-figure {{ margin: 1rem 0 2rem; }}
-figcaption {{ font-size: .85rem; color: #44515e; }}
-figcaption ul.notes {{ margin: .3rem 0; padding-left: 1.2rem; }}
-a.download {{ display: inline-block; margin-top: .3rem; padding: .15rem .6rem; border: 1px solid #0b4f6c; border-radius: 3px; color: #0b4f6c; text-decoration: none; }}
-ul.conclusions li {{ margin: .3rem 0; }}
-.vega-bind {{ margin: .3rem 0; font-size: .9rem; }}
-{style}</style>
-</head>
-<body>
-<header>
-<h1>{title}</h1>
-<div class="params">{header}</div>
-</header>
-<nav class="toc"><strong>Indhold</strong><ol>{toc}</ol></nav>
-<main>
-{body}
-</main>
-</body>
-</html>
-"""
-
 
 @cache
 def _exporter() -> HTMLExporter:
@@ -232,7 +194,11 @@ def _exporter() -> HTMLExporter:
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
-        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",  # no "¶" after the headings
     )
 
 
@@ -244,12 +210,6 @@ def _notebook_html(executed: nbformat.NotebookNode) -> str:
     return body
 
 
-def _table_of_contents(body: str) -> str:
-    """List items linking to every h2 of the body (nbconvert gives headings ids)."""
-    items = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)(?:<a class="anchor-link".*?)?</h2>', body, flags=re.S)
-    return "".join(f'<li><a href="#{hid}">{re.sub("<[^>]+>", "", text).strip()}</a></li>' for hid, text in items)
-
-
 def data_vintage(kinds: tuple[str, ...] = (), short: bool = False) -> str:
     """Which extracts a report used (all when `kinds` is empty): per kind, the file (or the number of files), the
     period they cover and the file's checksum, from the warehouse's ingest log; `short`: per kind only the period."""
@@ -257,7 +217,7 @@ def data_vintage(kinds: tuple[str, ...] = (), short: bool = False) -> str:
     parts = []
     for kind, rows in found.groupby("kind", sort=True):
         start, end = rows["period_start"].min(), rows["period_end"].max()
-        period = str(start) if start == end else f"{start}–{end}"
+        period = format_period(start) if start == end else f"{format_period(start)}–{format_period(end)}"
         what = (
             f"{Path(rows['file'].iloc[0]).name}, sha256 {rows['sha256'].iloc[0][:8]}"
             if len(rows) == 1
@@ -299,9 +259,8 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    label = params.get("label") or params.get("region_name") or params.get("municipality_name") or ""
-    slug = slugify(label or "-".join(str(v) for v in params.values()))
-    result = RenderResult(spec.name, slug, params)
+    label = _label(params)
+    result = RenderResult(spec.name, report_path(spec, params)[0], params)
     start = dt.datetime.now()
     try:  # kept in memory (no file written after every cell); the kernel is stopped at once, its outputs all received
         executed = papermill.execute_notebook(
@@ -332,17 +291,12 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
         f"<strong>Rapporten gælder:</strong> {html.escape(' · '.join(f'{k}: {v}' for k, v in parameter_items(params)))}<br>\n"
         f"<strong>Data:</strong> {html.escape(result.vintage)} &middot; <strong>Dannet:</strong> {start:%d.%m.%Y %H:%M}"
     )
-    page = PAGE.format(
-        title=html.escape(f"{spec.title_for(params)}: {label}".rstrip(": ")),
-        style="",
-        header=header,
-        toc=_table_of_contents(body),
-        body=body,
+    result.slug, relpath = report_path(spec, params)
+    result.path = out_dir / relpath
+    write_atomic(
+        result.path,
+        page.page(f"{spec.title_for(params)}: {label}".rstrip(": "), header, body, nav=page_navigation(spec, params)),
     )
-    parts = [slugify(str(params[k])) for k in spec.path_keys] or [slug]
-    result.path = out_dir / spec.out_folder / Path(*parts[:-1], f"{parts[-1]}.html")
-    result.slug = "/".join(parts)
-    write_atomic(result.path, page)
     if tables:  # the same tables for analysts to continue in Excel, with a first sheet saying what they are
         title = f"{spec.title_for(params)}: {label}".rstrip(": ")
         result.xlsx = write_workbook(
@@ -352,6 +306,46 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
         )
     result.seconds = (dt.datetime.now() - start).total_seconds()
     return result
+
+
+def _label(params: dict) -> str:
+    return params.get("label") or params.get("region_name") or params.get("municipality_name") or ""
+
+
+def report_path(spec: ReportSpec, params: dict) -> tuple[str, str]:
+    """A report's slug ('svendborg/politicians') and its page's path under the reports folder."""
+    parts = [slugify(str(params[k])) for k in spec.path_keys] or [
+        slugify(_label(params) or "-".join(str(v) for v in params.values()))
+    ]
+    return "/".join(parts), f"{spec.out_folder}/{'/'.join(parts)}.html"
+
+
+@cache
+def catalogue() -> tuple[navigation.Entry, ...]:
+    """Every report a full run writes (name, parameters, path), for the links between pages; once per process."""
+    return tuple(
+        navigation.Entry(spec.name, params, report_path(spec, params)[1])
+        for spec in REPORTS
+        for params in spec.parameter_sets()
+    )
+
+
+@cache
+def region_of() -> dict[str, str]:
+    """Each municipality's region code."""
+    found = marts.municipalities()
+    return dict(zip(found["municipality_code"], found["region_code"]))
+
+
+def page_navigation(spec: ReportSpec, params: dict) -> str:
+    """A page's links: back to the landing page, and to the reports it mentions (those a full run writes)."""
+    here = report_path(spec, params)[1]
+    entry = navigation.Entry(spec.name, params, here)
+    links = [
+        (navigation.label(e), navigation.relative(e.path, here))
+        for e in navigation.related(entry, list(catalogue()), region_of())
+    ]
+    return page.crumbs(navigation.relative("index.html", here), links)
 
 
 def _render_job(args: tuple[ReportSpec, dict, str]) -> RenderResult:
@@ -399,31 +393,9 @@ def render_all(
     return results
 
 
-MONTHS = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
-
 def _day(text: str) -> str:
     """'2024-09-30' -> '30.09.2024'."""
     return format_date(dt.date.fromisoformat(str(text)))
-
-
-def _period_text(period: str) -> str:
-    """A packs' period: '2024-Q3' -> '3. kvartal 2024', '2024-09' -> 'september 2024'."""
-    year, part = str(period).split("-")
-    return f"{part[1]}. kvartal {year}" if part.startswith("Q") else f"{MONTHS[int(part) - 1]} {year}"
 
 
 def parameter_items(params: dict) -> list[tuple[str, str]]:
@@ -452,7 +424,7 @@ def parameter_items(params: dict) -> list[tuple[str, str]]:
     elif "period_start" in p:
         items.append(("Periode", f"{p['period_start']}–{p.get('year', '')}"))
     if "period" in p:
-        items.append(("Periode", _period_text(p["period"])))
+        items.append(("Periode", format_period(p["period"])))
     if "as_of" in p:
         items.append(("Opgjort pr.", _day(p["as_of"])))
     if "long_series_start" in p:
@@ -469,17 +441,19 @@ def parameter_items(params: dict) -> list[tuple[str, str]]:
     return items
 
 
-def _has_markers(tables: dict[str, pd.DataFrame]) -> bool:
+def _has_markers(tables: dict[str, Sheet]) -> bool:
     """Does a table hold a small-number marker ('<5', '..' or an uncertain ' *')?"""
     return any(
-        isinstance(v, str) and (v in (labels.SMALL_TEXT, labels.HIDDEN) or v.endswith(" *"))
-        for frame in tables.values()
-        for v in frame.to_numpy().ravel()
+        (isinstance(v, str) and (v in (labels.SMALL_TEXT, labels.HIDDEN) or v.endswith(" *")))
+        or (isinstance(v, dict) and v.get("suffix", "").endswith("*"))
+        for sheet in tables.values()
+        for row in sheet.rows
+        for v in row
     )
 
 
 def about_lines(
-    title: str, params: dict, vintage: str, rendered: dt.datetime, page: str, tables: dict[str, pd.DataFrame]
+    title: str, params: dict, vintage: str, rendered: dt.datetime, page: str, tables: dict[str, Sheet]
 ) -> list[tuple[str, str]]:
     """The workbook's first sheet "Om": what it is, for which parameters, from which data, and how to read its markers."""
     lines = [
@@ -489,8 +463,8 @@ def about_lines(
         ("Dannet", rendered.strftime("%d.%m.%Y %H:%M")),
         (
             "Indhold",
-            f"Tabellerne fra rapporten {page}, ét ark pr. tabel opkaldt efter afsnittet. Tal er gemt som tal, "
-            "så et dansk Excel viser 1.706,5.",
+            f"Tabellerne fra rapporten {page}, ét ark pr. tabel opkaldt efter afsnittet. Tallene er de præcise tal "
+            "bag siden (ikke afrundet) og vises med de samme decimaler som på siden; et dansk Excel viser 1.706,5.",
         ),
     ]
     if _has_markers(tables):
@@ -531,8 +505,29 @@ INDEX_GROUPS = {
     ),
 }
 INDEX_STYLE = """td.nowrap { white-space: nowrap; } td.data { font-size: .8rem; color: #44515e; } .failed { color: #b2182b; font-weight: bold; }
-details { margin-top: 2rem; } summary { cursor: pointer; color: #0b4f6c; font-weight: bold; }
+details#koerselslog { margin-top: 2rem; } details#koerselslog > summary { cursor: pointer; color: #0b4f6c; font-weight: bold; }
+.finder { margin: .6rem 0; } .finder input { font-size: 1rem; padding: .3rem .5rem; width: 18rem; max-width: 100%; }
+table.municipalities td { font-size: .85rem; } table.municipalities td:first-child { font-size: .9rem; font-weight: 600; }
 """
+# The finder filters the list of municipalities as the reader types (no network, no library): names compared without
+# case and accents, æ ø å also as ae oe aa.
+FINDER_SCRIPT = """<script>(function () {
+  var input = document.getElementById("find"), rows = document.querySelectorAll("table.municipalities tbody tr");
+  var none = document.getElementById("find-none");
+  var fold = function (s) {
+    return s.toLowerCase().replace(/æ/g, "ae").replace(/ø/g, "oe").replace(/å/g, "aa")
+      .normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  };
+  input.addEventListener("input", function () {
+    var q = fold(input.value.trim()), shown = 0;
+    rows.forEach(function (r) {
+      var hit = !q || fold(r.dataset.name).indexOf(q) !== -1 || fold(r.dataset.region).indexOf(q) !== -1;
+      r.hidden = !hit;
+      shown += hit ? 1 : 0;
+    });
+    none.hidden = shown > 0;
+  });
+})();</script>"""
 
 
 def _where(params: dict) -> tuple[bool, str]:
@@ -562,6 +557,41 @@ def _index_line(e: dict) -> str:
     return (
         f'<tr><td>{html.escape(where)}</td><td class="nowrap">{html.escape(_period(e["params"]))}</td>'
         f'<td class="data" title="{html.escape(e["vintage"])}">{html.escape(data)}</td><td class="nowrap">{links}</td></tr>'
+    )
+
+
+def _links(entries: list[navigation.Entry]) -> str:
+    return " · ".join(
+        f'<a href="{html.escape(e.path)}">{html.escape(navigation.label(e, short=True))}</a>' for e in entries
+    )
+
+
+def _finder(kept: list[dict]) -> str:
+    """The landing page's finder: every municipality with its region, its region's reports and its own, and a search
+    field that narrows the list as the reader types."""
+    rendered = [navigation.Entry(e["report"], e["params"], e["path"]) for e in kept if not e["error"] and e["path"]]
+    found = marts.municipalities()
+    found = found.iloc[found["municipality_name"].map(danish_key).argsort(kind="stable")]
+    regions = region_of()
+    rows = []
+    for r in found.itertuples():
+        regional, own = navigation.municipality_reports(r.municipality_code, rendered, regions)
+        rows.append(
+            f'<tr data-name="{html.escape(r.municipality_name)}" data-region="{html.escape(r.region_name)}">'
+            f"<td>{html.escape(r.municipality_name)}</td><td>{html.escape(r.region_name)}</td>"
+            f"<td>{_links(regional) or '–'}</td><td>{_links(own) or '–'}</td></tr>"
+        )
+    return (
+        '<h2 id="find-kommune">Find en kommunes rapporter</h2>'
+        "<p>Hver kommune med sin region: regionens benchmark og datakvalitet, og kommunens egne rapporter, hvor den har "
+        "leveret sagsdata (prognose og nøgletal) eller progressionsdata. Skriv en del af kommunens eller regionens navn "
+        "for at finde den.</p>"
+        '<div class="finder"><label for="find">Søg kommune: </label>'
+        '<input type="search" id="find" placeholder="fx Køge" autocomplete="off"></div>'
+        '<p id="find-none" hidden>Ingen kommune eller region passer på søgningen.</p>'
+        '<div class="table-wrap"><table class="municipalities"><thead><tr><th>Kommune</th><th>Region</th>'
+        "<th>Regionens rapporter</th><th>Kommunens egne rapporter</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
@@ -629,7 +659,7 @@ def write_index(results: list[RenderResult], out_dir: Path) -> Path:
         if e["error"] or (out_dir / (e["path"] or "")).is_file()
     ]
     kinds = list(INDEX_GROUPS) + sorted({e["kind"] for e in kept} - set(INDEX_GROUPS))
-    sections, toc = [], []
+    sections, toc = [_finder(kept)], ['<li><a href="#find-kommune">Find en kommunes rapporter</a></li>']
     for kind in kinds:
         lines = sorted(
             (e for e in kept if e["kind"] == kind),
@@ -657,10 +687,12 @@ def write_index(results: list[RenderResult], out_dir: Path) -> Path:
         + (f"<strong>{failed} fejlede</strong> (se kørselsloggen). " if failed else "")
         + f"<strong>Opdateret:</strong> {dt.datetime.now().strftime('%d.%m.%Y %H:%M')}"
     )
-    page = PAGE.format(title="Rapporter", style=INDEX_STYLE, header=summary, toc="".join(toc), body="\n".join(sections))
+    landing = page.page(
+        "Rapporter", summary, "\n".join(sections), toc="".join(toc), extra_style=INDEX_STYLE, script=FINDER_SCRIPT
+    )
     write_atomic(store, json.dumps(kept, indent=1, ensure_ascii=False) + "\n")
     path = out_dir / "index.html"
-    write_atomic(path, page)
+    write_atomic(path, landing)
     return path
 
 

@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from html import escape
 
 import pandas as pd
-from IPython.display import HTML, Markdown
+from IPython.display import Markdown
 
 from helpers import labels
 from helpers.analysis import benchmark
 from helpers.analysis.funnel import funnel_limits, outside_limits
 from helpers.analysis.peers import peer_groups
 from helpers.render import charts
-from helpers.render.formats import danish_key, format_number, slugify
-from helpers.render.tables import danish_table
+from helpers.render.formats import count, danish_key, format_number, opening_share, slugify
+from helpers.render.tables import Block, danish_table
 from helpers.reports import conclusions, data_quality, exclusions
 from helpers.warehouse import marts
 
@@ -335,7 +335,7 @@ class RegionalBenchmark:
                 frame["code"].map(start_protection).fillna("").ne("") & column.endswith("_change_pct")
             )
             hidden = protected & values.isna() & ~column.startswith("expenditure")
-            cells = pd.Series([format_number(v, decimals.get(column, 0)) for v in values], index=frame.index)
+            cells = pd.Series([format_number(v, decimals.get(column, 0)) for v in values], frame.index, object)
             text[column] = cells.mask(hidden, labels.HIDDEN).mask(left_out, "–")
             low[column], high[column] = values.min(), values.max()
         own = self.regions[self.regions["code"] == self.region]
@@ -346,12 +346,15 @@ class RegionalBenchmark:
             text.loc[len(text)] = [name] + [format_number(row[c], decimals.get(c, 0)) for c in columns]
         return text.rename(columns=self.headers())
 
-    def group_tables(self) -> HTML:
+    def group_tables(self) -> Block:
         """Every measure group's table (group_table) under its own heading, with what the markers mean."""
         groups = self._region_rows(self.year).drop_duplicates("measure_group").sort_values("sort_order")
-        parts = [
-            f"<h3>{escape(label)}</h3>"
-            + self.group_table(group).to_html(index=False, border=0, classes="benchmark-group")
+        parts = [  # each group folded (the whole country's are 101 rows each), opened for print
+            Block(
+                f'<details class="group"><summary><h3>{escape(label)}</h3></summary>',
+                danish_table(self.group_table(group), title=label).set_table_attributes('class="benchmark-group"'),
+                "</details>",
+            )
             for group, label in zip(groups["measure_group"], groups["label_da"])
         ]
         legend = (
@@ -361,7 +364,7 @@ class RegionalBenchmark:
             f"ikke indberettet brugere. Laveste og højeste er blandt de viste kommuner; {self.average_name} er summer over "
             "kommunerne (udgift i alt delt med indbyggere i alt).</p>"
         )
-        return HTML("".join(parts) + legend)
+        return Block(*parts, legend)
 
     def development_figure(self) -> charts.Figure:
         """Expenditure per inhabitant in fixed prices over the long series, regions and the whole country."""
@@ -547,7 +550,9 @@ class RegionalBenchmark:
         ]
         side = outside_limits(year["users"], year["user_population"])
         own = year["code"].isin(self.members)
-        return sorted(year.loc[own & (side == 1), "name"]), sorted(year.loc[own & (side == -1), "name"])
+        return sorted(year.loc[own & (side == 1), "name"], key=danish_key), sorted(
+            year.loc[own & (side == -1), "name"], key=danish_key
+        )
 
     # -- peers, quality and conclusions ---------------------------------------------------------------------------------
 
@@ -565,7 +570,9 @@ class RegionalBenchmark:
                 "Gns. sammenlignelige kommuner, kr.": total["peer_expenditure_per_inhabitant"],
             }
         )
-        return danish_table(frame.sort_values("Kommune").reset_index(drop=True))
+        return danish_table(
+            frame.sort_values("Kommune", key=lambda names: names.map(danish_key)).reset_index(drop=True)
+        )
 
     def quality(self) -> pd.DataFrame:
         """The findings of the key-figure checks for the region's municipalities in the area (every year, the definition the
@@ -666,7 +673,8 @@ class RegionalBenchmark:
         report gives (data_quality.flagged), and, apart from it, the municipalities far from their peers."""
         flagged = data_quality.flagged(self.findings[self.findings["municipality_code"].isin(self.members)], self.area)
         text = (
-            f"{len(flagged)} af {len(self.members)} kommuner har fund i datakvalitetskontrollen af nøgletallene for "
+            f"{opening_share(len(flagged), len(self.members), 'kommuner')} har fund i datakvalitetskontrollen af "
+            f"nøgletallene for "
             f"{labels.AREA_NAMES_LOWER[self.area]}, som i rapporten om datakvalitet"
         )
         text += "; de står i afsnittet om datakvalitet." if flagged else "."
@@ -674,7 +682,8 @@ class RegionalBenchmark:
         peers = set(quality.loc[quality["finding"] == labels.FINDING_LABELS["peer_extreme"], "name"]) - set(flagged)
         if peers:
             text += (
-                f" Desuden ligger {len(peers)} kommuner over det dobbelte eller under halvdelen af udgiften i deres "
+                f" Desuden ligger {count(len(peers), 'kommune', 'kommuner')} over det dobbelte eller under halvdelen af "
+                "udgiften i deres "
                 "sammenlignelige kommuner (også i afsnittet om datakvalitet)."
             )
         return text

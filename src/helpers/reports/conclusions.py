@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from helpers.render.formats import format_number
+from helpers.render.formats import format_number, opening_count
 
 
 def moved(pct: float, feminine: bool = False) -> str:
@@ -93,4 +93,8 @@ def funnel_sentence(label: str, above: list[str], below: list[str]) -> str:
         parts.append(f"over: {', '.join(above)}")
     if below:
         parts.append(f"under: {', '.join(below)}")
-    return f"{len(above) + len(below)} kommuner ligger uden for kontrolgrænserne (99,8 %) for brugerandelen ({label}), {'; '.join(parts)}."
+    n = len(above) + len(below)
+    return (
+        f"{opening_count(n, 'kommune', 'kommuner')} ligger uden for kontrolgrænserne (99,8 %) for brugerandelen "
+        f"({label}), {'; '.join(parts)}."
+    )

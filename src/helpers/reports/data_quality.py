@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 from helpers import labels
+from helpers.render.formats import danish_key
 from helpers.warehouse import marts
 
 KEY_FIGURE_FINDINGS = ("break", "impossible", "missing_users", "extreme")  # the checks of an area's key figures
@@ -190,7 +191,7 @@ def flagged(found: pd.DataFrame, area: str) -> list[str]:
     rows = found[
         found["finding"].isin(KEY_FIGURE_FINDINGS) & (found["area"] == area) & found["municipality_code"].notna()
     ]
-    return sorted(rows["municipality_name"].unique())
+    return sorted(rows["municipality_name"].unique(), key=danish_key)
 
 
 def flagged_by_area(region_code: str = labels.COUNTRY_CODE) -> pd.DataFrame:

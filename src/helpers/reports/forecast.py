@@ -15,7 +15,7 @@ import pandas as pd
 
 from helpers.analysis import forecast
 from helpers.render import charts
-from helpers.render.formats import format_number
+from helpers.render.formats import format_month, format_number
 from helpers.render.tables import LEGEND, danish_table, protected
 from helpers.reports import expected_result
 from helpers.warehouse import marts
@@ -112,7 +112,7 @@ class ForecastReport:
             alt.Chart(charts.rounded(data))
             .mark_bar()
             .encode(
-                x=alt.X("month:O", title="Måned"),
+                x=alt.X("month:O", title="Måned", axis=alt.Axis(labelExpr=charts.MONTH_LABEL)),
                 y=alt.Y("amount:Q", title="Kr.", axis=alt.Axis(format=",.0f"), stack=True),
                 color=alt.Color(
                     "kind:N", title="", scale=alt.Scale(domain=kinds, range=["#0b4f6c", "#6baed6", "#c6dbef"])
@@ -282,7 +282,7 @@ class ForecastReport:
         frame = accuracy(self.er.municipality, self.er.area, self.year - 1)
         if frame.empty:
             return None
-        data = frame.assign(label=frame["snapshot_date"].dt.strftime("%m-%Y"))
+        data = frame.assign(label=frame["snapshot_date"].map(format_month))
         base = alt.Chart(charts.rounded(data)).encode(
             x=alt.X("label:O", title="Prognose lavet ved udgangen af", sort=None)
         )
