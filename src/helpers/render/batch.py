@@ -510,13 +510,13 @@ details#koerselslog { margin-top: 2rem; } details#koerselslog > summary { cursor
 table.municipalities td { font-size: .85rem; } table.municipalities td:first-child { font-size: .9rem; font-weight: 600; }
 """
 # The finder filters the list of municipalities as the reader types (no network, no library): names compared without
-# case and accents, æ ø å also as ae oe aa.
+# case and accents, and æ ø å as they are typed on any keyboard (Køge: køge, koege, koge; Aabenraa: åbenrå, abenra).
 FINDER_SCRIPT = """<script>(function () {
   var input = document.getElementById("find"), rows = document.querySelectorAll("table.municipalities tbody tr");
   var none = document.getElementById("find-none");
   var fold = function (s) {
-    return s.toLowerCase().replace(/æ/g, "ae").replace(/ø/g, "oe").replace(/å/g, "aa")
-      .normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+    return s.toLowerCase().replace(/æ/g, "ae").replace(/ø/g, "o").replace(/å/g, "a")
+      .normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/aa/g, "a").replace(/oe/g, "o");
   };
   input.addEventListener("input", function () {
     var q = fold(input.value.trim()), shown = 0;

@@ -92,11 +92,20 @@ def municipality_reports(code: str, catalogue: list[Entry], region_of: dict[str,
     region = region_of.get(code)
     regional = [e for e in catalogue if e.region == region and e.report in ("benchmark", "data_quality")]
     own = [e for e in catalogue if e.municipality == code]
-    order = ["benchmark", "data_quality", "progression", "forecast", "indicators"]
-    return (
-        sorted(regional, key=lambda e: (order.index(e.report), e.path)),
-        sorted(own, key=lambda e: (order.index(e.report), e.path)),
-    )
+    return sorted(regional, key=reading_order), sorted(own, key=reading_order)
+
+
+REPORT_ORDER = ("benchmark", "data_quality", "progression", "forecast", "indicators")
+
+
+def reading_order(entry: Entry) -> tuple:
+    """Reports in the order a reader looks for them: benchmarks (children first), data quality, progression, forecasts
+    (children first), the packs (politicians, finance, department)."""
+    area = list(labels.AREAS).index(entry.params["area"]) if entry.params.get("area") in labels.AREAS else 0
+    audiences = list(labels.AUDIENCE_LABELS)
+    audience = audiences.index(entry.params["audience"]) if entry.params.get("audience") in audiences else 0
+    report = REPORT_ORDER.index(entry.report) if entry.report in REPORT_ORDER else len(REPORT_ORDER)
+    return report, area, audience, entry.path
 
 
 def relative(target: str, page: str) -> str:

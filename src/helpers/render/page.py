@@ -67,21 +67,24 @@ details.group > summary h3 { display: inline; font-size: 1.05rem; }
 }
 """
 
-# Long pages: the section in view is marked in the table of contents; before printing, folded parts are opened so that
-# the print holds the whole report (and closed again after).
+# Long pages: the section being read (the last heading above the upper third of the window) is marked in the table of
+# contents; before printing, folded parts are opened so that the print holds the whole report (and closed again after).
 SCRIPT = """<script>(function () {
   var links = {};
   document.querySelectorAll("nav.toc a[href^='#']").forEach(function (a) { links[decodeURIComponent(a.hash.slice(1))] = a; });
-  if ("IntersectionObserver" in window) {
-    var observer = new IntersectionObserver(function (entries) {
-      entries.forEach(function (e) {
-        if (!e.isIntersecting) return;
-        Object.keys(links).forEach(function (k) { links[k].removeAttribute("aria-current"); });
-        links[e.target.id].setAttribute("aria-current", "true");
-      });
-    }, {rootMargin: "0px 0px -70% 0px"});
-    document.querySelectorAll("main h2[id]").forEach(function (h) { if (links[h.id]) observer.observe(h); });
-  }
+  var headings = Array.prototype.filter.call(document.querySelectorAll("main h2[id]"), function (h) { return links[h.id]; });
+  var current = null, pending = false;
+  var mark = function () {
+    pending = false;
+    var line = window.innerHeight * 0.3, here = null;
+    headings.forEach(function (h) { if (h.getBoundingClientRect().top <= line) here = h; });
+    if (here === current) return;
+    if (current) links[current.id].removeAttribute("aria-current");
+    if (here) links[here.id].setAttribute("aria-current", "location");
+    current = here;
+  };
+  window.addEventListener("scroll", function () { if (!pending) { pending = true; requestAnimationFrame(mark); } });
+  mark();
   var opened = [];
   window.addEventListener("beforeprint", function () {
     opened = Array.prototype.filter.call(document.querySelectorAll("main details:not([open])"), function (d) {
