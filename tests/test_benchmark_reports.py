@@ -18,32 +18,33 @@ from helpers.render.formats import danish_key, format_number
 from helpers.render.workbook import html_tables
 from helpers.warehouse.query import query
 
-SJAELLAND_2017 = {
-    "region": "085",
-    "year": "2017",
-    "period_start": "2014",
-    "long_series_start": "2010",
-    "price_base_year": "2017",
-}
+SJAELLAND_2017 = {"year": 2017}  # a what-if run: the report as published for 2017 (period 2014-2017, 2017 prices)
+WHAT_IF = Path("what-if") / "year-2017"
 
 
 @pytest.fixture(scope="module")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("benchmark")
     children = reports.render_all(
-        only=["benchmark"], overrides=SJAELLAND_2017 | {"area": "children"}, out_dir=out, workers=1, progress=False
+        only=["benchmark"],
+        filters={"region": "085", "area": "children"},
+        settings=SJAELLAND_2017,
+        out_dir=out,
+        workers=1,
+        progress=False,
     )
     adults = reports.render_all(
-        only=["benchmark"], overrides={"region": "000", "area": "adults"}, out_dir=out, workers=1, progress=False
+        only=["benchmark"], filters={"region": "000", "area": "adults"}, out_dir=out, workers=1, progress=False
     )
     assert [r.error for r in children + adults] == [None, None]
     return out
 
 
 def _page(rendered: Path, which: str) -> str:
-    path = {"children": "benchmark/children/region-sjaelland.html", "adults": "benchmark/adults/hele-landet.html"}[
-        which
-    ]
+    path = {
+        "children": WHAT_IF / "benchmark/children/region-sjaelland.html",
+        "adults": Path("benchmark/adults/hele-landet.html"),
+    }[which]
     return (rendered / path).read_text(encoding="utf-8")
 
 
@@ -68,20 +69,6 @@ def test_parameter_sets_come_from_the_warehouse(warehouse_path):
         s for s in reports.REPORTS if s.name == "benchmark"
     )  # one notebook, both areas, the reports' paths as before
     assert spec.notebook == "benchmark.ipynb" and spec.path_keys == ("area", "region_name")
-
-
-def test_overrides_select_by_region_and_set_everything_else():
-    sets = [{"region": "000", "year": 2024}, {"region": "085", "year": 2024}]
-    assert reports.select_parameter_sets(sets, {"region": "085", "year": "2017"}) == [{"region": "085", "year": "2017"}]
-    assert len(reports.select_parameter_sets(sets, {"year": "2017"})) == 2
-    with pytest.raises(ValueError, match="no parameter set has region=999"):
-        reports.select_parameter_sets(sets, {"region": "999"})
-    assert reports.parse_overrides(['exclude={"259": "ny kontering"}', "region=000"]) == {
-        "exclude": {"259": "ny kontering"},
-        "region": "000",
-    }
-    with pytest.raises(ValueError, match="not valid JSON"):
-        reports.parse_overrides(["exclude={259: x}"])
 
 
 @pytest.mark.parametrize("which", ["children", "adults"])
@@ -184,12 +171,12 @@ def test_country_report_names_left_out_municipalities_and_suppresses_small_count
 
 def test_index_lists_both_reports_with_vintage_and_render_time(rendered):
     index = (rendered / "index.html").read_text(encoding="utf-8")
+    what_if = (rendered / WHAT_IF / "index.html").read_text(encoding="utf-8")
+    assert 'href="benchmark/adults/hele-landet.html"' in index and "region-sjaelland" not in index
+    assert 'href="benchmark/children/region-sjaelland.html"' in what_if and "hele-landet" not in what_if
+    assert "Hvad nu hvis" in what_if and "År: 2017 (offentliggjort: 2024)" in what_if and "Hvad nu hvis" not in index
     assert (
-        'href="benchmark/children/region-sjaelland.html"' in index
-        and 'href="benchmark/adults/hele-landet.html"' in index
-    )
-    assert (
-        "year = 2017" in index
+        "year = 2017" in what_if
         and "Befolkning: FOLK1A_2010K1-2024K1.csv" in index
         and re.search(r"<td>\d+,\d s</td>", index)
     )
@@ -200,7 +187,10 @@ def test_index_lists_both_reports_with_vintage_and_render_time(rendered):
 def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromium, which):
     page = (
         rendered
-        / {"children": "benchmark/children/region-sjaelland.html", "adults": "benchmark/adults/hele-landet.html"}[which]
+        / {
+            "children": WHAT_IF / "benchmark/children/region-sjaelland.html",
+            "adults": Path("benchmark/adults/hele-landet.html"),
+        }[which]
     )
     dom = assert_charts_drew(chromium, page, 10)
     for n, chart in enumerate(drawn_charts(chromium, page)[1], start=1):
@@ -237,7 +227,7 @@ def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromi
 def test_every_report_writes_a_workbook_with_its_tables_as_numbers(rendered):
     from openpyxl import load_workbook
 
-    book = load_workbook(rendered / "benchmark" / "children" / "region-sjaelland.xlsx")
+    book = load_workbook(rendered / WHAT_IF / "benchmark" / "children" / "region-sjaelland.xlsx")
     assert book.sheetnames[0] == "Om" and book.sheetnames[1].startswith("Regionen sammenlignet")
     assert {"Døgninstitutioner", "Familiepleje", "I alt", "Datakvalitet"} <= set(
         book.sheetnames
@@ -318,7 +308,7 @@ def test_development_over_the_period_for_every_region_and_the_country(rendered, 
 
 
 def test_the_country_report_speaks_of_the_country(rendered):
-    from helpers.reports.benchmark import COUNTRY_WORDING, PROSE
+    from helpers.reports.benchmark.prose import COUNTRY_WORDING, PROSE
 
     texts = [t for by_area in PROSE.values() for t in by_area.values()]
     assert all(any(phrase in t for t in texts) for phrase, _ in COUNTRY_WORDING)  # no rewording left behind by an edit

@@ -147,7 +147,7 @@ def benchmark_pages(warehouse_path, tmp_path_factory) -> dict[tuple[str, str], l
         r
         for area, region in (("children", "085"), ("adults", labels.COUNTRY_CODE))
         for r in batch.render_all(
-            only=["benchmark"], overrides={"region": region, "area": area}, out_dir=out, workers=1, progress=False
+            only=["benchmark"], filters={"region": region, "area": area}, out_dir=out, workers=1, progress=False
         )
     ]
     assert [r.error for r in results] == [None] * 2

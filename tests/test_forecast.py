@@ -429,7 +429,7 @@ def test_cli_forecast_and_diff_on_the_sample(warehouse_path):
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("forecast")
     results = reports.render_all(
-        only=["forecast"], overrides={"municipality": "479", "area": "adults"}, out_dir=out, workers=1, progress=False
+        only=["forecast"], filters={"municipality": "479", "area": "adults"}, out_dir=out, workers=1, progress=False
     )
     assert [r.error for r in results] == [None]
     return results[0].path

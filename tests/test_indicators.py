@@ -92,7 +92,7 @@ def test_caseworker_pseudonyms_are_keyed_and_hide_initials():
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("indicators")
     results = reports.render_all(
-        only=["indicators"], overrides={"municipality": "479"}, out_dir=out, workers=2, progress=False
+        only=["indicators"], filters={"municipality": "479"}, out_dir=out, workers=2, progress=False
     )
     assert [r.error for r in results] == [None, None, None]
     return out / "indicators" / "svendborg"

@@ -21,8 +21,8 @@ SJAELLAND = {"area": "children", "region": "085"}
 @pytest.fixture(scope="module")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("landing")
-    pack = batch.render_all(only=["indicators"], overrides=HILLEROED, out_dir=out, workers=1, progress=False)
-    bench = batch.render_all(only=["benchmark"], overrides=SJAELLAND, out_dir=out, workers=1, progress=False)
+    pack = batch.render_all(only=["indicators"], filters=HILLEROED, out_dir=out, workers=1, progress=False)
+    bench = batch.render_all(only=["benchmark"], filters=SJAELLAND, out_dir=out, workers=1, progress=False)
     assert [r.error for r in pack + bench] == [None, None]
     return out
 

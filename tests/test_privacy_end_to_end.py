@@ -541,8 +541,8 @@ import json, sys
 from pathlib import Path
 from helpers.render import batch
 results = []
-for only, overrides in json.loads(sys.argv[2]):
-    results += batch.render_all(only=only, overrides=overrides, out_dir=Path(sys.argv[1]), progress=False)
+for only, filters in json.loads(sys.argv[2]):
+    results += batch.render_all(only=only, filters=filters, out_dir=Path(sys.argv[1]), progress=False)
 print(json.dumps([[r.report, r.slug, r.error] for r in results]))
 """
 # the reports that read the personal-data kinds: case-level forecast, the packs with caseworkers, providers and expensive

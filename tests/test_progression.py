@@ -203,7 +203,7 @@ def test_cli_reads_files_and_filters_a_municipality(warehouse_path):
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("progression")
     results = reports.render_all(
-        only=["progression"], overrides={"municipality": "479"}, out_dir=out, workers=1, progress=False
+        only=["progression"], filters={"municipality": "479"}, out_dir=out, workers=1, progress=False
     )
     assert [r.error for r in results] == [None]
     return results[0].path

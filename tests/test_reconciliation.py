@@ -27,12 +27,12 @@ AUDIENCES = ("politicians", "finance", "department")
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reconciliation")
     results = []
-    for only, overrides in (
+    for only, filters in (
         (["forecast", "indicators"], {"municipality": MUNICIPALITY}),
         (["benchmark"], {"region": REGION, "area": "adults"}),
         (["data_quality"], {"region": REGION}),
     ):
-        results += reports.render_all(only=only, overrides=overrides, out_dir=out, workers=2, progress=False)
+        results += reports.render_all(only=only, filters=filters, out_dir=out, workers=2, progress=False)
     assert [r.error for r in results] == [None] * 7, [(r.slug, r.error) for r in results if r.error]
     return out
 

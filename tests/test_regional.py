@@ -3,6 +3,7 @@ conclusions, and the published Region Sjælland 2017 figures through the functio
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 
@@ -13,8 +14,10 @@ import pytest
 from helpers.analysis import benchmark
 from helpers.analysis.funnel import dispersion, outside_limits
 from helpers.reports import benchmark as regional
-from helpers.reports import conclusions, exclusions
-from helpers.reports.exclusions import Note
+from helpers.reports.benchmark import conclusions, exclusions
+from helpers.reports.benchmark.check import check
+from helpers.reports.benchmark.exclusions import Note
+from helpers.reports.benchmark.quality import describe_peer_extremes
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
@@ -101,7 +104,7 @@ def test_peer_extremes_flag_over_twice_or_under_half():
     averages = pd.DataFrame(
         {"code": ["A", "B", "C"], "measure_group": "g", "peer_expenditure_per_inhabitant": [1000.0, 1000.0, 1000.0]}
     )
-    got = regional.describe_peer_extremes(benchmark.peer_extremes(year, averages))
+    got = describe_peer_extremes(benchmark.peer_extremes(year, averages))
     assert got["code"].tolist() == ["A", "C"]
     assert got["description"].iloc[0] == (
         "Aby 2017, Gruppe: 2.100 kr. pr. indbygger, 2,1 gange gennemsnittet for de sammenlignelige kommuner (1.000 kr.)"
@@ -205,10 +208,10 @@ def _lines(figure, label: str) -> pd.Series:
 def test_children_report_reproduces_published_spread_and_development(children, published):
     pub = pd.read_csv(published / "published_rs17_municipal_2017.csv")
     users = pub[pub["key_figure"] == "users_per_10000_0_17"].set_index("statistic")["value"]
-    lines = _lines(children.municipal_figure("users_per_10000"), "I alt")
+    lines = _lines(children.figures.municipal("users_per_10000"), "I alt")
     assert [round(v) for v in lines] == [users["min"], users["max"], users["region_average"]]
     change = (
-        benchmark.change(children.regions[children.regions["code"] == "085"], 2014, 2017)
+        benchmark.change(children.data.regions[children.data.regions["code"] == "085"], 2014, 2017)
         .set_index("measure_group")
         .loc["i_alt"]
     )
@@ -225,7 +228,7 @@ def test_children_report_reproduces_published_spread_and_development(children, p
 
 def test_adults_report_reproduces_published_unit_costs_and_notes_the_missing(adults, published):
     pub = pd.read_csv(published / "published_rs17_municipal_2017.csv").set_index(["key_figure", "statistic"])["value"]
-    figure = adults.municipal_figure("unit_cost")
+    figure = adults.figures.municipal("unit_cost")
     residential = _lines(figure, "Botilbud i alt (§§ 107-108 og § 85 i botilbudslignende tilbud)")
     key = "unit_cost_residential_care_total_kr_per_user"
     assert round(residential["Laveste"]) == pub[(key, "min")] and round(residential["Højeste"]) == pub[(key, "max")]
@@ -257,7 +260,7 @@ def test_adults_report_reproduces_published_unit_costs_and_notes_the_missing(adu
 
 
 def test_check_catches_a_region_figure_that_is_not_a_sum_over_its_municipalities(children):
-    broken = regional.RegionalBenchmark(**{**children.__dict__, "regions": children.regions.copy()})
+    broken = dataclasses.replace(children.data, regions=children.data.regions.copy(), _years={})
     row = (
         (broken.regions["code"] == "085")
         & (broken.regions["measure_group"] == "familiepleje")
@@ -265,12 +268,12 @@ def test_check_catches_a_region_figure_that_is_not_a_sum_over_its_municipalities
     )
     broken.regions.loc[row, "expenditure_per_inhabitant"] *= 1.001
     with pytest.raises(AssertionError, match="expenditure_per_inhabitant"):
-        broken.check()
+        check(broken)
 
 
 def test_findings_leave_municipalities_out_of_the_affected_figures_only(warehouse_path):
     report = regional.prepare("children", "085", 2020, 2017, 2010, 2020)
-    change = report.municipal_change_figure("expenditure_per_inhabitant")
+    change = report.figures.municipal_change("expenditure_per_inhabitant")
     koege = change.data[change.data["name"] == "Køge"]
     assert set(koege["label_da"]) >= {
         "Døgninstitutioner",
@@ -279,7 +282,7 @@ def test_findings_leave_municipalities_out_of_the_affected_figures_only(warehous
     assert not set(koege["label_da"]) & {"Familiepleje", "Opholdssteder mv."}
     koege_notes = {n.group for n in change.notes if n.text.startswith("Køge indgår ikke i figuren")}
     assert koege_notes == {"Familiepleje", "Opholdssteder mv."}  # the groups Køge is left out of, and only those
-    level = report.municipal_figure("expenditure_per_inhabitant")
+    level = report.figures.municipal("expenditure_per_inhabitant")
     assert "Familiepleje" in set(
         level.data.loc[level.data["name"] == "Køge", "label_da"]
     )  # a level after a break is shown
@@ -290,19 +293,19 @@ def test_manual_exclusion_reaches_every_municipal_figure_and_the_quality_table(w
         "children", "085", 2017, 2014, 2010, 2017, exclude={"259": "ny kontering af anbringelser"}
     )
     for figure in (
-        report.municipal_figure("expenditure_per_inhabitant"),
-        report.municipal_change_figure("unit_cost"),
-        report.decomposition_figure(),
+        report.figures.municipal("expenditure_per_inhabitant"),
+        report.figures.municipal_change("unit_cost"),
+        report.figures.decomposition(),
     ):
         assert "Køge" not in set(figure.data["name"])
         assert exclusions.Note("Køge indgår ikke i figuren: ny kontering af anbringelser.") in figure.notes
-    quality = report.quality()
+    quality = report.quality.frame()
     assert ((quality["name"] == "Køge") & (quality["finding"] == "Udeladt af analytikeren")).any()
 
 
 def test_country_report_covers_every_municipality(warehouse_path):
     report = regional.prepare("adults", "000", 2017, 2014, 2010, 2017)
-    assert len(report.members) == 98
+    assert len(report.data.members) == 98
     assert (
         report.conclusions()[0].startswith("Hele landet brugte ") and "over hele landet" not in report.conclusions()[0]
     )
@@ -317,18 +320,18 @@ def test_every_note_is_true_for_the_group_it_is_shown_with(warehouse_path, area,
     """Issue 15: "Køge indgår ikke i figuren" stood under charts that drew Køge; a note names its measure group and the
     municipality is not drawn in that group (and not drawn at all when the note has no group)."""
     report = regional.prepare(area, region, 2024, 2021, 2010, 2024)
-    figures = [report.municipal_figure(f) for f in ("expenditure_per_inhabitant", "users_per_10000", "unit_cost")]
+    figures = [report.figures.municipal(f) for f in ("expenditure_per_inhabitant", "users_per_10000", "unit_cost")]
     figures += [
-        report.municipal_change_figure("expenditure_per_inhabitant"),
-        report.decomposition_figure(),
-        report.funnel_figure(),
+        report.figures.municipal_change("expenditure_per_inhabitant"),
+        report.figures.decomposition(),
+        report.figures.funnel(),
     ]
     checked = 0
     for figure in figures:
         for note in figure.notes:
             name = note.text.split(" indgår ikke i figuren")[0]
             drawn = figure.data if note.group is None else figure.data[figure.data["label_da"] == note.group]
-            assert note.group is None or note.group in set(report.labels.values()), note
+            assert note.group is None or note.group in set(report.data.labels.values()), note
             assert name not in set(drawn["name"]), note
             checked += 1
     assert checked > 0

@@ -20,7 +20,7 @@ NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
 def rendered(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reports")
     results = reports.render_all(
-        only=["data_quality"], overrides={"region": "000"}, out_dir=out, workers=1, progress=False
+        only=["data_quality"], filters={"region": "000"}, out_dir=out, workers=1, progress=False
     )
     assert [r.error for r in results] == [None]
     return out
@@ -76,11 +76,17 @@ def test_a_failing_report_is_listed_with_its_cell_and_the_batch_goes_on(warehous
     broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp_path / "broken.ipynb"
     nbformat.write(broken, path)
-    spec = reports.ReportSpec("broken", str(path), "Fejl", lambda: [{"region": "000", "region_name": "Hele landet"}])
+    spec = reports.ReportSpec(
+        "broken",
+        str(path),
+        "Fejl",
+        lambda: [{"region": "085", "region_name": "Region Sjælland"}],
+        filters=("region",),
+    )
     monkeypatch.setattr(reports, "REPORTS", [*reports.REPORTS, spec])
     results = reports.render_all(
         only=["broken", "data_quality"],
-        overrides={"region": "085"},
+        filters={"region": "085"},
         out_dir=tmp_path / "out",
         workers=1,
         progress=False,
@@ -125,7 +131,7 @@ nb.metadata["kernelspec"] = {{"name": "python3", "display_name": "Python 3", "la
 nbformat.write(nb, r"{tmp_path / "empty.ipynb"}")
 papermill.execute_notebook(r"{tmp_path / "empty.ipynb"}", r"{tmp_path / "out.ipynb"}", kernel_name="python3", progress_bar=False,
                            kernel_manager_class=reports.kernel_manager_class())
-done = reports.render_all(only=["data_quality"], overrides={{"region": "085"}}, out_dir=Path(r"{tmp_path / "out"}"), workers=1, progress=False)
+done = reports.render_all(only=["data_quality"], filters={{"region": "085"}}, out_dir=Path(r"{tmp_path / "out"}"), workers=1, progress=False)
 print([r.error for r in done])
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=240)

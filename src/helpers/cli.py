@@ -129,16 +129,31 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from helpers.render.batch import parse_overrides, render_all
+    from helpers.render import batch
+    from helpers.render.parameters import pairs
 
     try:
-        results = render_all(only=args.only, overrides=parse_overrides(args.param or []), workers=args.workers)
+        planned = batch.plan(
+            args.only,
+            pairs(args.filter, "--filter"),
+            pairs(args.set, "--set"),
+            args.municipality,
+            Path(args.out) if args.out else None,
+        )
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from None
+    for note in planned.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.list:
+        for spec, params, _ in planned.jobs:
+            print(f"{spec.name:<13} {json.dumps(params, ensure_ascii=False)}")
+        print(f"{len(planned.jobs)} report(s) into {planned.out_dir}")
+        return 0
+    results = batch.run(planned, workers=args.workers)
     failed = [r for r in results if r.error]
-    print(
-        f"rendered {len(results) - len(failed)} of {len(results)} reports; index: {paths.ROOT / 'reports' / 'index.html'}"
-    )
+    print(f"rendered {len(results) - len(failed)} of {len(results)} reports; index: {planned.out_dir / 'index.html'}")
+    if planned.what_if:
+        print("what-if: settings differ from the published reports, which are left as they were")
     for r in failed:
         print(f"  FAILED {r.report}/{r.slug} at cell {r.failing_cell}: {r.error}", file=sys.stderr)
     return 1 if failed else 0
@@ -480,10 +495,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print {before_total, after_total, change, items} as JSON")
     p.set_defaults(func=_cmd_forecast_diff)
 
-    p = sub.add_parser("reports", help="render the report notebooks for every parameter set from the warehouse")
-    p.add_argument("--only", nargs="+", metavar="NAME", help="render only these reports (e.g. data_quality)")
+    p = sub.add_parser(
+        "reports",
+        help="render the report notebooks for every parameter set from the warehouse (docs/reports.md)",
+        description="Render the reports. Filters choose among the published parameter sets; settings change what a "
+        "report computes, and a run whose settings differ from the published reports writes to reports/what-if/<settings>/, "
+        "leaving the published reports and reports/index.json as they were. Every key and value is checked before any "
+        "report starts (exit 2 with the valid keys or values).",
+    )
     p.add_argument(
-        "--param", action="append", metavar="KEY=VALUE", help="only parameter sets with this value (repeatable)"
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help="only these reports: benchmark, data_quality, forecast, indicators, progression",
+    )
+    p.add_argument(
+        "--filter",
+        action="extend",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="only the published sets with this value (repeatable): region=085, area=children|adults, municipality=479, "
+        "audience=politicians|finance|department",
+    )
+    p.add_argument(
+        "--set",
+        action="extend",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="a setting for the reports that take it (repeatable), e.g. year=2022, as_of=2024-06-30, period=2024-Q2, "
+        'price_base_year=2020, hourly_rate=550, exclude=\'{"259": "reason"}\'; other than published: a what-if folder',
+    )
+    p.add_argument(
+        "--municipality",
+        metavar="CODE",
+        help="a municipality's reports: its forecast reports, key-figure packs and progression, and its region's benchmark "
+        "and data-quality reports with it highlighted, in reports/municipality/<name>/",
+    )
+    p.add_argument("--out", metavar="DIR", help="the published reports' folder (default reports/)")
+    p.add_argument(
+        "--list", action="store_true", help="print the parameter sets the run would render, and render nothing"
     )
     p.add_argument("--workers", type=int, help="parallel workers (default: the cores plus one, at most 3)")
     p.set_defaults(func=_cmd_reports)

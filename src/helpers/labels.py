@@ -57,7 +57,7 @@ FIGURE_LABELS_LONG = {
 }
 
 # Column headers of the CSV downloads under the figures; the key figures' headers name the area's age groups and the
-# period's years, so the benchmark report gives them (reports.benchmark.RegionalBenchmark.headers);
+# period's years, so the benchmark report gives them (reports.benchmark.data.BenchmarkData.headers);
 # columns in CSV_DROPPED are keys for the chart, not for the reader.
 COLUMN_LABELS = {
     "code": "Kode",

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 import nbformat
 
 from helpers import labels, paths
+from helpers.analysis.flows import period_end
 from helpers.render import navigation, page
+from helpers.render import parameters as P
 from helpers.render.formats import danish_key, format_date, format_number, format_period, slugify
 from helpers.render.tables import LEGEND
 from helpers.render.workbook import Sheet, notebook_tables, write_workbook
@@ -42,6 +44,9 @@ class ReportSpec:
     path_keys: tuple[str, ...] = ()  # parameters that name sub-folders and file, e.g. (municipality_name, audience)
     kinds: tuple[str, ...] = ()  # the extract kinds the report reads (its data vintage); empty: all
     kind_key: str = ""  # a parameter whose value makes a kind of its own on the index (area, audience)
+    filters: tuple[str, ...] = ()  # parameters that choose among the published sets (--filter region=085)
+    settings: dict[str, Callable[[object], object]] = field(default_factory=dict)  # a user may change (--set), parsers
+    resolve: Callable[[dict, dict], dict] | None = None  # (published set, settings given) -> the set rendered, checked
 
     def title_for(self, params: dict) -> str:
         return self.title(params) if callable(self.title) else self.title
@@ -80,17 +85,63 @@ def region_parameter_sets() -> list[dict]:
     return sets
 
 
+def _check_highlight(params: dict) -> None:
+    """A highlighted municipality must be one of the report's region (any, for the whole country)."""
+    if not params.get("highlight"):
+        return
+    found = marts.municipalities()
+    if params["region"] != labels.COUNTRY_CODE:
+        found = found[found["region_code"] == params["region"]]
+    if params["highlight"] not in set(found["municipality_code"]):
+        raise P.ParameterError(
+            f"highlight={params['highlight']}: not a municipality of {params['region_name']} (its codes: "
+            f"{', '.join(sorted(found['municipality_code']))})"
+        )
+
+
+def region_resolve(published: dict, given: dict) -> dict:
+    """A region's data-quality report with a municipality highlighted."""
+    params = published | given
+    _check_highlight(params)
+    return params
+
+
+def benchmark_years_for(year: int, first: int) -> dict:
+    """The published rule for a report year: the period its last 3 years, the long series from the first year with key
+    figures, prices of the report year."""
+    return {"year": year, "period_start": max(first, year - 3), "long_series_start": first, "price_base_year": year}
+
+
 def benchmark_parameter_sets() -> list[dict]:
-    """Both areas, every region and the country, for the latest year in the warehouse: period the last 3 years,
-    long series from the first."""
+    """Both areas, every region and the country, for the latest year in the warehouse (`benchmark_years_for`)."""
     first, last = marts.benchmark_years()
     return [
-        {"area": area}
-        | s
-        | {"year": last, "period_start": max(first, last - 3), "long_series_start": first, "price_base_year": last}
-        for area in labels.AREAS
-        for s in region_parameter_sets()
+        {"area": area} | s | benchmark_years_for(last, first) for area in labels.AREAS for s in region_parameter_sets()
     ]
+
+
+def benchmark_resolve(published: dict, given: dict) -> dict:
+    """A benchmark set with other settings: another year brings its own period, long series and prices (as published
+    for that year) unless they are given too; every year must be one the warehouse has."""
+    first, last = marts.benchmark_years()
+    params = published | (benchmark_years_for(given["year"], first) if "year" in given else {}) | given
+    if not first <= params["year"] <= last:
+        raise P.ParameterError(f"year={params['year']}: the warehouse has key figures for {first}-{last}")
+    if not first <= params["long_series_start"] <= params["period_start"] < params["year"]:
+        raise P.ParameterError(
+            f"need {first} <= long_series_start <= period_start < year, got long_series_start="
+            f"{params['long_series_start']}, period_start={params['period_start']}, year={params['year']}"
+        )
+    years = marts.price_years()
+    if params["price_base_year"] not in years:
+        raise P.ParameterError(
+            f"price_base_year={params['price_base_year']}: the price index covers {years[0]}-{years[-1]}"
+        )
+    unknown = sorted(set(params.get("exclude", {})) - set(marts.municipality_names()))
+    if unknown:
+        raise P.ParameterError(f"exclude: {', '.join(unknown)} is no municipality code of the warehouse")
+    _check_highlight(params)
+    return params
 
 
 def benchmark_title(params: dict) -> str:
@@ -112,6 +163,23 @@ def progression_parameter_sets() -> list[dict]:
     return [s | {"service": "all"} | period for s in sets]
 
 
+def progression_resolve(published: dict, given: dict) -> dict:
+    """A progression set with another period, service or hourly rate: the period must meet the registrations."""
+    params = published | given
+    found = marts.progression_periods()
+    if params["municipality"] != labels.COUNTRY_CODE:
+        found = found[found["municipality_code"] == params["municipality"]]
+    first, last = found["first"].min().date(), found["last"].max().date()
+    start, end = dt.date.fromisoformat(params["period_start"]), dt.date.fromisoformat(params["period_end"])
+    if start > end:
+        raise P.ParameterError(f"period_start={start} is after period_end={end}")
+    if start > last or end < first:
+        raise P.ParameterError(
+            f"period {start}-{end}: {params['municipality_name']} has registrations from {first} to {last}"
+        )
+    return params
+
+
 def forecast_parameter_sets() -> list[dict]:
     """Each municipality with case snapshots, both areas, at its latest snapshot (the as-of date) and that year."""
     return [
@@ -125,6 +193,28 @@ def forecast_parameter_sets() -> list[dict]:
         }
         for r in marts.latest_snapshots().itertuples()
     ]
+
+
+def forecast_resolve(published: dict, given: dict) -> dict:
+    """A forecast at another as-of date (the year is its year) or for another year (at that year's last snapshot); the
+    date must not be in the future nor before the first snapshot."""
+    snaps = marts.snapshots(published["municipality"], published["area"])
+    where = published["label"]
+    if "as_of" in given:
+        as_of = dt.date.fromisoformat(given["as_of"])
+        if as_of > dt.date.today():
+            raise P.ParameterError(f"as_of={as_of}: a date in the future; give one up to {dt.date.today()}")
+        if as_of < snaps[0]:
+            raise P.ParameterError(f"as_of={as_of}: {where} has case snapshots from {snaps[0]} to {snaps[-1]}")
+        if given.get("year", as_of.year) != as_of.year:
+            raise P.ParameterError(
+                f"year={given['year']} and as_of={as_of} disagree: the as-of date lies in the year forecast"
+            )
+        return published | {"year": as_of.year, "as_of": as_of.isoformat()}
+    years = sorted({s.year for s in snaps})
+    if given["year"] not in years:
+        raise P.ParameterError(f"year={given['year']}: {where} has case snapshots in {', '.join(map(str, years))}")
+    return published | {"year": given["year"], "as_of": max(s for s in snaps if s.year == given["year"]).isoformat()}
 
 
 def indicator_parameter_sets() -> list[dict]:
@@ -143,8 +233,42 @@ def indicator_parameter_sets() -> list[dict]:
     ]
 
 
+def indicators_resolve(published: dict, given: dict) -> dict:
+    """A pack for another period (up to today, from the first snapshot) or with other refund limits (lower < upper)."""
+    params = published | given
+    snaps = [s for area in labels.AREAS for s in marts.snapshots(params["municipality"], area)]
+    end = period_end(params["period"])
+    if end > dt.date.today():
+        raise P.ParameterError(f"period={params['period']}: ends {end}, in the future")
+    if end < min(snaps):
+        raise P.ParameterError(
+            f"period={params['period']}: {params['municipality_name']} has case snapshots from {min(snaps)} to {max(snaps)}"
+        )
+    defaults = P.notebook_defaults(paths.ROOT / "notebooks" / "indicators.ipynb")
+    lower, upper = (params.get(k, defaults[k]) for k in ("refund_lower", "refund_upper"))
+    if lower >= upper:
+        raise P.ParameterError(f"refund_lower={lower} must be below refund_upper={upper}")
+    return params
+
+
+HIGHLIGHT = {"highlight": P.code}  # a municipality marked in a region's charts and tables (reports --municipality)
+FILTERS = {  # how a filter's value is read: codes as three digits, words as they are
+    "region": P.code,
+    "municipality": P.code,
+    "area": P.choice(*labels.AREAS),
+    "audience": P.choice(*labels.AUDIENCE_LABELS),
+}
+
 REPORTS: list[ReportSpec] = [
-    ReportSpec("data_quality", "data_quality.ipynb", "Datakvalitet", region_parameter_sets),
+    ReportSpec(
+        "data_quality",
+        "data_quality.ipynb",
+        "Datakvalitet",
+        region_parameter_sets,
+        filters=("region",),
+        settings=HIGHLIGHT,
+        resolve=region_resolve,
+    ),
     ReportSpec(
         "benchmark",
         "benchmark.ipynb",
@@ -153,6 +277,16 @@ REPORTS: list[ReportSpec] = [
         path_keys=("area", "region_name"),
         kinds=("population", "expenditure", "users", "price_index", "municipal_facts"),
         kind_key="area",
+        filters=("area", "region"),
+        settings={
+            "year": P.year,
+            "period_start": P.year,
+            "long_series_start": P.year,
+            "price_base_year": P.year,
+            "exclude": P.reasons_by_code,
+        }
+        | HIGHLIGHT,
+        resolve=benchmark_resolve,
     ),
     ReportSpec(
         "progression",
@@ -160,6 +294,14 @@ REPORTS: list[ReportSpec] = [
         "Progression og målopfyldelse",
         progression_parameter_sets,
         kinds=("registrations", "parameter_scores"),
+        filters=("municipality",),
+        settings={
+            "service": P.choice("all", *labels.SERVICE_LABELS),
+            "period_start": P.iso_date,
+            "period_end": P.iso_date,
+            "hourly_rate": P.amount,
+        },
+        resolve=progression_resolve,
     ),
     ReportSpec(
         "forecast",
@@ -167,6 +309,9 @@ REPORTS: list[ReportSpec] = [
         "Prognose (dispositionsregnskab)",
         forecast_parameter_sets,
         kinds=("cases", "actuals", "budget", "transitions"),
+        filters=("municipality", "area"),
+        settings={"year": P.year, "as_of": P.iso_date},
+        resolve=forecast_resolve,
     ),
     ReportSpec(
         "indicators",
@@ -176,6 +321,14 @@ REPORTS: list[ReportSpec] = [
         path_keys=("municipality_name", "audience"),
         kinds=("cases", "actuals", "budget", "population", "registrations"),
         kind_key="audience",
+        filters=("municipality", "audience"),
+        settings={
+            "period": P.month_or_quarter,
+            "refund_lower": P.amount,
+            "refund_upper": P.amount,
+            "expensive": P.amount,
+        },
+        resolve=indicators_resolve,
     ),
 ]
 
@@ -254,8 +407,30 @@ def kernel_manager_class() -> type:
     return EncryptedKernelManager
 
 
-def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
-    """Execute one notebook with papermill and write it as self-contained HTML; errors are returned, not raised."""
+def changes_text(params: dict, published: dict) -> str:
+    """What a what-if report changes, for readers: 'År: 2017 (offentliggjort: 2024); ...' with the Danish labels."""
+    before = dict(parameter_items(published))
+    return "; ".join(
+        f"{k}: {v}" + (f" (offentliggjort: {before[k]})" if before.get(k) else "")
+        for k, v in parameter_items(params)
+        if before.get(k) != v
+    )
+
+
+def what_if_text(planned: Plan) -> str:
+    """The line that tells a what-if run's index from the published reports' (empty for published reports)."""
+    if not planned.what_if:
+        return ""
+    _, params, published = planned.jobs[0]
+    return (
+        "Hvad nu hvis-beregning; de offentliggjorte rapporter og deres oversigt er uændrede. Ændrede indstillinger: "
+        + changes_text(params, published)
+    )
+
+
+def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None = None) -> RenderResult:
+    """Execute one notebook with papermill and write it as self-contained HTML; errors are returned, not raised.
+    `published`: the published set a what-if report departs from, named on its page."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -291,12 +466,15 @@ def render(spec: ReportSpec, params: dict, out_dir: Path) -> RenderResult:
         f"<strong>Rapporten gælder:</strong> {html.escape(' · '.join(f'{k}: {v}' for k, v in parameter_items(params)))}<br>\n"
         f"<strong>Data:</strong> {html.escape(result.vintage)} &middot; <strong>Dannet:</strong> {start:%d.%m.%Y %H:%M}"
     )
+    if published is not None:  # a what-if report says so on top, with what it changes
+        header += (
+            '<br>\n<strong class="what-if">Hvad nu hvis:</strong> beregnet med andre indstillinger end den '
+            f"offentliggjorte rapport: {html.escape(changes_text(params, published))}"
+        )
     result.slug, relpath = report_path(spec, params)
     result.path = out_dir / relpath
-    write_atomic(
-        result.path,
-        page.page(f"{spec.title_for(params)}: {label}".rstrip(": "), header, body, nav=page_navigation(spec, params)),
-    )
+    nav = page_navigation(spec, params, out_dir if published is not None else None)
+    write_atomic(result.path, page.page(f"{spec.title_for(params)}: {label}".rstrip(": "), header, body, nav=nav))
     if tables:  # the same tables for analysts to continue in Excel, with a first sheet saying what they are
         title = f"{spec.title_for(params)}: {label}".rstrip(": ")
         result.xlsx = write_workbook(
@@ -337,44 +515,177 @@ def region_of() -> dict[str, str]:
     return dict(zip(found["municipality_code"], found["region_code"]))
 
 
-def page_navigation(spec: ReportSpec, params: dict) -> str:
-    """A page's links: back to the landing page, and to the reports it mentions (those a full run writes)."""
+def page_navigation(spec: ReportSpec, params: dict, existing_in: Path | None = None) -> str:
+    """A page's links: back to its folder's landing page, and to the reports it mentions: those a full run writes, or,
+    for a what-if report (`existing_in` its folder), those already written there."""
     here = report_path(spec, params)[1]
     entry = navigation.Entry(spec.name, params, here)
-    links = [
-        (navigation.label(e), navigation.relative(e.path, here))
-        for e in navigation.related(entry, list(catalogue()), region_of())
-    ]
+    found = navigation.related(entry, list(catalogue()), region_of())
+    if existing_in is not None:
+        found = [e for e in found if (existing_in / e.path).is_file()]
+    links = [(navigation.label(e), navigation.relative(e.path, here)) for e in found]
     return page.crumbs(navigation.relative("index.html", here), links)
 
 
-def _render_job(args: tuple[ReportSpec, dict, str]) -> RenderResult:
-    spec, params, out_dir = args
-    return render(spec, params, Path(out_dir))
+def _render_job(args: tuple[ReportSpec, dict, str, dict | None]) -> RenderResult:
+    spec, params, out_dir, published = args
+    return render(spec, params, Path(out_dir), published)
 
 
-def render_all(
+DERIVED = ("region_name", "municipality_name", "label")  # parameters that follow from a code, never given
+
+
+@dataclass
+class Plan:
+    """What a run renders and where: each report's parameter set beside the published set it departs from."""
+
+    jobs: list[tuple[ReportSpec, dict, dict]]
+    out_dir: Path  # the published folder, a municipality's folder, or a what-if folder below either
+    what_if: dict = field(default_factory=dict)  # the settings given that change a report ({}: published reports)
+    title: str = "Rapporter"
+    notes: list[str] = field(default_factory=list)
+
+
+def _municipality(value: object) -> tuple[str, str, str, str]:
+    """A municipality's code, name, region code and region name; an unknown code names where to look."""
+    found = marts.municipalities().set_index("municipality_code")
+    code = P.code(value)
+    if code not in found.index:
+        raise P.ParameterError(
+            f"--municipality {value}: no such municipality code in the warehouse (3 digits, e.g. 479 for Svendborg)"
+        )
+    row = found.loc[code]
+    return code, row["municipality_name"], row["region_code"], row["region_name"]
+
+
+def _filter_sets(
+    specs: list[ReportSpec], filters: dict[str, dict], unchecked: tuple[str, ...] = ()
+) -> dict[str, tuple[list[dict], list[dict]]]:
+    """Per report, (all its published sets, those its filters choose); a value no set has names the valid ones (but
+    for the keys `unchecked`: a municipality may have no report of a kind)."""
+    chosen = {}
+    for spec in specs:
+        wanted = filters[spec.name]
+        if set(wanted) - set(spec.filters):
+            continue
+        sets = spec.parameter_sets()
+        chosen[spec.name] = (sets, [p for p in sets if all(p.get(k) == v for k, v in wanted.items())])
+    for key in {k for wanted in filters.values() for k in wanted} - set(unchecked):
+        values = {p[key] for every, _ in chosen.values() for p in every if key in p}
+        asked = {wanted[key] for name, wanted in filters.items() if key in wanted and name in chosen}
+        for value in sorted(asked - values):
+            raise P.ParameterError(
+                f"{key}={value}: no report has it; valid values: {', '.join(sorted(map(str, values)))}"
+            )
+    return chosen
+
+
+def plan(
     only: list[str] | None = None,
-    overrides: dict | None = None,
+    filters: dict | None = None,
+    settings: dict | None = None,
+    municipality: str | None = None,
     out_dir: Path | None = None,
-    workers: int | None = None,
-    progress: bool = True,
-) -> list[RenderResult]:
-    """Render every report (or those in `only`) for every parameter set, in parallel; then write the index."""
+) -> Plan:
+    """Choose the reports and parameter sets of a run and check every parameter against the warehouse, before any
+    kernel starts. `filters` choose among the published sets (region, area, municipality, audience); `settings` change
+    what reports compute (year, as_of, period, ...) and apply to the reports that take them; a run whose settings
+    differ from the published ones writes to a what-if folder of its own. `municipality`: that municipality's forecast
+    reports, packs and progression, and its region's benchmark and data-quality reports with it highlighted, in a
+    folder of its own. Raises ParameterError (one line naming the valid keys or values)."""
+    base = out_dir or paths.ROOT / "reports"
+    known = [s.name for s in REPORTS]
+    unknown = sorted(set(only or []) - set(known))
+    if unknown:
+        raise P.ParameterError(f"unknown report(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    specs = [s for s in REPORTS if not only or s.name in only]
+    filters, settings, title, notes = dict(filters or {}), dict(settings or {}), "Rapporter", []
+    takes_filters = sorted({k for s in specs for k in s.filters})
+    takes_settings = sorted({k for s in specs for k in s.settings if k != "highlight" or not municipality})
+    for key in filters:
+        if key not in takes_filters:
+            hint = f"{key} is a setting: use --set {key}=..." if key in takes_settings else f"unknown filter {key!r}"
+            raise P.ParameterError(f"{hint}; filters of {', '.join(s.name for s in specs)}: {', '.join(takes_filters)}")
+    for key in settings:
+        if key not in takes_settings:
+            hint = (
+                f"{key} is a filter: use --filter {key}=..."
+                if key in takes_filters
+                else f"{key} follows from the code it names; it is not set"
+                if key in DERIVED
+                else f"unknown setting {key!r}"
+            )
+            raise P.ParameterError(
+                f"{hint}; settings of {', '.join(s.name for s in specs)}: {', '.join(takes_settings)}"
+            )
+    filters = {k: FILTERS[k](v) if k in FILTERS else v for k, v in filters.items()}
+    per_spec = {s.name: dict(filters) for s in specs}
+    highlight: dict[str, str] = {}
+    if municipality is not None:
+        if {"municipality", "region"} & set(filters):
+            raise P.ParameterError(
+                "--municipality chooses the municipality and its region; give no such --filter with it"
+            )
+        code, name, region, region_name = _municipality(municipality)
+        for spec in specs:
+            per_spec[spec.name] |= {"municipality": code} if "municipality" in spec.filters else {"region": region}
+        highlight = {"highlight": code}
+        base, title = base / "municipality" / slugify(name), f"Rapporter for {name}"
+    chosen = _filter_sets(specs, per_spec, ("municipality",) if municipality is not None else ())
+    if settings:  # reports that take none of the settings would be the published ones
+        chosen = {
+            n: c for n, c in chosen.items() if set(settings) & set(next(s for s in specs if s.name == n).settings)
+        }
+    jobs, what_if = [], {}
+    for spec in specs:
+        if spec.name not in chosen:
+            continue
+        given = {}
+        for key, value in settings.items():
+            if key in spec.settings:
+                try:
+                    given[key] = spec.settings[key](value)
+                except P.ParameterError as exc:
+                    raise P.ParameterError(f"{spec.name}: {key}: {exc}") from None
+        given |= highlight if "highlight" in spec.settings else {}
+        defaults = P.notebook_defaults(_notebook_path(spec)) if given else {}
+        if not chosen[spec.name][1] and municipality is not None:
+            notes.append(
+                f"no {spec.name} report for {name}: the warehouse holds no {' or '.join(spec.kinds[:1])} for it"
+            )
+        for published in chosen[spec.name][1]:
+            params = spec.resolve(published, given) if given and spec.resolve else published | given
+            published = {k: defaults[k] for k in given if k not in published and k in defaults} | published
+            changed = {
+                k: params[k] for k in params if k not in highlight and params[k] != published.get(k, defaults.get(k))
+            }
+            what_if |= {k: given[k] for k in given if k in changed}
+            jobs.append((spec, params, published))
+    if not jobs:
+        raise P.ParameterError("no report matches these filters and settings")
+    if what_if:
+        base = base / "what-if" / P.what_if_folder(what_if)
+        title = f"Hvad nu hvis: {title}"
+    return Plan(jobs, base, what_if, title, notes)
+
+
+def _notebook_path(spec: ReportSpec) -> Path:
+    return paths.ROOT / "notebooks" / spec.notebook
+
+
+def run(planned: Plan, workers: int | None = None, progress: bool = True) -> list[RenderResult]:
+    """Render a plan's reports in parallel worker processes, the slowest first; then write its folder's index."""
     from tqdm import tqdm
 
-    out_dir = out_dir or paths.ROOT / "reports"
-    specs = [s for s in REPORTS if not only or s.name in only]
-    unknown = set(only or []) - {s.name for s in REPORTS}
-    if unknown:
-        raise ValueError(
-            f"unknown report(s): {', '.join(sorted(unknown))}; known: {', '.join(s.name for s in REPORTS)}"
-        )
-    # a worker gets the spec itself (it need not be in its REPORTS), without the parameter-set query, which may not pickle
+    # a worker gets the spec itself (it need not be in its REPORTS), without the queries and parsers, which may not pickle
     jobs = [
-        (replace(spec, parameter_sets=list), params, str(out_dir))
-        for spec in specs
-        for params in select_parameter_sets(spec.parameter_sets(), overrides or {})
+        (
+            replace(spec, parameter_sets=list, settings={}, resolve=None),
+            params,
+            str(planned.out_dir),
+            published if planned.what_if else None,
+        )
+        for spec, params, published in planned.jobs
     ]
     # the slowest reports first, so the two workers finish together instead of one waiting on a long last report
     jobs.sort(key=lambda job: SLOWEST_FIRST.index(job[0].name) if job[0].name in SLOWEST_FIRST else len(SLOWEST_FIRST))
@@ -389,8 +700,21 @@ def render_all(
         for future in tqdm(as_completed(futures), total=len(futures), desc="rapporter", disable=not progress):
             results.append(future.result())
     results.sort(key=lambda r: (r.report, r.slug))
-    write_index(results, out_dir)
+    write_index(results, planned.out_dir, title=planned.title, intro=what_if_text(planned))
     return results
+
+
+def render_all(
+    only: list[str] | None = None,
+    filters: dict | None = None,
+    settings: dict | None = None,
+    municipality: str | None = None,
+    out_dir: Path | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[RenderResult]:
+    """Render every report (or those `plan` chooses) for every parameter set, in parallel; then write the index."""
+    return run(plan(only, filters, settings, municipality, out_dir), workers, progress)
 
 
 def _day(text: str) -> str:
@@ -433,6 +757,15 @@ def parameter_items(params: dict) -> list[tuple[str, str]]:
         items.append(("Priser", f"{p['price_base_year']}-niveau"))
     if "hourly_rate" in p:
         items.append(("Timepris (§ 85)", f"{format_number(float(p['hourly_rate']))} kr."))
+    for key, label in (
+        ("refund_lower", "Nedre refusionsgrænse"),
+        ("refund_upper", "Øvre refusionsgrænse"),
+        ("expensive", "Dyr sag fra"),
+    ):
+        if key in p:
+            items.append((label, f"{format_number(float(p[key]))} kr. om året"))
+    if p.get("highlight"):
+        items.append(("Fremhævet", marts.municipality_names().get(p["highlight"], p["highlight"])))
     if p.get("exclude"):
         names = marts.municipality_names()
         items.append(
@@ -629,12 +962,13 @@ def _completed(entry: dict, out_dir: Path) -> dict:
     } | entry
 
 
-def write_index(results: list[RenderResult], out_dir: Path) -> Path:
+def write_index(results: list[RenderResult], out_dir: Path, title: str = "Rapporter", intro: str = "") -> Path:
     """reports/index.html, the landing page: the reports by kind under Danish titles, one line each (region or
     municipality, period, data, links to the page and its workbook), and the run log (render time, raw parameters,
     failures) folded away. reports/index.json lists every report for scripts (kind, slug, parameter codes, paths, error).
 
-    Entries live in reports/index.json, so rendering a subset (--only, --param) updates its rows and keeps the rest.
+    Entries live in the folder's index.json, so rendering a subset (--only, --filter) updates its rows and keeps the
+    rest. `title` and `intro` name a municipality's or a what-if run's folder.
     """
     store = out_dir / "index.json"
     entries = {(e["report"], e["slug"]): e for e in (json.loads(store.read_text()) if store.exists() else [])}
@@ -683,47 +1017,15 @@ def write_index(results: list[RenderResult], out_dir: Path) -> Path:
         f"<p>Data i lageret: {html.escape(data_vintage())}</p>{_run_log(kept)}</details>"
     )
     summary = (
-        f"{len(kept)} rapporter, hver som side (HTML) og med sine tabeller i Excel. "
+        (f"<strong>{html.escape(intro)}</strong><br>\n" if intro else "")
+        + f"{len(kept)} rapporter, hver som side (HTML) og med sine tabeller i Excel. "
         + (f"<strong>{failed} fejlede</strong> (se kørselsloggen). " if failed else "")
         + f"<strong>Opdateret:</strong> {dt.datetime.now().strftime('%d.%m.%Y %H:%M')}"
     )
     landing = page.page(
-        "Rapporter", summary, "\n".join(sections), toc="".join(toc), extra_style=INDEX_STYLE, script=FINDER_SCRIPT
+        title, summary, "\n".join(sections), toc="".join(toc), extra_style=INDEX_STYLE, script=FINDER_SCRIPT
     )
     write_atomic(store, json.dumps(kept, indent=1, ensure_ascii=False) + "\n")
     path = out_dir / "index.html"
     write_atomic(path, landing)
     return path
-
-
-def select_parameter_sets(sets: list[dict], overrides: dict) -> list[dict]:
-    """The sets chosen by the overrides, with the overrides applied.
-
-    A key whose values differ between sets (e.g. region) selects: `region=085` keeps that set, and a value
-    no set has is an error. Any other key (e.g. year) overrides the value of every set.
-    """
-    chosen = sets
-    for key, value in overrides.items():
-        values = {str(p.get(key)) for p in sets}
-        if len(values) > 1:
-            chosen = [p for p in chosen if str(p.get(key)) == str(value)]
-            if not chosen:
-                raise ValueError(f"no parameter set has {key}={value}; known: {', '.join(sorted(values))}")
-    return [p | overrides for p in chosen]
-
-
-def parse_overrides(pairs: list[str]) -> dict:
-    """`key=value` pairs from the command line. Values stay text (a code such as '081' is not the number 81), except
-    JSON objects and lists: `exclude={"259": "brud i serien"}`."""
-    out = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise ValueError(f"--param takes key=value, got {pair!r}")
-        key, value = (part.strip() for part in pair.split("=", 1))
-        if value[:1] in "{[":
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"--param {key}: not valid JSON ({exc.msg}): {value}") from None
-        out[key] = value
-    return out

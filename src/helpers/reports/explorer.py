@@ -28,7 +28,7 @@ from helpers.render import charts
 from helpers.render.batch import data_vintage
 from helpers.render.formats import danish_key, format_number
 from helpers.render.tables import danish_table
-from helpers.reports.exclusions import SMALL_REASON
+from helpers.reports.benchmark.exclusions import SMALL_REASON
 from helpers.warehouse import marts
 
 FIGURES = labels.FIGURE_LABELS_LONG
