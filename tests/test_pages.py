@@ -376,7 +376,28 @@ CHART_PAGES = [
     "benchmark/children/region-sjaelland.html",
     "benchmark/adults/hele-landet.html",
     "progression/alle-kommuner.html",
+    "progression/gentofte.html",
 ]
+
+
+def _axes(spec: object) -> list[dict]:
+    """Every axis of a chart spec (in any layer, facet or concatenation)."""
+    if isinstance(spec, dict):
+        found = [v["axis"] for k, v in spec.items() if k in ("x", "y") and isinstance(v, dict) and v.get("axis")]
+        return found + [a for v in spec.values() for a in _axes(v)]
+    return [a for v in spec for a in _axes(v)] if isinstance(spec, list) else []
+
+
+def test_every_axis_shows_ticks_with_the_decimals_their_step_needs(every_report):
+    root, results = every_report
+    fixed = []
+    for r in results:
+        for n, chart in enumerate(page_charts((root / r.path).read_text(encoding="utf-8")), start=1):
+            for axis in _axes(chart["spec"]):
+                decimals = re.fullmatch(r"[+]?,?\.(\d)f", str(axis.get("format", "")))
+                if decimals and axis.get("tickMinStep", 0) < 10 ** -int(decimals.group(1)):
+                    fixed.append(f"{r.path} figur {n}: {axis['format']}")  # 0,5 shown as 1: "+0 +1 +1 +2"
+    assert not fixed, sorted(set(fixed))[:20]
 
 
 @pytest.mark.browser

@@ -273,15 +273,18 @@ def rounded_kroner(
     `anchors` are rounded so that the rows add up to the column's rounded total (largest remainders, so a total row or
     an area's total shown elsewhere is the same figure); `differences` {column: (a, b)} are a - b of the rounded
     anchors (a deviation = expected result - budget); `splits` {whole: [parts]} round each row's parts so that they add
-    up to its rounded whole (quantity + price + pool = the deviation)."""
+    up to its rounded whole (quantity + price + pool = the deviation); a part that is an anchor keeps its rounding and
+    the others share the rest, so a figure in two relations (the pool) is the same in both."""
     rounded = pd.DataFrame(index=frame.index)
     for column in anchors:
         rounded[column] = rounded_to_total(frame[column].to_numpy(float))
     for column, (a, b) in (differences or {}).items():
         rounded[column] = rounded[a] - rounded[b]
     for whole, parts in (splits or {}).items():
-        split = [rounded_to_total(row, total) for row, total in zip(frame[parts].to_numpy(float), rounded[whole])]
-        rounded[parts] = np.array(split).reshape(len(frame), len(parts))
+        free = [p for p in parts if p not in rounded]
+        rest = rounded[whole] - rounded[[p for p in parts if p in rounded]].sum(axis=1)
+        split = [rounded_to_total(row, total) for row, total in zip(frame[free].to_numpy(float), rest)]
+        rounded[free] = np.array(split).reshape(len(frame), len(free))
     return rounded.astype("int64")
 
 
@@ -290,13 +293,19 @@ def whole_kroner(
     anchors: list[str],
     differences: dict[str, tuple[str, str]] | None = None,
     splits: dict[str, list[str]] | None = None,
+    total: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
     """`frame` with the named amounts as whole kroner that add up (rounded_kroner), as text that keeps each exact amount
-    for the workbook (Shown); other columns as they are."""
+    for the workbook (Shown); other columns as they are. `total` (label column, label): a last row with the sums, which
+    the rounded rows add up to."""
     rounded = rounded_kroner(frame, anchors, differences, splits)
     out = frame.astype(object).copy()
     for column in rounded.columns:
         out[column] = pd.Series(
             [Shown(format_number(r), v, 0) for r, v in zip(rounded[column], frame[column])], frame.index, object
         )
+    if total:
+        row = {c: "" for c in out.columns} | {total[0]: total[1]}
+        row |= {c: Shown(format_number(rounded[c].sum()), frame[c].sum(), 0) for c in rounded.columns}
+        out = pd.concat([out, pd.DataFrame([row], dtype=object)], ignore_index=True)
     return out

@@ -16,6 +16,15 @@ import pandas as pd
 from helpers.analysis import forecast
 from helpers.warehouse import marts
 
+# How every page rounds the table to whole kroner (helpers.render.tables.rounded_kroner): the sub-areas add up to the
+# area's totals, current + expected + pool to the expected result, expected result - budget to the deviation; the
+# forecast report and the packs round with this one rule, so they show the same kroner.
+WHOLE_KRONER = {
+    "anchors": ["expected_result", "budget", "pool"],
+    "differences": {"deviation": ("expected_result", "budget")},
+    "splits": {"expected_result": ["current", "expected", "pool"]},
+}
+
 
 @dataclass
 class ExpectedResult:

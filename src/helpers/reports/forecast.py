@@ -16,7 +16,7 @@ import pandas as pd
 from helpers.analysis import forecast
 from helpers.render import charts
 from helpers.render.formats import format_month, format_number
-from helpers.render.tables import LEGEND, danish_table, protected
+from helpers.render.tables import LEGEND, danish_table, protected, whole_kroner
 from helpers.reports import expected_result
 from helpers.warehouse import marts
 
@@ -77,9 +77,12 @@ class ForecastReport:
         return pd.concat([table, total], ignore_index=True)
 
     def summary(self) -> pd.io.formats.style.Styler:
-        """Expected result against budget per sub-area: current, expected, pool, expected result, budget, deviation."""
+        """Expected result against budget per sub-area: current, expected, pool, expected result, budget, deviation, in
+        whole kroner that add up across and down (expected_result.WHOLE_KRONER, as the packs round them)."""
         return danish_table(
-            self.summary_frame(),
+            whole_kroner(
+                self.er.table.drop(columns="sub_area"), **expected_result.WHOLE_KRONER, total=("label", "I alt")
+            ),
             {
                 "label": "Delområde",
                 "current": "Igangværende sager, kr.",
@@ -113,7 +116,7 @@ class ForecastReport:
             .mark_bar()
             .encode(
                 x=alt.X("month:O", title="Måned", axis=alt.Axis(labelExpr=charts.MONTH_LABEL)),
-                y=alt.Y("amount:Q", title="Kr.", axis=alt.Axis(format=",.0f"), stack=True),
+                y=alt.Y("amount:Q", title="Kr.", axis=alt.Axis(format=charts.KR_AXIS), stack=True),
                 color=alt.Color(
                     "kind:N", title="", scale=alt.Scale(domain=kinds, range=["#0b4f6c", "#6baed6", "#c6dbef"])
                 ),
@@ -159,7 +162,9 @@ class ForecastReport:
             .mark_bar()
             .encode(
                 y=alt.Y("label:N", title=None),
-                x=alt.X("kr:Q", title="Afvigelse fra budget (+ = merforbrug), kr.", axis=alt.Axis(format=",.0f")),
+                x=alt.X(
+                    "kr:Q", title="Afvigelse fra budget (+ = merforbrug), kr.", axis=alt.Axis(format=charts.KR_AXIS)
+                ),
                 color=alt.Color(
                     "effect:N", title="Del", scale=alt.Scale(domain=list(EFFECTS.values()), range=charts.PART_COLOURS)
                 ),
@@ -312,7 +317,7 @@ class ForecastReport:
             base.transform_calculate(serie=f"'{names[0]}'")
             .mark_line(point=True)
             .encode(
-                y=alt.Y("forecast:Q", title="Kr.", axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
+                y=alt.Y("forecast:Q", title="Kr.", axis=alt.Axis(format=charts.KR_AXIS), scale=alt.Scale(zero=False)),
                 color=colour,
                 strokeDash=dash,
                 tooltip=tooltip,

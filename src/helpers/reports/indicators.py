@@ -25,7 +25,7 @@ from helpers.analysis import flows as indicators
 from helpers.analysis import progression
 from helpers.labels import FEW, HIDDEN, SMALL, SMALL_TEXT, is_small
 from helpers.render import charts
-from helpers.render.formats import format_date, format_month, format_number, opening_count
+from helpers.render.formats import Shown, format_date, format_month, format_number, opening_count, rounded_to_total
 from helpers.render.tables import Block, DanishTable, bullets, danish_table, protected, rounded_kroner, whole_kroner
 from helpers.render.text import paragraph, section
 from helpers.reports import expected_result
@@ -191,7 +191,7 @@ class Pack:
         report rounds them): the figures the chart's download and the action plan show."""
         return pd.concat(
             [
-                rounded_kroner(group, ["expected_result", "budget"], {"deviation": ("expected_result", "budget")})
+                rounded_kroner(group, **expected_result.WHOLE_KRONER)
                 for _, group in self.sub_areas.groupby("area_code", sort=False)
             ]
         )
@@ -452,9 +452,9 @@ class Pack:
             [
                 whole_kroner(
                     f["deviation"],
-                    ["expected_result", "budget"],
-                    {"deviation": ("expected_result", "budget")},
-                    {"deviation": ["quantity_effect", "price_effect", "pool"]},
+                    expected_result.WHOLE_KRONER["anchors"],
+                    expected_result.WHOLE_KRONER["differences"],
+                    expected_result.WHOLE_KRONER["splits"] | {"deviation": ["quantity_effect", "price_effect", "pool"]},
                 ).assign(area=AREA_LABELS[area])
                 for area, f in self.figures.items()
             ],
@@ -675,38 +675,31 @@ class Pack:
 
     def caseworker_reconciliation(self) -> Block:
         """From the caseworkers' cases to the expected result of "Holder budgettet?", per area: their running cases, the
-        year's other cases (ended before the day, or booked without a running case), expected cases and the pool."""
-        rows = []
+        year's other cases (ended before the day, or booked without a running case), expected cases and the pool, in
+        the whole kroner the forecast report shows (its total row)."""
+        rows, kroner = [], self.sub_areas_kroner.join(self.sub_areas[["area_code"]])
         for area, f in self.figures.items():
-            er = f["expected_result"]
+            table = f["expected_result"].table
             mine = self.caseworker_frame[self.caseworker_frame["area_code"] == area]
             hidden = self.caseworker_shown.loc[mine.index, "cost"].eq("")
-            running = float(mine["cost"].sum())
-            current, expected, pool = (float(er.table[c].sum()) for c in ("current", "expected", "pool"))
-            # the total of the running cases gives the hidden caseworkers' cost together: shown only when they are 0 or 5+
+            totals = kroner[kroner["area_code"] == area].sum(numeric_only=True)
+            current, running = float(table["current"].sum()), float(mine["cost"].sum())
+            # the running cases' total gives the hidden caseworkers' cost together: shown only when they are 0 or 5+
             few = is_small(pd.Series([int(mine.loc[hidden, "cases"].sum())])).iloc[0]
+            running_r, other_r = rounded_to_total([running, current - running], totals["current"])
             rows.append(
                 {
                     "area": AREA_LABELS[area],
-                    "running": None if few else running,
-                    "other": current if few else current - running,
-                    "expected": expected,
-                    "pool": pool,
-                    "expected_result": er.total,
+                    "running": "" if few else Shown(format_number(running_r), running, 0),
+                    "other": Shown(
+                        format_number(totals["current"] if few else other_r), current - (0 if few else running), 0
+                    ),
+                    "expected": Shown(format_number(totals["expected"]), float(table["expected"].sum()), 0),
+                    "pool": Shown(format_number(totals["pool"]), float(table["pool"].sum()), 0),
+                    "expected_result": Shown(format_number(totals["expected_result"]), f["expected_result"].total, 0),
                 }
             )
-        frame = pd.DataFrame(rows)
-        known = frame["running"].notna()
-        parts = ["running", "other", "expected", "pool"]
-        shown = pd.concat(  # each area on its own: its expected result is the one "Holder budgettet?" shows
-            [
-                whole_kroner(
-                    frame.loc[[i]], ["expected_result"], splits={"expected_result": parts if known[i] else parts[1:]}
-                )
-                for i in frame.index
-            ]
-        )
-        shown.loc[~known, "running"] = ""
+        shown = pd.DataFrame(rows, dtype=object)
         day = format_date(self.end)
         names = {
             "area": "Område",
@@ -721,7 +714,7 @@ class Pack:
             + (
                 "Hvor sagsbehandlere med skjulte tal tilsammen har færre end 5 sager, står de igangværende sager sammen "
                 "med årets øvrige, så beløbet for dem ikke kan regnes ud.</p>"
-                if (~known).any()
+                if shown["running"].eq("").any()
                 else "</p>"
             )
         )

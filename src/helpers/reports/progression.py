@@ -161,7 +161,7 @@ class ProgressionReport:
             alt.Chart(charts.rounded(long))
             .mark_bar()
             .encode(
-                x=alt.X("cases:Q", title="Sager", axis=alt.Axis(format=",.0f")),
+                x=alt.X("cases:Q", title="Sager", axis=alt.Axis(**charts.COUNT_AXIS)),
                 y=alt.Y("row:N", title="Registreringer: VUM-score før", sort=rows, scale=alt.Scale(domain=rows)),
                 color=alt.Color(
                     "outcome:N",
