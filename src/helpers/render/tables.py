@@ -4,6 +4,7 @@ suppressed; each table carries its exact numbers and a format per column, from w
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html import escape
 from itertools import count
 
@@ -60,7 +61,7 @@ def _cell(value: object) -> object:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return float(value)
+        return int(value) if float(value).is_integer() else float(value)  # 2017.0 is the year 2017
     if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
         return {"date": pd.Timestamp(value).date().isoformat()}
     return str(value)
@@ -87,7 +88,26 @@ class DanishTable(Styler):
 
     def __init__(self, data: pd.DataFrame, title: str | None = None) -> None:
         super().__init__(data, cell_ids=False, uuid=f"t{next(_uuids)}")
-        self.title, self.decimals = title, {}
+        self.title, self.decimals, self.right = title, {}, []
+
+    def align_right(self, columns: list) -> DanishTable:
+        """Right-align these columns (headers and cells): numbers line up by their last digit."""
+        self.right = [c for c in columns if c in self.data.columns]
+        return self
+
+    def to_html(self, *args, **kwargs) -> str:
+        """Styler's HTML without the per-cell classes (the whole country's tables are 12 x 101 rows), with the
+        right-aligned columns styled by position."""
+        page = super().to_html(*args, **kwargs)
+        page = re.sub(r' class="(?:data row\d+ col\d+|col_heading level0 col\d+)" ?>', ">", page)
+        page = re.sub(r">\s+<", "><", re.sub(r'<style type="text/css">\s*</style>\s*', "", page))
+        hidden = set(self.hidden_columns)
+        visible = [c for j, c in enumerate(self.data.columns) if j not in hidden]
+        at = [visible.index(c) + 1 for c in self.right if c in visible]
+        if not at:
+            return page
+        rules = ",".join(f"#T_{self.uuid} td:nth-child({k}),#T_{self.uuid} th:nth-child({k})" for k in at)
+        return f"<style>{rules}{{text-align:right}}</style>" + page
 
     def format(self, formatter=None, subset=None, na_rep=None, precision=None, decimal=".", thousands=None, **kwargs):
         """Styler.format, remembering the decimals per column for the workbook's number formats."""
@@ -163,10 +183,7 @@ def danish_table(
     columns (also protected ones: shown numbers and markers) right-aligned; `title` names its workbook sheet."""
     shown = frame.rename(columns=labels or {})
     table = DanishTable(shown, title).format(decimal=",", thousands=".", precision=decimals, na_rep="", escape="html")
-    right = {c: [{"selector": "", "props": "text-align: right"}] for c in shown.columns if is_number_column(shown[c])}
-    if right:
-        table.set_table_styles(right, overwrite=False)
-    return table.hide(axis="index")
+    return table.align_right([c for c in shown.columns if is_number_column(shown[c])]).hide(axis="index")
 
 
 def bullets(items: list[str]) -> HTML:
