@@ -124,12 +124,7 @@ class DanishTable(Styler):
             return "dd.mm.yyyy"
         if not is_number_column(values):
             return None
-        numbers = pd.to_numeric(values, errors="coerce") if pd.api.types.is_numeric_dtype(values) else None
-        if (
-            str(column).strip().lower() in YEAR_HEADERS
-            and numbers is not None
-            and numbers.dropna().between(1900, 2100).all()
-        ):
+        if is_year_column(column, values):
             return "0"
         shown = [v.decimals for v in values if isinstance(v, Shown)]
         if shown:
@@ -183,7 +178,21 @@ def danish_table(
     columns (also protected ones: shown numbers and markers) right-aligned; `title` names its workbook sheet."""
     shown = frame.rename(columns=labels or {})
     table = DanishTable(shown, title).format(decimal=",", thousands=".", precision=decimals, na_rep="", escape="html")
-    return table.align_right([c for c in shown.columns if is_number_column(shown[c])]).hide(axis="index")
+    years = [c for c in shown.columns if is_year_column(c, shown[c])]
+    if years:  # a year is a label: 2019, not 2.019
+        table.format(lambda v: f"{int(v)}" if isinstance(v, (int, float, np.number)) else v, subset=years, na_rep="")
+    numbers = [c for c in shown.columns if is_number_column(shown[c]) and c not in years]
+    return table.align_right(numbers).hide(axis="index")
+
+
+def is_year_column(header: object, values: pd.Series) -> bool:
+    """A column of years, by its header (År, Regnskabsår, ...) and its whole numbers between 1900 and 2100."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna() if pd.api.types.is_numeric_dtype(values) else None
+    return (
+        str(header).strip().lower() in YEAR_HEADERS
+        and numbers is not None
+        and bool(((numbers % 1 == 0) & numbers.between(1900, 2100)).all())
+    )
 
 
 def bullets(items: list[str]) -> HTML:

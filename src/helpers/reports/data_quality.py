@@ -173,8 +173,8 @@ def findings(region_code: str = labels.COUNTRY_CODE) -> pd.DataFrame:
     frame = frame.assign(description=frame.apply(_describe, axis=1))[
         ["finding", "municipality_name", "year", "description"]
     ]
-    year = frame["year"].astype("Int64").astype("str").replace("<NA>", "")  # a year is a label, not 2.019
-    return frame.assign(finding=frame["finding"].map(labels.FINDING_LABELS), year=year)
+    # a year, shown as 2019, not 2.019 (render.tables: a column headed "År" is a year), a number in the workbook
+    return frame.assign(finding=frame["finding"].map(labels.FINDING_LABELS), year=frame["year"].astype("Int64"))
 
 
 def summary(region_code: str = labels.COUNTRY_CODE) -> pd.DataFrame:

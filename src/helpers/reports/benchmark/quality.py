@@ -60,7 +60,7 @@ class Quality:
         frame = pd.concat([frame, extreme.assign(finding="peer_extreme")[frame.columns], manual], ignore_index=True)
         frame = frame.assign(
             finding=frame["finding"].map(labels.FINDING_LABELS),
-            year=frame["year"].astype("Int64").astype("str").replace("<NA>", ""),
+            year=frame["year"].astype("Int64"),  # shown as 2019 under "År" (render.tables), a number in the workbook
         )
         return frame.sort_values(["name", "year", "finding"], ignore_index=True)
 
