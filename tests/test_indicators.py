@@ -642,3 +642,33 @@ def test_caseworkers_cost_is_defined_and_reconciled_with_the_expected_result(ren
         running = [n["Udgift i år til sagerne, kr."] for n in names if n["Område"] == r["Område"]]
         if all(running) and r[parts[0]]:  # no cost hidden: the table's column adds up to the running cases' kroner
             assert abs(sum(map(_number, running)) - _number(r[parts[0]])) <= len(running)
+
+
+def test_caseworker_key_maps_each_caseworker_to_the_pseudonym_the_pack_shows(tmp_path):
+    """The department's own key (python -m helpers caseworker-key): the extract's initials beside the keyed pseudonym the
+    ingestion gives them, so the pack's table can be read by who holds the extract; the reports keep the pseudonyms."""
+    import subprocess
+    import sys
+
+    from helpers.intake.extracts import caseworker_key
+    from helpers.intake.ingest import ingest
+
+    extract = (
+        Path(__file__).parent / "data" / "real_format" / "sensum_adults.xlsx"
+    )  # PrimærAnsvarlig: the caseworker, as Sensum names it
+    key = b"k" * 32
+    got = caseworker_key(extract, key)
+    accepted = ingest("cases", extract, key).accepted
+    assert set(got["pseudonym"]) == set(accepted["caseworker"].dropna()) and len(got) > 0
+    for r in got.itertuples():
+        assert r.pseudonym == pseudonymise_caseworker(r.in_extract, key) and r.in_extract not in r.pseudonym
+    assert got["lines"].sum() == accepted["caseworker"].notna().sum()
+    out = tmp_path / "noegle.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers", "caseworker-key", str(extract), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "keep it inside the administration" in done.stdout
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0] == "sagsbehandler;pseudonym;sagslinjer"
