@@ -252,6 +252,27 @@ def test_words_and_numbers_on_every_page(every_report):
     assert not found, "\n".join(sorted(set(found))[:40])
 
 
+def test_lists_of_names_are_in_danish_order_on_every_page(every_report):
+    """A table listing municipalities in alphabetical order uses the Danish one (Ærø, Ødsherred, then Aabenraa), never
+    the computer's (Aabenraa first, Ærø after Åbenrå)."""
+    from helpers.render.formats import danish_key
+    from helpers.render.workbook import html_tables
+
+    root, results = every_report
+    wrong = []
+    for path in every_page(root, results):
+        for head, *rows in html_tables(path.read_text(encoding="utf-8")):
+            if not rows or head[0] != "Kommune":
+                continue
+            names = [
+                r[0] for r in rows if r and r[0] not in ("Laveste", "Højeste") and not r[0].startswith("Gennemsnit")
+            ]
+            names = [n for n in names if n != "Landsgennemsnit"]
+            if len(set(names)) > 2 and names == sorted(names) and names != sorted(names, key=danish_key):
+                wrong.append(f"{path.relative_to(root)}: {names[:3]} ... {names[-3:]}")
+    assert not wrong, wrong[:10]
+
+
 def test_csv_downloads_give_dates_without_a_time(every_report):
     root, results = every_report
     timed = []

@@ -428,9 +428,16 @@ def what_if_text(planned: Plan) -> str:
     )
 
 
-def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None = None) -> RenderResult:
+def render(
+    spec: ReportSpec,
+    params: dict,
+    out_dir: Path,
+    published: dict | None = None,
+    catalogue: tuple[navigation.Entry, ...] = (),
+) -> RenderResult:
     """Execute one notebook with papermill and write it as self-contained HTML; errors are returned, not raised.
-    `published`: the published set a what-if report departs from, named on its page."""
+    `published`: the published set a what-if report departs from, named on its page; `catalogue`: the reports its
+    folder holds, which the page links to where it mentions them (folder_catalogue)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -473,7 +480,7 @@ def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None
         )
     result.slug, relpath = report_path(spec, params)
     result.path = out_dir / relpath
-    nav = page_navigation(spec, params, out_dir if published is not None else None)
+    nav = page_navigation(spec, params, catalogue)
     write_atomic(result.path, page.page(f"{spec.title_for(params)}: {label}".rstrip(": "), header, body, nav=nav))
     if tables:  # the same tables for analysts to continue in Excel, with a first sheet saying what they are
         title = f"{spec.title_for(params)}: {label}".rstrip(": ")
@@ -498,14 +505,20 @@ def report_path(spec: ReportSpec, params: dict) -> tuple[str, str]:
     return "/".join(parts), f"{spec.out_folder}/{'/'.join(parts)}.html"
 
 
-@cache
-def catalogue() -> tuple[navigation.Entry, ...]:
-    """Every report a full run writes (name, parameters, path), for the links between pages; once per process."""
-    return tuple(
-        navigation.Entry(spec.name, params, report_path(spec, params)[1])
-        for spec in REPORTS
-        for params in spec.parameter_sets()
-    )
+def folder_catalogue(planned: Plan) -> tuple[navigation.Entry, ...]:
+    """The reports a run's folder holds once the run is done, for the links between pages: those its index lists from
+    earlier runs and those the run renders now (so a page links to a report only where the reader finds it)."""
+    store = planned.out_dir / "index.json"
+    earlier = json.loads(store.read_text(encoding="utf-8")) if store.exists() else []
+    entries = {
+        e["path"]: navigation.Entry(e["report"], e["params"], e["path"])
+        for e in earlier
+        if e.get("path") and not e.get("error")
+    }
+    for spec, params, _ in planned.jobs:
+        path = report_path(spec, params)[1]
+        entries[path] = navigation.Entry(spec.name, params, path)
+    return tuple(entries.values())
 
 
 @cache
@@ -515,21 +528,20 @@ def region_of() -> dict[str, str]:
     return dict(zip(found["municipality_code"], found["region_code"]))
 
 
-def page_navigation(spec: ReportSpec, params: dict, existing_in: Path | None = None) -> str:
-    """A page's links: back to its folder's landing page, and to the reports it mentions: those a full run writes, or,
-    for a what-if report (`existing_in` its folder), those already written there."""
+def page_navigation(spec: ReportSpec, params: dict, catalogue: tuple[navigation.Entry, ...]) -> str:
+    """A page's links: back to its folder's landing page, and to the reports it mentions that the folder holds."""
     here = report_path(spec, params)[1]
     entry = navigation.Entry(spec.name, params, here)
-    found = navigation.related(entry, list(catalogue()), region_of())
-    if existing_in is not None:
-        found = [e for e in found if (existing_in / e.path).is_file()]
-    links = [(navigation.label(e), navigation.relative(e.path, here)) for e in found]
+    links = [
+        (navigation.label(e), navigation.relative(e.path, here))
+        for e in navigation.related(entry, list(catalogue), region_of())
+    ]
     return page.crumbs(navigation.relative("index.html", here), links)
 
 
-def _render_job(args: tuple[ReportSpec, dict, str, dict | None]) -> RenderResult:
-    spec, params, out_dir, published = args
-    return render(spec, params, Path(out_dir), published)
+def _render_job(args: tuple[ReportSpec, dict, str, dict | None, tuple]) -> RenderResult:
+    spec, params, out_dir, published, catalogue = args
+    return render(spec, params, Path(out_dir), published, catalogue)
 
 
 DERIVED = ("region_name", "municipality_name", "label")  # parameters that follow from a code, never given
@@ -678,12 +690,14 @@ def run(planned: Plan, workers: int | None = None, progress: bool = True) -> lis
     from tqdm import tqdm
 
     # a worker gets the spec itself (it need not be in its REPORTS), without the queries and parsers, which may not pickle
+    catalogue = folder_catalogue(planned)
     jobs = [
         (
             replace(spec, parameter_sets=list, settings={}, resolve=None),
             params,
             str(planned.out_dir),
             published if planned.what_if else None,
+            catalogue,
         )
         for spec, params, published in planned.jobs
     ]
