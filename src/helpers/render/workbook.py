@@ -250,8 +250,17 @@ def notebook_tables(notebook) -> dict[str, Sheet]:
                 if len(table["rows"]) < 1:
                     continue
                 if table.get("title"):
-                    tables[table["title"]] = Sheet.from_data(table)
-                    continue
-                count += 1
-                tables[f"{section} ({count})" if count > 1 else section] = Sheet.from_data(table)
+                    name = table["title"]
+                else:
+                    count += 1
+                    name = f"{section} ({count})" if count > 1 else section
+                tables[_unused(name, tables)] = Sheet.from_data(table)
     return tables
+
+
+def _unused(name: str, tables: dict) -> str:
+    """`name`, or 'name (2)', 'name (3)' ... where a table of that name is there already (no table overwrites another)."""
+    n, found = 2, name
+    while found in tables:
+        found, n = f"{name} ({n})", n + 1
+    return found
