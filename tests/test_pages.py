@@ -521,3 +521,28 @@ def test_the_landing_page_finds_a_municipality_as_the_reader_types(every_report,
         assert page.locator("#find-none").is_visible()
     finally:
         page.close()
+
+
+def test_the_forecast_reports_expected_result_adds_up_across_and_down(every_report):
+    """Current + expected + pool = expected result, expected result - budget = deviation, and the sub-areas add up to the
+    total row, in the whole kroner every forecast page shows (before, 1-2 kr. off where each cell was rounded alone)."""
+    from helpers.render.workbook import html_tables
+
+    root, results = every_report
+    number = lambda t: float(t.replace(".", "").replace(",", "."))  # noqa: E731
+    checked = 0
+    for r in results:
+        if r.report != "forecast":
+            continue
+        head, *rows = next(t for t in html_tables(r.path.read_text(encoding="utf-8")) if "Pulje (skøn), kr." in t[0])
+        at = {h: i for i, h in enumerate(head)}
+        grid = [[number(c) for c in row[1:]] for row in rows]
+        current, expected, pool, result, budget, deviation = (at[h] - 1 for h in head[1:])
+        for row in grid:
+            assert (
+                row[current] + row[expected] + row[pool] == row[result] and row[result] - row[budget] == row[deviation]
+            )
+        assert rows[-1][0] == "I alt"
+        assert all(sum(g[j] for g in grid[:-1]) == grid[-1][j] for j in range(len(head) - 1)), r.path
+        checked += 1
+    assert checked == 6
