@@ -46,7 +46,7 @@ def test_every_stage_is_a_folder_whose_init_says_its_job_in_one_line(stage):
 
 def test_no_flat_modules_left_beside_the_stages():
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert top == ["__init__.py", "__main__.py", "bench.py", "cli.py", "labels.py", "paths.py"]
+    assert top == ["__init__.py", "__main__.py", "bench.py", "cli.py", "data.py", "labels.py", "paths.py"]
 
 
 def test_analysis_imports_no_warehouse_reports_render_or_intake():
@@ -164,6 +164,7 @@ def test_reports_explorer_and_cli_read_marts_only():
         "src/helpers/reports/*.py",
         "src/helpers/render/*.py",
         "src/helpers/warehouse/marts.py",
+        "src/helpers/data.py",
         "src/helpers/cli.py",
         "notebooks/*.ipynb",
     )

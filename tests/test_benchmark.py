@@ -30,7 +30,15 @@ def test_json_shape_and_whole_country_row(warehouse_path):
     row = next(r for r in out["rows"] if r["code"] == "085" and r["measure_group"] == "familiepleje")
     assert row["name"] == "Region Sjælland" and round(row["expenditure_per_inhabitant"]) == 2952
     assert next(r for r in out["rows"] if r["code"] == "000")["name"] == "Hele landet"
-    assert set(row) == {"code", "name", "measure_group", "expenditure_per_inhabitant", "users_per_10000", "unit_cost"}
+    assert set(row) == {
+        "code",
+        "name",
+        "measure_group",
+        "expenditure_per_inhabitant",
+        "users_per_10000",
+        "unit_cost",
+        "protection",
+    }
 
 
 def test_municipal_figures_equal_a_hand_computation_from_raw_extracts(con, adults_085):
@@ -77,7 +85,7 @@ def test_fixed_prices_scale_by_the_price_index(con):
 def test_csv_and_table_formats_and_user_errors(warehouse_path):
     csv = _cli("--area", "adults", "--year", "2017", "--format", "csv").stdout.splitlines()
     assert (
-        csv[0] == "code,name,measure_group,expenditure_per_inhabitant,users_per_10000,unit_cost"
+        csv[0] == "code,name,measure_group,expenditure_per_inhabitant,users_per_10000,unit_cost,protection"
         and len(csv) == 1 + 6 * 10
     )
     table = _cli("--area", "children", "--year", "2017").stdout

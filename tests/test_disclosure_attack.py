@@ -280,7 +280,7 @@ def _benchmark_knowledge(root: Path, results: list, area: str, truth: pd.DataFra
             key, value = (names.get(name), int(at), by_label.get(label)), float(cost.replace(".", ""))
             if key in facts.index and value > 0.5:
                 if key[1] not in current:
-                    current[key[1]] = marts.benchmark_series(area, key[1], key[1], key[1]).set_index(
+                    current[key[1]] = marts.benchmark_series(area, key[1], key[1], key[1], protect=False).set_index(
                         ["code", "year", "measure_group"]
                     )
                 spent = current[key[1]].loc[key, "expenditure_kr_fixed"]
@@ -375,8 +375,8 @@ def test_no_benchmark_user_count_under_5_comes_back_from_rates_unit_costs_and_di
     years = [int(r.params["year"]) for r in results if r.report == "benchmark"]
     starts = [int(r.params["long_series_start"]) for r in results if r.report == "benchmark"]
     base = int(next(r.params["price_base_year"] for r in results if r.report == "benchmark"))
-    truth = marts.benchmark_series(area, min(starts), max(years), base)
-    regions = marts.benchmark_series(area, min(starts), max(years), base, level="region")
+    truth = marts.benchmark_series(area, min(starts), max(years), base, protect=False)
+    regions = marts.benchmark_series(area, min(starts), max(years), base, level="region", protect=False)
     reported = truth[truth["users"].notna()]
     population = pd.concat(
         [

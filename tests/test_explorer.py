@@ -32,7 +32,13 @@ def test_region_figure_and_years_drive_the_frame(explorer):
     assert (
         fixed.loc[fixed["year"] == 2014, "value"].sum() > frame.loc[frame["year"] == 2014, "value"].sum()
     )  # 2014 lifted to 2024 prices
-    assert explorer.table().shape == (17, 5)
+    assert explorer.table().shape == (18, 6)  # 17 municipalities and the region's average; code, name, 4 years
+
+
+def _line(spec: dict) -> dict:
+    """The first layer of lines (the municipalities'; past 8 lines an invisible layer of points catching the pointer
+    comes first)."""
+    return next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
 
 
 def _layers(spec: dict) -> list[tuple[dict, list[dict]]]:
@@ -46,13 +52,15 @@ def test_peers_and_highlight_reach_the_chart_spec_with_a_legend_and_names(explor
     explorer.highlight.value, explorer.selection.value = "259", "peers"
     assert len(explorer.codes()) == 6 and "259" in explorer.codes()
     spec = explorer.chart().to_dict()
-    names = {row["name"] for rows in spec["datasets"].values() for row in rows}
+    names = {row["name"] for rows in spec["datasets"].values() for row in rows if "code" in row}
     assert "Køge" in names and len(names) == 6
     layers = _layers(spec)
     assert layers[1][0]["mark"]["strokeWidth"] == 3.5 and "Køge (fremhævet)" in layers[1][0]["transform"][0]["filter"]
     colour = layers[0][0]["encoding"]["color"]
     assert (
-        colour["scale"]["domain"] == ["Køge (fremhævet)", "Sammenlignelige kommuner"] and "legend" in colour
+        colour["scale"]["domain"]
+        == ["Køge (fremhævet)", "Sammenlignelige kommuner", "Gennemsnit for de viste kommuner"]
+        and "legend" in colour
     )  # the legend says who
     text = next((layer, rows) for layer, rows in layers if layer["mark"]["type"] == "text")
     assert {row["name"] for row in text[1]} == names  # six lines: each named at its end
@@ -67,7 +75,15 @@ def test_many_lines_name_only_the_highlighted_one(explorer):
         "259",
     )
     layers = _layers(explorer.chart().to_dict())
-    assert [{row["name"] for row in rows} for layer, rows in layers if layer["mark"]["type"] == "text"] == [{"Køge"}]
+    texts = [(layer, {row["name"] for row in rows}) for layer, rows in layers if layer["mark"]["type"] == "text"]
+    assert texts[0][1] == {"Køge"} and "transform" not in texts[0][0]  # the highlighted line is always named
+    pointed = texts[1]  # any other line is named while the pointer is on it, and stands out
+    assert pointed[0]["transform"] == [{"filter": {"param": "linje", "empty": False}}] and len(pointed[1]) == 17
+    spec = explorer.chart().to_dict()
+    (param,) = [p for layer in spec["layer"] for p in layer.get("params", [])] or spec["params"]
+    assert param["select"]["fields"] == ["name"] and param["select"]["on"] == "pointerover"
+    assert _line(spec)["encoding"]["opacity"]["condition"]["param"] == "linje"
+    assert spec["layer"][0]["mark"] == {"type": "point", "opacity": 0, "size": 60}  # catches the pointer
 
 
 def test_units_on_axes_and_table_headers(explorer):
@@ -107,7 +123,7 @@ def test_municipality_lists_are_in_danish_order(explorer):
         "chosen",
     )
     explorer.chosen.value = ("751", "580", "101", "492")  # Aarhus, Aabenraa, København, Ærø
-    assert explorer.table()["Kommune"].tolist() == ["København", "Ærø", "Aabenraa", "Aarhus"]
+    assert explorer.table()["Kommune"].tolist()[:-1] == ["København", "Ærø", "Aabenraa", "Aarhus"]
 
 
 def test_notes_when_a_mode_falls_back_to_the_region_or_the_highlight_is_not_shown(explorer):
@@ -120,8 +136,9 @@ def test_notes_when_a_mode_falls_back_to_the_region_or_the_highlight_is_not_show
     assert explorer.notes()[0].startswith("Ingen kommune valgt under 'Fremhæv'") and len(explorer.codes()) == 17
     explorer.selection.value, explorer.highlight.value = "region", "851"  # Aalborg is in Nordjylland
     assert "Aalborg (fremhævet) hører ikke til de viste kommuner og er ikke i figuren." in explorer.notes()
-    assert explorer.chart().to_dict()["layer"][0]["encoding"]["color"]["scale"]["domain"] == [
-        "Kommunerne i Region Sjælland"
+    assert _line(explorer.chart().to_dict())["encoding"]["color"]["scale"]["domain"] == [
+        "Kommunerne i Region Sjælland",
+        "Gennemsnit i Region Sjælland",
     ]
     explorer.highlight.value = "259"
     assert not explorer.notes()
@@ -162,7 +179,7 @@ def test_flagged_values_are_left_out_or_marked_with_the_reason(explorer):
         and frame.loc[frame["code"] != "316", "flagged"].eq(False).all()
     )
     assert sum(n.startswith("Holbæk 201") and "markeret med en ring" in n for n in explorer.notes()) == 2
-    rings = [rows for layer, rows in _layers(explorer.chart().to_dict()) if layer["mark"]["type"] == "point"]
+    rings = [rows for layer, rows in _layers(explorer.chart().to_dict()) if layer["mark"].get("size") == 220]
     assert [(r["name"], r["year"]) for r in rings[0]] == [("Holbæk", 2012), ("Holbæk", 2013)]
     assert "background-color" in explorer.shown_table().to_html()
 
@@ -210,7 +227,7 @@ def test_changes_within_an_area_are_answered_from_memory(explorer, monkeypatch):
     ):
         control.value = value  # the observer redraws chart and table
     after = explorer.table()
-    assert list(after.columns) == ["Kommune", *range(2012, 2021)] and "Aalborg" in set(after["Kommune"])
+    assert list(after.columns) == ["Kommunekode", "Kommune", *range(2012, 2021)] and "Aalborg" in set(after["Kommune"])
     assert not after.equals(before)
 
 
@@ -222,12 +239,14 @@ def test_export_writes_xlsx_and_csv_with_the_table(explorer):
     book = load_workbook(xlsx)
     assert book.sheetnames == ["Om", "Brugere pr. 10.000"]
     sheet = book["Brugere pr. 10.000"]
-    assert [c.value for c in sheet[1]] == ["Kommune", "2016", "2017"] and sheet.max_row == 18
-    assert sheet["B2"].number_format == "#,##0.0" and isinstance(
-        sheet["B2"].value, float
+    assert [c.value for c in sheet[1]] == ["Kommunekode", "Kommune", "Enhed", "2016", "2017"] and sheet.max_row == 19
+    assert sheet["D2"].number_format == "#,##0.0" and isinstance(
+        sheet["D2"].value, float
     )  # shown 333,0 in a Danish Excel
-    back = pd.read_csv(csv, sep=";", decimal=",", encoding="utf-8-sig")
+    back = pd.read_csv(csv, sep=";", decimal=",", encoding="utf-8-sig", dtype={"Kommunekode": str})
     assert back["2017"].tolist() == table[2017].round(1).tolist()  # as shown on screen, one decimal
+    assert back["Kommunekode"].tolist() == table["Kommunekode"].tolist() and back["Kommunekode"].iloc[-1] == "085"
+    assert set(back["Enhed"]) == {"brugere pr. 10.000 0-17-årige"} and back["Kommune"].iloc[-1].startswith("Gennemsnit")
     assert csv.name.startswith("Udforsk - Børn og unge - Brugere pr. 10.000 - I alt - Region Sjælland - 2016-2017 - ")
     assert xlsx.stem == csv.stem and not re.search(r"[a-z]+_[a-z]+|current|region085", csv.name)  # Danish, no codes
     about = dict(book["Om"].iter_rows(values_only=True))
@@ -235,7 +254,7 @@ def test_export_writes_xlsx_and_csv_with_the_table(explorer):
         "Børn og unge",
         "Brugere pr. 10.000",
         "brugere pr. 10.000 0-17-årige",
-        "I alt",
+        "I alt (i_alt)",
         "2016–2017",
     )
     assert (
@@ -252,21 +271,25 @@ def test_unit_costs_export_in_whole_kroner_for_a_peer_group(explorer):
     explorer.highlight.value, explorer.selection.value, explorer.prices.value = "265", "peers", "fixed"
     xlsx, csv = explorer.export_table()
     sheet = load_workbook(xlsx)["Enhedsudgift"]
-    assert sheet["B2"].number_format == "#,##0" and sheet["B2"].value == round(sheet["B2"].value)
+    assert sheet["D2"].number_format == "#,##0" and sheet["D2"].value == round(sheet["D2"].value)
     assert (
-        " - faste 2024-priser - Roskilde og sammenlignelige - " in csv.name and sheet.max_row == 7
-    )  # Roskilde and its 5 peers
+        " - faste 2024-priser - Roskilde og sammenlignelige - " in csv.name and sheet.max_row == 8
+    )  # Roskilde and its 5 peers, and their average
     first = csv.read_text(encoding="utf-8-sig").splitlines()[1].split(";")
-    assert first[1].isdigit() and int(first[1]) == sheet["B2"].value  # '290062', not '290062,0'
+    assert first[3].isdigit() and int(first[3]) == sheet["D2"].value  # '290062', not '290062,0'
     assert explorer.chart().to_dict()["title"].endswith("(voksne, kr. pr. bruger, faste 2024-priser)")
 
 
 def test_without_a_highlight_the_chart_has_no_empty_layer(explorer):
     explorer.area.value, explorer.selection.value, explorer.highlight.value = "children", "region", ""
     explorer.figure.value, explorer.group.value, explorer.region.value = "expenditure_per_inhabitant", "i_alt", "085"
-    assert [layer["mark"]["type"] for layer in explorer.chart().to_dict()["layer"]] == ["line"]
+    layers = _layers(explorer.chart().to_dict())  # pointer, lines, average, names
+    assert [layer["mark"]["type"] for layer, _ in layers] == ["point", "line", "line", "text"]
+    assert all(rows for _, rows in layers)
     explorer.highlight.value = "259"
-    assert [layer["mark"]["type"] for layer in explorer.chart().to_dict()["layer"]] == ["line", "line", "text"]
+    layers = _layers(explorer.chart().to_dict())
+    assert [layer["mark"]["type"] for layer, _ in layers] == ["point", "line", "line", "line", "text", "text"]
+    assert all(rows for _, rows in layers)
 
 
 def test_the_chart_is_shown_as_a_vega_lite_bundle_jupyterlab_draws_itself(explorer, monkeypatch):
@@ -278,3 +301,106 @@ def test_the_chart_is_shown_as_a_vega_lite_bundle_jupyterlab_draws_itself(explor
         set(bundle) == {"application/vnd.vegalite.v5+json", "text/plain"} and options["raw"]
     )  # not a script: survives a reload
     assert options["metadata"]["application/vnd.vegalite.v5+json"]["embed_options"]["formatLocale"]["decimal"] == ","
+
+
+def test_average_line_is_the_regions_figure_or_sums_over_sums_of_the_shown(explorer):
+    """Region: the mart's region figure (as the benchmark pages' average line); chosen municipalities: their summed
+    expenditure over their summed users, worked by hand from the mart."""
+    explorer.view.value, explorer.area.value, explorer.figure.value = "lines", "adults", "unit_cost"
+    explorer.group.value, explorer.prices.value, explorer.highlight.value = "i_alt", "current", ""
+    explorer.selection.value, explorer.region.value, explorer.years.value = "region", "085", (2020, 2024)
+    region = query("""select year, unit_cost from mart_benchmark_region where code = '085' and area = 'adults'
+                      and measure_group = 'i_alt' and year between 2020 and 2024 order by year""")
+    assert explorer.average()["value"].tolist() == pytest.approx(region["unit_cost"].tolist())
+    assert (
+        explorer.average_label() == "Gennemsnit i Region Sjælland" and explorer.table().iloc[-1]["Kommunekode"] == "085"
+    )
+    roles = _line(explorer.chart().to_dict())["encoding"]["color"]["scale"]["domain"]
+    assert roles[-1] == "Gennemsnit i Region Sjælland"  # named in the legend
+    explorer.selection.value, explorer.chosen.value = "chosen", ("259", "253", "265")
+    hand = query("""select year, sum(expenditure_kr) / sum(users) as pooled from mart_benchmark_municipality
+                    where municipality_code in ('259', '253', '265') and area = 'adults' and measure_group = 'i_alt'
+                    and year between 2020 and 2024 group by year order by year""")
+    assert explorer.average()["value"].tolist() == pytest.approx(hand["pooled"].tolist())
+    assert explorer.table().iloc[-1]["Kommune"] == "Gennemsnit for de viste kommuner"
+
+
+def test_ranking_sorts_by_the_last_year_with_change_and_average(explorer):
+    explorer.area.value, explorer.figure.value, explorer.group.value = "children", "expenditure_per_inhabitant", "i_alt"
+    explorer.selection.value, explorer.region.value, explorer.highlight.value = "region", "085", "259"
+    explorer.prices.value, explorer.years.value, explorer.view.value = "fixed", (2018, 2024), "ranking"
+    ranking = explorer.ranking()
+    municipalities, average = ranking.iloc[:-1], ranking.iloc[-1]
+    assert len(municipalities) == 17 and municipalities["Rang"].tolist() == list(range(1, 18))
+    assert municipalities["2024"].is_monotonic_decreasing and pd.isna(average["Rang"])
+    koege = municipalities[municipalities["Kommune"] == "Køge"].iloc[0]
+    assert koege["Ændring i %"] == pytest.approx(100 * (koege["2024"] / koege["2018"] - 1))
+    region = query("""select expenditure_per_inhabitant_fixed from mart_benchmark_region where code = '085'
+                      and area = 'children' and measure_group = 'i_alt' and year = 2024""").iloc[0, 0]
+    assert average["2024"] == pytest.approx(region) and average["Kommune"] == "Gennemsnit i Region Sjælland"
+    spec = explorer.chart().to_dict()
+    assert spec["title"].startswith("Udgift pr. indbygger 2024: I alt") and spec["title"].endswith("rangeret")
+    bars, _, rule = _layers(spec)
+    assert bars[0]["mark"]["type"] == "bar" and bars[0]["encoding"]["y"]["sort"] == {
+        "field": "value",
+        "order": "descending",
+    }
+    assert rule[1][0]["line"] == "Gennemsnit i Region Sjælland" and rule[1][0]["value"] == pytest.approx(
+        region, abs=0.01
+    )
+    assert "Køge (fremhævet)" in bars[0]["encoding"]["color"]["scale"]["domain"]
+    html = explorer.shown_table().to_html()
+    assert ">Ændring i %</th>" in html and ">Rang</th>" in html
+    xlsx, csv = explorer.export_table()
+    back = pd.read_csv(csv, sep=";", decimal=",", encoding="utf-8-sig", dtype={"Kommunekode": str})
+    assert list(back.columns) == ["Rang", "Kommunekode", "Kommune", "Enhed", "2018", "2024", "Ændring i %"]
+    assert back["Enhed"].iloc[0] == "kr. pr. 0-22-årig, faste 2024-priser" and " - rangering - " in csv.name
+    explorer.view.value = "lines"
+
+
+def test_hidden_counts_follow_the_benchmark_pages_mask_with_their_reasons(explorer):
+    """A complement (a count of 5 or more hidden so that a small one cannot be computed back) is hidden here as on the
+    pages, and the note says why."""
+    from helpers import data
+
+    truth = data.key_figures("adults", 2017)
+    complement = truth[(truth["protection"] == "complement")].iloc[0]
+    explorer.view.value, explorer.area.value, explorer.figure.value = "lines", "adults", "users_per_10000"
+    explorer.group.value, explorer.selection.value = complement["measure_group"], "chosen"
+    explorer.chosen.value, explorer.years.value = (complement["municipality_code"],), (2017, 2017)
+    assert explorer.frame().empty
+    assert any(n.startswith(f"{complement['municipality_name']} 2017: skjult (..)") for n in explorer.notes())
+    shown = data.key_figures("adults", 2017, region=complement["region_code"])
+    shown = shown[(shown["measure_group"] == complement["measure_group"]) & shown["users_per_10000"].notna()]
+    explorer.selection.value, explorer.region.value = "region", complement["region_code"]
+    frame = explorer.frame()
+    assert sorted(frame["code"]) == sorted(shown["municipality_code"])
+
+
+def test_export_takes_a_text_path_and_says_where_or_why_not(explorer, tmp_path, monkeypatch):
+    explorer.view.value, explorer.area.value, explorer.figure.value = "lines", "children", "unit_cost"
+    explorer.selection.value, explorer.region.value = "region", "085"
+    monkeypatch.chdir(tmp_path)
+    explorer.folder.value = "mine eksporter"  # a relative folder typed as text, from the notebook's folder
+    explorer.export.click()
+    written = sorted(p.suffix for p in (tmp_path / "mine eksporter").iterdir())
+    assert written == [".csv", ".xlsx"]
+    assert explorer.message.value.startswith('<span class="helpers-export-done">Gemt: ')
+    assert str(tmp_path / "mine eksporter") in explorer.message.value
+    (tmp_path / "en fil").write_text("")
+    explorer.folder.value = str(tmp_path / "en fil")  # a file where the folder should be: no export, a reason
+    explorer.export.click()
+    assert "helpers-export-failed" in explorer.message.value and "Ikke gemt" in explorer.message.value
+    assert "en fil" in explorer.message.value
+    assert Explorer.__init__.__annotations__["out_dir"] == "str | Path | None"
+
+
+def test_a_stopped_kernel_shows_a_clear_message_instead_of_the_explorer(explorer, monkeypatch):
+    shown = []
+    monkeypatch.setattr("helpers.reports.explorer.display", lambda *args, **kwargs: shown.append(args[0]))
+    explorer.show()
+    message, widget = shown
+    html = message.data
+    assert "Udforskeren kører ikke" in html and "Run All" in html
+    assert ".jp-OutputArea:has(.helpers-explorer) .helpers-explorer-stopped { display: none; }" in html
+    assert "helpers-explorer" in widget._dom_classes

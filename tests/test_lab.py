@@ -1,6 +1,7 @@
-"""The explorer in a real JupyterLab, started as `make lab` starts it, driven by the system chromium (Playwright, no browser
-download): run all, change controls, reload the page, reopen the notebook; the chart is drawn every time, and the
-tracked notebook is never written."""
+"""The explorer in a real JupyterLab, started as `make lab` starts it (as root too), driven by the system chromium
+(Playwright, no browser download): run all, change controls, name a line under the pointer, rank, export to a typed
+folder, reload the page without saving, reopen the notebook, stop and restart the kernel; the chart is drawn (or a
+clear message shown) every time, and the tracked notebook is never written."""
 
 from __future__ import annotations
 
@@ -47,8 +48,7 @@ def lab(warehouse_path, tmp_path):
         f"--IdentityProvider.token={token}",
         "--LabApp.expose_app_in_browser=True",
         "--LabApp.news_url=",
-        *(["--allow-root"] if os.geteuid() == 0 else []),
-    ]
+    ]  # no --allow-root: as root (a container, CI), `helpers lab` adds it itself
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "helpers", "lab", "--dir", str(tmp_path / "lab"), "--", *options],
@@ -101,49 +101,132 @@ def _wait_for_notebook(page) -> None:
     )
 
 
+def _select(page, label: str, option: str) -> None:
+    page.locator(".widget-dropdown", has_text=label).locator("select").select_option(label=option)
+
+
+def _wait_title(page, start: str) -> None:
+    page.wait_for_function(
+        f"""() => [...document.querySelectorAll('{CHART}')].some(svg =>
+            svg.querySelector('.role-title-text').textContent.startsWith({start!r}))"""
+    )
+
+
+def _browser(p):
+    assert shutil.which("chromium"), "install Debian's chromium (apt-get install chromium)"
+    return p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+
+
+def _open(page, url: str, token: str) -> None:
+    page.set_default_timeout(60_000)
+    page.goto(f"{url}/lab/tree/explore.ipynb?token={token}")
+    _wait_for_notebook(page)
+    _command(page, "notebook:run-all-cells")
+    _wait_title(page, "Udgift pr. indbygger: I alt")
+
+
 @pytest.mark.browser
-def test_explorer_chart_survives_reload_and_reopening_and_the_tracked_notebook_stays(lab):
+def test_explorer_in_jupyterlab_lines_ranking_export_and_reloads(lab, tmp_path):
     from playwright.sync_api import sync_playwright
 
     url, token, copies = lab
     before = _digest(TRACKED)
-    assert shutil.which("chromium"), "install Debian's chromium (apt-get install chromium)"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        browser = _browser(p)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(60_000)
-            page.goto(f"{url}/lab/tree/explore.ipynb?token={token}")
-            _wait_for_notebook(page)
-            _command(page, "notebook:run-all-cells")
-            assert _chart_title(page).startswith("Udgift pr. indbygger: I alt")
+            _open(page, url, token)
             assert page.locator(f"{CHART} .mark-line path").count() > 0
+            assert not page.locator(".helpers-explorer-stopped").is_visible()  # the message only when stopped
 
-            page.locator(".widget-dropdown", has_text="Nøgletal").locator("select").select_option(
-                label="Brugere pr. 10.000"
+            # 17 lines (Region Sjælland): none named until the pointer is on one, then that one
+            chart = page.locator(CHART).first
+            labels_shown = (
+                f"() => [...document.querySelectorAll('{CHART} .mark-text.role-mark text')].map(t => t.textContent)"
             )
-            page.locator(".widget-dropdown", has_text="Fremhæv").locator("select").select_option(label="Køge")
+            assert [t for t in page.evaluate(labels_shown) if t] == []
+            chart.scroll_into_view_if_needed()
+            box = chart.locator(".mark-symbol path").nth(5).bounding_box()
+            for dx in (0, 3):  # into the chart, then onto the point
+                page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dx)
+            page.wait_for_function(f"() => ({labels_shown})().filter(t => t).length === 1")
+            named = [t for t in page.evaluate(labels_shown) if t]
+            assert named[0] in page.locator(".jp-RenderedHTMLCommon table").first.inner_text()
+            assert "Gennemsnit i Region Sjælland" in chart.locator(".role-legend").text_content()
+
+            _select(page, "Nøgletal", "Brugere pr. 10.000")
+            _select(page, "Fremhæv", "Køge")
             page.wait_for_function(f"""() => [...document.querySelectorAll('{CHART}')].some(svg =>
                 svg.querySelector('.role-title-text').textContent.startsWith('Brugere pr. 10.000')
-                && svg.querySelector('.role-legend').textContent.includes('Køge (fremhævet)'))""")  # the legend names the highlight
-            assert page.locator(".widget-toggle-buttons button").first.is_disabled()  # no prices for a count
+                && svg.querySelector('.role-legend').textContent.includes('Køge (fremhævet)'))""")
+            assert (
+                page.locator(".widget-toggle-buttons", has_text="Løbende priser").locator("button").first.is_disabled()
+            )
 
-            _command(page, "docmanager:save")
-            page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
-            page.reload()
+            page.locator(".widget-toggle-buttons", has_text="Rangering").locator("button", has_text="Rangering").click()
+            page.wait_for_function(f"""() => [...document.querySelectorAll('{CHART}')].some(svg =>
+                svg.querySelector('.role-title-text').textContent.endsWith('rangeret'))""")
+            assert "Ændring i %" in page.locator(".jp-RenderedHTMLCommon table").first.inner_text()
+
+            folder = page.locator(".widget-text", has_text="Gem i mappe").locator("input")
+            folder.fill("eksport fra lab")  # a text path, relative to the notebook's folder
+            folder.press("Enter")
+            page.locator("button", has_text="Eksportér tabel").click()
+            page.wait_for_selector(".helpers-export-done")
+            assert "Gemt:" in page.locator(".helpers-export-done").inner_text()
+            written = sorted(p.suffix for p in (copies / "eksport fra lab").iterdir())
+            assert written == [".csv", ".xlsx"]
+            (tmp_path / "not a folder").write_text("")
+            folder.fill(str(tmp_path / "not a folder"))
+            folder.press("Enter")
+            page.locator("button", has_text="Eksportér tabel").click()
+            page.wait_for_selector(".helpers-export-failed")
+            assert "Ikke gemt" in page.locator(".helpers-export-failed").inner_text()
+
+            page.reload()  # never saved by hand: the explorer saved the notebook when it was shown
             _wait_for_notebook(page)
-            assert _chart_title(page).startswith(
-                "Brugere pr. 10.000"
-            )  # drawn again, in the state the controls were left in
+            assert _chart_title(page).endswith("rangeret")  # drawn again, in the state the controls were left in
 
             _command(page, "application:close-all")
             page.wait_for_function("() => !document.querySelector('.jp-Notebook')")
             _command(page, "docmanager:open", "{path: 'explore.ipynb'}")
             _wait_for_notebook(page)
-            assert _chart_title(page).startswith("Brugere pr. 10.000")
+            assert _chart_title(page).endswith("rangeret")
             assert "model not found" not in page.locator(".jp-Notebook").inner_text()
         finally:
             browser.close()
     assert _digest(TRACKED) == before, "JupyterLab wrote into the tracked notebook"
     saved = nbformat.read(copies / "explore.ipynb", as_version=4)
     assert saved.cells[-1].outputs, "the run was saved, into the working copy"
+
+
+@pytest.mark.browser
+def test_a_stopped_or_restarted_kernel_shows_a_clear_message_not_model_not_found(lab):
+    from playwright.sync_api import sync_playwright
+
+    url, token, _ = lab
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            _open(page, url, token)
+            message = page.locator(".helpers-explorer-stopped")
+            page.evaluate("() => { window.jupyterapp.commands.execute('kernelmenu:restart'); }")  # asks first
+            page.locator(".jp-Dialog .jp-mod-accept").click()
+            message.wait_for(state="visible")  # a restarted kernel has no explorer: the message says so
+            assert not page.get_by_text("model not found").is_visible()
+
+            _command(page, "notebook:run-all-cells")  # run again: the explorer is back, the message gone
+            _wait_title(page, "Udgift pr. indbygger: I alt")
+            assert not message.is_visible()
+
+            _command(page, "kernelmenu:shutdown")
+            message.wait_for(state="visible")
+            assert "Kør alle celler" in message.inner_text() and not page.locator(".helpers-explorer").is_visible()
+
+            page.reload()  # the notebook opened again without its kernel: the message, not "model not found"
+            page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook .jp-OutputArea')")
+            message.wait_for(state="visible")
+            assert not page.get_by_text("model not found").is_visible()
+        finally:
+            browser.close()

@@ -173,24 +173,41 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
+    from helpers import labels
     from helpers.render.formats import format_number
-    from helpers.warehouse.marts import key_figures
+    from helpers.warehouse.marts import UNPROTECTED_WARNING, key_figures
 
     try:
-        frame = key_figures(args.area, args.year, args.by, args.region, args.prices, args.base_year)
+        frame = key_figures(
+            args.area, args.year, args.by, args.region, args.prices, args.base_year, protect=not args.unprotected
+        )
     except (ValueError, FileNotFoundError) as exc:
         raise UserError(str(exc)) from None
+    if args.unprotected:
+        print(f"benchmark: {UNPROTECTED_WARNING}", file=sys.stderr)
     if args.json:
         rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-        print(json.dumps({"area": args.area, "year": args.year, "by": args.by, "rows": rows}, ensure_ascii=False))
+        payload = {"area": args.area, "year": args.year, "by": args.by, "protected": not args.unprotected}
+        print(json.dumps(payload | {"rows": rows}, ensure_ascii=False))
     elif args.format == "csv":
         print(frame.to_csv(index=False), end="")
     else:
-        shown = frame.assign(
-            **{c: [format_number(v, 0) for v in frame[c]] for c in ("expenditure_per_inhabitant", "unit_cost")},
-            users_per_10000=[format_number(v, 1) for v in frame["users_per_10000"]],
+        marker = frame["protection"].map({"small": labels.SMALL_TEXT, "complement": labels.HIDDEN}).fillna("")
+
+        def shown(column: str, decimals: int) -> list[str]:
+            return [format_number(v, decimals) or m for v, m in zip(frame[column], marker)]
+
+        table = frame.drop(columns="protection").assign(
+            expenditure_per_inhabitant=[format_number(v, 0) for v in frame["expenditure_per_inhabitant"]],
+            unit_cost=shown("unit_cost", 0),
+            users_per_10000=shown("users_per_10000", 1),
         )
-        print(shown.to_string(index=False))
+        print(table.to_string(index=False))
+        if marker.ne("").any():
+            print(
+                f"{labels.SMALL_TEXT}: built on fewer than {labels.SMALL} users; {labels.HIDDEN}: hidden so that such a "
+                "count cannot be computed back (as on the benchmark pages; --unprotected shows them for your own use)"
+            )
     return 0
 
 
@@ -348,6 +365,14 @@ def _cmd_forecast_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from helpers.warehouse import contracts
+
+    contracts.write_doc()
+    print(f"wrote {contracts.DOC} from the contracts in sql/marts/_marts.yml")
+    return 0
+
+
 def lab_copies(folder: Path) -> list[str]:
     """Working copies of the notebooks in `folder` for JupyterLab, so running and saving them never changes the tracked
     notebooks (JupyterLab saves outputs and kernel metadata into the file it opened). An existing copy is kept: it
@@ -395,12 +420,16 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     folder = Path(args.dir) if args.dir else paths.ROOT / "lab"
     for line in lab_copies(folder):
         print(line)
+    as_root = (
+        os.geteuid() == 0 and "--allow-root" not in args.jupyter
+    )  # a container or CI runs as root; Jupyter refuses
     command = [
         sys.executable,
         "-m",
         "jupyterlab",
         f"--ServerApp.root_dir={folder}",
         "--KernelManager.transport_encryption=auto",
+        *(["--allow-root"] if as_root else []),
         *args.jupyter,
     ]
     os.execv(sys.executable, command)  # JupyterLab in this process, so stopping it stops the server
@@ -475,8 +504,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="region code 081-085 (with --by municipality: its municipalities)")
     p.add_argument("--prices", default="current", choices=["current", "fixed"])
     p.add_argument("--base-year", type=int, help="price base year for fixed prices (default: the latest year)")
-    p.add_argument("--json", action="store_true", help="print {area, year, by, rows} as JSON")
+    p.add_argument("--json", action="store_true", help="print {area, year, by, protected, rows} as JSON")
     p.add_argument("--format", default="table", choices=["table", "csv"], help="output for people (default table)")
+    p.add_argument(
+        "--unprotected",
+        action="store_true",
+        help="also show figures on fewer than 5 users and the cells hidden to protect them (the benchmark pages hide "
+        "both): for your own analysis only, never to publish or share",
+    )
     p.set_defaults(func=_cmd_benchmark)
 
     p = sub.add_parser(
@@ -577,6 +612,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", help="folder of the working copies (default lab/, ignored by git)")
     p.add_argument("jupyter", nargs="*", help="further JupyterLab options after --, e.g. -- --port=8899 --no-browser")
     p.set_defaults(func=_cmd_lab)
+
+    p = sub.add_parser(
+        "docs", help="write docs/marts.md (the marts and helpers.data's columns) from sql/marts/_marts.yml"
+    )
+    p.set_defaults(func=_cmd_docs)
 
     p = sub.add_parser("bench", help="benchmarks as ratios run side by side; writes reports/bench/results.json")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts (default 3)")

@@ -23,12 +23,13 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from helpers import labels, paths
+from helpers.analysis.benchmark import pooled
 from helpers.analysis.peers import peer_groups
 from helpers.render import charts
 from helpers.render.batch import data_vintage
 from helpers.render.formats import danish_key, format_number
 from helpers.render.tables import danish_table
-from helpers.reports.benchmark.exclusions import SMALL_REASON
+from helpers.reports.benchmark.exclusions import COMPLEMENT_REASON, SMALL_REASON
 from helpers.warehouse import marts
 
 FIGURES = labels.FIGURE_LABELS_LONG
@@ -41,8 +42,15 @@ SELECTIONS = {
 VEGA_LITE = (
     "application/vnd.vegalite.v5+json"  # the newest Vega-Lite JupyterLab 4.6 draws itself (@jupyterlab/vega5-extension)
 )
+VIEWS = {"lines": "Udvikling over årene", "ranking": "Rangering"}
 HIGHLIGHT_COLOUR, OTHER_COLOUR, FLAG_COLOUR = "#b2182b", "#8c9aa6", "#e08214"
-LABELLED_LINES = 8  # up to this many lines every line is named at its end; above, only the highlighted one
+AVERAGE_COLOUR = charts.REFERENCE_STYLES[charts.REGION_AVERAGE]["colour"]
+LABELLED_LINES = 8  # up to this many lines every line is named at its end; above, the one under the pointer
+PROTECTION_REASONS = {"small": SMALL_REASON, "complement": COMPLEMENT_REASON}
+STOPPED = (  # shown in place of the explorer when its kernel is gone (hidden by CSS while the explorer is live)
+    "Udforskeren kører ikke: kernen er stoppet eller genstartet, eller notesbogen er åbnet på ny. "
+    "Kør alle celler (Run > Run All Cells) for at starte den igen."
+)
 LEFT_OUT = {"impossible"}  # findings whose value is not shown (as in the reports); the others are shown and marked
 USERS_FINDINGS = {"missing_users"}  # findings that concern only the figures built on users
 BENCHMARK_KINDS = ("population", "expenditure", "users", "price_index")  # the extracts the key figures come from
@@ -66,9 +74,8 @@ def file_name(text: str) -> str:
 class Explorer:
     """Controls: area, key figure, measure group, years, prices, region, municipalities or peers, highlight; a chart, a table, export."""
 
-    def __init__(self, out_dir: Path | None = None):
-        self.out_dir = out_dir or paths.ROOT / "reports" / "explore"
-        self._data = self._read_areas()
+    def __init__(self, out_dir: str | Path | None = None):
+        self._data, self._regions = self._read_areas()
         self._findings = marts.findings(with_municipality=True)
         self._peers: dict[int, pd.DataFrame] = {}
         self._memo: dict[
@@ -115,6 +122,18 @@ class Explorer:
         self.highlight = widgets.Dropdown(
             options=[("(ingen)", "")] + names, description="Fremhæv", style=style, layout=wide
         )
+        self.view = widgets.ToggleButtons(
+            options=[(v, k) for k, v in VIEWS.items()],
+            description="Visning",
+            style=style | {"button_width": "9.5rem"},
+        )
+        self.view.add_class("widget-inline-hbox")
+        self.folder = widgets.Text(
+            value=str(out_dir if out_dir is not None else paths.ROOT / "reports" / "explore"),
+            description="Gem i mappe",
+            style=style,
+            layout={"width": "34rem"},
+        )
         self.export = widgets.Button(
             description="Eksportér tabel (XLSX og CSV)", icon="download", layout={"width": "18rem", "flex": "0 0 auto"}
         )
@@ -123,6 +142,7 @@ class Explorer:
         self._update_groups()
         self.area.observe(lambda _: self._update_groups(), names="value")
         for control in (
+            self.view,
             self.figure,
             self.group,
             self.years,
@@ -141,13 +161,21 @@ class Explorer:
 
     # -- data -----------------------------------------------------------------------------------------------------------
 
+    @property
+    def out_dir(self) -> Path:
+        """The export folder typed under 'Gem i mappe' (a relative one from the notebook's folder)."""
+        return Path(self.folder.value.strip()).expanduser()
+
     @staticmethod
-    def _read_areas() -> dict[str, pd.DataFrame]:
-        """Every municipality, year and measure group of both areas, current and fixed prices, in one query."""
-        data = marts.municipal_key_figures_all()
-        return {
-            area: rows.drop(columns="area").reset_index(drop=True) for area, rows in data.groupby("area", sort=True)
-        }
+    def _read_areas() -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+        """Every municipality and region, year and measure group of both areas, current and fixed prices, with counts
+        under 5 protected as on the benchmark pages (marts.key_figures_all): {area: municipalities}, {area: regions}."""
+        municipal, regions = marts.key_figures_all()
+
+        def split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+            return {a: rows.drop(columns="area").reset_index(drop=True) for a, rows in frame.groupby("area", sort=True)}
+
+        return split(municipal), split(regions)
 
     def _update_groups(self) -> None:
         """The measure groups of the chosen area, 'I alt' selected, then one redraw."""
@@ -181,6 +209,7 @@ class Explorer:
     def state(self) -> dict:
         """The widget values as plain data (what a test sets and what the export records)."""
         return {
+            "view": self.view.value,
             "area": self.area.value,
             "figure": self.figure.value,
             "measure_group": self.group.value,
@@ -270,14 +299,12 @@ class Explorer:
         return hits.assign(year=hits["year"].astype(int)).rename(columns={"municipality_code": "code"})
 
     def frame(self) -> pd.DataFrame:
-        """The long frame behind chart and table: code, name, year, value, flagged. Left out: users under 5 and values
-        the checks found impossible (each with a note)."""
+        """The long frame behind chart and table: code, name, year, value, flagged. Left out: values hidden to protect
+        counts under 5 (as on the benchmark pages) and values the checks found impossible (each with a note)."""
         return self._once("frame", self._make_frame)
 
     def _make_frame(self) -> pd.DataFrame:
-        s = self.state()
         rows = self._rows()
-        small = labels.is_small(rows["users"]) & (s["figure"] != "expenditure_per_inhabitant")
         flags = self._flags()
         keys = list(zip(rows["code"], rows["year"]))
         left = flags[flags["finding"].isin(LEFT_OUT)]
@@ -285,7 +312,7 @@ class Explorer:
         marked = set(zip(flags["code"], flags["year"])) - out_keys
         left_out = pd.Series([k in out_keys for k in keys], index=rows.index, dtype=bool)
         out = rows.assign(flagged=[k in marked for k in keys]).loc[
-            ~small & ~left_out, ["code", "name", "year", "value", "flagged"]
+            ~left_out, ["code", "name", "year", "value", "flagged"]
         ]
         return out[out["value"].notna()].reset_index(drop=True)
 
@@ -310,22 +337,98 @@ class Explorer:
             else:
                 notes.append(f"{r.description} – vist, markeret med en ring i figuren og farve i tabellen.")
         if s["figure"] != "expenditure_per_inhabitant":
-            small = rows[labels.is_small(rows["users"])]
+            hidden = rows[rows["protection"] != ""]
             notes += [
-                f"{name} {', '.join(str(y) for y in sorted(part['year']))}: {SMALL_REASON}."
-                for name, part in small.groupby("name", sort=False)
+                f"{name} {', '.join(str(y) for y in sorted(part['year']))}: {PROTECTION_REASONS[why]}."
+                for (name, why), part in hidden.groupby(["name", "protection"], sort=False)
             ]
         return notes
 
+    # -- the average line and the ranking ------------------------------------------------------------------------------
+
+    def average_label(self) -> str:
+        """What the average line is: the region's or the country's figure, or the shown municipalities' own average."""
+        which = self._shown()[0]
+        if which != "region":
+            return "Gennemsnit for de viste kommuner"
+        if self.region.value == labels.COUNTRY_CODE:
+            return charts.COUNTRY_AVERAGE
+        return f"Gennemsnit i {self._label(self.region)}"
+
+    def average(self) -> pd.DataFrame:
+        """The average line per year (year, value): for a region or the country its figure as the benchmark pages draw it
+        (sums over all its municipalities, mart_benchmark_region); for chosen municipalities or a peer group sums over
+        sums of the values shown (what is hidden or left out is not in it, so it can be worked out from the table)."""
+        return self._once("average", self._make_average)
+
+    def _make_average(self) -> pd.DataFrame:
+        s = self.state()
+        if self._shown()[0] == "region":
+            regions = self._regions[s["area"]]
+            rows = regions[
+                (regions["code"] == s["region"])
+                & (regions["measure_group"] == s["measure_group"])
+                & regions["year"].between(*s["years"])
+            ]
+            out = rows.assign(value=rows[self._column()])[["year", "value"]]
+        else:
+            fixed = s["prices"] == "fixed"
+            shown = set(zip(self.frame()["code"], self.frame()["year"]))
+            rows = self._rows()
+            rows = rows[[k in shown for k in zip(rows["code"], rows["year"])]]
+            sums = pooled(
+                rows.assign(
+                    expenditure_kr_fixed=rows["expenditure_kr_fixed" if fixed else "expenditure_kr"],
+                    unit_cost=rows["unit_cost_fixed" if fixed else "unit_cost"],
+                ),
+                ["year"],
+            )
+            out = sums.assign(value=sums[s["figure"]])[["year", "value"]]
+        return out[out["value"].notna()].sort_values("year").reset_index(drop=True)
+
     def table(self) -> pd.DataFrame:
-        """Municipalities as rows (in Danish order), years as columns."""
+        """Municipalities as rows (in Danish order, with their codes), years as columns, the average as the last row."""
         frame = self.frame()
-        table = frame.pivot_table(index="name", columns="year", values="value").rename_axis(None, axis=1).reset_index()
-        return (
-            table.rename(columns={"name": "Kommune"})
-            .sort_values("Kommune", key=lambda c: c.map(danish_key))
-            .reset_index(drop=True)
+        table = (
+            frame.pivot_table(index=["code", "name"], columns="year", values="value")
+            .rename_axis(None, axis=1)
+            .reset_index()
+            .rename(columns={"code": "Kommunekode", "name": "Kommune"})
         )
+        table = table.sort_values("Kommune", key=lambda c: c.map(danish_key)).reset_index(drop=True)
+        average = self.average().set_index("year")["value"]
+        row = {"Kommunekode": self._average_code(), "Kommune": self.average_label()}
+        row |= {y: average.get(y) for y in table.columns[2:]}
+        return pd.concat([table, pd.DataFrame([row])], ignore_index=True) if len(table) else table
+
+    def _average_code(self) -> str:
+        return self.region.value if self._shown()[0] == "region" else ""
+
+    def ranking(self) -> pd.DataFrame:
+        """The municipalities ranked by the last year's value, highest first: rank, code, name, the first and the last
+        year's value and the change in percent (only the last year's value when the years are one); the average as the
+        last row (unranked)."""
+        s = self.state()
+        first, last = s["years"]
+        years = [first, last] if first != last else [last]
+        wide = self.frame().pivot_table(index=["code", "name"], columns="year", values="value").reset_index()
+        wide = wide.reindex(columns=["code", "name", *years])
+        table = wide.rename(columns={"code": "Kommunekode", "name": "Kommune"} | {y: str(y) for y in years})
+        table = table.dropna(subset=[str(last)])
+        table = table.assign(order=table["Kommune"].map(danish_key)).sort_values(
+            [str(last), "order"], ascending=[False, True]
+        )
+        table = table.drop(columns="order").reset_index(drop=True)
+        table.insert(0, "Rang", pd.array(range(1, len(table) + 1), dtype="Int64"))
+        average = self.average().set_index("year")["value"]
+        row = {"Kommunekode": self._average_code(), "Kommune": self.average_label()}
+        table = pd.concat(
+            [table, pd.DataFrame([row | {str(y): average.get(y) for y in years}])], ignore_index=True
+        ).astype({"Rang": "Int64"})
+        if first != last:
+            start = table[str(first)].astype(float)
+            table["Ændring i %"] = 100 * (table[str(last)].astype(float) / start.where(start > 0) - 1)
+        return table
 
     def unit_text(self) -> str:
         """The unit with the price basis where it applies: 'kr. pr. 0-22-årig, faste 2024-priser'."""
@@ -333,9 +436,26 @@ class Explorer:
         text = unit(s["area"], s["figure"])
         return text if s["figure"] == "users_per_10000" else f"{text}, {self._label(self.prices).lower()}"
 
+    def _encodings(self) -> tuple[str, str, str, list[alt.Tooltip]]:
+        """The figure's name, unit, number format and tooltips of a value per municipality and year."""
+        s = self.state()
+        label, axis = FIGURES[s["figure"]], self.unit_text()
+        fmt = charts.RATE if s["figure"] == "users_per_10000" else charts.KR
+        tooltip = [
+            alt.Tooltip("name:N", title="Kommune"),
+            alt.Tooltip("year:Q", title="År", format="d"),
+            alt.Tooltip("value:Q", title=f"{label} ({axis})", format=fmt),
+        ]
+        return label, axis, fmt, tooltip
+
     def chart(self) -> alt.LayerChart:
-        """Lines per municipality over the years, coloured by role with a legend (highlighted, peers or the others);
-        each line named at its end when there are few, else the highlighted one; flagged values ringed."""
+        """The chart of the chosen view: lines over the years, or the ranking of the last year."""
+        return self.ranking_chart() if self.view.value == "ranking" else self.line_chart()
+
+    def line_chart(self) -> alt.LayerChart:
+        """Lines per municipality over the years, coloured by role with a legend (highlighted, peers or the others, the
+        average black); each line named at its end when there are few, else the one under the pointer (and the
+        highlighted one), which is drawn on top; flagged values ringed."""
         s = self.state()
         frame = charts.rounded(self.frame())
         highlight = self._names.get(s["highlight"], "")
@@ -347,37 +467,84 @@ class Explorer:
         if which == "region" and s["region"] == labels.COUNTRY_CODE:
             others = "Alle kommuner"
         frame["role"] = [highlighted if n == highlight else others for n in frame["name"]]
-        roles = [r for r in (highlighted, others) if r in set(frame["role"])]
-        label, axis = FIGURES[s["figure"]], self.unit_text()
-        fmt = charts.RATE if s["figure"] == "users_per_10000" else charts.KR
-        tooltip = [
-            alt.Tooltip("name:N", title="Kommune"),
-            alt.Tooltip("year:Q", title="År", format="d"),
-            alt.Tooltip("value:Q", title=f"{label} ({axis})", format=fmt),
-        ]
+        average_label = self.average_label()
+        average = charts.rounded(self.average()).assign(name=average_label, role=average_label, flagged=False)
+        roles = [r for r in (highlighted, others) if r in set(frame["role"])] + ([average_label] * (len(average) > 0))
+        colours = {highlighted: HIGHLIGHT_COLOUR, others: OTHER_COLOUR, average_label: AVERAGE_COLOUR}
+        label, axis, fmt, tooltip = self._encodings()
         x = alt.X(
             "year:Q", title="År", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False, nice=False)
         )
         y = alt.Y("value:Q", title=axis[0].upper() + axis[1:], axis=alt.Axis(format=fmt))
         colour = alt.Color(
             "role:N",
-            title="Kommuner",
+            title="Linjer",
             legend=alt.Legend(orient="bottom"),
+            scale=alt.Scale(domain=roles, range=[colours[r] for r in roles]),
+        )
+        dash = alt.StrokeDash(
+            "role:N",
+            legend=None,
             scale=alt.Scale(
-                domain=roles, range=[HIGHLIGHT_COLOUR if r == highlighted else OTHER_COLOUR for r in roles]
+                domain=roles,
+                range=[charts.COUNTRY_DASH if r == charts.COUNTRY_AVERAGE else [1, 0] for r in roles],
             ),
         )
+        many = frame["name"].nunique() > LABELLED_LINES
+        pointer = alt.selection_point(
+            name="linje", fields=["name"], on="pointerover", clear="pointerout", nearest=True, empty=False
+        )
         base = alt.Chart(frame).encode(x=x, y=y, color=colour, detail="name:N", tooltip=tooltip)
-        layers = [base.transform_filter(alt.datum.role == others).mark_line(point=True, strokeWidth=1.5, opacity=0.8)]
-        if highlighted in roles:  # no empty layer: Vega warns of an infinite extent
-            layers.append(base.transform_filter(alt.datum.role == highlighted).mark_line(point=True, strokeWidth=3.5))
-        ends = frame.sort_values("year").groupby("name", as_index=False).tail(1)
-        if frame["name"].nunique() > LABELLED_LINES:
-            ends = ends[ends["role"] == highlighted]
-        if len(ends):
+        lines = base.transform_filter(alt.datum.role == others).mark_line(point=True, strokeWidth=1.5)
+        layers = []
+        if many:  # the line nearest the pointer stands out and is named; the others fade (the pointer is caught by
+            # invisible points of their own: a selection on a line with points fails in Vega-Lite 5)
             layers.append(
-                alt.Chart(ends).mark_text(align="left", dx=7, fontSize=11).encode(x=x, y=y, text="name:N", color=colour)
+                alt.Chart(frame)
+                .mark_point(size=60, opacity=0)
+                .encode(x=x, y=y, detail="name:N", tooltip=tooltip)
+                .add_params(pointer)
             )
+            lines = lines.encode(
+                opacity=alt.condition(pointer, alt.value(1), alt.value(0.45)),
+                strokeWidth=alt.condition(pointer, alt.value(3), alt.value(1.5)),
+            )
+        layers.append(lines.encode(strokeDash=dash))
+        if highlighted in roles:  # no empty layer: Vega warns of an infinite extent
+            layers.append(
+                base.transform_filter(alt.datum.role == highlighted)
+                .mark_line(point=True, strokeWidth=3.5)
+                .encode(strokeDash=dash)
+            )
+        if len(average):
+            layers.append(
+                alt.Chart(average)
+                .mark_line(strokeWidth=2.5)
+                .encode(
+                    x=x,
+                    y=y,
+                    color=colour,
+                    strokeDash=dash,
+                    tooltip=[
+                        alt.Tooltip("name:N", title="Linje"),
+                        alt.Tooltip("year:Q", title="År", format="d"),
+                        alt.Tooltip("value:Q", title=f"{label} ({axis})", format=fmt),
+                    ],
+                )
+            )
+        ends = frame.sort_values("year").groupby("name", as_index=False).tail(1)
+
+        def names(rows: pd.DataFrame) -> alt.Chart:
+            return (
+                alt.Chart(rows).mark_text(align="left", dx=7, fontSize=11).encode(x=x, y=y, text="name:N", color=colour)
+            )
+
+        if many:  # the highlighted line always named, any other while under the pointer
+            if (ends["role"] == highlighted).any():
+                layers.append(names(ends[ends["role"] == highlighted]))
+            layers.append(names(ends).transform_filter(pointer))
+        elif len(ends):
+            layers.append(names(ends))
         if frame["flagged"].any():
             layers.append(
                 alt.Chart(frame[frame["flagged"]])
@@ -388,37 +555,109 @@ class Explorer:
         title = f"{label}: {self._label(self.group)} ({AREAS[s['area']].lower()}, {axis})"
         return alt.layer(*layers).properties(title=title, width=640, height=340)
 
+    def ranking_chart(self) -> alt.LayerChart:
+        """Bars of the last year's values, highest on top, the highlighted municipality in its colour and the average as
+        a line across them, named in the legend."""
+        s = self.state()
+        last = s["years"][1]
+        frame = charts.rounded(self.frame())
+        frame = frame[frame["year"] == last]
+        highlight = self._names.get(s["highlight"], "")
+        label, axis, fmt, tooltip = self._encodings()
+        frame = frame.assign(role=[f"{n} (fremhævet)" if n == highlight else "Kommune" for n in frame["name"]])
+        roles = sorted(set(frame["role"]), key=lambda r: r == "Kommune")
+        y = alt.Y("name:N", title=None, sort=alt.EncodingSortField("value", order="descending"))
+        bars = (
+            alt.Chart(frame)
+            .mark_bar()
+            .encode(
+                y=y,
+                x=alt.X("value:Q", title=axis[0].upper() + axis[1:], axis=alt.Axis(format=fmt)),
+                color=alt.Color(
+                    "role:N",
+                    title=None,
+                    legend=alt.Legend(orient="bottom") if highlight in set(frame["name"]) else None,
+                    scale=alt.Scale(
+                        domain=roles, range=[charts.BAR_COLOUR if r == "Kommune" else HIGHLIGHT_COLOUR for r in roles]
+                    ),
+                ),
+                tooltip=tooltip,
+            )
+        )
+        layers = [bars]
+        average = self.average()
+        average = average[average["year"] == last].assign(line=self.average_label())
+        if len(average):
+            style = charts.REFERENCE_STYLES[charts.REGION_AVERAGE]
+            rule = alt.Chart(charts.rounded(average))
+            layers += [
+                rule.mark_rule(color=charts.HALO_COLOUR, strokeWidth=charts.HALO_WIDTH, opacity=0.85).encode(
+                    x="value:Q"
+                ),
+                rule.mark_rule(strokeWidth=style["width"]).encode(
+                    x="value:Q",
+                    color=alt.Color(
+                        "line:N",
+                        title="Linje",
+                        scale=alt.Scale(domain=[self.average_label()], range=[AVERAGE_COLOUR]),
+                        legend=alt.Legend(orient="bottom", symbolType="stroke"),
+                    ),
+                    strokeDash=alt.value(
+                        charts.COUNTRY_DASH if self.average_label() == charts.COUNTRY_AVERAGE else [1, 0]
+                    ),
+                    tooltip=[alt.Tooltip("line:N", title="Linje"), alt.Tooltip("value:Q", title=axis, format=fmt)],
+                ),
+            ]
+        title = f"{label} {last}: {self._label(self.group)} ({AREAS[s['area']].lower()}, {axis}), rangeret"
+        return (
+            alt.layer(*layers)
+            .resolve_scale(color="independent")
+            .properties(title=title, width=560, height=16 * max(len(frame), 1) + 20)
+        )
+
     # -- display and export -----------------------------------------------------------------------------------------------
 
     def decimals(self) -> int:
         """Decimals shown on screen and in the exports: one for users per 10,000, none for kroner."""
         return 1 if self.figure.value == "users_per_10000" else 0
 
+    def current_table(self) -> pd.DataFrame:
+        """The table of the chosen view: years as columns, or the ranking."""
+        return self.ranking() if self.view.value == "ranking" else self.table()
+
     def shown_table(self):
-        """The table as shown: Danish number formats, the unit over the year columns, flagged values coloured."""
-        table = self.table()
+        """The table as shown: Danish number formats, the unit over the value columns, flagged values coloured, the
+        average row set apart."""
+        table = self.current_table()
         marked = self.frame()
         marked = set(zip(marked.loc[marked["flagged"], "name"], marked.loc[marked["flagged"], "year"]))
         unit_header = self.unit_text()
+        keys = [c for c in table.columns if c in ("Rang", "Kommunekode", "Kommune")]
+        values = [c for c in table.columns if c not in keys]
         shown = table.copy()
         shown.columns = pd.MultiIndex.from_tuples(
-            [("", "Kommune"), *((unit_header, str(y)) for y in table.columns[1:])]
+            [("", c) for c in keys] + [("pct." if c == "Ændring i %" else unit_header, str(c)) for c in values]
         )
+        average_row = len(table) - 1
 
         def colour(frame: pd.DataFrame) -> pd.DataFrame:
-            return pd.DataFrame(
+            styles = [
                 [
-                    [
-                        f"background-color: {FLAG_COLOUR}55" if (name, year) in marked else ""
-                        for year in table.columns[1:]
-                    ]
-                    for name in table["Kommune"]
-                ],
-                index=frame.index,
-                columns=frame.columns,
-            )
+                    f"background-color: {FLAG_COLOUR}55"
+                    if str(year).isdigit() and (name, int(year)) in marked
+                    else "font-weight: bold; border-top: 1px solid #333"
+                    if i == average_row
+                    else ""
+                    for year in values
+                ]
+                for i, name in enumerate(table["Kommune"])
+            ]
+            return pd.DataFrame(styles, index=frame.index, columns=frame.columns)
 
-        return danish_table(shown, decimals=self.decimals()).apply(colour, axis=None, subset=shown.columns[1:])
+        styler = danish_table(shown, decimals=self.decimals())
+        if "Ændring i %" in table:
+            styler = styler.format(lambda v: format_number(v, 1), subset=[shown.columns[-1]], na_rep="")
+        return styler.apply(colour, axis=None, subset=shown.columns[len(keys) :]) if len(table) else styler
 
     def refresh(self) -> None:
         """Redraw chart, notes and table for the current widget values."""
@@ -443,22 +682,47 @@ class Explorer:
         }[which]
         lines = [
             ("Udtræk", "Udforsk nøgletallene"),
+            ("Visning", VIEWS[s["view"]]),
             ("Område", AREAS[s["area"]]),
             ("Nøgletal", FIGURES[s["figure"]]),
             ("Enhed", self.unit_text()),
-            ("Indsatsgruppe", self._label(self.group)),
+            ("Indsatsgruppe", f"{self._label(self.group)} ({s['measure_group']})"),
             ("År", f"{s['years'][0]}–{s['years'][1]}"),
             ("Kommuner", f"{selection}: {', '.join(sorted((self._names[c] for c in codes), key=danish_key))}"),
+            ("Gennemsnit", self._average_text()),
             ("Fremhævet", self._names.get(s["highlight"], "ingen")),
             ("Gemt", saved.strftime("%d.%m.%Y %H:%M")),
             ("Data", data_vintage(BENCHMARK_KINDS)),
-            ("Små tal", f"Nøgletal bygget på færre end {labels.SMALL} brugere er ikke med."),
+            (
+                "Små tal",
+                f"Tal bygget på færre end {labels.SMALL} brugere, og tal de kan regnes ud af, er skjult som i "
+                "benchmarkrapporterne.",
+            ),
         ]
         return lines + [("Note", note) for note in self.notes()]
 
+    def _average_text(self) -> str:
+        if self._shown()[0] == "region":
+            return f"{self.average_label()}: summer over alle kommunerne (som i benchmarkrapporterne)"
+        return f"{self.average_label()}: summer over summer for de viste tal"
+
+    def export_frame(self) -> pd.DataFrame:
+        """The table as shown (same rounding), with the unit as a column: what the export writes."""
+        table = self.current_table()
+        values = [c for c in table.columns if c not in ("Rang", "Kommunekode", "Kommune")]
+        rounded = table.astype({c: float for c in values}).round({c: self.decimals() for c in values})
+        if "Ændring i %" in rounded:
+            rounded["Ændring i %"] = table["Ændring i %"].astype(float).round(1)
+        if not self.decimals():  # whole kroner: 290062, not 290062,0
+            rounded = rounded.astype({c: "Int64" for c in values if c != "Ændring i %"})
+        at = list(rounded.columns).index("Kommune") + 1
+        rounded.insert(at, "Enhed", self.unit_text())
+        rounded.columns = [str(c) for c in rounded.columns]
+        return rounded
+
     def export_table(self) -> tuple[Path, Path]:
-        """Write the current table as shown (same rounding) to XLSX (a sheet "Om" with the selection, then the table,
-        Danish number formats) and CSV (semicolons, decimal commas); the file name says the selection in Danish."""
+        """Write the current table as shown to XLSX (a sheet "Om" with the selection, then the table, Danish number
+        formats) and CSV (semicolons, decimal commas), with codes and unit; the file name says the selection in Danish."""
         from helpers.render.workbook import write_workbook
 
         s = self.state()
@@ -470,25 +734,38 @@ class Explorer:
             "peers": f"{self._names.get(s['highlight'], '')} og sammenlignelige",
         }[which]
         prices = "" if s["figure"] == "users_per_10000" else f" - {self._label(self.prices).lower()}"
+        view = " - rangering" if s["view"] == "ranking" else ""
         stem = file_name(
             f"Udforsk - {AREAS[s['area']]} - {FIGURES[s['figure']]} - {self._label(self.group)}{prices} - {who} - "
-            f"{s['years'][0]}-{s['years'][1]} - {saved:%Y-%m-%d %H.%M.%S}"
+            f"{s['years'][0]}-{s['years'][1]}{view} - {saved:%Y-%m-%d %H.%M.%S}"
         )
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        table = self.table().round(self.decimals())
-        if not self.decimals():  # whole kroner: 290062, not 290062,0
-            table = table.astype({c: "Int64" for c in table.columns if c != "Kommune"})
-        xlsx, csv = self.out_dir / f"{stem}.xlsx", self.out_dir / f"{stem}.csv"
+        folder = self.out_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        table = self.export_frame()
+        xlsx, csv = folder / f"{stem}.xlsx", folder / f"{stem}.csv"
         write_workbook(xlsx, {FIGURES[s["figure"]]: table}, decimals=self.decimals(), about=self.about(saved))
         table.to_csv(csv, sep=";", decimal=",", index=False, encoding="utf-8-sig")
         return xlsx, csv
 
     def _export_clicked(self) -> None:
-        xlsx, csv = self.export_table()
-        self.message.value = f"Gemt: <code>{xlsx.name}</code> og <code>{csv.name}</code> i <code>{self.out_dir}</code>"
+        """Export and say in the notebook where the files went, or why they could not be written."""
+        self.message.value = "Gemmer ..."
+        try:
+            xlsx, csv = self.export_table()
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.message.value = (
+                f'<span class="helpers-export-failed" style="color: #b2182b">Ikke gemt: kunne ikke skrive i '
+                f"<code>{escape(str(self.out_dir))}</code> ({escape(reason)}). Skriv en anden mappe.</span>"
+            )
+            return
+        self.message.value = (
+            f'<span class="helpers-export-done">Gemt: <code>{escape(xlsx.name)}</code> og <code>{escape(csv.name)}</code> '
+            f"i <code>{escape(str(xlsx.parent.resolve()))}</code></span>"
+        )
 
     def widget(self) -> widgets.Widget:
-        """The whole explorer as one widget to display: two columns of controls, the export row, chart and table."""
+        """The whole explorer as one widget to display: two columns of controls, the view, the export row, chart and table."""
         column = {"width": "27rem", "min_width": "27rem"}
         left = widgets.VBox([self.area, self.figure, self.group, self.years, self.prices], layout=column)
         right = widgets.VBox([self.region, self.selection, self.chosen, self.highlight], layout=column)
@@ -496,9 +773,38 @@ class Explorer:
             "<style>.helpers-explorer .widget-readout { min-width: 7rem; }</style>"
         )  # room for '2018 – 2024'
         controls = widgets.HBox([left, right], layout={"flex_flow": "row wrap"})
-        explorer = widgets.VBox([css, controls, widgets.HBox([self.export, self.message]), self.output])
+        export = widgets.HBox([self.folder, self.export], layout={"flex_flow": "row wrap"})
+        explorer = widgets.VBox([css, controls, self.view, export, self.message, self.output])
         explorer.add_class("helpers-explorer")
         return explorer
+
+    def show(self) -> None:
+        """Display the explorer, after a message that shows only where the explorer cannot (its kernel stopped or
+        restarted: JupyterLab would say "model not found", hidden below), and save the notebook at once, so that a
+        reload of the page finds the explorer (its controls and chart live in the kernel, the notebook keeps where)."""
+        display(HTML(STOPPED_HTML))
+        display(self.widget())
+        save_notebook()
+
+
+def save_notebook() -> None:
+    """Ask JupyterLab to save the current notebook (through ipylab's front-end widget); outside JupyterLab nothing."""
+    from ipylab import JupyterFrontEnd
+
+    JupyterFrontEnd().commands.execute("docmanager:save")
+
+
+# The message is hidden while the explorer is drawn and its kernel runs; shown when the kernel has stopped (the notebook's
+# execution indicator says so), and in place of JupyterLab's "model not found" when the notebook is opened again.
+KERNEL_GONE = ":is([data-status='unknown'], [data-status='dead'], [data-status='terminating'])"
+STOPPED_HTML = f"""<style>
+.jp-OutputArea:has(.helpers-explorer) .helpers-explorer-stopped {{ display: none; }}
+.jp-OutputArea:has(.helpers-explorer-stopped) .jp-OutputArea-output.jupyter-widgets:not(:has(*)) {{ display: none; }}
+.jp-NotebookPanel:has(.jp-Notebook-ExecutionIndicator{KERNEL_GONE}) .helpers-explorer-stopped {{ display: block !important; }}
+.jp-NotebookPanel:has(.jp-Notebook-ExecutionIndicator{KERNEL_GONE}) .helpers-explorer {{ display: none !important; }}
+</style>
+<div class="helpers-explorer-stopped" style="padding: 0.8em 1em; border-left: 4px solid #b2182b; background: #fbeaea;">
+{escape(STOPPED)}</div>"""
 
 
 def show_chart(chart: alt.TopLevelMixin) -> None:

@@ -11,23 +11,51 @@ import datetime as dt
 import pandas as pd
 
 from helpers import labels
+from helpers.analysis import benchmark
 from helpers.warehouse.query import connect, query
 
-KEY_FIGURE_COLUMNS = ["code", "name", "measure_group", "expenditure_per_inhabitant", "users_per_10000", "unit_cost"]
+KEY_FIGURE_COLUMNS = [
+    "code",
+    "name",
+    "measure_group",
+    "expenditure_per_inhabitant",
+    "users_per_10000",
+    "unit_cost",
+    "protection",
+]
+# What a count of users gives back: hidden together (a rate x the public population, an amount / a unit cost = users).
+COUNT_COLUMNS = ("users", "users_per_10000", "unit_cost", "unit_cost_fixed")
+UNPROTECTED_WARNING = (
+    "unprotected: counts of users under 5 (and the cells they could be computed back from) are shown; "
+    "for your own analysis only, never for publication or sharing"
+)
 
-SERIES_SQL = {
-    "municipality": """select municipality_code as code, municipality_name as name, region_code, year, measure_group, label_da, kind,
-                              sort_order, expenditure_kr_fixed, potential_users, users, user_population,
-                              expenditure_per_inhabitant_fixed as expenditure_per_inhabitant, users_per_10000,
-                              unit_cost_fixed as unit_cost
-                       from mart_benchmark_municipality where area = ? and year between ? and ?
-                       order by code, year, sort_order""",
-    "region": """select code, name, code as region_code, year, measure_group, label_da, kind, sort_order, expenditure_kr_fixed,
-                        potential_users, users, user_population, expenditure_per_inhabitant_fixed as expenditure_per_inhabitant,
-                        users_per_10000, unit_cost_fixed as unit_cost, n_reporting_users, n_unit_cost
-                 from mart_benchmark_region where area = ? and year between ? and ?
-                 order by is_country, code, year, sort_order""",
+LEVEL_SQL = {
+    "municipality": """select area, municipality_code as code, municipality_name as name, region_code, region_name, year,
+                              measure_group, label_da, kind, sort_order, price_base_year, expenditure_kr, expenditure_kr_fixed,
+                              potential_users, users, user_population, expenditure_per_inhabitant,
+                              expenditure_per_inhabitant_fixed, users_per_10000, unit_cost, unit_cost_fixed
+                       from mart_benchmark_municipality where (? is null or area = ?) and year between ? and ?
+                       order by area, code, year, sort_order""",
+    "region": """select area, code, name, code as region_code, name as region_name, is_country, year, measure_group, label_da,
+                        kind, sort_order, price_base_year, expenditure_kr, expenditure_kr_fixed, potential_users, users,
+                        user_population, expenditure_per_inhabitant, expenditure_per_inhabitant_fixed, users_per_10000,
+                        unit_cost, unit_cost_fixed, n_municipalities, n_reporting_users, n_unit_cost
+                 from mart_benchmark_region where (? is null or area = ?) and year between ? and ?
+                 order by area, is_country, code, year, sort_order""",
 }
+SERIES_COLUMNS = {  # benchmark_series: the reports' naming, fixed prices as the figures
+    "municipality": [
+        "code", "name", "region_code", "year", "measure_group", "label_da", "kind", "sort_order",
+        "expenditure_kr_fixed", "potential_users", "users", "user_population", "expenditure_per_inhabitant",
+        "users_per_10000", "unit_cost",
+    ],
+    "region": [
+        "code", "name", "region_code", "year", "measure_group", "label_da", "kind", "sort_order",
+        "expenditure_kr_fixed", "potential_users", "users", "user_population", "expenditure_per_inhabitant",
+        "users_per_10000", "unit_cost", "n_reporting_users", "n_unit_cost",
+    ],
+}  # fmt: skip
 
 
 def _check_area(area: str) -> None:
@@ -40,6 +68,63 @@ def price_years() -> list[int]:
     return query("select year from mart_price_index order by year")["year"].astype(int).tolist()
 
 
+def _check_price_base_year(price_base_year: int | None) -> None:
+    years = price_years()
+    if price_base_year is not None and price_base_year not in years:
+        raise ValueError(f"no price index for {price_base_year}; the warehouse has {years[0]}-{years[-1]}")
+
+
+def protect_frames(municipal: pd.DataFrame, regions: pd.DataFrame, area: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The benchmark pages' mask (analysis.benchmark.protect_users) on an area's municipalities and regions: counts of
+    users of 1-4 and every count they could be computed back from are hidden, with every column that gives a count
+    back (COUNT_COLUMNS); `protection` says why ("small", "complement" or empty). The frames must hold every
+    municipality, region and measure group of each year they cover, as the pages' do (the mask is computed per year)."""
+    municipal, regions = benchmark.protect_users(municipal, regions, measure_groups(area))
+
+    def hide(frame: pd.DataFrame) -> pd.DataFrame:
+        keep = frame["protection"] == ""
+        return frame.assign(**{c: frame[c].where(keep) for c in COUNT_COLUMNS if c in frame})
+
+    return hide(municipal), hide(regions)
+
+
+def key_figure_frames(
+    area: str | None, start: int, end: int, price_base_year: int | None = None, protect: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The municipalities' and the regions' (with the whole country's) key figures of an area (None: both) for the
+    years start..end, in current prices and in fixed prices of `price_base_year` (default: the latest year).
+
+    Columns as the marts name them, but `code` and `name` for the municipality or region; counts of users under 5 are
+    protected as on the benchmark pages (`protect_frames`) unless `protect=False`: the analyst's own, unpublished use.
+    """
+    if area is not None:
+        _check_area(area)
+    _check_price_base_year(price_base_year)
+    con = connect()
+    try:
+        if price_base_year is not None:
+            con.execute(f"set variable price_base_year = {int(price_base_year)}")
+        municipal, regions = (con.execute(LEVEL_SQL[level], [area, area, start, end]).df() for level in LEVEL_SQL)
+    finally:
+        con.close()
+    if protect:
+        parts = [
+            protect_frames(
+                municipal[municipal["area"] == a].reset_index(drop=True),
+                regions[regions["area"] == a].reset_index(drop=True),
+                a,
+            )
+            for a in ((area,) if area else labels.AREAS)
+            if (municipal["area"] == a).any()
+        ]
+        if parts:
+            municipal = pd.concat([p[0] for p in parts], ignore_index=True)
+            regions = pd.concat([p[1] for p in parts], ignore_index=True)
+    else:
+        municipal, regions = municipal.assign(protection=""), regions.assign(protection="")
+    return municipal, regions
+
+
 def key_figures(
     area: str,
     year: int,
@@ -47,68 +132,58 @@ def key_figures(
     region: str | None = None,
     prices: str = "current",
     price_base_year: int | None = None,
+    protect: bool = True,
 ) -> pd.DataFrame:
     """Expenditure per inhabitant, users per 10,000 and unit cost per measure group.
 
     `by="region"` gives the 5 regions and the whole country; `by="municipality"` every municipality, or those
     of `region`. Fixed prices are in prices of `price_base_year` (default: the latest year). Region and country
-    figures are sums over sums (see mart_benchmark_region).
+    figures are sums over sums (see mart_benchmark_region). Counts of users under 5 are protected as on the benchmark
+    pages (`protection` says which cells are hidden and why); `protect=False` is the analyst's own opt-out.
     """
     _check_area(area)
     if by not in ("region", "municipality"):
         raise ValueError(f"by must be region or municipality, not {by!r}")
     if prices not in ("current", "fixed"):
         raise ValueError(f"prices must be current or fixed, not {prices!r}")
-    suffix = "_fixed" if prices == "fixed" else ""
-    if by == "region":
-        sql = f"""select code, name, measure_group, expenditure_per_inhabitant{suffix} as expenditure_per_inhabitant,
-                         users_per_10000, unit_cost{suffix} as unit_cost
-                  from mart_benchmark_region where area = ? and year = ? and (? is null or code = ? or is_country)
-                  order by is_country, code, sort_order"""
-    else:
-        sql = f"""select municipality_code as code, municipality_name as name, measure_group,
-                         expenditure_per_inhabitant{suffix} as expenditure_per_inhabitant, users_per_10000, unit_cost{suffix} as unit_cost
-                  from mart_benchmark_municipality where area = ? and year = ? and (? is null or region_code = ?)
-                  order by municipality_name, sort_order"""
     years = price_years()
     if year not in years:
         raise ValueError(f"no data for {year}; the warehouse has {years[0]}-{years[-1]}")
-    if price_base_year is not None and price_base_year not in years:
-        raise ValueError(f"no price index for {price_base_year}; the warehouse has {years[0]}-{years[-1]}")
-    con = connect()
-    try:
-        if price_base_year is not None:
-            con.execute(f"set variable price_base_year = {int(price_base_year)}")
-        frame = con.execute(sql, [area, year, region, region]).df()
-    finally:
-        con.close()
-    if region is not None and frame.empty:
+    municipal, regions = key_figure_frames(area, year, year, price_base_year, protect)
+    if region is not None and region not in set(regions["code"]) - {labels.COUNTRY_CODE}:
         raise ValueError(f"unknown region {region!r}; regions are {', '.join(labels.REGION_CODES)}")
-    return frame[KEY_FIGURE_COLUMNS]
+    if by == "region":
+        frame = regions[regions["code"].isin([region, labels.COUNTRY_CODE])] if region else regions
+    else:
+        frame = municipal[municipal["region_code"] == region] if region else municipal
+        frame = frame.sort_values(["name", "sort_order"], kind="stable")
+    if prices == "fixed":
+        frame = frame.assign(
+            expenditure_per_inhabitant=frame["expenditure_per_inhabitant_fixed"], unit_cost=frame["unit_cost_fixed"]
+        )
+    return frame[KEY_FIGURE_COLUMNS].reset_index(drop=True)
 
 
 def benchmark_series(
-    area: str, start: int, end: int, price_base_year: int, level: str = "municipality"
+    area: str, start: int, end: int, price_base_year: int, level: str = "municipality", protect: bool = True
 ) -> pd.DataFrame:
     """Key figures for every year start..end and measure group, in fixed prices of `price_base_year`.
 
     `level="municipality"` gives every municipality (with its region code), `level="region"` the five regions
-    and the whole country, summed over municipalities.
+    and the whole country, summed over municipalities. Counts of users under 5 are protected as on the benchmark pages
+    (column `protection`) unless `protect=False` (a report that protects the frames itself, or the analyst's own
+    use).
     """
-    _check_area(area)
-    years = price_years()
-    if price_base_year not in years:
-        raise ValueError(f"no price index for {price_base_year}; the warehouse has {years[0]}-{years[-1]}")
-    con = connect()
-    try:
-        con.execute(f"set variable price_base_year = {int(price_base_year)}")
-        frame = con.execute(SERIES_SQL[level], [area, start, end]).df()
-    finally:
-        con.close()
+    municipal, regions = key_figure_frames(area, start, end, price_base_year, protect)
+    frame = municipal if level == "municipality" else regions
     missing = sorted(set(range(start, end + 1)) - set(frame["year"]))
     if missing:
         raise ValueError(f"no {area} key figures for {', '.join(map(str, missing))}")
-    return frame
+    fixed = frame.assign(
+        expenditure_per_inhabitant=frame["expenditure_per_inhabitant_fixed"], unit_cost=frame["unit_cost_fixed"]
+    )
+    columns = SERIES_COLUMNS[level] + (["protection"] if protect else [])
+    return fixed[columns].reset_index(drop=True)
 
 
 def benchmark_years() -> tuple[int, int]:
@@ -117,12 +192,11 @@ def benchmark_years() -> tuple[int, int]:
     return int(years["lo"]), int(years["hi"])
 
 
-def municipal_key_figures_all() -> pd.DataFrame:
-    """Every municipality, year and measure group of both areas, current and fixed prices (the explorer's data)."""
-    return query("""
-        select area, municipality_code as code, municipality_name as name, region_code, year, measure_group, label_da, sort_order,
-               expenditure_per_inhabitant, expenditure_per_inhabitant_fixed, users_per_10000, users, unit_cost, unit_cost_fixed
-        from mart_benchmark_municipality order by area, code, year, sort_order""")
+def key_figures_all(protect: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every municipality and every region (with the whole country), year and measure group of both areas, current and
+    fixed prices of the latest year, protected as on the benchmark pages (the explorer's data)."""
+    lo, hi = benchmark_years()
+    return key_figure_frames(None, lo, hi, None, protect)
 
 
 def peer_features(year: int) -> pd.DataFrame:
@@ -147,6 +221,28 @@ def municipalities() -> pd.DataFrame:
     """The 98 municipalities with region, in Danish alphabetical order of the names."""
     return query("""select municipality_code, municipality_name, region_code, region_name, move_to_elderly_at_65
                     from mart_municipalities order by municipality_name""")
+
+
+def municipality_facts() -> pd.DataFrame:
+    """Every column of mart_municipalities (region, facts, forecast settings), in Danish alphabetical order of the names."""
+    return query("select * from mart_municipalities order by municipality_name")
+
+
+def price_index() -> pd.DataFrame:
+    """The price and wage index per year."""
+    return query("select year, price_index from mart_price_index order by year")
+
+
+def municipal_population(start: int, end: int) -> pd.DataFrame:
+    """Inhabitants per municipality (with its region), year start..end and age group."""
+    return query(
+        """select p.code as municipality_code, p.name as municipality_name, m.region_code, m.region_name, p.year,
+                  p.age_group, p.inhabitants
+           from mart_population as p left join mart_municipalities as m on m.municipality_code = p.code
+           where p.level = 'municipality' and p.year between ? and ?
+           order by p.code, p.year, p.age_group""",
+        [start, end],
+    )
 
 
 def municipality_names() -> dict[str, str]:

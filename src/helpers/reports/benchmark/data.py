@@ -146,13 +146,16 @@ def read(
         raise ValueError(
             f"need long series start <= period start < year, got {long_series_start}, {period_start}, {year}"
         )
-    regions = marts.benchmark_series(area, long_series_start, year, price_base_year, level="region")
+    # read unprotected and protected below, municipalities and regions together (as marts.protect_frames does)
+    regions = marts.benchmark_series(area, long_series_start, year, price_base_year, level="region", protect=False)
     if region not in set(regions["code"]):
         raise ValueError(
             f"unknown region {region!r}; use {COUNTRY} (whole country) or one of {', '.join(sorted(set(regions['code']) - {COUNTRY}))}"
         )
     municipal, regions = benchmark.protect_users(
-        marts.benchmark_series(area, long_series_start, year, price_base_year), regions, marts.measure_groups(area)
+        marts.benchmark_series(area, long_series_start, year, price_base_year, protect=False),
+        regions,
+        marts.measure_groups(area),
     )
     names = dict(zip(municipal["code"], municipal["name"]))
     members = {
