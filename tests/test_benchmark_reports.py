@@ -86,9 +86,9 @@ def test_report_is_self_contained_with_hidden_code_parameters_and_contents(rende
     vintage = re.search(r"Data:</strong> (.*?) &middot;", page).group(
         1
     )  # the extracts the report read, from the warehouse
-    assert "Befolkning: FOLK1A_2010K1-2024K1.csv, sha256 " in vintage and "2010K1–2024K1" in vintage
+    assert "Befolkning: FOLK1A_2010K1-2024K1.csv, sha256 " in vintage and "1. kvartal 2010–1. kvartal 2024" in vintage
     assert "Regnskab (nettodrift): nettodrift_2010-2024.csv" in vintage and "Sager" not in vintage
-    toc = re.search(r'<nav class="toc">(.*?)</nav>', page, re.S).group(1)
+    toc = re.search(r'<nav class="toc"[^>]*>(.*?)</nav>', page, re.S).group(1)
     assert (
         toc.count("<li>") == 11 and "Datakvalitet" in toc and "Tragtplot" in toc and "Tabeller pr. indsatsgruppe" in toc
     )
@@ -235,7 +235,7 @@ def test_every_report_writes_a_workbook_with_its_tables_as_numbers(rendered):
     first = book.worksheets[1]
     assert (
         first["A1"].value == "Indsatsgruppe"
-        and isinstance(first["B2"].value, int)
+        and isinstance(first["B2"].value, (int, float))  # the exact number behind the page, shown as it
         and first["B2"].number_format == "#,##0"
     )
     quality = book["Datakvalitet"]
@@ -254,7 +254,7 @@ def _number(cell: str) -> float | None:
 @pytest.mark.parametrize("which", ["children", "adults"])
 def test_a_table_per_measure_group_lists_every_municipality_with_lowest_highest_and_average(rendered, which):
     page = _page(rendered, which)
-    groups = re.findall(r"<h3>([^<]+)</h3>\s*<table", page)
+    groups = re.findall(r"<h3>([^<]+)</h3></summary>\s*(?:<style.*?</style>\s*)?<table", page, flags=re.S)
     assert len(groups) == {"children": 7, "adults": 10}[which]
     municipalities = {"children": 17, "adults": 98}[which]
     average = {"children": "Gennemsnit i regionen", "adults": "Landsgennemsnit"}[which]

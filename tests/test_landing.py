@@ -32,6 +32,11 @@ def _unfolded(page: str) -> str:
     return re.sub(r"<details.*?</details>|<style.*?</style>|<title>.*?</title>", "", page, flags=re.S)
 
 
+def _lists(page: str) -> str:
+    """The lists of reports by kind: the page after the finder (every municipality with links to its reports)."""
+    return _unfolded(page).split('<table class="municipalities">')[1].split("</table>", 1)[1]
+
+
 def _visible(page: str) -> str:
     """The text a reader sees without opening the run log."""
     return re.sub(r"<[^>]+>", " ", _unfolded(page))
@@ -40,15 +45,19 @@ def _visible(page: str) -> str:
 def test_index_groups_reports_by_kind_under_danish_titles(rendered):
     page = (rendered / "index.html").read_text(encoding="utf-8")
     headings = re.findall(r'<h2 id="([^"]+)">([^<]+)</h2>', page)
-    assert [title for _, title in headings] == ["Benchmark, børn og unge", "Nøgletal for politikere"]
-    toc = re.search(r'<nav class="toc">(.*?)</nav>', page, flags=re.S).group(1)
+    assert [title for _, title in headings] == [
+        "Find en kommunes rapporter",
+        "Benchmark, børn og unge",
+        "Nøgletal for politikere",
+    ]
+    toc = re.search(r'<nav class="toc"[^>]*>(.*?)</nav>', page, flags=re.S).group(1)
     assert re.findall(r'href="#([^"]+)"', toc) == [anchor for anchor, _ in headings] + ["koerselslog"]
-    tables = html_tables(_unfolded(page))
+    tables = html_tables(_lists(page))
     assert tables[0][0] == ["Region", "Periode", "Data", "Filer"] and tables[1][0][0] == "Kommune"
     region, period, data, files = tables[0][1]
     assert (
         (region, period) == ("Region Sjælland", "2021–2024")
-        and "Befolkning 2010K1–2024K1" in data
+        and "Befolkning 1. kvartal 2010–1. kvartal 2024" in data
         and "sha256" not in data
     )
     assert tables[1][1][:2] == ["Hillerød", "3. kvartal 2024"]  # the pack's period 2024-Q3
@@ -61,7 +70,7 @@ def test_index_groups_reports_by_kind_under_danish_titles(rendered):
 
 def test_index_links_reach_both_files_of_every_report(rendered):
     page = (rendered / "index.html").read_text(encoding="utf-8")
-    links = re.findall(r'<a href="([^"#]+)">', _unfolded(page))
+    links = re.findall(r'<a href="([^"#]+)">', _lists(page))
     assert sorted(links) == sorted(
         [
             "benchmark/children/region-sjaelland.html",
@@ -167,7 +176,11 @@ def test_index_renders_offline_in_headless_chromium(rendered, tmp_path):
             page = browser.new_page()
             page.on("request", lambda r: requests.append(r.url))
             page.goto((rendered / "index.html").as_uri())
-            assert page.locator("h2").all_inner_texts() == ["Benchmark, børn og unge", "Nøgletal for politikere"]
+            assert page.locator("h2").all_inner_texts() == [
+                "Find en kommunes rapporter",
+                "Benchmark, børn og unge",
+                "Nøgletal for politikere",
+            ]
             assert page.get_by_role("link", name="Tabeller (Excel)").count() == 2
             log = page.locator("details table")
             assert not log.is_visible()  # folded away ...

@@ -10,20 +10,20 @@ from helpers.render.tables import danish_table, protected
 from helpers.render.workbook import notebook_tables, sheet_name, write_workbook
 
 
-def test_notebook_tables_read_danish_numbers_and_keep_suppressed_cells_as_text(tmp_path):
+def test_notebook_tables_give_the_numbers_and_keep_suppressed_cells_as_text(tmp_path):
     frame = pd.DataFrame(
         {"Kommune": ["Køge", "Solrød", "Greve"], "Udgift": [1706.5, 2_000_000.0, 12.0], "Sager": [3, 12, 40]}
     )
-    html = danish_table(protected(frame, ["Sager"], column_totals=True, decimals={"Udgift": 1})).to_html()
+    table = danish_table(protected(frame, ["Sager"], column_totals=True, decimals={"Udgift": 1}))
     nb = nbformat.v4.new_notebook()
-    out = nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "x"})
+    out = nbformat.v4.new_output("display_data", data=table._repr_mimebundle_() | {"text/plain": "x"})
     code = nbformat.v4.new_code_cell("t")
     code.outputs = [out]
     nb.cells = [nbformat.v4.new_markdown_cell("## Udgifter pr. kommune\n\ntekst"), code]
     tables = notebook_tables(nb)
     got = tables["Udgifter pr. kommune"]
-    assert got.columns.tolist() == ["Kommune", "Udgift", "Sager"]
-    assert got["Udgift"].tolist() == [1706.5, 2_000_000.0, 12.0] and got["Sager"].tolist() == ["<5", "..", 40]
+    assert got.columns == ["Kommune", "Udgift", "Sager"]
+    assert [r[1] for r in got.rows] == [1706.5, 2_000_000, 12] and [r[2] for r in got.rows] == ["<5", "..", 40]
     path = write_workbook(tmp_path / "t.xlsx", tables)
     sheet = load_workbook(path)["Udgifter pr. kommune"]
     assert sheet["B2"].value == 1706.5 and sheet["B2"].number_format == "#,##0.0" and sheet["C2"].value == "<5"
@@ -51,12 +51,14 @@ def _notebook(*outputs: dict) -> nbformat.NotebookNode:
     return nb
 
 
-def test_sections_from_html_headings_in_outputs_as_the_packs_write_them():
-    table = "<table><tr><th>Område</th><th>Kr.</th></tr><tr><td>Børn</td><td>1.706,5</td></tr></table>"
+def test_sections_from_headings_in_outputs_as_report_modules_write_them():
+    table = danish_table(pd.DataFrame({"Område": ["Børn"], "Kr.": [1706.5]}), decimals=1)._repr_mimebundle_()
     nb = _notebook(
         {"text/html": '<script>var t = "<h2>${x}</h2>";</script><h2 id="holder">Holder budgettet?</h2><p>Tekst</p>'},
-        {"text/html": table},
-        {"text/html": f'<h2 id="a">Tilgang og afgang</h2><p>t</p>{table}{table}'},
+        table,
+        {"text/markdown": "## Tilgang og afgang\n\nTekst"},
+        table,
+        table,
     )
     tables = notebook_tables(nb)
     assert list(tables) == [
@@ -64,7 +66,7 @@ def test_sections_from_html_headings_in_outputs_as_the_packs_write_them():
         "Tilgang og afgang",
         "Tilgang og afgang (2)",
     ]  # not 'Indledning 2' etc.
-    assert tables["Holder budgettet?"]["Kr."].tolist() == [1706.5]
+    assert tables["Holder budgettet?"].rows == [["Børn", 1706.5]]
 
 
 def test_about_sheet_comes_first_with_its_lines(tmp_path):

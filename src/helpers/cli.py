@@ -598,6 +598,31 @@ def lab_copies(folder: Path) -> list[str]:
     return lines
 
 
+def _cmd_caseworker_key(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from helpers.intake.extracts import caseworker_key
+    from helpers.intake.readers import ExtractError
+
+    try:
+        key = (
+            pd.concat([caseworker_key(Path(f)) for f in args.file])
+            .groupby(["in_extract", "pseudonym"], as_index=False)["lines"]
+            .sum()
+        )
+    except ExtractError as exc:
+        raise UserError(str(exc)) from None
+    if args.out:
+        key.rename(columns={"in_extract": "sagsbehandler", "pseudonym": "pseudonym", "lines": "sagslinjer"}).to_csv(
+            args.out, sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n"
+        )
+        print(f"wrote the key for {len(key)} caseworker(s) to {args.out}; keep it inside the administration")
+        return 0
+    for r in key.itertuples():
+        print(f"{r.pseudonym}  {r.in_extract}  ({r.lines} case lines)")
+    return 0
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
     folder = Path(args.dir) if args.dir else paths.ROOT / "lab"
     for line in lab_copies(folder):
@@ -826,6 +851,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, help="parallel workers (default: the cores plus one, at most 3)")
     p.set_defaults(func=_cmd_reports)
+
+    p = sub.add_parser(
+        "caseworker-key",
+        help="the department's own key from its case extracts: each caseworker and the pseudonym the packs show",
+    )
+    p.add_argument("file", nargs="+", help="case extracts (cases kind), as the case system delivers them")
+    p.add_argument("--out", help="write the key as CSV (semicolons, UTF-8 with BOM) instead of printing it")
+    p.set_defaults(func=_cmd_caseworker_key)
 
     p = sub.add_parser(
         "lab", help="JupyterLab on working copies of the notebooks (lab/), so the tracked notebooks stay unchanged"

@@ -146,6 +146,8 @@ def is_small(values: pd.Series | pd.DataFrame, threshold: int = SMALL) -> pd.Ser
 AUDIENCE_LABELS = {"politicians": "Politikere", "finance": "Økonomi", "department": "Fagchef og afdeling"}
 AUDIENCE_NAMES_LOWER = {"politicians": "politikere", "finance": "økonomi", "department": "fagchef og afdeling"}
 SERVICE_LABELS = {"sel_85": "§ 85", "sel_107": "§ 107"}
+MATERIALITY_PCT = 1.0  # a deviation from budget within this percent of the budget ...
+MATERIALITY_KR = 100_000  # ... or within this many kroner, whichever is larger, is "på budget" in the key-figure packs
 
 
 def constants_frame() -> pd.DataFrame:

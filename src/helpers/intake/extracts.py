@@ -56,3 +56,28 @@ def read_registrations(path: Path, key: bytes | None = None) -> tuple[pd.DataFra
     finally:
         con.close()
     return frame, counts(result), [note.english() for note in result.notes]
+
+
+def caseworker_key(path: Path, key: bytes | None = None) -> pd.DataFrame:
+    """The administration's own key from a `cases` extract: each caseworker as the extract names them, the keyed
+    pseudonym the reports show (the same key as the ingestion's) and the number of accepted case lines. For the
+    department head to read the packs' caseworker table; never written to the warehouse or the reports."""
+    from helpers.intake.kinds import aliases
+    from helpers.intake.messages import ExtractError, msg
+
+    for name in ("caseworker", *aliases()["cases"].get("caseworker", ())):
+        try:
+            result = ingest("cases", Path(path), key, keep=(name,))
+        except ExtractError as exc:
+            if exc.message.code == "no_such_keep_column":
+                continue
+            raise
+        kept = next(c for c in result.accepted if c.startswith("kept_"))
+        rows = result.accepted[[kept, "caseworker"]].dropna()
+        return (
+            rows.groupby([kept, "caseworker"], as_index=False)
+            .size()
+            .set_axis(["in_extract", "pseudonym", "lines"], axis=1)
+            .sort_values("in_extract", ignore_index=True)
+        )
+    raise ExtractError(path, msg("no_caseworker_column"))

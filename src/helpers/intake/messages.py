@@ -243,6 +243,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "unknown_kind": ("unknown kind '{kind}'; known kinds: {known}", "ukendt slags udtræk '{kind}' (kendte: {known})"),
     "no_such_keep_column": ("--keep {column}: no such column", "--keep {column}: kolonnen findes ikke"),
+    "no_caseworker_column": (
+        "no caseworker column (Sagsbehandler, PrimærAnsvarlig, ...)",
+        "ingen kolonne med sagsbehandler (Sagsbehandler, PrimærAnsvarlig, ...)",
+    ),
     "no_snapshot_date": (
         "a case extract needs its snapshot date (snapshot_date) in the manifest",
         "et sagsudtræk skal have sin opgørelsesdato (snapshot_date) i manifestet",

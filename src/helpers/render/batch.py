@@ -18,15 +18,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from helpers import labels, paths
 from helpers.analysis.flows import period_end
-from helpers.render import cache, kernel
+from helpers.render import cache, kernel, navigation, page
 from helpers.render import parameters as P
-from helpers.render.formats import danish_key, format_date, format_number, slugify
+from helpers.render.formats import danish_key, format_date, format_number, format_period, slugify
 from helpers.render.tables import LEGEND
-from helpers.render.workbook import notebook_tables, write_workbook
+from helpers.render.workbook import Sheet, notebook_tables, write_workbook
 from helpers.warehouse import marts
 
 if TYPE_CHECKING:
@@ -352,45 +350,6 @@ SLOWEST_FIRST = (
     "data_quality",
 )  # measured render times per kind, longest first: the order of a first run (later runs order by each report's time)
 
-PAGE = """<!DOCTYPE html>
-<html lang="da">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body {{ font-family: "Segoe UI", Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 72rem; color: #1d2733; line-height: 1.45; padding: 0 1rem; }}
-h1 {{ color: #0b4f6c; }} h2 {{ color: #0b4f6c; border-bottom: 1px solid #c9d6df; padding-bottom: .2rem; margin-top: 2rem; }}
-table {{ border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }}
-th, td {{ border-bottom: 1px solid #dde5ea; padding: .25rem .6rem; text-align: left; }}
-td {{ font-variant-numeric: tabular-nums; }}
-table.benchmark-group td:not(:first-child), table.benchmark-group th:not(:first-child) {{ text-align: right; }}
-table.benchmark-group tr.summary td {{ font-weight: 600; background: #f3f7f9; }}
-tr.highlight td, td.highlight {{ font-weight: 700; background: #fff3c4; }}
-.params {{ background: #f3f7f9; padding: .6rem 1rem; border-radius: 4px; font-size: .9rem; }}
-nav.toc {{ background: #f8fafb; border-left: 3px solid #0b4f6c; padding: .4rem 1rem; margin: 1rem 0; }}
-.jp-OutputArea-output pre, pre {{ white-space: pre-wrap; }}
-figure.helpers-figure {{ margin: 1rem 0 2rem; }}
-figcaption {{ font-size: .85rem; color: #44515e; }}
-figcaption ul.notes {{ margin: .3rem 0; padding-left: 1.2rem; }}
-a.download {{ display: inline-block; margin-top: .3rem; padding: .15rem .6rem; border: 1px solid #0b4f6c; border-radius: 3px; color: #0b4f6c; text-decoration: none; }}
-ul.conclusions li {{ margin: .3rem 0; }}
-.vega-bind {{ margin: .3rem 0; font-size: .9rem; }}
-{style}</style>
-</head>
-<body>
-<header>
-<h1>{title}</h1>
-<div class="params">{header}</div>
-</header>
-<nav class="toc"><strong>Indhold</strong><ol>{toc}</ol></nav>
-<main>
-{body}
-</main>
-</body>
-</html>
-"""
-
 
 @functools.cache
 def _exporter() -> HTMLExporter:
@@ -398,7 +357,11 @@ def _exporter() -> HTMLExporter:
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
-        template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",  # no "¶" after the headings
     )
 
 
@@ -410,12 +373,6 @@ def _notebook_html(executed: nbformat.NotebookNode) -> str:
     return body
 
 
-def _table_of_contents(body: str) -> str:
-    """List items linking to every h2 of the body (nbconvert gives headings ids)."""
-    items = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)(?:<a class="anchor-link".*?)?</h2>', body, flags=re.S)
-    return "".join(f'<li><a href="#{hid}">{re.sub("<[^>]+>", "", text).strip()}</a></li>' for hid, text in items)
-
-
 def data_vintage(kinds: tuple[str, ...] = (), short: bool = False) -> str:
     """Which extracts a report used (all when `kinds` is empty): per kind, the file (or the number of files), the
     period they cover and the file's checksum, from the warehouse's ingest log; `short`: per kind only the period."""
@@ -423,7 +380,7 @@ def data_vintage(kinds: tuple[str, ...] = (), short: bool = False) -> str:
     parts = []
     for kind, rows in found.groupby("kind", sort=True):
         start, end = rows["period_start"].min(), rows["period_end"].max()
-        period = str(start) if start == end else f"{start}–{end}"
+        period = format_period(start) if start == end else f"{format_period(start)}–{format_period(end)}"
         what = (
             f"{Path(rows['file'].iloc[0]).name}, sha256 {rows['sha256'].iloc[0][:8]}"
             if len(rows) == 1
@@ -480,10 +437,21 @@ def report_path(spec: ReportSpec, params: dict, out_dir: Path) -> tuple[str, Pat
     return "/".join(parts), out_dir / spec.out_folder / Path(*parts[:-1], f"{parts[-1]}.html")
 
 
-def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None = None) -> RenderResult:
+def report_relpath(spec: ReportSpec, params: dict) -> str:
+    """A report's page under the reports folder ('packs/svendborg/politicians.html'), as the links between pages use."""
+    return f"{spec.out_folder}/{report_path(spec, params, Path())[0]}.html"
+
+
+def render(
+    spec: ReportSpec,
+    params: dict,
+    out_dir: Path,
+    published: dict | None = None,
+    catalogue: tuple[navigation.Entry, ...] = (),
+) -> RenderResult:
     """Execute one notebook (papermill's parameters, the process's kernel) and write it as self-contained HTML with its
     workbook; errors are returned, not raised. `published`: the published set a what-if report departs from, named on
-    its page."""
+    its page; `catalogue`: the reports its folder holds, which the page links to where it mentions them."""
     label = report_label(params)
     slug, page_path = report_path(spec, params, out_dir)
     result = RenderResult(spec.name, slug, params)
@@ -512,15 +480,9 @@ def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None
             '<br>\n<strong class="what-if">Hvad nu hvis:</strong> beregnet med andre indstillinger end den '
             f"offentliggjorte rapport: {html.escape(changes_text(params, published))}"
         )
-    page = PAGE.format(
-        title=html.escape(f"{spec.title_for(params)}: {label}".rstrip(": ")),
-        style="",
-        header=header,
-        toc=_table_of_contents(body),
-        body=body,
-    )
     result.path = page_path
-    write_atomic(result.path, page)
+    nav = page_navigation(spec, params, catalogue)
+    write_atomic(result.path, page.page(f"{spec.title_for(params)}: {label}".rstrip(": "), header, body, nav=nav))
     if tables:  # the same tables for analysts to continue in Excel, with a first sheet saying what they are
         title = f"{spec.title_for(params)}: {label}".rstrip(": ")
         result.xlsx = write_workbook(
@@ -532,23 +494,23 @@ def render(spec: ReportSpec, params: dict, out_dir: Path, published: dict | None
     return result
 
 
-def _render_job(args: tuple[ReportSpec, dict, str, dict | None, str, bool]) -> RenderResult:
+def _render_job(args: tuple[ReportSpec, dict, str, dict | None, tuple, str, bool]) -> RenderResult:
     """A worker's job: render one report and keep it in the cache under its inputs' key (`force`: render even when
     the cache has it)."""
-    spec, params, out_dir, published, key, force = args
+    spec, params, out_dir, published, catalogue, key, force = args
     with cache.lock(key):  # another process rendering the same report: wait for it and copy what it stored
         done = None if force else _stored(spec, params, Path(out_dir), key)
         if done is not None:
             return done
-        result = render(spec, params, Path(out_dir), published)
+        result = render(spec, params, Path(out_dir), published, catalogue)
         result.inputs = key
         if not result.error:
             cache.put(key, result.stored(), result.path, result.xlsx)
     return result
 
 
-def _definition(spec: ReportSpec) -> dict:
-    """The parts of a report's definition that shape its page (for its cache key)."""
+def _definition(spec: ReportSpec, links: str) -> dict:
+    """The parts of a report's definition that shape its page (for its cache key), with its links to other pages."""
     title = spec.title if isinstance(spec.title, str) else f"{spec.title.__module__}.{spec.title.__qualname__}"
     return {
         "name": spec.name,
@@ -557,7 +519,42 @@ def _definition(spec: ReportSpec) -> dict:
         "kinds": spec.kinds,
         "kind_key": spec.kind_key,
         "title": title,
+        "links": links,
     }
+
+
+def folder_catalogue(planned: Plan) -> tuple[navigation.Entry, ...]:
+    """The reports a run's folder holds once the run is done, for the links between pages: those its index lists from
+    earlier runs and those the run renders now (so a page links to a report only where the reader finds it)."""
+    store = planned.out_dir / "index.json"
+    earlier = json.loads(store.read_text(encoding="utf-8")) if store.exists() else []
+    entries = {
+        e["path"]: navigation.Entry(e["report"], e["params"], e["path"])
+        for e in earlier
+        if e.get("path") and not e.get("error")
+    }
+    for spec, params, _ in planned.jobs:
+        path = report_relpath(spec, params)
+        entries[path] = navigation.Entry(spec.name, params, path)
+    return tuple(entries.values())
+
+
+@functools.cache
+def region_of() -> dict[str, str]:
+    """Each municipality's region code."""
+    found = marts.municipalities()
+    return dict(zip(found["municipality_code"], found["region_code"]))
+
+
+def page_navigation(spec: ReportSpec, params: dict, catalogue: tuple[navigation.Entry, ...]) -> str:
+    """A page's links: back to its folder's landing page, and to the reports it mentions that the folder holds."""
+    here = report_relpath(spec, params)
+    entry = navigation.Entry(spec.name, params, here)
+    links = [
+        (navigation.label(e), navigation.relative(e.path, here))
+        for e in navigation.related(entry, list(catalogue), region_of())
+    ]
+    return page.crumbs(navigation.relative("index.html", here), links)
 
 
 DERIVED = ("region_name", "municipality_name", "label")  # parameters that follow from a code, never given
@@ -744,17 +741,19 @@ def run(planned: Plan, workers: int | None = None, progress: bool = True, force:
     warehouse, code = cache.file_digest(paths.warehouse_path()), cache.code_digest()
     store = out_dir / "index.json"
     known = {(e["report"], e["slug"]): e for e in (json.loads(store.read_text()) if store.exists() else [])}
+    catalogue = folder_catalogue(planned)
     results: list[RenderResult] = []
     jobs = []
     for spec, params, published in planned.jobs:
         shown = published if planned.what_if else None
-        key = cache.inputs_key(_definition(spec), _notebook_path(spec), params, shown, warehouse, code)
+        links = page_navigation(spec, params, catalogue)  # a page's links are part of what it shows
+        key = cache.inputs_key(_definition(spec, links), _notebook_path(spec), params, shown, warehouse, code)
         done = None if force else _reused(spec, params, out_dir, key, known)
         if done is not None:
             results.append(done)
         else:  # a worker gets the spec itself (it need not be in its REPORTS), without queries and parsers, which may not pickle
             light = replace(spec, parameter_sets=list, settings={}, resolve=None)
-            jobs.append((light, params, str(out_dir), shown, key, force))
+            jobs.append((light, params, str(out_dir), shown, catalogue, key, force))
     # the slowest reports first (as long as they took last time), so the workers finish together
     took = {(e["report"], e["slug"]): e.get("seconds") or 0 for e in known.values()}
     kinds = {name: n for n, name in enumerate(SLOWEST_FIRST)}
@@ -795,31 +794,9 @@ def render_all(
     return run(plan(only, filters, settings, municipality, out_dir), workers, progress, force)
 
 
-MONTHS = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
-
 def _day(text: str) -> str:
     """'2024-09-30' -> '30.09.2024'."""
     return format_date(dt.date.fromisoformat(str(text)))
-
-
-def _period_text(period: str) -> str:
-    """A packs' period: '2024-Q3' -> '3. kvartal 2024', '2024-09' -> 'september 2024'."""
-    year, part = str(period).split("-")
-    return f"{part[1]}. kvartal {year}" if part.startswith("Q") else f"{MONTHS[int(part) - 1]} {year}"
 
 
 def parameter_items(params: dict) -> list[tuple[str, str]]:
@@ -848,7 +825,7 @@ def parameter_items(params: dict) -> list[tuple[str, str]]:
     elif "period_start" in p:
         items.append(("Periode", f"{p['period_start']}–{p.get('year', '')}"))
     if "period" in p:
-        items.append(("Periode", _period_text(p["period"])))
+        items.append(("Periode", format_period(p["period"])))
     if "as_of" in p:
         items.append(("Opgjort pr.", _day(p["as_of"])))
     if "long_series_start" in p:
@@ -874,17 +851,19 @@ def parameter_items(params: dict) -> list[tuple[str, str]]:
     return items
 
 
-def _has_markers(tables: dict[str, pd.DataFrame]) -> bool:
+def _has_markers(tables: dict[str, Sheet]) -> bool:
     """Does a table hold a small-number marker ('<5', '..' or an uncertain ' *')?"""
     return any(
-        isinstance(v, str) and (v in (labels.SMALL_TEXT, labels.HIDDEN) or v.endswith(" *"))
-        for frame in tables.values()
-        for v in frame.to_numpy().ravel()
+        (isinstance(v, str) and (v in (labels.SMALL_TEXT, labels.HIDDEN) or v.endswith(" *")))
+        or (isinstance(v, dict) and v.get("suffix", "").endswith("*"))
+        for sheet in tables.values()
+        for row in sheet.rows
+        for v in row
     )
 
 
 def about_lines(
-    title: str, params: dict, vintage: str, rendered: dt.datetime, page: str, tables: dict[str, pd.DataFrame]
+    title: str, params: dict, vintage: str, rendered: dt.datetime, page: str, tables: dict[str, Sheet]
 ) -> list[tuple[str, str]]:
     """The workbook's first sheet "Om": what it is, for which parameters, from which data, and how to read its markers."""
     lines = [
@@ -894,8 +873,8 @@ def about_lines(
         ("Dannet", rendered.strftime("%d.%m.%Y %H:%M")),
         (
             "Indhold",
-            f"Tabellerne fra rapporten {page}, ét ark pr. tabel opkaldt efter afsnittet. Tal er gemt som tal, "
-            "så et dansk Excel viser 1.706,5.",
+            f"Tabellerne fra rapporten {page}, ét ark pr. tabel opkaldt efter afsnittet. Tallene er de præcise tal "
+            "bag siden (ikke afrundet) og vises med de samme decimaler som på siden; et dansk Excel viser 1.706,5.",
         ),
     ]
     if _has_markers(tables):
@@ -936,8 +915,29 @@ INDEX_GROUPS = {
     ),
 }
 INDEX_STYLE = """td.nowrap { white-space: nowrap; } td.data { font-size: .8rem; color: #44515e; } .failed { color: #b2182b; font-weight: bold; }
-details { margin-top: 2rem; } summary { cursor: pointer; color: #0b4f6c; font-weight: bold; }
+details#koerselslog { margin-top: 2rem; } details#koerselslog > summary { cursor: pointer; color: #0b4f6c; font-weight: bold; }
+.finder { margin: .6rem 0; } .finder input { font-size: 1rem; padding: .3rem .5rem; width: 18rem; max-width: 100%; }
+table.municipalities td { font-size: .85rem; } table.municipalities td:first-child { font-size: .9rem; font-weight: 600; }
 """
+# The finder filters the list of municipalities as the reader types (no network, no library): names compared without
+# case and accents, and æ ø å as they are typed on any keyboard (Køge: køge, koege, koge; Aabenraa: åbenrå, abenra).
+FINDER_SCRIPT = """<script>(function () {
+  var input = document.getElementById("find"), rows = document.querySelectorAll("table.municipalities tbody tr");
+  var none = document.getElementById("find-none");
+  var fold = function (s) {
+    return s.toLowerCase().replace(/æ/g, "ae").replace(/ø/g, "o").replace(/å/g, "a")
+      .normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/aa/g, "a").replace(/oe/g, "o");
+  };
+  input.addEventListener("input", function () {
+    var q = fold(input.value.trim()), shown = 0;
+    rows.forEach(function (r) {
+      var hit = !q || fold(r.dataset.name).indexOf(q) !== -1 || fold(r.dataset.region).indexOf(q) !== -1;
+      r.hidden = !hit;
+      shown += hit ? 1 : 0;
+    });
+    none.hidden = shown > 0;
+  });
+})();</script>"""
 
 
 def _where(params: dict) -> tuple[bool, str]:
@@ -967,6 +967,41 @@ def _index_line(e: dict) -> str:
     return (
         f'<tr><td>{html.escape(where)}</td><td class="nowrap">{html.escape(_period(e["params"]))}</td>'
         f'<td class="data" title="{html.escape(e["vintage"])}">{html.escape(data)}</td><td class="nowrap">{links}</td></tr>'
+    )
+
+
+def _links(entries: list[navigation.Entry]) -> str:
+    return " · ".join(
+        f'<a href="{html.escape(e.path)}">{html.escape(navigation.label(e, short=True))}</a>' for e in entries
+    )
+
+
+def _finder(kept: list[dict]) -> str:
+    """The landing page's finder: every municipality with its region, its region's reports and its own, and a search
+    field that narrows the list as the reader types."""
+    rendered = [navigation.Entry(e["report"], e["params"], e["path"]) for e in kept if not e["error"] and e["path"]]
+    found = marts.municipalities()
+    found = found.iloc[found["municipality_name"].map(danish_key).argsort(kind="stable")]
+    regions = region_of()
+    rows = []
+    for r in found.itertuples():
+        regional, own = navigation.municipality_reports(r.municipality_code, rendered, regions)
+        rows.append(
+            f'<tr data-name="{html.escape(r.municipality_name)}" data-region="{html.escape(r.region_name)}">'
+            f"<td>{html.escape(r.municipality_name)}</td><td>{html.escape(r.region_name)}</td>"
+            f"<td>{_links(regional) or '–'}</td><td>{_links(own) or '–'}</td></tr>"
+        )
+    return (
+        '<h2 id="find-kommune">Find en kommunes rapporter</h2>'
+        "<p>Hver kommune med sin region: regionens benchmark og datakvalitet, og kommunens egne rapporter, hvor den har "
+        "leveret sagsdata (prognose og nøgletal) eller progressionsdata. Skriv en del af kommunens eller regionens navn "
+        "for at finde den.</p>"
+        '<div class="finder"><label for="find">Søg kommune: </label>'
+        '<input type="search" id="find" placeholder="fx Køge" autocomplete="off"></div>'
+        '<p id="find-none" hidden>Ingen kommune eller region passer på søgningen.</p>'
+        '<div class="table-wrap"><table class="municipalities"><thead><tr><th>Kommune</th><th>Region</th>'
+        "<th>Regionens rapporter</th><th>Kommunens egne rapporter</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
@@ -1036,7 +1071,7 @@ def write_index(results: list[RenderResult], out_dir: Path, title: str = "Rappor
         if e["error"] or (out_dir / (e["path"] or "")).is_file()
     ]
     kinds = list(INDEX_GROUPS) + sorted({e["kind"] for e in kept} - set(INDEX_GROUPS))
-    sections, toc = [], []
+    sections, toc = [_finder(kept)], ['<li><a href="#find-kommune">Find en kommunes rapporter</a></li>']
     for kind in kinds:
         lines = sorted(
             (e for e in kept if e["kind"] == kind),
@@ -1065,10 +1100,10 @@ def write_index(results: list[RenderResult], out_dir: Path, title: str = "Rappor
         + (f"<strong>{failed} fejlede</strong> (se kørselsloggen). " if failed else "")
         + f"<strong>Opdateret:</strong> {dt.datetime.now().strftime('%d.%m.%Y %H:%M')}"
     )
-    page = PAGE.format(
-        title=html.escape(title), style=INDEX_STYLE, header=summary, toc="".join(toc), body="\n".join(sections)
+    landing = page.page(
+        title, summary, "\n".join(sections), toc="".join(toc), extra_style=INDEX_STYLE, script=FINDER_SCRIPT
     )
     write_atomic(store, json.dumps(kept, indent=1, ensure_ascii=False) + "\n")
     path = out_dir / "index.html"
-    write_atomic(path, page)
+    write_atomic(path, landing)
     return path

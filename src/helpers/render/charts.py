@@ -22,6 +22,7 @@ import pandas as pd
 import vl_convert as vlc
 
 from helpers import labels, paths
+from helpers.render.formats import VEGA_MONTH
 
 RENDERER = "helpers_offline"
 EMBED_OPTIONS = {
@@ -29,6 +30,18 @@ EMBED_OPTIONS = {
     "timeFormatLocale": vlc.get_time_format_locale("da-DK"),
     "actions": {"export": True, "source": False, "compiled": False, "editor": False},
     "renderer": "svg",
+    # the menu behind "…" in Danish, and the saved file's name
+    "i18n": {
+        "CLICK_TO_VIEW_ACTIONS": "Klik for at gemme figuren",
+        "PNG_ACTION": "Gem som PNG",
+        "SVG_ACTION": "Gem som SVG",
+        "SOURCE_ACTION": "Vis kilden",
+        "COMPILED_ACTION": "Vis kompileret Vega",
+        "EDITOR_ACTION": "Åbn i Vega-editoren",
+    },
+    "downloadFileName": "figur",
+    # labels are never cut short with "…": a municipality's or a measure group's full name
+    "config": {"axis": {"labelLimit": 0}, "legend": {"labelLimit": 0}, "header": {"labelLimit": 0}},
 }
 LOADER_MARK = "window.helpersVega = window.helpersVega ||"  # in the loader script; a page has it once
 _ids = count(1)
@@ -158,9 +171,22 @@ def enable() -> None:
 # Report figures: one chart, its notes (who is left out and why) and its data as a CSV download.
 
 KR = ",.0f"
+MIO = ",.1f"
 RATE = ",.1f"
 PCT = "+,.1f"
-PCT_AXIS = "+,.0f"
+# Axis ticks show as many decimals as their step needs and no more ("+0,5 +1 +1,5", never "+0 +1 +1 +2")
+KR_AXIS = ",.2~f"
+RATE_AXIS = ",.2~f"
+PCT_AXIS = "+,.2~f"
+MIO_AXIS = ",.2~f"
+COUNT_AXIS = {"format": ",.0f", "tickMinStep": 1}  # counts: whole ticks only
+MONTH_LABEL = f"utcFormat(toDate(datum.value + '-01'), '{VEGA_MONTH}')"  # an axis of '2024-09' as 'september 2024'
+
+
+def axis_format(fmt: str) -> str:
+    """The axis format for a tooltip's format: the same numbers, ticks with only the decimals their step needs."""
+    return {KR: KR_AXIS, RATE: RATE_AXIS, PCT: PCT_AXIS, MIO: MIO_AXIS}.get(fmt, fmt)
+
 
 # -- colours with one meaning in every chart and report -------------------------------------------------------------------
 # Regions: Okabe and Ito's colour-blind-safe palette without its yellow (too faint on white) and its sky blue (too near
@@ -222,7 +248,7 @@ class Figure:
         notes: list[str] | None = None,
         headers: dict[str, str] | None = None,
     ):
-        self.chart, self.data, self.filename, self.notes = chart, rounded(data), filename, notes or []
+        self.chart, self.data, self.filename, self.notes = chart, dates(rounded(data)), filename, notes or []
         names = {**labels.COLUMN_LABELS, **(headers or {})}  # the CSV's Danish headers; chart keys left out
         self.headers = [[c, names.get(c, c)] for c in self.data.columns if c not in labels.CSV_DROPPED]
 
@@ -272,6 +298,16 @@ def _note_item(note: object) -> str:
     """A note as a list item, tagged with its measure group when it has one."""
     group = getattr(note, "group", None)
     return f'<li data-group="{escape(group)}">{escape(str(note))}</li>' if group else f"<li>{escape(str(note))}</li>"
+
+
+def dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Date columns (datetimes at midnight) as ISO days, so a CSV download says 2024-09-30, not 2024-09-30T00:00:00."""
+    days = [
+        c
+        for c in frame.select_dtypes("datetime").columns
+        if (frame[c].dropna() == frame[c].dropna().dt.normalize()).all()
+    ]
+    return frame.assign(**{c: frame[c].dt.strftime("%Y-%m-%d") for c in days})
 
 
 def rounded(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
@@ -384,7 +420,7 @@ def municipal_bars(
     marked, label = _highlighted(highlight)
     y = alt.Y("name:N", title=None, sort=alt.EncodingSortField(value, order="descending"), **label)
     bars = base.mark_bar(color=BAR_COLOUR).encode(
-        y=y, x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)), tooltip=tooltip, **marked
+        y=y, x=alt.X(f"{value}:Q", title=axis, axis=alt.Axis(format=axis_format(fmt))), tooltip=tooltip, **marked
     )
     layers = [bars]
     if peer:
@@ -461,7 +497,10 @@ def region_index(data: pd.DataFrame, selected: str, title: str, axis: str) -> al
         .encode(
             y=y,
             x=alt.X(
-                "index:Q", title="Indeks (hele landet = 100)", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")
+                "index:Q",
+                title="Indeks (hele landet = 100)",
+                scale=alt.Scale(zero=False),
+                axis=alt.Axis(format=KR_AXIS),
             ),
             color=colour,
             size=alt.condition(alt.datum.code == selected, alt.value(220), alt.value(60)),
@@ -497,7 +536,7 @@ def development_lines(
             x=alt.X(
                 "year:Q", title="År", scale=alt.Scale(zero=False, nice=False), axis=alt.Axis(format="d", tickMinStep=1)
             ),
-            y=alt.Y(f"{value}:Q", title=axis, axis=alt.Axis(format=fmt)),
+            y=alt.Y(f"{value}:Q", title=axis, axis=alt.Axis(format=axis_format(fmt))),
             color=alt.Color("code:N", scale=region_scale(), legend=region_legend(data, "Område")),
             strokeDash=alt.condition(alt.datum.code == labels.COUNTRY_CODE, alt.value(COUNTRY_DASH), alt.value([1, 0])),
             strokeWidth=alt.condition(
@@ -581,7 +620,7 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, selected: str, title: str
         "user_population:Q",
         title="Indbyggere i aldersgruppen (logaritmisk akse)",
         scale=alt.Scale(type="log"),
-        axis=alt.Axis(format=",.0f"),
+        axis=alt.Axis(format=KR_AXIS),
     )
     own = [w for w in dict.fromkeys(points["where"]) if w != OTHER_MUNICIPALITIES]
     where = [
@@ -594,7 +633,7 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, selected: str, title: str
         .mark_circle(size=70, opacity=0.8)
         .encode(
             x=x,
-            y=alt.Y("users_per_10000:Q", title=axis, axis=alt.Axis(format=RATE)),
+            y=alt.Y("users_per_10000:Q", title=axis, axis=alt.Axis(format=RATE_AXIS)),
             color=alt.Color(
                 "where:N",
                 title="Kommuner",
@@ -644,33 +683,35 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, selected: str, title: str
 # ---------------------------------------------------------------------------------------------------------------------
 # Key-figure packs (reports/indicators.py): charts for politicians, on data already protected (small counts missing).
 
-MIO = ",.1f"
+
+STATUS_COLOURS = {"Merforbrug": "#b2182b", "På budget": "#8c8c8c", "Mindreforbrug": "#2166ac"}  # the packs' statuses
 
 
 def result_against_budget(data: pd.DataFrame, title: str) -> alt.FacetChart:
-    """Per sub-area the expected result (bar, red where it overruns the budget) against the budget (black tick), one
-    panel per area. `data`: area, label, budget, expected_result, deviation (mio. kr.) and status (Danish: merforbrug or
-    mindreforbrug/ingen afvigelse)."""
+    """Per sub-area the expected result (bar, coloured by its status: red merforbrug, grey på budget, blue mindreforbrug)
+    against the budget (black tick), one panel per area with the area's name above it; narrow enough for a tablet in
+    portrait. `data`: area, label, budget, expected_result, deviation (mio. kr.) and status (a key of STATUS_COLOURS)."""
     tooltip = [
         alt.Tooltip("area:N", title="Område"),
         alt.Tooltip("label:N", title="Delområde"),
         alt.Tooltip("expected_result:Q", title="Forventet regnskab, mio. kr.", format=MIO),
         alt.Tooltip("budget:Q", title="Budget, mio. kr.", format=MIO),
         alt.Tooltip("deviation:Q", title="Afvigelse (+ = merforbrug), mio. kr.", format="+,.1f"),
+        alt.Tooltip("status:N", title="Vurdering"),
     ]
     y = alt.Y("label:N", title=None, sort=alt.EncodingSortField("deviation", order="descending"))
-    statuses = list(dict.fromkeys(data["status"]))
-    colours = {"Merforbrug": "#b2182b"}
+    statuses = [s for s in STATUS_COLOURS if s in set(data["status"])]
     bars = (
         alt.Chart()
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X("expected_result:Q", title="Mio. kr.", axis=alt.Axis(format=",.0f")),
+            x=alt.X("expected_result:Q", title="Mio. kr.", axis=alt.Axis(format=MIO_AXIS)),
             color=alt.Color(
                 "status:N",
                 title="Forventet regnskab",
-                scale=alt.Scale(domain=statuses, range=[colours.get(s, "#5b8db8") for s in statuses]),
+                scale=alt.Scale(domain=statuses, range=[STATUS_COLOURS[s] for s in statuses]),
+                legend=alt.Legend(orient="bottom", direction="horizontal"),
             ),
             tooltip=tooltip,
         )
@@ -678,12 +719,12 @@ def result_against_budget(data: pd.DataFrame, title: str) -> alt.FacetChart:
     ticks = alt.Chart().mark_tick(color="#1d2733", thickness=2.5, size=16).encode(y=y, x="budget:Q", tooltip=tooltip)
     return (
         alt.layer(bars, ticks, data=rounded(data))
-        .properties(width=520, height=alt.Step(20))
+        .properties(width=360, height=alt.Step(20))
         .facet(
             row=alt.Row(
                 "area:N",
                 title=None,
-                header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold"),
+                header=alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold"),
                 sort=list(dict.fromkeys(data["area"])),
             )
         )
@@ -699,9 +740,11 @@ def recipients_over_time(data: pd.DataFrame, title: str, areas: list[str]) -> al
         alt.Chart(rounded(data))
         .mark_line(point=True)
         .encode(
-            x=alt.X("date:T", title="Opgjort den", axis=alt.Axis(format="%b %Y", labelAngle=0)),
-            y=alt.Y("recipients:Q", title="Modtagere", axis=alt.Axis(format=",.0f")),
-            color=alt.Color("area:N", title="Område", scale=alt.Scale(domain=areas)),
+            x=alt.X("date:T", title="Opgjort den", axis=alt.Axis(format=VEGA_MONTH, labelAngle=0)),
+            y=alt.Y("recipients:Q", title="Modtagere", axis=alt.Axis(**COUNT_AXIS)),
+            color=alt.Color(
+                "area:N", title="Område", scale=alt.Scale(domain=areas), legend=alt.Legend(orient="bottom")
+            ),
             tooltip=[
                 alt.Tooltip("area:N", title="Område"),
                 alt.Tooltip("date:T", title="Opgjort den", format="%d.%m.%Y"),

@@ -1,13 +1,17 @@
-"""XLSX workbooks for analysts: one sheet per table, numbers kept as numbers with thousands separators.
+"""XLSX workbooks for analysts: one sheet per table, written from the tables' data (exact numbers, the decimals the page
+shows as each column's number format), never read back from the rendered HTML.
 
-Excel shows `#,##0.0` with the reader's own separators, so a Danish Excel shows 1.706,5.
+Excel shows `#,##0.0` with the reader's own separators, so a Danish Excel shows 1.706,5. A report's tables reach the
+batch as data beside their HTML (helpers.render.tables.TABLE_MIME); `notebook_tables` collects them by section.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from helpers import paths
+from helpers.render.tables import TABLE_MIME, YEAR_HEADERS
 
 SHEET_CHARACTERS = str.maketrans(
     {":": "", "*": "", "?": "", "/": "-", "\\": "-", "[": "(", "]": ")"}
@@ -44,7 +49,18 @@ def _shortened(text: str, width: int) -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,.;-–") + "…"
 
 
-YEAR_HEADERS = {"år", "aar", "year", "regnskabsår", "budgetår"}
+@dataclass
+class Sheet:
+    """A table as a report shows it, for a sheet: Danish headers, one Excel number format per column (None: text) and
+    rows of cells (numbers exact; {"value", "suffix"} a number with a marker such as ' *'; {"date": ISO}; text)."""
+
+    columns: list[str]
+    formats: list[str | None]
+    rows: list[list[object]]
+
+    @classmethod
+    def from_data(cls, data: dict) -> Sheet:
+        return cls(data["columns"], data["formats"], data["rows"])
 
 
 def _number_format(header: object, values: pd.Series, decimals: int | None = None) -> str:
@@ -61,11 +77,15 @@ ABOUT_SHEET = "Om"
 
 
 def write_workbook(
-    path: Path, sheets: dict[str, pd.DataFrame], decimals: int | None = None, about: list[tuple[str, str]] | None = None
+    path: Path,
+    sheets: dict[str, pd.DataFrame | Sheet],
+    decimals: int | None = None,
+    about: list[tuple[str, str]] | None = None,
 ) -> Path:
-    """Write each frame to its own sheet (header in bold, number formats per column), atomically, readable by all.
+    """Write each table to its own sheet (header in bold, a number format per column), atomically, readable by all.
 
-    `decimals`: the decimals the screen shows for every number column (default: as the values need).
+    A `Sheet` keeps the formats it carries; for a frame, `decimals` is the decimals the screen shows for every number
+    column (default: as the values need).
     `about`: (label, text) lines for a first sheet "Om" saying what the workbook holds (title, parameters, data, notes)."""
     book = Workbook()
     book.remove(book.active)
@@ -79,30 +99,14 @@ def write_workbook(
         ws.column_dimensions["B"].width = 100
         for cell in ws["B"]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for title, frame in sheets.items():
+    for title, table in sheets.items():
         ws = book.create_sheet(sheet_name(title, taken))
-        ws.append([str(c) for c in frame.columns])
+        if isinstance(table, pd.DataFrame):
+            _write_frame(ws, table, decimals)
+        else:
+            _write_sheet(ws, table)
         for cell in ws[1]:
             cell.font = Font(bold=True)
-        for row in frame.itertuples(index=False):
-            ws.append(
-                [
-                    None
-                    if (isinstance(v, float) and pd.isna(v)) or v is pd.NA
-                    else (v.item() if hasattr(v, "item") else v)
-                    for v in row
-                ]
-            )
-        for j, col in enumerate(frame.columns, start=1):
-            letter = ws.cell(row=1, column=j).column_letter
-            ws.column_dimensions[letter].width = min(
-                60, max(10, len(str(col)) + 2, *(len(str(v)) + 2 for v in frame[col].head(200)))
-            )
-            numbers = pd.to_numeric(frame[col], errors="coerce")
-            if not pd.api.types.is_bool_dtype(frame[col]) and numbers.notna().any():
-                fmt = _number_format(col, frame[col], decimals)
-                for cell in ws[letter][1:]:
-                    cell.number_format = fmt
         ws.freeze_panes = "A2"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +115,57 @@ def write_workbook(
     book.save(tmp)
     paths.publish(tmp, path)
     return path
+
+
+def _width(header: object, texts: list[str]) -> int:
+    return min(60, max(10, len(str(header)) + 2, *(len(t) + 2 for t in texts[:200])))
+
+
+def _write_frame(ws, frame: pd.DataFrame, decimals: int | None) -> None:
+    """A data frame as a sheet: numbers as numbers, a format per number column from its header and values."""
+    ws.append([str(c) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        ws.append(
+            [
+                None if (isinstance(v, float) and pd.isna(v)) or v is pd.NA else (v.item() if hasattr(v, "item") else v)
+                for v in row
+            ]
+        )
+    for j, col in enumerate(frame.columns, start=1):
+        letter = ws.cell(row=1, column=j).column_letter
+        ws.column_dimensions[letter].width = _width(col, [str(v) for v in frame[col].head(200)])
+        numbers = pd.to_numeric(frame[col], errors="coerce")
+        if not pd.api.types.is_bool_dtype(frame[col]) and numbers.notna().any():
+            fmt = _number_format(col, frame[col], decimals)
+            for cell in ws[letter][1:]:
+                cell.number_format = fmt
+
+
+def _write_sheet(ws, sheet: Sheet) -> None:
+    """A report's table as a sheet: exact numbers in the column's format (a marker such as ' *' kept in the cell's
+    format, so the cell stays a number), dates as dates, hidden cells ('<5', '..') and text as text."""
+    ws.append(list(sheet.columns))
+    for row in sheet.rows:
+        cells = []
+        for value, fmt in zip(row, sheet.formats):
+            if isinstance(value, dict) and "date" in value:
+                cells.append((dt.date.fromisoformat(value["date"]), "dd.mm.yyyy"))
+            elif isinstance(value, dict):  # words around the number kept in the format: "mindst "#,##0.0" *"
+                prefix, suffix = (value.get(k, "").replace('"', "") for k in ("prefix", "suffix"))
+                number_format = (
+                    (f'"{prefix}"' if prefix else "") + (fmt or "General") + (f'"{suffix}"' if suffix else "")
+                )
+                cells.append((value["value"], number_format))
+            else:
+                cells.append((value, fmt if isinstance(value, (int, float)) else None))
+        ws.append([v for v, _ in cells])
+        for cell, (_, fmt) in zip(ws[ws.max_row], cells):
+            if fmt:
+                cell.number_format = fmt
+    for j, header in enumerate(sheet.columns, start=1):
+        letter = ws.cell(row=1, column=j).column_letter
+        texts = [str(r[j - 1]) for r in sheet.rows if j - 1 < len(r) and not isinstance(r[j - 1], dict)]
+        ws.column_dimensions[letter].width = _width(header, texts)
 
 
 class _Tables(HTMLParser):
@@ -154,18 +209,9 @@ class _Tables(HTMLParser):
             self._heading.append(data)
 
 
-DANISH_NUMBER = re.compile(r"[-+]?\d{1,3}(\.\d{3})*(,\d+)?|[-+]?\d+(,\d+)?")
-
-
-def _value(text: str) -> object:
-    """A table cell back as a number where it is one in Danish format ('1.706,5' -> 1706.5); else the text."""
-    from helpers.intake.values import parse_number
-
-    return parse_number(text) if DANISH_NUMBER.fullmatch(text) else text
-
-
 def html_tables(fragment: str) -> list[list[list[str]]]:
-    """The cell texts of every <table> in an HTML fragment, row by row (entities decoded, whitespace collapsed)."""
+    """The cell texts of every <table> in an HTML fragment, row by row (entities decoded, whitespace collapsed): a page
+    read back as a reader sees it (the tests and the attack test read pages with it)."""
     parser = _Tables()
     parser.feed(fragment)
     return parser.tables
@@ -175,11 +221,12 @@ def _text(value: str | list[str]) -> str:
     return value if isinstance(value, str) else "".join(value)
 
 
-def notebook_tables(notebook) -> dict[str, pd.DataFrame]:
-    """Every table an executed notebook shows, titled by the section it appears under: a markdown cell's `##` heading,
-    or one a report module writes in an output (markdown `##` or HTML `<h2>`, as the packs do). A section's second
-    table is 'Section (2)'."""
-    tables: dict[str, pd.DataFrame] = {}
+def notebook_tables(notebook) -> dict[str, Sheet]:
+    """Every table an executed notebook shows (the data its tables carry beside their HTML), titled by its own title or
+    by the section it appears under: a markdown cell's `##` heading, or one a report module writes in an output
+    (markdown `##` or HTML `<h2>`/`<h3>`, before the tables of that output). A section's second table is
+    'Section (2)'."""
+    tables: dict[str, Sheet] = {}
     section, count = "Tabel", 0
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
@@ -188,22 +235,32 @@ def notebook_tables(notebook) -> dict[str, pd.DataFrame]:
                 section, count = heading.group(1).strip(), 0
             continue
         for output in cell.get("outputs", []):
-            heading = re.search(
-                r"^##\s+(.+)$", _text(output.get("data", {}).get("text/markdown", "")), flags=re.MULTILINE
-            )
+            data = output.get("data", {})
+            heading = re.search(r"^##\s+(.+)$", _text(data.get("text/markdown", "")), flags=re.MULTILINE)
             if heading:  # a section heading a report module writes (its text depends on the parameters)
                 section, count = heading.group(1).strip(), 0
             parser = _Tables()
-            parser.feed(_text(output.get("data", {}).get("text/html", "")))
-            for part in parser.parts:
-                if isinstance(part, str):
-                    section, count = part, 0
+            parser.feed(_text(data.get("text/html", "")))
+            headings = [p for p in parser.parts if isinstance(p, str)]
+            if headings and not data.get(TABLE_MIME, {}).get("tables"):
+                section, count = headings[-1], 0
+            elif headings:
+                section, count = headings[0], 0
+            for table in data.get(TABLE_MIME, {}).get("tables", []):
+                if len(table["rows"]) < 1:
                     continue
-                if len(part) < 2:
-                    continue
-                count += 1
-                width = max(len(r) for r in part)
-                header = part[0] + [""] * (width - len(part[0]))
-                body = [[_value(v) for v in r] + [None] * (width - len(r)) for r in part[1:]]
-                tables[f"{section} ({count})" if count > 1 else section] = pd.DataFrame(body, columns=header)
+                if table.get("title"):
+                    name = table["title"]
+                else:
+                    count += 1
+                    name = f"{section} ({count})" if count > 1 else section
+                tables[_unused(name, tables)] = Sheet.from_data(table)
     return tables
+
+
+def _unused(name: str, tables: dict) -> str:
+    """`name`, or 'name (2)', 'name (3)' ... where a table of that name is there already (no table overwrites another)."""
+    n, found = 2, name
+    while found in tables:
+        found, n = f"{name} ({n})", n + 1
+    return found

@@ -52,8 +52,8 @@ def ingest_log(region_code: str = labels.COUNTRY_CODE) -> pd.DataFrame:
 def findings(region_code: str = labels.COUNTRY_CODE) -> pd.DataFrame:
     """Every finding for a region's municipalities (the country: all, also those tied to no municipality)."""
     frame = marts.findings(region_code)[["finding", "municipality_name", "year", "description"]]
-    year = frame["year"].astype("Int64").astype("str").replace("<NA>", "")  # a year is a label, not 2.019
-    return frame.assign(finding=frame["finding"].map(labels.FINDING_LABELS), year=year)
+    # a year, shown as 2019, not 2.019 (render.tables: a column headed "År" is a year), a number in the workbook
+    return frame.assign(finding=frame["finding"].map(labels.FINDING_LABELS), year=frame["year"].astype("Int64"))
 
 
 def year_ranges(years: list[int]) -> str:
@@ -148,7 +148,7 @@ def flagged(found: pd.DataFrame, area: str) -> list[str]:
     rows = found[
         found["finding"].isin(KEY_FIGURE_FINDINGS) & (found["area"] == area) & found["municipality_code"].notna()
     ]
-    return sorted(rows["municipality_name"].unique())
+    return sorted(rows["municipality_name"].unique(), key=danish_key)
 
 
 def flagged_by_area(region_code: str = labels.COUNTRY_CODE) -> pd.DataFrame:

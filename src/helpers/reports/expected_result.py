@@ -18,10 +18,19 @@ import pandas as pd
 from helpers.analysis import backtest as backtests
 from helpers.analysis import forecast
 from helpers.labels import HIDDEN, SMALL_TEXT
-from helpers.render.tables import protected
+from helpers.render.tables import protected, whole_kroner
 from helpers.warehouse import marts
 
 UNPLACED_LABEL = "Bogført uden indsats (ikke placeret)"
+
+# How every page rounds the table to whole kroner (helpers.render.tables.rounded_kroner): the sub-areas add up to the
+# area's totals, current + expected + pool to the expected result, expected result - budget to the deviation; the
+# forecast report and the packs round with this one rule, so they show the same kroner.
+WHOLE_KRONER = {
+    "anchors": ["expected_result", "budget", "pool"],
+    "differences": {"deviation": ("expected_result", "budget")},
+    "splits": {"expected_result": ["current", "expected", "pool"]},
+}
 
 
 @dataclass
@@ -116,11 +125,19 @@ class ExpectedResult:
         days costed, a complement within the area `..` (helpers.render.tables.protected); where they are hidden, so is
         what gives them back beside the budget's own figures: the forecast price (forecast / full-year cases), and the
         split into quantity ((full-year - budgeted cases) x budget price) and price; their sum stays. The one protection
-        of these figures: the forecast report, the finance and department packs show these cells."""
+        of these figures: the forecast report, the finance and department packs show these cells. Kroner in whole kroner
+        that add up as the summary's do (WHOLE_KRONER; quantity + price + pool = the deviation)."""
         parts = self.deviation_parts()
         parts["cases_effect"] = parts["quantity_effect"] + parts["price_effect"]
-        shown = protected(
+        kroner = whole_kroner(
             parts,
+            WHOLE_KRONER["anchors"],
+            WHOLE_KRONER["differences"],
+            WHOLE_KRONER["splits"] | {"deviation": ["quantity_effect", "price_effect", "pool"]},
+            sums={"cases_effect": ["quantity_effect", "price_effect"]},
+        )
+        shown = protected(
+            kroner,
             ["full_year_cases"],
             column_totals=True,
             means={"forecast_price": "full_year_cases"},

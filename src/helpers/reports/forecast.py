@@ -22,8 +22,8 @@ from IPython.display import HTML
 
 from helpers.analysis import backtest, forecast
 from helpers.render import charts
-from helpers.render.formats import format_date, format_number, slugify
-from helpers.render.tables import LEGEND, danish_table, protected
+from helpers.render.formats import format_date, format_month, format_number, slugify
+from helpers.render.tables import LEGEND, danish_table, protected, whole_kroner
 from helpers.reports import expected_result
 from helpers.warehouse import marts
 
@@ -114,8 +114,12 @@ class ForecastReport:
 
     def summary(self) -> pd.io.formats.style.Styler:
         """Expected result against budget per sub-area: current, expected, pool, expected result, its 80 % interval,
-        budget, deviation."""
-        frame = self.summary_frame()
+        budget, deviation, in whole kroner that add up across and down (expected_result.WHOLE_KRONER, as the packs
+        round them); the interval's bounds rounded each."""
+        exact = self.summary_frame()
+        frame = whole_kroner(
+            self.er.table.drop(columns="sub_area"), **expected_result.WHOLE_KRONER, total=("label", "I alt")
+        ).assign(low=exact["low"].round().to_numpy(), high=exact["high"].round().to_numpy())
         names = {
             "label": "Delområde",
             "current": "Igangværende sager, kr.",
@@ -158,8 +162,8 @@ class ForecastReport:
             alt.Chart(charts.rounded(data))
             .mark_bar()
             .encode(
-                x=alt.X("month:O", title="Måned"),
-                y=alt.Y("amount:Q", title="Kr.", axis=alt.Axis(format=",.0f"), stack=True),
+                x=alt.X("month:O", title="Måned", axis=alt.Axis(labelExpr=charts.MONTH_LABEL)),
+                y=alt.Y("amount:Q", title="Kr.", axis=alt.Axis(format=charts.KR_AXIS), stack=True),
                 color=alt.Color(
                     "kind:N", title="", scale=alt.Scale(domain=kinds, range=["#0b4f6c", "#6baed6", "#c6dbef"])
                 ),
@@ -220,7 +224,9 @@ class ForecastReport:
             .mark_bar()
             .encode(
                 y=alt.Y("label:N", title=None),
-                x=alt.X("kr:Q", title="Afvigelse fra budget (+ = merforbrug), kr.", axis=alt.Axis(format=",.0f")),
+                x=alt.X(
+                    "kr:Q", title="Afvigelse fra budget (+ = merforbrug), kr.", axis=alt.Axis(format=charts.KR_AXIS)
+                ),
                 color=alt.Color(
                     "effect:N",
                     title="Del",
@@ -435,7 +441,9 @@ class ForecastReport:
         if rows.empty:
             return None
         year = int(rows["year"].max())
-        data = rows[rows["year"] == year].assign(label=lambda r: r["month"].map(lambda m: f"{m:02d}-{year}"))
+        data = rows[rows["year"] == year].assign(
+            label=lambda r: r["month"].map(lambda m: format_month(f"{year}-{m:02d}"))
+        )
         data = data.assign(deviation_pct=100 * (data["forecast"] / data["final"].where(data["final"] != 0) - 1))[
             ["label", "forecast", "final", "deviation_pct"]
         ]
@@ -465,7 +473,7 @@ class ForecastReport:
             base.transform_calculate(serie=f"'{names[0]}'")
             .mark_line(point=True)
             .encode(
-                y=alt.Y("forecast:Q", title="Kr.", axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
+                y=alt.Y("forecast:Q", title="Kr.", axis=alt.Axis(format=charts.KR_AXIS), scale=alt.Scale(zero=False)),
                 color=colour,
                 strokeDash=dash,
                 tooltip=tooltip,

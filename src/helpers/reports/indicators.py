@@ -1,6 +1,7 @@
 """Key-figure packs per audience (notebooks/indicators.ipynb): politicians, finance, department.
 
-`Pack.sections()` gives (heading, text, parts) in the audience's order; the notebook only displays them. Every table
+`Pack.sections()` gives (heading, text, parts) in the audience's order; the notebook only displays them: each heading and
+its text as Markdown (docs/reader-text.md), then its tables and figures. Every table
 with counts is protected (helpers.render.tables.protected): counts under 5 are `<5` and a complementary cell `..`, per
 area, since the area's totals are shown (conclusions, the chart of recipients over time); a count shown in two tables
 (recipients) is protected once and shown the same in both, and the markers a table uses are explained under it.
@@ -17,15 +18,16 @@ from functools import cached_property
 from html import escape
 
 import pandas as pd
-from IPython.display import HTML
+from IPython.display import Markdown
 
 from helpers import labels
 from helpers.analysis import flows as indicators
 from helpers.analysis import progression
 from helpers.labels import FEW, HIDDEN, SMALL, SMALL_TEXT, is_small
 from helpers.render import charts
-from helpers.render.formats import format_date, format_number, slugify
-from helpers.render.tables import bullets, danish_table, protected
+from helpers.render.formats import Shown, format_date, format_number, opening_count, rounded_to_total
+from helpers.render.tables import Block, DanishTable, bullets, danish_table, protected, rounded_kroner, whole_kroner
+from helpers.render.text import paragraph, section
 from helpers.reports import expected_result
 from helpers.reports import forecast as forecast_report
 from helpers.warehouse import marts
@@ -37,7 +39,11 @@ AREA_SUBJECTS = {
     "adults": "Voksenområdet",
 }  # the area as the subject of a sentence
 PROVIDER_LABELS = {"own": "egne tilbud", "other": "andre leverandører"}
-OVERRUN, NOT_OVERRUN = "Merforbrug", "Mindreforbrug eller på budget"
+OVERRUN, ON_BUDGET, UNDERRUN = (
+    "Merforbrug",
+    "På budget",
+    "Mindreforbrug",
+)  # a deviation's status, by the materiality band
 MAX_POLITICIAN_COLUMNS = 7  # a politician's table stays readable: at most this many columns
 
 
@@ -73,10 +79,18 @@ def legend(raw: pd.DataFrame, shown: pd.DataFrame, derived: list[str] = ()) -> s
     return f'<p class="legend"><strong>Tegn i tabellen:</strong> {escape(" ".join(parts))}</p>' if parts else ""
 
 
-def table_html(raw: pd.DataFrame, shown: pd.DataFrame, names: dict[str, str], derived: list[str] = ()) -> HTML:
+def table_html(raw: pd.DataFrame, shown: pd.DataFrame, names: dict[str, str], derived: list[str] = ()) -> Block:
     """A protected table in Danish (columns in the order of `names`) with the explanation of the markers it uses."""
-    styler = danish_table(shown[list(names)], names)
-    return HTML(styler.to_html() + legend(raw, shown[list(names)], derived))
+    return Block(danish_table(shown[list(names)], names), legend(raw, shown[list(names)], derived))
+
+
+def status(deviation: float, budget: float, materiality: tuple[float, float]) -> str:
+    """Merforbrug, på budget or mindreforbrug: within the materiality band (pct. of the budget or kroner, the larger) a
+    deviation is "på budget", so 7.439 kr. on 26,9 mio. kr. is not an overrun to act on."""
+    pct, kroner = materiality
+    if abs(deviation) <= max(pct / 100 * abs(budget), kroner):
+        return ON_BUDGET
+    return OVERRUN if deviation > 0 else UNDERRUN
 
 
 def protected_per_area(table: pd.DataFrame, counts: list[str], **rules) -> pd.DataFrame:
@@ -99,6 +113,7 @@ class Pack:
     refund_thresholds: tuple[float, float]
     expensive: float
     age_groups: dict[str, str]
+    materiality: tuple[float, float] = (labels.MATERIALITY_PCT, labels.MATERIALITY_KR)
 
     def _label(self, measure: str) -> str:
         return self.labels.get(measure, measure)
@@ -111,7 +126,7 @@ class Pack:
 
     @cached_property
     def budget_frame(self) -> pd.DataFrame:
-        """Per area: expected result, budget, deviation (kr.) and deviation in percent of the budget."""
+        """Per area: expected result, budget, deviation (kr.), deviation in percent of the budget and its status."""
         rows = []
         for area, f in self.figures.items():
             er = f["expected_result"]
@@ -122,56 +137,92 @@ class Pack:
                     "budget": er.budget_total,
                     "deviation": er.deviation,
                     "pct": 100 * er.deviation / er.budget_total,
+                    "status": status(er.deviation, er.budget_total, self.materiality),
                 }
             )
         return pd.DataFrame(rows)
 
-    def budget_holds(self) -> pd.io.formats.style.Styler:
-        """Expected result (cases and pool, as in the forecast report) against budget per area."""
+    def materiality_text(self) -> str:
+        """The materiality band as the page states it."""
+        pct, kroner = self.materiality
+        return (
+            f"En afvigelse på højst {format_number(pct, 1 if pct % 1 else 0)} % af budgettet eller højst "
+            f"{format_number(kroner)} kr. (den største af de to grænser) regnes som på budget."
+        )
+
+    def budget_holds(self) -> DanishTable:
+        """Expected result (cases and pool, as in the forecast report) against budget per area, in whole kroner that add
+        up (the sub-areas' rounded figures add up to these), with the status by the materiality band."""
+        table = pd.concat(
+            [
+                whole_kroner(row, ["expected_result", "budget"], {"deviation": ("expected_result", "budget")})
+                for _, row in self.budget_frame.groupby("area", sort=False)
+            ]
+        )
         return danish_table(
-            self.budget_frame,
+            table,
             {
                 "area": "Område",
                 "expected_result": "Forventet regnskab, kr.",
                 "budget": "Budget, kr.",
                 "deviation": "Afvigelse (+ = merforbrug), kr.",
                 "pct": "Afvigelse, pct.",
+                "status": "Vurdering",
             },
         ).format(precision=1, subset=["Afvigelse, pct."], decimal=",")
 
     @cached_property
     def sub_areas(self) -> pd.DataFrame:
-        """Per area and sub-area with a budget or an expected result: label, budget, expected result, deviation (kr.)."""
+        """Per area and sub-area with a budget or an expected result: label, budget, expected result, deviation (kr.) and
+        the status by the materiality band."""
         frames = [
             f["expected_result"].table.assign(area=AREA_LABELS[area], area_code=area)
             for area, f in self.figures.items()
         ]
         table = pd.concat(frames, ignore_index=True)
-        return table[(table["budget"] != 0) | (table["expected_result"] != 0)].reset_index(drop=True)
+        table = table[(table["budget"] != 0) | (table["expected_result"] != 0)].reset_index(drop=True)
+        return table.assign(
+            status=[status(d, b, self.materiality) for d, b in zip(table["deviation"], table["budget"])]
+        )
+
+    @cached_property
+    def sub_areas_kroner(self) -> pd.DataFrame:
+        """The sub-areas' budget, expected result and deviation in whole kroner that add up to the areas' (as the forecast
+        report rounds them): the figures the chart's download and the action plan show."""
+        return pd.concat(
+            [
+                rounded_kroner(group, **expected_result.WHOLE_KRONER)
+                for _, group in self.sub_areas.groupby("area_code", sort=False)
+            ]
+        )
 
     def overruns(self) -> pd.DataFrame:
-        """The sub-areas with a forecast overrun (deviation over 0 in whole kroner), the largest first within each area."""
-        over = self.sub_areas[self.sub_areas["deviation"].round() > 0]
+        """The sub-areas with a material overrun (beyond the materiality band), the largest first within each area."""
+        over = self.sub_areas[self.sub_areas["status"] == OVERRUN]
         return over.sort_values(
             ["area_code", "deviation"],
             ascending=[True, False],
             key=lambda c: c.map({a: i for i, a in enumerate(self.figures)}) if c.name == "area_code" else c,
-        ).reset_index(drop=True)
+        )
 
     def conclusions(self) -> list[str]:
-        """Sentences with the figures: per area the expected over- or underspend in mio. kr. and percent of the budget, and
-        the sub-areas that weigh most; the recipients on the period's last day against a year before."""
+        """Sentences with the figures: per area the expected over- or underspend in mio. kr. and percent of the budget, or
+        that it holds the budget (within the materiality band), and the sub-areas that weigh most; the recipients on the
+        period's last day against a year before; how many sub-areas the action plan lists."""
         out = []
         for area, f in self.figures.items():
             er = f["expected_result"]
             subject, pct = AREA_SUBJECTS[area], 100 * er.deviation / er.budget_total
-            if round(er.deviation / 1e5) == 0:  # under 0,05 mio. kr.
+            verdict = status(er.deviation, er.budget_total, self.materiality)
+            if verdict == ON_BUDGET:
                 out.append(
-                    f"{subject} forventer at holde budgettet på {mio(er.budget_total)} mio. kr. (afvigelse {format_number(er.deviation)} kr.)."
+                    f"{subject} forventer at holde budgettet på {mio(er.budget_total)} mio. kr.: afvigelsen på "
+                    f"{format_number(er.deviation)} kr. ({format_number(pct, 1)} %) er inden for grænsen for på budget."
                 )
                 continue
-            over = er.deviation > 0
-            same_way = er.table[er.table["deviation"] > 0] if over else er.table[er.table["deviation"] < 0]
+            over = verdict == OVERRUN
+            rows = self.sub_areas[self.sub_areas["area_code"] == area]
+            same_way = rows[rows["status"] == verdict]
             top = same_way.reindex(same_way["deviation"].abs().sort_values(ascending=False).index).head(2)
             parts = " og ".join(f"{r.label} ({mio(abs(r.deviation))} mio. kr.)" for r in top.itertuples())
             out.append(
@@ -197,37 +248,35 @@ class Pack:
         n = len(self.overruns())
         if n:
             out.append(
-                f"{n} delområde{'r' if n > 1 else ''} ventes at overskride budgettet; de står i handleplanen nederst med beløbet."
+                f"{opening_count(n, 'delområde', 'delområder', neuter=True)} ventes at overskride budgettet ud over "
+                f"grænsen for på budget; {'det' if n == 1 else 'de'} står i handleplanen nederst med beløbet."
             )
         return out
 
     def budget_figure(self) -> charts.Figure:
-        """Expected result against budget per sub-area (mio. kr.), one panel per area."""
-        data = self.sub_areas.assign(
-            status=lambda t: t["deviation"].round().gt(0).map({True: OVERRUN, False: NOT_OVERRUN})
-        )
+        """Expected result against budget per sub-area (mio. kr.), one panel per area, coloured by the status."""
+        data = self.sub_areas
         chart_data = data[["area", "label", "status"]].assign(
             **{c: data[c] / 1e6 for c in ("budget", "expected_result", "deviation")}
         )
         chart = charts.result_against_budget(
             chart_data, f"Forventet regnskab mod budget pr. delområde, {self.end.year} (mio. kr.)"
         )
-        csv = (
-            data[["area", "label", "budget", "expected_result", "deviation"]]
-            .round(0)
-            .rename(
-                columns={
-                    "area": "Område",
-                    "label": "Delområde",
-                    "budget": "Budget, kr.",
-                    "expected_result": "Forventet regnskab, kr.",
-                    "deviation": "Afvigelse (+ = merforbrug), kr.",
-                }
-            )
+        kroner = self.sub_areas_kroner
+        csv = pd.DataFrame(
+            {
+                "Område": data["area"],
+                "Delområde": data["label"],
+                "Budget, kr.": kroner["budget"],
+                "Forventet regnskab, kr.": kroner["expected_result"],
+                "Afvigelse (+ = merforbrug), kr.": kroner["deviation"],
+                "Vurdering": data["status"],
+            }
         )
         notes = [
-            "Søjlen er det forventede regnskab (rød: over budget), den sorte streg budgettet. Det forventede regnskab er "
-            "igangværende og forventede sager plus puljen (skøn), som i prognoserapporten."
+            "Søjlen er det forventede regnskab, den sorte streg budgettet: rød ved merforbrug, grå på budget og blå ved "
+            f"mindreforbrug. {self.materiality_text()} Det forventede regnskab er igangværende og forventede sager plus "
+            "puljen (skøn), som i prognoserapporten."
         ]
         return charts.Figure(chart, csv, f"forventet_regnskab_{self.end.year}.csv", notes)
 
@@ -316,7 +365,7 @@ class Pack:
             ignore_index=True,
         )
 
-    def recipients_and_prices(self) -> HTML:
+    def recipients_and_prices(self) -> Block:
         """Recipients on the period's last day (and a year before), full-year cases and average prices against budget."""
         names = {
             "area": "Område",
@@ -373,7 +422,7 @@ class Pack:
             decimals={"entries_per_10000": 1, "exits_per_10000": 1},
         )
 
-    def flows(self) -> HTML:
+    def flows(self) -> Block:
         """Entries and exits in the period (and last year's); for the department also per 10,000 in the measure's age group,
         re-entries and the length of finished spells."""
         if self.audience == "politicians":
@@ -405,7 +454,7 @@ class Pack:
 
     # -- finance ----------------------------------------------------------------------------------------------------------
 
-    def deviation(self) -> HTML:
+    def deviation(self) -> Block:
         """The deviation from budget per sub-area split into quantity, price and pool (which add up to it); where the
         full-year cases are hidden, quantity and price only as their sum (expected_result.deviation_shown)."""
         shown = self.cases_shown
@@ -427,9 +476,9 @@ class Pack:
                 f"under {SMALL} eller skjult i tabellen over modtagere og helårssager; de to tilsammen står i kolonnen "
                 "mængde og pris i alt (afvigelsen minus puljen).</p>"
             )
-        return HTML(danish_table(shown[list(names)], names).to_html() + note)
+        return Block(danish_table(shown[list(names)], names), note)
 
-    def refunds(self) -> HTML:
+    def refunds(self) -> Block:
         """Expected refunds for particularly expensive single cases, per area."""
         lower, upper = self.refund_thresholds
         rows = []
@@ -456,7 +505,7 @@ class Pack:
         parts = []
         for area, f in self.figures.items():
             er = f["expected_result"]
-            parts.append(HTML(f"<h3>{escape(AREA_LABELS[area])}</h3>"))
+            parts.append(Block(f"<h3>{escape(AREA_LABELS[area])}</h3>"))
             parts.append(bullets(forecast_report.interval_sentences(er) + forecast_report.backtest_sentences(er)))
             table = forecast_report.backtest_table(er)
             if table is not None:
@@ -465,7 +514,7 @@ class Pack:
 
     # -- department -------------------------------------------------------------------------------------------------------
 
-    def expensive_cases(self) -> HTML:
+    def expensive_cases(self) -> Block:
         """Citizens costing more than the threshold a year, now and a year before, per area."""
         rows = []
         for area, f in self.figures.items():
@@ -489,12 +538,19 @@ class Pack:
             {"area": "Område", "now": f"Sager over {format_number(self.expensive)} kr. i år", "before": "Sidste år"},
         )
 
-    def children_over_15(self) -> HTML | None:
-        """Children's recipients aged 15 or more; the recipients as the recipients table shows them (protected once)."""
+    def over_15_measures(self) -> list[str]:
+        """The children's measures whose recipients can be under 18 (not aftercare, whose young people are 18-22)."""
+        f = self.figures["children"]
+        return [m for m in f["periods"]["measure"].unique() if self.age_groups.get(m) != "18_22"]
+
+    def children_over_15(self) -> Block | None:
+        """Children's recipients aged 15 or more, without aftercare (its young people are 18-22, all of them over 15); the
+        recipients as the recipients table shows them (protected once)."""
         if "children" not in self.figures:
             return None
         f = self.figures["children"]
-        table = indicators.over_15(f["periods"], f["end"]).assign(area=AREA_LABELS["children"])
+        periods = f["periods"][f["periods"]["measure"].isin(self.over_15_measures())]
+        table = indicators.over_15(periods, f["end"]).assign(area=AREA_LABELS["children"])
         table["label"] = table["measure"].map(self._label)
         # "28 of 30" would show 2 under 15: the part is hidden where the rest is small
         shown = protected(table, ["over_15"], pairs=[("over_15", "recipients")])
@@ -506,7 +562,7 @@ class Pack:
             table, shown, {"label": "Delområde", "recipients": "Modtagere", "over_15": "Heraf 15 år og derover"}
         )
 
-    def providers_and_stay(self) -> HTML:
+    def providers_and_stay(self) -> Block:
         """Own versus other providers and the median length of the running spells, per measure."""
         frames = []
         for area, f in self.figures.items():
@@ -552,8 +608,11 @@ class Pack:
             ["median_days"],
         )
 
-    def caseworkers(self) -> HTML:
-        """Recipients and the year's forecast per caseworker (keyed pseudonyms, not the extract's initials)."""
+    @cached_property
+    def caseworker_frame(self) -> pd.DataFrame:
+        """Per area and caseworker (keyed pseudonym; "ukendt" where the extract names none): the cases running on the
+        period's last day and their expected cost this year (the forecast's year total per case: booked to the as-of
+        date, computed for the rest of the year)."""
         frames = []
         for area, f in self.figures.items():
             r = indicators.recipients(f["periods"], f["end"])
@@ -565,72 +624,164 @@ class Pack:
             frames.append(
                 r.groupby("caseworker", as_index=False)
                 .agg(cases=("case_id", "count"), cost=("cost", "sum"))
-                .assign(area=AREA_LABELS[area])
+                .assign(area=AREA_LABELS[area], area_code=area)
             )
-        table = (
+        return (
             pd.concat(frames, ignore_index=True)
-            .sort_values(["area", "cases"], ascending=[True, False])
+            .sort_values(["area", "cases", "caseworker"], ascending=[True, False, True])
             .reset_index(drop=True)
         )
+
+    @cached_property
+    def caseworker_shown(self) -> pd.DataFrame:
         # the cases of an area's caseworkers add up to its recipients, which the pack shows
-        shown = protected_per_area(table, ["cases"], column_totals=True, means={"cost": "cases"})
+        return protected_per_area(self.caseworker_frame, ["cases"], column_totals=True, means={"cost": "cases"})
+
+    def caseworkers(self) -> Block:
+        """Cases running on the period's last day and their cost this year per caseworker (keyed pseudonyms)."""
+        table, shown = self.caseworker_frame, self.caseworker_shown
         return table_html(
             table,
             shown,
             {
                 "area": "Område",
                 "caseworker": "Sagsbehandler (pseudonym)",
-                "cases": "Sager",
-                "cost": "Årets udgift, kr.",
+                "cases": "Igangværende sager",
+                "cost": "Udgift i år til sagerne, kr.",
             },
             ["cost"],
         )
 
-    def follow_up(self) -> HTML:
-        """Share of follow-up registrations made within 12 months of the previous one (from the progression data)."""
+    def caseworker_reconciliation(self) -> Block:
+        """From the caseworkers' cases to the expected result of "Holder budgettet?", per area: their running cases, the
+        year's other cases (ended before the day, or booked without a running case), expected cases and the pool, in
+        the whole kroner the forecast report shows (its total row)."""
+        rows, kroner = [], self.sub_areas_kroner.join(self.sub_areas[["area_code"]])
+        for area, f in self.figures.items():
+            table = f["expected_result"].table
+            mine = self.caseworker_frame[self.caseworker_frame["area_code"] == area]
+            hidden = self.caseworker_shown.loc[mine.index, "cost"].eq("")
+            totals = kroner[kroner["area_code"] == area].sum(numeric_only=True)
+            current, running = float(table["current"].sum()), float(mine["cost"].sum())
+            # the running cases' total gives the hidden caseworkers' cost together: shown only when they are 0 or 5+
+            few = is_small(pd.Series([int(mine.loc[hidden, "cases"].sum())])).iloc[0]
+            running_r, other_r = rounded_to_total([running, current - running], totals["current"])
+            rows.append(
+                {
+                    "area": AREA_LABELS[area],
+                    "running": "" if few else Shown(format_number(running_r), running, 0),
+                    "other": Shown(
+                        format_number(totals["current"] if few else other_r), current - (0 if few else running), 0
+                    ),
+                    "expected": Shown(format_number(totals["expected"]), float(table["expected"].sum()), 0),
+                    "pool": Shown(format_number(totals["pool"]), float(table["pool"].sum()), 0),
+                    "expected_result": Shown(format_number(totals["expected_result"]), f["expected_result"].total, 0),
+                }
+            )
+        shown = pd.DataFrame(rows, dtype=object)
+        day = format_date(self.end)
+        names = {
+            "area": "Område",
+            "running": f"Igangværende sager den {day} (tabellen ovenfor), kr.",
+            "other": "Årets øvrige sager, kr.",
+            "expected": "Forventede sager, kr.",
+            "pool": "Pulje (skøn), kr.",
+            "expected_result": "Forventet regnskab, kr.",
+        }
+        note = (
+            "<p>Årets øvrige sager er sager, der sluttede tidligere i år, og bogføringer uden en igangværende sag. "
+            + (
+                "Hvor sagsbehandlere med skjulte tal tilsammen har færre end 5 sager, står de igangværende sager sammen "
+                "med årets øvrige, så beløbet for dem ikke kan regnes ud.</p>"
+                if shown["running"].eq("").any()
+                else "</p>"
+            )
+        )
+        lead = "<p>Fra sagsbehandlernes sager til det forventede regnskab, pr. område:</p>"
+        return Block(lead, danish_table(shown[list(names)], names, title="Sagsbehandlere, afstemning"), note)
+
+    def follow_up_frame(self) -> tuple[pd.DataFrame, pd.Timestamp | None, pd.Timestamp | None]:
+        """Follow-ups per service (registrations after the first), how many came within 12 calendar months of the
+        previous one and how many later; with the first and last registration date the figures rest on."""
         registrations = progression.select(marts.progression_registrations(), self.municipality)
         if registrations.empty:
-            return HTML(
-                "<p>Kommunen har ikke indberettet opfølgninger (progressionsregistreringer), så andelen kan ikke opgøres.</p>"
-            )
+            return pd.DataFrame(), None, None
         table = indicators.followed_up_on_time(registrations)
         table["service"] = table["service"].map({"sel_85": "SEL § 85", "sel_107": "SEL § 107"})
+        table["late"] = table["follow_ups"] - table["on_time"]
         table["share"] = 100 * table["on_time"] / table["follow_ups"]
+        dates = pd.to_datetime(registrations["registration_date"])
+        return table, dates.min(), dates.max()
+
+    def follow_up(self) -> Block | Markdown:
+        """Share of follow-up registrations made within 12 months of the previous one (from the progression data), with
+        the period the registrations cover; where the late ones are fewer than 5 the share is given as a lower bound."""
+        table, first, last = self.follow_up_frame()
+        if table.empty:
+            return paragraph(
+                "Kommunen har ikke indberettet opfølgninger (progressionsregistreringer), så andelen kan ikke opgøres."
+            )
         shown = protected(
-            table, ["follow_ups", "on_time"], shares={"share": ("on_time", "follow_ups")}, decimals={"share": 1}
+            table,
+            ["follow_ups", "on_time", "late"],
+            parts=[["on_time", "late"]],
+            shares={"share": ("on_time", "follow_ups")},
+            decimals={"share": 1},
         )
-        return table_html(
+        # late ones 1-4 (shown as <5): the share on time is at least (n - 4) / n, which "<5" says already
+        bound = is_small(table["late"]) & (table["follow_ups"] >= SMALL) & ~is_small(table["follow_ups"])
+        for i in table.index[bound]:
+            n = table.at[i, "follow_ups"]
+            shown.at[i, "share"] = format_number(100 * (n - SMALL + 1) / n, 1).bound("mindst ")
+        block = table_html(
             table,
             shown,
             {
                 "service": "Ydelse",
                 "follow_ups": "Opfølgninger",
                 "on_time": "Inden for 12 måneder",
+                "late": "Senere end 12 måneder",
                 "share": "Andel til tiden, pct.",
             },
             ["share"],
         )
+        period = f"{format_date(first.date())} til {format_date(last.date())}"
+        in_period = first.date() <= self.end and last.date() >= indicators.period_start(self.period)
+        note = (
+            f"Tallene bygger på alle kommunens progressionsregistreringer, fra {period}"
+            + ("." if in_period else ": der er ingen registreringer i perioden, så tallene er ikke periodens.")
+            + (
+                " Hvor færre end 5 opfølgninger kom senere, vises andelen til tiden som en nedre grænse (mindst)."
+                if bound.any()
+                else ""
+            )
+        )
+        return Block(f"<p>{escape(note)}</p>", block)
 
     # -- politicians ----------------------------------------------------------------------------------------------------
 
-    def action_plan(self) -> HTML:
-        """Every sub-area with a forecast overrun and its amount, with empty fields for action, owner and effect."""
+    def action_plan(self) -> DanishTable | Markdown:
+        """Every sub-area with a material overrun and its amount (whole kroner, as the chart's download), with empty
+        fields for action, owner and effect."""
         over = self.overruns()
         if over.empty:
-            return HTML("<p>Der er ikke forventet merforbrug på noget delområde; ingen handleplan er nødvendig.</p>")
-        table = over[["area", "label", "deviation"]].assign(action="", owner="", effect="")
-        return HTML(
-            danish_table(
-                table,
-                {
-                    "area": "Område",
-                    "label": "Delområde",
-                    "deviation": "Forventet merforbrug, kr.",
-                    "action": "Tiltag",
-                    "owner": "Ansvarlig",
-                    "effect": "Forventet effekt, kr.",
-                },
-            ).to_html()
+            return paragraph(
+                "Der er ikke forventet merforbrug ud over grænsen for på budget på noget delområde; ingen handleplan er "
+                "nødvendig."
+            )
+        table = over[["area", "label"]].assign(
+            deviation=self.sub_areas_kroner.loc[over.index, "deviation"], action="", owner="", effect=""
+        )
+        return danish_table(
+            table,
+            {
+                "area": "Område",
+                "label": "Delområde",
+                "deviation": "Forventet merforbrug, kr.",
+                "action": "Tiltag",
+                "owner": "Ansvarlig",
+                "effect": "Forventet effekt, kr.",
+            },
         )
 
     def sections(self) -> Iterator[tuple[str, str, list]]:
@@ -638,7 +789,7 @@ class Pack:
         budget = (
             "Holder budgettet?",
             "Forventet regnskab mod budget pr. område: sagerne og puljen, de samme tal som i prognoserapporten "
-            "(positiv afvigelse = merforbrug).",
+            f"(positiv afvigelse = merforbrug). {self.materiality_text()}",
             lambda: [self.budget_holds()],
         )
         recipients = (
@@ -672,7 +823,8 @@ class Pack:
                 ),
                 (
                     "Handleplan",
-                    "Hvert delområde med forventet merforbrug og beløbet. Tiltag, ansvarlig og forventet effekt udfyldes "
+                    "Hvert delområde med forventet merforbrug ud over grænsen for på budget og beløbet. Tiltag, ansvarlig "
+                    "og forventet effekt udfyldes "
                     "af forvaltningen.",
                     lambda: [self.action_plan()],
                 ),
@@ -720,7 +872,8 @@ class Pack:
                 ),
                 (
                     "Unge over 15 år",
-                    "Børneområdets modtagere, der er fyldt 15 år: dem, der snart kan gå over til voksenområdet.",
+                    "Børneområdets modtagere, der er fyldt 15 år: dem, der snart kan gå over til voksenområdet. "
+                    "Efterværn er ikke med: de unge i efterværn er 18-22 år og allerede over grænsen.",
                     lambda: [self.children_over_15()],
                 ),
                 (
@@ -735,24 +888,29 @@ class Pack:
                 ),
                 (
                     "Opfølgning til tiden",
-                    "Andelen af opfølgninger (progressionsregistreringer), der kom inden for 12 "
-                    "kalendermåneder efter den forrige.",
+                    "Andelen af opfølgninger (progressionsregistreringer efter den første), der kom inden for 12 "
+                    "kalendermåneder efter den forrige, pr. ydelse.",
                     lambda: [self.follow_up()],
                 ),
                 (
                     "Sagsbehandlere",
-                    "Sager og årets udgift pr. sagsbehandler (pseudonym). Belægning kan ikke opgøres: "
-                    "udtrækkene har ingen kapacitetsdata.",
-                    lambda: [self.caseworkers()],
+                    f"Igangværende sager den {format_date(self.end)} pr. sagsbehandler og udgiften i år til dem: for "
+                    "hver sag det forventede regnskab for hele året (bogført til opgørelsesdagen, beregnet resten af "
+                    "året), som i prognosen. Sagsbehandlerne står med et fast pseudonym, der er det samme i hver "
+                    "rapport og hver måned; forvaltningen kan slå pseudonymerne op i en nøgle, som den danner af sit "
+                    "eget sagsudtræk, og nøglen forlader ikke forvaltningen. Tabellen under afstemmer udgiften med det "
+                    'forventede regnskab i afsnittet "Holder budgettet?". Belægning kan ikke opgøres: udtrækkene har ingen '
+                    "kapacitetsdata.",
+                    lambda: [self.caseworkers(), self.caseworker_reconciliation()],
                 ),
             ]
         for heading, text, make in order:
             yield heading, text, [p for p in make() if p is not None]
 
-    def show(self) -> Iterator[HTML | object]:
-        """The displayable parts: a heading (with an id for the table of contents), its text, its tables and figures."""
+    def show(self) -> Iterator[Markdown | object]:
+        """The displayable parts: each section's heading and text (Markdown), then its tables and figures."""
         for heading, text, parts in self.sections():
-            yield HTML(f'<h2 id="{slugify(heading)}">{heading}</h2><p>{text}</p>')
+            yield section(heading, text)
             yield from parts
 
 
@@ -822,8 +980,11 @@ def prepare(
     refund_lower: float = 1_000_000,
     refund_upper: float = 2_000_000,
     expensive: float = 1_000_000,
+    materiality_pct: float = labels.MATERIALITY_PCT,
+    materiality_kr: float = labels.MATERIALITY_KR,
 ) -> Pack:
-    """Both areas' figures for one municipality and period (month '2024-09' or quarter '2024-Q3')."""
+    """Both areas' figures for one municipality and period (month '2024-09' or quarter '2024-Q3'); a deviation within
+    `materiality_pct` percent of the budget or `materiality_kr` kroner (the larger) is "på budget"."""
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
     municipality = str(municipality).zfill(3)
@@ -839,4 +1000,5 @@ def prepare(
         (refund_lower, refund_upper),
         expensive,
         {m: g for f in figures.values() for m, g in f["age_groups"].items()},
+        (float(materiality_pct), float(materiality_kr)),
     )

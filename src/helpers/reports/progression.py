@@ -281,7 +281,7 @@ class ProgressionReport:
                 x=alt.X(
                     "cases:Q",
                     title="Sager",
-                    axis=alt.Axis(format=",.0f", tickMinStep=1),
+                    axis=alt.Axis(**charts.COUNT_AXIS),
                     scale=alt.Scale(domain=[0, widest]),  # from 0, also when every count of the page is hidden
                 ),
                 y=y,

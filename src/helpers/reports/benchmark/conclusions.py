@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from helpers import labels
 from helpers.analysis import benchmark
 from helpers.analysis.funnel import outside_limits
-from helpers.render.formats import format_number
+from helpers.render.formats import count, danish_key, format_number, opening_count, opening_share
 from helpers.reports import data_quality
 from helpers.reports.benchmark import exclusions
 from helpers.reports.benchmark.data import COUNTRY, TOTAL, BenchmarkData
@@ -102,7 +102,11 @@ def funnel_sentence(label: str, above: list[str], below: list[str]) -> str:
         parts.append(f"over: {', '.join(above)}")
     if below:
         parts.append(f"under: {', '.join(below)}")
-    return f"{len(above) + len(below)} kommuner ligger uden for kontrolgrænserne (99,8 %) for brugerandelen ({label}), {'; '.join(parts)}."
+    n = len(above) + len(below)
+    return (
+        f"{opening_count(n, 'kommune', 'kommuner')} ligger uden for kontrolgrænserne (99,8 %) for brugerandelen "
+        f"({label}), {'; '.join(parts)}."
+    )
 
 
 @dataclass
@@ -180,7 +184,9 @@ class Conclusions:
         ]
         side = outside_limits(year["users"], year["user_population"])
         own = year["code"].isin(d.members)
-        return sorted(year.loc[own & (side == 1), "name"]), sorted(year.loc[own & (side == -1), "name"])
+        return sorted(year.loc[own & (side == 1), "name"], key=danish_key), sorted(
+            year.loc[own & (side == -1), "name"], key=danish_key
+        )
 
     def findings_sentence(self) -> str:
         """How many of the region's municipalities have findings in the area's key figures: the number the data-quality
@@ -188,7 +194,8 @@ class Conclusions:
         d = self.data
         flagged = data_quality.flagged(d.findings[d.findings["municipality_code"].isin(d.members)], d.area)
         text = (
-            f"{len(flagged)} af {len(d.members)} kommuner har fund i datakvalitetskontrollen af nøgletallene for "
+            f"{opening_share(len(flagged), len(d.members), 'kommuner')} har fund i datakvalitetskontrollen af "
+            "nøgletallene for "
             f"{labels.AREA_NAMES_LOWER[d.area]}, som i rapporten om datakvalitet"
         )
         text += "; de står i afsnittet om datakvalitet." if flagged else "."
@@ -196,7 +203,8 @@ class Conclusions:
         peers = set(quality.loc[quality["finding"] == labels.FINDING_LABELS["peer_extreme"], "name"]) - set(flagged)
         if peers:
             text += (
-                f" Desuden ligger {len(peers)} kommuner over det dobbelte eller under halvdelen af udgiften i deres "
+                f" Desuden ligger {count(len(peers), 'kommune', 'kommuner')} over det dobbelte eller under halvdelen "
+                "af udgiften i deres "
                 "sammenlignelige kommuner (også i afsnittet om datakvalitet)."
             )
         return text

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from html import escape
 
 import pandas as pd
-from IPython.display import HTML
 
 from helpers import labels
 from helpers.analysis import benchmark
 from helpers.render import charts
 from helpers.render.formats import danish_key, format_number
-from helpers.render.tables import danish_table, highlight_row
+from helpers.render.tables import Block, danish_table
 from helpers.reports.benchmark import exclusions
 from helpers.reports.benchmark.data import COUNTRY, TOTAL, BenchmarkData
 
@@ -141,7 +140,7 @@ class Tables:
                 frame["code"].map(start_protection).fillna("").ne("") & column.endswith("_change_pct")
             )
             hidden = protected & values.isna() & ~column.startswith("expenditure")
-            cells = pd.Series([format_number(v, decimals.get(column, 0)) for v in values], index=frame.index)
+            cells = pd.Series([format_number(v, decimals.get(column, 0)) for v in values], frame.index, object)
             text[column] = cells.mask(hidden, labels.HIDDEN).mask(left_out, "–")
             low[column], high[column] = values.min(), values.max()
         averages = d.averages()
@@ -152,17 +151,26 @@ class Tables:
             text.loc[len(text)] = [name] + [format_number(row[c], decimals.get(c, 0)) for c in columns]
         return text.rename(columns=d.headers())
 
-    def groups(self) -> HTML:
+    def groups(self) -> Block:
         """Every measure group's table (group) under its own heading, with what the markers mean."""
         d = self.data
         groups = d.region_rows(d.year).drop_duplicates("measure_group").sort_values("sort_order")
         summary = 3 if d.region == COUNTRY else 4  # lowest, highest, the average (and the country's), set apart
         parts = []
         for group, label in zip(groups["measure_group"], groups["label_da"]):
-            rows = self.group(group).to_html(index=False, border=0, classes="benchmark-group").split("<tr>")
-            rows[-summary:] = ['<tr class="summary">' + row for row in rows[-summary:]]
-            html = "<tr>".join(rows[: len(rows) - summary]) + "".join(rows[-summary:])
-            parts.append(f"<h3>{escape(label)}</h3>" + highlight_row(html, d.highlight_name))
+            table = danish_table(self.group(group), title=label).set_table_attributes('class="benchmark-group"')
+            rows = len(table.data)
+            marks = {i: "summary" for i in range(rows - summary, rows)}
+            if d.highlight_name:  # the reader's own municipality
+                marks |= {i: "highlight" for i in range(rows) if table.data.iloc[i, 0] == d.highlight_name}
+            # each group folded (the whole country's are 101 rows each), opened for print
+            parts.append(
+                Block(
+                    f'<details class="group"><summary><h3>{escape(label)}</h3></summary>',
+                    table.mark_rows(marks),
+                    "</details>",
+                )
+            )
         averages = f"{d.average_name} og landsgennemsnittet er" if d.region != COUNTRY else f"{d.average_name} er"
         legend = (
             f'<p class="legend">{labels.HIDDEN}: skjult af hensyn til persondata: tallet bygger på færre end {labels.SMALL} '
@@ -175,7 +183,7 @@ class Tables:
             + (f" {escape(d.highlight_name)} er fremhævet med fed skrift." if d.highlight_name else "")
             + "</p>"
         )
-        return HTML("".join(parts) + legend)
+        return Block(*parts, legend)
 
     def peers(self) -> pd.io.formats.style.Styler:
         """Each of the region's municipalities with its peer group and its expenditure against the peers' (total)."""
@@ -192,4 +200,6 @@ class Tables:
                 "Gns. sammenlignelige kommuner, kr.": total["peer_expenditure_per_inhabitant"],
             }
         )
-        return danish_table(frame.sort_values("Kommune").reset_index(drop=True))
+        return danish_table(
+            frame.sort_values("Kommune", key=lambda names: names.map(danish_key)).reset_index(drop=True)
+        )
