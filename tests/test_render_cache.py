@@ -121,9 +121,13 @@ def test_a_changed_notebook_parameters_or_warehouse_renders_again_and_nothing_el
     with duckdb.connect(str(private_data / "warehouse.duckdb")) as con:  # the data changes: rendered again
         found = con.execute("select count(*) from mart_data_quality where region_code = '085'").fetchone()[0]
         assert found > 0
-        con.execute("update mart_data_quality set description = 'En ændret beskrivelse' where region_code = '085'")
+        con.execute(
+            "update mart_data_quality set description = 'En ændret beskrivelse', issue = 'En ændret beskrivelse' "
+            "where region_code = '085'"
+        )
     changed = _render(private_data, out, notebook)
-    assert not changed["reused"] and changed["page"].count("En ændret beskrivelse") == found
+    assert "En ændret beskrivelse" not in edited["page"]
+    assert not changed["reused"] and changed["page"].count("En ændret beskrivelse") >= 1  # grouped by issue on the page
 
 
 def test_prune_keeps_the_most_recently_used(tmp_path, monkeypatch):

@@ -795,13 +795,16 @@ def save_notebook() -> None:
 
 
 # The message is hidden while the explorer is drawn and its kernel runs; shown when the kernel has stopped (the notebook's
-# execution indicator says so), and in place of JupyterLab's "model not found" when the notebook is opened again.
+# execution indicator says so), when it restarted (ipywidgets marks the explorer's view jupyter-widgets-disconnected: its
+# model is gone with the old kernel), and in place of JupyterLab's "model not found" when the notebook is opened again.
 KERNEL_GONE = ":is([data-status='unknown'], [data-status='dead'], [data-status='terminating'])"
 STOPPED_HTML = f"""<style>
 .jp-OutputArea:has(.helpers-explorer) .helpers-explorer-stopped {{ display: none; }}
 .jp-OutputArea:has(.helpers-explorer-stopped) .jp-OutputArea-output.jupyter-widgets:not(:has(*)) {{ display: none; }}
 .jp-NotebookPanel:has(.jp-Notebook-ExecutionIndicator{KERNEL_GONE}) .helpers-explorer-stopped {{ display: block !important; }}
 .jp-NotebookPanel:has(.jp-Notebook-ExecutionIndicator{KERNEL_GONE}) .helpers-explorer {{ display: none !important; }}
+.jp-OutputArea:has(.helpers-explorer.jupyter-widgets-disconnected) .helpers-explorer-stopped {{ display: block !important; }}
+.helpers-explorer.jupyter-widgets-disconnected {{ display: none !important; }}
 </style>
 <div class="helpers-explorer-stopped" style="padding: 0.8em 1em; border-left: 4px solid #b2182b; background: #fbeaea;">
 {escape(STOPPED)}</div>"""

@@ -23,7 +23,7 @@ from IPython.display import HTML
 from helpers.analysis import backtest, forecast
 from helpers.render import charts
 from helpers.render.formats import format_date, format_month, format_number, slugify
-from helpers.render.tables import LEGEND, danish_table, protected, whole_kroner
+from helpers.render.tables import LEGEND, Block, danish_table, protected, whole_kroner
 from helpers.reports import expected_result
 from helpers.warehouse import marts
 
@@ -277,7 +277,7 @@ class ForecastReport:
         """From last month's expected result to this month's (expected_result.change), or None without a month before."""
         return expected_result.change(self.last_month, self.er) if self.last_month is not None else None
 
-    def change_since_last_month(self) -> tuple[list[str], HTML | None]:
+    def change_since_last_month(self) -> tuple[list[str], Block | None]:
         """Sentences per sub-area and the largest movers (pseudonymised ids; the rest as one line, the full list folded
         below it, and in the workbook), from last month's expected result to this one's."""
         result = self.change()
@@ -320,17 +320,18 @@ class ForecastReport:
                 "reason": "",
             }
             top = pd.concat([top, pd.DataFrame([line])], ignore_index=True)
-        html = danish_table(top, names).to_html()
+        parts: list = [danish_table(top, names, title="Største ændringer")]
         if len(rest):
             sentences.append(
                 f"Tabellen viser de {MOVERS} største ændringer og de øvrige {len(rest)} sager samlet; hele listen med "
                 f"alle {len(shown)} sager står nedenfor (foldet sammen) og i Excel-projektmappen."
             )
-            html += (
-                f"<details><summary>Hele listen: alle {len(shown)} sager</summary>"
-                f"<h3>Alle ændrede sager</h3>{danish_table(shown, names).to_html()}</details>"
-            )
-        return [head, *sentences], HTML(html)
+            parts += [
+                f"<details><summary>Hele listen: alle {len(shown)} sager</summary><h3>Alle ændrede sager</h3>",
+                danish_table(shown, names, title="Alle ændrede sager"),
+                "</details>",
+            ]
+        return [head, *sentences], Block(*parts)
 
     # -- into and out of the area ---------------------------------------------------------------------------------------
 
@@ -378,7 +379,7 @@ class ForecastReport:
             },
         ).set_caption(LEGEND)
 
-    def age_limits(self) -> HTML:
+    def age_limits(self) -> HTML | Block:
         """Children: per sub-area and year, the cases the law ends (18, efterværn 23), and what the days it cuts off
         would have cost (counts under 5 hidden)."""
         costed = self.result.periods
@@ -400,8 +401,8 @@ class ForecastReport:
         names = {"measure": "Delområde"} | {str(y): f"Sager, der slutter ved aldersgrænsen i {y}" for y in years}
         spared = [f"{format_number(v)} kr. i {y}" for y, v in zip(years, saved) if round(v)]
         sentence = f"Uden aldersgrænsen ville sagerne have kostet {_and(spared)} mere." if spared else ""
-        table = danish_table(shown[list(names)], names).set_caption(LEGEND).to_html()
-        return HTML(table + (f"<p>{escape(sentence)}</p>" if sentence else ""))
+        table = danish_table(shown[list(names)], names).set_caption(LEGEND)
+        return Block(table, f"<p>{escape(sentence)}</p>" if sentence else "")
 
     def shadow_text(self) -> str:
         """The shadow budgets' explanation, with the rules of the area."""
