@@ -16,7 +16,12 @@ if TYPE_CHECKING:
 KERNEL_NAME = "python3"
 # what a used kernel runs before the next report: `%reset -f` drops the last report's names and outputs; what lives on
 # (modules, caches) is then frozen, out of the full garbage collection each reset makes (a third of a second otherwise)
-RESET = "get_ipython().run_line_magic('reset', '-f')\n__import__('gc').freeze()"
+# before each later report: an empty namespace, and the table ids of a new page (a page is the same whatever came before)
+RESET = (
+    "get_ipython().run_line_magic('reset', '-f')\n"
+    "__import__('sys').modules.get('helpers.render.tables') and __import__('helpers.render.tables').render.tables.new_page()\n"
+    "__import__('gc').freeze()"
+)
 # a report kernel keeps no input history (IPython writes it to an SQLite file in the home folder)
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 
@@ -86,6 +91,9 @@ def execute(notebook: Path, parameters: dict) -> nbformat.NotebookNode:
     from papermill.parameterize import parameterize_notebook
 
     nb = parameterize_notebook(load_notebook_node(str(notebook)), parameters, kernel_name=KERNEL_NAME)
+    for cell in nb.cells:  # papermill gives its cell a random id, which the page would carry: the same page every run
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
     km, kc = _session()
     client = NotebookClient(nb, km=km, kernel_name=KERNEL_NAME)
     client.kc = kc  # the process's client: nbclient starts none of its own and leaves this one open

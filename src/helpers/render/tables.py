@@ -24,7 +24,13 @@ LEGEND = (
 TABLE_MIME = "application/vnd.helpers.tables+json"  # a report's tables as data, beside their HTML, for the workbook
 MARKERS = {SMALL_TEXT, HIDDEN, "", "–"}  # text a number column may hold instead of a number
 YEAR_HEADERS = {"år", "aar", "year", "regnskabsår", "budgetår"}
-_uuids = count(1)
+_uuids = count(1)  # table ids on a page: from 1 again for every page a kernel renders (new_page)
+
+
+def new_page() -> None:
+    """Start a page: table ids from 1 again, so a page is the same whatever the kernel rendered before it."""
+    global _uuids
+    _uuids = count(1)
 
 
 def _columns(frame: pd.DataFrame, subset: object) -> list:
