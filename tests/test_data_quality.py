@@ -37,6 +37,7 @@ def _table(page: Path, column: str) -> list[dict[str, str]]:
     return [dict(zip(head, row)) for row in rows]
 
 
+@pytest.mark.renders
 @pytest.mark.parametrize("region", ["085", labels.COUNTRY_CODE])
 def test_each_issue_is_one_row_with_its_years_and_values(pages, region):
     """Region Sjælland's list had 90 rows, 60 of them one row per year for four municipalities' missing users."""
@@ -69,6 +70,7 @@ def _expand(part: str) -> list[int]:
     return list(range(int(first), int(last or first) + 1))
 
 
+@pytest.mark.renders
 @pytest.mark.parametrize("region", ["085", labels.COUNTRY_CODE])
 def test_expenditure_is_said_per_its_true_denominator(pages, region):
     text = re.sub(r"<[^>]+>", " ", pages[region].read_text(encoding="utf-8"))
@@ -80,6 +82,7 @@ def test_expenditure_is_said_per_its_true_denominator(pages, region):
         assert extreme.loc[extreme["area"] == area, "description"].str.contains(per, regex=False).all()
 
 
+@pytest.mark.renders
 @pytest.mark.parametrize("region", ["085", labels.COUNTRY_CODE])
 def test_the_introduction_says_what_the_tables_hold(pages, region):
     """The intro listed extracts a region's report did not have and put rejected rows without a municipality."""

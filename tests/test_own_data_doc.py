@@ -15,6 +15,8 @@ import pytest
 from helpers import paths
 from helpers.render.workbook import html_tables
 
+pytestmark = pytest.mark.renders  # it follows the document to its rendered reports (not in `make check`, the fast loop)
+
 DOC = paths.ROOT / "docs" / "own-data.md"
 MARK = "<!-- tests/test_own_data_doc.py runs the commands of the next block"
 

@@ -14,6 +14,8 @@ from helpers.intake.privacy import parse_cpr
 from helpers.intake.values import parse_date, parse_number
 from helpers.sample.cases import generate_cases
 
+pytestmark = pytest.mark.slow  # it generates the case sample anew (not in `make check`, the fast loop)
+
 SEED = 2024
 AS_OF = dt.date(2024, 9, 30)
 DIRS = {"813_frederikshavn": "latin-1", "479_svendborg": "utf-8-sig", "219_hilleroed": "utf-8"}

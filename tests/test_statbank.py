@@ -129,6 +129,7 @@ def test_without_network_one_line_and_the_data_stays(api, tmp_path):
     assert refused.returncode == 1 and "REQUEST-LIMIT" not in refused.stderr and "1.000.000 celler" in refused.stderr
 
 
+@pytest.mark.slow  # builds a warehouse of its own
 def test_the_benchmark_reads_the_fetched_expenditure_and_population(api, tmp_path, warehouse_path):
     """Built with the sample: the three municipalities of the fixtures get StatBank's figures, the others keep the
     sample's; sums worked by hand from the fixture lines."""

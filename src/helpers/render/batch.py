@@ -536,7 +536,7 @@ def folder_catalogue(planned: Plan) -> tuple[navigation.Entry, ...]:
     for spec, params, _ in planned.jobs:
         path = report_relpath(spec, params)
         entries[path] = navigation.Entry(spec.name, params, path)
-    return tuple(entries.values())
+    return tuple(entries[path] for path in sorted(entries))  # in one order, whichever run wrote the index first
 
 
 @functools.cache
