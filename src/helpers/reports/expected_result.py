@@ -23,6 +23,17 @@ from helpers.warehouse import marts
 
 UNPLACED_LABEL = "Bogført uden indsats (ikke placeret)"
 
+# The deviation's parts under the headers every page gives them (deviation_shown's columns: forecast report, packs)
+DEVIATION_NAMES = {
+    "budget": "Budget, kr.",
+    "expected_result": "Forventet regnskab, kr.",
+    "deviation": "Afvigelse (+ = merforbrug), kr.",
+    "quantity_effect": "Heraf mængde, kr.",
+    "price_effect": "Heraf pris, kr.",
+    "cases_effect": "Heraf mængde og pris i alt, kr.",
+    "pool": "Heraf pulje, kr.",
+}
+
 # How every page rounds the table to whole kroner (helpers.render.tables.rounded_kroner): the sub-areas add up to the
 # area's totals, current + expected + pool to the expected result, expected result - budget to the deviation; the
 # forecast report and the packs round with this one rule, so they show the same kroner.

@@ -249,14 +249,7 @@ class ForecastReport:
             "full_year_cases": "Helårssager i prognosen",
             "budget_price": "Budgetteret pris, kr.",
             "forecast_price": "Gns. pris pr. helårssag, kr.",
-            "budget": "Budget, kr.",
-            "expected_result": "Forventet regnskab, kr.",
-            "deviation": "Afvigelse (+ = merforbrug), kr.",
-            "quantity_effect": "Heraf mængde, kr.",
-            "price_effect": "Heraf pris, kr.",
-            "cases_effect": "Heraf mængde og pris i alt, kr.",
-            "pool": "Heraf pulje, kr.",
-        }
+        } | expected_result.DEVIATION_NAMES
         notes = [
             "Mængde = (helårssager i prognosen - budgetterede sager) x budgetteret pris; pris = resten af sagernes afvigelse "
             "(helårssager x (prognosens pris - budgetteret pris)); pulje = puljen (skøn). De tre lægger sig præcist sammen til "

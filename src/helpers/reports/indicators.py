@@ -461,14 +461,7 @@ class Pack:
         names = {
             "area": "Område",
             "label": "Delområde",
-            "budget": "Budget, kr.",
-            "expected_result": "Forventet regnskab, kr.",
-            "deviation": "Afvigelse (+ = merforbrug), kr.",
-            "quantity_effect": "Heraf mængde, kr.",
-            "price_effect": "Heraf pris, kr.",
-            "cases_effect": "Heraf mængde og pris i alt, kr.",
-            "pool": "Heraf pulje, kr.",
-        }
+        } | expected_result.DEVIATION_NAMES
         note = ""
         if shown["cases_hidden"].any():
             note = (
