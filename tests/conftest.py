@@ -52,6 +52,24 @@ def warehouse_path() -> Path:
 
 
 @pytest.fixture(scope="session")
+def staged_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder of ingested extracts (build's `staged/`, keyed on file, key, intake code and reference data) shared by
+    every test that builds a warehouse over the embedded sample, across the xdist workers: ingested once per session."""
+    shared = tmp_path_factory.getbasetemp().parent / "staged-sample"  # the workers' common parent under xdist
+    shared.mkdir(exist_ok=True)
+    return shared
+
+
+def data_over_sample(root: Path, staged: Path) -> Path:
+    """A data folder at `root` holding the embedded sample (as `make data` wrote it) and the shared ingestion cache."""
+    data = root / "data"
+    data.mkdir(parents=True)
+    (data / "sample").symlink_to(paths.sample_dir())
+    (data / "staged").symlink_to(staged)
+    return data
+
+
+@pytest.fixture(scope="session")
 def con(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(str(warehouse_path), read_only=True)
     yield connection

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import data_over_sample
 from helpers import paths
 from helpers.render.workbook import html_tables
 
@@ -30,10 +31,9 @@ def _commands() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def followed(tmp_path_factory, warehouse_path) -> dict:
+def followed(tmp_path_factory, warehouse_path, staged_cache) -> dict:
     root = tmp_path_factory.mktemp("own-data-doc")
-    (root / "data").mkdir()
-    (root / "data" / "sample").symlink_to(paths.sample_dir())  # the embedded sample, as `make data` wrote it
+    data_over_sample(root, staged_cache)  # the embedded sample, as `make data` wrote it
     env = {
         **os.environ,
         "HELPERS_WORKSPACE": str(root / "workspace"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +10,7 @@ import pytest
 
 from helpers.intake import reference
 from helpers.intake.privacy import parse_cpr
-from helpers.intake.values import parse_date, parse_number
+from helpers.intake.values import decide_decimal, evidence_text, parse_date, parse_dates, parse_number, parse_numbers
 from helpers.sample.cases import generate_cases
 
 pytestmark = pytest.mark.slow  # it generates the case sample anew (not in `make check`, the fast loop)
@@ -52,19 +51,23 @@ def _read(path: Path, encoding: str) -> pd.DataFrame:
     return pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding=encoding)
 
 
-@cache
-def _date(text: str) -> dt.date | None | str:
-    """A Danish date, None for open-ended, INVALID if impossible."""
-    try:
-        return parse_date(text)
-    except ValueError:
-        return INVALID
+def _dates(text: pd.Series) -> pd.Series:
+    """Danish dates of a column (read as the product reads a column), None for open-ended, INVALID if impossible."""
+    values, errors = parse_dates(text)
+    return values.where(errors.isna(), INVALID)
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    """Danish numbers of a column, read as the product reads a column (the decimal decided from all its values)."""
+    values, errors = parse_numbers(text, decide_decimal(evidence_text(text), hint=","))
+    assert errors.isna().all(), text[errors.notna()]
+    return values
 
 
 def _with_problems(df: pd.DataFrame) -> pd.DataFrame:
     """Add start, end, rate_value and `problem` (negative_rate, end_before_start, impossible_date, unknown_unit or '')."""
-    start, end = df["start_date"].map(_date), df["end_date"].map(_date)
-    rate = df["rate"].map(parse_number)
+    start, end = _dates(df["start_date"]), _dates(df["end_date"])
+    rate = _numbers(df["rate"])
     problems = []
     for s, e, r, unit in zip(start, end, rate, df["rate_unit"]):
         if INVALID in (s, e) or s is None:
@@ -284,7 +287,7 @@ def test_actuals_follow_the_rates(
     root, _ = out
     for d, enc in DIRS.items():
         actuals = _read(root / d / "actuals.csv", enc)
-        august = actuals[actuals["month"] == "2024-08"].assign(value=lambda f: f["amount"].map(parse_number))
+        august = actuals[actuals["month"] == "2024-08"].assign(value=lambda f: _numbers(f["amount"]))
         booked = august.groupby(["cpr", "measure"])["value"].sum()
         last = _clean(snapshots[d][AS_OF])
         single = last[
@@ -318,7 +321,7 @@ def test_budget(out: tuple[Path, dict[str, int]], snapshots: dict[str, dict[dt.d
         assert sorted(zip(budget["year"], budget["measure"])) == sorted(
             (str(y), m) for y in (2023, 2024, 2025) for m in measures["measure"]
         )
-        amount, price = budget["amount"].map(parse_number), budget["average_price"].map(parse_number)
+        amount, price = _numbers(budget["amount"]), _numbers(budget["average_price"])
         cases = budget["cases"].astype(int)
         assert ((amount - cases * price).abs() <= 0.01 * amount).all() and (cases > 0).all()
         # a case-level projection of 2024 from the last snapshot overruns the budget for some measures

@@ -1,13 +1,19 @@
 """The project alone is enough: the public data it uses lives in data/external with its provenance, and a copy of the
-repository with nothing beside it generates the sample, builds the warehouse and reproduces the published figures."""
+repository with nothing beside it generates the sample, builds the warehouse and reproduces the published figures; the
+same seed gives the same bytes and the same figures."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
 
 from helpers import paths
@@ -39,8 +45,10 @@ def test_no_code_points_outside_the_project():
         assert not any(o in text for o in outside), path
 
 
-@pytest.mark.slow
-def test_a_copy_with_nothing_beside_it_builds_and_reproduces_the_published_figures(tmp_path):
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory: pytest.TempPathFactory, warehouse_path: Path) -> tuple[Path, Callable]:
+    """The repository's files (nothing ignored, nothing beside it) copied to a folder of their own, where the copy's own
+    code generates the sample and builds the warehouse, each in a fresh process as a user runs them."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
         cwd=paths.ROOT,
@@ -48,7 +56,7 @@ def test_a_copy_with_nothing_beside_it_builds_and_reproduces_the_published_figur
         text=True,
         check=True,
     ).stdout.splitlines()
-    alone = tmp_path / "alone" / "project"
+    alone = tmp_path_factory.mktemp("alone") / "project"
     for name in listed:
         source = paths.ROOT / name
         if source.is_file():
@@ -66,5 +74,43 @@ def test_a_copy_with_nothing_beside_it_builds_and_reproduces_the_published_figur
     for step in (("-m", "helpers", "sample"), ("-m", "helpers", "build")):
         done = run(*step)
         assert done.returncode == 0, done.stderr[-2000:]
+    return alone, run
+
+
+@pytest.mark.slow
+def test_a_copy_with_nothing_beside_it_builds_and_reproduces_the_published_figures(copy):
+    _, run = copy
     tests = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_published.py", "tests/test_reference.py")
     assert tests.returncode == 0 and " passed" in tests.stdout, tests.stdout[-3000:]
+
+
+def _figures(path: Path) -> str:
+    """A digest of the benchmark's marts, row order aside."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        frames = [
+            con.execute(f"select * from {v} order by all").df().to_csv()
+            for v in ("mart_benchmark_region", "mart_benchmark_municipality", "mart_population")
+        ]
+    finally:
+        con.close()
+    return hashlib.sha256("".join(frames).encode()).hexdigest()
+
+
+@pytest.mark.slow
+def test_same_seed_same_bytes_and_same_figures(copy, warehouse_path):
+    """Deterministic: the copy's sample (another process, other hash seeds, another key) is byte for byte the
+    session's (`make data`), its warehouse gives the session's figures, and a second build over the first changes
+    nothing."""
+    alone, run = copy
+    ours, theirs = paths.sample_dir(), alone / "data" / "sample"
+    manifest = pd.read_csv(ours / paths.MANIFEST, dtype=str, keep_default_na=False)
+    assert len(manifest) > 10
+    assert (theirs / paths.MANIFEST).read_bytes() == (ours / paths.MANIFEST).read_bytes(), "stale? run `make data`"
+    for rel in manifest["file"]:
+        assert (theirs / rel).read_bytes() == (ours / rel).read_bytes(), f"{rel} (or a stale `make data`)"
+    first = _figures(alone / "data" / "warehouse.duckdb")
+    assert first == _figures(warehouse_path)
+    again = run("-m", "helpers", "build")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert _figures(alone / "data" / "warehouse.duckdb") == first

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from helpers import paths
+from conftest import data_over_sample
 from helpers.intake import workspace
 from helpers.intake.ingest import ingest
 
@@ -130,12 +130,10 @@ def test_without_network_one_line_and_the_data_stays(api, tmp_path):
 
 
 @pytest.mark.slow  # builds a warehouse of its own
-def test_the_benchmark_reads_the_fetched_expenditure_and_population(api, tmp_path, warehouse_path):
+def test_the_benchmark_reads_the_fetched_expenditure_and_population(api, tmp_path, warehouse_path, staged_cache):
     """Built with the sample: the three municipalities of the fixtures get StatBank's figures, the others keep the
     sample's; sums worked by hand from the fixture lines."""
-    data, space = tmp_path / "data", tmp_path / "ws"
-    data.mkdir()
-    (data / "sample").symlink_to(paths.sample_dir())
+    data, space = data_over_sample(tmp_path, staged_cache), tmp_path / "ws"
     env = {"HELPERS_STATBANK_URL": api, "HELPERS_WORKSPACE": str(space), "HELPERS_DATA_DIR": str(data)}
     assert _cli("fetch", "statbank", env=env).returncode == 0
     built = _cli("build", env=env)

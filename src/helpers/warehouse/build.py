@@ -132,9 +132,11 @@ def _ingest_cached(
     """Ingest one extract, or reuse the result of an earlier build when file, key, intake code and reference data are the same."""
     key_tag = hashlib.sha256(b"cache" + key).hexdigest()[:12]
     cached = cache_dir / f"{kind}-{sha256[:24]}-{key_tag}-{version}.pkl"
-    if cached.is_file():
+    try:
         with cached.open("rb") as fh:
             return pickle.load(fh), True
+    except FileNotFoundError:  # not ingested yet, or a build beside this one has just pruned it
+        pass
     result = ingest(kind, path, key=key)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(f".{os.getpid()}.tmp")
@@ -321,7 +323,7 @@ def _ingest_sources(found: list[Source], key: bytes, cache_dir: Path) -> Ingeste
     if cache_dir.is_dir():
         for stale in cache_dir.glob("*.pkl"):  # results of extracts no longer in a manifest, or of older code
             if "-".join(stale.name.split("-")[:2]) not in used or not stale.stem.endswith(version):
-                stale.unlink()
+                stale.unlink(missing_ok=True)  # a build beside this one may have pruned it already
     # A kind without files still gets its (empty) table, so every view builds.
     frames = {}
     for kind in KINDS:
