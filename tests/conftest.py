@@ -132,6 +132,17 @@ def assert_charts_drew(chromium: list[str], page: Path, expected: int) -> str:
     return dom
 
 
+def notebook_with(heading: str, *outputs: dict):
+    """A rendered notebook as the batch gets it: a markdown heading, then one code cell with these display outputs."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("x")
+    code.outputs = [nbformat.v4.new_output("display_data", data=data) for data in outputs]
+    nb.cells = [nbformat.v4.new_markdown_cell(heading), code]
+    return nb
+
+
 def unpack(packed: str):
     """A packed data set or bundle of a rendered page (base64 of gzip), as the page's loader unpacks it."""
     import base64

@@ -9,12 +9,11 @@ import html
 import re
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from conftest import page_charts
+from conftest import notebook_with, page_charts
 from helpers.render import navigation
 from helpers.render.formats import (
     count,
@@ -121,21 +120,13 @@ def test_protected_cells_stay_numbers_with_their_markers_and_hidden_cells_stay_h
     assert "td:nth-child(2)" in page and "td:nth-child(3)" in page  # protected count and mean columns right-aligned
 
 
-def _notebook(*outputs: dict) -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    code = nbformat.v4.new_code_cell("x")
-    code.outputs = [nbformat.v4.new_output("display_data", data=data) for data in outputs]
-    nb.cells = [nbformat.v4.new_markdown_cell("## Holder budgettet?"), code]
-    return nb
-
-
 def test_the_workbook_is_written_from_the_tables_data_not_from_their_html(tmp_path):
     frame = pd.DataFrame({"Område": ["Voksne"], "Afvigelse, kr.": [16_855_775.43], "Pct.": [7.09]})
     table = danish_table(frame).format(precision=1, subset=["Pct."])
     bundle = table._repr_mimebundle_()
     wrong_html = bundle["text/html"].replace("16.855.775", "999")  # the HTML is not read: the data is
     block = Block("<h3>ikke en tabel</h3>", danish_table(frame, title="Egen titel"))._repr_mimebundle_()
-    nb = _notebook({"text/html": wrong_html, TABLE_MIME: bundle[TABLE_MIME]}, block)
+    nb = notebook_with("## Holder budgettet?", {"text/html": wrong_html, TABLE_MIME: bundle[TABLE_MIME]}, block)
     tables = notebook_tables(nb)
     assert list(tables) == ["Holder budgettet?", "Egen titel"]
     sheet = load_workbook(write_workbook(tmp_path / "t.xlsx", tables))["Holder budgettet"]  # Excel forbids "?"
@@ -152,7 +143,7 @@ def test_markers_and_bounds_stay_in_the_cells_format(tmp_path):
         },
         dtype=object,
     )
-    tables = notebook_tables(_notebook(danish_table(shown)._repr_mimebundle_()))
+    tables = notebook_tables(notebook_with("## Holder budgettet?", danish_table(shown)._repr_mimebundle_()))
     sheet = load_workbook(write_workbook(tmp_path / "t.xlsx", tables))["Holder budgettet"]  # Excel forbids "?"
     assert sheet["B2"].value == 8.0 and sheet["B2"].number_format == '#,##0.0" *"'
     assert sheet["B3"].value == pytest.approx(77.777) and sheet["B3"].number_format == '"mindst "#,##0.0'

@@ -6,6 +6,7 @@ import nbformat
 import pandas as pd
 from openpyxl import load_workbook
 
+from conftest import notebook_with
 from helpers.render.tables import danish_table, protected
 from helpers.render.workbook import notebook_tables, sheet_name, write_workbook
 
@@ -43,17 +44,10 @@ def test_sheet_names_are_short_unique_and_legal():
     assert sheet_name("Om", taken) == "Om" and sheet_name("om", taken) == "om (2)"  # Excel compares names without case
 
 
-def _notebook(*outputs: dict) -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    code = nbformat.v4.new_code_cell("x")
-    code.outputs = [nbformat.v4.new_output("display_data", data=data) for data in outputs]
-    nb.cells = [nbformat.v4.new_markdown_cell("## Indledning"), code]
-    return nb
-
-
 def test_sections_from_headings_in_outputs_as_report_modules_write_them():
     table = danish_table(pd.DataFrame({"Område": ["Børn"], "Kr.": [1706.5]}), decimals=1)._repr_mimebundle_()
-    nb = _notebook(
+    nb = notebook_with(
+        "## Indledning",
         {"text/html": '<script>var t = "<h2>${x}</h2>";</script><h2 id="holder">Holder budgettet?</h2><p>Tekst</p>'},
         table,
         {"text/markdown": "## Tilgang og afgang\n\nTekst"},

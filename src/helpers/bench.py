@@ -530,6 +530,9 @@ def national_benchmark(steps: tuple[int, ...] = NATIONAL_STEPS) -> dict[str, flo
             out[f"national_{n}_one_municipality_reports_s"] = _timed([*one, "--out", reports], env)
             country = ["reports", "--only", "data_quality", "--filter", "region=000", "--force", "--out", reports]
             out[f"national_{n}_country_data_quality_s"] = _timed(country, env)
+            print(
+                f"national, {n} municipalities:", {k: round(v, 2) for k, v in out.items() if f"_{n}_" in k}, flush=True
+            )
         last = steps[-1]
         out[f"national_{last}_reports_all_s"] = _timed(["reports", "--force", "--out", reports], env)
         out[f"national_{last}_reports_count"] = float(len(json.loads((Path(reports) / "index.json").read_text())))
