@@ -10,7 +10,7 @@ import pytest
 
 from helpers.intake import reference
 from helpers.intake.privacy import parse_cpr
-from helpers.intake.values import decide_decimal, evidence_text, parse_date, parse_dates, parse_number, parse_numbers
+from helpers.intake.values import parse_date, parse_dates, parse_number, parse_number_texts
 from helpers.sample.cases import generate_cases
 
 pytestmark = pytest.mark.slow  # it generates the case sample anew (not in `make check`, the fast loop)
@@ -59,7 +59,7 @@ def _dates(text: pd.Series) -> pd.Series:
 
 def _numbers(text: pd.Series) -> pd.Series:
     """Danish numbers of a column, read as the product reads a column (the decimal decided from all its values)."""
-    values, errors = parse_numbers(text, decide_decimal(evidence_text(text), hint=","))
+    values, errors = parse_number_texts(text)
     assert errors.isna().all(), text[errors.notna()]
     return values
 

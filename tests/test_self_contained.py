@@ -46,7 +46,7 @@ def test_no_code_points_outside_the_project():
 
 
 @pytest.fixture(scope="module")
-def copy(tmp_path_factory: pytest.TempPathFactory, warehouse_path: Path) -> tuple[Path, Callable]:
+def copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Callable]:
     """The repository's files (nothing ignored, nothing beside it) copied to a folder of their own, where the copy's own
     code generates the sample and builds the warehouse, each in a fresh process as a user runs them."""
     listed = subprocess.run(

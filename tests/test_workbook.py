@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import nbformat
 import pandas as pd
 from openpyxl import load_workbook
 
@@ -16,11 +15,7 @@ def test_notebook_tables_give_the_numbers_and_keep_suppressed_cells_as_text(tmp_
         {"Kommune": ["Køge", "Solrød", "Greve"], "Udgift": [1706.5, 2_000_000.0, 12.0], "Sager": [3, 12, 40]}
     )
     table = danish_table(protected(frame, ["Sager"], column_totals=True, decimals={"Udgift": 1}))
-    nb = nbformat.v4.new_notebook()
-    out = nbformat.v4.new_output("display_data", data=table._repr_mimebundle_() | {"text/plain": "x"})
-    code = nbformat.v4.new_code_cell("t")
-    code.outputs = [out]
-    nb.cells = [nbformat.v4.new_markdown_cell("## Udgifter pr. kommune\n\ntekst"), code]
+    nb = notebook_with("## Udgifter pr. kommune\n\ntekst", table._repr_mimebundle_() | {"text/plain": "x"})
     tables = notebook_tables(nb)
     got = tables["Udgifter pr. kommune"]
     assert got.columns == ["Kommune", "Udgift", "Sager"]

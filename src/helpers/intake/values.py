@@ -260,6 +260,12 @@ def parse_numbers(raw: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Se
     return values, errors
 
 
+def parse_number_texts(text: pd.Series, hint: str | None = ",") -> tuple[pd.Series, pd.Series]:
+    """Numbers of a column of texts, its decimal separator decided from all its values (`hint` where they leave it
+    open; Danish by default), with an error per unreadable cell. Raises Ambiguous when the values contradict each other."""
+    return parse_numbers(text, decide_decimal(evidence_text(text), hint=hint))
+
+
 @lru_cache(maxsize=65536)
 def parse_number(text: str, decimal: str | None = None) -> float:
     """One number as a Danish reader writes it, by the same rules as a column: `1.706,5`, `1706,5`, `1.234,50-`,
@@ -269,10 +275,9 @@ def parse_number(text: str, decimal: str | None = None) -> float:
     if not series[0].strip():
         raise ValueError(msg("missing_value"))
     try:
-        decided = decide_decimal(evidence_text(series), hint=decimal or ",")
+        value, error = parse_number_texts(series, decimal or ",")
     except Ambiguous as exc:
         raise ValueError(exc.args[0]) from None
-    value, error = parse_numbers(series, decided)
     if error[0] is not None:
         raise ValueError(error[0])
     return float(value[0])
