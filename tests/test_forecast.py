@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from conftest import assert_charts_drew, page_csvs, readable_text
 from helpers import paths
 from helpers.analysis import forecast
-from helpers.render import batch as reports
 from helpers.render.formats import format_number
 from helpers.render.workbook import html_tables
 
@@ -532,14 +531,9 @@ def test_cli_forecast_and_diff_on_the_sample(warehouse_path):
 
 
 @pytest.fixture(scope="module")
-def rendered(warehouse_path, tmp_path_factory) -> Path:
-    """Svendborg's two forecast reports (adults first), rendered as the batch renders them."""
-    out = tmp_path_factory.mktemp("forecast")
-    results = reports.render_all(
-        only=["forecast"], filters={"municipality": "479"}, out_dir=out, workers=1, progress=False
-    )
-    assert [r.error for r in results] == [None, None]
-    return out / "forecast"
+def rendered(every_report) -> Path:
+    """The forecast reports of the batch run (Svendborg's two among them)."""
+    return every_report[0] / "forecast"
 
 
 def _text(path: Path) -> str:

@@ -12,7 +12,6 @@ import pytest
 
 from helpers.analysis import flows as indicators
 from helpers.intake.privacy import pseudonymise_caseworker
-from helpers.render import batch as reports
 from helpers.render.formats import format_date, format_number
 from helpers.render.workbook import html_tables
 
@@ -89,13 +88,9 @@ def test_caseworker_pseudonyms_are_keyed_and_hide_initials():
 
 
 @pytest.fixture(scope="module")
-def rendered(warehouse_path, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("indicators")
-    results = reports.render_all(
-        only=["indicators"], filters={"municipality": "479"}, out_dir=out, workers=2, progress=False
-    )
-    assert [r.error for r in results] == [None, None, None]
-    return out / "indicators" / "svendborg"
+def rendered(every_report) -> Path:
+    """Svendborg's three packs of the batch run."""
+    return every_report[0] / "indicators" / "svendborg"
 
 
 @pytest.mark.parametrize(

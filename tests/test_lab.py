@@ -70,8 +70,8 @@ def lab(warehouse_path, tmp_path):
         yield f"http://127.0.0.1:{port}", token, tmp_path / "lab"
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
-        try:
-            server.wait(timeout=20)
+        try:  # it may wait on shutting down its extensions (seen: 20 s after a kernel restart); nothing of it is kept
+            server.wait(timeout=5)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=10)

@@ -14,7 +14,6 @@ import pytest
 
 from conftest import page_charts
 from helpers import labels
-from helpers.render import batch as reports
 from helpers.render.formats import format_number, slugify
 from helpers.render.workbook import html_tables
 
@@ -24,17 +23,9 @@ AUDIENCES = ("politicians", "finance", "department")
 
 
 @pytest.fixture(scope="module")
-def rendered(warehouse_path, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("reconciliation")
-    results = []
-    for only, filters in (
-        (["forecast", "indicators"], {"municipality": MUNICIPALITY}),
-        (["benchmark"], {"region": REGION, "area": "adults"}),
-        (["data_quality"], {"region": REGION}),
-    ):
-        results += reports.render_all(only=only, filters=filters, out_dir=out, workers=2, progress=False)
-    assert [r.error for r in results] == [None] * 7, [(r.slug, r.error) for r in results if r.error]
-    return out
+def rendered(every_report) -> Path:
+    """The batch run's folder: the municipality's forecast reports and packs, its region's reports."""
+    return every_report[0]
 
 
 def _tables(page: Path) -> list[list[list[str]]]:

@@ -18,13 +18,9 @@ NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
 
 
 @pytest.fixture(scope="module")
-def rendered(warehouse_path, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("reports")
-    results = reports.render_all(
-        only=["data_quality"], filters={"region": "000"}, out_dir=out, workers=1, progress=False
-    )
-    assert [r.error for r in results] == [None]
-    return out
+def rendered(every_report) -> Path:
+    """The batch run's folder (every report of the session's one batch run on the embedded data)."""
+    return every_report[0]
 
 
 def test_notebooks_are_stored_without_outputs_and_start_with_parameters():
@@ -128,7 +124,8 @@ def test_report_renders_in_headless_chromium_without_network(rendered, tmp_path,
 
 @pytest.mark.renders
 def test_batch_after_a_notebook_run_in_the_same_process_does_not_hang(warehouse_path, tmp_path):
-    """`make bench` runs a notebook in-process before the batch; forked workers then waited forever for a kernel."""
+    """`make bench` runs a notebook in-process before the batch; forked workers then waited forever for a kernel. The
+    batch's worker processes (two reports, two workers) and its own kernel (one worker) both render after it."""
     script = f"""
 import nbformat, papermill
 from pathlib import Path
@@ -139,14 +136,38 @@ nb.metadata["kernelspec"] = {{"name": "python3", "display_name": "Python 3", "la
 nbformat.write(nb, r"{tmp_path / "empty.ipynb"}")
 papermill.execute_notebook(r"{tmp_path / "empty.ipynb"}", r"{tmp_path / "out.ipynb"}", kernel_name="python3", progress_bar=False,
                            kernel_manager_class=kernel_manager_class())
-done = reports.render_all(only=["data_quality"], filters={{"region": "085"}}, out_dir=Path(r"{tmp_path / "out"}"), workers=1, progress=False, force=True)
-print([r.reused for r in done])
-print([r.error for r in done])
+for only, filters, workers in ((["forecast"], {{"municipality": "479"}}, 2), (["data_quality"], {{"region": "085"}}, 1)):
+    done = reports.render_all(only=only, filters=filters, out_dir=Path(r"{tmp_path / "out"}"), workers=workers, progress=False, force=True)
+    print(len(done), sum(r.reused for r in done), sum(r.error is not None for r in done))
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=240)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["[False]", "[None]"]  # rendered by a worker, not copied from the cache
+    # rendered (by the workers, then by the process's kernel), not copied from the cache
+    assert out.stdout.splitlines() == ["2 0 0", "1 0 0"]
     assert (tmp_path / "out" / "data_quality" / "region-sjaelland.html").exists()
+
+
+def test_the_kept_kernel_reads_where_the_process_now_points(tmp_path, monkeypatch):
+    """One worker renders in the process's own kernel, kept between runs; a kernel started before the process's
+    HELPERS_* settings changed (another data folder, as a test or a what-if run sets) is replaced, not reused."""
+    from helpers.render import kernel
+
+    notebook = tmp_path / "where.ipynb"
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import os\nprint(os.getpid(), os.environ.get('HELPERS_DATA_DIR'))")]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, notebook)
+
+    def where() -> list[str]:
+        return kernel.execute(notebook, {}).cells[-1].outputs[0]["text"].split()
+
+    monkeypatch.setenv("HELPERS_DATA_DIR", str(tmp_path / "first"))
+    first, again = where(), where()
+    monkeypatch.setenv("HELPERS_DATA_DIR", str(tmp_path / "second"))
+    second = where()
+    assert first == again == [first[0], str(tmp_path / "first")]  # kept: the same kernel process
+    assert second[1] == str(tmp_path / "second") and second[0] != first[0]
 
 
 def test_data_quality_report_gives_every_threshold_with_its_value(rendered):

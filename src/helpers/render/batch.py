@@ -763,12 +763,15 @@ def run(planned: Plan, workers: int | None = None, progress: bool = True, force:
             kinds.get(job[0].name, len(kinds)),
         )
     )
-    if jobs:
+    # one worker more than the cores: a report waits on its kernel part of its time, which a third worker fills
+    count = min(workers or min(3, (os.cpu_count() or 1) + 1), len(jobs))
+    if count == 1:  # one at a time: in this process and its kernel, kept for the next run (no worker to start)
+        for job in tqdm(jobs, desc="rapporter", disable=not progress):
+            results.append(_render_job(job))
+    elif jobs:
         # spawned, not forked: a fork copies jupyter's event-loop runner without its thread, and a kernel start in the
         # child then waits forever once the parent has run a notebook itself (as `make bench` does)
         spawn = multiprocessing.get_context("spawn")
-        # one worker more than the cores: a report waits on its kernel part of its time, which a third worker fills
-        count = min(workers or min(3, (os.cpu_count() or 1) + 1), len(jobs))
         with ProcessPoolExecutor(max_workers=count, mp_context=spawn) as pool:
             futures = [pool.submit(_render_job, job) for job in jobs]
             for future in tqdm(as_completed(futures), total=len(futures), desc="rapporter", disable=not progress):

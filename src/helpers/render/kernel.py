@@ -5,6 +5,7 @@ kernel."""
 from __future__ import annotations
 
 import atexit
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 
 _kernel = None  # this process's kernel manager and its client, started at the first report
 _client = None
+_settings: dict[str, str] = {}  # the HELPERS_* variables the kernel was started with (where its notebooks read data)
 
 
 class NotebookFailed(Exception):
@@ -52,24 +54,27 @@ def kernel_manager_class() -> type:
 
 
 def _session():
-    """The process's kernel and client: started at the first report (again, if the kernel died), reset before each
-    later one. One client for all reports: a new one waits a fifth of a second for its channels to connect."""
-    global _kernel, _client
-    if _kernel is not None and _kernel.is_alive():
+    """The process's kernel and client: started at the first report (again, if the kernel died or the process's
+    HELPERS_* settings changed since), reset before each later one. One client for all reports: a new one waits a
+    fifth of a second for its channels to connect."""
+    global _kernel, _client, _settings
+    if _kernel is not None and _kernel.is_alive() and _settings == helpers_settings():
         reply = _client.execute_interactive(RESET, store_history=False, timeout=120, output_hook=lambda _: None)
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"the kernel could not be reset: {reply['content'].get('evalue')}")
         return _kernel, _client
-    if _kernel is None:
-        atexit.register(shutdown)
-    else:
-        _client.stop_channels()
-    _kernel = kernel_manager_class()(kernel_name=KERNEL_NAME)
+    shutdown()  # a kernel that died, or reads another data folder, key or workspace than the process now does
+    _kernel, _settings = kernel_manager_class()(kernel_name=KERNEL_NAME), helpers_settings()
     _kernel.start_kernel(cwd=str(paths.ROOT / "notebooks"), extra_arguments=KERNEL_ARGUMENTS)
     _client = _kernel.client()
     _client.start_channels()
     _client.wait_for_ready(timeout=120)
     return _kernel, _client
+
+
+def helpers_settings() -> dict[str, str]:
+    """The process's HELPERS_* environment variables: what a kernel inherits at its start and its notebooks read."""
+    return {k: v for k, v in os.environ.items() if k.startswith("HELPERS_")}
 
 
 def shutdown() -> None:
@@ -80,6 +85,9 @@ def shutdown() -> None:
     if _kernel is not None and _kernel.is_alive():
         _kernel.shutdown_kernel(now=True)
     _kernel = _client = None
+
+
+atexit.register(shutdown)
 
 
 def execute(notebook: Path, parameters: dict) -> nbformat.NotebookNode:
