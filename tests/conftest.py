@@ -227,6 +227,8 @@ def every_report(warehouse_path, tmp_path_factory) -> tuple[Path, list]:
     from helpers.render import batch
 
     out = tmp_path_factory.mktemp("every_report")
-    results = batch.render_all(out_dir=out, progress=False)
+    with (tmp_path_factory.getbasetemp().parent / "every_report.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits here, not in worker processes of its own
+        results = batch.render_all(out_dir=out, progress=False)
     assert [r.error for r in results] == [None] * len(results), [(r.slug, r.error) for r in results if r.error]
     return out, results

@@ -39,10 +39,19 @@ def test_environment_yml_installs_the_lock_and_the_package():
     assert "-r requirements.lock" in text and "-e ." in text
 
 
-def test_makefile_installs_from_the_lock():
+def test_makefile_installs_from_the_lock(tmp_path):
+    """`make venv` installs the lock in two halves side by side: together they are every pin, each once."""
+    import subprocess
+
     makefile = (paths.ROOT / "Makefile").read_text()
-    assert "pip install --quiet --no-deps -r requirements.lock" in makefile
     assert "$(STAMP): requirements.lock pyproject.toml" in makefile
+    split = next(line.strip() for line in makefile.splitlines() if "awk" in line and "requirements.lock" in line)
+    installs = [line for line in makefile.splitlines() if "pip install --quiet --no-deps --no-compile -r" in line]
+    assert [line.split("-r ")[1].split()[0].rstrip(";") for line in installs] == ["$(VENV)/.lock-0", "$(VENV)/.lock-1"]
+    subprocess.run(["bash", "-c", split.replace("$(VENV)", str(tmp_path))], cwd=paths.ROOT, check=True)
+    halves = [(tmp_path / f".lock-{n}").read_text().splitlines() for n in (0, 1)]
+    pins = [line for line in (paths.ROOT / "requirements.lock").read_text().splitlines() if line and line[0] != "#"]
+    assert all(halves) and sorted(halves[0] + halves[1]) == sorted(pins) and len(pins) > 100
 
 
 def test_make_test_stops_at_once_with_the_command_when_chromium_cannot_be_installed(tmp_path):

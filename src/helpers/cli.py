@@ -849,7 +849,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="render every chosen report again (by default a report whose warehouse, notebook, code and parameters are "
         "unchanged since it was rendered is kept or copied from data/cache/reports/)",
     )
-    p.add_argument("--workers", type=int, help="parallel workers (default: the cores plus one, at most 3)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="parallel workers (default: the cores plus one, at most 3, and one for every 4 reports to render)",
+    )
     p.set_defaults(func=_cmd_reports)
 
     p = sub.add_parser(

@@ -732,6 +732,16 @@ def _stored(spec: ReportSpec, params: dict, out_dir: Path, key: str) -> RenderRe
     return RenderResult(spec.name, slug, params, page, xlsx=xlsx, inputs=key, reused=True, **fields)
 
 
+JOBS_PER_WORKER = 4  # a worker takes about as long to start (process, imports, kernel) as two reports to render
+
+
+def default_workers(jobs: int) -> int:
+    """Worker processes for `jobs` reports: one more than the cores (a report waits on its kernel part of its time,
+    which a third worker fills), at most 3, and no more than give each at least JOBS_PER_WORKER reports (one: the
+    reports are rendered in this process)."""
+    return max(1, min(3, (os.cpu_count() or 1) + 1, jobs // JOBS_PER_WORKER))
+
+
 def run(planned: Plan, workers: int | None = None, progress: bool = True, force: bool = False) -> list[RenderResult]:
     """Render a plan's reports in parallel worker processes, the slowest first, and write its folder's index. A report
     whose inputs are those of an earlier render (helpers.render.cache) is not rendered again unless `force`."""
@@ -763,8 +773,7 @@ def run(planned: Plan, workers: int | None = None, progress: bool = True, force:
             kinds.get(job[0].name, len(kinds)),
         )
     )
-    # one worker more than the cores: a report waits on its kernel part of its time, which a third worker fills
-    count = min(workers or min(3, (os.cpu_count() or 1) + 1), len(jobs))
+    count = min(workers or default_workers(len(jobs)), len(jobs))
     if count == 1:  # one at a time: in this process and its kernel, kept for the next run (no worker to start)
         for job in tqdm(jobs, desc="rapporter", disable=not progress):
             results.append(_render_job(job))
