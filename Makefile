@@ -13,6 +13,10 @@ REFS := $(wildcard data/reference/*.csv)
 WORKSPACE := $(or $(HELPERS_WORKSPACE),data/local)
 OWN := $(wildcard $(WORKSPACE)/MANIFEST.csv $(WORKSPACE)/mappings/*.csv)
 
+# Make's commands keep Python's compiled files (__pycache__, ignored by git) even where the environment says not to
+# write them: a test run starts some hundred Python processes, each compiling the package and the tests anew otherwise.
+unexport PYTHONDONTWRITEBYTECODE
+
 .DEFAULT_GOAL := help
 .PHONY: help reports test check data lab bench clean lock venv browser lint
 

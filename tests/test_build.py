@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 
 import duckdb
@@ -60,3 +61,40 @@ def test_another_key_is_not_served_from_the_cache(small_data):
     build(small_data, key=KEY)
     build(small_data, key=b"x" * 32)
     assert [r[5] for r in _log(small_data)] == [False, False]
+
+
+def test_extracts_ingested_side_by_side_give_the_warehouse_one_after_the_other_gives(small_data, tmp_path, monkeypatch):
+    """A first build ingests its extracts in worker processes (from PARALLEL_FROM of them): the same rows, the same
+    log (nothing marked as reused) and the same failure, named as the build names it, as ingesting them in turn."""
+    from helpers.warehouse import build as building
+
+    broken = small_data / "sample" / "users" / "brugere_ulaeselig.csv"
+    broken.write_bytes(b"PK\x03\x04 not a table")  # a zip file named .csv: fails in a worker and in the build's pass
+    with (small_data / "sample" / paths.MANIFEST).open("a") as fh:
+        fh.write("users/brugere_ulaeselig.csv,users,0,\n")
+    one_by_one = tmp_path / "one-by-one"
+    shutil.copytree(small_data, one_by_one)
+    fresh, prefetch = [], building._prefetch
+    monkeypatch.setattr(building, "_prefetch", lambda *a: fresh.append(prefetch(*a)) or fresh[-1])
+    monkeypatch.setattr(building, "PARALLEL_FROM", 2)
+    build(small_data, key=KEY)
+    monkeypatch.setattr(building, "PARALLEL_FROM", 10**6)
+    build(one_by_one, key=KEY)
+    if (os.cpu_count() or 1) > 1:
+        assert len(fresh[0]) == 3 and fresh[1] == set()  # three extracts ingested by workers, then none
+    tables = ["raw_price_index", "raw_users", "raw_quarantine", "raw_ingest_notes"]
+    query = "select file, kind, rows_read, accepted, rejected, cached, failed from raw_ingest_log order by file"
+    found = []
+    for data in (small_data, one_by_one):
+        con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+        try:
+            found.append(
+                [con.execute(query).fetchall()]
+                + [con.execute(f"select * from {t} order by all").fetchall() for t in tables]
+            )
+        finally:
+            con.close()
+    assert found[0] == found[1]
+    log = found[0][0]
+    assert [r[5] for r in log] == [False] * 3 and [r[0] for r in log if r[6]] == ["users/brugere_ulaeselig.csv"]
+    assert "zip" in next(r[6] for r in log if r[6]).lower()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import graphlib
 import hashlib
+import multiprocessing
 import os
 import pickle
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,12 +128,17 @@ def _code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def _cache_path(kind: str, sha256: str, key: bytes, cache_dir: Path, version: str) -> Path:
+    """Where an extract's ingestion result is kept: by kind, file checksum, key, intake code and reference data."""
+    key_tag = hashlib.sha256(b"cache" + key).hexdigest()[:12]
+    return cache_dir / f"{kind}-{sha256[:24]}-{key_tag}-{version}.pkl"
+
+
 def _ingest_cached(
     kind: str, path: Path, sha256: str, key: bytes, cache_dir: Path, version: str
 ) -> tuple[IngestResult, bool]:
     """Ingest one extract, or reuse the result of an earlier build when file, key, intake code and reference data are the same."""
-    key_tag = hashlib.sha256(b"cache" + key).hexdigest()[:12]
-    cached = cache_dir / f"{kind}-{sha256[:24]}-{key_tag}-{version}.pkl"
+    cached = _cache_path(kind, sha256, key, cache_dir, version)
     try:
         with cached.open("rb") as fh:
             return pickle.load(fh), True
@@ -147,6 +154,40 @@ def _ingest_cached(
     finally:
         tmp.unlink(missing_ok=True)
     return result, False
+
+
+PARALLEL_FROM = 8  # extracts to ingest before worker processes pay for their start (about a second each)
+
+
+def _prefetch_one(job: tuple[str, Path, str, bytes, Path, str]) -> None:
+    """A worker's job: ingest one extract into the cache. A failure is left to the build's own pass, which ingests the
+    extract again and reports it (file, line, column, value) as it reports every failure."""
+    try:
+        _ingest_cached(*job)
+    except Exception:  # reported by the build's own pass, in the manifest's order
+        pass
+
+
+def _prefetch(files: list[tuple[str, Path]], key: bytes, cache_dir: Path, version: str) -> set[str]:
+    """Ingest the extracts no earlier build ingested into the cache, in worker processes side by side (one per core),
+    when there are at least PARALLEL_FROM of them: a first build, or a national one, is ingestion bound and one
+    extract does not depend on another. The build then reads every result from the cache in the manifest's order, so
+    the warehouse holds the same rows. Returns the checksums of the extracts ingested here (not reused: the log says)."""
+    jobs = []
+    for kind, path in files:
+        try:
+            sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue  # reported by the build's own pass
+        if kind in KINDS and not _cache_path(kind, sha256, key, cache_dir, version).exists():
+            jobs.append((kind, path, sha256, key, cache_dir, version))
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return set()
+    # spawned, not forked: the build may run in a process that has started Jupyter's event loop (a notebook, a test)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(_prefetch_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+    return {job[2] for job in jobs}
 
 
 @dataclass(frozen=True)
@@ -248,6 +289,21 @@ def _ingest_sources(found: list[Source], key: bytes, cache_dir: Path) -> Ingeste
     for source in sorted(found, key=lambda s: s.origin != "own"):  # the workspace first: it decides what is replaced
         if source.origin == "sample":
             covered = _coverage(accepted["own"])
+        fresh = _prefetch(
+            [
+                (row.kind, source.folder / row.file)
+                for row in source.manifest.itertuples()
+                if not (
+                    source.origin == "sample"
+                    and row.municipality_code
+                    and row.municipality_code in covered.get(row.kind, ())
+                )
+                and (row.kind != "cases" or row.snapshot_date)
+            ],
+            key,
+            cache_dir,
+            version,
+        )
         for row in source.manifest.itertuples():
             name = privacy.mask(row.file if source.origin == "sample" else warehouse_name(row.file, row.origin))
             entry = _entry(row.origin or source.origin, name, row.kind, row.municipality_code)
@@ -267,6 +323,7 @@ def _ingest_sources(found: list[Source], key: bytes, cache_dir: Path) -> Ingeste
                 data = path.read_bytes()
                 sha256 = hashlib.sha256(data).hexdigest()
                 result, cached = _ingest_cached(row.kind, path, sha256, key, cache_dir, version)
+                cached = cached and sha256 not in fresh  # ingested by this build's workers: not reused
             except ExtractError as exc:
                 entry["failed"] = privacy.mask(exc.message.english())
                 entry["failed_da"] = privacy.mask(exc.message.danish())
