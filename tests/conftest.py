@@ -229,6 +229,6 @@ def every_report(warehouse_path, tmp_path_factory) -> tuple[Path, list]:
     out = tmp_path_factory.mktemp("every_report")
     with (tmp_path_factory.getbasetemp().parent / "every_report.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits here, not in worker processes of its own
-        results = batch.render_all(out_dir=out, progress=False)
+        results = batch.render_all(out_dir=out, workers=2, progress=False)  # two: the other test worker runs too
     assert [r.error for r in results] == [None] * len(results), [(r.slug, r.error) for r in results if r.error]
     return out, results

@@ -100,8 +100,8 @@ def _figures(path: Path) -> str:
 @pytest.mark.slow
 def test_same_seed_same_bytes_and_same_figures(copy, warehouse_path):
     """Deterministic: the copy's sample (another process, other hash seeds, another key) is byte for byte the
-    session's (`make data`), its warehouse gives the session's figures, and a second build over the first changes
-    nothing."""
+    session's (`make data`), every case extract, budget and population file included, its warehouse gives the
+    session's figures, and a second build over the first changes nothing."""
     alone, run = copy
     ours, theirs = paths.sample_dir(), alone / "data" / "sample"
     manifest = pd.read_csv(ours / paths.MANIFEST, dtype=str, keep_default_na=False)
