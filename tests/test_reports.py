@@ -16,7 +16,6 @@ from helpers.render import batch as reports
 from helpers.render.workbook import html_tables
 
 NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
-OPTIONS = ("template_name", "exclude_input", "exclude_input_prompt", "exclude_output_prompt", "anchor_link_text")
 
 
 @pytest.fixture(scope="module")
@@ -191,27 +190,3 @@ def test_data_quality_report_gives_every_threshold_with_its_value(rendered):
         f"{format_number(labels.BREAK_MIN_PREVIOUS_KR)} kr.",
     ):
         assert value in page, value
-
-
-def test_the_report_exporter_gives_nbconvert_s_page_without_its_second_parse(warehouse_path):
-    """The pass left out adds alt texts to images and tabindex to notebook cells; a report has neither, so the pages
-    are the same elements, attributes and texts (bs4 only orders attributes and line breaks its own way)."""
-    from bs4 import BeautifulSoup
-    from nbconvert import HTMLExporter
-
-    from helpers.render import kernel
-
-    planned = reports.plan(["benchmark"], {"region": "085"}, None, None, paths.ROOT / "reports")  # the largest pages
-    spec, params, _ = planned.jobs[0]
-    executed = kernel.execute(paths.ROOT / "notebooks" / spec.notebook, params)
-    ours, _ = reports._exporter().from_notebook_node(executed)
-    theirs, _ = HTMLExporter(**{k: getattr(reports._exporter(), k) for k in OPTIONS}).from_notebook_node(executed)
-
-    def tree(page: str) -> BeautifulSoup:
-        soup = BeautifulSoup(page, "html.parser")
-        for text in soup.find_all(string=lambda t: not t.strip()):
-            text.extract()
-        return soup
-
-    assert "<img" not in ours and "jp-Notebook" not in ours
-    assert tree(ours) == tree(theirs) and len(ours) > 10_000

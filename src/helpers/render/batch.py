@@ -353,30 +353,10 @@ SLOWEST_FIRST = (
 
 @functools.cache
 def _exporter() -> HTMLExporter:
-    """nbconvert's HTML exporter for report bodies, made once per process (its templates load in a tenth of a second),
-    without the pass that parses the finished page again (BeautifulSoup) to give images without alt text one and
-    notebook cells a tabindex: a report has neither (no images, no `jp-Notebook` cells), and the pass took a tenth to
-    a third of a second per report (tests/test_reports.py compares the two)."""
+    """nbconvert's HTML exporter for report bodies, made once per process (its templates load in a tenth of a second)."""
     from nbconvert import HTMLExporter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    class ReportExporter(HTMLExporter):
-        def from_notebook_node(self, nb, resources=None, **kw):  # HTMLExporter's, up to the parse of its result
-            info = nb.metadata.get("language_info", {})
-            lexer = info.get("pygments_lexer", info.get("name"))
-            self.register_filter(
-                "highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            )
-            resources = self._init_resources(resources)
-            self.register_filter(
-                "filter_data_type",
-                WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
-            )
-            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-    return ReportExporter(
+    return HTMLExporter(
         template_name="basic",
         exclude_input=True,
         exclude_input_prompt=True,
