@@ -62,7 +62,7 @@ lint: $(STAMP) ## Lint and check the formatting (ruff), as CI does
 	$(PY) -m ruff format --check src tests notebooks
 
 test: browser lint data ## Run every test (unit, view contracts, ingestion, notebooks, rendered reports, browser)
-	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env --prerender tests notebooks
+	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env tests notebooks
 
 check: lint data ## The fast loop: lint, format check and the tests that render nothing (no reports, kernels, browser)
 	$(PY) -m pytest -n 2 --dist loadfile -q -m "not renders and not browser and not slow" tests

@@ -220,66 +220,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.renders)
 
 
-# `--prerender` (make test): as the session starts, a background process renders every report into the render cache
-# at low priority (`nice`), in the time the test workers leave a core idle (waiting on a browser, a server, each
-# other); the session's batch run (`every_report`) then renders only what it has not reached, passing over the report
-# it is rendering (helpers.render.batch.run), and copies the rest. Nothing depends on it but the time.
-PRERENDER_GROUP = "TESTS_PRERENDER_PGID"  # its process group, for the workers (set before they start)
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--prerender",
-        action="store_true",
-        help="render every report into the render cache in a background process at low priority as the session starts",
-    )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if not config.getoption("prerender") or hasattr(config, "workerinput") or not paths.warehouse_path().exists():
-        return
-    import subprocess
-    import sys
-    import tempfile
-
-    out = Path(tempfile.mkdtemp(prefix="helpers-prerender-"))
-    config._prerender = (
-        out,
-        subprocess.Popen(
-            [sys.executable, "-m", "helpers", "reports", "--out", str(out / "reports"), "--workers", "1"],
-            stdout=subprocess.DEVNULL,
-            stderr=(out / "log.txt").open("w"),
-            start_new_session=True,  # its own process group: it and its kernel are reniced and stopped together
-            preexec_fn=lambda: os.nice(10),
-        ),
-    )
-    os.environ[PRERENDER_GROUP] = str(config._prerender[1].pid)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    import shutil
-    import signal
-
-    out, process = getattr(config, "_prerender", (None, None))
-    if process is None:
-        return
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    shutil.rmtree(out, ignore_errors=True)
-
-
 @pytest.fixture(scope="session")
 def every_report(warehouse_path, tmp_path_factory) -> tuple[Path, list]:
     """Every report of a batch run on the embedded data, for the tests that read them all as readers and attackers do;
     rendered once per session (the first worker renders what the cache lacks, the other waits and copies)."""
     from helpers.render import batch
 
-    if os.environ.get(PRERENDER_GROUP):  # wanted now: the background render at the priority of the tests
-        try:
-            os.setpriority(os.PRIO_PGRP, int(os.environ[PRERENDER_GROUP]), 0)
-        except OSError:  # ended already, or not ours to raise (only root may): it goes on at its own pace
-            pass
     out = tmp_path_factory.mktemp("every_report")
     with (tmp_path_factory.getbasetemp().parent / "every_report.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits here, not in worker processes of its own

@@ -168,32 +168,3 @@ def test_the_links_between_pages_do_not_depend_on_which_run_wrote_the_index(ware
     ]  # as an index written in another order
     (tmp_path / "index.json").write_text(json.dumps(earlier), encoding="utf-8")
     assert batch.folder_catalogue(planned) == fresh and len(fresh) == len(planned.jobs)
-
-
-def test_a_report_another_process_is_rendering_is_passed_over_and_taken_at_the_end(
-    warehouse_path, tmp_path, monkeypatch
-):
-    """Two runs of the same reports share them: a run passes over a report whose lock another process holds, renders
-    the others, then waits for that one and takes it (here: the lock is let go only once the run comes back to it)."""
-    import fcntl
-
-    calls, held = [], []
-    render_job = batch._render_job
-
-    def recording(job, wait=True):
-        if not calls:  # the first report: another process holds its lock (another open file: flock conflicts)
-            held.append((cache.store() / ".locks" / job[5]).open("w"))
-            fcntl.flock(held[0], fcntl.LOCK_EX)
-        if wait and held:
-            held.pop().close()  # the other process is done with it
-        done = render_job(job, wait)
-        calls.append((job[1]["region"], wait, done is not None))
-        return done
-
-    monkeypatch.setattr(batch, "_render_job", recording)
-    results = batch.render_all(only=["data_quality"], out_dir=tmp_path / "out", workers=1, progress=False, force=True)
-    first = calls[0][0]
-    assert calls[0] == (first, False, False)  # passed over
-    assert [c[1:] for c in calls[1:-1]] == [(False, True)] * (len(results) - 1)  # the others, without waiting
-    assert calls[-1] == (first, True, True)  # taken at the end
-    assert len(results) == 6 and [r.error for r in results] == [None] * 6

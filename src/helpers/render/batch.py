@@ -494,16 +494,11 @@ def render(
     return result
 
 
-def _render_job(
-    args: tuple[ReportSpec, dict, str, dict | None, tuple, str, bool], wait: bool = True
-) -> RenderResult | None:
+def _render_job(args: tuple[ReportSpec, dict, str, dict | None, tuple, str, bool]) -> RenderResult:
     """A worker's job: render one report and keep it in the cache under its inputs' key (`force`: render even when
-    the cache has it). Another process rendering the same report: wait for it and copy what it stored, or with
-    `wait=False` return None at once (the batch comes back to it after its other reports)."""
+    the cache has it)."""
     spec, params, out_dir, published, catalogue, key, force = args
-    with cache.lock(key, wait) as held:
-        if not held:
-            return None
+    with cache.lock(key):  # another process rendering the same report: wait for it and copy what it stored
         done = None if force else _stored(spec, params, Path(out_dir), key)
         if done is not None:
             return done
@@ -779,38 +774,17 @@ def run(planned: Plan, workers: int | None = None, progress: bool = True, force:
         )
     )
     count = min(workers or default_workers(len(jobs)), len(jobs))
-    # a report another process is rendering (another run, a test worker) is passed over, and waited for at the end:
-    # two runs of the same reports share them instead of waiting on each other report after report
-    bar = tqdm(total=len(jobs), desc="rapporter", disable=not progress)
-    passed_over = []
     if count == 1:  # one at a time: in this process and its kernel, kept for the next run (no worker to start)
-        for job in jobs:
-            done = _render_job(job, wait=False)
-            if done is None:
-                passed_over.append(job)
-                continue
-            results.append(done)
-            bar.update()
-        for job in passed_over:
+        for job in tqdm(jobs, desc="rapporter", disable=not progress):
             results.append(_render_job(job))
-            bar.update()
     elif jobs:
         # spawned, not forked: a fork copies jupyter's event-loop runner without its thread, and a kernel start in the
         # child then waits forever once the parent has run a notebook itself (as `make bench` does)
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=count, mp_context=spawn) as pool:
-            futures = {pool.submit(_render_job, job, False): job for job in jobs}
-            for future in as_completed(futures):
-                done = future.result()
-                if done is None:
-                    passed_over.append(futures[future])
-                    continue
-                results.append(done)
-                bar.update()
-            for done in pool.map(_render_job, passed_over):
-                results.append(done)
-                bar.update()
-    bar.close()
+            futures = [pool.submit(_render_job, job) for job in jobs]
+            for future in tqdm(as_completed(futures), total=len(futures), desc="rapporter", disable=not progress):
+                results.append(future.result())
     results.sort(key=lambda r: (r.report, r.slug))
     write_index(results, out_dir, title=planned.title, intro=what_if_text(planned))
     cache.prune()

@@ -66,20 +66,15 @@ def inputs_key(
 
 
 @contextlib.contextmanager
-def lock(key: str, wait: bool = True) -> Iterator[bool]:
+def lock(key: str) -> Iterator[None]:
     """Hold `key` while rendering it, so processes that want the same report at once (a test worker and another, two
-    runs) render it once: the second waits, then finds it stored. `wait=False`: yields False at once when another
-    process holds it (the caller goes on to other reports and comes back), True when it is held here."""
+    runs) render it once: the second waits, then finds it stored."""
     folder = store() / ".locks"
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / key).open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
+            yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
