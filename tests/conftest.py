@@ -213,11 +213,19 @@ def readable_text(page: str) -> str:
 RENDERING_FIXTURES = {"every_report", "rendered", "benchmark_pages", "folder", "run"}
 
 
+# The files that take longest (measured, `--durations`), mostly waiting on a browser, a server or commands of their own:
+# run first, so that the two xdist workers (which take whole files, in collection order) end at about the same time.
+SLOWEST_FIRST = ("test_lab.py", "test_self_contained.py", "test_own_data_doc.py", "test_privacy_end_to_end.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that need rendered reports, so `make check` (the fast loop) can leave them out."""
+    """Mark the tests that need rendered reports, so `make check` (the fast loop) can leave them out; the slowest
+    files first."""
     for item in items:
         if RENDERING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.renders)
+    rank = {name: n for n, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")
