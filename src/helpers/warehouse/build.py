@@ -289,29 +289,21 @@ def _ingest_sources(found: list[Source], key: bytes, cache_dir: Path) -> Ingeste
     for source in sorted(found, key=lambda s: s.origin != "own"):  # the workspace first: it decides what is replaced
         if source.origin == "sample":
             covered = _coverage(accepted["own"])
-        fresh = _prefetch(
-            [
-                (row.kind, source.folder / row.file)
-                for row in source.manifest.itertuples()
-                if not (
-                    source.origin == "sample"
-                    and row.municipality_code
-                    and row.municipality_code in covered.get(row.kind, ())
-                )
-                and (row.kind != "cases" or row.snapshot_date)
-            ],
-            key,
-            cache_dir,
-            version,
-        )
-        for row in source.manifest.itertuples():
-            name = privacy.mask(row.file if source.origin == "sample" else warehouse_name(row.file, row.origin))
-            entry = _entry(row.origin or source.origin, name, row.kind, row.municipality_code)
-            if (
+        rows = list(source.manifest.itertuples())
+        replaced = [  # a sample extract of a municipality and kind the workspace holds its own data of
+            bool(
                 source.origin == "sample"
                 and row.municipality_code
                 and row.municipality_code in covered.get(row.kind, ())
-            ):
+            )
+            for row in rows
+        ]
+        wanted = [(row.kind, source.folder / row.file) for row, out in zip(rows, replaced) if not out]
+        fresh = _prefetch(wanted, key, cache_dir, version)
+        for row, out in zip(rows, replaced):
+            name = privacy.mask(row.file if source.origin == "sample" else warehouse_name(row.file, row.origin))
+            entry = _entry(row.origin or source.origin, name, row.kind, row.municipality_code)
+            if out:
                 left_out.append(f"{name} ({row.kind}, {row.municipality_code})")
                 continue
             path = source.folder / row.file
