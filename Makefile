@@ -63,10 +63,10 @@ lint: $(STAMP) ## Lint and check the formatting (ruff), as CI does
 	$(PY) -m ruff format --check src tests notebooks
 
 test: browser lint data ## Run every test (unit, view contracts, ingestion, notebooks, rendered reports, browser)
-	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env tests notebooks
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder --nbval-lax --nbval-current-env tests notebooks
 
 check: lint data ## The fast loop: lint, format check and the tests that render nothing (no reports, kernels, browser)
-	$(PY) -m pytest -n 2 --dist loadfile -q -m "not renders and not browser and not slow" tests
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -q -m "not renders and not browser and not slow" tests
 
 lab: data ## Open JupyterLab on working copies of the notebooks in lab/ (the tracked ones stay unchanged)
 	$(PY) -m helpers lab

@@ -119,8 +119,9 @@ def drawn_charts(chromium: list[str], page: Path) -> tuple[str, list[str]]:
     return dom, charts
 
 
-def assert_charts_drew(chromium: list[str], page: Path, expected: int) -> str:
-    """Every chart of a rendered page drew an SVG with marks (offline); returns the DOM for further checks."""
+def assert_charts_drew(chromium: list[str], page: Path, expected: int) -> tuple[str, list[str]]:
+    """Every chart of a rendered page drew an SVG with marks (offline); returns the DOM and the charts' markup (as
+    `drawn_charts`) for further checks."""
     import re
 
     dom, charts = drawn_charts(chromium, page)
@@ -129,7 +130,7 @@ def assert_charts_drew(chromium: list[str], page: Path, expected: int) -> str:
         assert "<svg" in chart and re.search(r'class="mark-(rect|line|symbol|rule|tick|text)', chart), (
             f"chart {n} did not draw"
         )
-    return dom
+    return dom, charts
 
 
 def notebook_with(heading: str, *outputs: dict):
@@ -214,7 +215,8 @@ RENDERING_FIXTURES = {"every_report", "rendered", "benchmark_pages", "folder", "
 
 
 # The files that take longest (measured, `--durations`), mostly waiting on a browser, a server or commands of their own:
-# run first, so that the two xdist workers (which take whole files, in collection order) end at about the same time.
+# run first, so that the two xdist workers (which take whole files, in collection order: the Makefile's
+# `--no-loadscope-reorder`, without which xdist hands out the files with the most tests first) end at about the same time.
 SLOWEST_FIRST = ("test_lab.py", "test_self_contained.py", "test_own_data_doc.py", "test_privacy_end_to_end.py")
 
 

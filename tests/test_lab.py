@@ -31,9 +31,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab(warehouse_path, tmp_path):
-    """`python -m helpers lab` (what `make lab` runs) on a free localhost port with a token; stopped afterwards."""
+@pytest.fixture(scope="module")
+def lab(warehouse_path, tmp_path_factory):
+    """`python -m helpers lab` (what `make lab` runs) on a free localhost port with a token, one for the module's tests
+    (each works on a notebook of its own); stopped afterwards."""
+    tmp_path = tmp_path_factory.mktemp("lab")
     port, token = _free_port(), "helpers-test-token"
     env = dict(
         os.environ,
@@ -91,12 +93,12 @@ def _command(page, command: str, args: str = "{}") -> None:
     page.evaluate(f"window.jupyterapp.commands.execute('{command}', {args})")
 
 
-def _wait_for_notebook(page) -> None:
+def _wait_for_notebook(page, notebook: str = "explore.ipynb") -> None:
     """Wait until the explorer notebook is the current tab and connected to its kernel."""
     page.wait_for_function(
-        """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-                                      return w && w.context && w.context.path === 'explore.ipynb' && w.sessionContext
-                                             && w.sessionContext.session && w.sessionContext.session.kernel; }""",
+        f"""() => {{ const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+                                      return w && w.context && w.context.path === '{notebook}' && w.sessionContext
+                                             && w.sessionContext.session && w.sessionContext.session.kernel; }}""",
         timeout=60_000,
     )
 
@@ -112,121 +114,120 @@ def _wait_title(page, start: str) -> None:
     )
 
 
-def _browser(p):
+@pytest.fixture(scope="module")
+def browser():
+    """The system chromium driven by Playwright, one for the module's tests (each opens a page of its own)."""
+    from playwright.sync_api import sync_playwright
+
     assert shutil.which("chromium"), "install Debian's chromium (apt-get install chromium)"
-    return p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
-def _open(page, url: str, token: str) -> None:
+@pytest.fixture
+def page(browser):
+    """A page of its own for a test, closed after it (an open JupyterLab keeps polling its server)."""
+    opened = browser.new_page(viewport={"width": 1400, "height": 1000})
+    yield opened
+    opened.close()
+
+
+def _open(page, url: str, token: str, notebook: str = "explore.ipynb") -> None:
     page.set_default_timeout(60_000)
-    page.goto(f"{url}/lab/tree/explore.ipynb?token={token}")
-    _wait_for_notebook(page)
+    # a JupyterLab workspace (open tabs, layout) per notebook: a test's page does not reopen another test's notebook
+    page.goto(f"{url}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?token={token}")
+    _wait_for_notebook(page, notebook)
     _command(page, "notebook:run-all-cells")
     _wait_title(page, "Udgift pr. indbygger: I alt")
 
 
 @pytest.mark.browser
-def test_explorer_in_jupyterlab_lines_ranking_export_and_reloads(lab, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_explorer_in_jupyterlab_lines_ranking_export_and_reloads(lab, page, tmp_path):
     url, token, copies = lab
     before = _digest(TRACKED)
-    with sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            _open(page, url, token)
-            assert page.locator(f"{CHART} .mark-line path").count() > 0
-            assert not page.locator(".helpers-explorer-stopped").is_visible()  # the message only when stopped
+    _open(page, url, token)
+    assert page.locator(f"{CHART} .mark-line path").count() > 0
+    assert not page.locator(".helpers-explorer-stopped").is_visible()  # the message only when stopped
 
-            # 17 lines (Region Sjælland): none named until the pointer is on one, then that one
-            chart = page.locator(CHART).first
-            labels_shown = (
-                f"() => [...document.querySelectorAll('{CHART} .mark-text.role-mark text')].map(t => t.textContent)"
-            )
-            assert [t for t in page.evaluate(labels_shown) if t] == []
-            chart.scroll_into_view_if_needed()
-            box = chart.locator(".mark-symbol path").nth(5).bounding_box()
-            for dx in (0, 3):  # into the chart, then onto the point
-                page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dx)
-            page.wait_for_function(f"() => ({labels_shown})().filter(t => t).length === 1")
-            named = [t for t in page.evaluate(labels_shown) if t]
-            assert named[0] in page.locator(".jp-RenderedHTMLCommon table").first.inner_text()
-            assert "Gennemsnit i Region Sjælland" in chart.locator(".role-legend").text_content()
+    # 17 lines (Region Sjælland): none named until the pointer is on one, then that one
+    chart = page.locator(CHART).first
+    labels_shown = f"() => [...document.querySelectorAll('{CHART} .mark-text.role-mark text')].map(t => t.textContent)"
+    assert [t for t in page.evaluate(labels_shown) if t] == []
+    chart.scroll_into_view_if_needed()
+    box = chart.locator(".mark-symbol path").nth(5).bounding_box()
+    for dx in (0, 3):  # into the chart, then onto the point
+        page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dx)
+    page.wait_for_function(f"() => ({labels_shown})().filter(t => t).length === 1")
+    named = [t for t in page.evaluate(labels_shown) if t]
+    assert named[0] in page.locator(".jp-RenderedHTMLCommon table").first.inner_text()
+    assert "Gennemsnit i Region Sjælland" in chart.locator(".role-legend").text_content()
 
-            _select(page, "Nøgletal", "Brugere pr. 10.000")
-            _select(page, "Fremhæv", "Køge")
-            page.wait_for_function(f"""() => [...document.querySelectorAll('{CHART}')].some(svg =>
-                svg.querySelector('.role-title-text').textContent.startsWith('Brugere pr. 10.000')
-                && svg.querySelector('.role-legend').textContent.includes('Køge (fremhævet)'))""")
-            assert (
-                page.locator(".widget-toggle-buttons", has_text="Løbende priser").locator("button").first.is_disabled()
-            )
+    _select(page, "Nøgletal", "Brugere pr. 10.000")
+    _select(page, "Fremhæv", "Køge")
+    page.wait_for_function(f"""() => [...document.querySelectorAll('{CHART}')].some(svg =>
+        svg.querySelector('.role-title-text').textContent.startsWith('Brugere pr. 10.000')
+        && svg.querySelector('.role-legend').textContent.includes('Køge (fremhævet)'))""")
+    assert page.locator(".widget-toggle-buttons", has_text="Løbende priser").locator("button").first.is_disabled()
 
-            page.locator(".widget-toggle-buttons", has_text="Rangering").locator("button", has_text="Rangering").click()
-            page.wait_for_function(f"""() => [...document.querySelectorAll('{CHART}')].some(svg =>
-                svg.querySelector('.role-title-text').textContent.endsWith('rangeret'))""")
-            assert "Ændring i %" in page.locator(".jp-RenderedHTMLCommon table").first.inner_text()
+    page.locator(".widget-toggle-buttons", has_text="Rangering").locator("button", has_text="Rangering").click()
+    page.wait_for_function(f"""() => [...document.querySelectorAll('{CHART}')].some(svg =>
+        svg.querySelector('.role-title-text').textContent.endsWith('rangeret'))""")
+    assert "Ændring i %" in page.locator(".jp-RenderedHTMLCommon table").first.inner_text()
 
-            folder = page.locator(".widget-text", has_text="Gem i mappe").locator("input")
-            folder.fill("eksport fra lab")  # a text path, relative to the notebook's folder
-            folder.press("Enter")
-            page.locator("button", has_text="Eksportér tabel").click()
-            page.wait_for_selector(".helpers-export-done")
-            assert "Gemt:" in page.locator(".helpers-export-done").inner_text()
-            written = sorted(p.suffix for p in (copies / "eksport fra lab").iterdir())
-            assert written == [".csv", ".xlsx"]
-            (tmp_path / "not a folder").write_text("")
-            folder.fill(str(tmp_path / "not a folder"))
-            folder.press("Enter")
-            page.locator("button", has_text="Eksportér tabel").click()
-            page.wait_for_selector(".helpers-export-failed")
-            assert "Ikke gemt" in page.locator(".helpers-export-failed").inner_text()
+    folder = page.locator(".widget-text", has_text="Gem i mappe").locator("input")
+    folder.fill("eksport fra lab")  # a text path, relative to the notebook's folder
+    folder.press("Enter")
+    page.locator("button", has_text="Eksportér tabel").click()
+    page.wait_for_selector(".helpers-export-done")
+    assert "Gemt:" in page.locator(".helpers-export-done").inner_text()
+    written = sorted(p.suffix for p in (copies / "eksport fra lab").iterdir())
+    assert written == [".csv", ".xlsx"]
+    (tmp_path / "not a folder").write_text("")
+    folder.fill(str(tmp_path / "not a folder"))
+    folder.press("Enter")
+    page.locator("button", has_text="Eksportér tabel").click()
+    page.wait_for_selector(".helpers-export-failed")
+    assert "Ikke gemt" in page.locator(".helpers-export-failed").inner_text()
 
-            page.reload()  # never saved by hand: the explorer saved the notebook when it was shown
-            _wait_for_notebook(page)
-            assert _chart_title(page).endswith("rangeret")  # drawn again, in the state the controls were left in
+    page.reload()  # never saved by hand: the explorer saved the notebook when it was shown
+    _wait_for_notebook(page)
+    assert _chart_title(page).endswith("rangeret")  # drawn again, in the state the controls were left in
 
-            _command(page, "application:close-all")
-            page.wait_for_function("() => !document.querySelector('.jp-Notebook')")
-            _command(page, "docmanager:open", "{path: 'explore.ipynb'}")
-            _wait_for_notebook(page)
-            assert _chart_title(page).endswith("rangeret")
-            assert "model not found" not in page.locator(".jp-Notebook").inner_text()
-        finally:
-            browser.close()
+    _command(page, "application:close-all")
+    page.wait_for_function("() => !document.querySelector('.jp-Notebook')")
+    _command(page, "docmanager:open", "{path: 'explore.ipynb'}")
+    _wait_for_notebook(page)
+    assert _chart_title(page).endswith("rangeret")
+    assert "model not found" not in page.locator(".jp-Notebook").inner_text()
     assert _digest(TRACKED) == before, "JupyterLab wrote into the tracked notebook"
     saved = nbformat.read(copies / "explore.ipynb", as_version=4)
     assert saved.cells[-1].outputs, "the run was saved, into the working copy"
 
 
 @pytest.mark.browser
-def test_a_stopped_or_restarted_kernel_shows_a_clear_message_not_model_not_found(lab):
-    from playwright.sync_api import sync_playwright
+def test_a_stopped_or_restarted_kernel_shows_a_clear_message_not_model_not_found(lab, page):
+    url, token, copies = lab
+    shutil.copy(TRACKED, copies / "explore-kernel.ipynb")  # a notebook of its own, not the one the other test changed
+    _open(page, url, token, "explore-kernel.ipynb")
+    message = page.locator(".helpers-explorer-stopped")
+    page.evaluate("() => { window.jupyterapp.commands.execute('kernelmenu:restart'); }")  # asks first
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    message.wait_for(state="visible")  # a restarted kernel has no explorer: the message says so
+    assert not page.get_by_text("model not found").is_visible()
 
-    url, token, _ = lab
-    with sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            _open(page, url, token)
-            message = page.locator(".helpers-explorer-stopped")
-            page.evaluate("() => { window.jupyterapp.commands.execute('kernelmenu:restart'); }")  # asks first
-            page.locator(".jp-Dialog .jp-mod-accept").click()
-            message.wait_for(state="visible")  # a restarted kernel has no explorer: the message says so
-            assert not page.get_by_text("model not found").is_visible()
+    _command(page, "notebook:run-all-cells")  # run again: the explorer is back, the message gone
+    _wait_title(page, "Udgift pr. indbygger: I alt")
+    assert not message.is_visible()
 
-            _command(page, "notebook:run-all-cells")  # run again: the explorer is back, the message gone
-            _wait_title(page, "Udgift pr. indbygger: I alt")
-            assert not message.is_visible()
+    _command(page, "kernelmenu:shutdown")
+    message.wait_for(state="visible")
+    assert "Kør alle celler" in message.inner_text() and not page.locator(".helpers-explorer").is_visible()
 
-            _command(page, "kernelmenu:shutdown")
-            message.wait_for(state="visible")
-            assert "Kør alle celler" in message.inner_text() and not page.locator(".helpers-explorer").is_visible()
-
-            page.reload()  # the notebook opened again without its kernel: the message, not "model not found"
-            page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook .jp-OutputArea')")
-            message.wait_for(state="visible")
-            assert not page.get_by_text("model not found").is_visible()
-        finally:
-            browser.close()
+    page.reload()  # the notebook opened again without its kernel: the message, not "model not found"
+    page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook .jp-OutputArea')")
+    message.wait_for(state="visible")
+    assert not page.get_by_text("model not found").is_visible()

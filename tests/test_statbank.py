@@ -21,7 +21,6 @@ from helpers.intake import workspace
 from helpers.intake.ingest import ingest
 
 FIXTURES = Path(__file__).parent / "data" / "statbank"
-KEY = "statbank-test-key"
 
 
 class _Api(BaseHTTPRequestHandler):
@@ -66,7 +65,10 @@ def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "HELPERS_PSEUDONYM_KEY": KEY, **env},
+        env={
+            **os.environ,
+            **env,
+        },  # the session's test key: the build reuses the sample's shared ingestion (staged_cache)
     )
 
 
