@@ -157,3 +157,33 @@ def test_backtest_cli_json_is_the_reports_computation(adults):
     assert got["by_month"][0]["last_month_mae_pct"] is None and got["overall"]["last_year_skill"] is None
     assert got["interval"] == adults.interval_json()
     assert got["overall"]["forecast_mae_pct"] == pytest.approx(adults.backtest.overall()["forecast_mae_pct"])
+
+
+def test_a_process_computes_a_backtest_once_and_again_when_its_inputs_change(adults, monkeypatch):
+    """The forecast report and the three packs of a municipality show one backtest: computed once per process for the
+    same warehouse and inputs, and again for other bookings, other rules or another warehouse file (a rebuild)."""
+    import dataclasses
+    import types
+
+    from helpers.reports import expected_result
+    from helpers.warehouse import query
+
+    computed = []
+    real = expected_result.backtest_for
+    monkeypatch.setattr(expected_result, "_BACKTESTS", {})
+    monkeypatch.setattr(expected_result, "backtest_for", lambda er: computed.append(er) or real(er))
+
+    first = dataclasses.replace(adults).backtest  # a fresh object, as each report's own
+    assert dataclasses.replace(adults).backtest is first and len(computed) == 1
+    assert first.errors.equals(real(adults).errors)  # what it keeps is what it computes
+
+    fewer = dataclasses.replace(adults, actuals=adults.actuals[adults.actuals["month"] < "2023-12"])
+    assert fewer.backtest is not first and len(computed) == 2
+    assert len(fewer.backtest.errors) < len(first.errors)  # December 2023 unbooked: 2023 is no complete year
+
+    rules = dataclasses.replace(adults.rules, end_ages={**adults.rules.end_ages, "botilbud_107": 30.0})
+    assert dataclasses.replace(adults, rules=rules).backtest is not first and len(computed) == 3
+
+    rebuilt = (*query.identity()[:-2], 0, 0)  # the same path, another file (a build writes a new one)
+    monkeypatch.setattr(expected_result, "query", types.SimpleNamespace(identity=lambda: rebuilt))
+    assert dataclasses.replace(adults).backtest is not first and len(computed) == 4

@@ -1,6 +1,8 @@
 -- grain: one row per ingested file; source: stg_ingest__extracts (rows read, accepted and quarantined, checksum, period,
 -- the sample's or the municipality's own, sample rows replaced by the workspace),
 -- int_extract_municipality (the municipality whose extract it is; none for the national extracts)
+-- materialized: table (every rendered report names its extracts from it, twice; it joins every staging table and reads no
+-- session variable)
 with extracts as (
     select * from stg_ingest__extracts
 ),

@@ -19,7 +19,7 @@ from helpers.analysis import backtest as backtests
 from helpers.analysis import forecast
 from helpers.labels import HIDDEN, SMALL_TEXT
 from helpers.render.tables import protected, whole_kroner
-from helpers.warehouse import marts
+from helpers.warehouse import marts, query
 
 UNPLACED_LABEL = "Bogført uden indsats (ikke placeret)"
 
@@ -89,8 +89,23 @@ class ExpectedResult:
 
     @cached_property
     def backtest(self) -> Backtest:
-        """The forecasts made at each month-end of the complete years before this one, against their final results."""
-        return backtest_for(self)
+        """The forecasts made at each month-end of the complete years before this one, against their final results;
+        computed once per process for the same warehouse, municipality, area, year, rules, bookings and transitions (a
+        municipality's forecast report and its three packs show the same one)."""
+        key = (
+            query.identity(),
+            self.municipality,
+            self.area,
+            self.year,
+            repr(self.rules),
+            _digest(self.actuals),
+            _digest(self.transitions),
+        )
+        if key not in _BACKTESTS:
+            while len(_BACKTESTS) >= BACKTESTS_KEPT:
+                _BACKTESTS.pop(next(iter(_BACKTESTS)))  # the oldest first
+            _BACKTESTS[key] = backtest_for(self)
+        return _BACKTESTS[key]
 
     @property
     def interval_month(self) -> int:
@@ -252,6 +267,19 @@ def complete_years(actuals: pd.DataFrame, snaps: list[dt.date], before: int) -> 
     months = actuals["month"].drop_duplicates()
     booked = months.str[:4].value_counts()
     return [y for y in sorted({s.year for s in snaps}) if y < before and booked.get(str(y), 0) == 12]
+
+
+BACKTESTS_KEPT = 16  # a batch worker's kernel renders the reports of a few municipalities, two areas each
+_BACKTESTS: dict[tuple, Backtest] = {}
+
+
+def _digest(frame: pd.DataFrame) -> tuple:
+    """A frame's columns, length and a hash of its values: what a backtest read from it."""
+    return (
+        tuple(frame.columns),
+        len(frame),
+        int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0,
+    )
 
 
 def backtest_for(er: ExpectedResult) -> Backtest:

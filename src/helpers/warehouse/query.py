@@ -14,16 +14,23 @@ _shared: tuple[tuple, duckdb.DuckDBPyConnection] | None = (
 )
 
 
+def identity(path: Path | None = None) -> tuple:
+    """The warehouse file's identity (path, inode, modification time, size): another after every build, which writes a
+    new file. What a process keeps from the warehouse is kept under it."""
+    path = path or paths.warehouse_path()
+    stat = path.stat()
+    return (str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
 def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """One read-only connection per process, kept open: opening the file cost a report a third of its queries' time.
     It is opened again when the file is another (a build replaces the warehouse with a new file)."""
     global _shared
-    stat = path.stat()
-    identity = (str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size)
-    if _shared is None or _shared[0] != identity:
+    current = identity(path)
+    if _shared is None or _shared[0] != current:
         if _shared is not None:
             _shared[1].close()
-        _shared = (identity, duckdb.connect(identity[0], read_only=True))
+        _shared = (current, duckdb.connect(current[0], read_only=True))
     return _shared[1]
 
 
