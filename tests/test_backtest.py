@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import helpers_cli
 from helpers.analysis import backtest
 
 
@@ -142,13 +141,7 @@ def test_the_sample_interval_rests_on_2023s_errors_at_the_end_of_september(adult
 
 
 def test_backtest_cli_json_is_the_reports_computation(adults):
-    out = subprocess.run(
-        [sys.executable, "-m", "helpers", "backtest", "--municipality", "479", "--area", "adults", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    out = helpers_cli("backtest", "--municipality", "479", "--area", "adults", "--json", check=True)
     got = json.loads(out.stdout)
     assert got["years"] == [2023] and len(got["rows"]) == 12 and len(got["by_month"]) == 12
     assert set(got["baselines"]) == {"budget", "last_year", "run_rate", "last_month"}

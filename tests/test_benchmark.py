@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
+from conftest import helpers_cli
+
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", "benchmark", *args], capture_output=True, text=True, timeout=120
-    )
+    return helpers_cli("benchmark", *args)
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,12 @@ import sys
 
 import pytest
 
+from conftest import helpers_cli
 from helpers.cli import build_parser
 
 
-def _run(*args: str) -> subprocess.CompletedProcess:
+def _python_m(*args: str) -> subprocess.CompletedProcess:
+    """`python -m helpers ARGS` as a process of its own: the entry point itself (the other tests call its main())."""
     return subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True, timeout=300)
 
 
@@ -21,14 +23,14 @@ def _commands() -> list[str]:
 
 @pytest.mark.parametrize("command", _commands())
 def test_every_command_has_help(command):
-    out = _run(command, "--help")
+    out = helpers_cli(command, "--help")
     assert out.returncode == 0 and "usage: python -m helpers " + command in out.stdout
 
 
 def test_unknown_command_and_bad_arguments_fail_cleanly():
-    out = _run("nonsense")
+    out = _python_m("nonsense")
     assert out.returncode == 2 and "invalid choice" in out.stderr and "Traceback" not in out.stderr
-    out = _run("ingest", "--kind", "nonsense", "--file", "x.csv")
+    out = _python_m("ingest", "--kind", "nonsense", "--file", "x.csv")
     assert out.returncode == 2 and "Traceback" not in out.stderr
 
 
@@ -36,9 +38,7 @@ def test_build_without_sample_is_one_clear_line(tmp_path):
     import os
 
     env = dict(os.environ, HELPERS_DATA_DIR=str(tmp_path))
-    out = subprocess.run(
-        [sys.executable, "-m", "helpers", "build"], capture_output=True, text=True, env=env, timeout=120
-    )
+    out = helpers_cli("build", env=env)
     assert out.returncode == 2
     assert out.stderr.startswith("error: ") and "no sample data" in out.stderr and "Traceback" not in out.stderr
 

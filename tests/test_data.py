@@ -6,11 +6,11 @@ from __future__ import annotations
 import inspect
 import json
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
+from conftest import helpers_cli
 from helpers import data, labels
 from helpers.warehouse import contracts, marts
 
@@ -112,9 +112,7 @@ def test_marts_key_figures_and_series_protect_by_default(warehouse_path):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", "benchmark", *args], capture_output=True, text=True, timeout=120
-    )
+    return helpers_cli("benchmark", *args)
 
 
 def test_benchmark_command_protects_by_default_with_an_explicit_opt_out(warehouse_path):

@@ -6,8 +6,6 @@ import datetime as dt
 import html
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import assert_charts_drew, page_csvs, readable_text
+from conftest import assert_charts_drew, helpers_cli, page_csvs, readable_text
 from helpers import paths
 from helpers.analysis import forecast
 from helpers.render.formats import format_number
@@ -472,27 +470,19 @@ def test_the_twelve_months_add_up_to_the_year_and_diff_items_to_the_change(rows)
 
 def test_cli_forecast_and_diff_on_the_sample(warehouse_path):
     folder = paths.sample_dir() / "cases" / "479_svendborg"
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "helpers",
-            "forecast",
-            "--cases",
-            str(folder / "cases_2024-09-30.csv"),
-            "--year",
-            "2024",
-            "--as-of",
-            "2024-09-30",
-            "--actuals",
-            str(folder / "actuals.csv"),
-            "--pool",
-            "1000000",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
+    out = helpers_cli(
+        "forecast",
+        "--cases",
+        str(folder / "cases_2024-09-30.csv"),
+        "--year",
+        "2024",
+        "--as-of",
+        "2024-09-30",
+        "--actuals",
+        str(folder / "actuals.csv"),
+        "--pool",
+        "1000000",
+        "--json",
         check=True,
     )
     got = json.loads(out.stdout)
@@ -501,23 +491,15 @@ def test_cli_forecast_and_diff_on_the_sample(warehouse_path):
     assert sum(got["months"].values()) == pytest.approx(got["current_total"] + got["expected_total"], abs=1)
     assert "4 quarantined" in out.stderr  # the planted bad rows never reach the engine
     assert not re.search(r"\d{6}-\d{4}", out.stdout)  # pseudonyms only
-    diff = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "helpers",
-            "forecast-diff",
-            "--before",
-            str(folder / "cases_2024-08-31.csv"),
-            "--after",
-            str(folder / "cases_2024-09-30.csv"),
-            "--year",
-            "2024",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
+    diff = helpers_cli(
+        "forecast-diff",
+        "--before",
+        str(folder / "cases_2024-08-31.csv"),
+        "--after",
+        str(folder / "cases_2024-09-30.csv"),
+        "--year",
+        "2024",
+        "--json",
         check=True,
     )
     d = json.loads(diff.stdout)
@@ -676,24 +658,8 @@ def test_the_backtest_converges_to_the_booked_result_and_the_pool_fits_the_as_of
 def test_cli_forecast_from_the_warehouse(warehouse_path):
     from helpers.reports import expected_result
 
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "helpers",
-            "forecast",
-            "--municipality",
-            "813",
-            "--area",
-            "adults",
-            "--as-of",
-            "2024-09-30",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
+    out = helpers_cli(
+        "forecast", "--municipality", "813", "--area", "adults", "--as-of", "2024-09-30", "--json", check=True
     )
     got = json.loads(out.stdout)
     for key in (
@@ -728,32 +694,11 @@ def test_cli_forecast_from_the_warehouse(warehouse_path):
     assert got["forecast_total"] == expected_result.compute("813", "adults", "2024-09-30").total
     assert (
         json.loads(
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "helpers",
-                    "forecast",
-                    "--municipality",
-                    "813",
-                    "--area",
-                    "adults",
-                    "--year",
-                    "2024",
-                    "--json",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=180,
-                check=True,
+            helpers_cli(
+                "forecast", "--municipality", "813", "--area", "adults", "--year", "2024", "--json", check=True
             ).stdout
         )["as_of"]
         == "2024-09-30"
     )
-    bad = subprocess.run(
-        [sys.executable, "-m", "helpers", "forecast", "--municipality", "813"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bad = helpers_cli("forecast", "--municipality", "813")
     assert bad.returncode == 2 and "--area" in bad.stderr

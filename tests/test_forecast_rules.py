@@ -10,13 +10,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
+from conftest import helpers_cli
 from helpers import paths
 from helpers.analysis import forecast
 from helpers.intake.ingest import ingest
@@ -44,13 +44,7 @@ def _booking(case, month, amount, measure=None, function=None):
 
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "HELPERS_PSEUDONYM_KEY": "forecast-rules-key", **(env or {})},
-    )
+    return helpers_cli(*args, env={**os.environ, "HELPERS_PSEUDONYM_KEY": "forecast-rules-key", **(env or {})})
 
 
 # -- bookings, line by line ------------------------------------------------------------------------------------------------

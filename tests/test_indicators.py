@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import helpers_cli
 from helpers.analysis import flows as indicators
 from helpers.intake.privacy import pseudonymise_caseworker
 from helpers.render.formats import format_date, format_number
@@ -667,8 +668,6 @@ def test_caseworkers_cost_is_defined_and_reconciled_with_the_expected_result(ren
 def test_caseworker_key_maps_each_caseworker_to_the_pseudonym_the_pack_shows(tmp_path):
     """The department's own key (python -m helpers caseworker-key): the extract's initials beside the keyed pseudonym the
     ingestion gives them, so the pack's table can be read by who holds the extract; the reports keep the pseudonyms."""
-    import subprocess
-    import sys
 
     from helpers.intake.extracts import caseworker_key
     from helpers.intake.ingest import ingest
@@ -684,11 +683,6 @@ def test_caseworker_key_maps_each_caseworker_to_the_pseudonym_the_pack_shows(tmp
         assert r.pseudonym == pseudonymise_caseworker(r.in_extract, key) and r.in_extract not in r.pseudonym
     assert got["lines"].sum() == accepted["caseworker"].notna().sum()
     out = tmp_path / "noegle.csv"
-    done = subprocess.run(
-        [sys.executable, "-m", "helpers", "caseworker-key", str(extract), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = helpers_cli("caseworker-key", str(extract), "--out", str(out), check=True)
     assert "keep it inside the administration" in done.stdout
     assert out.read_text(encoding="utf-8-sig").splitlines()[0] == "sagsbehandler;pseudonym;sagslinjer"

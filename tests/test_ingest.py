@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from conftest import helpers_cli
 from helpers.intake import privacy
 from helpers.intake.ingest import KINDS, ingest
 from helpers.intake.readers import ExtractError
@@ -190,7 +190,7 @@ def test_every_kind_reports_missing_columns(tmp_path, kind):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True, timeout=120)
+    return helpers_cli(*args)
 
 
 def test_cli_json_and_exit_codes():

@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import page_charts
+from conftest import helpers_cli, page_charts
 from helpers import labels
 from helpers.render.workbook import html_tables
 from helpers.reports import data_quality
@@ -23,12 +22,7 @@ CODE, NAME, REGION = "479", "Svendborg", "region-syddanmark"
 @pytest.fixture(scope="module")
 def folder(warehouse_path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("municipality")
-    done = subprocess.run(
-        [sys.executable, "-m", "helpers", "reports", "--municipality", CODE, "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = helpers_cli("reports", "--municipality", CODE, "--out", str(out))
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"index: {out / 'municipality' / 'svendborg' / 'index.html'}" in done.stdout
     return out / "municipality" / "svendborg"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import data_over_sample
+from conftest import data_over_sample, helpers_cli
 from helpers import paths
 from helpers.render.workbook import html_tables
 
@@ -97,13 +97,8 @@ def test_the_rendered_expected_result_is_the_hand_computation_to_the_krone(follo
     adults = _totals(folder / "svendborg-voksne.html")
     assert adults["I alt"] == ["1.215.250", "0", "0", "1.215.250", "1.200.000", "15.250"]
     assert adults["Midlertidigt botilbud"][3] == "675.250" and adults["Længerevarende botilbud"][3] == "504.000"
-    cli = subprocess.run(
-        [sys.executable, "-m", "helpers", "forecast", "--municipality", "479", "--area", "children", "--json"],
-        env=followed["env"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
+    cli = helpers_cli(
+        "forecast", "--municipality", "479", "--area", "children", "--json", env=followed["env"], check=True
     )
     assert json.loads(cli.stdout)["forecast_total"] == pytest.approx(963_300, abs=0.005)
 

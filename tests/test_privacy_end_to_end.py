@@ -540,24 +540,15 @@ def write_corpus(data: Path) -> dict[str, tuple[str, Path]]:
 # caseworkers, providers and expensive cases, progression, and its region's data quality with its quarantined rows and
 # failed extracts
 REPORTS = ("--municipality", MUNICIPALITY, "--only", "forecast", "progression", "indicators", "data_quality")
-# many commands in one process, each as `python -m helpers` runs it (its own stdout, stderr and exit code), to save an
-# interpreter start per command
+# many commands in one process, each as `python -m helpers` runs it (its own stdout, stderr and exit code: conftest's
+# helpers_cli), to save an interpreter start per command; a process of its own, beside the reports' (argv: the tests'
+# folder, the commands)
 COMMANDS = """
-import contextlib, io, json, sys, traceback
-from helpers.cli import main
-done = []
-for name, argv in json.loads(sys.argv[1]):
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        try:
-            code = main(argv)
-        except SystemExit as exc:
-            code = exc.code
-        except Exception:
-            traceback.print_exc()
-            code = 1
-    done.append([name, code, stdout.getvalue(), stderr.getvalue()])
-print(json.dumps(done))
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from conftest import helpers_cli
+done = [helpers_cli(*argv) for _, argv in json.loads(sys.argv[2])]
+print(json.dumps([[d.returncode, d.stdout, d.stderr] for d in done]))
 """
 
 
@@ -591,8 +582,8 @@ class Run:
 
     def commands(self, jobs: list[tuple[str, tuple[str, ...]]]) -> None:
         """Run many CLI commands in one subprocess, each with its own output and exit code."""
-        batch = self.cli("commands", json.dumps(jobs), script=COMMANDS)
-        for name, code, stdout, stderr in json.loads(batch.stdout):
+        batch = self.cli("commands", str(Path(__file__).parent), json.dumps(jobs), script=COMMANDS)
+        for (name, _), (code, stdout, stderr) in zip(jobs, json.loads(batch.stdout), strict=True):
             self.printed += [(f"{name} stdout", stdout), (f"{name} stderr", stderr)]
             self.results[name] = subprocess.CompletedProcess(name, code, stdout, stderr)
 

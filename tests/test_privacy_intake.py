@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import helpers_cli
 from helpers.intake import privacy
 from helpers.intake.ingest import ingest
 from helpers.intake.readers import ExtractError
@@ -70,10 +69,7 @@ def test_messages_mask_cprs_in_values_reasons_and_header_listings(tmp_path):
     with pytest.raises(ExtractError) as exc:
         ingest("cases", odd, KEY)
     assert "010108-xxxx" in str(exc.value) and "4195" not in str(exc.value)
-    done = subprocess.run(
-        [sys.executable, "-m", "helpers", "ingest", "--kind", "cases", "--file", str(odd)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HELPERS_PSEUDONYM_KEY": "k"},
+    done = helpers_cli(
+        "ingest", "--kind", "cases", "--file", str(odd), env={**os.environ, "HELPERS_PSEUDONYM_KEY": "k"}
     )
     assert done.returncode == 2 and "4195" not in done.stderr and "010108-xxxx" in done.stderr

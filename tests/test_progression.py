@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import assert_charts_drew, page_charts
+from conftest import assert_charts_drew, helpers_cli, page_charts
 from helpers import labels, paths
 from helpers.analysis import progression
 from helpers.render import batch as reports
@@ -169,34 +167,16 @@ def test_embedded_sample_reproduces_the_published_shapes(warehouse_path):
 
 def test_cli_reads_files_and_filters_a_municipality(warehouse_path):
     files = sorted(str(p) for p in (paths.sample_dir() / "progression").glob("registrations_*"))
-    out = subprocess.run(
-        [sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    )
+    out = helpers_cli("progression", "--registrations", *files, "--json", check=True)
     got = json.loads(out.stdout)
     rows = got.pop("rows")
     assert got == progression.summary(
         progression.select(marts.progression_registrations())
     )  # the file route and the warehouse agree
     assert rows["read"] == rows["accepted"] + rows["rejected"] and rows["rejected"] == 3  # the three planted rows
-    one = subprocess.run(
-        [sys.executable, "-m", "helpers", "progression", "--registrations", *files, "--municipality", "330", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    )
+    one = helpers_cli("progression", "--registrations", *files, "--municipality", "330", "--json", check=True)
     assert set(json.loads(one.stdout)["goal_fulfilment"]["by_municipality"]) == {"330"}
-    bad = subprocess.run(
-        [sys.executable, "-m", "helpers", "progression", "--registrations", "nope.csv"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    bad = helpers_cli("progression", "--registrations", "nope.csv")
     assert bad.returncode == 2 and "nope.csv" in bad.stderr and "Traceback" not in bad.stderr
 
 

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from conftest import helpers_cli
 from helpers import paths
 from helpers.analysis import forecast
 from helpers.intake import mappings, privacy
@@ -32,13 +33,7 @@ def _reconciles(result) -> None:
 
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "HELPERS_PSEUDONYM_KEY": "cli-test-key", **(env or {})},
-    )
+    return helpers_cli(*args, env={**os.environ, "HELPERS_PSEUDONYM_KEY": "cli-test-key", **(env or {})})
 
 
 def test_dubu_export_with_title_lines_sep_line_danish_words_and_several_lines_per_case():

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import page_charts
+from conftest import helpers_cli, page_charts
 from helpers import labels
 from helpers.render.formats import format_number, slugify
 from helpers.render.workbook import html_tables
@@ -51,24 +49,8 @@ def _forecast_total(rendered: Path, area: str) -> dict[str, str]:
 def test_expected_result_budget_and_deviation_agree_across_the_forecast_report_the_packs_and_the_cli(rendered, area):
     forecast = _forecast_total(rendered, area)
     cli = json.loads(
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "helpers",
-                "forecast",
-                "--municipality",
-                MUNICIPALITY,
-                "--area",
-                area,
-                "--as-of",
-                "2024-09-30",
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=True,
+        helpers_cli(
+            "forecast", "--municipality", MUNICIPALITY, "--area", area, "--as-of", "2024-09-30", "--json", check=True
         ).stdout
     )
     assert forecast["Forventet regnskab, kr."] == format_number(cli["forecast_total"])  # Danish whole kroner
@@ -117,25 +99,17 @@ def test_the_forecast_report_agrees_with_itself(rendered, area):
     )
     assert said and said[3] == total  # the change since last month ends at the table's expected result
     last_month = json.loads(
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "helpers",
-                "forecast",
-                "--municipality",
-                MUNICIPALITY,
-                "--area",
-                area,
-                "--as-of",
-                "2024-08-31",
-                "--year",
-                "2024",
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
+        helpers_cli(
+            "forecast",
+            "--municipality",
+            MUNICIPALITY,
+            "--area",
+            area,
+            "--as-of",
+            "2024-08-31",
+            "--year",
+            "2024",
+            "--json",
             check=True,
         ).stdout
     )
@@ -228,13 +202,7 @@ def test_the_interval_and_the_backtest_agree_between_the_forecast_report_the_fin
         re.sub(r"<[^>]+>", " ", (rendered / "indicators" / SLUG / "finance.html").read_text(encoding="utf-8"))
     )
     got = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "helpers", "backtest", "--municipality", MUNICIPALITY, "--area", area, "--json"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=True,
-        ).stdout
+        helpers_cli("backtest", "--municipality", MUNICIPALITY, "--area", area, "--json", check=True).stdout
     )
     interval = got["interval"]
     assert len(report) == 1 and report[0] in finance

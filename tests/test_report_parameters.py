@@ -7,21 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from conftest import helpers_cli
 from helpers import labels
 from helpers.render import batch
 from helpers.render import parameters as P
 
 
 def _cli(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", "reports", *args], capture_output=True, text=True, timeout=timeout
-    )
+    return helpers_cli("reports", *args)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import helpers_cli
 from helpers import paths
 from helpers.render import batch as reports
 from helpers.render.workbook import html_tables
@@ -105,9 +106,7 @@ def test_a_failing_report_is_listed_with_its_cell_and_the_batch_goes_on(warehous
 
 
 def test_cli_rejects_unknown_report(warehouse_path):
-    out = subprocess.run(
-        [sys.executable, "-m", "helpers", "reports", "--only", "nonsense"], capture_output=True, text=True, timeout=120
-    )
+    out = helpers_cli("reports", "--only", "nonsense")
     assert out.returncode == 2 and "unknown report" in out.stderr and "Traceback" not in out.stderr
 
 

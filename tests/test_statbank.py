@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import data_over_sample
+from conftest import data_over_sample, helpers_cli
 from helpers.intake import workspace
 from helpers.intake.ingest import ingest
 
@@ -60,15 +59,12 @@ def api():
 
 
 def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    return helpers_cli(
+        *args,
         env={
             **os.environ,
             **env,
-        },  # the session's test key: the build reuses the sample's shared ingestion (staged_cache)
+        },
     )
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from conftest import helpers_cli
 from helpers import paths
 from helpers.intake import workspace
 from helpers.intake.messages import ExtractError
@@ -24,14 +24,7 @@ KEY = b"workspace-test-key"
 
 
 def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "HELPERS_PSEUDONYM_KEY": "workspace-cli-key", **env},
-        cwd=paths.ROOT,
-    )
+    return helpers_cli(*args, env={**os.environ, "HELPERS_PSEUDONYM_KEY": "workspace-cli-key", **env})
 
 
 def test_add_tells_kind_municipality_and_snapshot_from_the_file(tmp_path):
