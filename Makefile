@@ -24,9 +24,9 @@ unexport PYTHONDONTWRITEBYTECODE
 help: ## Show the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-# The locked pins in two halves installed side by side (pip unpacks one wheel after the other, on one core), not
-# compiled: Python compiles a module the first time it is imported (about 1.700 of the 6.600 files a full compile
-# writes, 4 CPU s against 18). 13 s against 30 s for one `pip install -r requirements.lock` on 2 cores.
+# The locked pins in two halves installed side by side (pip unpacks one wheel after the other, on one core): 13 s.
+# Not compiled: Python compiles a module the first time it is imported (a test run imports 1.708 of the 6.571, about
+# 4 s), where compiling them all cost 9 s on 2 cores (docs/performance.md).
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	grep -v '^#' requirements.lock | awk 'NF { print > ("$(VENV)/.lock-" NR % 2) }'
