@@ -184,7 +184,7 @@ def test_index_lists_both_reports_with_vintage_and_render_time(rendered):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("which", ["children", "adults"])
-def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromium, which):
+def test_every_chart_draws_in_headless_chromium_without_network(rendered, browser, which):
     page = (
         rendered
         / {
@@ -192,7 +192,7 @@ def test_every_chart_draws_in_headless_chromium_without_network(rendered, chromi
             "adults": Path("benchmark/adults/hele-landet.html"),
         }[which]
     )
-    dom, charts = assert_charts_drew(chromium, page, 10)  # one browser run: the DOM and each chart's markup
+    dom, charts = assert_charts_drew(browser, page, 10)  # one browser run: the DOM and each chart's markup
     for n, chart in enumerate(charts, start=1):
         assert "<select" in chart or n == 1, f"chart {n} has no measure-group picker"
     assert re.search(r">\d{1,3}(\.\d{3})+<", dom), "axes use Danish thousands separators"
@@ -364,10 +364,10 @@ def test_the_country_report_speaks_of_the_country(rendered):
 
 
 @pytest.mark.browser
-def test_the_municipal_charts_draw_the_country_average_line(rendered, chromium):
+def test_the_municipal_charts_draw_the_country_average_line(rendered, browser):
     """Issue 23.5: the page promises the country's average as a dashed dark grey line in the municipality charts."""
     page = rendered / WHAT_IF / "benchmark/children/region-sjaelland.html"
-    _, drawn = drawn_charts(chromium, page)
+    _, drawn = drawn_charts(browser, page)
     specs = _specs(page.read_text(encoding="utf-8"))
     municipal = [
         n for n, s in enumerate(specs) if s["title"].endswith(", 2017") and "layer" in s and len(s["layer"]) == 4

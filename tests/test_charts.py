@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from conftest import page_charts, unpack
+from conftest import drawn_charts, page_charts, unpack
 from helpers.render import charts
 
 
@@ -56,7 +56,7 @@ def test_csv_link_shares_the_charts_rows_or_carries_its_own():
 
 
 @pytest.mark.browser
-def test_chart_draws_offline_with_danish_axis(tmp_path, chromium):
+def test_chart_draws_offline_with_danish_axis(tmp_path, browser):
     frame = pd.DataFrame({"kommune": ["Køge", "Greve"], "udgift": [1706.5, 2_000_000.0]})
     chart = (
         alt.Chart(frame, title="Udgift")
@@ -69,7 +69,7 @@ def test_chart_draws_offline_with_danish_axis(tmp_path, chromium):
         f"{charts.chart_html(chart.to_dict(), include_bundle=True)}</body></html>",
         encoding="utf-8",
     )
-    dom = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    dom, _ = drawn_charts(browser, page)
     assert "<svg" in dom and "mark-rect" in dom, "the chart did not draw"
     assert "2.000.000" in dom  # Danish thousands separator on the axis
 

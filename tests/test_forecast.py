@@ -599,8 +599,8 @@ def test_the_deviation_download_hides_what_the_packs_hide(rendered):
 
 
 @pytest.mark.browser
-def test_forecast_charts_draw_offline(rendered, chromium):
-    assert_charts_drew(chromium, rendered / "svendborg-voksne.html", 3)
+def test_forecast_charts_draw_offline(rendered, browser):
+    assert_charts_drew(browser, rendered / "svendborg-voksne.html", 3)
 
 
 def test_vectorised_engine_equals_the_row_by_row_baseline():

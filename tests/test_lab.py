@@ -114,20 +114,6 @@ def _wait_title(page, start: str) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """The system chromium driven by Playwright, one for the module's tests (each opens a page of its own)."""
-    from playwright.sync_api import sync_playwright
-
-    assert shutil.which("chromium"), "install Debian's chromium (apt-get install chromium)"
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
 @pytest.fixture
 def page(browser):
     """A page of its own for a test, closed after it (an open JupyterLab keeps polling its server)."""

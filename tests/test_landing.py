@@ -166,28 +166,24 @@ def test_about_sheet_gives_title_parameters_vintage_and_the_markers(rendered):
 
 
 @pytest.mark.browser
-def test_index_renders_offline_in_headless_chromium(rendered, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_index_renders_offline_in_headless_chromium(rendered, browser):
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto((rendered / "index.html").as_uri())
-            assert page.locator("h2").all_inner_texts() == [
-                "Find en kommunes rapporter",
-                "Benchmark, børn og unge",
-                "Nøgletal for politikere",
-            ]
-            assert page.get_by_role("link", name="Tabeller (Excel)").count() == 2
-            log = page.locator("details table")
-            assert not log.is_visible()  # folded away ...
-            page.locator("summary").click()
-            assert log.is_visible() and "region = 085" in log.inner_text()  # ... and there on a click
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((rendered / "index.html").as_uri())
+        assert page.locator("h2").all_inner_texts() == [
+            "Find en kommunes rapporter",
+            "Benchmark, børn og unge",
+            "Nøgletal for politikere",
+        ]
+        assert page.get_by_role("link", name="Tabeller (Excel)").count() == 2
+        log = page.locator("details table")
+        assert not log.is_visible()  # folded away ...
+        page.locator("summary").click()
+        assert log.is_visible() and "region = 085" in log.inner_text()  # ... and there on a click
+    finally:
+        page.close()
     assert all(url.startswith("file:") for url in requests), [u for u in requests if not u.startswith("file:")]
 
 

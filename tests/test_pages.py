@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from conftest import notebook_with, page_charts
+from conftest import notebook_with, open_offline, page_charts
 from helpers.render import navigation
 from helpers.render.formats import (
     count,
@@ -346,31 +346,10 @@ def test_the_landing_page_lists_every_municipality_with_its_region_and_reports(e
 # -- in headless chromium: tablet, long pages, print, charts ----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def _open(browser, path: Path, width: int, height: int):
-    """A page opened offline (every request but file: is refused) with its charts drawn."""
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.route(re.compile(r"^(?!file:).*"), lambda route: route.abort())
-    page.goto(path.as_uri())
-    charts = page.locator(".helpers-chart").count()
-    if charts:
-        page.wait_for_function(f"document.querySelectorAll('.helpers-chart svg').length >= {charts}", timeout=60_000)
-    return page
-
-
 @pytest.mark.browser
 def test_the_politicians_pack_fits_an_ipad_in_portrait(every_report, browser):
     root, _ = every_report
-    page = _open(browser, root / "indicators/svendborg/politicians.html", 810, 1080)
+    page = open_offline(browser, root / "indicators/svendborg/politicians.html", 810, 1080)
     try:
         assert page.evaluate("document.documentElement.scrollWidth") <= 810
         wide = page.evaluate(
@@ -417,7 +396,7 @@ def test_every_axis_shows_ticks_with_the_decimals_their_step_needs(every_report)
 @pytest.mark.parametrize("report", CHART_PAGES)
 def test_charts_show_whole_labels_distinct_ticks_and_a_danish_menu(every_report, browser, report):
     root, _ = every_report
-    page = _open(browser, root / report, 1366, 900)
+    page = open_offline(browser, root / report, 1366, 900)
     try:
         cut = page.evaluate(
             "Array.from(document.querySelectorAll('.helpers-chart svg text')).map(t => t.textContent)"
@@ -444,7 +423,7 @@ def test_charts_show_whole_labels_distinct_ticks_and_a_danish_menu(every_report,
 def test_the_longest_page_keeps_its_contents_at_hand(every_report, browser):
     root, _ = every_report
     path = root / "benchmark/adults/hele-landet.html"
-    page = _open(browser, path, 1366, 900)
+    page = open_offline(browser, path, 1366, 900)
     try:
         assert page.evaluate("document.documentElement.scrollHeight") < 30_000  # was 58.000 px: tables folded
         page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
@@ -459,7 +438,7 @@ def test_the_longest_page_keeps_its_contents_at_hand(every_report, browser):
         assert group.locator("table").is_visible()  # a measure group's table a click away
     finally:
         page.close()
-    narrow = _open(browser, path, 810, 1080)
+    narrow = open_offline(browser, path, 810, 1080)
     try:
         narrow.evaluate("window.scrollTo(0, document.documentElement.scrollHeight / 2)")
         link = narrow.locator("a.to-toc")
@@ -474,7 +453,7 @@ def test_the_longest_page_keeps_its_contents_at_hand(every_report, browser):
 @pytest.mark.browser
 def test_print_shows_the_content_without_menus_and_keeps_figures_and_tables_whole(every_report, browser):
     root, _ = every_report
-    page = _open(browser, root / "benchmark/children/region-sjaelland.html", 1366, 900)
+    page = open_offline(browser, root / "benchmark/children/region-sjaelland.html", 1366, 900)
     try:
         page.emulate_media(media="print")
         hidden = page.evaluate(
@@ -498,7 +477,7 @@ def test_print_shows_the_content_without_menus_and_keeps_figures_and_tables_whol
 @pytest.mark.browser
 def test_the_landing_page_finds_a_municipality_as_the_reader_types(every_report, browser):
     root, _ = every_report
-    page = _open(browser, root / "index.html", 1366, 900)
+    page = open_offline(browser, root / "index.html", 1366, 900)
     try:
         rows = page.locator("table.municipalities tbody tr")
         assert rows.count() == 98

@@ -327,18 +327,18 @@ def test_the_hourly_rate_is_shown_on_top_in_the_cost_table_and_in_the_workbook(r
 
 
 @pytest.mark.browser
-def test_progression_charts_draw_offline(rendered, chromium):
-    assert_charts_drew(chromium, rendered, 3)
+def test_progression_charts_draw_offline(rendered, browser):
+    assert_charts_drew(browser, rendered, 3)
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("code", ["479", labels.COUNTRY_CODE])
-def test_hidden_segments_and_n_are_drawn_beside_the_bars(pages, chromium, code):
+def test_hidden_segments_and_n_are_drawn_beside_the_bars(pages, browser, code):
     """In the browser: each hidden segment is written beside its start score's bar, n beside every share."""
     from conftest import drawn_charts
 
     page = pages[code]
-    _, drawn = drawn_charts(chromium, page)
+    _, drawn = drawn_charts(browser, page)
     rows = _transitions(page.read_text(encoding="utf-8"))["csv"]["rows"]
     hidden = int(rows.isin([labels.SMALL_TEXT, labels.HIDDEN]).to_numpy().sum())
     said = re.findall(r'class="mark-text[^"]*".*?</g>', drawn[0], flags=re.S)

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import helpers_cli
+from conftest import helpers_cli, open_offline
 from helpers import paths
 from helpers.render import batch as reports
 from helpers.render.workbook import html_tables
@@ -111,14 +111,16 @@ def test_cli_rejects_unknown_report(warehouse_path):
 
 
 @pytest.mark.browser
-def test_report_renders_in_headless_chromium_without_network(rendered, tmp_path, chromium):
+def test_report_renders_in_headless_chromium_without_network(rendered, tmp_path, browser):
     page = rendered / "data_quality" / "hele-landet.html"
-    dom = subprocess.run([*chromium, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
-    assert "Alle fund" in dom and dom.count("<table") == 4 and "<tbody>" in dom
     shot = tmp_path / "page.png"
-    subprocess.run(
-        [*chromium, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120
-    )
+    opened = open_offline(browser, page, 1200, 1600)
+    try:
+        dom = opened.content()
+        opened.screenshot(path=shot)
+    finally:
+        opened.close()
+    assert "Alle fund" in dom and dom.count("<table") == 4 and "<tbody>" in dom
     assert shot.exists() and shot.stat().st_size > 10_000
 
 
