@@ -86,6 +86,14 @@ def test_report_imports_build_no_iri_parsers():
     assert out == ["False", "True"]
 
 
+def test_the_test_processes_build_no_iri_parsers_either():
+    """pyproject's `-p helpers` imports the package before the plugins (nbval imports nbformat, hence jsonschema)."""
+    import sys
+
+    assert "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None
+    assert "lark" not in sys.modules
+
+
 # -- colours with one meaning (issue 16): a region's colour, a reference line's style, the same in every chart and report ---
 
 

@@ -105,6 +105,21 @@ def test_one_cell_and_a_column_read_a_date_alike(text, expected):
     assert parse_date(text) == expected
 
 
+def test_a_column_of_repeated_dates_reads_each_row_as_its_own_cell():
+    """parse_dates reads each distinct text once: the values and the errors still land on their own rows, for a CSV's
+    text column (pandas' str) and for a workbook's mixed cells."""
+    cells = ["31.02.2024", "01.02.2024", "", "01.02.2024", "31.02.2024", "01.01.9999", " 01.02.2024", None]
+    index = [7, 3, 9, 1, 5, 2, 8, 4]
+    expected = [None, dt.date(2024, 2, 1), None, dt.date(2024, 2, 1), None, None, dt.date(2024, 2, 1), None]
+    for raw in (pd.Series(cells, index=index, dtype="str"), pd.Series([*cells[:-1], 45323], index=index, dtype=object)):
+        read, errors = values.parse_dates(raw)
+        assert list(read.index) == index and list(errors.index) == index
+        assert list(read)[:-1] == expected[:-1]
+        assert [e is not None for e in errors] == [True, False, False, False, True, False, False, False]
+        assert "31.02.2024" in str(errors[7]) and "31.02.2024" in str(errors[5])
+    assert read[4] == dt.date(2024, 2, 1)  # Excel's serial 45323 in the mixed column
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -630,16 +630,18 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     as_root = (
         os.geteuid() == 0 and "--allow-root" not in args.jupyter
     )  # a container or CI runs as root; Jupyter refuses
-    command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
+    options = [
         f"--ServerApp.root_dir={folder}",
         "--KernelManager.transport_encryption=auto",
         *(["--allow-root"] if as_root else []),
         *args.jupyter,
     ]
-    os.execv(sys.executable, command)  # JupyterLab in this process, so stopping it stops the server
+    from jupyterlab.labapp import LabApp
+
+    # JupyterLab in this process, so stopping it stops the server; after helpers' import, so its jsonschema builds no
+    # IRI parsers (a second of the server's start, src/helpers/__init__.py)
+    LabApp.launch_instance(options)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
