@@ -106,8 +106,8 @@ def test_one_cell_and_a_column_read_a_date_alike(text, expected):
 
 
 def test_a_column_of_repeated_dates_reads_each_row_as_its_own_cell():
-    """parse_dates reads each distinct text once: the values and the errors still land on their own rows, for a CSV's
-    text column (pandas' str) and for a workbook's mixed cells."""
+    """A column with repeated, impossible and open-ended dates: the values and the errors land on their own rows, for
+    a CSV's text column (pandas' str) and for a workbook's mixed cells."""
     cells = ["31.02.2024", "01.02.2024", "", "01.02.2024", "31.02.2024", "01.01.9999", " 01.02.2024", None]
     index = [7, 3, 9, 1, 5, 2, 8, 4]
     expected = [None, dt.date(2024, 2, 1), None, dt.date(2024, 2, 1), None, None, dt.date(2024, 2, 1), None]

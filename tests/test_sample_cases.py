@@ -10,7 +10,7 @@ import pytest
 
 from helpers.intake import reference
 from helpers.intake.privacy import parse_cpr
-from helpers.intake.values import parse_date, parse_dates, parse_number, parse_number_texts
+from helpers.intake.values import Distinct, parse_date, parse_dates, parse_number, parse_number_texts
 from helpers.sample.cases import generate_cases
 
 pytestmark = pytest.mark.slow  # it generates the case sample anew (not in `make check`, the fast loop)
@@ -52,9 +52,11 @@ def _read(path: Path, encoding: str) -> pd.DataFrame:
 
 
 def _dates(text: pd.Series) -> pd.Series:
-    """Danish dates of a column (read as the product reads a column), None for open-ended, INVALID if impossible."""
-    values, errors = parse_dates(text)
-    return values.where(errors.isna(), INVALID)
+    """Danish dates of a column (read as the product reads a column: each distinct cell once), None for open-ended,
+    INVALID if impossible."""
+    cells = Distinct.of(text, typed=False)
+    values, errors = parse_dates(cells.cells)
+    return cells.spread(values.where(errors.isna(), INVALID), text.index)
 
 
 def _numbers(text: pd.Series) -> pd.Series:

@@ -298,8 +298,6 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     ISO with or without time, yyyymmdd, d.m.yyyy, d/m/yyyy, d-m-yyyy (day first) and d.m.yy (00-69: 2000s)."""
     values = nones(raw.index)
     errors = nones(raw.index)
-    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):  # all text (CSV): no per-cell type checks
-        return _text_dates(_text(raw), values, errors)
     stamps = raw.map(lambda v: isinstance(v, (dt.date, dt.datetime, pd.Timestamp)))
     # a typed date is taken as it is; 31.12.9999 typed in a workbook is open-ended (and beyond pandas' Timestamp)
     values[stamps] = [
@@ -316,19 +314,13 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         ]
         out_of_range = serial & ~ok.reindex(raw.index, fill_value=True)
         errors[out_of_range] = [msg("excel_serial_out_of_range", value=v) for v in _text(raw[out_of_range])]
-    return _text_dates(_text(raw[~stamps & ~serial]), values, errors)
-
-
-def _text_dates(text: pd.Series, values: pd.Series, errors: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """parse_dates' cells given as text, into `values` and `errors` at their rows: each distinct text is read once (a
-    column repeats its dates: the sample's case snapshots hold some 2.850 dates a column in some 750 texts)."""
+    text = _text(raw[~stamps & ~serial])
     text = text[text != ""]
-    distinct = pd.Series(text.unique(), dtype=object)
-    year = pd.Series(np.nan, index=distinct.index)
+    year = pd.Series(np.nan, index=text.index)
     month, day = year.copy(), year.copy()
     for pattern, two_digit in _DATE_FORMS:
         todo = year.isna()
-        parts = distinct[todo].str.extract(pattern).astype("float64")
+        parts = text[todo].str.extract(pattern).astype("float64")
         if two_digit:
             parts["y"] = np.where(parts["y"] < 70, 2000 + parts["y"], 1900 + parts["y"])
         year[todo], month[todo], day[todo] = parts["y"], parts["m"], parts["d"]
@@ -336,11 +328,9 @@ def _text_dates(text: pd.Series, values: pd.Series, errors: pd.Series) -> tuple[
     real = year.notna() & ~sentinel
     parsed = pd.to_datetime(pd.DataFrame({"year": year[real], "month": month[real], "day": day[real]}), errors="coerce")
     good = parsed.notna()
-    read = dict(zip(distinct[good[good].index], (d.date() for d in parsed[good])))
-    read |= dict.fromkeys(distinct[sentinel], None)  # open-ended: no date, no error
-    known = text.isin(read.keys())
-    values[text.index[known]] = [read[t] for t in text[known]]
-    errors[text.index[~known]] = [msg("unreadable_date", value=t) for t in text[~known]]
+    values[good[good].index] = [d.date() for d in parsed[good]]
+    bad = list(parsed[~good].index) + list(year[year.isna()].index)
+    errors[bad] = [msg("unreadable_date", value=_text(raw[[i]]).iloc[0]) for i in bad]
     return values, errors
 
 
