@@ -26,13 +26,14 @@ help: ## Show the targets
 
 # The locked pins in two halves installed side by side (pip unpacks one wheel after the other, on one core): 13 s.
 # Not compiled: Python compiles a module the first time it is imported (a test run imports 1.708 of the 6.571, about
-# 4 s), where compiling them all cost 9 s on 2 cores (docs/performance.md).
+# 4 s), where compiling them all cost 9 s on 2 cores (docs/performance.md). The package itself is built with the
+# locked setuptools (no build isolation: pip would install setuptools into a throwaway environment first, 5 s).
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	grep -v '^#' requirements.lock | awk 'NF { print > ("$(VENV)/.lock-" NR % 2) }'
 	$(PY) -m pip install --quiet --no-deps --no-compile -r $(VENV)/.lock-0 & \
 	  $(PY) -m pip install --quiet --no-deps --no-compile -r $(VENV)/.lock-1; one=$$?; wait $$! && test $$one = 0
-	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name helpers --display-name "Python (helpers)" >/dev/null
 	@touch $@
 
@@ -76,10 +77,10 @@ bench: data ## Run the benchmarks; results in reports/bench/
 
 lock: ## Re-resolve the dependencies into requirements.lock (needs the network)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet -e '.[test]'
+	.lock-venv/bin/pip install --quiet -e '.[test]' 'setuptools>=68'  # the build-system's setuptools: `make venv` builds the package with it
 	( echo "# Locked dependencies (pip freeze of a fresh Python 3.11 venv with the project's and the test dependencies)."; \
 	  echo "# Regenerate with: make lock"; \
-	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^helpers' ) > requirements.lock
+	  .lock-venv/bin/pip freeze --all --exclude-editable | grep -v -E '^(helpers|pip)==' ) > requirements.lock
 	rm -rf .lock-venv
 
 clean: ## Delete everything that can be rebuilt (venv, sample, staged data, warehouse, reports; never data/local)

@@ -32,6 +32,17 @@ def test_every_declared_dependency_is_pinned_within_its_range():
         )
 
 
+def test_the_package_builds_with_the_locked_setuptools():
+    """`make venv` installs the package without build isolation (no throwaway environment with its own setuptools):
+    the lock must pin a setuptools the build system accepts."""
+    build = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["build-system"]
+    pins = _lock()
+    for spec in build["requires"]:
+        req = Requirement(spec)
+        assert req.name in pins and req.specifier.contains(pins[req.name]), (spec, pins.get(req.name))
+    assert "--no-deps --no-build-isolation -e ." in (paths.ROOT / "Makefile").read_text()
+
+
 def test_environment_yml_installs_the_lock_and_the_package():
     text = (paths.ROOT / "environment.yml").read_text()
     project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]

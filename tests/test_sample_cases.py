@@ -10,7 +10,7 @@ import pytest
 
 from helpers.intake import reference
 from helpers.intake.privacy import parse_cpr
-from helpers.intake.values import Distinct, parse_date, parse_dates, parse_number, parse_number_texts
+from helpers.intake.values import Distinct, parse_dates, parse_number, parse_number_texts
 from helpers.sample.cases import generate_cases
 
 pytestmark = pytest.mark.slow  # it generates the case sample anew (not in `make check`, the fast loop)
@@ -338,13 +338,12 @@ def test_transitions(out: tuple[Path, dict[str, int]], snapshots: dict[str, dict
     for d, enc in DIRS.items():
         t = _read(root / d / "transitions.csv", enc)
         assert 15 <= len(t) <= 40 and t["cpr"].is_unique
+        t = t.assign(birth=_dates(t["birth_date"]), transition=_dates(t["expected_transition_date"]))
         for row in t.itertuples(index=False):
             born, _ = parse_cpr(row.cpr)
-            assert parse_date(row.birth_date) == born and _age(born, AS_OF) >= 16
+            assert row.birth == born and _age(born, AS_OF) >= 16
             age = 23 if row.aftercare == "ja" else 18
-            assert row.aftercare in ("ja", "nej") and parse_date(row.expected_transition_date) == born.replace(
-                year=born.year + age
-            )
+            assert row.aftercare in ("ja", "nej") and row.transition == born.replace(year=born.year + age)
             assert row.colour in ("rød", "gul", "grøn")
             if row.colour == "grøn":
                 assert row.expected_measure == "" and parse_number(row.annual_cost) == 0

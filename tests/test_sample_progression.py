@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from helpers.intake.privacy import parse_cpr
-from helpers.intake.values import parse_date, parse_number
+from helpers.intake.values import Distinct, parse_dates, parse_number
 from helpers.sample.progression import generate_progression
 
 SEED = 2018
@@ -48,12 +48,14 @@ def _number(value) -> float:
     return float(value) if isinstance(value, (int, float)) else parse_number(value)
 
 
-def _day(value) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return parse_date(value)
+def _days(cells: list) -> pd.Series:
+    """The dates of a column's cells (typed or text; None for an empty cell), read as the product reads a column: each
+    distinct cell once. Every cell must be a readable date."""
+    column = pd.Series(cells, dtype=object)
+    distinct = Distinct.of(column, typed=True)
+    values, errors = parse_dates(distinct.cells)
+    assert errors.isna().all(), errors.dropna().tolist()
+    return distinct.spread(values, column.index)
 
 
 def _text(value) -> str:
@@ -89,7 +91,7 @@ def everything(out: tuple[Path, dict[str, int]]) -> pd.DataFrame:
                 "cpr": _text(r["cpr"]),
                 "municipality_code": _text(r["municipality_code"]),
                 "registration_no": int(r["registration_no"]),
-                "registration_date": _day(r["registration_date"]),
+                "registration_date": r["registration_date"],
                 "service": _text(r["service"]),
                 "vum": _number(r["vum_score"]),
                 "goals_set": _text(r["goals_set"]),
@@ -108,11 +110,13 @@ def everything(out: tuple[Path, dict[str, int]]) -> pd.DataFrame:
                 "concurrent_services": _text(r["concurrent_services"]),
                 "concurrent_services_price": _number(r["concurrent_services_price"]),
                 "closed": _text(r["closed"]),
-                "closing_date": _day(r["closing_date"]),
+                "closing_date": r["closing_date"],
                 "closing_reason": _text(r["closing_reason"]),
             }
         )
     df = pd.DataFrame(records)
+    for column in ("registration_date", "closing_date"):
+        df[column] = _days([r[column] for r in records])
     problems = []
     last: dict[str, tuple[int, dt.date]] = {}
     for row in df.itertuples():
@@ -451,7 +455,7 @@ def scores(out) -> pd.DataFrame:
         for c in ("461", "851")
     ]
     df = pd.concat(frames, ignore_index=True)
-    df["date"] = df["assessment_date"].map(parse_date)
+    df["date"] = _days(df["assessment_date"].tolist())
     df["score_value"] = df["score"].astype(int)
     return df
 

@@ -91,7 +91,14 @@ def test_materialized_marts_equal_their_sql_at_any_price_base_year(warehouse_pat
     from helpers.warehouse.build import read_views
 
     tables = [v for v in read_views().values() if v.materialized == "table"]
-    assert {v.name for v in tables} == {"mart_data_quality", "mart_forecast_case_periods", "mart_ingest_log"}
+    assert {v.name for v in tables} == {
+        "mart_data_quality",
+        "mart_forecast_case_periods",
+        "mart_ingest_log",
+        "int_expenditure_by_measure_group",
+        "int_users_by_measure_group",
+        "int_population_by_age_group",
+    }
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
         assert {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()} >= {

@@ -1,5 +1,6 @@
 -- grain: one row per municipality, year, area and measure group (base, § 85 user groups and aggregates);
 -- source: stg_finance__expenditure mapped by ref_account_functions, aggregated by ref_measure_groups
+-- materialized: table (every read of the benchmark marts sums it; it holds current prices only, so no price base year changes it)
 -- Accounts mapped to no measure group (5.32.32 group 001, home help for the elderly) are left out here. A function the
 -- mapping splits by account group matches by group; its row without a group matches only accounts without groups (as
 -- Statistics Denmark's REGK31 has them: 5.32.33 is then § 85 in total, 5.32.32 cannot be used).

@@ -1,4 +1,5 @@
 -- grain: one row per municipality, year and age group of ref_age_groups; source: stg_dst__population (1 January), ref_age_groups
+-- materialized: table (every read of the benchmark marts joins it; no price base year changes it)
 -- Only municipalities: regions and the country are sums of their municipalities in the marts (sums over sums).
 with population as (
     select * from stg_dst__population

@@ -1,5 +1,6 @@
 -- grain: one row per municipality, year, area and measure group with users (reported or summed);
 -- source: stg_collection__users, ref_measure_groups
+-- materialized: table (every read of the benchmark marts joins it; no price base year changes it)
 -- users_rule 'reported': as reported (unique persons); 'sum': sum of user_components, only when all are
 -- reported; 'split' (§ 85 housing-like / own home): as reported, and split_complete says whether both
 -- halves were reported (alternative unit costs need both, or the split cannot be trusted).
