@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,8 +119,8 @@ def con(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's chromium driven by Playwright: one per test worker for every browser check, each opening pages of its
-    own (`open_offline`)."""
+    """Debian's chromium driven by Playwright: one per test worker for every browser check, which open pages in its
+    kept tabs (`offline_page`)."""
     import shutil
 
     from playwright.sync_api import sync_playwright
@@ -132,28 +134,45 @@ def browser():
         try:
             yield launched
         finally:
+            _TABS.clear()
             launched.close()
 
 
-def open_offline(browser, path: Path, width: int = 1200, height: int = 1600):
-    """A page opened with no network (every request but file: is refused) and its charts drawn; the caller closes it.
-    A chart that does not draw is left for the caller's checks to name."""
-    import re
+# The worker's kept tabs, one per viewport size: a new tab costs chromium a renderer and a browser context, some 0,4 CPU
+# seconds and as much wall time, where going to the next page in a kept one costs nothing beyond the page itself.
+_TABS: dict[tuple[int, int], object] = {}
 
+
+@contextlib.contextmanager
+def offline_page(browser, path: Path, width: int = 1200, height: int = 1600):
+    """A tab of the worker's chromium at `path`, with no network (every request but file: is refused) and its charts
+    drawn; kept for the next test of that viewport size, reset to the screen's media. A test that fails in it closes
+    it, so the next one starts in a new tab. A chart that does not draw is left for the caller's checks to name."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.route(re.compile(r"^(?!file:).*"), lambda route: route.abort())
-    page.goto(path.as_uri())
-    charts = page.locator(".helpers-chart").count()
-    if charts:
-        try:
-            page.wait_for_function(
-                f"document.querySelectorAll('.helpers-chart svg').length >= {charts}", timeout=30_000
-            )
-        except PlaywrightTimeout:
-            pass
-    return page
+    page = _TABS.pop((width, height), None)
+    if page is None or page.is_closed():
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.route(re.compile(r"^(?!file:).*"), lambda route: route.abort())
+    try:
+        page.emulate_media(media="screen")
+        page.goto(path.as_uri())
+        charts = page.locator(".helpers-chart").count()
+        if charts:
+            try:
+                page.wait_for_function(
+                    f"document.querySelectorAll('.helpers-chart svg').length >= {charts}", timeout=30_000
+                )
+            except PlaywrightTimeout:
+                pass
+        yield page
+    except BaseException:
+        page.close()
+        raise
+    if (width, height) in _TABS:  # another tab of this size came back first (two open at once)
+        page.close()
+    else:
+        _TABS[(width, height)] = page
 
 
 @pytest.fixture(scope="session")
@@ -165,11 +184,8 @@ def drawn_charts(browser, path: Path) -> tuple[str, list[str]]:
     """The page's DOM after headless chromium ran its scripts offline, and per chart the markup drawn in its figure."""
     import re
 
-    page = open_offline(browser, path)
-    try:
+    with offline_page(browser, path) as page:
         dom = page.content()
-    finally:
-        page.close()
     charts = [part.split("</figure>")[0] for part in re.split(r'<div[^>]* id="helpers-chart-\d+"', dom)[1:]]
     return dom, charts
 

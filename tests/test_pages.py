@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from conftest import notebook_with, open_offline, page_charts
+from conftest import notebook_with, offline_page, page_charts
 from helpers.render import navigation
 from helpers.render.formats import (
     count,
@@ -349,8 +349,7 @@ def test_the_landing_page_lists_every_municipality_with_its_region_and_reports(e
 @pytest.mark.browser
 def test_the_politicians_pack_fits_an_ipad_in_portrait(every_report, browser):
     root, _ = every_report
-    page = open_offline(browser, root / "indicators/svendborg/politicians.html", 810, 1080)
-    try:
+    with offline_page(browser, root / "indicators/svendborg/politicians.html", 810, 1080) as page:
         assert page.evaluate("document.documentElement.scrollWidth") <= 810
         wide = page.evaluate(
             """Array.from(document.querySelectorAll('main figure, main table, main svg'))
@@ -358,8 +357,6 @@ def test_the_politicians_pack_fits_an_ipad_in_portrait(every_report, browser):
         )
         assert wide == 0
         assert page.locator("a.to-toc").is_visible()  # the contents one tap away on a tablet
-    finally:
-        page.close()
 
 
 CHART_PAGES = [
@@ -396,8 +393,7 @@ def test_every_axis_shows_ticks_with_the_decimals_their_step_needs(every_report)
 @pytest.mark.parametrize("report", CHART_PAGES)
 def test_charts_show_whole_labels_distinct_ticks_and_a_danish_menu(every_report, browser, report):
     root, _ = every_report
-    page = open_offline(browser, root / report, 1366, 900)
-    try:
+    with offline_page(browser, root / report, 1366, 900) as page:
         cut = page.evaluate(
             "Array.from(document.querySelectorAll('.helpers-chart svg text')).map(t => t.textContent)"
             ".filter(t => t.endsWith('…'))"
@@ -415,16 +411,13 @@ def test_charts_show_whole_labels_distinct_ticks_and_a_danish_menu(every_report,
         assert menu.get_attribute("title") == "Klik for at gemme figuren"
         actions = page.evaluate("Array.from(document.querySelectorAll('.vega-actions a')).map(a => a.textContent)")
         assert actions and set(actions) <= {"Gem som SVG", "Gem som PNG"}
-    finally:
-        page.close()
 
 
 @pytest.mark.browser
 def test_the_longest_page_keeps_its_contents_at_hand(every_report, browser):
     root, _ = every_report
     path = root / "benchmark/adults/hele-landet.html"
-    page = open_offline(browser, path, 1366, 900)
-    try:
+    with offline_page(browser, path, 1366, 900) as page:
         assert page.evaluate("document.documentElement.scrollHeight") < 30_000  # was 58.000 px: tables folded
         page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
         page.wait_for_timeout(300)
@@ -436,25 +429,19 @@ def test_the_longest_page_keeps_its_contents_at_hand(every_report, browser):
         assert not group.evaluate("d => d.open")
         group.locator("summary").click()
         assert group.locator("table").is_visible()  # a measure group's table a click away
-    finally:
-        page.close()
-    narrow = open_offline(browser, path, 810, 1080)
-    try:
+    with offline_page(browser, path, 810, 1080) as narrow:
         narrow.evaluate("window.scrollTo(0, document.documentElement.scrollHeight / 2)")
         link = narrow.locator("a.to-toc")
         assert link.is_visible() and link.bounding_box()["y"] < 1080
         link.click()
         narrow.wait_for_timeout(300)
         assert narrow.locator("nav.toc").bounding_box()["y"] < 1080
-    finally:
-        narrow.close()
 
 
 @pytest.mark.browser
 def test_print_shows_the_content_without_menus_and_keeps_figures_and_tables_whole(every_report, browser):
     root, _ = every_report
-    page = open_offline(browser, root / "benchmark/children/region-sjaelland.html", 1366, 900)
-    try:
+    with offline_page(browser, root / "benchmark/children/region-sjaelland.html", 1366, 900) as page:
         page.emulate_media(media="print")
         hidden = page.evaluate(
             """['nav.toc', 'nav.crumbs', 'a.to-toc', 'a.download', '.vega-bind', '.vega-embed > details']
@@ -470,15 +457,12 @@ def test_print_shows_the_content_without_menus_and_keeps_figures_and_tables_whol
         page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
         assert page.evaluate("Array.from(document.querySelectorAll('main details')).every(d => d.open)")
         assert len(page.pdf(format="A4")) > 10_000
-    finally:
-        page.close()
 
 
 @pytest.mark.browser
 def test_the_landing_page_finds_a_municipality_as_the_reader_types(every_report, browser):
     root, _ = every_report
-    page = open_offline(browser, root / "index.html", 1366, 900)
-    try:
+    with offline_page(browser, root / "index.html", 1366, 900) as page:
         rows = page.locator("table.municipalities tbody tr")
         assert rows.count() == 98
         page.locator("#find").fill("koge")  # without the ø, as one types on a foreign keyboard
@@ -489,8 +473,6 @@ def test_the_landing_page_finds_a_municipality_as_the_reader_types(every_report,
         assert row.count() == 1 and row.get_by_role("link", name="Nøgletal for politikere").count() == 1
         page.locator("#find").fill("xyz")
         assert page.locator("#find-none").is_visible()
-    finally:
-        page.close()
 
 
 def test_the_forecast_reports_expected_result_adds_up_across_and_down(every_report):

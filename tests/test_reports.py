@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import helpers_cli, open_offline
+from conftest import helpers_cli, offline_page
 from helpers import paths
 from helpers.render import batch as reports
 from helpers.render.workbook import html_tables
@@ -114,12 +114,9 @@ def test_cli_rejects_unknown_report(warehouse_path):
 def test_report_renders_in_headless_chromium_without_network(rendered, tmp_path, browser):
     page = rendered / "data_quality" / "hele-landet.html"
     shot = tmp_path / "page.png"
-    opened = open_offline(browser, page, 1200, 1600)
-    try:
+    with offline_page(browser, page, 1200, 1600) as opened:
         dom = opened.content()
         opened.screenshot(path=shot)
-    finally:
-        opened.close()
     assert "Alle fund" in dom and dom.count("<table") == 4 and "<tbody>" in dom
     assert shot.exists() and shot.stat().st_size > 10_000
 
