@@ -159,9 +159,9 @@ def offline_page(browser, path: Path, width: int = 1200, height: int = 1600):
         page.goto(path.as_uri())
         charts = page.locator(".helpers-chart").count()
         if charts:
-            try:
+            try:  # Vega's own svg (class "marks"), not the icon of the chart's menu, which comes first
                 page.wait_for_function(
-                    f"document.querySelectorAll('.helpers-chart svg').length >= {charts}", timeout=30_000
+                    f"document.querySelectorAll('.helpers-chart svg.marks').length >= {charts}", timeout=30_000
                 )
             except PlaywrightTimeout:
                 pass
