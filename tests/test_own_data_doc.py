@@ -4,10 +4,10 @@ result the document works by hand, to the krone."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import subprocess
-import sys
+import shlex
 from pathlib import Path
 
 import pytest
@@ -41,20 +41,13 @@ def followed(tmp_path_factory, warehouse_path, staged_cache) -> dict:
         "HELPERS_REPORTS_DIR": str(root / "reports"),
     }
     outputs = []
-    for command in _commands():
-        assert command.startswith("python -m helpers ")
-        done = subprocess.run(
-            sys.executable + command.removeprefix("python"),
-            shell=True,
-            cwd=paths.ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert done.returncode == 0, (command, done.stderr[-2000:])
-        assert "Traceback" not in done.stderr
-        outputs.append(done.stdout)
+    with contextlib.chdir(paths.ROOT):  # the document's paths are the repository's
+        for command in _commands():  # each as `python -m helpers` runs it (its main()), without a new interpreter
+            assert command.startswith("python -m helpers ")
+            done = helpers_cli(*shlex.split(command.removeprefix("python -m helpers ")), env=env)
+            assert done.returncode == 0, (command, done.stderr[-2000:])
+            assert "Traceback" not in done.stderr
+            outputs.append(done.stdout)
     return {"root": root, "env": env, "out": outputs}
 
 
