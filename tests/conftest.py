@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 # Tests never touch the user's key file: a fixed test key, set before any helper reads it.
@@ -62,6 +63,16 @@ def staged_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shared = tmp_path_factory.getbasetemp().parent / "staged-sample"  # the workers' common parent under xdist
     shared.mkdir(exist_ok=True)
     return shared
+
+
+def column_dates(raw: pd.Series, typed: bool) -> tuple[pd.Series, pd.Series]:
+    """A column's dates and errors per row (None for empty or open-ended), read as ingestion reads a column: each
+    distinct cell once (`values.Distinct`), typed cells (a workbook's) told apart from text."""
+    from helpers.intake.values import Distinct, parse_dates
+
+    distinct = Distinct.of(raw, typed=typed)
+    dates, errors = parse_dates(distinct.cells)
+    return distinct.spread(dates, raw.index), distinct.spread(errors, raw.index)
 
 
 def data_over_sample(root: Path, staged: Path) -> Path:

@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import column_dates
 from helpers.intake import reference
 from helpers.intake.privacy import parse_cpr
-from helpers.intake.values import Distinct, parse_dates, parse_number, parse_number_texts
+from helpers.intake.values import parse_number, parse_number_texts
 from helpers.sample.cases import generate_cases
 
 pytestmark = pytest.mark.slow  # it generates the case sample anew (not in `make check`, the fast loop)
@@ -54,9 +55,8 @@ def _read(path: Path, encoding: str) -> pd.DataFrame:
 def _dates(text: pd.Series) -> pd.Series:
     """Danish dates of a column (read as the product reads a column: each distinct cell once), None for open-ended,
     INVALID if impossible."""
-    cells = Distinct.of(text, typed=False)
-    values, errors = parse_dates(cells.cells)
-    return cells.spread(values.where(errors.isna(), INVALID), text.index)
+    dates, errors = column_dates(text, typed=False)
+    return dates.where(errors.isna(), INVALID)
 
 
 def _numbers(text: pd.Series) -> pd.Series:

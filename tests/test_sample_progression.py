@@ -11,8 +11,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from conftest import column_dates
 from helpers.intake.privacy import parse_cpr
-from helpers.intake.values import Distinct, parse_dates, parse_number
+from helpers.intake.values import parse_number
 from helpers.sample.progression import generate_progression
 
 SEED = 2018
@@ -51,11 +52,9 @@ def _number(value) -> float:
 def _days(cells: list) -> pd.Series:
     """The dates of a column's cells (typed or text; None for an empty cell), read as the product reads a column: each
     distinct cell once. Every cell must be a readable date."""
-    column = pd.Series(cells, dtype=object)
-    distinct = Distinct.of(column, typed=True)
-    values, errors = parse_dates(distinct.cells)
+    dates, errors = column_dates(pd.Series(cells, dtype=object), typed=True)
     assert errors.isna().all(), errors.dropna().tolist()
-    return distinct.spread(values, column.index)
+    return dates
 
 
 def _text(value) -> str:
