@@ -24,16 +24,24 @@ unexport PYTHONDONTWRITEBYTECODE
 help: ## Show the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-# The locked pins in two halves installed side by side (pip unpacks one wheel after the other, on one core): 13 s.
-# Not compiled: Python compiles a module the first time it is imported (a test run imports 1.708 of the 6.571, about
-# 4 s), where compiling them all cost 9 s on 2 cores (docs/performance.md). The package itself is built with the
-# locked setuptools (no build isolation: pip would install setuptools into a throwaway environment first, 5 s).
+# The venv is made without pip; the system's pip (22.3 or newer: --python) puts uv in it, pinned in the lock, and uv
+# installs the locked pins, pip among them: 1 s from uv's cache, 3 s downloading, where pip took 13 s unpacking one
+# wheel after the other (docs/performance.md). Where uv cannot be had or reach an index (pip's own configuration, a
+# mirror), the venv's own pip (ensurepip) installs the same lock. Not compiled: Python compiles a module the first time
+# it is imported (a test run imports 1.708 of the 6.571, about 4 s), where compiling them all cost 9 s on 2 cores. The
+# package itself is built with the locked setuptools (no build isolation: a throwaway environment with its own first).
+UV := $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps
 $(STAMP): requirements.lock pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	grep -v '^#' requirements.lock | awk 'NF { print > ("$(VENV)/.lock-" NR % 2) }'
-	$(PY) -m pip install --quiet --no-deps --no-compile -r $(VENV)/.lock-0 & \
-	  $(PY) -m pip install --quiet --no-deps --no-compile -r $(VENV)/.lock-1; one=$$?; wait $$! && test $$one = 0
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
+	if $(PYTHON) -m pip --python $(PY) install --quiet --no-deps "$$(grep '^uv==' requirements.lock)" \
+	   && $(UV) -r requirements.lock; then \
+	  $(UV) --no-build-isolation -e .; \
+	else \
+	  echo "uv could not install the lock; pip installs it" >&2; \
+	  $(PY) -m ensurepip --default-pip >/dev/null \
+	    && $(PY) -m pip install --quiet --no-deps --no-compile -r requirements.lock \
+	    && $(PY) -m pip install --quiet --no-deps --no-build-isolation -e .; \
+	fi
 	$(PY) -m ipykernel install --sys-prefix --name helpers --display-name "Python (helpers)" >/dev/null
 	@touch $@
 
@@ -77,10 +85,10 @@ bench: data ## Run the benchmarks; results in reports/bench/
 
 lock: ## Re-resolve the dependencies into requirements.lock (needs the network)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet -e '.[test]' 'setuptools>=68'  # the build-system's setuptools: `make venv` builds the package with it
+	.lock-venv/bin/pip install --quiet -e '.[test]' 'setuptools>=68' uv  # `make venv` builds the package with this setuptools and installs with uv
 	( echo "# Locked dependencies (pip freeze of a fresh Python 3.11 venv with the project's and the test dependencies)."; \
 	  echo "# Regenerate with: make lock"; \
-	  .lock-venv/bin/pip freeze --all --exclude-editable | grep -v -E '^(helpers|pip)==' ) > requirements.lock
+	  .lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^helpers==' ) > requirements.lock
 	rm -rf .lock-venv
 
 clean: ## Delete everything that can be rebuilt (venv, sample, staged data, warehouse, reports; never data/local)

@@ -50,19 +50,32 @@ def test_environment_yml_installs_the_lock_and_the_package():
     assert "-r requirements.lock" in text and "-e ." in text
 
 
-def test_makefile_installs_from_the_lock(tmp_path):
-    """`make venv` installs the lock in two halves side by side: together they are every pin, each once."""
-    import subprocess
-
+def test_makefile_installs_the_lock_with_uv_and_with_pip_where_uv_cannot():
+    """`make venv` installs the lock with uv (pinned in the lock itself); where uv cannot be had or reach an index, pip
+    installs the same file. The venv is made without pip: the lock pins pip too."""
     makefile = (paths.ROOT / "Makefile").read_text()
     assert "$(STAMP): requirements.lock pyproject.toml" in makefile
-    split = next(line.strip() for line in makefile.splitlines() if "awk" in line and "requirements.lock" in line)
-    installs = [line for line in makefile.splitlines() if "pip install --quiet --no-deps --no-compile -r" in line]
-    assert [line.split("-r ")[1].split()[0].rstrip(";") for line in installs] == ["$(VENV)/.lock-0", "$(VENV)/.lock-1"]
-    subprocess.run(["bash", "-c", split.replace("$(VENV)", str(tmp_path))], cwd=paths.ROOT, check=True)
-    halves = [(tmp_path / f".lock-{n}").read_text().splitlines() for n in (0, 1)]
-    pins = [line for line in (paths.ROOT / "requirements.lock").read_text().splitlines() if line and line[0] != "#"]
-    assert all(halves) and sorted(halves[0] + halves[1]) == sorted(pins) and len(pins) > 100
+    recipe = makefile.split("$(STAMP): requirements.lock pyproject.toml", 1)[1].split("\n\n", 1)[0]
+    uv_line = next(line for line in recipe.splitlines() if "$(UV) -r requirements.lock" in line)
+    pip_line = next(line for line in recipe.splitlines() if "pip install" in line and "-r requirements.lock" in line)
+    assert uv_line and "--no-deps" in pip_line and "$(PYTHON) -m venv --without-pip" in recipe
+    assert "uv" in _lock() and "pip" in _lock()
+
+
+def test_the_environment_holds_every_pin_of_the_lock():
+    """Whatever installed it (uv, or pip where uv could not), the environment the tests run in has each locked
+    package at its locked version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    wrong = {}
+    for name, pinned in _lock().items():
+        try:
+            found = version(name)
+        except PackageNotFoundError:
+            found = None
+        if found != pinned:
+            wrong[name] = (pinned, found)
+    assert not wrong, wrong
 
 
 def test_make_test_stops_at_once_with_the_command_when_chromium_cannot_be_installed(tmp_path):
