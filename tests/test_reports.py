@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import helpers_cli, offline_page
+from conftest import helpers_cli, notebook_with, offline_page
 from helpers import paths
 from helpers.render import batch as reports
 from helpers.render.workbook import html_tables
@@ -189,3 +189,35 @@ def test_data_quality_report_gives_every_threshold_with_its_value(rendered):
         f"{format_number(labels.BREAK_MIN_PREVIOUS_KR)} kr.",
     ):
         assert value in page, value
+
+
+def test_the_body_is_the_whole_exporters_read_as_html():
+    """The report body skips nbconvert's last pass (BeautifulSoup reading and writing the whole body): what a browser
+    reads is the same, and no element but a void one closes itself (`<a ... />` is an open link to a browser)."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    nb = notebook_with(
+        "## Udgifter & brugere på området",
+        {"text/markdown": "### Om tallene\n\nSe [noten](#noter) &mdash; 1.706,5 kr.", "text/plain": "md"},
+        {"text/html": '<table class="x"><tr><th>Kommune</th><td data-v="1">K&oslash;ge<br>7</td></tr></table>'},
+        {"text/html": '<div id="helpers-chart-1" class="helpers-chart"></div><script>f("<\\/b>");</script>'},
+    )
+    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    ours = reports._notebook_html(nb)
+    whole, _ = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+    ).from_notebook_node(nb)
+    whole = re.sub(r'<a class="anchor-link" href="#[^"]*"></a>', "", whole)  # the empty links after the headings
+    assert str(BeautifulSoup(ours, features="html.parser")) == whole
+    assert (
+        '<h3 id="Om-tallene">Om tallene</h3>' in ours
+        and "brugere på området</h2>" in ours
+        and 'id="helpers-chart-1"' in ours
+    )
+    void = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
+    assert not re.findall(rf"<(?!(?:{void})\b)[a-z][^>]*/>", ours)

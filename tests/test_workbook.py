@@ -92,3 +92,12 @@ def test_a_part_next_to_its_whole_is_hidden_when_the_rest_is_small():
     shown = protected(frame, ["count", "n"], shares={"share": ("count", "n")}, decimals={"share": 1})
     assert shown["count"].tolist() == ["..", "..", "60"] and shown["n"].tolist() == ["15", "18", "100"]
     assert shown["share"].tolist() == ["", "", "60,0"]
+
+
+def test_a_caption_is_text_a_browser_shows_as_written():
+    from helpers.render.tables import LEGEND
+    from helpers.render.workbook import html_tables
+
+    page = danish_table(pd.DataFrame({"Kommune": ["Køge"], "Brugere": ["<5"]})).set_caption(LEGEND).to_html()
+    assert "<caption>&lt;5: færre end 5." in page and "<td" in page
+    assert html_tables(page)[0][-1] == ["Køge", "<5"]

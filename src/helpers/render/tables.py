@@ -103,6 +103,10 @@ class DanishTable(Styler):
         self.row_classes |= classes
         return self
 
+    def set_caption(self, caption: str) -> DanishTable:
+        """A caption as text: Styler writes it into the table as HTML, where "<5" would open a tag."""
+        return super().set_caption(escape(caption))
+
     def align_right(self, columns: list) -> DanishTable:
         """Right-align these columns (headers and cells): numbers line up by their last digit."""
         self.right = [c for c in columns if c in self.data.columns]
