@@ -168,3 +168,45 @@ def test_the_links_between_pages_do_not_depend_on_which_run_wrote_the_index(ware
     ]  # as an index written in another order
     (tmp_path / "index.json").write_text(json.dumps(earlier), encoding="utf-8")
     assert batch.folder_catalogue(planned) == fresh and len(fresh) == len(planned.jobs)
+
+
+def test_a_run_s_key_is_what_the_kernel_reads(tmp_path):
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text("{}")
+    base = cache.execution_key(notebook, {"region": "085"}, "w", "c")
+    assert base == cache.execution_key(notebook, {"region": "085"}, "w", "c")
+    changed = {
+        cache.execution_key(notebook, {"region": "084"}, "w", "c"),
+        cache.execution_key(notebook, {"region": "085"}, "w2", "c"),
+        cache.execution_key(notebook, {"region": "085"}, "w", "c2"),
+    }
+    notebook.write_text('{"cells": []}')
+    changed.add(cache.execution_key(notebook, {"region": "085"}, "w", "c"))
+    assert len(changed) == 4 and base not in changed
+
+
+def test_a_report_in_two_folders_is_two_pages_of_one_notebook_run(warehouse_path, tmp_path, monkeypatch):
+    """Svendborg's progression report alone in a folder, and beside its key-figure packs (which its page then links
+    to): two pages, one run of the notebook, kept under what the kernel reads."""
+    monkeypatch.setattr(cache, "store", lambda: tmp_path / "cache")
+    runs = []
+    execute = batch.kernel.execute
+    monkeypatch.setattr(
+        batch.kernel, "execute", lambda notebook, params: runs.append(notebook.name) or execute(notebook, params)
+    )
+    svendborg = {"municipality": "479"}
+    alone = batch.plan(["progression"], svendborg, {}, None, tmp_path / "alone")
+    beside = batch.plan(["progression", "indicators"], svendborg, {}, None, tmp_path / "beside")
+    spec, params, _ = alone.jobs[0]
+    run = cache.execution_key(
+        batch._notebook_path(spec), params, cache.file_digest(warehouse_path), cache.code_digest()
+    )
+    pages = []
+    for planned in (alone, beside):
+        done = batch.render(spec, params, planned.out_dir, None, batch.folder_catalogue(planned), run)
+        assert done.error is None
+        pages.append(done.path.read_text(encoding="utf-8"))
+    assert runs == ["progression.ipynb"]
+    assert pages[0] != pages[1] and "indicators/svendborg/" in pages[1] and "indicators/svendborg/" not in pages[0]
+    main = [page.split("<main>", 1)[1].split("</main>", 1)[0] for page in pages]
+    assert main[0] == main[1]

@@ -489,16 +489,18 @@ def render(
     out_dir: Path,
     published: dict | None = None,
     catalogue: tuple[navigation.Entry, ...] = (),
+    execution: str | None = None,
 ) -> RenderResult:
     """Execute one notebook (papermill's parameters, the process's kernel) and write it as self-contained HTML with its
     workbook; errors are returned, not raised. `published`: the published set a what-if report departs from, named on
-    its page; `catalogue`: the reports its folder holds, which the page links to where it mentions them."""
+    its page; `catalogue`: the reports its folder holds, which the page links to where it mentions them; `execution`:
+    the run's key in the cache (cache.execution_key), where a run kept from another folder's page is taken from."""
     label = report_label(params)
     slug, page_path = report_path(spec, params, out_dir)
     result = RenderResult(spec.name, slug, params)
     start = dt.datetime.now()
     try:
-        executed = kernel.execute(_notebook_path(spec), params)
+        executed = _executed(spec, params, execution)
     except kernel.NotebookFailed as exc:
         result.error, result.failing_cell = f"{exc.ename}: {exc.evalue}", exc.cell_index
         return result
@@ -535,15 +537,31 @@ def render(
     return result
 
 
-def _render_job(args: tuple[ReportSpec, dict, str, dict | None, tuple, str, bool]) -> RenderResult:
-    """A worker's job: render one report and keep it in the cache under its inputs' key (`force`: render even when
-    the cache has it)."""
-    spec, params, out_dir, published, catalogue, key, force = args
+def _executed(spec: ReportSpec, params: dict, execution: str | None) -> nbformat.NotebookNode:
+    """The notebook run with these parameters: kept in the cache under `execution` (run once for every folder that
+    shows the report), or run now in the process's kernel (and kept, when it ran without error)."""
+    if execution is None:
+        return kernel.execute(_notebook_path(spec), params)
+    import nbformat
+
+    with cache.lock(execution):  # another process running the same notebook: wait for its run
+        kept = cache.get_execution(execution)
+        if kept is not None:
+            return nbformat.from_dict(kept)
+        executed = kernel.execute(_notebook_path(spec), params)
+        cache.put_execution(execution, executed)
+        return executed
+
+
+def _render_job(args: tuple[ReportSpec, dict, str, dict | None, tuple, str, str, bool]) -> RenderResult:
+    """A worker's job: render one report and keep it in the cache under its inputs' key (`force`: render, and run its
+    notebook, even when the cache has them)."""
+    spec, params, out_dir, published, catalogue, key, execution, force = args
     with cache.lock(key):  # another process rendering the same report: wait for it and copy what it stored
         done = None if force else _stored(spec, params, Path(out_dir), key)
         if done is not None:
             return done
-        result = render(spec, params, Path(out_dir), published, catalogue)
+        result = render(spec, params, Path(out_dir), published, catalogue, None if force else execution)
         result.inputs = key
         if not result.error:
             cache.put(key, result.stored(), result.path, result.xlsx)
@@ -799,12 +817,13 @@ def run(planned: Plan, workers: int | None = None, progress: bool = True, force:
         shown = published if planned.what_if else None
         links = page_navigation(spec, params, catalogue)  # a page's links are part of what it shows
         key = cache.inputs_key(_definition(spec, links), _notebook_path(spec), params, shown, warehouse, code)
+        execution = cache.execution_key(_notebook_path(spec), params, warehouse, code)
         done = None if force else _reused(spec, params, out_dir, key, known)
         if done is not None:
             results.append(done)
         else:  # a worker gets the spec itself (it need not be in its REPORTS), without queries and parsers, which may not pickle
             light = replace(spec, parameter_sets=list, settings={}, resolve=None)
-            jobs.append((light, params, str(out_dir), shown, catalogue, key, force))
+            jobs.append((light, params, str(out_dir), shown, catalogue, key, execution, force))
     # the slowest reports first (as long as they took last time), so the workers finish together
     took = {(e["report"], e["slug"]): e.get("seconds") or 0 for e in known.values()}
     kinds = {name: n for n, name in enumerate(SLOWEST_FIRST)}

@@ -1,6 +1,10 @@
 """The rendered-report cache: a report is rendered again only when its inputs changed. Its key is a checksum of what a
 report is made of (the warehouse file, the notebook, the package's source, the installed packages and Python, the
-report's definition and parameters); the pages and workbooks are kept under data/cache/reports/<key>/."""
+report's definition and parameters); the pages and workbooks are kept under data/cache/reports/<key>/.
+
+A report's notebook run is kept too, under a key of what the kernel reads (notebook, parameters, warehouse, code): the
+same report in another folder (other links between its pages, a what-if heading) is a page made again from the kept run,
+not a run of its own."""
 
 from __future__ import annotations
 
@@ -20,8 +24,9 @@ from pathlib import Path
 from helpers import paths
 
 PACKAGE = Path(__file__).resolve().parents[1]  # src/helpers
-KEEP = 400  # renders kept, the most recently used (a full run on the embedded data is 44, about 25 MB)
+KEEP = 400  # renders and runs kept, the most recently used (a full run on the embedded data is 44 of each, about 45 MB)
 RESULT = "result.json"
+EXECUTED = "executed.ipynb"
 
 
 def store() -> Path:
@@ -63,6 +68,35 @@ def inputs_key(
         "code": code,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def execution_key(notebook: Path, params: dict, warehouse: str, code: str) -> str:
+    """A notebook run's key: what its kernel reads (the notebook's bytes, its parameters, the warehouse, the code), not
+    what only its page shows (definition, links, the published settings a what-if page names)."""
+    payload = {"run": file_digest(notebook), "params": params, "warehouse": warehouse, "code": code}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def get_execution(key: str) -> dict | None:
+    """A kept notebook run (the executed notebook as JSON), marked as used; or None."""
+    folder = store() / key
+    try:
+        run = json.loads((folder / EXECUTED).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    os.utime(folder)
+    return run
+
+
+def put_execution(key: str, executed: dict) -> None:
+    """Keep a notebook run that finished without error, written whole (as `put`)."""
+    store().mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=store(), prefix=f".{key[:12]}."))
+    try:
+        (tmp / EXECUTED).write_text(json.dumps(executed, ensure_ascii=False), encoding="utf-8")
+        os.rename(tmp, store() / key)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextlib.contextmanager
