@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -79,24 +79,14 @@ def execution_key(notebook: Path, params: dict, warehouse: str, code: str) -> st
 
 def get_execution(key: str) -> dict | None:
     """A kept notebook run (the executed notebook as JSON), marked as used; or None."""
-    folder = store() / key
-    try:
-        run = json.loads((folder / EXECUTED).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    os.utime(folder)
-    return run
+    return _read(key, EXECUTED)
 
 
 def put_execution(key: str, executed: dict) -> None:
-    """Keep a notebook run that finished without error, written whole (as `put`)."""
-    store().mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=store(), prefix=f".{key[:12]}."))
-    try:
-        (tmp / EXECUTED).write_text(json.dumps(executed, ensure_ascii=False), encoding="utf-8")
-        os.rename(tmp, store() / key)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
+    """Keep a notebook run that finished without error, written whole."""
+    _keep(
+        key, lambda folder: (folder / EXECUTED).write_text(json.dumps(executed, ensure_ascii=False), encoding="utf-8")
+    )
 
 
 @contextlib.contextmanager
@@ -115,27 +105,42 @@ def lock(key: str) -> Iterator[None]:
 
 def get(key: str) -> dict | None:
     """The stored render of `key` ({"result": its fields, "folder": where its files are}), marked as used; or None."""
-    folder = store() / key
-    try:
-        result = json.loads((folder / RESULT).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    os.utime(folder)
-    return {"result": result, "folder": folder}
+    result = _read(key, RESULT)
+    return None if result is None else {"result": result, "folder": store() / key}
 
 
 def put(key: str, result: dict, page: Path, workbook: Path | None) -> None:
-    """Keep a finished render: its page, its workbook and its fields, written whole (a folder renamed into place;
-    when another process stored the same key first, its copy stays)."""
+    """Keep a finished render: its page, its workbook and its fields, written whole."""
+
+    def write(folder: Path) -> None:
+        shutil.copyfile(page, folder / "page.html")
+        if workbook is not None:
+            shutil.copyfile(workbook, folder / "page.xlsx")
+        (folder / RESULT).write_text(json.dumps(result, ensure_ascii=False, default=str), encoding="utf-8")
+
+    _keep(key, write)
+
+
+def _read(key: str, name: str) -> dict | None:
+    """An entry's JSON file, the entry marked as used (prune keeps the most recently used); or None."""
+    folder = store() / key
+    try:
+        value = json.loads((folder / name).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    os.utime(folder)
+    return value
+
+
+def _keep(key: str, write: Callable[[Path], None]) -> None:
+    """Store an entry whole: `write` fills a new folder, renamed into place (when another process stored the same key
+    first, its copy stays; a full disk leaves the entry uncached)."""
     store().mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=store(), prefix=f".{key[:12]}."))
     try:
-        shutil.copyfile(page, tmp / "page.html")
-        if workbook is not None:
-            shutil.copyfile(workbook, tmp / "page.xlsx")
-        (tmp / RESULT).write_text(json.dumps(result, ensure_ascii=False, default=str), encoding="utf-8")
+        write(tmp)
         os.rename(tmp, store() / key)
-    except OSError:  # stored meanwhile by another process (or the disk is full: the report is only not cached)
+    except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
