@@ -152,23 +152,31 @@ def test_backtest_cli_json_is_the_reports_computation(adults):
     assert got["overall"]["forecast_mae_pct"] == pytest.approx(adults.backtest.overall()["forecast_mae_pct"])
 
 
-def test_a_process_computes_a_backtest_once_and_again_when_its_inputs_change(adults, monkeypatch):
-    """The forecast report and the three packs of a municipality show one backtest: computed once per process for the
-    same warehouse and inputs, and again for other bookings, other rules or another warehouse file (a rebuild)."""
+def test_a_backtest_is_computed_once_and_again_when_its_inputs_change(adults, monkeypatch, tmp_path):
+    """The forecast report and the three packs of a municipality show one backtest: computed once for the same
+    warehouse, code and inputs (kept in the process and in the cache folder, which other processes read), and again
+    for other bookings, other rules, another warehouse or other code."""
     import dataclasses
     import types
 
+    from helpers import paths
     from helpers.reports import expected_result
     from helpers.warehouse import query
 
     computed = []
     real = expected_result.backtest_for
+    monkeypatch.setattr(paths, "cache_dir", lambda: tmp_path / "cache")
     monkeypatch.setattr(expected_result, "_BACKTESTS", {})
     monkeypatch.setattr(expected_result, "backtest_for", lambda er: computed.append(er) or real(er))
 
     first = dataclasses.replace(adults).backtest  # a fresh object, as each report's own
     assert dataclasses.replace(adults).backtest is first and len(computed) == 1
     assert first.errors.equals(real(adults).errors)  # what it keeps is what it computes
+
+    expected_result._BACKTESTS.clear()  # another process: reads the kept one, computes nothing
+    again = dataclasses.replace(adults).backtest
+    assert again is not first and len(computed) == 1
+    assert again.errors.equals(first.errors) and again.rows.equals(first.rows)
 
     fewer = dataclasses.replace(adults, actuals=adults.actuals[adults.actuals["month"] < "2023-12"])
     assert fewer.backtest is not first and len(computed) == 2
@@ -177,6 +185,13 @@ def test_a_process_computes_a_backtest_once_and_again_when_its_inputs_change(adu
     rules = dataclasses.replace(adults.rules, end_ages={**adults.rules.end_ages, "botilbud_107": 30.0})
     assert dataclasses.replace(adults, rules=rules).backtest is not first and len(computed) == 3
 
-    rebuilt = (*query.identity()[:-2], 0, 0)  # the same path, another file (a build writes a new one)
+    # a rebuild: the same path, another file; with the same bytes it is the same backtest, with others not
+    rebuilt = (*query.identity()[:-2], 0, 0)
     monkeypatch.setattr(expected_result, "query", types.SimpleNamespace(identity=lambda: rebuilt))
+    assert dataclasses.replace(adults).backtest.errors.equals(first.errors) and len(computed) == 3
+    monkeypatch.setitem(expected_result._DIGESTS, rebuilt, "other bytes")
+    monkeypatch.setattr(expected_result, "_BACKTESTS", {})
     assert dataclasses.replace(adults).backtest is not first and len(computed) == 4
+    monkeypatch.setitem(expected_result._DIGESTS, "code", "other code")
+    monkeypatch.setattr(expected_result, "_BACKTESTS", {})
+    assert dataclasses.replace(adults).backtest is not first and len(computed) == 5

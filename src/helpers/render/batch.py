@@ -353,14 +353,15 @@ SLOWEST_FIRST = (
 
 @functools.cache
 def _exporter() -> HTMLExporter:
-    """nbconvert's HTML exporter for report bodies (the basic template: no code, no prompts), made once per process (its templates load in a tenth of a second), without the exporter's last pass.
+    """nbconvert's HTML exporter for report bodies (the basic template: no code, no prompts), made once per process
+    (its templates load in a tenth of a second), without the exporter's last pass.
 
     That pass parses the whole body with BeautifulSoup and writes it out again (four fifths of the exporter's time, some
     0,16 s a report) to give images without alt text one and make `.jp-Notebook` outputs focusable: the basic template
     has no `.jp-Notebook`, and the reports draw their charts as Vega's SVG, not images. It also closed the empty anchor
     link after each heading (`<a ... />`, which a browser reads as an open link) and wrote letters beyond ASCII as
-    themselves: `_notebook_html` does both (the headings keep their ids, which the contents link to). tests/test_reports.py checks that the body is the one the
-    whole exporter gives, read as HTML."""
+    themselves: `_notebook_html` does both (the headings keep their ids, which the contents link to).
+    tests/test_reports.py checks that the body is the one the whole exporter gives, read as HTML."""
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
+import json
 import math
+import os
+import pickle
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import pandas as pd
 
+from helpers import paths
 from helpers.analysis import backtest as backtests
 from helpers.analysis import forecast
 from helpers.labels import HIDDEN, SMALL_TEXT
+from helpers.render import cache
 from helpers.render.tables import protected, whole_kroner
 from helpers.warehouse import marts, query
 
@@ -90,10 +97,11 @@ class ExpectedResult:
     @cached_property
     def backtest(self) -> Backtest:
         """The forecasts made at each month-end of the complete years before this one, against their final results;
-        computed once per process for the same warehouse, municipality, area, year, rules, bookings and transitions (a
-        municipality's forecast report and its three packs show the same one)."""
-        key = (
-            query.identity(),
+        computed once for the same warehouse, code, municipality, area, year, rules, bookings and transitions, and kept
+        in the data folder's cache for every process (a municipality's forecast report and its three packs, rendered
+        by different kernels, show the same one), and in the process."""
+        identity = query.identity()
+        inputs = (
             self.municipality,
             self.area,
             self.year,
@@ -101,10 +109,11 @@ class ExpectedResult:
             _digest(self.actuals),
             _digest(self.transitions),
         )
+        key = (identity, *inputs)
         if key not in _BACKTESTS:
             while len(_BACKTESTS) >= BACKTESTS_KEPT:
                 _BACKTESTS.pop(next(iter(_BACKTESTS)))  # the oldest first
-            _BACKTESTS[key] = backtest_for(self)
+            _BACKTESTS[key] = _stored_backtest(self, _stored_key(identity, inputs))
         return _BACKTESTS[key]
 
     @property
@@ -271,6 +280,41 @@ def complete_years(actuals: pd.DataFrame, snaps: list[dt.date], before: int) -> 
 
 BACKTESTS_KEPT = 16  # a batch worker's kernel renders the reports of a few municipalities, two areas each
 _BACKTESTS: dict[tuple, Backtest] = {}
+STORED_KEPT = 200  # backtests kept in the cache folder, the most recently used
+_DIGESTS: dict[object, str] = {}  # the process's digests of the code and of each warehouse file it read
+
+
+def _stored_key(identity: tuple, inputs: tuple) -> str:
+    """A backtest's key in the cache folder: its inputs with the warehouse and the code by content (the sha256 of the
+    file's bytes and cache.code_digest), so that another file with the same bytes reads the same backtest."""
+    if identity not in _DIGESTS:
+        _DIGESTS[identity] = cache.file_digest(Path(identity[0]))
+    if "code" not in _DIGESTS:
+        _DIGESTS["code"] = cache.code_digest()
+    payload = [_DIGESTS[identity], _DIGESTS["code"], *inputs]
+    return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
+
+
+def _stored_backtest(er: ExpectedResult, key: str) -> Backtest:
+    """The backtest kept under `key` in the cache folder, or computed now (one process at a time) and kept."""
+    folder = paths.cache_dir() / "backtests"
+    path = folder / f"{key}.pickle"
+    with cache.lock(f"backtest-{key}"):  # another process computing it: wait and read what it kept
+        try:
+            with path.open("rb") as fh:
+                kept = pickle.load(fh)
+            os.utime(path)
+            return kept
+        except (OSError, EOFError, pickle.UnpicklingError):
+            pass
+        computed = backtest_for(er)
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{key}.{os.getpid()}.tmp"
+        tmp.write_bytes(pickle.dumps(computed, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+        for old in sorted(folder.glob("*.pickle"), key=os.path.getmtime)[:-STORED_KEPT]:
+            old.unlink(missing_ok=True)
+        return computed
 
 
 def _digest(frame: pd.DataFrame) -> tuple:
