@@ -4,7 +4,7 @@ report's definition and parameters); the pages and workbooks are kept under data
 
 A report's notebook run is kept too, under a key of what the kernel reads (notebook, parameters, warehouse, code): the
 same report in another folder (other links between its pages, a what-if heading) is a page made again from the kept run,
-not a run of its own."""
+not a run of its own. What one computation gives every process (a municipality's backtest) is kept here too (`keep`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -24,9 +25,12 @@ from pathlib import Path
 from helpers import paths
 
 PACKAGE = Path(__file__).resolve().parents[1]  # src/helpers
-KEEP = 400  # renders and runs kept, the most recently used (a full run on the embedded data is 44 of each, about 45 MB)
+KEEP = (
+    400  # entries kept, the most recently used (a full run on the embedded data is 44 renders and 44 runs, about 45 MB)
+)
 RESULT = "result.json"
 EXECUTED = "executed.ipynb"
+KEPT = "kept.pickle"
 
 
 def store() -> Path:
@@ -54,27 +58,32 @@ def code_digest(package: Path = PACKAGE) -> str:
     return digest.hexdigest()
 
 
+def key_of(payload: object) -> str:
+    """An entry's key: the sha256 of its inputs as JSON (keys sorted)."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def inputs_key(
     definition: dict, notebook: Path, params: dict, published: dict | None, warehouse: str, code: str
 ) -> str:
     """A report's key: its definition (name, folder, title, kinds), its notebook's bytes, its parameters (and the
     published ones a what-if page names), the warehouse's and the code's digests."""
-    payload = {
-        "definition": definition,
-        "notebook": file_digest(notebook),
-        "params": params,
-        "published": published,
-        "warehouse": warehouse,
-        "code": code,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return key_of(
+        {
+            "definition": definition,
+            "notebook": file_digest(notebook),
+            "params": params,
+            "published": published,
+            "warehouse": warehouse,
+            "code": code,
+        }
+    )
 
 
 def execution_key(notebook: Path, params: dict, warehouse: str, code: str) -> str:
     """A notebook run's key: what its kernel reads (the notebook's bytes, its parameters, the warehouse, the code), not
     what only its page shows (definition, links, the published settings a what-if page names)."""
-    payload = {"run": file_digest(notebook), "params": params, "warehouse": warehouse, "code": code}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return key_of({"run": file_digest(notebook), "params": params, "warehouse": warehouse, "code": code})
 
 
 def get_execution(key: str) -> dict | None:
@@ -87,6 +96,16 @@ def put_execution(key: str, executed: dict) -> None:
     _keep(
         key, lambda folder: (folder / EXECUTED).write_text(json.dumps(executed, ensure_ascii=False), encoding="utf-8")
     )
+
+
+def get_kept(key: str) -> object | None:
+    """An object kept under `key` (`keep`), marked as used; or None."""
+    return _read(key, KEPT, pickle.loads)
+
+
+def keep(key: str, value: object) -> None:
+    """Keep an object that one computation gives every process, under a key of what it is computed from (`key_of`)."""
+    _keep(key, lambda folder: (folder / KEPT).write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 @contextlib.contextmanager
@@ -121,12 +140,13 @@ def put(key: str, result: dict, page: Path, workbook: Path | None) -> None:
     _keep(key, write)
 
 
-def _read(key: str, name: str) -> dict | None:
-    """An entry's JSON file, the entry marked as used (prune keeps the most recently used); or None."""
+def _read(key: str, name: str, load: Callable[[bytes], object] = json.loads) -> object | None:
+    """An entry's file as `load` reads it (JSON by default), the entry marked as used (prune keeps the most recently
+    used); or None."""
     folder = store() / key
     try:
-        value = json.loads((folder / name).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        value = load((folder / name).read_bytes())
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError):
         return None
     os.utime(folder)
     return value

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
-import json
 import math
-import os
-import pickle
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from helpers import paths
 from helpers.analysis import backtest as backtests
 from helpers.analysis import forecast
 from helpers.labels import HIDDEN, SMALL_TEXT
@@ -280,41 +275,27 @@ def complete_years(actuals: pd.DataFrame, snaps: list[dt.date], before: int) -> 
 
 BACKTESTS_KEPT = 16  # a batch worker's kernel renders the reports of a few municipalities, two areas each
 _BACKTESTS: dict[tuple, Backtest] = {}
-STORED_KEPT = 200  # backtests kept in the cache folder, the most recently used
 _DIGESTS: dict[object, str] = {}  # the process's digests of the code and of each warehouse file it read
 
 
 def _stored_key(identity: tuple, inputs: tuple) -> str:
-    """A backtest's key in the cache folder: its inputs with the warehouse and the code by content (the sha256 of the
-    file's bytes and cache.code_digest), so that another file with the same bytes reads the same backtest."""
+    """A backtest's key in the cache: its inputs with the warehouse and the code by content (the sha256 of the file's
+    bytes and cache.code_digest), so that another file with the same bytes reads the same backtest."""
     if identity not in _DIGESTS:
         _DIGESTS[identity] = cache.file_digest(Path(identity[0]))
     if "code" not in _DIGESTS:
         _DIGESTS["code"] = cache.code_digest()
-    payload = [_DIGESTS[identity], _DIGESTS["code"], *inputs]
-    return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
+    return cache.key_of(["backtest", _DIGESTS[identity], _DIGESTS["code"], *inputs])
 
 
 def _stored_backtest(er: ExpectedResult, key: str) -> Backtest:
-    """The backtest kept under `key` in the cache folder, or computed now (one process at a time) and kept."""
-    folder = paths.cache_dir() / "backtests"
-    path = folder / f"{key}.pickle"
-    with cache.lock(f"backtest-{key}"):  # another process computing it: wait and read what it kept
-        try:
-            with path.open("rb") as fh:
-                kept = pickle.load(fh)
-            os.utime(path)
-            return kept
-        except (OSError, EOFError, pickle.UnpicklingError):
-            pass
-        computed = backtest_for(er)
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{key}.{os.getpid()}.tmp"
-        tmp.write_bytes(pickle.dumps(computed, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
-        for old in sorted(folder.glob("*.pickle"), key=os.path.getmtime)[:-STORED_KEPT]:
-            old.unlink(missing_ok=True)
-        return computed
+    """The backtest kept under `key` in the cache, or computed now (one process at a time) and kept."""
+    with cache.lock(key):  # another process computing it: wait and read what it kept
+        kept = cache.get_kept(key)
+        if kept is None:
+            kept = backtest_for(er)
+            cache.keep(key, kept)
+        return kept
 
 
 def _digest(frame: pd.DataFrame) -> tuple:
