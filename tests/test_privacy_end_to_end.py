@@ -101,20 +101,31 @@ def _spellings(cpr: str) -> str:
 
 
 PLANTED = {where: re.compile(_spellings(cpr)) for where, cpr in CPRS.items()}
-# one pass over a text finds any of them: each planted CPR number and each name in a group of its own
-ANY = re.compile(
-    "|".join(
-        [
-            *(f"(?P<{where}>{_spellings(cpr)})" for where, cpr in CPRS.items()),
-            *(f"(?P<name{n}>{re.escape(name)})" for n, name in enumerate(NAMES)),
-        ]
-    )
-)
+# One pass over a text finds every CPR-shaped number (DDMMYY, separators or none, 4 digits; or 9 digits), each then
+# looked up among the planted ones: as `PLANTED` finds them, at a tenth of the CPU time of one regex with an alternative
+# per planted number (11 CPU seconds of the suite went there).
+CPR_SHAPED = re.compile(r"(?<![0-9])(?:(\d{6})[\s\-\u2010-\u2015]*(\d{4})|(\d{9}))(?![0-9])")
+PLANTED_DIGITS = {cpr: where for where, cpr in CPRS.items()}
+PLANTED_NINE = {cpr[1:]: where for where, cpr in CPRS.items() if cpr.startswith("0")}
 
 
 def _leaks(text: str) -> list[str]:
     """What of the planted CPR numbers and names a text holds, with a little context."""
-    return [f"{m.lastgroup}: ...{text[max(0, m.start() - 60) : m.end() + 20]!r}..." for m in ANY.finditer(text)]
+
+    def context(start: int, end: int) -> str:
+        return f"...{text[max(0, start - 60) : end + 20]!r}..."
+
+    found = []
+    for m in CPR_SHAPED.finditer(text):
+        where = PLANTED_NINE.get(m[3]) if m[3] else PLANTED_DIGITS.get(m[1] + m[2])
+        if where:
+            found.append((m.start(), f"{where}: {context(m.start(), m.end())}"))
+    for n, name in enumerate(NAMES):
+        start = text.find(name)
+        while start >= 0:
+            found.append((start, f"name{n}: {context(start, start + len(name))}"))
+            start = text.find(name, start + len(name))
+    return [leak for _, leak in sorted(found)]
 
 
 # ---------------------------------------------------------------- the corpus
@@ -817,6 +828,9 @@ def test_the_corpus_plants_every_cpr_and_name_it_scans_for():
         f"{CITIZEN_A[1:]}.0",
     ]
     assert all(PLANTED["citizen_a"].search(s) for s in spelled)
+    assert all(_leaks(f"x{s}y") == [f"citizen_a: ...'x{s}y'..."] for s in spelled)  # the scan finds each spelling
+    assert all(_leaks(f"SAG {CPRS[w][:6]} {CPRS[w][6:]}.") for w in CPRS)  # and every planted number
+    assert not _leaks(f"1{CITIZEN_A} {CITIZEN_A}1 {CITIZEN_A[:6]}-xxxx 1234567890")  # digits around: not that number
     assert not PLANTED["citizen_a"].search(f"{CITIZEN_A[:6]}-xxxx") and not PLANTED["citizen_a"].search("1" + CITIZEN_A)
 
 
