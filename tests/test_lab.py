@@ -18,11 +18,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from helpers import paths
 
 TRACKED = paths.ROOT / "notebooks" / "explore.ipynb"
 CHART = ".jp-RenderedVegaLite svg.marks"  # drawn by JupyterLab's own Vega-Lite renderer
+LABELS_SHOWN = f"() => [...document.querySelectorAll('{CHART} .mark-text.role-mark text')].map(t => t.textContent)"
 
 
 def _free_port() -> int:
@@ -114,6 +116,22 @@ def _wait_title(page, start: str) -> None:
     )
 
 
+def _point_at(page, point, attempts: int = 10) -> None:
+    """Put the pointer on a chart's point and keep it there until the chart names it: the point's place is read again
+    at each attempt, as the table and controls drawn above it can still move the chart (seen on a loaded machine)."""
+    for _ in range(attempts):
+        point.scroll_into_view_if_needed()
+        box = point.bounding_box()
+        for dx in (0, 3):  # into the chart, then onto the point
+            page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dx)
+        try:
+            page.wait_for_function(f"() => ({LABELS_SHOWN})().some(t => t)", timeout=3_000)
+            return
+        except PlaywrightTimeout:
+            page.mouse.move(0, 0)  # off the chart, to enter it again
+    raise AssertionError(f"no line named under the pointer after {attempts} attempts")
+
+
 @pytest.fixture
 def page(browser):
     """A page of its own for a test, closed after it (an open JupyterLab keeps polling its server)."""
@@ -141,14 +159,10 @@ def test_explorer_in_jupyterlab_lines_ranking_export_and_reloads(lab, page, tmp_
 
     # 17 lines (Region Sjælland): none named until the pointer is on one, then that one
     chart = page.locator(CHART).first
-    labels_shown = f"() => [...document.querySelectorAll('{CHART} .mark-text.role-mark text')].map(t => t.textContent)"
-    assert [t for t in page.evaluate(labels_shown) if t] == []
-    chart.scroll_into_view_if_needed()
-    box = chart.locator(".mark-symbol path").nth(5).bounding_box()
-    for dx in (0, 3):  # into the chart, then onto the point
-        page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dx)
-    page.wait_for_function(f"() => ({labels_shown})().filter(t => t).length === 1")
-    named = [t for t in page.evaluate(labels_shown) if t]
+    assert [t for t in page.evaluate(LABELS_SHOWN) if t] == []
+    _point_at(page, chart.locator(".mark-symbol path").nth(5))
+    page.wait_for_function(f"() => ({LABELS_SHOWN})().filter(t => t).length === 1")
+    named = [t for t in page.evaluate(LABELS_SHOWN) if t]
     assert named[0] in page.locator(".jp-RenderedHTMLCommon table").first.inner_text()
     assert "Gennemsnit i Region Sjælland" in chart.locator(".role-legend").text_content()
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -15,7 +13,7 @@ import nbformat
 import pytest
 
 from helpers import paths
-from helpers.render import batch, cache
+from helpers.render import batch, cache, kernel
 
 pytestmark = pytest.mark.renders
 
@@ -64,70 +62,71 @@ def private_data(tmp_path, warehouse_path) -> Path:
     return data
 
 
-RUN = """
-import json, sys
-from pathlib import Path
-from helpers.render import batch
-spec = batch.ReportSpec("quality", sys.argv[2], "Datakvalitet", batch.region_parameter_sets, folder="data_quality",
-                        filters=("region",))
-batch.REPORTS.append(spec)
-done = batch.render_all(
-    only=["quality"], filters={"region": "085"}, out_dir=Path(sys.argv[1]), progress=False, force=sys.argv[3] == "force"
-)
-print(json.dumps([[r.error, r.reused, r.rendered_at, r.inputs] for r in done]))
-"""
-
-
-def _render(data: Path, out: Path, notebook: Path, force: bool = False) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", RUN, str(out), str(notebook), "force" if force else "keep"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "HELPERS_DATA_DIR": str(data)},
+def _render(data: Path, out: Path, notebook: Path, monkeypatch, force: bool = False) -> dict:
+    """Region Sjælland's data quality report from `notebook` (a copy of data_quality.ipynb), with `data` as the data
+    folder, rendered (or taken from the cache) by the batch in this process and its kernel, as `reports` does."""
+    spec = batch.ReportSpec(
+        "quality",
+        str(notebook),
+        "Datakvalitet",
+        batch.region_parameter_sets,
+        folder="data_quality",
+        filters=("region",),
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    ((error, reused, rendered_at, inputs),) = json.loads(done.stdout)
-    assert error is None
+    with monkeypatch.context() as m:
+        m.setenv("HELPERS_DATA_DIR", str(data))
+        m.setattr(batch, "REPORTS", [*batch.REPORTS, spec])
+        ((done),) = batch.render_all(
+            only=["quality"], filters={"region": "085"}, out_dir=out, workers=1, progress=False, force=force
+        )
+    assert done.error is None
     page = (out / "data_quality" / "region-sjaelland.html").read_text(encoding="utf-8")
-    return {"reused": reused, "rendered_at": rendered_at, "inputs": inputs, "page": page}
+    return {"reused": done.reused, "rendered_at": done.rendered_at, "inputs": done.inputs, "page": page}
 
 
-def test_a_changed_notebook_parameters_or_warehouse_renders_again_and_nothing_else_does(private_data, tmp_path):
+def test_a_changed_notebook_parameters_or_warehouse_renders_again_and_nothing_else_does(
+    private_data, tmp_path, monkeypatch
+):
     notebook = tmp_path / "data_quality.ipynb"
     shutil.copyfile(paths.ROOT / "notebooks" / "data_quality.ipynb", notebook)
     out = tmp_path / "reports"
-    first = _render(private_data, out, notebook)
+    first = _render(private_data, out, notebook, monkeypatch)
     assert not first["reused"]
-    again = _render(private_data, out, notebook)  # nothing changed: the page as it was, not rendered
+    again = _render(private_data, out, notebook, monkeypatch)  # nothing changed: the page as it was, not rendered
     assert again["reused"] and again["rendered_at"] == first["rendered_at"] and again["page"] == first["page"]
-    elsewhere = _render(private_data, tmp_path / "elsewhere", notebook)  # another folder: copied from the cache
+    # another folder: copied from the cache
+    elsewhere = _render(private_data, tmp_path / "elsewhere", notebook, monkeypatch)
     assert elsewhere["reused"] and elsewhere["page"] == first["page"]
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     assert [e["inputs"] for e in index] == [first["inputs"]] and len(first["inputs"]) == 64
     assert (private_data / "cache" / "reports" / first["inputs"] / "page.html").read_text(encoding="utf-8") == first[
         "page"
     ]
-    forced = _render(private_data, out, notebook, force=True)  # --force: rendered, though nothing changed
+    forced = _render(private_data, out, notebook, monkeypatch, force=True)  # --force: rendered, though nothing changed
     assert not forced["reused"] and forced["inputs"] == first["inputs"]
 
     nb = nbformat.read(notebook, as_version=4)  # the notebook changes: rendered again, with the change
     nb.cells.append(nbformat.v4.new_markdown_cell("Et nyt afsnit om kontrollerne."))
     nbformat.write(nb, notebook)
-    edited = _render(private_data, out, notebook)
+    edited = _render(private_data, out, notebook, monkeypatch)
     assert not edited["reused"] and "Et nyt afsnit om kontrollerne." in edited["page"]
     assert edited["inputs"] != first["inputs"]
 
-    with duckdb.connect(str(private_data / "warehouse.duckdb")) as con:  # the data changes: rendered again
+    # the data changes, as a build changes them (a new file in the warehouse's place): rendered again
+    changed_file = tmp_path / "changed.duckdb"
+    shutil.copyfile(private_data / "warehouse.duckdb", changed_file)
+    with duckdb.connect(str(changed_file)) as con:
         found = con.execute("select count(*) from mart_data_quality where region_code = '085'").fetchone()[0]
         assert found > 0
         con.execute(
             "update mart_data_quality set description = 'En ændret beskrivelse', issue = 'En ændret beskrivelse' "
             "where region_code = '085'"
         )
-    changed = _render(private_data, out, notebook)
+    os.replace(changed_file, private_data / "warehouse.duckdb")
+    changed = _render(private_data, out, notebook, monkeypatch)
     assert "En ændret beskrivelse" not in edited["page"]
     assert not changed["reused"] and changed["page"].count("En ændret beskrivelse") >= 1  # grouped by issue on the page
+    kernel.shutdown()  # the kernel read this test's data folder
 
 
 def test_prune_keeps_the_most_recently_used(tmp_path, monkeypatch):

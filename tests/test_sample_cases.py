@@ -9,14 +9,15 @@ import pandas as pd
 import pytest
 
 from conftest import column_dates
+from helpers import paths
 from helpers.intake import reference
 from helpers.intake.privacy import parse_cpr
 from helpers.intake.values import parse_number, parse_number_texts
 from helpers.sample.cases import generate_cases
 
-pytestmark = pytest.mark.slow  # it generates the case sample anew (not in `make check`, the fast loop)
+pytestmark = pytest.mark.slow  # it reads and checks all 72 case extracts (not in `make check`, the fast loop)
 
-SEED = 2024
+SEED = 2024  # of the national scenario's generation here; the embedded sample's is helpers.sample.generate's
 AS_OF = dt.date(2024, 9, 30)
 DIRS = {"813_frederikshavn": "latin-1", "479_svendborg": "utf-8-sig", "219_hilleroed": "utf-8"}
 HEADER = (
@@ -31,10 +32,12 @@ INVALID = "invalid"
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    """One generation shared by the tests (generation is the slow part)."""
-    root = tmp_path_factory.mktemp("cases")
-    return root, generate_cases(root, seed=SEED)
+def out(warehouse_path: Path) -> tuple[Path, dict[str, int]]:
+    """The embedded sample's case extracts (`make data` generated them; tests/test_self_contained.py checks that a new
+    generation gives the same bytes) and their data rows per file."""
+    root = paths.sample_dir() / "cases"
+    counts = {f"{d}/{p.name}": len(_read(p, enc)) for d, enc in DIRS.items() for p in sorted((root / d).glob("*.csv"))}
+    return root, counts
 
 
 @pytest.fixture(scope="module")
@@ -368,7 +371,6 @@ def test_the_national_scenario_has_every_municipality_like_one_of_the_sample_s_t
         assert len(m.neighbours) == 3 and all(region_of[n] == m.region for n in m.neighbours)
 
 
-@pytest.mark.slow
 def test_a_national_municipality_s_extracts_carry_its_code_and_ingest_whole(tmp_path):
     from helpers.bench import national_municipalities
     from helpers.intake.ingest import ingest
@@ -376,9 +378,11 @@ def test_a_national_municipality_s_extracts_carry_its_code_and_ingest_whole(tmp_
     lejre = next(m for m in national_municipalities() if m.code == "350")
     rows = generate_cases(tmp_path, seed=SEED, municipalities=[lejre])
     folder = tmp_path / "350_lejre"
+    encoding = "utf-8-sig" if lejre.bom else lejre.encoding
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [f"cases_{d.isoformat()}.csv" for d in MONTH_ENDS] + ["actuals.csv", "budget.csv", "transitions.csv"]
     )
+    assert rows == {f"350_lejre/{p.name}": len(_read(p, encoding)) for p in folder.iterdir()}  # data rows per file
     latest = ingest("cases", folder / f"cases_{AS_OF.isoformat()}.csv")
     assert len(latest.accepted) == rows[f"350_lejre/cases_{AS_OF.isoformat()}.csv"] and len(latest.rejected) == 0
     assert set(latest.accepted["municipality_code"]) == {"350"}

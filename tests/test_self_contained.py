@@ -16,9 +16,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+from conftest import helpers_cli
 from helpers import paths
 
 SIDECAR_FIELDS = ("Source:", "Table:", "Retrieved:", "Licence:")
+OWN = Path(__file__).parent / "data" / "own_data" / "svendborg"
 
 
 def test_every_external_file_has_a_sidecar_naming_source_table_retrieval_and_licence():
@@ -48,7 +50,8 @@ def test_no_code_points_outside_the_project():
 @pytest.fixture(scope="module")
 def copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Callable]:
     """The repository's files (nothing ignored, nothing beside it) copied to a folder of their own, where the copy's own
-    code generates the sample and builds the warehouse, each in a fresh process as a user runs them."""
+    code generates the sample (beside a municipality's workspace, which it leaves as it was) and builds the warehouse,
+    each in a fresh process as a user runs them."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
         cwd=paths.ROOT,
@@ -63,18 +66,36 @@ def copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Callable]:
             (alone / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, alone / name)
     assert sorted(p.name for p in alone.parent.iterdir()) == ["project"]  # no shared/ beside it
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HELPERS_")}
-    env |= {"PYTHONPATH": str(alone / "src"), "HELPERS_PSEUDONYM_KEY": "copy-test-key"}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HELPERS_")}
+    base |= {"PYTHONPATH": str(alone / "src"), "HELPERS_PSEUDONYM_KEY": "copy-test-key"}
 
-    def run(*args):
-        return subprocess.run([sys.executable, *args], cwd=alone, env=env, capture_output=True, text=True, timeout=900)
+    def run(*args, env: dict | None = None):
+        return subprocess.run(
+            [sys.executable, *args], cwd=alone, env=base | (env or {}), capture_output=True, text=True, timeout=900
+        )
 
     where = run("-c", "from helpers import paths; print(paths.ROOT)")
     assert where.stdout.strip() == str(alone), where.stderr  # the copy's code, not this checkout's
-    for step in (("-m", "helpers", "sample"), ("-m", "helpers", "build")):
-        done = run(*step)
-        assert done.returncode == 0, done.stderr[-2000:]
+    space = tmp_path_factory.mktemp("workspace")  # a municipality's workspace, with an export added
+    added = helpers_cli("add", str(OWN / "Budget_2025.xlsx"), env={**base, "HELPERS_WORKSPACE": str(space)})
+    assert added.returncode == 0, added.stderr
+    before = _listing(space)
+    done = run("-m", "helpers", "sample", env={"HELPERS_WORKSPACE": str(space)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _listing(space) == before, "generating the sample changed the workspace"
+    shutil.rmtree(space)
+    done = run("-m", "helpers", "build")
+    assert done.returncode == 0, done.stderr[-2000:]
     return alone, run
+
+
+def _listing(folder: Path) -> list[tuple[str, str]]:
+    """Every file under `folder` with a digest of its bytes."""
+    return sorted(
+        (str(p.relative_to(folder)), hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in folder.rglob("*")
+        if p.is_file()
+    )
 
 
 @pytest.mark.slow

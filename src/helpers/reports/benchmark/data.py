@@ -45,6 +45,7 @@ class BenchmarkData:
     )
     _years: dict[int, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
     _averages: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    _change: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def highlight_name(self) -> str:
@@ -124,6 +125,13 @@ class BenchmarkData:
             self._years[year] = self.own(every).merge(averages, on=["code", "measure_group"], how="left")
         return self._years[year]
 
+    def period_change(self) -> pd.DataFrame:
+        """The region's municipalities' key figures at the period's start and end and their change in percent, per
+        measure group (analysis.benchmark.change); computed once."""
+        if self._change is None:
+            self._change = benchmark.change(self.own(self.municipal), self.period_start, self.year)
+        return self._change
+
     def averages(self) -> pd.DataFrame:
         """The region's and the country's average of each key figure in the report year and of its change over the period,
         per measure group (index: scope "region" or "country", measure_group): sums over sums of the municipalities
@@ -168,10 +176,11 @@ class BenchmarkData:
         """Why a municipality's figure over `years` cannot be shown (code, measure_group, reason in Danish; "" where it
         can): each of `figures` in each year (exclusions.why_empty; `positive`: per year, must the figure be above 0), a
         reason true of several years said once with them ("intet brugertal i 2021 og 2024"), the report year's alone
-        without its year."""
+        without its year. The report's municipalities only (the figures show no others)."""
+        municipal = self.own(self.municipal)
         parts = []
         for year, above in zip(years, positive):
-            rows = self.municipal[self.municipal["year"] == year]
+            rows = municipal[municipal["year"] == year]
             parts += [
                 rows[["code", "measure_group"]].assign(key=exclusions.why_empty(rows, f, above), figure=f, year=year)
                 for f in figures
@@ -186,7 +195,7 @@ class BenchmarkData:
         joined = said.groupby(["code", "measure_group"], sort=False)["reason"].agg(
             lambda r: "; ".join(dict.fromkeys(r))
         )
-        keys = self.municipal[["code", "measure_group"]].drop_duplicates()
+        keys = municipal[["code", "measure_group"]].drop_duplicates()
         found = joined.reindex(pd.MultiIndex.from_frame(keys))
         return keys.assign(reason=[r if isinstance(r, str) else "" for r in found])
 

@@ -107,8 +107,7 @@ class Figures:
         """Change in percent of a key figure per municipality over the period (fixed prices)."""
         d = self.data
         years = (d.period_start, d.year)
-        ch = benchmark.change(d.municipal, *years)
-        frame = d.own(ch).merge(
+        frame = d.period_change().merge(
             d.municipal[["code", "name", "measure_group", "label_da", "sort_order"]].drop_duplicates(),
             on=["code", "measure_group"],
         )
@@ -142,7 +141,7 @@ class Figures:
         """Each municipality's change in expenditure per inhabitant split into user share, unit cost and population mix."""
         d = self.data
         years = (d.period_start, d.year)
-        parts = benchmark.decompose_changes(d.municipal, *years)
+        parts = benchmark.decompose_changes(d.own(d.municipal), *years)  # each municipality's own: the region's
         grid = d.own(d.municipal[d.municipal["year"] == d.year])[
             ["code", "name", "measure_group", "label_da", "sort_order"]
         ]

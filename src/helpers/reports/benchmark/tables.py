@@ -122,9 +122,9 @@ class Tables:
         years = (d.period_start, d.year)
         now = d.municipal_year()
         now = now[now["measure_group"] == measure_group]
-        change = benchmark.change(d.own(d.municipal[d.municipal["measure_group"] == measure_group]), *years)
+        change = d.period_change()
         frame = now[["code", "name", "measure_group", "protection", *figures]].merge(
-            change.drop(columns="measure_group"), on="code", how="left"
+            change[change["measure_group"] == measure_group].drop(columns="measure_group"), on="code", how="left"
         )
         frame = frame.sort_values("name", key=lambda names: names.map(danish_key), kind="stable", ignore_index=True)
         columns = [*figures, *(f"{f}_change_pct" for f in figures)]
@@ -132,9 +132,9 @@ class Tables:
         start = d.municipal[(d.municipal["year"] == d.period_start) & (d.municipal["measure_group"] == measure_group)]
         start_protection = dict(zip(start["code"], start["protection"]))
         text, low, high = pd.DataFrame({"name": frame["name"]}), {}, {}
+        kept = {span: exclusions.apply(frame, d.excluded, span)[0]["code"] for span in (years, (d.year,))}
         for column in columns:
-            kept, _ = exclusions.apply(frame, d.excluded, years if column.endswith("_change_pct") else (d.year,))
-            left_out = ~frame["code"].isin(kept["code"])
+            left_out = ~frame["code"].isin(kept[years if column.endswith("_change_pct") else (d.year,)])
             values = frame[column].where(~left_out)
             protected = frame["protection"].ne("") | (
                 frame["code"].map(start_protection).fillna("").ne("") & column.endswith("_change_pct")
