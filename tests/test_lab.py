@@ -117,8 +117,8 @@ def _wait_title(page, start: str) -> None:
 
 
 def _point_at(page, point, attempts: int = 10) -> None:
-    """Put the pointer on a chart's point and keep it there until the chart names it: the point's place is read again
-    at each attempt, as the table and controls drawn above it can still move the chart (seen on a loaded machine)."""
+    """Put the pointer on a chart's point until the chart names it: the point's place is read again at each attempt, as
+    the table and controls drawn above the chart may still move it."""
     for _ in range(attempts):
         point.scroll_into_view_if_needed()
         box = point.bounding_box()
@@ -130,6 +130,31 @@ def _point_at(page, point, attempts: int = 10) -> None:
         except PlaywrightTimeout:
             page.mouse.move(0, 0)  # off the chart, to enter it again
     raise AssertionError(f"no line named under the pointer after {attempts} attempts")
+
+
+def _close_all(page, attempts: int = 4) -> None:
+    """Close every tab, as File > Close All does, and wait until no notebook is open. A dialog that asks first (a
+    notebook changed since its last save: Save, Discard, Cancel) is accepted, as its user would keep the explorer's
+    state; a command that changed nothing in 15 s is given again. What each attempt met is in the failure's message
+    (the full suite once timed out waiting here, where the test alone never did)."""
+    gone = "() => !document.querySelector('.jp-Notebook')"
+    met = []
+    for _ in range(attempts):
+        _command(page, "application:close-all")
+        try:
+            page.wait_for_function(f"() => ({gone})() || document.querySelector('.jp-Dialog')", timeout=15_000)
+        except PlaywrightTimeout:
+            met.append("nothing closed in 15 s")
+            continue
+        if page.locator(".jp-Dialog").count():
+            met.append("a dialog: " + " ".join(page.locator(".jp-Dialog").first.inner_text().split()))
+            page.locator(".jp-Dialog .jp-mod-accept").first.click()
+        try:
+            page.wait_for_function(gone, timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            met.append("still open 15 s later")
+    raise AssertionError(f"the notebook was still open after {attempts} times Close All: {met}")
 
 
 @pytest.fixture
@@ -197,8 +222,7 @@ def test_explorer_in_jupyterlab_lines_ranking_export_and_reloads(lab, page, tmp_
     _wait_for_notebook(page)
     assert _chart_title(page).endswith("rangeret")  # drawn again, in the state the controls were left in
 
-    _command(page, "application:close-all")
-    page.wait_for_function("() => !document.querySelector('.jp-Notebook')")
+    _close_all(page)
     _command(page, "docmanager:open", "{path: 'explore.ipynb'}")
     _wait_for_notebook(page)
     assert _chart_title(page).endswith("rangeret")
