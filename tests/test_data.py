@@ -186,24 +186,20 @@ def test_transition_costs_protect_small_counts_and_add_up(warehouse_path):
     assert protected.iloc[-1]["young_people"] == total["young_people"]  # 7: the total is shown
 
 
-def _run_example(name: str, tmp_path, **parameters) -> str:
-    """Execute an example notebook as the analyst would (papermill, a fresh kernel) and return what it printed."""
-    import nbformat
-    import papermill
-
+def _run_example(name: str, **parameters) -> str:
+    """Execute an example notebook with papermill's parameters, as the analyst's batch would, and return what it
+    printed; in the test process's report kernel (reset before each notebook, as for the reports), where nbval runs
+    each example in a fresh kernel of its own with the defaults."""
     from helpers import paths
+    from helpers.render import kernel
 
-    out = tmp_path / f"{name}.out.ipynb"
-    papermill.execute_notebook(
-        str(paths.ROOT / "notebooks" / f"{name}.ipynb"), str(out), parameters=parameters, progress_bar=False
-    )
-    nb = nbformat.read(out, as_version=4)
+    nb = kernel.execute(paths.ROOT / "notebooks" / f"{name}.ipynb", parameters)
     return "".join(
         o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"
     )
 
 
-def test_example_unit_cost_growth_answers_as_worked_from_the_marts(con, tmp_path):
+def test_example_unit_cost_growth_answers_as_worked_from_the_marts(con):
     """The fastest unit-cost growth in Region Sjælland, adults, 2020-2024 in 2024 prices, worked in SQL from the mart
     (expenditure / users in each year, lifted by the price index), names the same municipality and the same figures."""
     index = dict(con.execute("select year, price_index from mart_price_index").fetchall())
@@ -217,14 +213,14 @@ def test_example_unit_cost_growth_answers_as_worked_from_the_marts(con, tmp_path
                             where region_code = '085' and area = 'adults' and measure_group = 'i_alt'
                             and year in (2020, 2024) and users is not null group by year""").fetchall()
     region = {y: v * index[2024] / index[y] for y, v in region}
-    printed = _run_example("example_unit_cost_growth", tmp_path, area="adults", region="085", start=2020, end=2024)
+    printed = _run_example("example_unit_cost_growth", area="adults", region="085", start=2020, end=2024)
     from helpers.render.formats import format_number
 
     assert f"Størst stigning: {fastest}, {format_number(growth[fastest], 1)} pct." in printed
     assert f"regionen som helhed {format_number(100 * (region[2024] / region[2020] - 1), 1)} pct." in printed
 
 
-def test_example_transitions_answers_as_worked_by_hand(con, tmp_path):
+def test_example_transitions_answers_as_worked_by_hand(con):
     """Svendborg's young people moving in 2025: each costs annual cost / 12 x the months from the transition date
     (the first month by its days) x the probability; the notebook's total is their sum, in Danish figures."""
     import calendar
@@ -237,7 +233,7 @@ def test_example_transitions_answers_as_worked_by_hand(con, tmp_path):
         days = calendar.monthrange(day.year, day.month)[1]
         months = 12 - day.month + (days - day.day + 1) / days
         total += float(annual) / 12 * months * probability
-    printed = _run_example("example_transitions", tmp_path, municipality="479", year=2025)
+    printed = _run_example("example_transitions", municipality="479", year=2025)
     from helpers.render.formats import format_number
 
     assert f"De koster forventet {format_number(total)} kr. i 2025" in printed
