@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +14,7 @@ from helpers import paths
 from helpers.intake import reference
 from helpers.render.formats import format_number
 from helpers.sample.accounts import DUPLICATED_ROW, generate_accounts
-from helpers.sample.cases import generate_cases
+from helpers.sample.cases import MUNICIPALITIES, generate_cases
 from helpers.sample.io import write_extract
 from helpers.sample.population import generate_population, write_statbank
 from helpers.sample.progression import generate_progression
@@ -58,6 +61,29 @@ def generate_sample(out_dir: Path, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """Write every sample extract under `out_dir` and a manifest (file, kind, bytes, sha256); return the manifest."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / COMPLETE).unlink(missing_ok=True)
+    workers = min(len(MUNICIPALITIES), os.cpu_count() or 1)
+    if workers > 1:  # each municipality's case extracts in a process of its own (its own random stream: the same bytes)
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            cases = [pool.submit(generate_cases, out_dir / "cases", seed, [m]) for m in MUNICIPALITIES]
+            files = _generate_rest(out_dir, seed)
+            for done in cases:
+                done.result()
+    else:
+        files = _generate_rest(out_dir, seed)
+        generate_cases(out_dir / "cases", seed=seed)
+    files += case_files(out_dir / "cases")
+    files += [
+        (p, _progression_kind(p)) for p in sorted((out_dir / "progression").iterdir()) if p.suffix in (".csv", ".xlsx")
+    ]
+    manifest = manifest_rows(files, out_dir)
+    manifest.to_csv(out_dir / paths.MANIFEST, index=False, lineterminator="\n")
+    (out_dir / COMPLETE).write_text("")
+    return manifest
+
+
+def _generate_rest(out_dir: Path, seed: int) -> list[tuple[Path, str]]:
+    """Every sample extract but the case-system ones: population, accounts, users, prices, facts and budget (returned
+    with their ingest kinds, in the manifest's order), and progression."""
     pop = generate_population(seed=seed)
     acc = generate_accounts(pop, seed=seed)
     files: list[tuple[Path, str]] = [
@@ -87,16 +113,8 @@ def generate_sample(out_dir: Path, seed: int = DEFAULT_SEED) -> pd.DataFrame:
         (write_extract(acc["facts"].astype(str), out_dir / "facts" / "kommunefakta_2015.csv"), "municipal_facts"),
         (write_extract(_budget_extract(acc["budgets"]), out_dir / "budget" / "budget_voksne_2014-2017.csv"), "budget"),
     ]
-    generate_cases(out_dir / "cases", seed=seed)
     generate_progression(out_dir / "progression", seed=seed)
-    files += case_files(out_dir / "cases")
-    files += [
-        (p, _progression_kind(p)) for p in sorted((out_dir / "progression").iterdir()) if p.suffix in (".csv", ".xlsx")
-    ]
-    manifest = manifest_rows(files, out_dir)
-    manifest.to_csv(out_dir / paths.MANIFEST, index=False, lineterminator="\n")
-    (out_dir / COMPLETE).write_text("")
-    return manifest
+    return files
 
 
 def case_files(folder: Path) -> list[tuple[Path, str]]:
