@@ -25,7 +25,7 @@ from helpers.render import parameters as P
 from helpers.render.formats import danish_key, format_date, format_number, format_period, slugify
 from helpers.render.tables import LEGEND
 from helpers.render.workbook import Sheet, notebook_tables, write_workbook
-from helpers.warehouse import marts
+from helpers.warehouse import marts, query
 
 if TYPE_CHECKING:
     import nbformat
@@ -378,6 +378,11 @@ def _exporter() -> HTMLExporter:
             )
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
+        def _validate_preprocessor(self, nbc, preprocessor):  # nbconvert's check of the notebook after each step
+            """Left out: the run is nbclient's, valid, and of nbconvert's 12 default preprocessors the 4 enabled here
+            (cells removed by tag or pattern, none set; magics marked; the CSS header) cannot make it invalid, where
+            each of the 12 checks read the whole notebook."""
+
     return BodyExporter(
         template_name="basic",
         exclude_input=True,
@@ -418,6 +423,13 @@ def _notebook_html(executed: nbformat.NotebookNode) -> str:
 def data_vintage(kinds: tuple[str, ...] = (), short: bool = False) -> str:
     """Which extracts a report used (all when `kinds` is empty): per kind, the file (or the number of files), the
     period they cover and the file's checksum, from the warehouse's ingest log; `short`: per kind only the period."""
+    return _vintage(query.identity(), tuple(kinds), short)
+
+
+@functools.lru_cache(maxsize=64)
+def _vintage(warehouse: tuple, kinds: tuple[str, ...], short: bool) -> str:
+    """data_vintage of one warehouse file (`warehouse`: its identity, the key): a batch worker reads the ingest log once
+    for each kind of report, not twice for every report."""
     found = marts.extracts(list(kinds) or None)
     parts = []
     for kind, rows in found.groupby("kind", sort=True):
