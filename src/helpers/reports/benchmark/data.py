@@ -7,6 +7,7 @@ result and the frames derived from it that several sections read (a year's munic
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,7 +18,7 @@ from helpers.analysis.peers import peer_groups
 from helpers.render import charts
 from helpers.render.formats import slugify
 from helpers.reports.benchmark import exclusions
-from helpers.warehouse import marts
+from helpers.warehouse import marts, query
 
 TOTAL = labels.TOTAL_GROUP
 COUNTRY = labels.COUNTRY_CODE
@@ -200,6 +201,20 @@ class BenchmarkData:
         return keys.assign(reason=[r if isinstance(r, str) else "" for r in found])
 
 
+@functools.lru_cache(maxsize=4)
+def _protected(
+    warehouse: tuple, area: str, start: int, end: int, price_base_year: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every municipality's and region's key figures of an area, start..end, small user counts protected: the same for
+    every region's report, so read once per warehouse file (`warehouse`: its identity, the key) in a kernel that renders
+    one report after another. Read unprotected and protected here, municipalities and regions together (as
+    marts.protect_frames does)."""
+    regions = marts.benchmark_series(area, start, end, price_base_year, level="region", protect=False)
+    return benchmark.protect_users(
+        marts.benchmark_series(area, start, end, price_base_year, protect=False), regions, marts.measure_groups(area)
+    )
+
+
 def read(
     area: str,
     region: str = COUNTRY,
@@ -224,17 +239,13 @@ def read(
         raise ValueError(
             f"need long series start <= period start < year, got {long_series_start}, {period_start}, {year}"
         )
-    # read unprotected and protected below, municipalities and regions together (as marts.protect_frames does)
-    regions = marts.benchmark_series(area, long_series_start, year, price_base_year, level="region", protect=False)
+    municipal, regions = (
+        frame.copy() for frame in _protected(query.identity(), area, long_series_start, year, price_base_year)
+    )
     if region not in set(regions["code"]):
         raise ValueError(
             f"unknown region {region!r}; use {COUNTRY} (whole country) or one of {', '.join(sorted(set(regions['code']) - {COUNTRY}))}"
         )
-    municipal, regions = benchmark.protect_users(
-        marts.benchmark_series(area, long_series_start, year, price_base_year, protect=False),
-        regions,
-        marts.measure_groups(area),
-    )
     names = dict(zip(municipal["code"], municipal["name"]))
     members = {
         c: n
