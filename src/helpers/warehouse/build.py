@@ -184,9 +184,9 @@ def _prefetch(files: list[tuple[str, Path]], key: bytes, cache_dir: Path, versio
     workers = min(os.cpu_count() or 1, len(jobs))
     if len(jobs) < PARALLEL_FROM or workers < 2:
         return set()
-    # spawned, not forked: the build may run in a process that has started Jupyter's event loop (a notebook, a test)
     # the largest first, one at a time, so that the workers end together (the sample: 8,4-9,1 -> 8,1-8,6 s on 2 cores)
     jobs.sort(key=lambda job: -job[1].stat().st_size)
+    # spawned, not forked: the build may run in a process that has started Jupyter's event loop (a notebook, a test)
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         list(pool.map(_prefetch_one, jobs))
     return {job[2] for job in jobs}
