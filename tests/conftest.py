@@ -22,6 +22,8 @@ os.environ.setdefault("HELPERS_WORKSPACE", str(Path(__file__).parent / ".no-work
 
 from helpers import paths  # noqa: E402
 
+OWN_DATA = Path(__file__).parent / "data" / "own_data" / "svendborg"  # Svendborg's real-shaped exports
+
 
 def _ensure_warehouse() -> Path:
     """Build sample and warehouse in the data folder if missing (`make test` has built them already)."""

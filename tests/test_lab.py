@@ -24,7 +24,6 @@ from helpers import paths
 
 TRACKED = paths.ROOT / "notebooks" / "explore.ipynb"
 CHART = ".jp-RenderedVegaLite svg.marks"  # drawn by JupyterLab's own Vega-Lite renderer
-LABELS_SHOWN = f"() => [...document.querySelectorAll('{CHART} .mark-text.role-mark text')].map(t => t.textContent)"
 
 
 def _free_port() -> int:
@@ -116,22 +115,6 @@ def _wait_title(page, start: str) -> None:
     )
 
 
-def _point_at(page, point, attempts: int = 10) -> None:
-    """Put the pointer on a chart's point until the chart names it: the point's place is read again at each attempt, as
-    the table and controls drawn above the chart may still move it."""
-    for _ in range(attempts):
-        point.scroll_into_view_if_needed()
-        box = point.bounding_box()
-        for dx in (0, 3):  # into the chart, then onto the point
-            page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dx)
-        try:
-            page.wait_for_function(f"() => ({LABELS_SHOWN})().some(t => t)", timeout=3_000)
-            return
-        except PlaywrightTimeout:
-            page.mouse.move(0, 0)  # off the chart, to enter it again
-    raise AssertionError(f"no line named under the pointer after {attempts} attempts")
-
-
 def _close_all(page, attempts: int = 4) -> None:
     """Close every tab, as File > Close All does, and wait until no notebook is open. A dialog that asks first (a
     notebook changed since its last save: Save, Discard, Cancel) is accepted, as its user would keep the explorer's
@@ -184,10 +167,14 @@ def test_explorer_in_jupyterlab_lines_ranking_export_and_reloads(lab, page, tmp_
 
     # 17 lines (Region Sjælland): none named until the pointer is on one, then that one
     chart = page.locator(CHART).first
-    assert [t for t in page.evaluate(LABELS_SHOWN) if t] == []
-    _point_at(page, chart.locator(".mark-symbol path").nth(5))
-    page.wait_for_function(f"() => ({LABELS_SHOWN})().filter(t => t).length === 1")
-    named = [t for t in page.evaluate(LABELS_SHOWN) if t]
+    labels_shown = f"() => [...document.querySelectorAll('{CHART} .mark-text.role-mark text')].map(t => t.textContent)"
+    assert [t for t in page.evaluate(labels_shown) if t] == []
+    chart.scroll_into_view_if_needed()
+    box = chart.locator(".mark-symbol path").nth(5).bounding_box()
+    for dx in (0, 3):  # into the chart, then onto the point
+        page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dx)
+    page.wait_for_function(f"() => ({labels_shown})().filter(t => t).length === 1")
+    named = [t for t in page.evaluate(labels_shown) if t]
     assert named[0] in page.locator(".jp-RenderedHTMLCommon table").first.inner_text()
     assert "Gennemsnit i Region Sjælland" in chart.locator(".role-legend").text_content()
 

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from helpers import paths
-from helpers.render import batch, cache, kernel
+from helpers.render import batch, cache
 
 pytestmark = pytest.mark.renders
 
@@ -76,7 +76,7 @@ def _render(data: Path, out: Path, notebook: Path, monkeypatch, force: bool = Fa
     with monkeypatch.context() as m:
         m.setenv("HELPERS_DATA_DIR", str(data))
         m.setattr(batch, "REPORTS", [*batch.REPORTS, spec])
-        ((done),) = batch.render_all(
+        (done,) = batch.render_all(
             only=["quality"], filters={"region": "085"}, out_dir=out, workers=1, progress=False, force=force
         )
     assert done.error is None
@@ -126,7 +126,6 @@ def test_a_changed_notebook_parameters_or_warehouse_renders_again_and_nothing_el
     changed = _render(private_data, out, notebook, monkeypatch)
     assert "En ændret beskrivelse" not in edited["page"]
     assert not changed["reused"] and changed["page"].count("En ændret beskrivelse") >= 1  # grouped by issue on the page
-    kernel.shutdown()  # the kernel read this test's data folder
 
 
 def test_prune_keeps_the_most_recently_used(tmp_path, monkeypatch):

@@ -51,12 +51,9 @@ def snapshots(out: tuple[Path, dict[str, int]]) -> dict[str, dict[dt.date, pd.Da
     for d, enc in DIRS.items():
         frames = [_read(root / d / f"cases_{s.isoformat()}.csv", enc) for s in MONTH_ENDS]
         every = pd.concat(frames, ignore_index=True)
-        start, end = _dates(every["start_date"]), _dates(every["end_date"])
-        ends = np.cumsum([len(f) for f in frames])
-        found[d] = {
-            s: _with_problems(f, start.iloc[stop - len(f) : stop].to_numpy(), end.iloc[stop - len(f) : stop].to_numpy())
-            for s, f, stop in zip(MONTH_ENDS, frames, ends)
-        }
+        cuts = np.cumsum([len(f) for f in frames])[:-1]
+        starts, ends = (np.split(_dates(every[c]).to_numpy(), cuts) for c in ("start_date", "end_date"))
+        found[d] = {s: _with_problems(*parts) for s, *parts in zip(MONTH_ENDS, frames, starts, ends)}
     return found
 
 

@@ -16,11 +16,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import helpers_cli
+from conftest import OWN_DATA, helpers_cli
 from helpers import paths
 
 SIDECAR_FIELDS = ("Source:", "Table:", "Retrieved:", "Licence:")
-OWN = Path(__file__).parent / "data" / "own_data" / "svendborg"
 
 
 def test_every_external_file_has_a_sidecar_naming_source_table_retrieval_and_licence():
@@ -77,7 +76,7 @@ def copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Callable]:
     where = run("-c", "from helpers import paths; print(paths.ROOT)")
     assert where.stdout.strip() == str(alone), where.stderr  # the copy's code, not this checkout's
     space = tmp_path_factory.mktemp("workspace")  # a municipality's workspace, with an export added
-    added = helpers_cli("add", str(OWN / "Budget_2025.xlsx"), env={**base, "HELPERS_WORKSPACE": str(space)})
+    added = helpers_cli("add", str(OWN_DATA / "Budget_2025.xlsx"), env={**base, "HELPERS_WORKSPACE": str(space)})
     assert added.returncode == 0, added.stderr
     before = _listing(space)
     done = run("-m", "helpers", "sample", env={"HELPERS_WORKSPACE": str(space)})

@@ -12,13 +12,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import helpers_cli
+from conftest import OWN_DATA, helpers_cli
 from helpers import paths
 from helpers.intake import workspace
 from helpers.intake.messages import ExtractError
 from helpers.warehouse import build as build_module
 
-OWN = Path(__file__).parent / "data" / "own_data" / "svendborg"
 CORPUS = Path(__file__).parent / "data" / "real_format"
 KEY = b"workspace-test-key"
 
@@ -29,22 +28,22 @@ def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
 
 def test_add_tells_kind_municipality_and_snapshot_from_the_file(tmp_path):
     space = tmp_path / "ws"
-    cases = workspace.add(OWN / "DUBU_bevillinger_2025-03-31.csv", workspace=space, key=KEY)
+    cases = workspace.add(OWN_DATA / "DUBU_bevillinger_2025-03-31.csv", workspace=space, key=KEY)
     assert (cases.kind, cases.municipality_code, cases.snapshot_date) == ("cases", "479", "2025-03-31")
     assert cases.period == ("2024-01-01", "2025-07-01")  # the first and the last start date
-    bookings = workspace.add(OWN / "Opus_posteringer_2025.csv", workspace=space, key=KEY)
+    bookings = workspace.add(OWN_DATA / "Opus_posteringer_2025.csv", workspace=space, key=KEY)
     assert (bookings.kind, bookings.municipality_code, bookings.period) == ("actuals", "479", ("2025-01", "2025-03"))
     listed = workspace.manifest(space).set_index("file")
     assert set(listed["kind"]) == {"cases", "actuals"} and set(listed["origin"]) == {"own"}
     stored = space / "extracts" / "479_svendborg" / "cases" / "DUBU_bevillinger_2025-03-31.csv"
-    assert stored.read_bytes() == (OWN / "DUBU_bevillinger_2025-03-31.csv").read_bytes()  # copied as it came
+    assert stored.read_bytes() == (OWN_DATA / "DUBU_bevillinger_2025-03-31.csv").read_bytes()  # copied as it came
     assert listed.loc["extracts/479_svendborg/cases/DUBU_bevillinger_2025-03-31.csv", "snapshot_date"] == "2025-03-31"
 
 
 def test_what_the_rows_do_not_say_is_asked_for(tmp_path):
     space = tmp_path / "ws"
     with pytest.raises(ExtractError) as exc:  # Sensum's workbook has no extract date
-        workspace.add(OWN / "Sensum_indsatser.xlsx", workspace=space, key=KEY)
+        workspace.add(OWN_DATA / "Sensum_indsatser.xlsx", workspace=space, key=KEY)
     assert exc.value.message.code == "snapshot_needed" and "--snapshot" in str(exc.value)
     with pytest.raises(ExtractError) as exc:  # bookings without a municipality column
         workspace.add(CORPUS / "opus_actuals.csv", workspace=space, key=KEY)
@@ -59,7 +58,7 @@ def test_what_the_rows_do_not_say_is_asked_for(tmp_path):
 
 def test_the_same_file_is_not_added_twice_and_a_new_export_replaces_the_old(tmp_path):
     space, source = tmp_path / "ws", tmp_path / "Budget_2025.xlsx"
-    shutil.copy(OWN / "Budget_2025.xlsx", source)
+    shutil.copy(OWN_DATA / "Budget_2025.xlsx", source)
     first = workspace.add(source, workspace=space, key=KEY)
     again = workspace.add(source, workspace=space, key=KEY)
     assert again.already == first.file and len(workspace.manifest(space)) == 1
@@ -78,7 +77,7 @@ def test_the_same_file_is_not_added_twice_and_a_new_export_replaces_the_old(tmp_
 
 def test_the_cli_prints_what_add_understood_and_one_line_per_refused_file(tmp_path):
     env = {"HELPERS_WORKSPACE": str(tmp_path / "ws")}
-    done = _cli("add", str(OWN / "Opus_posteringer_2025.csv"), str(CORPUS / "rapport_pdf_named.csv"), env=env)
+    done = _cli("add", str(OWN_DATA / "Opus_posteringer_2025.csv"), str(CORPUS / "rapport_pdf_named.csv"), env=env)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert (
         "Opus_posteringer_2025.csv: actuals, municipality 479, period 2025-01 to 2025-03: 17 rows read" in done.stdout
@@ -101,7 +100,7 @@ def _small_data(tmp_path: Path) -> Path:
 
 def test_the_workspaces_extracts_replace_the_samples_for_their_municipality(tmp_path, warehouse_path):
     data, space = _small_data(tmp_path), tmp_path / "ws"
-    workspace.add(OWN / "DUBU_bevillinger_2025-03-31.csv", workspace=space, key=KEY)
+    workspace.add(OWN_DATA / "DUBU_bevillinger_2025-03-31.csv", workspace=space, key=KEY)
     report = build_module.build(data, key=KEY, workspace=space)
     assert sorted(report.left_out) == [
         "cases/479_svendborg/actuals.csv (actuals, 479)",
@@ -127,7 +126,7 @@ def test_the_workspaces_extracts_replace_the_samples_for_their_municipality(tmp_
 def test_status_lists_whose_data_and_what_each_report_lacks(tmp_path, warehouse_path):
     data, space = _small_data(tmp_path), tmp_path / "ws"
     env = {"HELPERS_WORKSPACE": str(space), "HELPERS_DATA_DIR": str(data)}
-    assert _cli("add", str(OWN / "DUBU_bevillinger_2025-03-31.csv"), env=env).returncode == 0
+    assert _cli("add", str(OWN_DATA / "DUBU_bevillinger_2025-03-31.csv"), env=env).returncode == 0
     assert _cli("build", env=env).returncode == 0
     done = _cli("status", env=env)
     assert done.returncode == 0, done.stderr
@@ -136,7 +135,7 @@ def test_status_lists_whose_data_and_what_each_report_lacks(tmp_path, warehouse_
     assert "forecast, børn og unge, as of 31.03.2025: no budget for 2025" in out
     assert "no bookings (actuals) in 2025" in out and "benchmark, børn og unge" not in out  # no key figures at all
     assert "cases             own       1 file(s)" in out and "cases             sample    1 file(s)" in out
-    assert _cli("add", str(OWN / "Budget_2025.xlsx"), env=env).returncode == 0
+    assert _cli("add", str(OWN_DATA / "Budget_2025.xlsx"), env=env).returncode == 0
     later = _cli("status", env=env).stdout
     assert "the workspace changed after the build: run python -m helpers build" in later
     assert "not built yet: extracts/479_svendborg/budget/Budget_2025.xlsx" in later
@@ -153,7 +152,7 @@ def test_nothing_of_the_workbench_deletes_the_workspace():
 
 def test_a_file_named_after_a_citizen_is_printed_masked(tmp_path):
     named = tmp_path / "0101084195_bevillinger.csv"
-    shutil.copy(OWN / "DUBU_bevillinger_2025-03-31.csv", named)
+    shutil.copy(OWN_DATA / "DUBU_bevillinger_2025-03-31.csv", named)
     done = _cli("add", str(named), env={"HELPERS_WORKSPACE": str(tmp_path / "ws")})
     assert done.returncode == 0 and "0101084195" not in done.stdout + done.stderr and "010108-xxxx" in done.stdout
     assert [p.name for p in (tmp_path / "ws").rglob("*.csv") if p.name != "MANIFEST.csv"] == [
